@@ -1,0 +1,71 @@
+"""Checks for lesson 01-parallel-concepts: speedup, efficiency, Amdahl's law."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hpclab.checks import Question, Wrong, check, require
+from hpclab.checks._reference import close
+
+LESSON = "01-parallel-concepts"
+Q1 = Question(LESSON, "q1", "speedup", points=1, level=1)
+Q2 = Question(LESSON, "q2", "parallel efficiency", points=1, level=1)
+Q3 = Question(LESSON, "q3", "Amdahl's law", points=2, level=2)
+Q4 = Question(LESSON, "q4", "sum of squares with NumPy", points=2, level=2)
+Q5 = Question(LESSON, "q5", "serial fraction from a measurement", points=3, level=3)
+QUESTIONS = [Q1, Q2, Q3, Q4, Q5]
+
+
+def _expect(func, cases, formula: str) -> None:
+    for args, expected in cases:
+        got = func(*args)
+        if got is None or not close(got, expected):
+            shown = ", ".join(repr(a) for a in args)
+            raise Wrong(f"{func.__name__}({shown}) returned {got!r}, expected {expected:.4g}. Recall: {formula}")
+
+
+@check(Q1)
+def check_q1(speedup) -> str:
+    require(speedup, "speedup")
+    _expect(speedup, [((10.0, 5.0), 2.0), ((12.0, 4.0), 3.0), ((3.0, 6.0), 0.5)],
+            "speedup = serial time / parallel time")
+    return "a speedup below 1 means the parallel run was slower"
+
+
+@check(Q2)
+def check_q2(efficiency) -> str:
+    require(efficiency, "efficiency")
+    _expect(efficiency, [((10.0, 5.0, 2), 1.0), ((12.0, 4.0, 4), 0.75), ((8.0, 8.0, 8), 0.125)],
+            "efficiency = speedup / number of workers")
+    return "efficiency is the fraction of the ideal speedup you got"
+
+
+@check(Q3)
+def check_q3(amdahl) -> str:
+    require(amdahl, "amdahl")
+    _expect(amdahl, [((0.0, 8), 8.0), ((1.0, 8), 1.0), ((0.1, 4), 1 / (0.1 + 0.9 / 4)), ((0.05, 1000), 1 / (0.05 + 0.95 / 1000))],
+            "S(p) = 1 / (f + (1 - f) / p) for serial fraction f")
+    return "even 5% serial work caps the speedup near 20"
+
+
+@check(Q4)
+def check_q4(sum_of_squares) -> str:
+    require(sum_of_squares, "sum_of_squares")
+    rng = np.random.default_rng(1)
+    for x in (np.arange(10), rng.random(1000), np.array([], dtype=float), -np.arange(5.0)):
+        got = sum_of_squares(x)
+        expected = float(np.dot(x, x))
+        if got is None or not close(got, expected):
+            raise Wrong(f"for an array of {len(x)} numbers you returned {got!r}, expected {expected:.6g}")
+    return "same answer as the loop, and much faster"
+
+
+@check(Q5)
+def check_q5(serial_fraction) -> str:
+    require(serial_fraction, "serial_fraction")
+    cases = []
+    for f in (0.0, 0.1, 0.25):
+        for p in (2, 4, 16):
+            cases.append(((1 / (f + (1 - f) / p), p), f))
+    _expect(serial_fraction, cases, "solve S = 1 / (f + (1 - f) / p) for f")
+    return "you can now read the serial fraction off any scaling measurement"

@@ -1,0 +1,66 @@
+"""Checks for lesson 00-setup: what is on this machine."""
+
+from __future__ import annotations
+
+from hpclab.checks import Question, Wrong, check, require
+from hpclab.cluster import available_cores
+
+LESSON = "00-setup"
+Q1 = Question(LESSON, "q1", "cores available to you", points=1, level=1)
+Q2 = Question(LESSON, "q2", "the MPI library mpi4py uses", points=1, level=1)
+Q3 = Question(LESSON, "q3", "threads in your Dask cluster", points=2, level=2)
+Q4 = Question(LESSON, "q4", "ranks that answered", points=2, level=2)
+QUESTIONS = [Q1, Q2, Q3, Q4]
+
+
+@check(Q1)
+def check_q1(n_cores) -> str:
+    require(n_cores, "n_cores")
+    expected = available_cores()
+    if n_cores != expected:
+        raise Wrong(
+            f"you have {n_cores!r}, but this process may use {expected} cores. "
+            "os.cpu_count() counts the whole machine; inside a Slurm job or a "
+            "container, len(os.sched_getaffinity(0)) counts what you may use"
+        )
+    return f"{expected} cores"
+
+
+@check(Q2)
+def check_q2(mpi_vendor) -> str:
+    require(mpi_vendor, "mpi_vendor")
+    from mpi4py import MPI
+
+    expected = MPI.get_vendor()[0]
+    if str(mpi_vendor).strip().lower() != expected.lower():
+        raise Wrong(f"mpi4py reports a different library; look at MPI.get_vendor() (you have {mpi_vendor!r})")
+    return f"mpi4py talks to {expected}"
+
+
+@check(Q3)
+def check_q3(client, total_threads) -> str:
+    require(total_threads, "total_threads")
+    if client is None:
+        raise Wrong("pass the Client you started as the first argument")
+    expected = sum(client.nthreads().values())
+    if total_threads != expected:
+        raise Wrong(
+            f"you have {total_threads!r}, the scheduler counts {expected}. "
+            "client.nthreads() maps each worker to its thread count: add them up"
+        )
+    return f"{len(client.nthreads())} workers, {expected} threads in all"
+
+
+@check(Q4)
+def check_q4(ranks) -> str:
+    require(ranks, "ranks")
+    try:
+        got = sorted(int(r) for r in ranks)
+    except (TypeError, ValueError):
+        raise Wrong(f"`ranks` should be a list of whole numbers, got {ranks!r}") from None
+    if got != [0, 1, 2, 3]:
+        raise Wrong(
+            f"expected one answer from each of ranks 0-3, got {got}. Run the program "
+            "with n=4 and read the rank number from each rank's line of output"
+        )
+    return "all four ranks reported"

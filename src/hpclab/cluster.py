@@ -1,0 +1,185 @@
+"""One call that gives a Dask client, on a laptop, a login node or inside a Slurm job.
+
+``with hpclab.cluster.client() as c: ...`` starts a LocalCluster bound to
+127.0.0.1 (nothing is exposed to the network), sized from the environment, and
+stops it when the block ends. If a scheduler file is named (argument or
+``HPCLAB_SCHEDULER_FILE``), it connects to that running scheduler instead, for
+example one started by ``dask-mpi`` in a batch job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEDULER_FILE_ENV = "HPCLAB_SCHEDULER_FILE"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How many worker processes, threads each, and memory each, and why."""
+
+    n_workers: int
+    threads_per_worker: int
+    memory_limit: int  # bytes per worker
+    reason: str
+
+
+def available_cores() -> int:
+    """Cores this process may run on (respects Slurm/cgroup CPU affinity)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS has no sched_getaffinity
+        return os.cpu_count() or 1
+
+
+def _positive_int(env: Mapping[str, str], name: str) -> int | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(
+            f"{name}={value!r} is not a whole number; unset it or set it to the "
+            "number of threads each worker should use"
+        ) from None
+    if number < 1:
+        raise ValueError(f"{name}={value!r} must be at least 1")
+    return number
+
+
+def available_memory(env: Mapping[str, str] | None = None) -> int:
+    """Bytes this job may use: Slurm's --mem if set, else the machine's total."""
+    env = os.environ if env is None else env
+    mem_mb = _positive_int(env, "SLURM_MEM_PER_NODE")
+    if mem_mb is not None:
+        return mem_mb * 1024**2
+    import psutil
+
+    return int(psutil.virtual_memory().total)
+
+
+def plan_layout(
+    env: Mapping[str, str] | None = None,
+    cores: int | None = None,
+    memory: int | None = None,
+    memory_fraction: float = 0.8,
+) -> Layout:
+    """Choose workers x threads for a LocalCluster from the environment.
+
+    Threads per worker come from ``SLURM_CPUS_PER_TASK`` (what the batch script
+    asked for), else ``OMP_NUM_THREADS``, else 1 on small machines (processes
+    side-step the GIL for pure-Python work) and 2 on machines with 8+ cores.
+    Workers fill the remaining cores; memory is shared out evenly, keeping a
+    margin for the scheduler and the notebook.
+    """
+    env = os.environ if env is None else env
+    cores = available_cores() if cores is None else cores
+    memory = available_memory(env) if memory is None else memory
+
+    threads = _positive_int(env, "SLURM_CPUS_PER_TASK")
+    reason = "SLURM_CPUS_PER_TASK"
+    if threads is None:
+        threads = _positive_int(env, "OMP_NUM_THREADS")
+        reason = "OMP_NUM_THREADS"
+    if threads is None:
+        threads = 1 if cores < 8 else 2
+        reason = f"{cores} cores"
+    threads = min(threads, cores)
+    workers = max(1, cores // threads)
+    per_worker = int(memory * memory_fraction / workers)
+    return Layout(workers, threads, per_worker, f"threads from {reason}")
+
+
+def scheduler_file_from(argument: str | os.PathLike | None, env: Mapping[str, str] | None = None) -> Path | None:
+    """The scheduler file to use: the argument, else ``HPCLAB_SCHEDULER_FILE``, else None."""
+    env = os.environ if env is None else env
+    chosen = argument if argument is not None else env.get(SCHEDULER_FILE_ENV) or None
+    return None if chosen is None else Path(chosen).expanduser().resolve()
+
+
+def connect(scheduler_file: str | os.PathLike, timeout: float = 30):
+    """Connect to a running scheduler described by a scheduler file.
+
+    Raises FileNotFoundError or ConnectionError with what to do next, instead
+    of Dask's long retry loop and generic OSError.
+    """
+    from distributed import Client
+
+    path = Path(scheduler_file)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"Scheduler file {path} does not exist. Start the scheduler first "
+            "(for example `srun dask-mpi --scheduler-file "
+            f"{path}` in a batch job) and wait until the file appears, or unset "
+            f"{SCHEDULER_FILE_ENV} to start a local cluster instead."
+        )
+    try:
+        return Client(scheduler_file=str(path), timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        raise ConnectionError(
+            f"No scheduler answered at the address in {path} within {timeout:g} s "
+            f"({exc}). The job that wrote it has probably ended: check `squeue`, "
+            "delete the stale file and start the job again."
+        ) from exc
+
+
+def start(
+    scheduler_file: str | os.PathLike | None = None,
+    *,
+    n_workers: int | None = None,
+    threads_per_worker: int | None = None,
+    memory_limit: int | str | None = None,
+    timeout: float = 30,
+    quiet: bool = False,
+):
+    """Return a Dask ``Client``; its ``close()`` also stops any cluster it started.
+
+    With no scheduler file, start a LocalCluster on 127.0.0.1 with the
+    dashboard on a free port (never a fixed one: several learners share a
+    login node). Explicit arguments override :func:`plan_layout`. Prefer
+    :func:`client` in scripts; this form suits notebooks, where the client
+    lives across cells and the last cell calls ``client.close()``.
+    """
+    path = scheduler_file_from(scheduler_file)
+    if path is not None:
+        c = connect(path, timeout=timeout)
+        if not quiet:
+            print(f"Connected to the scheduler in {path}; dashboard: {c.dashboard_link}")
+        return c
+
+    from distributed import Client
+
+    layout = plan_layout()
+    workers = n_workers or layout.n_workers
+    threads = threads_per_worker or layout.threads_per_worker
+    # Share the same total memory out over however many workers we start.
+    memory = memory_limit if memory_limit is not None else layout.memory_limit * layout.n_workers // workers
+    # Client(**cluster options) owns the LocalCluster it creates: close() stops both.
+    c = Client(
+        n_workers=workers,
+        threads_per_worker=threads,
+        memory_limit=memory,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        processes=True,
+        timeout=timeout,
+    )
+    if not quiet:
+        why = layout.reason if not (n_workers or threads_per_worker) else "as requested"
+        print(f"Local Dask cluster: {workers} workers x {threads} threads ({why}); dashboard: {c.dashboard_link}")
+    return c
+
+
+@contextlib.contextmanager
+def client(scheduler_file: str | os.PathLike | None = None, **options) -> Iterator:
+    """``with client() as c:`` — :func:`start`, and always close on the way out."""
+    c = start(scheduler_file, **options)
+    try:
+        yield c
+    finally:
+        c.close()

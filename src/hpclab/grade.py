@@ -1,0 +1,284 @@
+"""Grade a room of learner notebooks against the released exercises.
+
+For each submission: find the released exercise it came from (notebook
+metadata, so renamed files still work), put the released check cells back
+(a learner cannot delete or edit a check), execute it in a fresh kernel with a
+time limit, and read the checks' machine-readable outputs. A broken
+submission (not JSON, an endless loop, a crashing kernel) gets a status of its
+own and the run goes on.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from hpclab.build import CHECK_TAG
+from hpclab.checks import MIME_TYPE, Question, questions_of
+from hpclab.execute import KERNEL_DIED, TIMEOUT, execute
+
+STATUSES = ("passed", "failed", "not-attempted", "error", "timeout", "kernel-died", "invalid-notebook")
+FIELDS = ("submission", "question", "level", "points", "max_points", "status")
+_CHECK_CALL = re.compile(r"\bcheck_(\w+)\s*\(")
+
+
+class GradeError(ValueError):
+    """The grading run itself cannot start (not a problem with one submission)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    submission: str
+    question: str
+    level: str
+    points: int
+    max_points: int
+    status: str
+
+
+@dataclass
+class Release:
+    """A released exercise: its notebook, questions and which cell checks which."""
+
+    lesson: str
+    path: Path
+    notebook: nbformat.NotebookNode
+    questions: list[Question]
+    check_cell_of: dict[str, str]  # question id -> cell id
+
+
+def is_check_cell(cell) -> bool:
+    return CHECK_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def load_release(release_dir: Path, lesson: str) -> Release:
+    """Read ``release_dir/<lesson>.ipynb`` and index its check cells."""
+    path = release_dir / f"{lesson}.ipynb"
+    if not path.is_file():
+        raise GradeError(f"no released exercise {path}; pass --release pointing at the course's exercises/ folder")
+    notebook = nbformat.read(path, as_version=4)
+    module = notebook.metadata.get("hpclab", {}).get("checks")
+    questions = questions_of(module)
+    check_cell_of = {}
+    for cell in notebook.cells:
+        if is_check_cell(cell):
+            for qid in _CHECK_CALL.findall(cell.source):
+                check_cell_of[qid] = cell.id
+    missing = [q.id for q in questions if q.id not in check_cell_of]
+    if missing:
+        raise GradeError(f"{path}: no check cell calls check_{missing[0]}; rebuild the exercises with `hpclab build`")
+    return Release(lesson, path, notebook, questions, check_cell_of)
+
+
+def restore_checks(learner: nbformat.NotebookNode, release: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The learner's cells with the released check cells put back in place.
+
+    Any cell that is (or pretends to be) a check is dropped; each released
+    check goes right after the learner's copy of the cell that precedes it in
+    the release, or after the previous check if the learner deleted that cell.
+    """
+    released_checks = {c.id for c in release.cells if is_check_cell(c)}
+    cells = [copy.deepcopy(c) for c in learner.cells
+             if not is_check_cell(c) and c.get("id") not in released_checks]
+    position = {c.get("id"): i for i, c in enumerate(cells)}
+    placed: list[tuple[float, int, nbformat.NotebookNode]] = []
+    anchor = -1.0
+    for order, cell in enumerate(release.cells):
+        if is_check_cell(cell):
+            placed.append((anchor, order, copy.deepcopy(cell)))
+        elif cell.id in position:
+            anchor = max(anchor, float(position[cell.id]))
+    merged = copy.deepcopy(learner)
+    merged.cells = []
+    queue = sorted(placed, key=lambda item: (item[0], item[1]))
+    for index in range(-1, len(cells)):
+        if index >= 0:
+            merged.cells.append(cells[index])
+        while queue and queue[0][0] <= index:
+            merged.cells.append(queue.pop(0)[2])
+    return merged
+
+
+def _error_names(cell) -> list[str]:
+    return [o.get("ename", "") for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def statuses(executed: nbformat.NotebookNode, release: Release, run_status: str,
+             timed_out_cells: Sequence[int]) -> dict[str, str]:
+    """Each question's status from an executed, check-restored notebook."""
+    check_ids = set(release.check_cell_of.values())
+    reports: dict[str, dict] = {}
+    region_of: dict[str, list[int]] = {}
+    region: list[int] = []
+    for index, cell in enumerate(executed.cells):
+        if cell.get("id") in check_ids:
+            for output in cell.get("outputs", []):
+                payload = output.get("data", {}).get(MIME_TYPE)
+                if payload and payload.get("lesson") == release.lesson:
+                    reports[payload["id"]] = payload
+            region_of[cell.id] = region
+            region = []
+        elif cell.cell_type == "code":
+            region.append(index)
+    result = {}
+    for question in release.questions:
+        payload = reports.get(question.id)
+        cells = region_of.get(release.check_cell_of[question.id], [])
+        learner_errors = [name for i in cells for name in _error_names(executed.cells[i])
+                          if name not in ("NotImplementedError", "")]
+        if payload and payload.get("passed"):
+            status = "passed"
+        elif any(i in timed_out_cells for i in cells) or (payload is None and run_status == TIMEOUT):
+            status = "timeout"
+        elif payload is None:
+            status = "kernel-died" if run_status == KERNEL_DIED else "error"
+        elif learner_errors:
+            status = "error"
+        else:
+            status = payload.get("status", "failed")
+        result[question.id] = status
+    return result
+
+
+def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str | None, str]:
+    """(notebook, lesson, problem): problem is '' when the file is usable."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        nb = nbformat.from_dict(raw)
+        nbformat.validate(nb)
+    except Exception as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return None, None, f"{path}: not a valid notebook ({first_line}); ask the learner to re-download it from JupyterLab (File > Download)"
+    lesson = nb.metadata.get("hpclab", {}).get("lesson")
+    if not lesson:
+        return nb, None, f"{path}: notebook has no hpclab lesson metadata; was it started from a released exercise?"
+    return nb, lesson, ""
+
+
+def _rows(name: str, release: Release, status_of: dict[str, str]) -> list[Row]:
+    return [Row(name, q.id, q.stars, q.points if status_of[q.id] == "passed" else 0, q.points, status_of[q.id])
+            for q in release.questions]
+
+
+def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None,
+              timeout: float, cell_timeout: float) -> tuple[list[Row], str]:
+    """Rows for one submission, plus a problem message ('' if none)."""
+    nb, lesson, problem = read_submission(path)
+    lesson = lesson or fallback or _lesson_from_name(path, releases)
+    if lesson is None:
+        return [Row(str(path), "*", "", 0, 0, "invalid-notebook")], problem + " (and its lesson could not be told from its name; pass --exercise)"
+    if lesson not in releases:
+        try:
+            releases[lesson] = load_release(release_dir, lesson)
+        except GradeError as exc:
+            return [Row(str(path), "*", "", 0, 0, "invalid-notebook")], f"{path}: {exc}"
+    release = releases[lesson]
+    if nb is None or problem:
+        return _rows(str(path), release, {q.id: "invalid-notebook" for q in release.questions}), problem
+    merged = restore_checks(nb, release.notebook)
+    run = execute(merged, release.path.parent, timeout=timeout, cell_timeout=cell_timeout, allow_errors=True)
+    status_of = statuses(run.notebook, release, run.status, run.timed_out_cells)
+    note = f"{path}: {run.message}" if run.status in (TIMEOUT, KERNEL_DIED) else ""
+    return _rows(str(path), release, status_of), note
+
+
+def _lesson_from_name(path: Path, releases: dict[str, Release]) -> str | None:
+    for lesson in releases:
+        if lesson in path.name:
+            return lesson
+    return None
+
+
+def find_release_dir(start: Path | None = None) -> Path:
+    """The nearest ``exercises/`` folder at or above ``start`` (default: cwd)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "exercises").is_dir() and (folder / "solutions").is_dir():
+            return folder / "exercises"
+    raise GradeError("cannot find the course's exercises/ folder from here; pass --release DIR")
+
+
+def collect(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Submission files: notebooks named directly, or every *.ipynb in a named folder."""
+    found: list[Path] = []
+    for item in map(Path, paths):
+        if item.is_dir():
+            found += sorted(p for p in item.glob("*.ipynb") if not p.name.startswith("."))
+        elif item.exists():
+            found.append(item)
+        else:
+            raise GradeError(f"{item}: no such file or folder")
+    if not found:
+        raise GradeError("no submissions to grade (give notebooks or folders of notebooks)")
+    return found
+
+
+def grade(paths: Iterable[str | os.PathLike], *, release_dir: str | os.PathLike | None = None,
+          exercise: str | None = None, timeout: float = 300, cell_timeout: float = 60,
+          jobs: int = 1, progress: bool = True) -> tuple[list[Row], list[str]]:
+    """Grade every submission; return all rows and the problems worth telling the instructor."""
+    submissions = collect(paths)
+    release_dir = Path(release_dir) if release_dir else find_release_dir()
+    releases: dict[str, Release] = {}
+    if exercise:
+        releases[exercise] = load_release(release_dir, exercise)
+    # A room grades one lesson at a time: use it for files whose lesson cannot be read.
+    readable = {read_submission(p)[1] for p in submissions} - {None}
+    fallback = exercise or (readable.pop() if len(readable) == 1 else None)
+    if fallback and fallback not in releases:
+        releases[fallback] = load_release(release_dir, fallback)
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(submissions), desc="grading", unit="nb", disable=not progress, file=sys.stderr)
+
+    def one(path: Path) -> tuple[list[Row], str]:
+        try:
+            return grade_one(path, release_dir, releases, fallback, timeout, cell_timeout)
+        except Exception as exc:  # never let one submission stop the room
+            return [Row(str(path), "*", "", 0, 0, "error")], f"{path}: grading failed ({type(exc).__name__}: {exc})"
+        finally:
+            bar.update(1)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results = list(pool.map(one, submissions))
+    bar.close()
+    rows = [row for found, _ in results for row in found]
+    problems = [problem for _, problem in results if problem]
+    return rows, problems
+
+
+def write_csv(rows: Sequence[Row], out: str | os.PathLike) -> None:
+    with open(out, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(FIELDS)
+        for row in rows:
+            writer.writerow([getattr(row, f) for f in FIELDS])
+
+
+def summary(rows: Sequence[Row]) -> str:
+    """A table: one line per submission with score and status counts."""
+    by_submission: dict[str, list[Row]] = {}
+    for row in rows:
+        by_submission.setdefault(row.submission, []).append(row)
+    width = max([len("submission")] + [len(Path(s).name) for s in by_submission])
+    header = f"{'submission':<{width}}  {'score':>9}  statuses"
+    lines = [header, "-" * len(header)]
+    for name, found in by_submission.items():
+        score = sum(r.points for r in found)
+        total = sum(r.max_points for r in found)
+        counts = Counter(r.status for r in found)
+        shown = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
+        lines.append(f"{Path(name).name:<{width}}  {score:>4}/{total:<4}  {shown}")
+    return "\n".join(lines)

@@ -1,0 +1,314 @@
+"""Run MPI programs from Python or a notebook, safely.
+
+A notebook kernel is a single process, so MPI code has to run somewhere else:
+:func:`run` writes the code to a file and starts ``mpiexec -n N python -m
+mpi4py FILE``. ``-m mpi4py`` matters: an uncaught exception on one rank then
+aborts the whole job instead of leaving the other ranks waiting forever. A
+timeout ends a deadlocked job, and each rank's output is collected separately
+so it can be shown in rank order rather than interleaved.
+
+In a notebook: ``%load_ext hpclab.mpi`` and then a cell starting with
+``%%mpirun -n 4``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MPIEXEC_ENV = "HPCLAB_MPIEXEC"
+
+# Runs on every rank: send this rank's stdout/stderr to its own files, run the
+# learner's program as __main__, then save the variables the caller asked for.
+_BOOTSTRAP = r'''
+import os, pickle, runpy, sys
+
+def _rank():
+    for name in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID"):
+        if os.environ.get(name, "").isdigit():
+            return int(os.environ[name])
+    from mpi4py import MPI
+    return MPI.COMM_WORLD.Get_rank()
+
+_outdir, _program, _collect = sys.argv[1], sys.argv[2], sys.argv[3]
+_r = _rank()
+for _fd, _name in ((1, "stdout"), (2, "stderr")):
+    _f = os.open(os.path.join(_outdir, f"rank{_r}.{_name}"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(_f, _fd)
+    os.close(_f)
+sys.stdout.reconfigure(line_buffering=True)
+sys.stderr.reconfigure(line_buffering=True)
+sys.argv = [_program] + sys.argv[4:]
+try:
+    _globals = runpy.run_path(_program, run_name="__main__")
+except SystemExit:
+    raise
+except BaseException:
+    # Show the traceback from the learner's own code down, then abort every
+    # rank (what `python -m mpi4py` does) so nobody waits for this one.
+    import traceback
+    _tb = traceback.TracebackException(*sys.exc_info())
+    _starts = [i for i, _fr in enumerate(_tb.stack) if _fr.filename == _program]
+    if _starts:
+        _tb.stack = traceback.StackSummary.from_list(_tb.stack[_starts[0]:])
+    sys.stderr.write("".join(_tb.format()))
+    sys.stderr.flush()
+    from mpi4py import MPI
+    MPI.COMM_WORLD.Abort(1)
+if _collect:
+    _missing = "<hpclab: not defined>"
+    _values = {}
+    for _n in _collect.split(","):
+        try:
+            _values[_n] = pickle.loads(pickle.dumps(_globals.get(_n, _missing)))
+        except Exception as _exc:
+            _values[_n] = f"<hpclab: cannot pickle {type(_exc).__name__}>"
+    with open(os.path.join(_outdir, f"rank{_r}.values"), "wb") as _f:
+        pickle.dump(_values, _f)
+'''
+
+NOT_DEFINED = "<hpclab: not defined>"
+
+
+class MPIError(RuntimeError):
+    """An MPI job exited with an error; ``result`` holds every rank's output."""
+
+    def __init__(self, message: str, result: "MPIResult"):
+        super().__init__(message)
+        self.result = result
+
+
+class MPITimeout(MPIError):
+    """An MPI job did not finish in time (often a deadlock) and was killed."""
+
+
+@dataclass
+class MPIResult:
+    """What one ``mpiexec`` run produced, per rank."""
+
+    n: int
+    returncode: int
+    elapsed: float
+    stdout: dict[int, str] = field(default_factory=dict)
+    stderr: dict[int, str] = field(default_factory=dict)
+    values: dict[int, dict[str, object]] = field(default_factory=dict)
+    launcher_output: str = ""
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+    def text(self, stream: str = "stdout") -> str:
+        """All ranks' output in rank order, each line prefixed with its rank."""
+        by_rank = self.stdout if stream == "stdout" else self.stderr
+        width = len(str(self.n - 1))
+        lines = []
+        for rank in range(self.n):
+            for line in by_rank.get(rank, "").splitlines():
+                lines.append(f"[rank {rank:>{width}}] {line}")
+        return "\n".join(lines)
+
+    def failure_report(self) -> str:
+        """Each rank's stderr (and the launcher's), for an error message."""
+        parts = []
+        for rank in range(self.n):
+            err = self.stderr.get(rank, "").strip()
+            if err:
+                parts.append(f"--- rank {rank} stderr ---\n{err}")
+        if self.launcher_output.strip():
+            parts.append(f"--- mpiexec ---\n{self.launcher_output.strip()}")
+        return "\n".join(parts) or "(no output on stderr)"
+
+
+def find_mpiexec() -> str:
+    """The ``mpiexec`` that belongs to this Python's MPI.
+
+    ``HPCLAB_MPIEXEC`` wins; then the one next to this interpreter (the
+    ``mpich`` wheel installs it into the venv's bin/); then ``PATH``.
+    """
+    chosen = os.environ.get(MPIEXEC_ENV)
+    if chosen:
+        return chosen
+    beside = Path(sys.executable).parent / "mpiexec"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("mpiexec") or shutil.which("mpirun")
+    if found is None:
+        raise FileNotFoundError(
+            "No mpiexec found. Install the MPI wheel (`pip install mpich`), load your "
+            f"site's MPI module, or set {MPIEXEC_ENV} to the launcher's path."
+        )
+    return found
+
+
+def launcher_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment for mpiexec: unbuffered output, oversubscription allowed.
+
+    Workshop laptops and CI have 2 cores but lessons use 4 ranks; MPICH allows
+    that by default, Open MPI needs to be told.
+    """
+    env = dict(os.environ if base is None else base)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.setdefault("OMPI_MCA_rmaps_base_oversubscribe", "1")
+    env.setdefault("PRTE_MCA_rmaps_default_mapping_policy", ":oversubscribe")
+    bindir = str(Path(sys.executable).parent)
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Stop mpiexec and every rank it started (they share a session)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=3)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _read(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+def run(
+    program: str | os.PathLike,
+    n: int = 2,
+    *,
+    timeout: float = 60,
+    args: Sequence[str] = (),
+    collect: Iterable[str] = (),
+    check: bool = True,
+    cwd: str | os.PathLike | None = None,
+    env: Mapping[str, str] | None = None,
+) -> MPIResult:
+    """Run ``program`` (a path to a .py file, or Python source) on ``n`` ranks.
+
+    ``collect`` names global variables whose value on each rank is returned in
+    ``result.values[rank]`` (used by the exercise checks). With ``check=True``
+    a non-zero exit raises :class:`MPIError` and a timeout raises
+    :class:`MPITimeout`, both carrying every rank's stderr.
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1 rank, got {n}")
+    collect = [name.strip() for name in collect if name.strip()]
+    with tempfile.TemporaryDirectory(prefix="hpclab-mpi-") as tmp:
+        tmpdir = Path(tmp)
+        source_path = Path(os.fspath(program))
+        is_file = isinstance(program, os.PathLike) or (
+            "\n" not in str(program) and str(program).endswith(".py") and source_path.is_file()
+        )
+        if is_file:
+            script = source_path.resolve()
+        else:
+            script = tmpdir / "program.py"
+            script.write_text(str(program))
+        bootstrap = tmpdir / "_hpclab_bootstrap.py"
+        bootstrap.write_text(_BOOTSTRAP)
+        command = [
+            find_mpiexec(), "-n", str(n), sys.executable, "-m", "mpi4py",
+            str(bootstrap), str(tmpdir), str(script), ",".join(collect), *args,
+        ]
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env=launcher_env(env),
+            start_new_session=True,
+            text=True,
+        )
+        timed_out = False
+        try:
+            launcher_output, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc)
+            launcher_output, _ = proc.communicate()
+        except BaseException:  # KeyboardInterrupt in a notebook: never leave ranks behind
+            _kill_group(proc)
+            raise
+        result = MPIResult(
+            n=n,
+            returncode=proc.returncode,
+            elapsed=time.perf_counter() - start,
+            launcher_output=launcher_output or "",
+            timed_out=timed_out,
+        )
+        for rank in range(n):
+            result.stdout[rank] = _read(tmpdir / f"rank{rank}.stdout")
+            result.stderr[rank] = _read(tmpdir / f"rank{rank}.stderr")
+            values_file = tmpdir / f"rank{rank}.values"
+            if values_file.exists():
+                with open(values_file, "rb") as fh:
+                    result.values[rank] = pickle.load(fh)
+    if check and timed_out:
+        raise MPITimeout(
+            f"The MPI job on {n} ranks did not finish within {timeout:g} s and was "
+            "stopped. If every rank is waiting for another one (for example all "
+            "call recv before anyone sends), that is a deadlock.\n"
+            + result.failure_report(),
+            result,
+        )
+    if check and result.returncode != 0:
+        raise MPIError(
+            f"The MPI job on {n} ranks failed (exit code {result.returncode}).\n"
+            + result.failure_report(),
+            result,
+        )
+    return result
+
+
+def _magic_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="%%mpirun", add_help=False)
+    parser.add_argument("-n", "--np", dest="n", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=60)
+    return parser
+
+
+def mpirun_magic(line: str, cell: str) -> MPIResult | None:
+    """Body of the ``%%mpirun -n N [--timeout S]`` cell magic."""
+    try:
+        options = _magic_parser().parse_args(shlex.split(line))
+    except SystemExit:
+        raise ValueError(f"usage: %%mpirun -n N [--timeout SECONDS]; got {line!r}") from None
+    result = run(cell, options.n, timeout=options.timeout, check=False)
+    output = result.text()
+    if output:
+        print(output)
+    warnings = result.text("stderr")
+    if result.ok and warnings:
+        print(warnings, file=sys.stderr)
+    if result.timed_out:
+        raise MPITimeout(
+            f"%%mpirun: no result after {options.timeout:g} s; the job was stopped "
+            "(a deadlock?).\n" + result.failure_report(), result
+        )
+    if result.returncode != 0:
+        raise MPIError(
+            f"%%mpirun: the job failed (exit code {result.returncode}).\n"
+            + result.failure_report(), result
+        )
+    return None
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext hpclab.mpi`` registers the ``%%mpirun`` cell magic."""
+    ipython.register_magic_function(mpirun_magic, magic_kind="cell", magic_name="mpirun")
