@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import json
 import os
 import re
 import sys
@@ -154,8 +153,7 @@ def statuses(executed: nbformat.NotebookNode, release: Release, run_status: str,
 def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str | None, str]:
     """(notebook, lesson, problem): problem is '' when the file is usable."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        nb = nbformat.from_dict(raw)
+        nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
         nbformat.validate(nb)
     except Exception as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -186,9 +184,13 @@ def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallb
     release = releases[lesson]
     if nb is None or problem:
         return _rows(str(path), release, {q.id: "invalid-notebook" for q in release.questions}), problem
-    merged = restore_checks(nb, release.notebook)
-    run = execute(merged, release.path.parent, timeout=timeout, cell_timeout=cell_timeout, allow_errors=True)
-    status_of = statuses(run.notebook, release, run.status, run.timed_out_cells)
+    try:
+        merged = restore_checks(nb, release.notebook)
+        run = execute(merged, release.path.parent, timeout=timeout, cell_timeout=cell_timeout, allow_errors=True)
+        status_of = statuses(run.notebook, release, run.status, run.timed_out_cells)
+    except Exception as exc:  # never let one submission stop the room
+        status_of = {q.id: "error" for q in release.questions}
+        return _rows(str(path), release, status_of), f"{path}: grading failed ({type(exc).__name__}: {exc})"
     note = f"{path}: {run.message}" if run.status in (TIMEOUT, KERNEL_DIED) else ""
     return _rows(str(path), release, status_of), note
 

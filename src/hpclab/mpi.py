@@ -225,16 +225,22 @@ def run(
             str(bootstrap), str(tmpdir), str(script), ",".join(collect), *args,
         ]
         start = time.perf_counter()
-        proc = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            cwd=cwd,
-            env=launcher_env(env),
-            start_new_session=True,
-            text=True,
-        )
+        try:
+            proc = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                cwd=cwd,
+                env=launcher_env(env),
+                start_new_session=True,
+                text=True,
+            )
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"Cannot start the MPI launcher {command[0]!r}: no such program. Fix or "
+                f"unset {MPIEXEC_ENV}, or install MPI (`pip install mpich`)."
+            ) from None
         timed_out = False
         try:
             launcher_output, _ = proc.communicate(timeout=timeout)

@@ -1,0 +1,61 @@
+"""Shared fixtures: the course root, notebook timing table, and the leak check."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import procs  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+# Make the venv's python, jupyter and mpiexec win over anything on PATH.
+os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+
+NOTEBOOK_TIMES: dict[str, tuple[float, str]] = {}
+_BEFORE: dict = {}
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def notebook_times() -> dict[str, tuple[float, str]]:
+    return NOTEBOOK_TIMES
+
+
+def pytest_sessionstart(session):
+    _BEFORE.update(procs.matching())
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Principle 6: fail the run if any kernel, Dask or MPI process outlived it."""
+    if getattr(session.config, "workerinput", None) is not None:
+        return
+    left = procs.leftovers(_BEFORE)
+    if left:
+        procs.kill(left)
+        lines = "\n".join(f"  pid {pid}: {cmd[:160]}" for (pid, _), cmd in left.items())
+        session.config._hpclab_leaks = lines
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if NOTEBOOK_TIMES:
+        tr = terminalreporter
+        tr.section("notebook execution times")
+        total = 0.0
+        for name, (seconds, status) in sorted(NOTEBOOK_TIMES.items()):
+            tr.write_line(f"{name:<45} {seconds:7.1f} s  {status}")
+            total += seconds
+        tr.write_line(f"{'total':<45} {total:7.1f} s")
+    leaks = getattr(config, "_hpclab_leaks", None)
+    if leaks:
+        terminalreporter.section("processes left running (now killed)", red=True)
+        terminalreporter.write_line("These processes were started during the run and not stopped:\n" + leaks)

@@ -1,0 +1,133 @@
+"""hpclab.cluster: layout from the environment, local clusters, scheduler files."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from hpclab import cluster
+
+GiB = 1024**3
+
+
+def test_threads_come_from_slurm_cpus_per_task_first():
+    layout = cluster.plan_layout({"SLURM_CPUS_PER_TASK": "4", "OMP_NUM_THREADS": "2"}, cores=16, memory=32 * GiB)
+    assert (layout.n_workers, layout.threads_per_worker) == (4, 4)
+    assert "SLURM_CPUS_PER_TASK" in layout.reason
+
+
+def test_threads_fall_back_to_omp_num_threads():
+    layout = cluster.plan_layout({"OMP_NUM_THREADS": "2"}, cores=8, memory=16 * GiB)
+    assert (layout.n_workers, layout.threads_per_worker) == (4, 2)
+
+
+def test_small_machines_get_one_thread_per_worker_process():
+    layout = cluster.plan_layout({}, cores=2, memory=4 * GiB)
+    assert (layout.n_workers, layout.threads_per_worker) == (2, 1)
+
+
+def test_large_machines_get_two_threads_per_worker():
+    layout = cluster.plan_layout({}, cores=32, memory=64 * GiB)
+    assert (layout.n_workers, layout.threads_per_worker) == (16, 2)
+
+
+def test_threads_never_exceed_cores():
+    layout = cluster.plan_layout({"OMP_NUM_THREADS": "64"}, cores=4, memory=4 * GiB)
+    assert (layout.n_workers, layout.threads_per_worker) == (1, 4)
+
+
+def test_memory_is_shared_out_with_a_margin():
+    layout = cluster.plan_layout({}, cores=4, memory=10 * GiB, memory_fraction=0.8)
+    assert layout.memory_limit == int(10 * GiB * 0.8 / 4)
+
+
+def test_slurm_memory_wins_over_machine_memory():
+    assert cluster.available_memory({"SLURM_MEM_PER_NODE": "2048"}) == 2048 * 1024**2
+
+
+@pytest.mark.parametrize("value", ["four", "0", "-2"])
+def test_bad_thread_setting_names_the_variable(value):
+    with pytest.raises(ValueError, match="SLURM_CPUS_PER_TASK"):
+        cluster.plan_layout({"SLURM_CPUS_PER_TASK": value}, cores=4, memory=GiB)
+
+
+def test_scheduler_file_argument_beats_environment(tmp_path):
+    env = {cluster.SCHEDULER_FILE_ENV: str(tmp_path / "env.json")}
+    assert cluster.scheduler_file_from(tmp_path / "arg.json", env) == tmp_path / "arg.json"
+    assert cluster.scheduler_file_from(None, env) == tmp_path / "env.json"
+    assert cluster.scheduler_file_from(None, {}) is None
+
+
+@pytest.mark.slow
+def test_local_client_runs_on_loopback_and_stops_its_workers(capsys):
+    with cluster.client(n_workers=2, threads_per_worker=1, memory_limit="1GiB") as c:
+        workers = c.scheduler_info()["workers"]
+        assert c.submit(sum, [1, 2, 3]).result() == 6
+        assert len(workers) == 2
+        assert all(addr.startswith("tcp://127.0.0.1:") for addr in workers)
+        assert all(w["memory_limit"] == 1024**3 for w in workers.values())
+        assert c.dashboard_link.startswith("http://127.0.0.1:")
+        cluster_obj = c.cluster
+    assert cluster_obj.status.name == "closed"
+    assert "dashboard: http://127.0.0.1:" in capsys.readouterr().out
+
+
+def test_missing_scheduler_file_says_how_to_start_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match="dask-mpi --scheduler-file"):
+        cluster.start(tmp_path / "nope.json")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_stale_scheduler_file_gives_a_connection_error(tmp_path):
+    stale = tmp_path / "scheduler.json"
+    stale.write_text(json.dumps({"type": "Scheduler", "address": f"tcp://127.0.0.1:{_free_port()}", "workers": {}}))
+    with pytest.raises(ConnectionError, match="delete the stale file"):
+        cluster.start(stale, timeout=2)
+
+
+@pytest.fixture
+def scheduler_file(tmp_path):
+    """A real scheduler and worker started with Dask's own CLI, found by scheduler file."""
+    path = tmp_path / "scheduler.json"
+    common = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", "0", "--dashboard-address", "127.0.0.1:0",
+                                  "--scheduler-file", str(path)], **common)
+    worker = None
+    try:
+        deadline = time.monotonic() + 60
+        while not path.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(path),
+                                   "--nthreads", "1", "--nworkers", "1", "--host", "127.0.0.1",
+                                   "--no-dashboard", "--memory-limit", "1GiB"], **common)
+        yield path
+    finally:
+        for proc in (worker, scheduler):
+            if proc is not None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+@pytest.mark.slow
+def test_client_connects_through_the_environment_variable(scheduler_file, monkeypatch):
+    monkeypatch.setenv(cluster.SCHEDULER_FILE_ENV, str(scheduler_file))
+    with cluster.client(timeout=30, quiet=True) as c:
+        c.wait_for_workers(1, timeout=60)
+        assert c.submit(pow, 2, 10).result() == 1024
+        assert c.scheduler.address == json.loads(scheduler_file.read_text())["address"]

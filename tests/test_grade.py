@@ -1,0 +1,193 @@
+"""hpclab grade on a room of real submissions, broken ones included."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from hpclab.grade import GradeError, collect, load_release, restore_checks, summary, Row
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON = "01-parallel-concepts"
+EXERCISE = ROOT / "exercises" / f"{LESSON}.ipynb"
+SOLUTION = ROOT / "solutions" / f"{LESSON}.ipynb"
+
+
+def _exercise():
+    return nbformat.read(EXERCISE, as_version=4)
+
+
+def _answer(nb, cell_id: str, source: str):
+    """Write a learner's answer into the cell with this id."""
+    for cell in nb.cells:
+        if cell.id == cell_id:
+            cell.source = source
+            return nb
+    raise KeyError(cell_id)
+
+
+def _solved(nb, *questions: str):
+    """Fill in the solution's answer for the given questions (e.g. 'q1')."""
+    solution = {c.id: c.source for c in nbformat.read(SOLUTION, as_version=4).cells}
+    for q in questions:
+        _answer(nb, f"s01-{q}-answer", solution[f"s01-{q}-answer"])
+    return nb
+
+
+def _save(folder: Path, name: str, nb) -> None:
+    nbformat.write(nb, folder / name)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    room = tmp_path_factory.mktemp("room")
+    everything = ("q1", "q2", "q3", "q4", "q5")
+    _save(room, "correct.ipynb", _solved(_exercise(), *everything))
+    wrong = _solved(_exercise(), *everything)
+    _answer(wrong, "s01-q3-answer", "def amdahl(serial_fraction, p):\n    return p\n")
+    _save(room, "wrong.ipynb", wrong)
+    _save(room, "my attempt (1).ipynb", _exercise())  # blank, and renamed by the learner
+    loop = _solved(_exercise(), "q1")
+    _answer(loop, "s01-q2-answer", "while True:\n    pass\n")
+    _save(room, "loop.ipynb", loop)
+    (room / "garbage.ipynb").write_text("this is not JSON {")
+    died = _solved(_exercise(), "q1")
+    _answer(died, "s01-q2-answer", "import os\nos._exit(1)\n")
+    _save(room, "died.ipynb", died)
+    tampered = _solved(_exercise(), "q1")
+    tampered.cells = [c for c in tampered.cells if c.id != "s01-q4-check"]  # deleted a check
+    _answer(tampered, "s01-q5-check", "print('✅ q5')")  # and faked another
+    _save(room, "tampered.ipynb", tampered)
+    error = _solved(_exercise(), "q2", "q3", "q4", "q5")
+    _answer(error, "s01-q1-answer", "speedup = 1 / 0\n")
+    _save(room, "error.ipynb", error)
+
+    out = room / "scores.csv"
+    proc = subprocess.run(
+        [sys.executable, "-m", "hpclab.cli", "grade", str(room), "--out", str(out),
+         "--release", str(ROOT / "exercises"), "--cell-timeout", "5", "--timeout", "120", "--jobs", "2"],
+        capture_output=True, text=True, timeout=600, cwd=room,
+    )
+    assert proc.returncode == 0, proc.stderr
+    with open(out, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    table = {(Path(r["submission"]).name, r["question"]): r for r in rows}
+    return table, rows, proc
+
+
+def _statuses(table, name):
+    return [table[(name, q)]["status"] for q in ("q1", "q2", "q3", "q4", "q5")]
+
+
+@pytest.mark.slow
+def test_every_submission_gets_a_row_for_every_released_question(graded):
+    table, rows, _ = graded
+    assert len(rows) == 8 * 5
+    assert list(rows[0]) == ["submission", "question", "level", "points", "max_points", "status"]
+
+
+@pytest.mark.slow
+def test_correct_submission_scores_full_marks(graded):
+    table, _, _ = graded
+    assert _statuses(table, "correct.ipynb") == ["passed"] * 5
+    assert sum(int(table[("correct.ipynb", q)]["points"]) for q in ("q1", "q2", "q3", "q4", "q5")) == 9
+    assert table[("correct.ipynb", "q5")]["level"] == "★★★"
+
+
+@pytest.mark.slow
+def test_wrong_answer_fails_only_that_question(graded):
+    table, _, _ = graded
+    assert _statuses(table, "wrong.ipynb") == ["passed", "passed", "failed", "passed", "passed"]
+    assert table[("wrong.ipynb", "q3")]["points"] == "0"
+
+
+@pytest.mark.slow
+def test_blank_renamed_notebook_is_not_attempted(graded):
+    table, _, _ = graded
+    assert _statuses(table, "my attempt (1).ipynb") == ["not-attempted"] * 5
+
+
+@pytest.mark.slow
+def test_endless_loop_times_out_that_question_and_grading_goes_on(graded):
+    table, _, _ = graded
+    assert _statuses(table, "loop.ipynb") == ["passed", "timeout", "not-attempted", "not-attempted", "not-attempted"]
+
+
+@pytest.mark.slow
+def test_non_json_file_is_an_invalid_notebook_for_every_question(graded):
+    table, _, proc = graded
+    assert _statuses(table, "garbage.ipynb") == ["invalid-notebook"] * 5
+    assert "garbage.ipynb: not a valid notebook" in proc.stderr
+
+
+@pytest.mark.slow
+def test_dead_kernel_keeps_earlier_results(graded):
+    table, _, _ = graded
+    assert _statuses(table, "died.ipynb") == ["passed"] + ["kernel-died"] * 4
+
+
+@pytest.mark.slow
+def test_deleted_or_edited_checks_are_restored(graded):
+    table, _, _ = graded
+    assert _statuses(table, "tampered.ipynb") == ["passed"] + ["not-attempted"] * 4
+
+
+@pytest.mark.slow
+def test_learner_exception_is_reported_as_error(graded):
+    table, _, _ = graded
+    assert _statuses(table, "error.ipynb") == ["error", "failed", "passed", "passed", "passed"]
+
+
+@pytest.mark.slow
+def test_summary_table_is_printed(graded):
+    _, _, proc = graded
+    assert "correct.ipynb" in proc.stdout and "9/9" in proc.stdout
+    assert "1 timeout" in proc.stdout
+
+
+def test_restore_puts_checks_back_after_their_answer_cells():
+    release = _exercise()
+    learner = copy.deepcopy(release)
+    learner.cells = [c for c in learner.cells if "check" not in c.metadata.get("tags", [])]
+    learner.cells.append(nbformat.v4.new_code_cell("extra = 1"))
+    merged = restore_checks(learner, release)
+    ids = [c.id for c in merged.cells]
+    for cell in release.cells:
+        if "check" in cell.metadata.get("tags", []):
+            assert ids.count(cell.id) == 1
+    assert ids.index("s01-q1-check") == ids.index("s01-q1-answer") + 1
+    assert merged.cells[-1].source != "extra = 1" or ids.index("s01-q5-check") < len(ids) - 1
+
+
+def test_restore_ignores_a_learner_cell_pretending_to_be_a_check():
+    release = _exercise()
+    learner = copy.deepcopy(release)
+    fake = nbformat.v4.new_code_cell("print('✅')", metadata={"tags": ["check"]})
+    learner.cells.insert(2, fake)
+    merged = restore_checks(learner, release)
+    assert fake.id not in [c.id for c in merged.cells]
+
+
+def test_release_lists_questions_and_their_check_cells():
+    release = load_release(ROOT / "exercises", LESSON)
+    assert [q.id for q in release.questions] == ["q1", "q2", "q3", "q4", "q5"]
+    assert release.check_cell_of["q3"] == "s01-q3-check"
+
+
+def test_unknown_release_and_empty_room_are_clear_errors(tmp_path):
+    with pytest.raises(GradeError, match="no released exercise"):
+        load_release(ROOT / "exercises", "99-nothing")
+    with pytest.raises(GradeError, match="no submissions"):
+        collect([tmp_path])
+
+
+def test_summary_counts_statuses():
+    rows = [Row("a.ipynb", "q1", "★", 1, 1, "passed"), Row("a.ipynb", "q2", "★★", 0, 2, "timeout")]
+    text = summary(rows)
+    assert "1/3" in text and "1 passed, 1 timeout" in text

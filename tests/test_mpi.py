@@ -1,0 +1,90 @@
+"""hpclab.mpi: real mpiexec runs, per-rank output, failures and deadlocks."""
+
+from __future__ import annotations
+
+import pytest
+
+from hpclab import mpi
+
+HELLO = """
+from mpi4py import MPI
+comm = MPI.COMM_WORLD
+print(f"hello from {comm.Get_rank()} of {comm.Get_size()}")
+"""
+
+
+def test_output_is_grouped_by_rank_in_rank_order():
+    result = mpi.run(HELLO, 3)
+    assert result.ok
+    assert [result.stdout[r].strip() for r in range(3)] == [f"hello from {r} of 3" for r in range(3)]
+    assert result.text().splitlines() == [f"[rank {r}] hello from {r} of 3" for r in range(3)]
+
+
+def test_four_ranks_run_oversubscribed_on_a_small_machine():
+    result = mpi.run(HELLO, 4)
+    assert sorted(result.stdout) == [0, 1, 2, 3]
+    assert all("of 4" in out for out in result.stdout.values())
+
+
+def test_collect_returns_each_ranks_variables():
+    code = "from mpi4py import MPI\nr = MPI.COMM_WORLD.rank\nsquare = r * r\n"
+    result = mpi.run(code, 3, collect=["square", "absent"])
+    assert [result.values[r]["square"] for r in range(3)] == [0, 1, 4]
+    assert result.values[0]["absent"] == mpi.NOT_DEFINED
+
+
+def test_a_file_program_gets_its_arguments(tmp_path):
+    program = tmp_path / "args.py"
+    program.write_text("import sys\nprint(sys.argv[1:])\n")
+    result = mpi.run(program, 2, args=["a", "b"])
+    assert result.stdout[1].strip() == "['a', 'b']"
+
+
+def test_a_rank_that_raises_fails_the_job_instead_of_hanging():
+    code = HELLO + "if comm.Get_rank() == 2:\n    raise ValueError('rank two is broken')\ncomm.Barrier()\n"
+    with pytest.raises(mpi.MPIError) as info:
+        mpi.run(code, 4, timeout=120)
+    # It ended by itself (MPI_Abort), not by our timeout.
+    assert not isinstance(info.value, mpi.MPITimeout)
+    assert not info.value.result.timed_out
+    assert "rank two is broken" in info.value.result.stderr[2]
+    assert "--- rank 2 stderr ---" in str(info.value)
+    # The traceback starts at the learner's code, not in our bootstrap.
+    assert "_hpclab_bootstrap" not in info.value.result.stderr[2]
+
+
+def test_a_deadlock_is_stopped_by_the_timeout():
+    code = "from mpi4py import MPI\nc = MPI.COMM_WORLD\nc.recv(source=(c.rank + 1) % c.size)\n"
+    with pytest.raises(mpi.MPITimeout, match="deadlock"):
+        mpi.run(code, 2, timeout=3)
+
+
+def test_check_false_returns_the_failure_instead_of_raising():
+    result = mpi.run("import sys\nsys.exit(3)\n", 2, check=False)
+    assert not result.ok and result.returncode != 0
+
+
+def test_mpirun_magic_prints_ranks_in_order(capsys):
+    mpi.mpirun_magic("-n 2", HELLO)
+    assert capsys.readouterr().out.splitlines() == ["[rank 0] hello from 0 of 2", "[rank 1] hello from 1 of 2"]
+
+
+def test_mpirun_magic_raises_with_the_failing_ranks_stderr():
+    with pytest.raises(mpi.MPIError, match="ZeroDivisionError"):
+        mpi.mpirun_magic("-n 2 --timeout 60", "1 / 0\n")
+
+
+def test_mpirun_magic_rejects_bad_options():
+    with pytest.raises(ValueError, match="usage: %%mpirun"):
+        mpi.mpirun_magic("-n two", HELLO)
+
+
+def test_zero_ranks_is_refused():
+    with pytest.raises(ValueError, match="at least 1"):
+        mpi.run(HELLO, 0)
+
+
+def test_explicit_launcher_that_does_not_exist_is_reported(monkeypatch):
+    monkeypatch.setenv(mpi.MPIEXEC_ENV, "/nonexistent/mpiexec")
+    with pytest.raises(FileNotFoundError, match="HPCLAB_MPIEXEC"):
+        mpi.run(HELLO, 2)

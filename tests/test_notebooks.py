@@ -1,0 +1,110 @@
+"""Every lesson, solution and exercise notebook runs; checks pass on solutions and fail on exercises."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from hpclab.build import CHECK_TAG, build_all
+from hpclab.checks import MIME_TYPE, questions_of
+from hpclab.execute import execute_file
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
+ALL = LESSONS + SOLUTIONS + EXERCISES
+
+
+def _id(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
+
+
+def _run(path: Path, notebook_times, allow_errors: bool):
+    run = execute_file(path, timeout=900, cell_timeout=600, allow_errors=allow_errors)
+    notebook_times[_id(path)] = (run.elapsed, run.status)
+    return run
+
+
+def _reports(nb) -> dict[str, dict]:
+    return {o["data"][MIME_TYPE]["id"]: o["data"][MIME_TYPE]
+            for c in nb.cells for o in c.get("outputs", []) if MIME_TYPE in o.get("data", {})}
+
+
+def test_every_lesson_has_an_exercise_and_a_solution():
+    assert [p.name for p in SOLUTIONS] == [p.name for p in EXERCISES]
+    assert {p.name for p in SOLUTIONS} <= {p.name for p in LESSONS}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", LESSONS, ids=_id)
+def test_lesson_runs_without_error(path, notebook_times):
+    run = _run(path, notebook_times, allow_errors=False)
+    assert run.status == "ok", run.message
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SOLUTIONS, ids=_id)
+def test_solution_runs_and_passes_every_check(path, notebook_times):
+    run = _run(path, notebook_times, allow_errors=False)
+    assert run.status == "ok", run.message
+    questions = questions_of(run.notebook.metadata["hpclab"]["checks"])
+    reports = _reports(run.notebook)
+    assert sorted(reports) == sorted(q.id for q in questions), "a question's check never ran"
+    failed = {qid: r["status"] for qid, r in reports.items() if not r["passed"]}
+    assert not failed, f"checks not passed on the solution: {failed}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", EXERCISES, ids=_id)
+def test_blank_exercise_runs_and_no_check_passes(path, notebook_times):
+    run = _run(path, notebook_times, allow_errors=True)
+    assert run.status == "ok", run.message
+    questions = questions_of(run.notebook.metadata["hpclab"]["checks"])
+    reports = _reports(run.notebook)
+    assert sorted(reports) == sorted(q.id for q in questions), "a question's check never ran"
+    passed = [qid for qid, r in reports.items() if r["passed"]]
+    assert not passed, f"checks pass on the blank exercise (vacuous): {passed}"
+    # Only the placeholders may raise, never the scaffolding around them.
+    errors = {o["ename"] for c in run.notebook.cells for o in c.get("outputs", []) if o["output_type"] == "error"}
+    assert errors <= {"NotImplementedError"}, errors
+
+
+def test_committed_exercises_are_exactly_what_build_generates():
+    stale = build_all(ROOT / "solutions", ROOT / "exercises", check=True)
+    assert stale == [], f"run `hpclab build` and commit: {stale}"
+
+
+@pytest.mark.parametrize("path", ALL, ids=_id)
+def test_committed_notebook_has_no_outputs(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    dirty = [i for i, c in enumerate(nb["cells"]) if c.get("outputs") or c.get("execution_count")]
+    assert not dirty, f"{_id(path)}: clear outputs of cells {dirty}"
+
+
+@pytest.mark.parametrize("path", LESSONS + SOLUTIONS, ids=_id)
+def test_notebook_reads_like_a_lesson(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    first = nb.cells[0].source
+    for heading in ("Questions", "Objectives", "Timing"):
+        assert heading in first, f"{_id(path)}: opening cell lacks {heading!r}"
+    assert re.search(r"teaching \d+ min / exercises \d+ min", first), "timing must read 'teaching N min / exercises M min'"
+    assert any("Key points" in c.source for c in nb.cells[-3:] if c.cell_type == "markdown")
+    ids = [c.id for c in nb.cells]
+    assert len(ids) == len(set(ids)), "cell ids must be unique"
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=_id)
+def test_every_question_has_exactly_one_check_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    questions = questions_of(nb.metadata["hpclab"]["checks"])
+    calls = [q for c in nb.cells if CHECK_TAG in c.metadata.get("tags", [])
+             for q in re.findall(r"\bcheck_(\w+)\s*\(", c.source)]
+    assert sorted(calls) == sorted(q.id for q in questions)
+    assert len(questions) >= 3
+    assert {q.level for q in questions} >= {1, 2}, "questions should span difficulty levels"
