@@ -17,7 +17,7 @@ os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 
 NOTEBOOK_TIMES: dict[str, tuple[float, str]] = {}
-_BEFORE: dict = {}
+RUN_TAG = procs.tag_this_run()
 
 
 @pytest.fixture(scope="session")
@@ -30,18 +30,14 @@ def notebook_times() -> dict[str, tuple[float, str]]:
     return NOTEBOOK_TIMES
 
 
-def pytest_sessionstart(session):
-    _BEFORE.update(procs.matching())
-
-
 def pytest_sessionfinish(session, exitstatus):
     """Principle 6: fail the run if any kernel, Dask or MPI process outlived it."""
     if getattr(session.config, "workerinput", None) is not None:
         return
-    left = procs.leftovers(_BEFORE)
+    left = procs.leftovers(RUN_TAG)
     if left:
         procs.kill(left)
-        lines = "\n".join(f"  pid {pid}: {cmd[:160]}" for (pid, _), cmd in left.items())
+        lines = "\n".join(f"  pid {pid}: {cmd[:160]}" for pid, cmd in left.items())
         session.config._hpclab_leaks = lines
         session.exitstatus = 1
 

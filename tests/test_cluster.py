@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -64,7 +65,8 @@ def test_scheduler_file_argument_beats_environment(tmp_path):
 
 
 @pytest.mark.slow
-def test_local_client_runs_on_loopback_and_stops_its_workers(capsys):
+def test_local_client_runs_on_loopback_and_stops_its_workers(capsys, monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     with cluster.client(n_workers=2, threads_per_worker=1, memory_limit="1GiB") as c:
         workers = c.scheduler_info()["workers"]
         assert c.submit(sum, [1, 2, 3]).result() == 6
@@ -74,6 +76,8 @@ def test_local_client_runs_on_loopback_and_stops_its_workers(capsys):
         assert c.dashboard_link.startswith("http://127.0.0.1:")
         cluster_obj = c.cluster
     assert cluster_obj.status.name == "closed"
+    # Starting workers must not leave OMP_NUM_THREADS=1 behind in our process.
+    assert "OMP_NUM_THREADS" not in os.environ
     assert "dashboard: http://127.0.0.1:" in capsys.readouterr().out
 
 

@@ -160,19 +160,46 @@ def start(
     # Share the same total memory out over however many workers we start.
     memory = memory_limit if memory_limit is not None else layout.memory_limit * layout.n_workers // workers
     # Client(**cluster options) owns the LocalCluster it creates: close() stops both.
-    c = Client(
-        n_workers=workers,
-        threads_per_worker=threads,
-        memory_limit=memory,
-        host="127.0.0.1",
-        dashboard_address="127.0.0.1:0",
-        processes=True,
-        timeout=timeout,
-    )
+    with _environment_restored():
+        c = Client(
+            n_workers=workers,
+            threads_per_worker=threads,
+            memory_limit=memory,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            processes=True,
+            timeout=timeout,
+        )
     if not quiet:
-        why = layout.reason if not (n_workers or threads_per_worker) else "as requested"
-        print(f"Local Dask cluster: {workers} workers x {threads} threads ({why}); dashboard: {c.dashboard_link}")
+        why = "as requested" if threads_per_worker else layout.reason
+        print(
+            f"Local Dask cluster: {_count(workers, 'worker')} x {_count(threads, 'thread')} "
+            f"({why}); dashboard: {c.dashboard_link}"
+        )
     return c
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+@contextlib.contextmanager
+def _environment_restored() -> Iterator[None]:
+    """Undo what starting workers writes into ``os.environ``.
+
+    Dask's nanny sets OMP_NUM_THREADS=1 (and similar) in *our* process so
+    its children inherit them; left in place, the next plan_layout() and every
+    later MPI job would see one thread.
+    """
+    before = dict(os.environ)
+    try:
+        yield
+    finally:
+        for key in set(os.environ) - set(before):
+            del os.environ[key]
+        for key, value in before.items():
+            if os.environ.get(key) != value:
+                os.environ[key] = value
 
 
 @contextlib.contextmanager
