@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 # Make the venv's python, jupyter and mpiexec win over anything on PATH.
 os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+# Course data (hpclab.data): the small size in a private folder, made on first use. Set here,
+# before any kernel starts, because kernels inherit os.environ.
+DATA_DIR = tempfile.mkdtemp(prefix="hpclab-data-")
+os.environ["HPCLAB_DATA"] = DATA_DIR
+os.environ["HPCLAB_DATA_SIZE"] = "small"
+os.environ.pop("HPCLAB_AIR_SOURCE", None)  # generated data only: tests never download
 
 NOTEBOOK_TIMES: dict[str, tuple[float, str]] = {}
 RUN_TAG = procs.tag_this_run()
@@ -25,6 +33,26 @@ def root() -> Path:
     return ROOT
 
 
+def slurm_spec(name: str):
+    """A virtual-cluster shape private to one test module (never a learner's cluster)."""
+    from hpclab import vcluster
+
+    subnet = {"jobs": "10.213.78", "life": "10.213.79"}[name]
+    return vcluster.Spec(state=Path(f"/run/hpclab-vcluster-test-{name}"), prefix=f"hpt{name}", subnet=subnet)
+
+
+def require_slurm(spec) -> None:
+    """Skip (a learner without root) or fail (CI) when the virtual cluster cannot start."""
+    from hpclab import vcluster
+
+    try:
+        vcluster.preflight(spec)
+    except vcluster.VClusterError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the Slurm tests: {exc}")
+        pytest.skip(str(exc))
+
+
 @pytest.fixture(scope="session")
 def notebook_times() -> dict[str, tuple[float, str]]:
     return NOTEBOOK_TIMES
@@ -32,6 +60,7 @@ def notebook_times() -> dict[str, tuple[float, str]]:
 
 def pytest_sessionfinish(session, exitstatus):
     """Principle 6: fail the run if any kernel, Dask or MPI process outlived it."""
+    shutil.rmtree(DATA_DIR, ignore_errors=True)
     if getattr(session.config, "workerinput", None) is not None:
         return
     left = procs.leftovers(RUN_TAG)

@@ -38,6 +38,45 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _vcluster(args: argparse.Namespace) -> int:
+    import os
+    import subprocess
+
+    from hpclab import vcluster
+
+    spec = vcluster.Spec(nodes=args.nodes) if args.action == "up" else vcluster.Spec()
+    if args.action == "up":
+        print(vcluster.up(spec))
+    elif args.action == "down":
+        vcluster.down(spec)
+        print("virtual cluster: down, namespaces and state removed")
+    elif args.action == "status":
+        print(vcluster.status(spec))
+    else:  # login / exec: become a process on the login node
+        command = args.command or [os.environ.get("SHELL", "/bin/bash")]
+        if args.action == "login":
+            print("You are on the virtual login node `vhead`; `exit` to leave.")
+        return subprocess.call(vcluster.exec_argv(spec, command))
+    return 0
+
+
+def _data(args: argparse.Namespace) -> int:
+    from hpclab import data
+
+    results = data.prepare(args.names or None, size=args.size, root=args.dir, force=args.force,
+                           progress=not args.no_progress)
+    for r in results:
+        how = f"made in {r.seconds:.1f} s" if r.made else "present, checksums match"
+        print(f"{r.name:<16} {r.files:3d} files {r.bytes / 1e6:8.1f} MB  {how}")
+    folder = results[0].folder.parent
+    print(f"manifest: {folder / data.MANIFEST}")
+    if args.download:
+        print(f"NCEP sample: {data.download_air_temperature(folder.parent / 'downloads')}")
+    if args.dir is not None:
+        print(f"Lessons read it with: export {data.DATA_ENV}={folder.parent} {data.SIZE_ENV}={folder.name}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="hpclab", description="Tools for the hpclab course.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -57,6 +96,25 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default: 1)")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
     grade.set_defaults(func=_grade)
+
+    data = sub.add_parser("data", help="the course datasets (made offline from seeded generators)")
+    data_sub = data.add_subparsers(dest="action", required=True)
+    prep = data_sub.add_parser("prepare", help="make the datasets now (e.g. on a login node before a job)")
+    prep.add_argument("names", nargs="*", help="datasets to make (default: all): air_temperature, people, readings")
+    prep.add_argument("--size", choices=["small", "full"], help="default: $HPCLAB_DATA_SIZE, else full")
+    prep.add_argument("--dir", help="data folder (default: $HPCLAB_DATA, else data/ in the course root)")
+    prep.add_argument("--force", action="store_true", help="make the data again even if it is there")
+    prep.add_argument("--download", action="store_true",
+                      help="also download the real NCEP air-temperature sample (needs internet)")
+    prep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    prep.set_defaults(func=_data)
+
+    vc = sub.add_parser("vcluster", help="a real Slurm cluster of virtual nodes on this machine (needs root)")
+    vc.add_argument("action", choices=["up", "down", "status", "login", "exec"],
+                    help="up/down/status; login: a shell on the login node; exec -- CMD: run CMD there")
+    vc.add_argument("--nodes", type=int, default=2, help="compute nodes for `up` (default: 2)")
+    vc.add_argument("command", nargs=argparse.REMAINDER, help="for exec: the command, after --")
+    vc.set_defaults(func=_vcluster)
     return top
 
 
@@ -64,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, LookupError, OSError) as exc:  # our errors carry the fix in the message
+    except (ValueError, LookupError, OSError, RuntimeError) as exc:  # our errors carry the fix in the message
         print(f"hpclab {args.command}: {exc}", file=sys.stderr)
         return 2
 

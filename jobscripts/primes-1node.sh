@@ -1,0 +1,14 @@
+#!/bin/bash
+# Prime counting on one node with many Dask worker processes (lesson 02).
+# Submit from the course root:  sbatch jobscripts/primes-1node.sh [LOW HIGH]
+#SBATCH --job-name=primes-1node # name shown by squeue; %x in --output
+#SBATCH --nodes=1              # everything on one host
+#SBATCH --ntasks=1             # one Python process starts the local cluster ...
+#SBATCH --cpus-per-task=4      # ... with one worker per CPU (read from SLURM_CPUS_PER_TASK)
+#SBATCH --time=00:05:00        # wall-clock limit; short jobs start sooner
+#SBATCH --output=%x-%j.out     # %x = job name, %j = job id
+set -euo pipefail
+# shellcheck source=jobscripts/common.sh
+source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
+
+python jobscripts/programs/primes.py "${1:-1000000}" "${2:-1002000}"

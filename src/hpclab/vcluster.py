@@ -1,0 +1,395 @@
+"""A real Slurm cluster of virtual nodes on one Linux machine: ``hpclab vcluster up|down|status``.
+
+Learners without a cluster account, and our CI, need a real Slurm to submit
+job scripts to. This builds one from Debian's ``slurm-wlm`` and ``munge``:
+
+* a *head* node (hostname ``vhead``) runs ``slurmctld`` and is where you log
+  in to submit jobs (``hpclab vcluster login`` or ``hpclab vcluster exec``);
+* ``node1`` .. ``nodeN`` each run ``slurmd`` in their own network, UTS and
+  mount namespaces, so ``#SBATCH --nodes=2`` really lands on two hosts with
+  their own hostname and address.
+
+Everything lives in namespaces this module creates: a bridge inside the head
+namespace joins the nodes on a private subnet that exists nowhere else, and
+each node's ``/etc/hosts`` and ``/etc/slurm`` are bind mounts visible only
+inside that node. Nothing on the machine's own network, ``/etc/hosts`` or
+``/etc/slurm`` is touched. ``down`` removes everything ``up`` made, and
+``up`` cleans up after itself when it fails half-way.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REQUIRED = {
+    "slurmctld": "slurm-wlm", "slurmd": "slurm-wlm", "sbatch": "slurm-wlm", "munged": "munge",
+    "nsenter": "util-linux", "unshare": "util-linux", "ip": "iproute2",
+}
+
+
+class VClusterError(RuntimeError):
+    """The virtual cluster cannot be started, used or stopped; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Shape of the virtual cluster. Defaults suit a 2-core CI machine."""
+
+    nodes: int = 2
+    cpus: int = 4  # advertised per node (config_overrides lets Slurm believe it)
+    memory_mb: int = 4096
+    subnet: str = "10.213.77"  # /24, exists only inside our namespaces
+    state: Path = Path("/run/hpclab-vcluster")
+    prefix: str = "hpclab"
+    head: str = "vhead"
+
+    @property
+    def node_names(self) -> list[str]:
+        return [f"node{i}" for i in range(1, self.nodes + 1)]
+
+    def address(self, host: str) -> str:
+        return f"{self.subnet}.1" if host == self.head else f"{self.subnet}.{10 + int(host[4:])}"
+
+    def netns(self, host: str) -> str:
+        return f"{self.prefix}-{host}"
+
+    @property
+    def etc(self) -> Path:
+        return self.state / "etc"
+
+    @property
+    def munge_socket(self) -> Path:
+        return self.state / "munge" / "munge.socket"
+
+    def pidfile(self, daemon: str) -> Path:
+        return self.state / "pids" / f"{daemon}.pid"
+
+
+def slurm_conf(spec: Spec) -> str:
+    """slurm.conf for the virtual cluster (every line has a reason, see comments)."""
+    s = spec.state
+    nodes = "\n".join(
+        f"NodeName={n} NodeAddr={spec.address(n)} CPUs={spec.cpus} RealMemory={spec.memory_mb} State=UNKNOWN"
+        for n in spec.node_names
+    )
+    return f"""# Written by `hpclab vcluster up`; removed by `hpclab vcluster down`.
+ClusterName=hpclab
+SlurmctldHost={spec.head}({spec.address(spec.head)})
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket={spec.munge_socket}
+StateSaveLocation={s}/ctld
+SlurmctldPidFile={s}/pids/slurmctld.pid
+SlurmctldLogFile={s}/log/slurmctld.log
+# %n: every slurmd gets its own spool, pid and log (they share one filesystem)
+SlurmdSpoolDir={s}/spool/%n
+SlurmdPidFile={s}/pids/slurmd-%n.pid
+SlurmdLogFile={s}/log/slurmd-%n.log
+# No cgroups or CPU binding inside namespaces
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+# Nodes may advertise more CPUs than the machine has
+SlurmdParameters=config_overrides
+# Schedule at once instead of batching submissions for up to 3 s
+SchedulerParameters=batch_sched_delay=0
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+# srun starts MPI ranks through PMI2, which the mpich wheel understands
+MpiDefault=pmi2
+ReturnToService=2
+SlurmctldTimeout=30
+SlurmdTimeout=30
+InactiveLimit=0
+KillWait=5
+MinJobAge=300
+{nodes}
+PartitionName=debug Nodes=ALL Default=YES MaxTime=60 State=UP
+"""
+
+
+CGROUP_CONF = "# cgroup v2 hosts without systemd\nIgnoreSystemdOnFailure=yes\n"
+
+
+def hosts_file(spec: Spec) -> str:
+    lines = ["127.0.0.1 localhost", "::1 localhost ip6-localhost ip6-loopback"]
+    lines += [f"{spec.address(h)} {h}" for h in [spec.head, *spec.node_names]]
+    return "\n".join(lines) + "\n"
+
+
+def _run(argv: list[str], what: str) -> str:
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:
+        raise VClusterError(f"{what} failed: `{shlex.join(argv)}`: {proc.stderr.strip() or proc.stdout.strip()}")
+    return proc.stdout
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _foreign_slurmctld(spec: Spec) -> list[int]:
+    """slurmctld processes on this machine that are not ours."""
+    ours = _read_pid(spec.pidfile("slurmctld"))
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "slurmctld" and int(entry.name) != ours:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def preflight(spec: Spec) -> None:
+    """Refuse clearly when we cannot or must not start."""
+    if os.geteuid() != 0:
+        raise VClusterError("the virtual cluster needs root (network namespaces, slurmd): run `sudo hpclab vcluster up`")
+    missing = sorted({pkg for prog, pkg in REQUIRED.items() if shutil.which(prog) is None})
+    if missing:
+        raise VClusterError(f"missing Debian packages: {' '.join(missing)}. Install them with "
+                            f"`apt-get update && apt-get install -y {' '.join(missing)}`")
+    foreign = _foreign_slurmctld(spec)
+    if foreign:
+        raise VClusterError(f"another slurmctld is already running (pid {foreign[0]}); stop it first, "
+                            "the virtual cluster must not mix with a real one")
+    if spec.nodes < 1:
+        raise VClusterError("a cluster needs at least one node")
+
+
+def _daemon(spec: Spec, host: str, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> int:
+    """Start ``command`` as host ``host``: its netns, its own hostname and mounts."""
+    inner = (
+        f"hostname {shlex.quote(host)} && "
+        f"mount --bind {shlex.quote(str(spec.state / 'hosts'))} /etc/hosts && "
+        f"mkdir -p /etc/slurm && mount --bind {shlex.quote(str(spec.etc))} /etc/slurm && "
+        f"exec {shlex.join(command)}"
+    )
+    argv = ["nsenter", f"--net=/run/netns/{spec.netns(host)}", "--",
+            "unshare", "--uts", "--mount", "--propagation", "private", "--", "sh", "-c", inner]
+    log = open(spec.state / "log" / f"{name}.out", "ab")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
+    env.update(extra_env or {})
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True, env=env, cwd="/")
+    log.close()
+    spec.pidfile(name).write_text(f"{proc.pid}\n")
+    return proc.pid
+
+
+def _network(spec: Spec) -> None:
+    head = spec.netns(spec.head)
+    _run(["ip", "netns", "add", head], "creating the head namespace")
+    _run(["ip", "-n", head, "link", "set", "lo", "up"], "loopback")
+    _run(["ip", "-n", head, "link", "add", "br0", "type", "bridge"], "creating the bridge")
+    _run(["ip", "-n", head, "addr", "add", f"{spec.address(spec.head)}/24", "dev", "br0"], "bridge address")
+    _run(["ip", "-n", head, "link", "set", "br0", "up"], "bridge up")
+    # A default route to an address nobody owns: tools that probe "how would I
+    # reach the internet" (Dask does) pick the node's own address, and nothing leaves.
+    _run(["ip", "-n", head, "route", "add", "default", "via", f"{spec.subnet}.254"], "default route")
+    for node in spec.node_names:
+        ns, port = spec.netns(node), f"v{node}"
+        _run(["ip", "netns", "add", ns], f"creating {node}'s namespace")
+        _run(["ip", "link", "add", port, "netns", head, "type", "veth", "peer", "name", "eth0", "netns", ns],
+             f"wiring {node}")
+        _run(["ip", "-n", head, "link", "set", port, "master", "br0", "up"], f"attaching {node}")
+        _run(["ip", "-n", ns, "link", "set", "lo", "up"], "loopback")
+        _run(["ip", "-n", ns, "addr", "add", f"{spec.address(node)}/24", "dev", "eth0"], f"{node}'s address")
+        _run(["ip", "-n", ns, "link", "set", "eth0", "up"], f"{node}'s link")
+        _run(["ip", "-n", ns, "route", "add", "default", "via", f"{spec.subnet}.254"], "default route")
+
+
+def _munge(spec: Spec) -> None:
+    key = spec.state / "munge" / "munge.key"
+    key.write_bytes(os.urandom(1024))
+    key.chmod(0o400)
+    _run(["munged", f"--socket={spec.munge_socket}", f"--key-file={key}",
+          f"--pid-file={spec.pidfile('munged')}", f"--log-file={spec.state / 'log' / 'munged.log'}",
+          f"--seed-file={spec.state / 'munge' / 'seed'}", "--force"], "starting munged")
+
+
+def exec_argv(spec: Spec, argv: list[str], host: str | None = None, cwd: str | None = None) -> list[str]:
+    """Command line that runs ``argv`` on ``host`` (default: the head/login node)."""
+    host = host or spec.head
+    daemon = "slurmctld" if host == spec.head else f"slurmd-{host}"
+    pid = _read_pid(spec.pidfile(daemon))
+    if pid is None or not _alive(pid):
+        raise VClusterError(f"{host} is not running; start the cluster with `hpclab vcluster up`")
+    return ["nsenter", "-t", str(pid), "--net", "--uts", "--mount", f"--wd={cwd or os.getcwd()}", "--", *argv]
+
+
+def run(spec: Spec, argv: list[str], *, host: str | None = None, cwd: str | None = None,
+        timeout: float = 60, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a command on a virtual host (``sbatch``, ``squeue``, ...) and capture its output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
+    proc = subprocess.run(exec_argv(spec, argv, host, cwd), capture_output=True, text=True, timeout=timeout, env=env)
+    if check and proc.returncode != 0:
+        raise VClusterError(f"`{shlex.join(argv)}` on {host or spec.head} failed: {proc.stderr.strip()}")
+    return proc
+
+
+def _wait_idle(spec: Spec, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        proc = run(spec, ["sinfo", "-h", "-N", "-o", "%N %t"], cwd="/", check=False, timeout=10)
+        last = proc.stdout.strip() or proc.stderr.strip()
+        states = dict(line.split() for line in proc.stdout.splitlines() if line.strip())
+        if len(states) == spec.nodes and all(s in ("idle", "mix", "alloc") for s in states.values()):
+            return
+        time.sleep(0.2)
+    logs = spec.state / "log"
+    raise VClusterError(f"nodes did not become idle within {timeout:g} s (sinfo: {last!r}); see the logs in {logs}")
+
+
+def up(spec: Spec = Spec(), timeout: float = 60) -> str:
+    """Start munge, slurmctld and one slurmd per node; return the status text."""
+    preflight(spec)
+    if is_up(spec):
+        return status(spec)
+    down(spec)  # clear the remains of an earlier, interrupted run
+    try:
+        for sub in ("etc", "ctld", "spool", "log", "pids", "munge"):
+            (spec.state / sub).mkdir(parents=True, exist_ok=True)
+        (spec.state / "munge").chmod(0o700)
+        (spec.etc / "slurm.conf").write_text(slurm_conf(spec))
+        (spec.etc / "cgroup.conf").write_text(CGROUP_CONF)
+        (spec.state / "hosts").write_text(hosts_file(spec))
+        _network(spec)
+        _munge(spec)
+        _daemon(spec, spec.head, "slurmctld", ["slurmctld", "-D", "-i"])
+        for node in spec.node_names:
+            _daemon(spec, node, f"slurmd-{node}", ["slurmd", "-D", "-N", node])
+        _wait_idle(spec, timeout)
+    except BaseException:
+        down(spec)
+        raise
+    return status(spec)
+
+
+def is_up(spec: Spec = Spec()) -> bool:
+    pid = _read_pid(spec.pidfile("slurmctld"))
+    return pid is not None and _alive(pid) and Path(f"/run/netns/{spec.netns(spec.head)}").exists()
+
+
+def _stop(pid: int) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.05)
+        if not _alive(pid):
+            return
+
+
+def _namespace_pids(ns: str) -> list[int]:
+    proc = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True, timeout=30)
+    return [int(p) for p in proc.stdout.split() if p.isdigit()]
+
+
+def down(spec: Spec = Spec()) -> None:
+    """Stop every daemon and job process, delete the namespaces and the state folder."""
+    for name in ["slurmctld"] + [f"slurmd-{n}" for n in spec.node_names]:
+        pid = _read_pid(spec.pidfile(name))
+        if pid is not None:
+            _stop(pid)
+    for host in [*spec.node_names, spec.head]:
+        ns = spec.netns(host)
+        if Path(f"/run/netns/{ns}").exists():
+            for pid in _namespace_pids(ns):  # job steps, Dask workers, anything left inside
+                _stop(pid)
+            subprocess.run(["ip", "netns", "delete", ns], capture_output=True, timeout=30)
+    munged = _read_pid(spec.pidfile("munged"))
+    if munged is not None:
+        _stop(munged)
+    shutil.rmtree(spec.state, ignore_errors=True)
+
+
+def status(spec: Spec = Spec()) -> str:
+    """One paragraph: is it up, which nodes, and how to use it."""
+    if not is_up(spec):
+        return "virtual cluster: down (start it with `hpclab vcluster up`)"
+    info = run(spec, ["sinfo", "-N", "-o", "%N %T %c %m"], cwd="/", check=False).stdout.strip()
+    return (f"virtual cluster: up (state in {spec.state})\n{info}\n"
+            "submit jobs from the login node: `hpclab vcluster login`, then `sbatch jobscripts/...`; "
+            "or in one go: `hpclab vcluster exec -- sbatch jobscripts/...`")
+
+
+TERMINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
+                   "BOOT_FAIL", "DEADLINE", "PREEMPTED"}
+
+
+@dataclass
+class Job:
+    """A finished batch job: its state, exit code and output file."""
+
+    id: str
+    state: str
+    exit_code: str
+    stdout_path: Path
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "COMPLETED" and self.exit_code == "0:0"
+
+    def output(self) -> str:
+        return self.stdout_path.read_text(errors="replace") if self.stdout_path.exists() else ""
+
+
+def _job_fields(spec: Spec, job_id: str) -> dict[str, str]:
+    proc = run(spec, ["scontrol", "show", "job", "-o", job_id], cwd="/", check=False, timeout=20)
+    fields = {}
+    for token in proc.stdout.split():
+        key, _, value = token.partition("=")
+        fields.setdefault(key, value)
+    return fields
+
+
+def submit(spec: Spec, script: str | os.PathLike, *, cwd: str | os.PathLike, args: list[str] = (),
+           sbatch_options: list[str] = ()) -> str:
+    """``sbatch`` a script from ``cwd`` on the login node; return the job id."""
+    proc = run(spec, ["sbatch", "--parsable", *sbatch_options, str(script), *args], cwd=str(cwd))
+    return proc.stdout.strip().split(";")[0]
+
+
+def wait(spec: Spec, job_id: str, timeout: float = 300) -> Job:
+    """Poll ``scontrol`` until the job ends (``sbatch --wait`` adds ~10 s per job)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        fields = _job_fields(spec, job_id)
+        state = fields.get("JobState", "UNKNOWN")
+        if state in TERMINAL_STATES:
+            return Job(job_id, state, fields.get("ExitCode", "?"), Path(fields.get("StdOut", "/nonexistent")))
+        if time.monotonic() > deadline:
+            run(spec, ["scancel", job_id], cwd="/", check=False)
+            raise VClusterError(f"job {job_id} did not finish within {timeout:g} s (state {state}); it was cancelled")
+        time.sleep(0.25)

@@ -1,0 +1,96 @@
+"""Every job script runs on the virtual Slurm cluster and prints the right result."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, require_slurm, slurm_spec
+from hpclab import vcluster
+
+SCRIPTS = sorted((ROOT / "jobscripts").glob("*.sh"))
+SHELL_FILES = SCRIPTS + sorted((ROOT / "jobscripts" / "site").glob("*.sh"))
+
+
+@pytest.mark.parametrize("path", SHELL_FILES, ids=lambda p: p.name)
+def test_script_parses(path):
+    proc = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("path", SHELL_FILES, ids=lambda p: p.name)
+def test_script_passes_shellcheck(path):
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck not installed (`apt-get install shellcheck`; CI installs it)")
+    proc = subprocess.run(["shellcheck", "-x", str(path.relative_to(ROOT))],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout
+
+
+@pytest.mark.parametrize("path", [p for p in SCRIPTS if p.name != "common.sh"], ids=lambda p: p.name)
+def test_script_follows_house_style(path):
+    text = path.read_text()
+    assert "set -euo pipefail" in text
+    assert "jobscripts/common.sh" in text, "load the site profile through common.sh"
+    for banned in ("--account=", "--partition=", "--reservation=", "module load", "ib0"):
+        assert banned not in text, f"{banned!r} is site-specific: put it in jobscripts/site/*.sh"
+    for line in text.splitlines():
+        if line.startswith("#SBATCH"):
+            assert "#" in line[len("#SBATCH"):], f"explain this header inline: {line}"
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    spec = slurm_spec("jobs")
+    require_slurm(spec)
+    vcluster.up(spec)
+    try:
+        yield spec
+    finally:
+        vcluster.down(spec)
+
+
+def _run(cluster, tmp_path, name: str, *args: str, timeout: float = 240) -> str:
+    job_id = vcluster.submit(cluster, f"jobscripts/{name}", cwd=ROOT, args=list(args),
+                             sbatch_options=[f"--output={tmp_path}/%x-%j.out"])
+    job = vcluster.wait(cluster, job_id, timeout=timeout)
+    output = job.output()
+    assert job.ok, f"{name} ended {job.state} {job.exit_code}:\n{output[-3000:]}"
+    return output
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_mpi_hello_runs_four_ranks_on_both_nodes(cluster, tmp_path):
+    out = _run(cluster, tmp_path, "mpi-hello.sh")
+    ranks = sorted(int(m) for m in re.findall(r"hello from rank (\d+) of 4", out))
+    assert ranks == [0, 1, 2, 3]
+    assert "ring ok: sum of received ranks = 6 (expected 6)" in out
+    assert "hosts: node1 node2" in out
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_pi_estimate_is_close(cluster, tmp_path):
+    out = _run(cluster, tmp_path, "pi.sh", "400000")
+    match = re.search(r"pi ~ ([\d.]+) .* from 400000 samples on 4 ranks", out)
+    assert match, out
+    assert abs(float(match.group(1)) - 3.14159) < 0.02
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_primes_on_one_node_uses_a_worker_per_cpu(cluster, tmp_path):
+    out = _run(cluster, tmp_path, "primes-1node.sh", "1000000", "1000500")
+    assert re.search(r"^39 primes between 1000000 and 1000500 \[.* on 4 workers; hosts: node\d\]", out, re.M), out
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_primes_with_dask_mpi_uses_workers_on_both_nodes(cluster, tmp_path):
+    out = _run(cluster, tmp_path, "primes-2nodes.sh", "1000000", "1000500")
+    assert re.search(r"^39 primes between 1000000 and 1000500 \[.* on 2 workers; hosts: node1 node2\]", out, re.M), out

@@ -1,0 +1,90 @@
+"""hpclab vcluster: a real Slurm with two virtual nodes, and a clean teardown."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import require_slurm, slurm_spec
+from hpclab import vcluster
+
+pytestmark = [pytest.mark.slurm, pytest.mark.slow]
+
+
+def _netns() -> str:
+    return subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+
+
+# Runs before the module's shared cluster exists: only one slurmctld at a time.
+def test_down_removes_namespaces_daemons_and_state():
+    spec = vcluster.Spec(state=Path("/run/hpclab-vcluster-test-down"), prefix="hptdown", subnet="10.213.81", nodes=1)
+    require_slurm(spec)
+    vcluster.up(spec)
+    pids = [int(p.read_text()) for p in (spec.state / "pids").glob("*.pid")]
+    assert "hptdown-node1" in _netns()
+    vcluster.down(spec)
+    assert "hptdown" not in _netns()
+    assert not spec.state.exists()
+    assert not [p for p in pids if Path(f"/proc/{p}").exists()]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    spec = slurm_spec("life")
+    require_slurm(spec)
+    vcluster.up(spec)
+    try:
+        yield spec
+    finally:
+        vcluster.down(spec)
+
+
+def test_two_idle_nodes_with_their_own_hostnames(cluster):
+    nodes = vcluster.run(cluster, ["sinfo", "-h", "-N", "-o", "%N %t"], cwd="/").stdout.split("\n")
+    assert [n.split() for n in nodes if n] == [["node1", "idle"], ["node2", "idle"]]
+    hosts = vcluster.run(cluster, ["srun", "-N2", "--ntasks-per-node=1", "hostname"], cwd="/").stdout.split()
+    assert sorted(hosts) == ["node1", "node2"]
+
+
+def test_nodes_have_distinct_addresses_on_their_own_subnet(cluster):
+    out = vcluster.run(cluster, ["ip", "-4", "-br", "addr", "show", "eth0"], host="node2", cwd="/").stdout
+    assert f"{cluster.subnet}.12/24" in out
+    # The machine's own network never sees that subnet.
+    assert cluster.subnet not in subprocess.run(["ip", "-4", "addr"], capture_output=True, text=True).stdout
+
+
+def test_the_machines_hosts_file_is_untouched(cluster):
+    assert "node1" not in Path("/etc/hosts").read_text()
+    inside = vcluster.run(cluster, ["cat", "/etc/hosts"], host="node1", cwd="/").stdout
+    assert f"{cluster.subnet}.11 node1" in inside
+
+
+def test_a_second_cluster_is_refused_while_one_runs(cluster):
+    other = vcluster.Spec(state=Path("/run/hpclab-vcluster-test-other"), prefix="hptother", subnet="10.213.80")
+    with pytest.raises(vcluster.VClusterError, match="another slurmctld is already running"):
+        vcluster.up(other)
+    assert "hptother" not in _netns()
+
+
+def _hpclab(*args: str, env: dict | None = None, user: str | None = None) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "hpclab.cli", *args]
+    if user:
+        command = ["setpriv", "--reuid", user, "--regid", user, "--clear-groups", *command]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, cwd="/")
+
+
+def test_non_root_is_refused_with_the_fix():
+    proc = _hpclab("vcluster", "up", user="65534")
+    assert proc.returncode == 2
+    assert "needs root" in proc.stderr and "sudo hpclab vcluster up" in proc.stderr
+
+
+def test_missing_packages_are_named_with_the_install_command():
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent))
+    proc = _hpclab("vcluster", "up", env=env)
+    assert proc.returncode == 2
+    assert "slurm-wlm" in proc.stderr and "munge" in proc.stderr and "apt-get install" in proc.stderr
