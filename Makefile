@@ -8,8 +8,10 @@ BIN    := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export JUPYTER_PLATFORM_DIRS := 1
 PYTEST_ARGS ?=
+# Dataset size for `make lab`: full for the workshop, small for a quick look.
+DATA_SIZE ?= full
 
-.PHONY: install lab test test-fast build clean
+.PHONY: install system-deps lab test test-fast build clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +21,27 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The lessons' datasets are made here, before JupyterLab starts (offline; see README, "Data").
 lab: install
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --no-browser --ServerApp.root_dir=$(CURDIR)
+	$(BIN)/hpclab data prepare --size $(DATA_SIZE)
+	HPCLAB_DATA_SIZE=$(DATA_SIZE) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --no-browser --ServerApp.root_dir=$(CURDIR)
 
-test: install
+# Debian packages the Slurm tests need: installed when we are root (CI is);
+# without root those tests skip, and the rest of the suite still runs.
+SYSTEM_DEPS := slurmctld:slurm-wlm slurmd:slurmd munged:munge shellcheck:shellcheck nsenter:util-linux ip:iproute2
+system-deps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    missing=""; \
+	    for pair in $(SYSTEM_DEPS); do \
+	        command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair##*:}"; \
+	    done; \
+	    if [ -n "$$missing" ]; then \
+	        echo "installing Debian packages:$$missing"; \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    fi; \
+	fi
+
+test: install system-deps
 	$(BIN)/hpclab build --check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
