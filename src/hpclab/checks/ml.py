@@ -1,0 +1,126 @@
+"""Checks for lesson 07-dask-ml: big arrays, ParallelPostFit, GridSearchCV, a lazy R² metric."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from hpclab.checks import Question, Wrong, check, require
+
+LESSON = "07-dask-ml"
+Q1 = Question(LESSON, "q1", "a large Dask array from copies", points=1, level=1)
+Q2 = Question(LESSON, "q2", "predict block by block with ParallelPostFit", points=2, level=2)
+Q3 = Question(LESSON, "q3", "GridSearchCV on the cluster", points=2, level=2)
+Q4 = Question(LESSON, "q4", "a lazy R² that works on Dask arrays", points=3, level=3)
+QUESTIONS = [Q1, Q2, Q3, Q4]
+
+COPIES = 20  # Q1 and Q2: how many copies of the test set make the "large" array
+
+
+def _require_dask_array(value: object, name: str):
+    """Fail with a hint when ``value`` is not a (lazy) Dask array."""
+    import dask.array as da
+
+    if isinstance(value, np.ndarray):
+        raise Wrong(f"`{name}` is a NumPy array: it has been computed already. Leave out .compute() and keep it lazy")
+    if not isinstance(value, da.Array):
+        raise Wrong(f"`{name}` is a {type(value).__name__}, not a dask.array.Array")
+    return value
+
+
+@check(Q1)
+def check_q1(X_big, X_test) -> str:
+    require(X_big, "X_big")
+    X_big = _require_dask_array(X_big, "X_big")
+    n, features = X_test.shape
+    if X_big.shape != (COPIES * n, features):
+        raise Wrong(f"`X_big` has shape {X_big.shape}; {COPIES} copies of X_test stacked as rows give {(COPIES * n, features)}")
+    if X_big.chunks != ((n,) * COPIES, (features,)):
+        raise Wrong(
+            f"`X_big` is split into {X_big.numblocks} blocks; make one block per copy "
+            "(da.from_array(X_test, chunks=X_test.shape)) and join them with da.concatenate"
+        )
+    first, last = X_big.blocks[0].compute(), X_big.blocks[-1].compute()
+    if not (np.array_equal(first, X_test) and np.array_equal(last, X_test)):
+        raise Wrong("the blocks of `X_big` are not copies of X_test")
+    return f"{X_big.shape[0]:,} rows in {X_big.npartitions} blocks"
+
+
+@check(Q2)
+def check_q2(model, predicted, X_big, y_test) -> str:
+    require(predicted, "predicted")
+    from dask_ml.wrappers import ParallelPostFit
+
+    if not isinstance(model, ParallelPostFit):
+        raise Wrong(f"`model` is a {type(model).__name__}; wrap the scikit-learn estimator in ParallelPostFit(...)")
+    predicted = _require_dask_array(predicted, "predicted")
+    require(X_big, "X_big")
+    if predicted.shape != (X_big.shape[0],):
+        raise Wrong(f"`predicted` has shape {predicted.shape}; one label per row of X_big gives ({X_big.shape[0]},)")
+    if predicted.numblocks[0] != X_big.numblocks[0]:
+        raise Wrong(f"`predicted` has {predicted.numblocks[0]} blocks, X_big {X_big.numblocks[0]}: call model.predict(X_big)")
+    labels = predicted.compute()
+    truth = np.tile(y_test, len(labels) // len(y_test))
+    accuracy = float(np.mean(labels == truth))
+    if accuracy < 0.9:
+        raise Wrong(f"only {accuracy:.1%} of the predictions are right: fit `model` on X_train, y_train first")
+    return f"{len(labels):,} labels predicted block by block, {accuracy:.1%} correct"
+
+
+@check(Q3)
+def check_q3(search, param_grid, X_test, y_test) -> str:
+    require(search, "search")
+    from dask_ml.model_selection import GridSearchCV
+
+    if not isinstance(search, GridSearchCV):
+        raise Wrong(f"`search` is a {type(search).__name__}; use GridSearchCV from dask_ml.model_selection")
+    if not hasattr(search, "best_params_"):
+        raise Wrong("`search` has not been fitted: call search.fit(X_train, y_train)")
+    combinations = [dict(zip(param_grid, values)) for values in itertools.product(*param_grid.values())]
+    tried = list(search.cv_results_["params"])
+    missing = [c for c in combinations if c not in tried]
+    if len(tried) != len(combinations) or missing:
+        raise Wrong(
+            f"the search tried {len(tried)} settings, {len(missing)} of param_grid's {len(combinations)} "
+            "were not among them: pass param_grid unchanged"
+        )
+    best = {key: search.best_params_.get(key) for key in param_grid}
+    if best not in combinations:
+        raise Wrong(f"best_params_ {search.best_params_} is not one of the grid's settings")
+    held_out = float(search.score(X_test, y_test))
+    if held_out < 0.95:
+        raise Wrong(f"the best model scores {held_out:.3f} on the held-out half; expected at least 0.95 — fit on X_train, y_train")
+    return f"best of {len(combinations)}: {search.best_params_}, {held_out:.3f} on held-out data"
+
+
+@check(Q4)
+def check_q4(r2_lazy) -> str:
+    require(r2_lazy, "r2_lazy")
+    import dask.array as da
+    from sklearn.metrics import r2_score
+
+    rng = np.random.default_rng(7)
+    y_true = rng.normal(size=1000)
+    cases = {
+        "noisy predictions": y_true + rng.normal(scale=0.5, size=1000),
+        "perfect predictions": y_true.copy(),
+        "always the mean": np.full(1000, y_true.mean()),
+    }
+    t = da.from_array(y_true, chunks=250)
+    for label, y_pred in cases.items():
+        lazy = r2_lazy(t, da.from_array(y_pred, chunks=250), compute=False)
+        if not isinstance(lazy, da.Array):
+            raise Wrong(
+                f"with compute=False, r2_lazy returned a {type(lazy).__name__}; build it from Dask "
+                "reductions (.sum(), .mean()) and return the lazy result"
+            )
+        if lazy.shape != ():
+            raise Wrong(f"r2_lazy should give one number (shape ()), not shape {lazy.shape}")
+        got, want = float(lazy.compute()), r2_score(y_true, y_pred)
+        if not np.isclose(got, want, atol=1e-9):
+            raise Wrong(f"for {label}, r2_lazy gives {got:.4f}; R² is {want:.4f} = 1 - SS_res / SS_tot")
+    eager = r2_lazy(t, da.from_array(cases["noisy predictions"], chunks=250))
+    if isinstance(eager, da.Array):
+        raise Wrong("with the default compute=True, r2_lazy should return the computed number, not a Dask array")
+    return "R² from two Dask sums, lazy until asked: usable as ParallelPostFit(..., scoring=r2_lazy)"
