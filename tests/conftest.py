@@ -37,7 +37,7 @@ def slurm_spec(name: str):
     """A virtual-cluster shape private to one test module (never a learner's cluster)."""
     from hpclab import vcluster
 
-    subnet = {"jobs": "10.213.78", "life": "10.213.79"}[name]
+    subnet = {"jobs": "10.213.78", "life": "10.213.79", "doctor": "10.213.82"}[name]
     return vcluster.Spec(state=Path(f"/run/hpclab-vcluster-test-{name}"), prefix=f"hpt{name}", subnet=subnet)
 
 

@@ -1,0 +1,113 @@
+"""Checks for lesson 05-dask-bags: counting, filtering, frequencies and foldby on JSON records."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from hpclab.checks import Question, Wrong, check, require
+
+LESSON = "05-dask-bags"
+Q1 = Question(LESSON, "q1", "read JSON lines into a bag and count them", points=1, level=1)
+Q2 = Question(LESSON, "q2", "a lazy filtered bag", points=2, level=2)
+Q3 = Question(LESSON, "q3", "the most common occupations", points=2, level=2)
+Q4 = Question(LESSON, "q4", "mean age per state with foldby", points=3, level=3)
+QUESTIONS = [Q1, Q2, Q3, Q4]
+
+
+def _records(folder) -> list[dict]:
+    """Every record in the folder's JSON-lines files, read without Dask (the reference)."""
+    files = sorted(Path(folder).glob("*.jsonl"))
+    if not files:
+        raise Wrong(f"no .jsonl files in {folder}: run the set-up cell at the top again")
+    return [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _is_dask(obj) -> bool:
+    return hasattr(obj, "__dask_graph__") and hasattr(obj, "compute")
+
+
+@check(Q1)
+def check_q1(people, n_people, people_folder) -> str:
+    require(people, "people")
+    require(n_people, "n_people")
+    import dask.bag as db
+
+    if not isinstance(people, db.Bag):
+        raise Wrong(f"`people` is a {type(people).__name__}; make it with db.read_text(...).map(json.loads)")
+    first = people.take(1)
+    if not first or not isinstance(first[0], dict):
+        raise Wrong("the items of `people` should be dicts: parse each line with json.loads")
+    if _is_dask(n_people):
+        raise Wrong("`n_people` is still lazy (a Dask Item): call .compute() on it")
+    expected = len(_records(people_folder))
+    if n_people != expected:
+        raise Wrong(f"you have {n_people!r}; the files hold {expected} records (one per line). "
+                    "Count the bag of parsed records: .count().compute()")
+    return f"{expected:,} people"
+
+
+@check(Q2)
+def check_q2(seniors, people_folder) -> str:
+    require(seniors, "seniors")
+    import dask.bag as db
+
+    if not isinstance(seniors, db.Bag):
+        raise Wrong(f"`seniors` is a {type(seniors).__name__}; it should be a lazy Bag "
+                    "(.filter(...) without .compute())")
+    got = seniors.compute()
+    if got and not isinstance(got[0], dict):
+        raise Wrong(f"the bag holds {type(got[0]).__name__} items; parse each line with json.loads first")
+    expected = sorted(r["id"] for r in _records(people_folder) if r["age"] >= 65)
+    ids = sorted(r.get("id") for r in got)
+    if ids != expected:
+        raise Wrong(f"{len(ids)} records, expected {len(expected)} people aged 65 or over (age >= 65)")
+    return f"{len(expected):,} people aged 65 or over, found only when computed"
+
+
+@check(Q3)
+def check_q3(top_jobs, people_folder) -> str:
+    require(top_jobs, "top_jobs")
+    if _is_dask(top_jobs):
+        raise Wrong("`top_jobs` is still lazy: call .compute()")
+    try:
+        pairs = [(str(job), int(count)) for job, count in top_jobs]
+    except (TypeError, ValueError):
+        raise Wrong("`top_jobs` should be a list of (occupation, count) pairs") from None
+    counts = Counter(r["occupation"] for r in _records(people_folder))
+    best = sorted(counts.values(), reverse=True)[:3]
+    if len(pairs) != 3:
+        raise Wrong(f"{len(pairs)} pairs; keep the top 3 (.topk(3, key=1))")
+    for job, count in pairs:
+        if counts.get(job) != count:
+            raise Wrong(f"{job!r} appears {counts.get(job, 0)} times, not {count}")
+    if [c for _, c in pairs] != best:
+        raise Wrong(f"counts {[c for _, c in pairs]}, but the three largest are {best}, largest first")
+    return ", ".join(f"{job} ({count})" for job, count in pairs)
+
+
+@check(Q4)
+def check_q4(mean_age_by_state, people_folder) -> str:
+    require(mean_age_by_state, "mean_age_by_state")
+    if not isinstance(mean_age_by_state, dict):
+        raise Wrong(f"`mean_age_by_state` is a {type(mean_age_by_state).__name__}; make it a dict: "
+                    "dict(...) of the computed (state, mean) pairs")
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for record in _records(people_folder):
+        entry = totals[record["address"]["state"]]
+        entry[0] += record["age"]
+        entry[1] += 1
+    expected = {state: total / n for state, (total, n) in totals.items()}
+    if set(mean_age_by_state) != set(expected):
+        missing = sorted(set(expected) - set(mean_age_by_state))[:3]
+        raise Wrong(f"{len(mean_age_by_state)} states, expected {len(expected)} (missing e.g. {missing}); "
+                    "the key is record['address']['state']")
+    for state, mean in expected.items():
+        got = mean_age_by_state[state]
+        if not isinstance(got, (int, float)) or not math.isclose(got, mean, rel_tol=1e-9):
+            raise Wrong(f"{state}: {got!r}, expected {mean:.3f}. Fold (sum of ages, count) pairs, "
+                        "then divide once at the end: a mean of means is not the mean")
+    oldest = max(expected, key=expected.get)
+    return f"{len(expected)} states; the oldest on average: {oldest} ({expected[oldest]:.1f} years)"

@@ -1,0 +1,150 @@
+"""Checks for lesson 04-dask-dataframes: filters, groupby, read_csv dtypes, Parquet, map_partitions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hpclab.checks import Question, Wrong, check, require
+
+LESSON = "04-dask-dataframes"
+Q1 = Question(LESSON, "q1", "count rows that match a filter", points=1, level=1)
+Q2 = Question(LESSON, "q2", "a lazy groupby standard deviation", points=2, level=2)
+Q3 = Question(LESSON, "q3", "read_csv over a glob with explicit dtypes", points=2, level=2)
+Q4 = Question(LESSON, "q4", "a Parquet round trip with only the columns you need", points=2, level=2)
+Q5 = Question(LESSON, "q5", "a per-day summary with map_partitions", points=3, level=3)
+QUESTIONS = [Q1, Q2, Q3, Q4, Q5]
+
+
+def _is_dask(obj) -> bool:
+    return hasattr(obj, "__dask_graph__") and hasattr(obj, "compute")
+
+
+def _csv_files(folder) -> list[Path]:
+    files = sorted(Path(folder).glob("*.csv"))
+    if not files:
+        raise Wrong(f"no CSV files in {folder}: run the set-up cell at the top again")
+    return files
+
+
+def _read_days(folder):
+    """Each CSV file as a pandas DataFrame, read with the right types (the reference)."""
+    import pandas as pd
+
+    from hpclab.data import READINGS_DTYPES
+
+    return [pd.read_csv(f, dtype=READINGS_DTYPES, parse_dates=["time"]) for f in _csv_files(folder)]
+
+
+@check(Q1)
+def check_q1(n_rows, df) -> str:
+    require(n_rows, "n_rows")
+    if _is_dask(n_rows):
+        raise Wrong("`n_rows` is still a lazy Dask object: ask for the number with .compute()")
+    frame = df.compute()
+    expected = int(((frame["name"] == "Alice") & (frame["x"] > 0.5)).sum())
+    if n_rows != expected:
+        raise Wrong(f"you counted {n_rows!r}; there are {expected} rows with name 'Alice' and x > 0.5. "
+                    "Combine the two conditions with & (and brackets around each)")
+    return f"{expected:,} rows"
+
+
+@check(Q2)
+def check_q2(spread, df) -> str:
+    require(spread, "spread")
+    import dask.dataframe as dd
+
+    if not isinstance(spread, dd.Series):
+        raise Wrong(f"`spread` is a {type(spread).__name__}; it should be a lazy Dask Series "
+                    "(leave out .compute(): the check computes it)")
+    frame = df.compute()
+    expected = frame[frame["x"] > 0].groupby("name")["y"].std()
+    got = spread.compute()
+    if sorted(got.index) != sorted(expected.index):
+        raise Wrong("`spread` should have one value per name: group by 'name'")
+    difference = (got.sort_index() - expected.sort_index()).abs().max()
+    if not difference < 1e-9:
+        raise Wrong("the values differ from the standard deviation of y over rows with x > 0, per name: "
+                    "filter first, then groupby('name').y.std()")
+    return f"{len(expected)} names, computed only when asked"
+
+
+@check(Q3)
+def check_q3(readings, csv_folder) -> str:
+    require(readings, "readings")
+    import dask.dataframe as dd
+    import pandas as pd
+
+    if not isinstance(readings, dd.DataFrame):
+        raise Wrong(f"`readings` is a {type(readings).__name__}; make it with dask.dataframe.read_csv")
+    files = _csv_files(csv_folder)
+    if readings.npartitions != len(files):
+        raise Wrong(f"`readings` has {readings.npartitions} partitions for {len(files)} files: "
+                    "read all of them with one glob pattern, e.g. str(csv_folder / '*.csv')")
+    types = readings.dtypes
+    if not pd.api.types.is_datetime64_any_dtype(types.get("time")):
+        raise Wrong("the time column should be datetime64: add parse_dates=['time']")
+    if not pd.api.types.is_string_dtype(types.get("station")):
+        raise Wrong(f"station is {types.get('station')}; some stations have letters in their id, so it must be "
+                    "text: dtype={'station': 'string', ...}")
+    flag = types.get("flag")
+    if not (pd.api.types.is_float_dtype(flag) or isinstance(flag, pd.Int64Dtype)):
+        raise Wrong(f"flag is {flag}, which cannot hold the empty cells of one day: use 'Int64' (or 'float64')")
+    try:
+        rows = len(readings)
+    except ValueError as exc:
+        raise Wrong(f"reading every file fails: {str(exc).splitlines()[0]}") from None
+    expected = sum(len(day) for day in _read_days(csv_folder))
+    if rows != expected:
+        raise Wrong(f"{rows} rows, expected {expected}")
+    return f"{rows:,} rows from {len(files)} files, each column with the right type"
+
+
+@check(Q4)
+def check_q4(back, parquet_dir, csv_folder) -> str:
+    require(back, "back")
+    import dask.dataframe as dd
+
+    written = sorted(Path(parquet_dir).glob("*.parquet"))
+    if not written:
+        raise Wrong(f"no .parquet files in {parquet_dir}: write them with readings.to_parquet(parquet_dir)")
+    if not isinstance(back, dd.DataFrame):
+        raise Wrong(f"`back` is a {type(back).__name__}; read it with dask.dataframe.read_parquet")
+    wanted = ["time", "station", "temperature"]
+    if list(back.columns) != wanted:
+        raise Wrong(f"`back` has columns {list(back.columns)}; read only {wanted} (the columns= argument)")
+    expected = sum(len(day) for day in _read_days(csv_folder))
+    if len(back) != expected:
+        raise Wrong(f"{len(back)} rows came back, {expected} were in the CSV files")
+    return f"{len(written)} Parquet files; {len(wanted)} columns read back"
+
+
+@check(Q5)
+def check_q5(daily_range, ranges, csv_folder) -> str:
+    require(ranges, "ranges")
+    import dask.dataframe as dd
+    import pandas as pd
+
+    sample = pd.DataFrame({"station": pd.array(["a", "a", "b", "a"], dtype="string"),
+                           "temperature": [1.0, 4.5, 2.0, 3.0]})
+    try:
+        got = daily_range(sample)
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        raise Wrong(f"daily_range raised {type(exc).__name__}: {exc}") from None
+    if not isinstance(got, pd.Series) or dict(got) != {"a": 3.5, "b": 0.0}:
+        shown = got.to_dict() if isinstance(got, pd.Series) else repr(got)
+        raise Wrong(f"daily_range on stations a,a,b,a with temperatures 1, 4.5, 2, 3 returned {shown}; "
+                    "expected a pandas Series a -> 3.5, b -> 0.0 (max minus min per station)")
+    if not isinstance(ranges, dd.Series):
+        raise Wrong(f"`ranges` is a {type(ranges).__name__}; make it with readings.map_partitions(daily_range), "
+                    "without .compute()")
+    days = _read_days(csv_folder)
+    if ranges.npartitions != len(days):
+        raise Wrong(f"`ranges` has {ranges.npartitions} partitions; one per day file ({len(days)}) is expected")
+    expected = pd.concat(d.groupby("station")["temperature"].agg(lambda t: t.max() - t.min()) for d in days)
+    computed = ranges.compute()
+    if sorted(zip(computed.index, computed.round(6))) != sorted(zip(expected.index, expected.round(6))):
+        raise Wrong("the computed ranges differ from max - min of temperature per station and day")
+    widest = expected.idxmax()
+    return f"{len(expected)} station-days; the widest daily range was {expected.max():.1f} °C at station {widest}"

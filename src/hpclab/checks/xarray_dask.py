@@ -1,0 +1,111 @@
+"""Checks for lesson 06-xarray-dask: chunked opening, climatology, anomalies, apply_ufunc."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hpclab.checks import Question, Wrong, check, require
+
+LESSON = "06-xarray-dask"
+Q1 = Question(LESSON, "q1", "chunks that keep each time series whole", points=1, level=1)
+Q2 = Question(LESSON, "q2", "a monthly climatology", points=2, level=2)
+Q3 = Question(LESSON, "q3", "lazy anomalies", points=2, level=2)
+Q4 = Question(LESSON, "q4", "longest frost spell with apply_ufunc", points=3, level=3)
+QUESTIONS = [Q1, Q2, Q3, Q4]
+
+FREEZING = 273.15  # K
+
+
+def longest_true_run(mask: np.ndarray) -> np.ndarray:
+    """Length of the longest run of True along the last axis (the reference, vectorised)."""
+    mask = np.asarray(mask, dtype=bool)
+    steps = np.arange(mask.shape[-1])
+    last_false = np.maximum.accumulate(np.where(mask, -1, steps), axis=-1)
+    return (steps - last_false).max(axis=-1, initial=0)
+
+
+def _is_lazy(da) -> bool:
+    import dask.array
+
+    return isinstance(getattr(da, "data", None), dask.array.Array)
+
+
+def _dataarray(obj, name: str):
+    import xarray as xr
+
+    if not isinstance(obj, xr.DataArray):
+        raise Wrong(f"`{name}` is a {type(obj).__name__}; it should be an xarray DataArray")
+    return obj
+
+
+@check(Q1)
+def check_q1(air) -> str:
+    require(air, "air")
+    air = _dataarray(air, "air")
+    if not _is_lazy(air):
+        raise Wrong("`air` holds NumPy data: open the dataset with chunks=... so it is backed by Dask")
+    chunks = dict(zip(air.dims, air.chunks))
+    if set(chunks) != {"time", "lat", "lon"}:
+        raise Wrong(f"`air` has dimensions {air.dims}; take the 'air' variable of the dataset")
+    if len(chunks["time"]) != 1:
+        raise Wrong(f"time is split into {len(chunks['time'])} chunks; use 'time': -1 to keep each series whole")
+    if max(chunks["lat"]) > 25 or max(chunks["lon"]) > 25:
+        raise Wrong(f"chunks are {max(chunks['lat'])} x {max(chunks['lon'])} grid points; at most 25 x 25")
+    return f"{air.data.npartitions} chunks of up to {air.data.chunksize} values"
+
+
+@check(Q2)
+def check_q2(clim, ds) -> str:
+    require(clim, "clim")
+    clim = _dataarray(clim, "clim")
+    if set(clim.dims) != {"month", "lat", "lon"} or clim.sizes.get("month") != 12:
+        raise Wrong(f"`clim` has sizes {dict(clim.sizes)}; expected 12 months x lat x lon: "
+                    "group by 'time.month' and take the mean over time")
+    expected = ds["air"].load().groupby("time.month").mean("time")
+    got = clim.transpose("month", "lat", "lon").compute()
+    if not np.allclose(got.values, expected.values, atol=1e-3):
+        raise Wrong("the values differ from the mean of each calendar month over all years")
+    july, january = expected.sel(month=7), expected.sel(month=1)
+    return f"12 months; July is on average {float((july - january).mean()):.1f} K warmer than January"
+
+
+@check(Q3)
+def check_q3(anom, ds) -> str:
+    require(anom, "anom")
+    anom = _dataarray(anom, "anom")
+    if not _is_lazy(anom):
+        raise Wrong("`anom` is already computed (NumPy): keep it lazy, Dask computes it when needed")
+    if dict(anom.sizes) != dict(ds["air"].sizes):
+        raise Wrong(f"`anom` has sizes {dict(anom.sizes)}; it should have the same shape as air: "
+                    "subtract the climatology month by month, air.groupby('time.month') - clim")
+    air = ds["air"].load()
+    expected = air.groupby("time.month") - air.groupby("time.month").mean("time")
+    got = anom.transpose(*expected.dims).compute()
+    if not np.allclose(got.values, expected.values, atol=1e-3):
+        raise Wrong("the values differ from air minus the mean of the same calendar month")
+    return f"mean anomaly {float(got.mean()):+.1e} K (zero by construction), spread {float(got.std()):.1f} K"
+
+
+@check(Q4)
+def check_q4(longest_run, frost_spell, ds) -> str:
+    require(frost_spell, "frost_spell")
+    cases = [([False, True, True, False, True], 2), ([False] * 4, 0), ([True] * 5, 5), ([], 0),
+             ([True, False, True, True, True], 3)]
+    for series, expected in cases:
+        got = longest_run(np.array(series, dtype=bool))
+        if got != expected:
+            raise Wrong(f"longest_run({series}) returned {got!r}, expected {expected}")
+    frost_spell = _dataarray(frost_spell, "frost_spell")
+    if not _is_lazy(frost_spell):
+        raise Wrong("`frost_spell` is already computed: build it with xr.apply_ufunc(..., dask='parallelized') "
+                    "and let the check compute it")
+    if set(frost_spell.dims) != {"lat", "lon"}:
+        raise Wrong(f"`frost_spell` has dimensions {frost_spell.dims}; time is the core dimension that "
+                    "longest_run consumes: input_core_dims=[['time']]")
+    below = (ds["air"].load() < FREEZING).transpose("lat", "lon", "time")
+    expected = longest_true_run(below.values)
+    got = frost_spell.transpose("lat", "lon").compute().values
+    if not np.array_equal(got, expected):
+        raise Wrong("the values differ from the longest run of consecutive steps with air < 273.15 K")
+    days = expected.max() / 4
+    return f"the longest frost spell lasted {days:.1f} days; {int((expected == 0).sum())} grid points never froze"
