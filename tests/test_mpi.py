@@ -53,10 +53,20 @@ def test_a_rank_that_raises_fails_the_job_instead_of_hanging():
     assert "_hpclab_bootstrap" not in info.value.result.stderr[2]
 
 
-def test_a_deadlock_is_stopped_by_the_timeout():
+def _shm() -> set[str]:
+    return {p.name for p in mpi.SHM_DIR.glob("mpich_shm_*")}
+
+
+def test_a_deadlock_is_stopped_by_the_timeout_and_leaves_no_shared_memory():
+    before = _shm()
     code = "from mpi4py import MPI\nc = MPI.COMM_WORLD\nc.recv(source=(c.rank + 1) % c.size)\n"
     with pytest.raises(mpi.MPITimeout, match="deadlock"):
         mpi.run(code, 2, timeout=3)
+    # MPICH cannot unlink its segments when it is killed; run() must. (Segments
+    # of other people's jobs may come and go meanwhile: look only for ours.)
+    in_use = mpi._mapped_shm()
+    leaked = {n for n in _shm() - before if str(mpi.SHM_DIR / n) not in in_use}
+    assert leaked == set()
 
 
 def test_check_false_returns_the_failure_instead_of_raising():

@@ -74,8 +74,11 @@ if _collect:
             _values[_n] = pickle.loads(pickle.dumps(_globals.get(_n, _missing)))
         except Exception as _exc:
             _values[_n] = f"<hpclab: cannot pickle {type(_exc).__name__}>"
-    with open(os.path.join(_outdir, f"rank{_r}.values"), "wb") as _f:
+    # Write then rename: a rank killed mid-write (another rank aborted) leaves no half file.
+    _partial = os.path.join(_outdir, f"rank{_r}.values.partial")
+    with open(_partial, "wb") as _f:
         pickle.dump(_values, _f)
+    os.replace(_partial, os.path.join(_outdir, f"rank{_r}.values"))
 '''
 
 NOT_DEFINED = "<hpclab: not defined>"
@@ -182,6 +185,72 @@ def _kill_group(proc: subprocess.Popen) -> None:
             continue
 
 
+def _stop_ranks(marker: str, grace: float) -> None:
+    """Wait up to ``grace`` s for this run's rank processes to exit, then kill the rest.
+
+    MPICH's launcher starts every rank in a session of its own, so stopping
+    mpiexec's process group does not reach them, and after an MPI_Abort a rank
+    can outlive mpiexec for a moment (still writing its files). The ranks are
+    found by ``marker``, the run's unique temporary path on their command line.
+    """
+    import psutil
+
+    ranks = []
+    for candidate in psutil.process_iter(["cmdline"]):
+        try:
+            if marker in " ".join(candidate.info["cmdline"] or []) and candidate.status() != psutil.STATUS_ZOMBIE:
+                ranks.append(candidate)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    _, alive = psutil.wait_procs(ranks, timeout=grace)
+    for rank in alive:
+        try:
+            rank.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(alive, timeout=3)
+
+
+SHM_DIR = Path("/dev/shm")
+
+
+def _mapped_shm() -> set[str]:
+    """Shared-memory files some live process still has mapped."""
+    mapped = set()
+    for maps in Path("/proc").glob("[0-9]*/maps"):
+        try:
+            text = maps.read_text()
+        except OSError:
+            continue
+        mapped.update(line.split()[-1] for line in text.splitlines() if "/dev/shm/mpich_shm" in line)
+    return mapped
+
+
+def remove_stale_shm(since: float) -> int:
+    """Delete MPICH shared-memory segments made after ``since`` that nobody maps.
+
+    MPICH unlinks them when a job ends normally; a job that is killed (a
+    timeout, a crash during start-up) leaves them in /dev/shm, where they hold
+    memory and can clash with a later job's segment name.
+    """
+    if not SHM_DIR.is_dir():
+        return 0
+    candidates = []
+    for path in SHM_DIR.glob("mpich_shm_*"):
+        try:
+            if path.stat().st_mtime >= since:
+                candidates.append(path)
+        except OSError:
+            continue
+    if not candidates:
+        return 0
+    mapped = _mapped_shm()
+    stale = [path for path in candidates if str(path) not in mapped]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
 def _read(path: Path) -> str:
     return path.read_text(errors="replace") if path.exists() else ""
 
@@ -242,6 +311,7 @@ def run(
                 f"unset {MPIEXEC_ENV}, or install MPI (`pip install mpich`)."
             ) from None
         timed_out = False
+        started_at = time.time() - 1
         try:
             launcher_output, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -250,7 +320,12 @@ def run(
             launcher_output, _ = proc.communicate()
         except BaseException:  # KeyboardInterrupt in a notebook: never leave ranks behind
             _kill_group(proc)
+            _stop_ranks(str(bootstrap), grace=0)
+            remove_stale_shm(started_at)
             raise
+        _stop_ranks(str(bootstrap), grace=0 if timed_out else 5)
+        if timed_out or proc.returncode != 0:
+            remove_stale_shm(started_at)
         result = MPIResult(
             n=n,
             returncode=proc.returncode,

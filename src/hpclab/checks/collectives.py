@@ -1,0 +1,189 @@
+"""Checks for lesson 09-mpi-collectives: splitting work, bcast, Scatter/Gather, reductions, scaling, π.
+
+MPI answers are whole programs in a string; the check runs them on
+:data:`RANKS` ranks and compares what each rank holds afterwards.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from hpclab import scaling
+from hpclab.checks import Question, Wrong, check, require
+from hpclab.checks.mpicheck import DEFAULT_TIMEOUT, expect, require_calls, run_answer, show
+
+LESSON = "09-mpi-collectives"
+RANKS = 4
+Q1 = Question(LESSON, "q1", "split the work evenly", points=1, level=1)
+Q2 = Question(LESSON, "q2", "broadcast a dictionary", points=1, level=1)
+Q3 = Question(LESSON, "q3", "Scatter and Gather NumPy buffers", points=2, level=2)
+Q4 = Question(LESSON, "q4", "Reduce and Allreduce", points=2, level=2)
+Q5 = Question(LESSON, "q5", "read a scaling table", points=2, level=2)
+Q6 = Question(LESSON, "q6", "the Monte Carlo π program", points=3, level=3)
+QUESTIONS = [Q1, Q2, Q3, Q4, Q5, Q6]
+
+CONFIG = {"samples": 1_000_000, "seed": 2024, "method": "monte-carlo"}
+PI_SAMPLES = 1_000_003  # not a multiple of 4 on purpose
+
+
+def _reference_share(total: int, size: int, rank: int) -> int:
+    base, extra = divmod(total, size)
+    return base + (1 if rank < extra else 0)
+
+
+@check(Q1)
+def check_q1(share) -> str:
+    require(share, "share")
+    for total, size in ((8, 4), (10, 4), (3, 4), (0, 3), (7, 1), (1_000_003, 4), (99, 7)):
+        got = [share(total, size, rank) for rank in range(size)]
+        want = [_reference_share(total, size, rank) for rank in range(size)]
+        if got != want:
+            if None in got:
+                raise Wrong(f"share({total}, {size}, rank) returned None for some rank: return the number of samples")
+            extra = (f" (they add up to {sum(got)}, not {total})" if sum(got) != total
+                     else " (the first total % size ranks should get one extra)")
+            raise Wrong(f"share({total}, {size}, rank) for ranks 0..{size - 1} gives {got}, expected {want}{extra}")
+    return "every sample is counted once, and no rank has more than one extra"
+
+
+@check(Q2)
+def check_q2(bcast_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    require_calls(bcast_program, "bcast_program", "bcast(")
+    result = run_answer(bcast_program, "bcast_program", n=RANKS, collect=["config", "my_seed"], timeout=timeout)
+    expected = {r: {"config": CONFIG, "my_seed": CONFIG["seed"] + r} for r in range(RANKS)}
+    expect(result, expected, verb="holds")
+    return "one call, and every rank has its own copy of the dictionary"
+
+
+@check(Q3)
+def check_q3(scatter_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    require_calls(scatter_program, "scatter_program", ".Scatter(", ".Gather(")
+    result = run_answer(scatter_program, "scatter_program", n=RANKS, collect=["chunk", "squared", "result"],
+                        timeout=timeout)
+    per = 16 // RANKS
+    expected = {
+        r: {
+            "chunk": np.arange(r * per, (r + 1) * per, dtype=float),
+            "squared": np.arange(r * per, (r + 1) * per, dtype=float) ** 2,
+            "result": np.arange(16, dtype=float) ** 2 if r == 0 else None,
+        }
+        for r in range(RANKS)
+    }
+    expect(result, expected, verb="holds")
+    return "four values out to each rank, sixteen squares back on the root"
+
+
+@check(Q4)
+def check_q4(reduce_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    require_calls(reduce_program, "reduce_program", "MPI.MAX")
+    result = run_answer(reduce_program, "reduce_program", n=RANKS, collect=["value", "total", "largest"],
+                        timeout=timeout)
+    values = [(3 * r + 1) % 7 for r in range(RANKS)]
+    expected = {
+        r: {"value": values[r], "total": sum(values), "largest": max(values) if r == 0 else None}
+        for r in range(RANKS)
+    }
+    expect(result, expected, verb="holds")
+    return "Allreduce told every rank; Reduce told only the root"
+
+
+def _first_below(f: float, threshold: float = 0.8) -> int:
+    p = 1
+    while scaling.amdahl(f, p) / p >= threshold:
+        p += 1
+        if p > 1_000_000:
+            raise Wrong(f"with serial fraction {f} the efficiency never falls below {threshold}")
+    return p
+
+
+@check(Q5)
+def check_q5(cluster_times, speedups, serial_fraction, cores_below_80) -> str:
+    require(speedups, "speedups")
+    require(serial_fraction, "serial_fraction")
+    require(cores_below_80, "cores_below_80")
+    want = {p: cluster_times[1] / t for p, t in cluster_times.items()}
+    if not isinstance(speedups, dict) or set(speedups) != set(want):
+        raise Wrong(f"`speedups` should be a dict with the same counts as cluster_times {sorted(want)}; got {show(speedups)}")
+    for p, s in want.items():
+        if not math.isclose(float(speedups[p]), s, rel_tol=1e-6):
+            raise Wrong(f"speedups[{p}] is {show(speedups[p])}, expected T(1)/T({p}) = {s:.3f}")
+    ours = scaling.fit_amdahl(list(want), list(want.values()))
+    try:
+        f = float(serial_fraction)
+    except (TypeError, ValueError):
+        raise Wrong(f"`serial_fraction` should be a number, got {show(serial_fraction)}") from None
+    if abs(f - ours) > 0.005:
+        raise Wrong(f"serial_fraction = {f:.4f} does not fit these speedups (a least-squares fit gives {ours:.4f}); "
+                    "use hpclab.scaling.fit_amdahl(counts, speedups)")
+    first = _first_below(f)
+    if cores_below_80 != first:
+        raise Wrong(f"cores_below_80 = {show(cores_below_80)}, but with f = {f:.4f} the efficiency "
+                    f"amdahl(f, p) / p first drops below 0.8 at p = {first}")
+    return f"about {f:.1%} serial work: from {first} cores on, more than a fifth of the cores' time is wasted"
+
+
+def _pi_run(pi_program: str, timeout: float):
+    result = run_answer(pi_program, "pi_program", n=RANKS, args=[str(PI_SAMPLES)], timeout=timeout,
+                        collect=["my_samples", "hits", "pi_estimate", "elapsed"])
+    return {r: result.values[r] for r in range(RANKS)}
+
+
+@check(Q6)
+def check_q6(pi_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    require_calls(pi_program, "pi_program", "Wtime")
+    if "reduce" not in pi_program.lower():
+        raise Wrong("`pi_program` should combine the ranks' hits with Reduce (or reduce), as the question asks")
+    first = _pi_run(pi_program, timeout)
+    counts, hits = [], []
+    for rank, held in first.items():
+        try:
+            counts.append(int(held["my_samples"]))
+            hits.append(int(np.asarray(held["hits"]).ravel()[0]) if np.size(held["hits"]) == 1 else None)
+        except (TypeError, ValueError):
+            raise Wrong(f"rank {rank} holds my_samples = {show(held['my_samples'])} and hits = {show(held['hits'])}; "
+                        "both should be whole numbers, defined on every rank") from None
+        if hits[-1] is None:
+            raise Wrong(f"rank {rank} holds hits = {show(held['hits'])}; it should be one whole number")
+        try:
+            elapsed = float(held["elapsed"])
+        except (TypeError, ValueError):
+            raise Wrong(f"rank {rank} holds elapsed = {show(held['elapsed'])}; store MPI.Wtime() differences") from None
+        if not elapsed > 0:
+            raise Wrong(f"rank {rank} holds elapsed = {elapsed}; it should be the positive time MPI.Wtime() measured")
+    if sum(counts) != PI_SAMPLES or max(counts) - min(counts) > 1:
+        raise Wrong(f"ranks 0..{RANKS - 1} drew {counts} samples for a total of {PI_SAMPLES} (read from sys.argv[1]): "
+                    "split it so they add up exactly and differ by at most one")
+    for rank, (n, h) in enumerate(zip(counts, hits)):
+        if not 0 <= h <= n:
+            raise Wrong(f"rank {rank} counts {h} hits out of {n} samples")
+    same_size = defaultdict(list)
+    for rank, (n, h) in enumerate(zip(counts, hits)):
+        same_size[n].append(h)
+    for group in same_size.values():
+        if len(group) >= 3 and len(set(group)) == 1:
+            raise Wrong(f"ranks with the same number of samples all counted exactly {group[0]} hits: they drew the same "
+                        "random numbers. Give every rank its own stream, e.g. SeedSequence(seed).spawn(size)[rank]")
+    estimate = first[0]["pi_estimate"]
+    want = 4 * sum(hits) / PI_SAMPLES
+    try:
+        estimate = float(np.asarray(estimate).ravel()[0])
+    except (TypeError, ValueError, IndexError):
+        raise Wrong(f"rank 0 holds pi_estimate = {show(estimate)}; it should be a number") from None
+    if not math.isclose(estimate, want, rel_tol=1e-9):
+        raise Wrong(f"rank 0 holds pi_estimate = {estimate!r} but 4 × (sum of hits) / {PI_SAMPLES} = {want!r}")
+    for rank in range(1, RANKS):
+        if first[rank]["pi_estimate"] is not None:
+            raise Wrong(f"rank {rank} holds pi_estimate = {show(first[rank]['pi_estimate'])} but expected None: "
+                        "reduce to root 0 and set pi_estimate only there")
+    sigma = math.sqrt(math.pi * (4 - math.pi) / PI_SAMPLES)
+    if abs(estimate - math.pi) > 6 * sigma:
+        raise Wrong(f"pi_estimate = {estimate:.5f} is {abs(estimate - math.pi):.4f} away from π, far more than the "
+                    f"random error (about {sigma:.4f}): is a hit x² + y² ≤ 1 with x, y uniform in [0, 1)?")
+    again = _pi_run(pi_program, timeout)
+    if again[0]["pi_estimate"] != first[0]["pi_estimate"]:
+        raise Wrong(f"two runs gave {first[0]['pi_estimate']!r} and {again[0]['pi_estimate']!r}: seed each rank's "
+                    "generator from a fixed seed so the result can be reproduced")
+    return f"π ≈ {estimate:.5f} from {PI_SAMPLES:,} samples, the same every run"

@@ -1,0 +1,94 @@
+"""Checks for lesson 08-mpi-point-to-point: send/recv, Send/Recv, deadlocks, rings and halos.
+
+Every answer is a whole MPI program in a string; the check runs it on
+:data:`RANKS` ranks and compares what each rank holds afterwards.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hpclab.checks import Question, Wrong, check
+from hpclab.checks.mpicheck import DEFAULT_TIMEOUT, expect, require_any_call, require_calls, run_answer
+
+LESSON = "08-mpi-point-to-point"
+RANKS = 4
+Q1 = Question(LESSON, "q1", "send a Python object", points=1, level=1)
+Q2 = Question(LESSON, "q2", "a NumPy buffer with an explicit datatype", points=1, level=1)
+Q3 = Question(LESSON, "q3", "fix the deadlocking swap", points=2, level=2)
+Q4 = Question(LESSON, "q4", "receive from any source", points=2, level=2)
+Q5 = Question(LESSON, "q5", "a non-blocking ring", points=2, level=2)
+Q6 = Question(LESSON, "q6", "a 1-D halo exchange", points=3, level=3)
+QUESTIONS = [Q1, Q2, Q3, Q4, Q5, Q6]
+
+MESSAGE = {"from": 0, "primes": [2, 3, 5, 7]}
+SWAP_SIZE = 50_000  # float64 values: 400 kB, far above the size MPI sends without waiting
+CELLS = 5  # cells each rank owns in the halo exchange
+
+
+@check(Q1)
+def check_q1(message_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    require_calls(message_program, "message_program", ".send(", ".recv(")
+    result = run_answer(message_program, "message_program", n=RANKS, collect=["message"], timeout=timeout)
+    expect(result, {r: {"message": MESSAGE if r == 3 else None} for r in range(RANKS)}, verb="received")
+    return "rank 3 got the whole dictionary; pickle did the packing"
+
+
+@check(Q2)
+def check_q2(buffer_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    require_calls(buffer_program, "buffer_program", ".Send(", ".Recv(", "MPI.INT")
+    result = run_answer(buffer_program, "buffer_program", n=RANKS, collect=["buffer"], timeout=timeout)
+    for rank in range(RANKS):
+        got = result.values[rank]["buffer"]
+        if not isinstance(got, np.ndarray) or got.dtype != np.dtype("i"):
+            kind = got.dtype if isinstance(got, np.ndarray) else type(got).__name__
+            raise Wrong(f"rank {rank}'s buffer is {kind}, expected a NumPy array of dtype 'i' (int32, matching MPI.INT)")
+    expected = {r: {"buffer": np.arange(1, 9) if r == 2 else np.zeros(8)} for r in range(RANKS)}
+    expect(result, expected, verb="received")
+    return "eight int32 values went straight from one buffer into the other"
+
+
+@check(Q3)
+def check_q3(fixed_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    require_any_call(fixed_program, "fixed_program", "Sendrecv", "Send", "Isend", "send")
+    result = run_answer(fixed_program, "fixed_program", n=RANKS, collect=["received"], timeout=timeout)
+    expected = {r: {"received": np.full(SWAP_SIZE, float(r ^ 1))} for r in range(RANKS)}
+    expect(result, expected, verb="received")
+    return "each pair swapped its arrays without waiting on each other"
+
+
+@check(Q4)
+def check_q4(arrivals_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    require_calls(arrivals_program, "arrivals_program", "ANY_SOURCE", "Status")
+    result = run_answer(arrivals_program, "arrivals_program", n=RANKS, collect=["arrivals"], timeout=timeout)
+    want = {source: (100 * source, source) for source in range(1, RANKS)}
+    expect(result, {r: {"arrivals": want if r == 0 else None} for r in range(RANKS)})
+    return "rank 0 took the messages in whatever order they came and still knew who sent each"
+
+
+@check(Q5)
+def check_q5(ring_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    require_calls(ring_program, "ring_program", "Isend", "Irecv", "Waitall")
+    result = run_answer(ring_program, "ring_program", n=RANKS, collect=["from_left", "from_right"], timeout=timeout)
+    expected = {r: {"from_left": (r - 1) % RANKS, "from_right": (r + 1) % RANKS} for r in range(RANKS)}
+    expect(result, expected, verb="received")
+    return "all four messages per rank were in flight at once, and nobody waited for anybody"
+
+
+def halo_expected(rank: int, size: int = RANKS) -> dict[str, np.ndarray]:
+    """What rank ``rank`` holds after the halo exchange of x**2 on CELLS cells per rank."""
+    x = np.arange(rank * CELLS - 1, (rank + 1) * CELLS + 1, dtype=float)
+    u = x**2
+    if rank == 0:
+        u[0] = 0.0
+    if rank == size - 1:
+        u[-1] = 0.0
+    return {"u": u, "laplacian": u[:-2] - 2 * u[1:-1] + u[2:]}
+
+
+@check(Q6)
+def check_q6(halo_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    require_any_call(halo_program, "halo_program", "Sendrecv", "Send", "Isend", "send")
+    result = run_answer(halo_program, "halo_program", n=RANKS, collect=["u", "laplacian"], timeout=timeout)
+    expect(result, {r: halo_expected(r) for r in range(RANKS)})
+    return "ghost cells filled from both neighbours; the stencil now works across rank borders"
