@@ -77,6 +77,22 @@ def _data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    import json
+
+    from hpclab import doctor
+
+    found = doctor.report(mpi=True if args.mpi else None, timeout=args.timeout)
+    if args.json:
+        # One line per task when srun/mpiexec runs the doctor on many tasks at once.
+        print(json.dumps(found.as_dict(), indent=None if found.task else 2))
+    elif found.task and found.task["rank"] != 0:
+        print(found.text(brief=True))  # task 0 prints the whole report; the others their ranks
+    else:
+        print(found.text())
+    return 0 if found.ok else 1
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="hpclab", description="Tools for the hpclab course.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -115,6 +131,13 @@ def parser() -> argparse.ArgumentParser:
     vc.add_argument("--nodes", type=int, default=2, help="compute nodes for `up` (default: 2)")
     vc.add_argument("command", nargs=argparse.REMAINDER, help="for exec: the command, after --")
     vc.set_defaults(func=_vcluster)
+
+    doc = sub.add_parser("doctor", help="check MPI, Slurm, network and dashboard set-up; say how to fix problems")
+    doc.add_argument("--json", action="store_true", help="machine-readable output")
+    doc.add_argument("--mpi", action="store_true",
+                     help="always start MPI (in a subprocess) to see its rank and size; automatic under srun/mpiexec")
+    doc.add_argument("--timeout", type=float, default=60, help="seconds allowed for MPI to start (default: 60)")
+    doc.set_defaults(func=_doctor)
     return top
 
 

@@ -1,0 +1,190 @@
+"""hpclab doctor: names the MPI and its launcher, catches mismatches and the "rank 0 of 1" trap."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, require_slurm, slurm_spec
+from hpclab import doctor, vcluster
+from hpclab.mpi import find_mpiexec
+
+# Variables that would make the doctor think it runs in a job, under a launcher, or with a scheduler.
+_SITUATION = ("SLURM_", "SLURMD_", "PMI_", "PMIX_", "OMPI_", "HPCLAB_MPIEXEC", "HPCLAB_SCHEDULER_FILE", "HPCLAB_IFACE")
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_SITUATION)}
+    env.update(extra)
+    return env
+
+
+def _doctor(*args: str, env: dict[str, str] | None = None, launcher: list[str] = ()) -> subprocess.CompletedProcess:
+    argv = [*launcher, sys.executable, "-m", "hpclab.cli", "doctor", *args]
+    return subprocess.run(argv, capture_output=True, text=True, env=env or _env(), timeout=180, cwd=ROOT)
+
+
+def _findings(proc: subprocess.CompletedProcess, section: str) -> list[dict]:
+    return [f for f in json.loads(proc.stdout)["findings"] if f["section"] == section]
+
+
+def test_normal_run_names_mpich_and_its_launcher_and_exits_0():
+    proc = _doctor()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = proc.stdout
+    mpi = text[text.index("\nMPI\n"):text.index("\nSlurm\n")]
+    assert "✅ mpi4py" in mpi and "loaded MPICH" in mpi
+    assert f"launcher hpclab uses (next to this Python): {find_mpiexec()} is MPICH" in mpi
+    assert "❌" not in text
+    assert "nothing is broken" in text.splitlines()[-1]
+
+
+def test_json_output_parses_and_agrees_with_the_exit_code():
+    proc = _doctor("--json")
+    report = json.loads(proc.stdout)
+    assert report["ok"] is (proc.returncode == 0) is True
+    assert {f["section"] for f in report["findings"]} == set(doctor.SECTIONS)
+    assert {f["status"] for f in report["findings"]} <= {"ok", "warn", "fail"}
+    library = _findings(proc, "MPI")[0]["details"]
+    assert library["vendor"] == "MPICH"
+
+
+def test_launcher_of_another_mpi_is_flagged_with_a_fix(tmp_path):
+    fake = tmp_path / "mpiexec"  # a stand-in launcher binary of a different MPI
+    fake.write_text('#!/bin/sh\necho "mpirun (Open MPI) 4.1.5"\n')
+    fake.chmod(0o755)
+    proc = _doctor(env=_env(HPCLAB_MPIEXEC=str(fake)))
+    assert proc.returncode == 1, proc.stdout
+    lines = proc.stdout.splitlines()
+    bad = next(i for i, line in enumerate(lines) if "launcher hpclab uses (HPCLAB_MPIEXEC)" in line)
+    assert "❌" in lines[bad] and "Open MPI 4.1.5" in lines[bad] and "mpi4py loaded MPICH" in lines[bad]
+    assert lines[bad + 1].strip().startswith("fix: point HPCLAB_MPIEXEC at MPICH's launcher")
+
+
+def test_srun_without_pmi_is_flagged_as_rank_0_of_1():
+    # What every task sees under `srun -n 4 --mpi=none`: Slurm's variables say task 2 of 4,
+    # but MPI (really started here, as a singleton) says rank 0 of 1.
+    step = _env(SLURM_JOB_ID="4242", SLURM_STEP_ID="0", SLURM_NTASKS="4", SLURM_STEP_NUM_TASKS="4",
+                SLURM_PROCID="2", SLURM_LOCALID="0", SLURM_NODEID="1", SLURMD_NODENAME="node2",
+                SLURM_SUBMIT_HOST="login1", SLURM_JOB_NODELIST="node[1-2]")
+    proc = _doctor(env=step)
+    assert proc.returncode == 1, proc.stdout
+    lines = proc.stdout.splitlines()
+    trap = next(i for i, line in enumerate(lines) if "rank 0 of 1" in line)
+    assert "❌" in lines[trap] and "task 2 of 4" in lines[trap]
+    assert "srun --mpi=pmi2" in lines[trap + 1] and "fix:" in lines[trap + 1]
+
+
+def test_ranks_started_by_the_matching_mpiexec_are_not_flagged():
+    proc = _doctor("--json", launcher=[find_mpiexec(), "-n", "2"])
+    reports = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    seen = sorted((r["task"]["rank"], f["details"]["mpi"]["rank"], f["details"]["mpi"]["size"])
+                  for r in reports for f in r["findings"] if "mpi" in f["details"])
+    assert seen == [(0, 0, 2), (1, 1, 2)]
+
+
+def test_scheduler_file_gives_the_tunnel_to_its_dashboard(tmp_path):
+    path = tmp_path / "scheduler.json"
+    path.write_text(json.dumps({"type": "Scheduler", "address": "tcp://10.1.2.3:8786",
+                                "services": {"dashboard": 8899}}))
+    proc = _doctor("--json", env=_env(HPCLAB_SCHEDULER_FILE=str(path)))
+    assert proc.returncode == 0, proc.stdout
+    tunnel = [f for f in _findings(proc, "Dashboard") if "8899" in f["message"]]
+    assert len(tunnel) == 1
+    assert tunnel[0]["details"]["tunnel"].startswith("ssh -L 8787:10.1.2.3:8899 ")
+
+
+def test_missing_scheduler_file_is_a_problem_naming_the_file(tmp_path):
+    path = tmp_path / "gone.json"
+    proc = _doctor(env=_env(HPCLAB_SCHEDULER_FILE=str(path)))
+    assert proc.returncode == 1
+    assert f"❌ HPCLAB_SCHEDULER_FILE: scheduler file {path} does not exist" in proc.stdout
+
+
+def test_tunnel_from_a_compute_node_jumps_through_the_login_node():
+    assert doctor.tunnel_line(4321, user="ada", host="node7", jump="login1") == \
+        "ssh -J ada@login1 -L 8787:localhost:4321 ada@node7"
+    assert doctor.tunnel_line(4321, user="ada", host="login1") == "ssh -L 8787:localhost:4321 ada@login1"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("mpirun (Open MPI) 4.1.5\n\nReport bugs to http://www.open-mpi.org/community/help/", ("Open MPI", "4.1.5")),
+    ("mpirun (Open MPI) 5.0.3", ("Open MPI", "5.0.3")),
+    ("HYDRA build details:\n    Version:                                 4.0.2\n", ("MPICH", "4.0.2")),
+    ("Intel(R) MPI Library for Linux* OS, Version 2021.10 Build 20230619", ("Intel MPI", "2021.10")),
+    ("slurm 22.05.8", ("Slurm", "22.05.8")),
+    ("something else", ("", "")),
+])
+def test_launchers_are_recognised_from_their_version_text(text, expected):
+    assert doctor.identify_launcher(text) == expected
+
+
+_ROUTES = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+
+
+def test_no_default_route_means_offline_and_says_the_course_works_anyway(tmp_path):
+    table = tmp_path / "route"
+    table.write_text(_ROUTES + "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n")
+    assert doctor.default_route(table) == ""
+    found = doctor.network_findings({}, route_table=table)
+    internet = [f for f in found if f.message.startswith("internet:")]
+    assert internet[0].message.startswith("internet: no default route: offline")
+    assert "works without internet" in internet[0].message
+
+
+def test_a_default_route_is_reported_without_testing_it(tmp_path):
+    table = tmp_path / "route"
+    table.write_text(_ROUTES + "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n")
+    assert doctor.default_route(table) == "eth0"
+    assert doctor.default_route(tmp_path / "missing") is None
+
+
+# --------------------------------------------------------------- real Slurm
+
+@pytest.fixture(scope="module")
+def cluster():
+    spec = slurm_spec("doctor")
+    require_slurm(spec)
+    vcluster.up(spec)
+    try:
+        yield spec
+    finally:
+        vcluster.down(spec)
+
+
+def _srun_doctor(cluster, mpi: str, *args: str, srun_options: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    argv = ["env", "MPIR_CVAR_CH4_NETMOD=ofi", "FI_PROVIDER=tcp", "srun", "-N2", "-n2", f"--mpi={mpi}",
+            *srun_options, sys.executable, "-m", "hpclab.cli", "doctor", *args]
+    return vcluster.run(cluster, argv, cwd=str(ROOT), check=False, timeout=180)
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_srun_without_pmi_on_two_nodes_is_flagged(cluster):
+    proc = _srun_doctor(cluster, "none")
+    assert proc.returncode != 0, proc.stdout
+    traps = [line for line in proc.stdout.splitlines() if "'rank 0 of 1' trap" in line]
+    assert len(traps) == 2, proc.stdout + proc.stderr  # one per task, on each node
+    assert sorted(re.search(r"as task (\d) of 2", t).group(1) for t in traps) == ["0", "1"]
+    assert [t.startswith("[task 1] ") for t in traps].count(True) == 1  # the second task's lines are labelled
+    assert proc.stdout.count("fix: launch with `srun --mpi=pmi2") == 2
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_srun_with_pmi2_on_two_nodes_is_not_flagged(cluster, tmp_path):
+    # One output file per task: srun would mix the two tasks' long JSON lines on its own stdout.
+    proc = _srun_doctor(cluster, "pmi2", "--json", srun_options=(f"--output={tmp_path}/task-%t.json",))
+    assert proc.returncode == 0, proc.stderr
+    reports = [json.loads((tmp_path / f"task-{t}.json").read_text()) for t in (0, 1)]
+    assert sorted(r["host"] for r in reports) == ["node1", "node2"]
+    ranks = [f["details"]["mpi"] for r in reports for f in r["findings"] if "mpi" in f["details"]]
+    assert sorted((m["rank"], m["size"]) for m in ranks) == [(0, 2), (1, 2)]
+    tunnels = [f["details"]["tunnel"] for r in reports for f in r["findings"] if "tunnel" in f["details"]]
+    assert all(t.startswith("ssh -J ") and "@vhead " in t for t in tunnels), tunnels
