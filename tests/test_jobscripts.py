@@ -94,3 +94,39 @@ def test_primes_on_one_node_uses_a_worker_per_cpu(cluster, tmp_path):
 def test_primes_with_dask_mpi_uses_workers_on_both_nodes(cluster, tmp_path):
     out = _run(cluster, tmp_path, "primes-2nodes.sh", "1000000", "1000500")
     assert re.search(r"^39 primes between 1000000 and 1000500 \[.* on 2 workers; hosts: node1 node2\]", out, re.M), out
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_dask_mpi_cli_serves_a_client_that_connects_by_scheduler_file(cluster, tmp_path):
+    out = _run(cluster, tmp_path, "dask-mpi-cli.sh")
+    assert "sum of squares = 328350 from 2 workers on node1 node2" in out
+    assert not list(ROOT.glob("scheduler-*.json")), "the job must remove its scheduler file"
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_gridsearch_with_dask_mpi_finds_a_good_model(cluster, tmp_path):
+    out = _run(cluster, tmp_path, "gridsearch.sh")
+    match = re.search(r"held-out accuracy ([\d.]+); 8 candidates searched in [\d.]+ s on 2 workers", out)
+    assert match, out[-3000:]
+    assert float(match.group(1)) > 0.95
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_pi_scaling_array_and_summary(cluster):
+    proc = vcluster.run(cluster, ["bash", "jobscripts/pi-scaling.sh", "400000"], cwd=str(ROOT))
+    match = re.search(r"array job (\d+) \(3 tasks: 1 2 4 ranks\), summary job (\d+)\nresults: (\S+)", proc.stdout)
+    assert match, proc.stdout + proc.stderr
+    results = Path(match.group(3)).parent
+    try:
+        job = vcluster.wait(cluster, match.group(2), timeout=300)
+        summary = job.output()
+        assert job.ok, summary
+        rows = re.findall(r"^\s+(\d+)\s+[\d.]+\s+([\d.]+)\s+([\d.]+)", summary, re.M)
+        assert [r[0] for r in rows] == ["1", "2", "4"], summary
+        assert rows[0][1:] == ("1.00", "1.00")  # speedup and efficiency of the baseline
+        assert "strong scaling; Amdahl's law" in summary
+    finally:
+        shutil.rmtree(results, ignore_errors=True)

@@ -44,7 +44,13 @@ def main() -> None:
         client = hpclab.cluster.start(n_workers=threads, threads_per_worker=1, quiet=True)
 
     with client:
-        client.wait_for_workers(1)
+        if args.mpi:
+            from mpi4py import MPI
+
+            n_workers = MPI.COMM_WORLD.Get_size() - 2  # all ranks but scheduler and client
+        else:
+            n_workers = threads
+        client.wait_for_workers(n_workers, timeout=120)
         start = time.perf_counter()
         count = sum(client.gather(client.map(is_prime, range(args.low, args.high + 1))))
         elapsed = time.perf_counter() - start

@@ -20,6 +20,7 @@ inside that node. Nothing on the machine's own network, ``/etc/hosts`` or
 from __future__ import annotations
 
 import os
+import random
 import shlex
 import shutil
 import signal
@@ -72,7 +73,7 @@ class Spec:
         return self.state / "pids" / f"{daemon}.pid"
 
 
-def slurm_conf(spec: Spec) -> str:
+def slurm_conf(spec: Spec, first_job_id: int = 1) -> str:
     """slurm.conf for the virtual cluster (every line has a reason, see comments)."""
     s = spec.state
     nodes = "\n".join(
@@ -81,6 +82,9 @@ def slurm_conf(spec: Spec) -> str:
     )
     return f"""# Written by `hpclab vcluster up`; removed by `hpclab vcluster down`.
 ClusterName=hpclab
+# A fresh range of job ids each time: MPI names shared-memory segments after the
+# job id, and a killed job's leftovers must not clash with a new job's.
+FirstJobId={first_job_id}
 SlurmctldHost={spec.head}({spec.address(spec.head)})
 SlurmUser=root
 SlurmdUser=root
@@ -278,7 +282,7 @@ def up(spec: Spec = Spec(), timeout: float = 60) -> str:
         for sub in ("etc", "ctld", "spool", "log", "pids", "munge"):
             (spec.state / sub).mkdir(parents=True, exist_ok=True)
         (spec.state / "munge").chmod(0o700)
-        (spec.etc / "slurm.conf").write_text(slurm_conf(spec))
+        (spec.etc / "slurm.conf").write_text(slurm_conf(spec, first_job_id=random.randrange(1000, 60_000_000, 1000)))
         (spec.etc / "cgroup.conf").write_text(CGROUP_CONF)
         (spec.state / "hosts").write_text(hosts_file(spec))
         _network(spec)
@@ -331,6 +335,10 @@ def down(spec: Spec = Spec()) -> None:
     munged = _read_pid(spec.pidfile("munged"))
     if munged is not None:
         _stop(munged)
+    if spec.state.exists():
+        from hpclab.mpi import remove_stale_shm
+
+        remove_stale_shm(since=spec.state.stat().st_mtime - 1)  # left by jobs that were killed
     shutil.rmtree(spec.state, ignore_errors=True)
 
 

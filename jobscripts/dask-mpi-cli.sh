@@ -1,0 +1,33 @@
+#!/bin/bash
+# dask-mpi as a command: the job starts a scheduler and workers and writes a
+# scheduler file; any script (or a notebook) then connects by that file (lesson 10).
+# Submit from the course root:  sbatch jobscripts/dask-mpi-cli.sh
+#SBATCH --job-name=dask-mpi-cli # name shown by squeue; %x in --output
+#SBATCH --nodes=2              # two hosts
+#SBATCH --ntasks=3             # rank 0 = scheduler, ranks 1..2 = workers
+#SBATCH --cpus-per-task=2      # threads per worker
+#SBATCH --time=00:10:00        # wall-clock limit; the job ends early when the client shuts it down
+#SBATCH --output=%x-%j.out     # %x = job name, %j = job id
+set -euo pipefail
+# shellcheck source=jobscripts/common.sh
+source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
+
+# An absolute path on a filesystem every node sees: clients find the scheduler here.
+scheduler_file="$HPCLAB_ROOT/scheduler-$SLURM_JOB_ID.json"
+rm -f "$scheduler_file"
+
+# Workers spill to node-local disk, not to the shared filesystem.
+srun --kill-on-bad-exit=1 python -m mpi4py -m dask_mpi.cli \
+     --scheduler-file "$scheduler_file" \
+     --interface "$HPCLAB_IFACE" \
+     --nthreads "$SLURM_CPUS_PER_TASK" \
+     --local-directory "${TMPDIR:-/tmp}" \
+     --no-dashboard &
+cluster=$!
+
+# Here the client is a script in the same job. From a notebook on the login
+# node: hpclab.cluster.client(scheduler_file=...) with the path printed below.
+echo "scheduler file: $scheduler_file"
+python jobscripts/programs/connect.py "$scheduler_file" "$((SLURM_NTASKS - 1))"
+wait "$cluster"
+rm -f "$scheduler_file"

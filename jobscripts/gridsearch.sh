@@ -1,0 +1,17 @@
+#!/bin/bash
+# Hyper-parameter search on the digits data with dask-ml and dask-mpi (lessons 07, 10).
+# Submit from the course root:  sbatch jobscripts/gridsearch.sh
+#SBATCH --job-name=gridsearch  # name shown by squeue; %x in --output
+#SBATCH --nodes=2              # two hosts
+#SBATCH --ntasks=2             # one Dask worker per node ...
+#SBATCH --cpus-per-task=2      # ... with this many threads each
+#SBATCH --time=00:10:00        # wall-clock limit; short jobs start sooner
+#SBATCH --output=%x-%j.out     # %x = job name, %j = job id
+set -euo pipefail
+# shellcheck source=jobscripts/common.sh
+source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
+
+# Two more ranks than workers: the scheduler (rank 0) and this program (rank 1).
+srun --kill-on-bad-exit=1 --overcommit --distribution=cyclic \
+     --ntasks=$((SLURM_NTASKS + 2)) \
+     python -m mpi4py jobscripts/programs/gridsearch.py
