@@ -1,0 +1,278 @@
+"""Checks for lesson 10-dask-on-slurm: dask-mpi ranks, job sizes, scheduler files, cost, a broken job script.
+
+Nothing here needs Slurm: the answers are numbers, small functions and line
+numbers, checked against the rules the lesson teaches (``srun`` starts
+``SLURM_NTASKS + 2`` ranks for ``dask_mpi.initialize``; Slurm charges the
+allocated CPUs for the elapsed time).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import tempfile
+from pathlib import Path
+
+from hpclab.checks import Question, Wrong, check, require
+from hpclab.checks._reference import close
+
+LESSON = "10-dask-on-slurm"
+Q1 = Question(LESSON, "q1", "who runs on which rank", points=1, level=1)
+Q2 = Question(LESSON, "q2", "size a dask-mpi job", points=2, level=2)
+Q3 = Question(LESSON, "q3", "read a scheduler file", points=2, level=2)
+Q4 = Question(LESSON, "q4", "what a job costs", points=2, level=2)
+Q5 = Question(LESSON, "q5", "spot the mistakes in a job script", points=3, level=3)
+QUESTIONS = [Q1, Q2, Q3, Q4, Q5]
+
+#: The job of Q1: ``#SBATCH --ntasks`` of a dask-mpi ``initialize()`` job.
+Q1_NTASKS = 6
+
+#: The job script of Q5: a sound design with five mistakes in it.
+BROKEN_SCRIPT = """\
+#!/bin/bash
+#SBATCH --job-name=analysis
+#SBATCH --nodes=2
+#SBATCH --ntasks=4               # four Dask workers ...
+#SBATCH --cpus-per-task=4        # ... with four threads each
+#SBATCH --time=01:00:00
+#SBATCH --account=prj4711
+#SBATCH --output=%x-%j.out
+set -euo pipefail
+source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
+
+scheduler_file="scheduler-$SLURM_JOB_ID.json"
+rm -f "$scheduler_file"
+echo "connect from a notebook with scheduler_file=$scheduler_file"
+
+# One rank more than there are workers: rank 0 runs the scheduler.
+srun --kill-on-bad-exit=1 --distribution=cyclic \\
+     --ntasks=$((SLURM_NTASKS + 1)) \\
+     python -m mpi4py -m dask_mpi.cli \\
+     --scheduler-file "$scheduler_file" \\
+     --interface "$HPCLAB_IFACE" \\
+     --nthreads 4 \\
+     --local-directory "${TMPDIR:-/tmp}" &
+cluster=$!
+
+python jobscripts/programs/connect.py "$scheduler_file" 5
+wait "$cluster"
+"""
+
+# Each mistake, as the lines (1-based) that show it: marking any one of them
+# finds it. Hints never name a line.
+_MISTAKES = [
+    ({7}, "a hard-coded account (it belongs in the site profile or SBATCH_ACCOUNT)"),
+    ({12, 14}, "a relative scheduler file path (a notebook in another folder looks elsewhere)"),
+    ({17, 18}, "srun starts more ranks than tasks were allocated, without --overcommit"),
+    ({22}, "the thread count typed a second time instead of $SLURM_CPUS_PER_TASK"),
+    ({26}, "the number of workers typed, and wrong: there are $SLURM_NTASKS"),
+]
+
+
+def broken_script_lines() -> list[str]:
+    """The lines of :data:`BROKEN_SCRIPT`, so that ``lines[n - 1]`` is line ``n``."""
+    return BROKEN_SCRIPT.splitlines()
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# ----------------------------------------------------------------------- Q1
+
+@check(Q1)
+def check_q1(n_ranks, n_workers, client_rank) -> str:
+    for value, name in ((n_ranks, "n_ranks"), (n_workers, "n_workers"), (client_rank, "client_rank")):
+        require(value, name)
+        if not _is_int(value):
+            raise Wrong(f"`{name}` is {value!r}; it should be a whole number")
+    if n_ranks != Q1_NTASKS + 2:
+        raise Wrong(f"n_ranks = {n_ranks}: srun is told --ntasks=$((SLURM_NTASKS + 2)) and SLURM_NTASKS "
+                    f"is what #SBATCH --ntasks asked for")
+    if client_rank == 0:
+        raise Wrong("client_rank = 0: rank 0 runs the scheduler; your code runs on the next rank")
+    if client_rank != 1:
+        raise Wrong(f"client_rank = {client_rank}: initialize() gives the scheduler and your code the "
+                    "first two ranks")
+    if n_workers == n_ranks:
+        raise Wrong(f"n_workers = {n_workers}: not every rank is a worker (the scheduler and your code are not)")
+    if n_workers != Q1_NTASKS:
+        raise Wrong(f"n_workers = {n_workers}: count the ranks that are neither the scheduler nor the client")
+    return (f"{n_ranks} ranks: the scheduler on 0, your code on 1, and {n_workers} workers, exactly "
+            "what #SBATCH --ntasks asked for")
+
+
+# ----------------------------------------------------------------------- Q2
+
+_KEYS = {"nodes", "ntasks", "cpus-per-task"}
+
+
+@check(Q2)
+def check_q2(dask_mpi_resources) -> str:
+    require(dask_mpi_resources, "dask_mpi_resources")
+    for workers, threads, nodes in ((4, 1, 2), (2, 8, 2), (6, 4, 3), (1, 2, 1), (16, 10, 4)):
+        call = f"dask_mpi_resources(workers={workers}, threads={threads}, nodes={nodes})"
+        got = dask_mpi_resources(workers, threads, nodes)
+        if not (isinstance(got, (tuple, list)) and len(got) == 2):
+            raise Wrong(f"{call} returned {got!r}; return two things: (sbatch_options, srun_ntasks)")
+        options, srun_ntasks = got
+        if not isinstance(options, dict) or set(options) != _KEYS:
+            keys = sorted(options) if isinstance(options, dict) else type(options).__name__
+            raise Wrong(f"{call}: the options should be a dict with exactly the keys {sorted(_KEYS)}, "
+                        f"not {keys}")
+        want = {"nodes": nodes, "ntasks": workers, "cpus-per-task": threads}
+        if options["ntasks"] == workers + 2:
+            raise Wrong(f"{call}: #SBATCH --ntasks={options['ntasks']} pays for the scheduler and client "
+                        "as if they were workers; srun adds those two ranks with --overcommit")
+        for key in ("nodes", "ntasks", "cpus-per-task"):
+            if options[key] != want[key]:
+                raise Wrong(f"{call}: --{key}={options[key]!r}, expected {want[key]}")
+        if srun_ntasks == workers:
+            raise Wrong(f"{call}: srun --ntasks={srun_ntasks} leaves no ranks for the scheduler and the "
+                        "client, so two of your workers would become them")
+        if srun_ntasks != workers + 2:
+            raise Wrong(f"{call}: srun --ntasks={srun_ntasks!r}, expected {workers + 2}")
+    try:
+        dask_mpi_resources(2, 4, 3)
+    except ValueError:
+        pass
+    else:
+        raise Wrong("dask_mpi_resources(workers=2, threads=4, nodes=3) should raise ValueError: a job with "
+                    "more nodes than workers pays for a node with no worker on it")
+    return "workers in #SBATCH --ntasks, threads in --cpus-per-task, two more ranks for srun"
+
+
+# ----------------------------------------------------------------------- Q3
+
+def _write_scheduler_file(folder: Path, name: str, address: str, dashboard: int | None) -> Path:
+    """A file shaped like the one ``distributed.Scheduler(scheduler_file=...)`` writes."""
+    info = {
+        "type": "Scheduler",
+        "id": f"Scheduler-{random.getrandbits(64):016x}",
+        "address": address,
+        "services": {} if dashboard is None else {"dashboard": dashboard},
+        "started": 1_800_000_000.0 + random.random(),
+        "n_workers": 0,
+        "total_threads": 0,
+        "total_memory": 0,
+        "workers": {},
+    }
+    path = folder / name
+    path.write_text(json.dumps(info, indent=2))
+    return path
+
+
+@check(Q3)
+def check_q3(scheduler_info) -> str:
+    require(scheduler_info, "scheduler_info")
+    rng = random.Random()
+    with tempfile.TemporaryDirectory(prefix="hpclab-check-") as tmp:
+        folder = Path(tmp)
+        cases = []
+        for i, with_dashboard in enumerate((True, True, False)):
+            host = f"10.{rng.randint(1, 250)}.{rng.randint(1, 250)}.{rng.randint(2, 250)}"
+            address = f"tcp://{host}:{rng.randint(20000, 60000)}"
+            dashboard = rng.randint(20000, 60000) if with_dashboard else None
+            path = _write_scheduler_file(folder, f"scheduler-{i}.json", address, dashboard)
+            # The learner's function should take a str as well as a Path.
+            cases.append((str(path) if i == 1 else path, address, dashboard))
+        for path, address, dashboard in cases:
+            try:
+                got = scheduler_info(path)
+            except KeyError as exc:
+                if dashboard is None:
+                    raise Wrong(f"a file whose \"services\" is empty (no dashboard) made your function raise "
+                                f"KeyError {exc}; return None as the port there (dict.get helps)") from None
+                raise
+            if not (isinstance(got, (tuple, list)) and len(got) == 2):
+                raise Wrong(f"scheduler_info returned {got!r}; return two things: (address, dashboard_port)")
+            got_address, got_port = got
+            if got_address != address:
+                raise Wrong(f"for a file with address {address!r} you returned {got_address!r}: read the "
+                            "\"address\" field of the file you are given")
+            if dashboard is None:
+                if got_port is not None:
+                    raise Wrong(f"for a file whose \"services\" is empty (no dashboard) you returned "
+                                f"{got_port!r}; return None there")
+            elif got_port != dashboard or not _is_int(got_port):
+                raise Wrong(f"for a file with dashboard port {dashboard} you returned {got_port!r}: "
+                            "it is under \"services\" -> \"dashboard\", as an int")
+    return "address and dashboard port from three files, including one without a dashboard"
+
+
+# ----------------------------------------------------------------------- Q4
+
+def _hours(elapsed: str) -> float:
+    match = re.fullmatch(r"(?:(\d+)-)?(\d+):(\d\d):(\d\d)", elapsed)
+    assert match, elapsed
+    days, hours, minutes, seconds = (int(x or 0) for x in match.groups())
+    return days * 24 + hours + minutes / 60 + seconds / 3600
+
+
+def _reference_core_hours(elapsed: str, nodes: int, ntasks: int, cpus_per_task: int,
+                          cores_per_node: int, exclusive: bool) -> float:
+    cpus = nodes * cores_per_node if exclusive else ntasks * cpus_per_task
+    return cpus * _hours(elapsed)
+
+
+@check(Q4)
+def check_q4(core_hours) -> str:
+    require(core_hours, "core_hours")
+    cases = [
+        # elapsed, nodes, ntasks, cpus_per_task, cores_per_node, exclusive
+        ("01:30:00", 2, 2, 2, 40, True),
+        ("01:30:00", 2, 2, 2, 40, False),
+        ("00:45:36", 1, 1, 4, 40, False),
+        ("1-02:00:00", 1, 1, 4, 40, False),
+        ("2-00:15:00", 4, 16, 10, 48, True),
+        ("00:00:30", 1, 3, 1, 128, True),
+    ]
+    for elapsed, nodes, ntasks, cpus, cores, exclusive in cases:
+        call = (f"core_hours({elapsed!r}, nodes={nodes}, ntasks={ntasks}, cpus_per_task={cpus}, "
+                f"cores_per_node={cores}, exclusive={exclusive})")
+        got = core_hours(elapsed, nodes=nodes, ntasks=ntasks, cpus_per_task=cpus,
+                         cores_per_node=cores, exclusive=exclusive)
+        want = _reference_core_hours(elapsed, nodes, ntasks, cpus, cores, exclusive)
+        if not isinstance(got, (int, float)) or isinstance(got, bool):
+            raise Wrong(f"{call} returned {got!r}; return a number of core-hours")
+        if close(got, want):
+            continue
+        other = _reference_core_hours(elapsed, nodes, ntasks, cpus, cores, not exclusive)
+        if close(got, other):
+            raise Wrong(f"{call} = {got:g}, expected {want:g}: "
+                        + ("an exclusive job is charged for every core of its nodes"
+                           if exclusive else "a shared job is charged only for the CPUs it asked for"))
+        if "-" in elapsed and close(got, want - int(elapsed.split("-")[0]) * 24 * want / _hours(elapsed)):
+            raise Wrong(f"{call} = {got:g}, expected {want:g}: {elapsed!r} starts with a number of days")
+        raise Wrong(f"{call} = {got!r}, expected {want:g}")
+    return "allocated CPUs x elapsed hours, days and exclusive nodes included"
+
+
+# ----------------------------------------------------------------------- Q5
+
+@check(Q5)
+def check_q5(mistakes) -> str:
+    require(mistakes, "mistakes")
+    try:
+        marked = set(mistakes)
+    except TypeError:
+        raise Wrong(f"`mistakes` is {mistakes!r}; make it a set of line numbers, e.g. {{3, 8}}") from None
+    n_lines = len(broken_script_lines())
+    bad = sorted((m for m in marked if not _is_int(m) or not 1 <= m <= n_lines), key=repr)
+    if bad:
+        raise Wrong(f"{bad} are not line numbers of the script (whole numbers from 1 to {n_lines})")
+    if not marked:
+        raise Wrong("`mistakes` is empty, but the script has mistakes")
+    found = [lines for lines, _ in _MISTAKES if lines & marked]
+    missing = len(_MISTAKES) - len(found)
+    wrong = marked - set().union(*(lines for lines, _ in _MISTAKES))
+    if missing or wrong:
+        parts = [f"you found {len(found)} of the {len(_MISTAKES)} mistakes"]
+        if wrong:
+            parts.append(f"{len(wrong)} line{'s' if len(wrong) > 1 else ''} you marked "
+                         f"{'are' if len(wrong) > 1 else 'is'} fine")
+        raise Wrong("; ".join(parts) + ". For each line ask: does it repeat a number Slurm already knows, "
+                    "would it work for another user or from another folder, and does every rank srun "
+                    "starts get a CPU?")
+    return "all five: " + "; ".join(why for _, why in _MISTAKES)
