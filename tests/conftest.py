@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -37,8 +38,22 @@ def slurm_spec(name: str):
     """A virtual-cluster shape private to one test module (never a learner's cluster)."""
     from hpclab import vcluster
 
-    subnet = {"jobs": "10.213.78", "life": "10.213.79", "doctor": "10.213.82"}[name]
+    subnet = {"jobs": "10.213.78", "life": "10.213.79", "doctor": "10.213.82", "handoff": "10.213.83"}[name]
     return vcluster.Spec(state=Path(f"/run/hpclab-vcluster-test-{name}"), prefix=f"hpt{name}", subnet=subnet)
+
+
+@contextlib.contextmanager
+def running_vcluster(name: str):
+    """A virtual Slurm cluster for one test module: up now, always down afterwards."""
+    from hpclab import vcluster
+
+    spec = slurm_spec(name)
+    require_slurm(spec)
+    vcluster.up(spec)
+    try:
+        yield spec
+    finally:
+        vcluster.down(spec)
 
 
 def require_slurm(spec) -> None:

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, require_slurm, slurm_spec
+from conftest import ROOT, running_vcluster
 from hpclab import doctor, vcluster
 from hpclab.mpi import find_mpiexec
 
@@ -149,13 +149,8 @@ def test_a_default_route_is_reported_without_testing_it(tmp_path):
 
 @pytest.fixture(scope="module")
 def cluster():
-    spec = slurm_spec("doctor")
-    require_slurm(spec)
-    vcluster.up(spec)
-    try:
+    with running_vcluster("doctor") as spec:
         yield spec
-    finally:
-        vcluster.down(spec)
 
 
 def _srun_doctor(cluster, mpi: str, *args: str, srun_options: tuple[str, ...] = ()) -> subprocess.CompletedProcess:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import require_slurm, slurm_spec
+from conftest import require_slurm, running_vcluster
 from hpclab import vcluster
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
@@ -34,13 +34,8 @@ def test_down_removes_namespaces_daemons_and_state():
 
 @pytest.fixture(scope="module")
 def cluster():
-    spec = slurm_spec("life")
-    require_slurm(spec)
-    vcluster.up(spec)
-    try:
+    with running_vcluster("life") as spec:
         yield spec
-    finally:
-        vcluster.down(spec)
 
 
 def test_two_idle_nodes_with_their_own_hostnames(cluster):

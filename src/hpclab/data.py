@@ -374,7 +374,8 @@ def verify(name: str, *, size: str | None = None, root: str | os.PathLike | None
     Raises DataError naming the first file that is missing or whose sha256
     differs from the one recorded when it was made.
     """
-    spec, size = dataset(name), data_size(size)
+    dataset(name)  # raises DataError, with the known names, for an unknown one
+    size = data_size(size)
     folder = data_root(root) / size
     entry = read_manifest(folder)["datasets"].get(name)
     if not entry:

@@ -101,6 +101,18 @@ def require(answer: object, name: str) -> None:
         raise NotAttempted(f"set `{name}` in the cell above, then run this cell again")
 
 
+def require_dask_array(value: object, name: str):
+    """Fail with a hint when ``value`` is not a lazy Dask array (a computed one is NumPy)."""
+    import dask.array as da
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        raise Wrong(f"`{name}` is a NumPy array: it has been computed already. Leave out .compute() and keep it lazy")
+    if not isinstance(value, da.Array):
+        raise Wrong(f"`{name}` is a {type(value).__name__}, not a dask.array.Array")
+    return value
+
+
 def questions_of(module_name: str) -> list[Question]:
     """The questions of a checks module, e.g. ``hpclab.checks.futures``."""
     try:

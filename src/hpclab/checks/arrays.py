@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hpclab.checks import Question, Wrong, check, require
+from hpclab.checks import Question, Wrong, check, require, require_dask_array
 
 LESSON = "03-dask-arrays"
 Q1 = Question(LESSON, "q1", "an array in the blocks you chose", points=1, level=1)
@@ -15,21 +15,10 @@ Q5 = Question(LESSON, "q5", "a block-wise function with map_blocks", points=3, l
 QUESTIONS = [Q1, Q2, Q3, Q4, Q5]
 
 
-def _require_dask_array(value: object, name: str):
-    """Fail with a hint when ``value`` is not a (lazy) Dask array."""
-    import dask.array as da
-
-    if isinstance(value, np.ndarray):
-        raise Wrong(f"`{name}` is a NumPy array: it has been computed already. Leave out .compute() and keep it lazy")
-    if not isinstance(value, da.Array):
-        raise Wrong(f"`{name}` is a {type(value).__name__}, not a dask.array.Array")
-    return value
-
-
 @check(Q1)
 def check_q1(grid) -> str:
     require(grid, "grid")
-    grid = _require_dask_array(grid, "grid")
+    grid = require_dask_array(grid, "grid")
     if grid.shape != (6000, 4000):
         raise Wrong(f"`grid` has shape {grid.shape}; it should be 6000 rows by 4000 columns")
     expected = ((1500,) * 4, (1000,) * 4)
@@ -46,7 +35,7 @@ def check_q1(grid) -> str:
 @check(Q2)
 def check_q2(col_means, data) -> str:
     require(col_means, "col_means")
-    col_means = _require_dask_array(col_means, "col_means")
+    col_means = require_dask_array(col_means, "col_means")
     if col_means.shape != (data.shape[1],):
         raise Wrong(
             f"`col_means` has shape {col_means.shape}; one mean per column gives shape ({data.shape[1]},): "
@@ -62,7 +51,7 @@ def check_q2(col_means, data) -> str:
 @check(Q3)
 def check_q3(kept, data) -> str:
     require(kept, "kept")
-    kept = _require_dask_array(kept, "kept")
+    kept = require_dask_array(kept, "kept")
     from distributed import futures_of
 
     futures = futures_of(kept)
@@ -81,7 +70,7 @@ def check_q3(kept, data) -> str:
 @check(Q4)
 def check_q4(rows, data) -> str:
     require(rows, "rows")
-    rows = _require_dask_array(rows, "rows")
+    rows = require_dask_array(rows, "rows")
     n_rows, n_cols = data.shape
     if rows.shape != data.shape:
         raise Wrong(f"`rows` has shape {rows.shape}, but rechunking must keep the shape {data.shape}")
@@ -105,7 +94,7 @@ def check_q5(scale_block, scaled, data) -> str:
     if not np.allclose(got, expected_block):
         raise Wrong(f"scale_block({block.tolist()}) gave {np.round(got, 3).tolist()}, expected {expected_block.tolist()}")
     require(scaled, "scaled")
-    scaled = _require_dask_array(scaled, "scaled")
+    scaled = require_dask_array(scaled, "scaled")
     if scaled.chunks != data.chunks:
         raise Wrong(f"`scaled` has chunks {scaled.chunks}; map_blocks on `data` keeps {data.chunks}")
     values, original = scaled.compute(), data.compute()

@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 
-from hpclab.checks import Question, Wrong, check, require
+from hpclab.checks import Question, Wrong, check, require, require_dask_array
 
 LESSON = "07-dask-ml"
 Q1 = Question(LESSON, "q1", "a large Dask array from copies", points=1, level=1)
@@ -18,21 +18,10 @@ QUESTIONS = [Q1, Q2, Q3, Q4]
 COPIES = 20  # Q1 and Q2: how many copies of the test set make the "large" array
 
 
-def _require_dask_array(value: object, name: str):
-    """Fail with a hint when ``value`` is not a (lazy) Dask array."""
-    import dask.array as da
-
-    if isinstance(value, np.ndarray):
-        raise Wrong(f"`{name}` is a NumPy array: it has been computed already. Leave out .compute() and keep it lazy")
-    if not isinstance(value, da.Array):
-        raise Wrong(f"`{name}` is a {type(value).__name__}, not a dask.array.Array")
-    return value
-
-
 @check(Q1)
 def check_q1(X_big, X_test) -> str:
     require(X_big, "X_big")
-    X_big = _require_dask_array(X_big, "X_big")
+    X_big = require_dask_array(X_big, "X_big")
     n, features = X_test.shape
     if X_big.shape != (COPIES * n, features):
         raise Wrong(f"`X_big` has shape {X_big.shape}; {COPIES} copies of X_test stacked as rows give {(COPIES * n, features)}")
@@ -54,7 +43,7 @@ def check_q2(model, predicted, X_big, y_test) -> str:
 
     if not isinstance(model, ParallelPostFit):
         raise Wrong(f"`model` is a {type(model).__name__}; wrap the scikit-learn estimator in ParallelPostFit(...)")
-    predicted = _require_dask_array(predicted, "predicted")
+    predicted = require_dask_array(predicted, "predicted")
     require(X_big, "X_big")
     if predicted.shape != (X_big.shape[0],):
         raise Wrong(f"`predicted` has shape {predicted.shape}; one label per row of X_big gives ({X_big.shape[0]},)")
