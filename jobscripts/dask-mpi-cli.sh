@@ -22,7 +22,8 @@ srun --kill-on-bad-exit=1 python -m mpi4py -m dask_mpi.cli \
      --interface "$HPCLAB_IFACE" \
      --nthreads "$SLURM_CPUS_PER_TASK" \
      --local-directory "${TMPDIR:-/tmp}" \
-     --no-dashboard &
+     --scheduler-port 0 \
+     --no-dashboard --dashboard-address 127.0.0.1:0 &   # random ports: nodes are shared
 cluster=$!
 
 # Here the client is a script in the same job. From a notebook on the login

@@ -49,7 +49,7 @@ def running_vcluster(name: str):
 
     spec = slurm_spec(name)
     require_slurm(spec)
-    vcluster.up(spec)
+    vcluster.up(spec, reuse=False)  # never share (and then take down) another run's cluster
     try:
         yield spec
     finally:

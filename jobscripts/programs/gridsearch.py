@@ -15,7 +15,8 @@ from sklearn.svm import SVC
 # which runs the rest of this file, is done.
 initialize(interface=os.environ.get("HPCLAB_IFACE"),
            nthreads=int(os.environ.get("SLURM_CPUS_PER_TASK", "1")),
-           local_directory=os.environ.get("TMPDIR", "/tmp"), dashboard=False)
+           local_directory=os.environ.get("TMPDIR", "/tmp"), dashboard=False,
+           dashboard_address="127.0.0.1:0")  # never a fixed port on a shared node
 
 from dask_ml.model_selection import GridSearchCV  # noqa: E402  (after the workers exist)
 

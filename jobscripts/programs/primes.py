@@ -33,7 +33,8 @@ def main() -> None:
         # Ranks other than 1 never return from initialize(): 0 runs the
         # scheduler, 2.. run workers, until rank 1 (this code) finishes.
         initialize(interface=os.environ.get("HPCLAB_IFACE"), nthreads=threads,
-                   local_directory=os.environ.get("TMPDIR", "/tmp"), dashboard=False)
+                   local_directory=os.environ.get("TMPDIR", "/tmp"), dashboard=False,
+                   dashboard_address="127.0.0.1:0")  # never a fixed port on a shared node
         # When this script ends, dask-mpi tells the scheduler and workers to
         # stop, so the job ends by itself: no client.shutdown() needed.
         client = Client()

@@ -120,7 +120,7 @@ InactiveLimit=0
 KillWait=5
 MinJobAge=300
 {nodes}
-PartitionName=debug Nodes=ALL Default=YES MaxTime=60 State=UP
+PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 """
 
 
@@ -272,11 +272,18 @@ def _wait_idle(spec: Spec, timeout: float) -> None:
     raise VClusterError(f"nodes did not become idle within {timeout:g} s (sinfo: {last!r}); see the logs in {logs}")
 
 
-def up(spec: Spec = Spec(), timeout: float = 60) -> str:
-    """Start munge, slurmctld and one slurmd per node; return the status text."""
-    preflight(spec)
+def up(spec: Spec = Spec(), timeout: float = 60, *, reuse: bool = True) -> str:
+    """Start munge, slurmctld and one slurmd per node; return the status text.
+
+    If this cluster is already up, ``reuse`` returns its status; without it,
+    refuse (someone else owns it and will take it down when they are done).
+    """
     if is_up(spec):
-        return status(spec)
+        if reuse:
+            return status(spec)
+        raise VClusterError(f"the virtual cluster in {spec.state} is already up, started by someone else; "
+                            "wait for them or use another state folder")
+    preflight(spec)
     down(spec)  # clear the remains of an earlier, interrupted run
     try:
         for sub in ("etc", "ctld", "spool", "log", "pids", "munge"):
@@ -356,6 +363,11 @@ TERMINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "
                    "BOOT_FAIL", "DEADLINE", "PREEMPTED"}
 
 
+# Pending reasons that no amount of waiting fixes.
+NEVER_STARTS = {"PartitionTimeLimit", "PartitionNodeLimit", "PartitionConfig", "BadConstraints",
+                "ReqNodeNotAvail, UnavailableNodes", "InvalidAccount", "InvalidQOS"}
+
+
 @dataclass
 class Job:
     """A finished batch job: its state, exit code and output file."""
@@ -397,7 +409,13 @@ def wait(spec: Spec, job_id: str, timeout: float = 300) -> Job:
         state = fields.get("JobState", "UNKNOWN")
         if state in TERMINAL_STATES:
             return Job(job_id, state, fields.get("ExitCode", "?"), Path(fields.get("StdOut", "/nonexistent")))
+        reason = fields.get("Reason", "None")
+        if state == "PENDING" and reason in NEVER_STARTS:
+            run(spec, ["scancel", job_id], cwd="/", check=False)
+            raise VClusterError(f"job {job_id} can never start here ({reason}): it asks for more than the "
+                                "virtual cluster has; it was cancelled")
         if time.monotonic() > deadline:
             run(spec, ["scancel", job_id], cwd="/", check=False)
-            raise VClusterError(f"job {job_id} did not finish within {timeout:g} s (state {state}); it was cancelled")
+            raise VClusterError(f"job {job_id} did not finish within {timeout:g} s "
+                                f"(state {state}, reason {reason}); it was cancelled")
         time.sleep(0.25)

@@ -1,0 +1,36 @@
+"""Start Dask workers as separate Slurm jobs with dask-jobqueue, use them, stop them.
+
+Account, partition and network interface come from the site profile
+(SBATCH_ACCOUNT, SBATCH_PARTITION, HPCLAB_IFACE), never from this file.
+"""
+
+import os
+import socket
+
+from dask_jobqueue import SLURMCluster
+from distributed import Client
+
+root = os.environ["HPCLAB_ROOT"]
+cluster = SLURMCluster(
+    cores=1,                      # CPUs per worker job ...
+    processes=1,                  # ... run as one worker process
+    memory="1GiB",                # --mem of each worker job
+    walltime="00:05:00",
+    queue=os.environ.get("SBATCH_PARTITION") or None,
+    account=os.environ.get("SBATCH_ACCOUNT") or None,
+    interface=os.environ.get("HPCLAB_IFACE"),
+    local_directory=os.environ.get("TMPDIR", "/tmp"),
+    log_directory=os.path.join(root, "results", "jobqueue-logs"),
+    job_script_prologue=[f"source {root}/jobscripts/common.sh"],
+    scheduler_options={"dashboard_address": ":0"},
+)
+print("Each worker is this job script, submitted with sbatch:")
+print(cluster.job_script())
+
+cluster.scale(jobs=2)             # two worker jobs join the queue
+with Client(cluster) as client:
+    client.wait_for_workers(2, timeout=180)
+    squares = client.gather(client.map(lambda x: x * x, range(100)))
+    hosts = sorted(set(client.run(socket.gethostname).values()))
+    print(f"sum of squares = {sum(squares)} from 2 worker jobs on {' '.join(hosts)}")
+cluster.close()                   # cancels the worker jobs
