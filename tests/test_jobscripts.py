@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, require_slurm, slurm_spec
+from conftest import ROOT, running_vcluster
 from hpclab import vcluster
 
 SCRIPTS = sorted((ROOT / "jobscripts").glob("*.sh"))
@@ -45,13 +45,8 @@ def test_script_follows_house_style(path):
 
 @pytest.fixture(scope="module")
 def cluster():
-    spec = slurm_spec("jobs")
-    require_slurm(spec)
-    vcluster.up(spec)
-    try:
+    with running_vcluster("jobs") as spec:
         yield spec
-    finally:
-        vcluster.down(spec)
 
 
 def _run(cluster, tmp_path, name: str, *args: str, timeout: float = 240) -> str:
@@ -130,3 +125,36 @@ def test_pi_scaling_array_and_summary(cluster):
         assert "strong scaling; Amdahl's law" in summary
     finally:
         shutil.rmtree(results, ignore_errors=True)
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_jobqueue_submits_worker_jobs_that_join(cluster, tmp_path):
+    out = _run(cluster, tmp_path, "jobqueue.sh")
+    assert "#SBATCH" in out and "sum of squares = 328350 from 2 worker jobs on" in out
+    shutil.rmtree(ROOT / "results" / "jobqueue-logs", ignore_errors=True)
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_jupyter_on_a_compute_node_prints_the_tunnel_and_serves(cluster, tmp_path):
+    job_id = vcluster.submit(cluster, "jobscripts/jupyter.sh", cwd=ROOT,
+                             sbatch_options=[f"--output={tmp_path}/%x-%j.out", "--export=ALL,HPCLAB_JUPYTER_SMOKE=1"])
+    job = vcluster.wait(cluster, job_id, timeout=180)
+    out = job.output()
+    assert job.ok, out[-3000:]
+    match = re.search(r"ssh -N -L 8888:localhost:(\d+) -J \S+@vhead \S+@(node\d)", out)
+    assert match, out[-3000:]
+    assert f"JupyterLab is serving on {match.group(2)}:{match.group(1)}" in out
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_capstone_pipeline_smooths_in_worker_memory_on_both_nodes(cluster, tmp_path):
+    out = _run(cluster, tmp_path, "capstone.sh", "10")
+    difference = re.search(r"^max difference from NumPy: (\S+)$", out, re.M)
+    assert difference and float(difference.group(1)) < 1e-9, out[-3000:]
+    match = re.search(r"^area-weighted mean (-?[\d.]+) °C \(NumPy (-?[\d.]+)\) on 2 workers; hosts: node1 node2$",
+                      out, re.M)
+    assert match, out[-3000:]
+    assert match.group(1) == match.group(2)

@@ -1,0 +1,21 @@
+#!/bin/bash
+# The capstone pipeline (lesson 12): Dask cleans and averages the air
+# temperatures, then MPI smooths the map in the workers' memory.
+# Submit from the course root:  sbatch jobscripts/capstone.sh [SWEEPS]
+# Prepare the data first on the login node: hpclab data prepare (see README, Data).
+#SBATCH --job-name=capstone    # name shown by squeue; %x in --output
+#SBATCH --nodes=2              # two hosts
+#SBATCH --ntasks=2             # one Dask worker (= one MPI rank of the stencil) per node ...
+#SBATCH --cpus-per-task=2      # ... with this many threads each
+#SBATCH --time=00:10:00        # wall-clock limit; short jobs start sooner
+#SBATCH --output=%x-%j.out     # %x = job name, %j = job id
+set -euo pipefail
+# shellcheck source=jobscripts/common.sh
+source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
+
+# Two more ranks than workers: the scheduler (rank 0) and the program (rank 1).
+# They do little work, so --overcommit lets them share CPUs with the workers;
+# --distribution=cyclic spreads ranks 0, 1, 2, ... over the nodes.
+srun --kill-on-bad-exit=1 --overcommit --distribution=cyclic \
+     --ntasks=$((SLURM_NTASKS + 2)) \
+     python -m mpi4py jobscripts/programs/capstone.py --sweeps "${1:-20}"

@@ -1,0 +1,154 @@
+"""The capstone pipeline (lesson 12) as a batch program: Dask cleans and reduces, MPI smooths.
+
+Run under srun with dask-mpi (see jobscripts/capstone.sh): rank 0 is the Dask
+scheduler, rank 1 runs this code, ranks 2.. are Dask workers *and* MPI ranks.
+
+1. load the air temperatures (hpclab.data; prepare them ahead on the login node),
+2. Dask: mask broken readings, convert to °C, average over time into a map of
+   row blocks, persisted on the workers,
+3. MPI, in the workers' memory (hpclab.handoff.run_on_workers): Jacobi
+   smoothing with a halo exchange, and an area-weighted mean with Allreduce,
+4. back on this rank: put the map together and compare with NumPy on one core.
+
+Usage: python -m mpi4py capstone.py [--sweeps N] [--rows R]
+"""
+
+import argparse
+import os
+import socket
+import time
+
+import numpy as np
+from dask_mpi import initialize
+from mpi4py import MPI
+
+VALID_K = (180.0, 340.0)  # readings outside this range (K) are broken
+KELVIN = 273.15
+
+
+def with_glitches(air, fraction=0.01, seed=12):
+    """The generated data are clean; real loggers write -9999 when a reading is lost."""
+    import xarray as xr
+
+    broken = xr.DataArray(np.random.default_rng(seed).random(air.shape) < fraction, dims=air.dims)
+    return air.where(~broken, -9999.0)
+
+
+def clean(air):
+    """Broken readings become NaN; Kelvin become °C. Lazy."""
+    return air.where((air > VALID_K[0]) & (air < VALID_K[1])) - KELVIN
+
+
+def to_map(air, rows):
+    """Mean over time (NaN skipped), split into blocks of whole rows: one MPI share each."""
+    return air.mean("time").chunk({"lat": rows, "lon": -1})
+
+
+def smooth(pieces, blocks, comm, sweeps):
+    """Jacobi sweeps on this rank's row blocks; edges of the whole map stay fixed.
+
+    Before each sweep every block's first and last row is shared with allgather,
+    keyed by its global row number, so a block finds the rows just above and
+    below it (its halo) whichever rank holds them, or none if it is at the edge.
+    """
+    blocks = [np.array(b, dtype=float) for b in blocks]
+    for _ in range(sweeps):
+        edges = {}
+        for piece, block in zip(pieces, blocks):
+            edges[piece.offset[0]] = block[0]
+            edges[piece.offset[0] + len(block) - 1] = block[-1]
+        rows = {}
+        for part in comm.allgather(edges):
+            rows.update(part)
+        new_blocks = []
+        for piece, block in zip(pieces, blocks):
+            above = rows.get(piece.offset[0] - 1)
+            below = rows.get(piece.offset[0] + len(block))
+            padded = np.vstack([block[:1] if above is None else above[None], block,
+                                block[-1:] if below is None else below[None]])
+            new = block.copy()
+            new[:, 1:-1] = (padded[:-2, 1:-1] + padded[2:, 1:-1] + block[:, :-2] + block[:, 2:]) / 4
+            if above is None:
+                new[0] = block[0]
+            if below is None:
+                new[-1] = block[-1]
+            new_blocks.append(new)
+        blocks = new_blocks
+    return blocks
+
+
+def area_mean(pieces, blocks, comm, lat):
+    """Mean weighted by cos(latitude) (grid cells shrink poleward), the same on every rank."""
+    totals = np.zeros(2)
+    for piece, block in zip(pieces, blocks):
+        weight = np.cos(np.radians(lat[piece.offset[0]:piece.offset[0] + piece.shape[0]]))
+        totals += [(weight[:, None] * block).sum(), weight.sum() * block.shape[1]]
+    comm.Allreduce(MPI.IN_PLACE, totals, op=MPI.SUM)
+    return totals[0] / totals[1]
+
+
+def assemble(where, blocks, shape):
+    """One array from the blocks each worker returned, each at its piece's offset."""
+    out = np.empty(shape)
+    for address, pieces in where.items():
+        for piece, block in zip(pieces, blocks[address]):
+            out[piece.offset[0]:piece.offset[0] + piece.shape[0]] = block
+    return out
+
+
+def numpy_reference(field, lat, sweeps):
+    """The same smoothing and area-weighted mean on one core, to check the distributed answers."""
+    weights = np.cos(np.radians(lat))
+    mean = float((weights[:, None] * field).sum() / (weights.sum() * field.shape[1]))
+    a = np.array(field, dtype=float)
+    for _ in range(sweeps):
+        new = a.copy()
+        new[1:-1, 1:-1] = (a[:-2, 1:-1] + a[2:, 1:-1] + a[1:-1, :-2] + a[1:-1, 2:]) / 4
+        a = new
+    return a, mean
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sweeps", type=int, default=20, help="Jacobi sweeps")
+    parser.add_argument("--rows", type=int, default=5, help="map rows per block")
+    args = parser.parse_args()
+
+    # Ranks 0 and 2.. stay inside initialize() (scheduler, workers) until this
+    # rank is done; then dask-mpi stops them and the job step ends by itself.
+    initialize(interface=os.environ.get("HPCLAB_IFACE"),
+               nthreads=int(os.environ.get("SLURM_CPUS_PER_TASK", "1")),
+               local_directory=os.environ.get("TMPDIR", "/tmp"), dashboard=False,
+               dashboard_address="127.0.0.1:0")  # never a fixed port on a shared node
+
+    import hpclab.data
+    import hpclab.handoff
+    from distributed import Client, wait
+
+    with Client() as client:
+        # Every rank but the scheduler and this one is a worker.
+        client.wait_for_workers(MPI.COMM_WORLD.Get_size() - 2, timeout=120)
+        start = time.perf_counter()
+        raw = with_glitches(hpclab.data.air_temperature(chunks={"time": -1, "lat": args.rows}).air)
+        field = to_map(clean(raw), args.rows).persist()
+        wait(field)
+        where = hpclab.handoff.placement(client, field.data)
+        smoothed = hpclab.handoff.run_on_workers(client, field.data, smooth, mpi=True, args=(args.sweeps,))
+        means = hpclab.handoff.run_on_workers(client, field.data, area_mean, mpi=True,
+                                              args=(field.lat.values,))
+        smoothed_map = assemble(where, smoothed, field.shape)
+        elapsed = time.perf_counter() - start
+
+        want_map, want_mean = numpy_reference(field.values, field.lat.values, args.sweeps)
+        hosts = sorted(set(client.run(socket.gethostname).values()))
+        held = ", ".join(f"{len(p)}" for p in where.values())
+        print(f"map {field.shape[0]} x {field.shape[1]} in {len(field.chunks[0])} row blocks "
+              f"(blocks per worker: {held}); {args.sweeps} sweeps in {elapsed:.2f} s")
+        print(f"max difference from NumPy: {np.abs(smoothed_map - want_map).max():.1e}")
+        means = sorted({round(float(m), 4) for m in means.values()})
+        print(f"area-weighted mean {' '.join(f'{m:.4f}' for m in means)} °C (NumPy {want_mean:.4f}) "
+              f"on {len(where)} workers; hosts: {' '.join(hosts)}")
+
+
+if __name__ == "__main__":
+    main()

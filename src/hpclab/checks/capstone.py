@@ -1,0 +1,223 @@
+"""Checks for lesson 12-capstone: clean and reduce with Dask, then smooth and average with MPI.
+
+The Dask answers (Q1, Q2) are functions of a DataArray, checked against NumPy
+on the same data. The MPI answers (Q3, Q4) are functions
+``f(pieces, blocks, comm, ...)`` as :func:`hpclab.handoff.run_on_workers`
+calls them; the check pastes the function's source into a short program and
+runs it for real on 3 MPI ranks with an awkward layout: rank 0 holds blocks 0
+and 3, rank 1 holds nothing, rank 2 holds blocks 1 and 2.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+
+import numpy as np
+
+from hpclab.checks import NotAttempted, Question, Wrong, check, require
+from hpclab.checks import mpicheck
+
+LESSON = "12-capstone"
+Q1 = Question(LESSON, "q1", "clean the readings with Dask", points=1, level=1)
+Q2 = Question(LESSON, "q2", "reduce to a map in row blocks", points=2, level=2)
+Q3 = Question(LESSON, "q3", "an area-weighted mean with Allreduce", points=2, level=2)
+Q4 = Question(LESSON, "q4", "Jacobi smoothing with a halo exchange", points=3, level=3)
+Q5 = Question(LESSON, "q5", "put the blocks back together", points=1, level=1)
+QUESTIONS = [Q1, Q2, Q3, Q4, Q5]
+
+#: Readings outside this range (in K) are broken; the lesson's fill value is -9999.
+VALID_K = (180.0, 340.0)
+KELVIN = 273.15
+
+
+# --------------------------------------------------------------------------- references
+
+def reference_clean(air):
+    """NaN where a reading is outside :data:`VALID_K`, then Kelvin to degrees Celsius (lazy)."""
+    return air.where((air > VALID_K[0]) & (air < VALID_K[1])) - KELVIN
+
+
+def reference_smooth(field: np.ndarray, sweeps: int) -> np.ndarray:
+    """``sweeps`` Jacobi sweeps: each inner point becomes the mean of its 4 neighbours; edges stay."""
+    a = np.array(field, dtype=float)
+    for _ in range(sweeps):
+        new = a.copy()
+        new[1:-1, 1:-1] = (a[:-2, 1:-1] + a[2:, 1:-1] + a[1:-1, :-2] + a[1:-1, 2:]) / 4
+        a = new
+    return a
+
+
+def reference_area_mean(field: np.ndarray, lat: np.ndarray) -> float:
+    """Mean of a (lat, lon) map with each row weighted by cos(latitude): grid cells shrink poleward."""
+    weights = np.cos(np.radians(np.asarray(lat, dtype=float)))
+    return float((weights[:, None] * field).sum() / (weights.sum() * field.shape[1]))
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _is_dask(obj) -> bool:
+    import dask
+
+    return dask.is_dask_collection(obj)
+
+
+def _source(func, name: str) -> str:
+    """The source of the learner's function, for pasting into an MPI program."""
+    require(func, name)
+    if not callable(func):
+        raise Wrong(f"`{name}` should be a function, not {type(func).__name__}")
+    try:
+        source = textwrap.dedent(inspect.getsource(func))
+    except (OSError, TypeError):
+        raise Wrong(f"cannot read the source of `{name}`: define it with `def {name}(...)` in a notebook cell")
+    if "raise NotImplementedError" in source:
+        raise NotAttempted(f"write the body of `{name}` (replace `raise NotImplementedError()`), then run this cell")
+    if source.lstrip().startswith("lambda") or f"def {func.__name__}" not in source:
+        raise Wrong(f"define `{name}` with `def {name}(...)`: a lambda cannot be sent to the MPI ranks as text")
+    return source
+
+
+# Three ranks, four row blocks of a 10 x 7 map: placed unevenly and out of order on purpose.
+_LAYOUT = '''
+import numpy as np
+from mpi4py import MPI
+from hpclab.handoff import Piece
+
+comm = MPI.COMM_WORLD
+full = np.random.default_rng(12).normal(15, 8, size=(10, 7))
+lat = np.linspace(70.0, 20.0, 10)
+bounds = [(0, 3), (3, 5), (5, 8), (8, 10)]
+owner = {0: [0, 3], 1: [], 2: [1, 2]}
+pieces = [Piece(index=(b, 0), offset=(bounds[b][0], 0), shape=(bounds[b][1] - bounds[b][0], 7), key=f"b{b}")
+          for b in owner[comm.rank]]
+blocks = [full[p.offset[0]:p.offset[0] + p.shape[0]].copy() for p in pieces]
+'''
+_FULL = np.random.default_rng(12).normal(15, 8, size=(10, 7))
+_LAT = np.linspace(70.0, 20.0, 10)
+_BOUNDS = [(0, 3), (3, 5), (5, 8), (8, 10)]
+_OWNER = {0: [0, 3], 1: [], 2: [1, 2]}
+
+
+def _run(func, name: str, call: str, collect: list[str]) -> mpicheck.mpi.MPIResult:
+    program = _LAYOUT + "\n\n" + _source(func, name) + "\n\n" + call + "\n"
+    return mpicheck.run_answer(program, name, n=3, collect=collect)
+
+
+# --------------------------------------------------------------------------- checks
+
+@check(Q1)
+def check_q1(clean, raw) -> str:
+    require(clean, "clean")
+    out = clean(raw)
+    if out is None:
+        raise Wrong("`clean` returned None: end it with `return ...`")
+    if not _is_dask(out):
+        raise Wrong(f"`clean(raw)` gave a {type(out).__name__} that is already computed; keep it lazy "
+                    "(use xarray's .where on the Dask-backed DataArray, no .values or .compute())")
+    if tuple(getattr(out, "shape", ())) != tuple(raw.shape):
+        raise Wrong(f"`clean(raw)` has shape {getattr(out, 'shape', None)}; keep every reading ({raw.shape}), "
+                    "marking broken ones as NaN instead of dropping them")
+    got = np.asarray(out.values if hasattr(out, "values") else out.compute(), dtype=float)
+    want = np.asarray(reference_clean(raw).values, dtype=float)
+    broken = np.isnan(want)
+    if np.nanmin(got) < -1000:
+        raise Wrong("the -9999 fill values are still there: mask readings outside 180–340 K with .where(...)")
+    if np.nanmean(got) > 200:
+        raise Wrong(f"the mean is {np.nanmean(got):.1f}: still Kelvin? Subtract 273.15 to get °C")
+    if not np.array_equal(np.isnan(got), broken):
+        raise Wrong(f"{int(np.isnan(got).sum())} readings are NaN, but {int(broken.sum())} are broken "
+                    "(outside 180–340 K): mask exactly those")
+    if not np.allclose(got[~broken], want[~broken], atol=1e-3):
+        raise Wrong("the good readings changed: only mask the broken ones, and convert K to °C by subtracting 273.15")
+    return f"{int(broken.sum())} broken readings masked, the rest in °C, and nothing computed yet"
+
+
+@check(Q2)
+def check_q2(to_map, raw) -> str:
+    require(to_map, "to_map")
+    cleaned = reference_clean(raw)
+    out = to_map(cleaned)
+    if out is None:
+        raise Wrong("`to_map` returned None: end it with `return ...`")
+    if not _is_dask(out):
+        raise Wrong(f"`to_map` gave a {type(out).__name__} that is already computed; return the lazy "
+                    "DataArray (the notebook persists it on the workers)")
+    dims = tuple(getattr(out, "dims", ()))
+    if dims != ("lat", "lon"):
+        raise Wrong(f"the map has dimensions {dims}; average over 'time' to keep ('lat', 'lon')")
+    lat_chunks, lon_chunks = out.chunks
+    if len(lon_chunks) != 1:
+        raise Wrong(f"the map is split along lon too ({len(lon_chunks)} chunks): keep whole rows "
+                    "with .chunk({'lat': rows, 'lon': -1})")
+    if len(lat_chunks) < 2:
+        raise Wrong("the map is one block; split it into row blocks with .chunk({'lat': rows, 'lon': -1}) "
+                    "so that several workers (MPI ranks) get a share")
+    want = np.nanmean(np.asarray(cleaned.values, dtype=float), axis=0)
+    got = np.asarray(out.values, dtype=float)
+    if np.isnan(got).any():
+        raise Wrong("the map has NaN: the broken readings leaked into the mean (use .mean('time'), which skips NaN)")
+    if not np.allclose(got, want, atol=1e-3):
+        raise Wrong(f"the map differs from the time mean by up to {np.abs(got - want).max():.3g} °C; "
+                    "take the mean over 'time' of the cleaned readings")
+    return f"a {got.shape[0]} x {got.shape[1]} map in {len(lat_chunks)} row blocks"
+
+
+@check(Q3)
+def check_q3(area_mean) -> str:
+    _source(area_mean, "area_mean")
+    result = _run(area_mean, "area_mean", "result = area_mean(pieces, blocks, comm, lat)", ["result"])
+    want = reference_area_mean(_FULL, _LAT)
+    got = [result.values[rank]["result"] for rank in range(3)]
+    if got[1] is None or got[0] is None:
+        raise Wrong("area_mean returned None on some ranks: every rank must return the global mean")
+    mpicheck.expect(result, {rank: {"result": want} for rank in range(3)}, verb="returned")
+    return f"{want:.4f} on every rank, also on the one holding no blocks"
+
+
+@check(Q4)
+def check_q4(smooth) -> str:
+    _source(smooth, "smooth")
+    result = _run(smooth, "smooth", "result = [np.asarray(b) for b in smooth(pieces, blocks, comm, 3)]", ["result"])
+    want = reference_smooth(_FULL, 3)
+    expected = {rank: {"result": [want[_BOUNDS[b][0]:_BOUNDS[b][1]] for b in blocks]}
+                for rank, blocks in _OWNER.items()}
+    for rank, blocks in _OWNER.items():
+        got = result.values[rank]["result"]
+        if len(got) != len(blocks):
+            raise Wrong(f"rank {rank} holds {len(blocks)} blocks but smooth returned {len(got)}: "
+                        "return one smoothed block per block, in the same order")
+        for b, block in zip(blocks, got):
+            start, stop = _BOUNDS[b]
+            if block.shape != want[start:stop].shape:
+                raise Wrong(f"block {b} on rank {rank} came back with shape {block.shape}, "
+                            f"expected {want[start:stop].shape}")
+            if not np.allclose(block[[0, -1]], want[[start, stop - 1]]) and np.allclose(block[1:-1], want[start + 1:stop - 1]):
+                raise Wrong(f"block {b} on rank {rank} is right inside but wrong in its first or last row: "
+                            "those need the neighbouring rows of the blocks above and below (the halo), "
+                            "which may live on another rank")
+    mpicheck.expect(result, expected, verb="returned")
+    return "3 sweeps match NumPy, with blocks spread unevenly (one rank holds none)"
+
+
+@check(Q5)
+def check_q5(assemble) -> str:
+    require(assemble, "assemble")
+    from hpclab.handoff import Piece
+
+    full = np.arange(6 * 4, dtype=float).reshape(6, 4)
+    where = {"tcp://a": [Piece((0, 0), (0, 0), (2, 4), "x0"), Piece((2, 0), (4, 0), (2, 4), "x2")],
+             "tcp://b": [],
+             "tcp://c": [Piece((1, 0), (2, 0), (2, 4), "x1")]}
+    blocks = {address: [full[p.offset[0]:p.offset[0] + p.shape[0]] for p in pieces]
+              for address, pieces in where.items()}
+    got = assemble(where, blocks, full.shape)
+    if got is None:
+        raise Wrong("`assemble` returned None: end it with `return ...`")
+    got = np.asarray(got)
+    if got.shape != full.shape:
+        raise Wrong(f"the result has shape {got.shape}, expected {full.shape}")
+    if not np.array_equal(got, full):
+        raise Wrong("the blocks are in the wrong places: put each block at its piece's offset, "
+                    "e.g. out[p.offset[0]:p.offset[0] + p.shape[0]] = block")
+    return "every block back at its offset, whichever worker held it"

@@ -1,0 +1,206 @@
+"""Checks for lesson 11-dask-to-mpi: placement, run_on_workers, and MPI on Dask's blocks.
+
+Q3 and Q4 run for real: a dask-mpi job on 5 ranks (scheduler, client, 3
+workers) started with :func:`hpclab.mpi.run`. Q4's function travels to that
+job with cloudpickle, so the learner can write it in the notebook.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from hpclab import mpi
+from hpclab.checks import Question, Wrong, check, require
+from hpclab.checks.mpicheck import _crash_report, require_any_call, show, validate_program
+
+LESSON = "11-dask-to-mpi"
+Q1 = Question(LESSON, "q1", "which worker holds a block", points=1, level=1)
+Q2 = Question(LESSON, "q2", "a per-worker sum and count with run_on_workers", points=2, level=2)
+Q3 = Question(LESSON, "q3", "the global mean with Allreduce in a dask-mpi job", points=2, level=2)
+Q4 = Question(LESSON, "q4", "a halo exchange between neighbouring blocks", points=3, level=3)
+QUESTIONS = [Q1, Q2, Q3, Q4]
+
+N_RANKS = 5  # scheduler + client + 3 workers
+TIMEOUT = 90.0
+MEAN_EXPECTED = float(np.sqrt(np.arange(1, 1001)).mean())  # the data the Q3 program is told to use
+
+# The program Q4's check runs: the learner's function arrives as a cloudpickle file (argv[1]).
+_HALO_PROGRAM = r'''
+import sys
+import tempfile
+
+import numpy as np
+from dask_mpi import initialize
+
+initialize(interface="lo", nthreads=1, dashboard=False, local_directory=tempfile.gettempdir())
+
+import cloudpickle
+import dask.array as da
+import distributed
+from hpclab import handoff
+
+with open(sys.argv[1], "rb") as fh:
+    smooth = cloudpickle.load(fh)
+client = distributed.Client()
+client.wait_for_workers(3, timeout=60)
+data = np.random.default_rng(7).random(60)
+x = client.persist(da.from_array(data, chunks=((8, 12, 5, 9, 14, 12),)))
+distributed.wait(x)
+owner = {p.index[0]: w for w, held in handoff.placement(client, x).items() for p in held}
+crossings = sum(owner[i] != owner[i + 1] for i in range(len(owner) - 1))
+results = handoff.run_on_workers(client, x, smooth, mpi=True, timeout=45)
+parts = [item for result in results.values() for item in (result or [])]
+client.close()
+'''
+
+
+def _reference_smooth(data: np.ndarray) -> np.ndarray:
+    padded = np.pad(data, 1, mode="edge")
+    return (padded[:-2] + padded[1:-1] + padded[2:]) / 3
+
+
+def _run_dask_mpi(program: str, name: str, collect: list[str], args: list[str] = ()) -> dict:
+    """Run a dask-mpi program on 5 ranks; rank 1's collected variables, or Wrong with the reason."""
+    result = mpi.run(program, N_RANKS, timeout=TIMEOUT, collect=collect, args=list(args), check=False)
+    if result.timed_out:
+        raise Wrong(
+            f"the dask-mpi job did not finish within {TIMEOUT:g} s and was stopped: a collective that not every "
+            "worker reaches (remember: workers with no blocks are called too), or a recv with no matching send?"
+        )
+    if result.returncode != 0:
+        report = _crash_report(result)
+        if "NotImplementedError" in report:
+            raise NotImplementedError(report)  # the blank exercise's placeholder: not attempted yet
+        raise Wrong(report)
+    values = result.values.get(1)
+    if values is None:
+        raise Wrong(f"rank 1 (the client) ended without reporting `{collect[0]}`; does `{name}` call sys.exit()?")
+    for var in collect:
+        if isinstance(values.get(var), str) and values[var] == mpi.NOT_DEFINED:
+            raise Wrong(f"`{var}` is not defined at the top level of your program on rank 1 (the client)")
+    return values
+
+
+@check(Q1)
+def check_q1(holder, client, x, block) -> str:
+    """``holder``: the address of the worker that holds ``block`` of the persisted array ``x``."""
+    require(holder, "holder")
+    from distributed import futures_of
+
+    future = next((f for f in futures_of(x) if tuple(f.key[1:]) == tuple(block)), None)
+    if future is None:
+        raise ValueError(f"block {block} is not part of the persisted array")
+    truth = sorted(client.who_has([future]).get(future.key, ()))
+    if not isinstance(holder, str):
+        raise Wrong(f"`holder` should be a worker address (a string like 'tcp://127.0.0.1:40001'), not {show(holder)}")
+    if holder not in truth:
+        workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
+        if holder not in workers:
+            raise Wrong(f"{holder!r} is not a worker of this cluster: pick one of the keys of placement(client, x)")
+        raise Wrong(f"{holder} does not hold block {tuple(block)}: look for the Piece whose .index is {tuple(block)}")
+    return f"block {tuple(block)} lives on {holder}"
+
+
+@check(Q2)
+def check_q2(local_sum_count, client, x) -> str:
+    """``local_sum_count(pieces, blocks, comm)`` returns (sum, number of elements) of a worker's blocks."""
+    require(local_sum_count, "local_sum_count")
+    from hpclab import handoff
+
+    if not callable(local_sum_count):
+        raise Wrong("`local_sum_count` should be a function of (pieces, blocks, comm)")
+    empty = local_sum_count([], [], None)  # the blank exercise raises NotImplementedError here
+    try:
+        empty_sum, empty_count = empty
+    except (TypeError, ValueError):
+        raise Wrong(f"return a pair (sum, count); for a worker with no blocks you returned {show(empty)}") from None
+    if empty_sum != 0 or empty_count != 0:
+        raise Wrong(f"a worker with no blocks should return (0, 0), not {show(empty)}")
+    results = handoff.run_on_workers(client, x, local_sum_count)
+    where = handoff.placement(client, x)
+    data = x.compute()
+    for address, held in where.items():
+        want_sum = float(sum(data[tuple(slice(o, o + s) for o, s in zip(p.offset, p.shape))].sum() for p in held))
+        want_count = sum(int(np.prod(p.shape)) for p in held)
+        got = results[address]
+        try:
+            got_sum, got_count = got
+        except (TypeError, ValueError):
+            raise Wrong(f"worker {address} returned {show(got)}; return a pair (sum, count)") from None
+        if int(got_count) != want_count:
+            raise Wrong(f"worker {address} holds {len(held)} blocks with {want_count} elements, but you counted "
+                        f"{show(got_count)}: count elements (block.size), not blocks")
+        if not np.isclose(float(got_sum), want_sum):
+            raise Wrong(f"worker {address} returned the sum {show(got_sum)}, expected {want_sum:.6g}")
+    total = sum(float(s) for s, _ in results.values()) / sum(int(c) for _, c in results.values())
+    return f"{len(results)} workers; the mean from your pairs is {total:.6g}"
+
+
+@check(Q3)
+def check_q3(mean_program) -> str:
+    """``mean_program``: a dask-mpi program whose rank 1 ends with the global ``mean`` from Allreduce."""
+    program = validate_program(mean_program, "mean_program")
+    require_any_call(program, "mean_program", "Allreduce", "allreduce")
+    for needed, why in (("run_on_workers", "hand the blocks to MPI with handoff.run_on_workers"),
+                        ("mpi=True", "pass mpi=True so your function gets a communicator")):
+        if needed not in program:
+            raise Wrong(f"`mean_program` should {why}")
+    mean = _run_dask_mpi(program, "mean_program", ["mean"])["mean"]
+    try:
+        value = float(np.asarray(mean).reshape(-1)[0]) if np.size(mean) == 1 else None
+    except (TypeError, ValueError):
+        value = None
+    if value is None:
+        raise Wrong(f"`mean` should be one number, got {show(mean)}; take one worker's result, e.g. "
+                    "next(iter(results.values()))")
+    if not np.isclose(value, MEAN_EXPECTED):
+        raise Wrong(f"mean = {value:.6g}, expected {MEAN_EXPECTED:.6g}: Allreduce the sum *and* the count, "
+                    "then divide (a mean of per-worker means is wrong when workers hold different amounts)")
+    return f"mean = {value:.6f}, reduced by MPI across 3 workers"
+
+
+@check(Q4)
+def check_q4(smooth) -> str:
+    """``smooth(pieces, blocks, comm)`` returns [(offset, smoothed block)] using neighbours' edge values."""
+    require(smooth, "smooth")
+    import cloudpickle
+
+    if not callable(smooth):
+        raise Wrong("`smooth` should be a function of (pieces, blocks, comm)")
+    fd, path = tempfile.mkstemp(suffix=".pkl", prefix="hpclab-smooth-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            cloudpickle.dump(smooth, fh)
+        values = _run_dask_mpi(_HALO_PROGRAM, "smooth", ["parts", "crossings"], args=[path])
+    finally:
+        Path(path).unlink(missing_ok=True)
+    data = np.random.default_rng(7).random(60)
+    want = _reference_smooth(data)
+    starts = {0: 8, 8: 12, 20: 5, 25: 9, 34: 14, 48: 12}
+    parts = values["parts"]
+    try:
+        got = {int(offset): np.asarray(block, dtype=float) for offset, block in parts}
+    except (TypeError, ValueError):
+        raise Wrong("return a list of (offset, smoothed block) pairs, one per block the worker holds") from None
+    if sorted(got) != sorted(starts):
+        raise Wrong(f"the workers returned blocks starting at {sorted(got)}, expected {sorted(starts)}: one pair per "
+                    "block, with piece.offset[0] as its offset")
+    for offset, length in starts.items():
+        block, expected = got[offset], want[offset:offset + length]
+        if block.shape != expected.shape:
+            raise Wrong(f"the block at offset {offset} has shape {block.shape}, expected {expected.shape}")
+        if not np.allclose(block[1:-1], expected[1:-1]):
+            raise Wrong(f"the inside of the block at offset {offset} is wrong: (left + centre + right) / 3")
+        for end, where in ((0, "first"), (-1, "last")):
+            if not np.isclose(block[end], expected[end]):
+                side = "left (the previous block's last value)" if end == 0 else "right (the next block's first value)"
+                raise Wrong(f"the {where} value of the block at offset {offset} is {block[end]:.6g}, expected "
+                            f"{expected[end]:.6g}: it needs the {side} neighbour; at the array's ends repeat the "
+                            "edge value")
+    return (f"6 blocks smoothed across {values['crossings']} block edges that lie on different workers "
+            "(the values came by MPI)")
+
