@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # Dataset size for `make lab`: full for the workshop, small for a quick look.
 DATA_SIZE ?= full
 
-.PHONY: install system-deps lab test test-fast build clean
+.PHONY: install system-deps lab test test-fast bench build clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ test: install system-deps
 # The quick subset for learners: no notebook runs, no clusters.
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not slurm" $(PYTEST_ARGS)
+
+# Speed claims, measured side by side on this machine (never asserted in tests).
+bench: install
+	$(BIN)/hpclab bench
 
 build: install
 	$(BIN)/hpclab build

@@ -93,6 +93,13 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0 if found.ok else 1
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from hpclab import bench
+
+    print(bench.render(bench.run(args.only or None, quick=args.quick)))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="hpclab", description="Tools for the hpclab course.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -124,6 +131,11 @@ def parser() -> argparse.ArgumentParser:
                       help="also download the real NCEP air-temperature sample (needs internet)")
     prep.add_argument("--no-progress", action="store_true", help="no progress bar")
     prep.set_defaults(func=_data)
+
+    bench = sub.add_parser("bench", help="measure the course's speed claims side by side, on this machine")
+    bench.add_argument("only", nargs="*", help="benchmarks to run (default: all): numpy futures pingpong handoff")
+    bench.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke run")
+    bench.set_defaults(func=_bench)
 
     vc = sub.add_parser("vcluster", help="a real Slurm cluster of virtual nodes on this machine (needs root)")
     vc.add_argument("action", choices=["up", "down", "status", "login", "exec"],

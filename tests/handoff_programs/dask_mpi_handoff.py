@@ -15,7 +15,7 @@ import tempfile
 import numpy as np
 from dask_mpi import initialize
 
-initialize(interface=os.environ.get("HPCLAB_IFACE", "lo"), nthreads=1, dashboard=False,
+initialize(interface=os.environ.get("HPCLAB_IFACE", "lo"), nthreads=1, dashboard=False, dashboard_address="127.0.0.1:0",
            local_directory=os.environ.get("TMPDIR", tempfile.gettempdir()))
 
 import dask.array as da  # noqa: E402  (only rank 1 gets here)

@@ -1,0 +1,233 @@
+"""``hpclab bench``: the course's speed claims, measured side by side in one run.
+
+Tests check correctness only (the machines are shared and noisy); how much
+faster one way is than another is measured here, on the machine at hand, with
+both sides timed alternately in the same run and the median kept. Each line
+prints the two medians and their ratio; nothing is asserted about them.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Median seconds of a baseline and a contender, measured alternately."""
+
+    name: str
+    baseline: str
+    baseline_s: float
+    contender: str
+    contender_s: float
+    repeats: int
+
+    @property
+    def ratio(self) -> float:
+        """How many times faster the contender was (below 1: slower)."""
+        return self.baseline_s / self.contender_s
+
+
+def side_by_side(name: str, baseline: tuple[str, Callable[[], float | None]],
+                 contender: tuple[str, Callable[[], float | None]], repeats: int) -> Comparison:
+    """Time two callables alternately ``repeats`` times; keep each one's median.
+
+    A callable may return its own measured seconds (an MPI program timing its
+    slowest rank); otherwise the wall-clock time of the call is used.
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    times: dict[str, list[float]] = {baseline[0]: [], contender[0]: []}
+    for _ in range(repeats):
+        for label, func in (baseline, contender):
+            start = time.perf_counter()
+            reported = func()
+            times[label].append(reported if reported is not None else time.perf_counter() - start)
+    return Comparison(name, baseline[0], statistics.median(times[baseline[0]]),
+                      contender[0], statistics.median(times[contender[0]]), repeats)
+
+
+def numpy_vs_loop(size: int = 1_000_000, repeats: int = 5) -> Comparison:
+    """Lesson 01: a Python loop against NumPy for a sum of squares."""
+    import numpy as np
+
+    x = np.random.default_rng(0).random(size)
+
+    def loop() -> None:
+        total = 0.0
+        for value in x.tolist():
+            total += value * value
+
+    def vectorised() -> None:
+        np.dot(x, x)
+
+    return side_by_side(f"sum of squares, {size:,} numbers", ("Python loop", loop), ("NumPy", vectorised), repeats)
+
+
+def _slow_is_prime(n: int) -> bool:
+    """Try every factor up to n/2, no early exit: even work per number, all pure Python (GIL-bound)."""
+    return n > 1 and sum(1 for f in range(2, n // 2) if n % f == 0) == 0
+
+
+def futures_vs_serial(count: int = 40, start: int = 2_000_000, repeats: int = 3) -> Comparison:
+    """Lesson 02: prime counting, serial against Dask futures on this machine's cores."""
+    from hpclab.cluster import available_cores, start as start_client
+
+    numbers = range(start, start + count)
+    workers = available_cores()
+    with start_client(n_workers=workers, threads_per_worker=1, quiet=True) as client:
+
+        def serial() -> None:
+            sum(map(_slow_is_prime, numbers))
+
+        def futures() -> None:
+            sum(client.gather(client.map(_slow_is_prime, numbers, pure=False)))
+
+        futures()  # warm the workers up
+        return side_by_side(f"prime test of {count} numbers", ("serial", serial),
+                            (f"futures, {workers} workers", futures), repeats)
+
+
+_PING_PONG = """
+import sys
+import numpy as np
+from mpi4py import MPI
+
+comm = MPI.COMM_WORLD
+nbytes, rounds, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+data = np.ones(nbytes // 8)
+other = 1 - comm.rank
+comm.Barrier()
+start = MPI.Wtime()
+for _ in range(rounds):
+    if mode == "pickle":
+        if comm.rank == 0:
+            comm.send(data, dest=other)
+            data = comm.recv(source=other)
+        else:
+            data = comm.recv(source=other)
+            comm.send(data, dest=other)
+    else:
+        if comm.rank == 0:
+            comm.Send(data, dest=other)
+            comm.Recv(data, source=other)
+        else:
+            comm.Recv(data, source=other)
+            comm.Send(data, dest=other)
+seconds = (MPI.Wtime() - start) / rounds
+"""
+
+
+def pickle_vs_buffer(nbytes: int = 8 * 1024**2, rounds: int = 20, repeats: int = 3) -> Comparison:
+    """Lesson 08: a 2-rank ping-pong of a NumPy array, send/recv (pickle) against Send/Recv."""
+    from hpclab import mpi
+
+    def one(mode: str) -> Callable[[], float]:
+        def run() -> float:
+            result = mpi.run(_PING_PONG, 2, args=[str(nbytes), str(rounds), mode], collect=["seconds"], timeout=120)
+            return float(result.values[0]["seconds"])
+        return run
+
+    return side_by_side(f"ping-pong of {nbytes / 1024**2:g} MiB, per round trip",
+                        ("send/recv (pickle)", one("pickle")), ("Send/Recv (buffer)", one("buffer")), repeats)
+
+
+_HANDOFF = """
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+from dask_mpi import initialize
+
+initialize(interface="lo", nthreads=1, dashboard=False, dashboard_address="127.0.0.1:0",
+           local_directory=tempfile.gettempdir())
+
+import dask.array as da
+import distributed
+from mpi4py import MPI
+
+from hpclab import handoff
+
+n, repeats = int(sys.argv[1]), int(sys.argv[2])
+
+
+def partial_sum(pieces, blocks, comm):
+    local = np.array([sum(float(b.sum()) for b in blocks)])
+    total = np.zeros(1)
+    comm.Allreduce(local, total, op=MPI.SUM)
+    return float(total[0])
+
+
+def from_disk(pieces, blocks, comm, folder):
+    # The MPI side of the disk route: each rank reads its share of the files.
+    _, mine = handoff.read_my_share(folder, comm.Get_rank(), comm.Get_size())
+    local = np.array([sum(float(b.sum()) for b in mine)])
+    total = np.zeros(1)
+    comm.Allreduce(local, total, op=MPI.SUM)
+    return float(total[0])
+
+
+with distributed.Client() as client:
+    client.wait_for_workers(MPI.COMM_WORLD.Get_size() - 2, timeout=120)
+    x = client.persist(da.random.default_rng(0).random((n, n), chunks=(n // 6, n)))
+    distributed.wait(x)
+    expected = float(x.sum().compute())
+    memory, disk = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        totals = handoff.run_on_workers(client, x, partial_sum, mpi=True)
+        memory.append(time.perf_counter() - start)
+        assert all(abs(t - expected) < 1e-6 * abs(expected) for t in totals.values())
+        with tempfile.TemporaryDirectory() as folder:
+            start = time.perf_counter()
+            handoff.write_pieces(x, folder)
+            totals = handoff.run_on_workers(client, x, from_disk, mpi=True, args=(folder,))
+            disk.append(time.perf_counter() - start)
+            assert all(abs(t - expected) < 1e-6 * abs(expected) for t in totals.values())
+    memory_s, disk_s = float(np.median(memory)), float(np.median(disk))
+"""
+
+
+def disk_vs_memory_handoff(n: int = 3000, repeats: int = 3) -> Comparison:
+    """Lesson 11: hand a persisted array to MPI code through files, or in place in the workers."""
+    from hpclab import mpi
+
+    result = mpi.run(_HANDOFF, 5, args=[str(n), str(repeats)], collect=["memory_s", "disk_s"], timeout=300)
+    values = result.values[1]  # rank 1 runs the client code
+    return Comparison(f"hand a {n}x{n} array ({n * n * 8 / 1e6:.0f} MB) to MPI and sum it",
+                      "through files", float(values["disk_s"]), "in memory (hpclab.handoff)",
+                      float(values["memory_s"]), repeats)
+
+
+BENCHMARKS: dict[str, Callable[..., Comparison]] = {
+    "numpy": numpy_vs_loop,
+    "futures": futures_vs_serial,
+    "pingpong": pickle_vs_buffer,
+    "handoff": disk_vs_memory_handoff,
+}
+QUICK = {"numpy": {"size": 200_000, "repeats": 3}, "futures": {"count": 12, "start": 100_000, "repeats": 1},
+         "pingpong": {"nbytes": 1024**2, "rounds": 5, "repeats": 1}, "handoff": {"n": 600, "repeats": 1}}
+
+
+def run(names: Sequence[str] | None = None, *, quick: bool = False) -> list[Comparison]:
+    """Run the named benchmarks (default: all), smaller with ``quick``."""
+    chosen = list(names) if names else list(BENCHMARKS)
+    unknown = [n for n in chosen if n not in BENCHMARKS]
+    if unknown:
+        raise ValueError(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}")
+    return [BENCHMARKS[n](**(QUICK[n] if quick else {})) for n in chosen]
+
+
+def render(results: Sequence[Comparison]) -> str:
+    """A table: each comparison's two medians and the ratio between them."""
+    lines = [f"{'comparison':<46} {'baseline':>30} {'contender':>34} {'ratio':>7}"]
+    for r in results:
+        lines.append(f"{r.name:<46} {r.baseline + f' {r.baseline_s:.4g} s':>30} "
+                     f"{r.contender + f' {r.contender_s:.4g} s':>34} {r.ratio:>6.1f}x")
+    lines.append("ratio = baseline time / contender time, medians of alternating runs on this machine, now.")
+    return "\n".join(lines)

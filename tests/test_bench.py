@@ -1,0 +1,40 @@
+"""hpclab bench measures and reports; it never judges speed (that would be a flaky test)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from hpclab import bench
+
+
+def test_side_by_side_alternates_and_keeps_medians():
+    calls = []
+    result = bench.side_by_side("demo", ("a", lambda: calls.append("a") or 4.0),
+                                ("b", lambda: calls.append("b") or 2.0), repeats=3)
+    assert calls == ["a", "b"] * 3
+    assert (result.baseline_s, result.contender_s, result.ratio) == (4.0, 2.0, 2.0)
+
+
+def test_render_prints_both_medians_and_their_ratio():
+    text = bench.render([bench.Comparison("demo", "slow way", 3.0, "fast way", 1.5, 3)])
+    assert re.search(r"demo\s+slow way 3 s\s+fast way 1.5 s\s+2.0x", text)
+
+
+def test_unknown_benchmark_is_named():
+    with pytest.raises(ValueError, match="unknown benchmark 'gpu'; choose from numpy"):
+        bench.run(["gpu"])
+
+
+@pytest.mark.slow
+def test_quick_bench_runs_every_comparison_for_real():
+    proc = subprocess.run([sys.executable, "-m", "hpclab.cli", "bench", "--quick"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [line for line in proc.stdout.splitlines() if re.search(r"\d+(\.\d+)?x$", line)]
+    assert len(rows) == len(bench.BENCHMARKS), proc.stdout
+    for name in ("sum of squares", "prime test", "ping-pong", "hand a"):
+        assert any(row.startswith(name) for row in rows), name
