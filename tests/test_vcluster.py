@@ -15,6 +15,14 @@ from hpclab import vcluster
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
 
+def _running(pid: int) -> bool:
+    """Exists and is not a zombie (an exited daemon waiting for init to reap it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def _netns() -> str:
     return subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
 
@@ -29,7 +37,7 @@ def test_down_removes_namespaces_daemons_and_state():
     vcluster.down(spec)
     assert "hptdown" not in _netns()
     assert not spec.state.exists()
-    assert not [p for p in pids if Path(f"/proc/{p}").exists()]
+    assert not [p for p in pids if _running(p)]
 
 
 @pytest.fixture(scope="module")

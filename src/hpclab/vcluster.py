@@ -141,12 +141,17 @@ def _run(argv: list[str], what: str) -> str:
 
 
 def _alive(pid: int) -> bool:
+    """True while ``pid`` runs; a zombie (exited, not yet reaped) counts as gone, and is reaped if ours."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return False
-    except PermissionError:
-        return True
+    if state == "Z":
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        return False
     return True
 
 
@@ -309,16 +314,20 @@ def is_up(spec: Spec = Spec()) -> bool:
     return pid is not None and _alive(pid) and Path(f"/run/netns/{spec.netns(spec.head)}").exists()
 
 
-def _stop(pid: int) -> None:
+def _stop(*pids: int) -> None:
+    """SIGTERM all, wait up to 5 s in all, then SIGKILL whatever is left."""
+    left = [p for p in pids if _alive(p)]
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            return
+        for pid in left:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and _alive(pid):
+        while left and time.monotonic() < deadline:
             time.sleep(0.05)
-        if not _alive(pid):
+            left = [p for p in left if _alive(p)]
+        if not left:
             return
 
 
@@ -336,8 +345,7 @@ def down(spec: Spec = Spec()) -> None:
     for host in [*spec.node_names, spec.head]:
         ns = spec.netns(host)
         if Path(f"/run/netns/{ns}").exists():
-            for pid in _namespace_pids(ns):  # job steps, Dask workers, anything left inside
-                _stop(pid)
+            _stop(*_namespace_pids(ns))  # job steps, Dask workers, anything left inside
             subprocess.run(["ip", "netns", "delete", ns], capture_output=True, timeout=30)
     munged = _read_pid(spec.pidfile("munged"))
     if munged is not None:
