@@ -7,6 +7,8 @@ import math
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from dask import is_dask_collection
+
 from hpclab.checks import Question, Wrong, check, require
 
 LESSON = "05-dask-bags"
@@ -25,10 +27,6 @@ def _records(folder) -> list[dict]:
     return [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line]
 
 
-def _is_dask(obj) -> bool:
-    return hasattr(obj, "__dask_graph__") and hasattr(obj, "compute")
-
-
 @check(Q1)
 def check_q1(people, n_people, people_folder) -> str:
     require(people, "people")
@@ -40,7 +38,7 @@ def check_q1(people, n_people, people_folder) -> str:
     first = people.take(1)
     if not first or not isinstance(first[0], dict):
         raise Wrong("the items of `people` should be dicts: parse each line with json.loads")
-    if _is_dask(n_people):
+    if is_dask_collection(n_people):
         raise Wrong("`n_people` is still lazy (a Dask Item): call .compute() on it")
     expected = len(_records(people_folder))
     if n_people != expected:
@@ -70,7 +68,7 @@ def check_q2(seniors, people_folder) -> str:
 @check(Q3)
 def check_q3(top_jobs, people_folder) -> str:
     require(top_jobs, "top_jobs")
-    if _is_dask(top_jobs):
+    if is_dask_collection(top_jobs):
         raise Wrong("`top_jobs` is still lazy: call .compute()")
     try:
         pairs = [(str(job), int(count)) for job, count in top_jobs]

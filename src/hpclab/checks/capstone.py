@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import textwrap
 
+from dask import is_dask_collection
 import numpy as np
 
 from hpclab.checks import NotAttempted, Question, Wrong, check, require
@@ -55,12 +56,6 @@ def reference_area_mean(field: np.ndarray, lat: np.ndarray) -> float:
 
 
 # --------------------------------------------------------------------------- helpers
-
-def _is_dask(obj) -> bool:
-    import dask
-
-    return dask.is_dask_collection(obj)
-
 
 def _source(func, name: str) -> str:
     """The source of the learner's function, for pasting into an MPI program."""
@@ -112,7 +107,7 @@ def check_q1(clean, raw) -> str:
     out = clean(raw)
     if out is None:
         raise Wrong("`clean` returned None: end it with `return ...`")
-    if not _is_dask(out):
+    if not is_dask_collection(out):
         raise Wrong(f"`clean(raw)` gave a {type(out).__name__} that is already computed; keep it lazy "
                     "(use xarray's .where on the Dask-backed DataArray, no .values or .compute())")
     if tuple(getattr(out, "shape", ())) != tuple(raw.shape):
@@ -140,7 +135,7 @@ def check_q2(to_map, raw) -> str:
     out = to_map(cleaned)
     if out is None:
         raise Wrong("`to_map` returned None: end it with `return ...`")
-    if not _is_dask(out):
+    if not is_dask_collection(out):
         raise Wrong(f"`to_map` gave a {type(out).__name__} that is already computed; return the lazy "
                     "DataArray (the notebook persists it on the workers)")
     dims = tuple(getattr(out, "dims", ()))

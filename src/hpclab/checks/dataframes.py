@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dask import is_dask_collection
+
 from hpclab.checks import Question, Wrong, check, require
 
 LESSON = "04-dask-dataframes"
@@ -13,10 +15,6 @@ Q3 = Question(LESSON, "q3", "read_csv over a glob with explicit dtypes", points=
 Q4 = Question(LESSON, "q4", "a Parquet round trip with only the columns you need", points=2, level=2)
 Q5 = Question(LESSON, "q5", "a per-day summary with map_partitions", points=3, level=3)
 QUESTIONS = [Q1, Q2, Q3, Q4, Q5]
-
-
-def _is_dask(obj) -> bool:
-    return hasattr(obj, "__dask_graph__") and hasattr(obj, "compute")
 
 
 def _csv_files(folder) -> list[Path]:
@@ -38,7 +36,7 @@ def _read_days(folder):
 @check(Q1)
 def check_q1(n_rows, df) -> str:
     require(n_rows, "n_rows")
-    if _is_dask(n_rows):
+    if is_dask_collection(n_rows):
         raise Wrong("`n_rows` is still a lazy Dask object: ask for the number with .compute()")
     frame = df.compute()
     expected = int(((frame["name"] == "Alice") & (frame["x"] > 0.5)).sum())
