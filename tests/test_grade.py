@@ -64,6 +64,14 @@ def graded(tmp_path_factory):
     tampered.cells = [c for c in tampered.cells if c.id != "s01-q4-check"]  # deleted a check
     _answer(tampered, "s01-q5-check", "print('✅ q5')")  # and faked another
     _save(room, "tampered.ipynb", tampered)
+    spoof = _exercise()  # no answers, but the learner's import cell fakes passing checks
+    _answer(spoof, "s01-imports", "import numpy as np\nimport hpclab.checks.concepts as real\n"
+            "from hpclab.checks import check as _check\n"
+            "def _always(question):\n"
+            "    return _check(question)(lambda *a: 'faked')\n"
+            "check_q1, check_q2, check_q3, check_q4, check_q5 = (_always(q) for q in real.QUESTIONS)\n"
+            "real.check_q1 = check_q1\n")
+    _save(room, "spoof.ipynb", spoof)
     error = _solved(_exercise(), "q2", "q3", "q4", "q5")
     _answer(error, "s01-q1-answer", "speedup = 1 / 0\n")
     _save(room, "error.ipynb", error)
@@ -88,7 +96,7 @@ def _statuses(table, name):
 @pytest.mark.slow
 def test_every_submission_gets_a_row_for_every_released_question(graded):
     table, rows, _ = graded
-    assert len(rows) == 8 * 5
+    assert len(rows) == 9 * 5
     assert list(rows[0]) == ["submission", "question", "level", "points", "max_points", "status"]
 
 
@@ -139,6 +147,12 @@ def test_deleted_or_edited_checks_are_restored(graded):
 
 
 @pytest.mark.slow
+def test_checks_replaced_in_the_learners_kernel_do_not_count(graded):
+    table, _, _ = graded
+    assert _statuses(table, "spoof.ipynb") == ["not-attempted"] * 5
+
+
+@pytest.mark.slow
 def test_learner_exception_is_reported_as_error(graded):
     table, _, _ = graded
     assert _statuses(table, "error.ipynb") == ["error", "failed", "passed", "passed", "passed"]
@@ -162,7 +176,9 @@ def test_restore_puts_checks_back_after_their_answer_cells():
         if "check" in cell.metadata.get("tags", []):
             assert ids.count(cell.id) == 1
     assert ids.index("s01-q1-check") == ids.index("s01-q1-answer") + 1
-    assert merged.cells[-1].source != "extra = 1" or ids.index("s01-q5-check") < len(ids) - 1
+    # The learner's extra cell stays last; q5's check sits right after q5's answer.
+    assert merged.cells[-1].source == "extra = 1"
+    assert ids.index("s01-q5-check") == ids.index("s01-q5-answer") + 1
 
 
 def test_restore_ignores_a_learner_cell_pretending_to_be_a_check():

@@ -80,13 +80,36 @@ def load_release(release_dir: Path, lesson: str) -> Release:
     return Release(lesson, path, notebook, questions, check_cell_of)
 
 
+def fresh_check_source(cell_source: str, module: str) -> str:
+    """A check cell that uses the checks as installed, not as the learner's kernel has them.
+
+    The exercise imports ``check_qN`` in a cell the learner can edit, and
+    learner code could replace a check function or patch its module. So the
+    grader drops every ``hpclab.checks`` module from the kernel's import cache
+    and imports the called checks afresh right before calling them. (Code
+    that deliberately patches Python itself can still cheat: no in-kernel
+    grader can stop that; pair grading with an honour code.)
+    """
+    names = sorted(set(_CHECK_CALL.findall(cell_source)))
+    imports = ", ".join(f"check_{n}" for n in names)
+    return (
+        "import sys as _hpclab_sys\n"
+        "for _hpclab_m in [m for m in _hpclab_sys.modules if m == 'hpclab.checks' or m.startswith('hpclab.checks.')]:\n"
+        "    del _hpclab_sys.modules[_hpclab_m]\n"
+        f"from {module} import {imports}\n"
+        + cell_source
+    )
+
+
 def restore_checks(learner: nbformat.NotebookNode, release: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The learner's cells with the released check cells put back in place.
 
     Any cell that is (or pretends to be) a check is dropped; each released
     check goes right after the learner's copy of the cell that precedes it in
-    the release, or after the previous check if the learner deleted that cell.
+    the release, or after the previous check if the learner deleted that cell,
+    and imports its check functions afresh (see :func:`fresh_check_source`).
     """
+    module = release.metadata.get("hpclab", {}).get("checks")
     released_checks = {c.id for c in release.cells if is_check_cell(c)}
     cells = [copy.deepcopy(c) for c in learner.cells
              if not is_check_cell(c) and c.get("id") not in released_checks]
@@ -95,7 +118,10 @@ def restore_checks(learner: nbformat.NotebookNode, release: nbformat.NotebookNod
     anchor = -1.0
     for order, cell in enumerate(release.cells):
         if is_check_cell(cell):
-            placed.append((anchor, order, copy.deepcopy(cell)))
+            restored = copy.deepcopy(cell)
+            if module:
+                restored.source = fresh_check_source(cell.source, module)
+            placed.append((anchor, order, restored))
         elif cell.id in position:
             anchor = max(anchor, float(position[cell.id]))
     merged = copy.deepcopy(learner)
