@@ -114,8 +114,9 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", default="scores.csv", help="CSV file to write (default: scores.csv)")
     grade.add_argument("--release", help="folder of released exercises (default: the course's exercises/)")
     grade.add_argument("--exercise", help="lesson to grade against when a file's metadata is unreadable, e.g. 02-dask-futures")
-    grade.add_argument("--timeout", type=float, default=300, help="seconds allowed per notebook (default: 300)")
-    grade.add_argument("--cell-timeout", type=float, default=60, help="seconds allowed per cell before it is interrupted (default: 60)")
+    grade.add_argument("--timeout", type=float, default=600, help="seconds allowed per notebook (default: 600)")
+    grade.add_argument("--cell-timeout", type=float, default=180,
+                       help="seconds allowed per cell before it is interrupted (default: 180; MPI checks take up to 90)")
     grade.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default: 1)")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
     grade.set_defaults(func=_grade)

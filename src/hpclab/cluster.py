@@ -155,8 +155,9 @@ def start(
     from distributed import Client
 
     layout = plan_layout()
-    workers = n_workers or layout.n_workers
     threads = threads_per_worker or layout.threads_per_worker
+    # Asked for more threads per worker? Then fewer workers, so the total still fits the cores.
+    workers = n_workers or max(1, layout.n_workers * layout.threads_per_worker // threads)
     # Share the same total memory out over however many workers we start.
     memory = memory_limit if memory_limit is not None else layout.memory_limit * layout.n_workers // workers
     # Client(**cluster options) owns the LocalCluster it creates: close() stops both.

@@ -86,7 +86,12 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
     chosen = root if root is not None else os.environ.get(DATA_ENV) or None
     if chosen is None:
         return course_root() / "data"
-    return Path(chosen).expanduser().resolve()
+    path = Path(chosen).expanduser()
+    if root is None and not path.is_absolute():
+        # Kernels run in notebooks/, the CLI in the course root: a relative
+        # HPCLAB_DATA would point at two places. Read it from the course root.
+        path = course_root() / path
+    return path.resolve()
 
 
 def data_size(size: str | None = None) -> str:

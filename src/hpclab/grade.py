@@ -253,7 +253,7 @@ def collect(paths: Iterable[str | os.PathLike]) -> list[Path]:
 
 
 def grade(paths: Iterable[str | os.PathLike], *, release_dir: str | os.PathLike | None = None,
-          exercise: str | None = None, timeout: float = 300, cell_timeout: float = 60,
+          exercise: str | None = None, timeout: float = 600, cell_timeout: float = 180,
           jobs: int = 1, progress: bool = True) -> tuple[list[Row], list[str]]:
     """Grade every submission; return all rows and the problems worth telling the instructor."""
     submissions = collect(paths)

@@ -238,7 +238,8 @@ def remove_stale_shm(since: float) -> int:
     candidates = []
     for path in SHM_DIR.glob("mpich_shm_*"):
         try:
-            if path.stat().st_mtime >= since:
+            info = path.stat()
+            if info.st_mtime >= since and info.st_uid == os.getuid():  # never other users' segments
                 candidates.append(path)
         except OSError:
             continue
