@@ -15,6 +15,7 @@ source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
 # An absolute path on a filesystem every node sees: clients find the scheduler here.
 scheduler_file="$HPCLAB_ROOT/scheduler-$SLURM_JOB_ID.json"
 rm -f "$scheduler_file"
+trap 'rm -f "$scheduler_file"' EXIT   # also when something below fails
 
 # Workers spill to node-local disk, not to the shared filesystem.
 srun --kill-on-bad-exit=1 python -m mpi4py -m dask_mpi.cli \
@@ -23,7 +24,7 @@ srun --kill-on-bad-exit=1 python -m mpi4py -m dask_mpi.cli \
      --nthreads "$SLURM_CPUS_PER_TASK" \
      --local-directory "${TMPDIR:-/tmp}" \
      --scheduler-port 0 \
-     --no-dashboard --dashboard-address 127.0.0.1:0 &   # random ports: nodes are shared
+     --dashboard-address 127.0.0.1:0 &   # free ports, never fixed ones: nodes are shared
 cluster=$!
 
 # Here the client is a script in the same job. From a notebook on the login
@@ -31,4 +32,3 @@ cluster=$!
 echo "scheduler file: $scheduler_file"
 python jobscripts/programs/connect.py "$scheduler_file" "$((SLURM_NTASKS - 1))"
 wait "$cluster"
-rm -f "$scheduler_file"

@@ -17,7 +17,6 @@ array_id=$(sbatch --parsable \
     --job-name=pi-scaling \
     --array="0-$((${#counts[@]} - 1))" \
     --ntasks="$largest" \
-    --time=00:10:00 \
     --output="$results/task-%a.out" \
     --export="ALL,HPCLAB_COUNTS=${counts[*]},HPCLAB_SAMPLES=$samples,HPCLAB_RESULTS=$results" \
     jobscripts/pi-scaling-task.sh)
@@ -25,7 +24,6 @@ summary_id=$(sbatch --parsable \
     --job-name=pi-scaling-summary \
     --dependency="afterok:$array_id" \
     --ntasks=1 \
-    --time=00:05:00 \
     --output="$results/summary.out" \
     --export="ALL,HPCLAB_RESULTS=$results" \
     jobscripts/pi-scaling-summary.sh)

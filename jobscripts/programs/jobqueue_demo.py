@@ -22,15 +22,18 @@ cluster = SLURMCluster(
     local_directory=os.environ.get("TMPDIR", "/tmp"),
     log_directory=os.path.join(root, "results", "jobqueue-logs"),
     job_script_prologue=[f"source {root}/jobscripts/common.sh"],
-    scheduler_options={"dashboard_address": ":0"},
+    scheduler_options={"dashboard_address": "127.0.0.1:0"},  # a free port, reached by SSH tunnel
 )
 print("Each worker is this job script, submitted with sbatch:")
 print(cluster.job_script())
 
-cluster.scale(jobs=2)             # two worker jobs join the queue
-with Client(cluster) as client:
-    client.wait_for_workers(2, timeout=180)
-    squares = client.gather(client.map(lambda x: x * x, range(100)))
-    hosts = sorted(set(client.run(socket.gethostname).values()))
-    print(f"sum of squares = {sum(squares)} from 2 worker jobs on {' '.join(hosts)}")
-cluster.close()                   # cancels the worker jobs
+WORKER_JOBS = 2
+try:
+    cluster.scale(jobs=WORKER_JOBS)   # the worker jobs join the queue
+    with Client(cluster) as client:
+        client.wait_for_workers(WORKER_JOBS, timeout=180)
+        squares = client.gather(client.map(lambda x: x * x, range(100)))
+        hosts = sorted(set(client.run(socket.gethostname).values()))
+        print(f"sum of squares = {sum(squares)} from {WORKER_JOBS} worker jobs on {' '.join(hosts)}")
+finally:
+    cluster.close()                   # cancels the worker jobs, also after an error

@@ -52,10 +52,13 @@ def _vcluster(args: argparse.Namespace) -> int:
         print("virtual cluster: down, namespaces and state removed")
     elif args.action == "status":
         print(vcluster.status(spec))
-    else:  # login / exec: become a process on the login node
-        command = args.command or [os.environ.get("SHELL", "/bin/bash")]
-        if args.action == "login":
-            print("You are on the virtual login node `vhead`; `exit` to leave.")
+    elif args.action == "login":
+        print("You are on the virtual login node `vhead`; `exit` to leave.")
+        return subprocess.call(vcluster.exec_argv(spec, [os.environ.get("SHELL", "/bin/bash")]))
+    else:  # exec -- COMMAND
+        command = args.command[1:] if args.command[:1] == ["--"] else args.command
+        if not command:
+            raise ValueError("usage: hpclab vcluster exec -- COMMAND [ARGS...]")
         return subprocess.call(vcluster.exec_argv(spec, command))
     return 0
 
@@ -139,10 +142,14 @@ def parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=_bench)
 
     vc = sub.add_parser("vcluster", help="a real Slurm cluster of virtual nodes on this machine (needs root)")
-    vc.add_argument("action", choices=["up", "down", "status", "login", "exec"],
-                    help="up/down/status; login: a shell on the login node; exec -- CMD: run CMD there")
-    vc.add_argument("--nodes", type=int, default=2, help="compute nodes for `up` (default: 2)")
-    vc.add_argument("command", nargs=argparse.REMAINDER, help="for exec: the command, after --")
+    vc_sub = vc.add_subparsers(dest="action", required=True)
+    vc_up = vc_sub.add_parser("up", help="start the login node and the compute nodes")
+    vc_up.add_argument("--nodes", type=int, default=2, help="compute nodes (default: 2)")
+    vc_sub.add_parser("down", help="stop everything and remove the namespaces")
+    vc_sub.add_parser("status", help="is it up, and which nodes")
+    vc_sub.add_parser("login", help="a shell on the login node, in this folder")
+    vc_exec = vc_sub.add_parser("exec", help="run one command on the login node: exec -- sbatch job.sh")
+    vc_exec.add_argument("command", nargs=argparse.REMAINDER, help="the command, after --")
     vc.set_defaults(func=_vcluster)
 
     doc = sub.add_parser("doctor", help="check MPI, Slurm, network and dashboard set-up; say how to fix problems")

@@ -336,17 +336,25 @@ def _namespace_pids(ns: str) -> list[int]:
     return [int(p) for p in proc.stdout.split() if p.isdigit()]
 
 
+def _our_namespaces(spec: Spec) -> list[str]:
+    """Every network namespace named with our prefix: however many nodes `up` made."""
+    names = [p.name for p in Path("/run/netns").glob(f"{spec.prefix}-*")] if Path("/run/netns").is_dir() else []
+    head = spec.netns(spec.head)
+    return sorted(n for n in names if n != head) + ([head] if head in names else [])
+
+
 def down(spec: Spec = Spec()) -> None:
-    """Stop every daemon and job process, delete the namespaces and the state folder."""
-    for name in ["slurmctld"] + [f"slurmd-{n}" for n in spec.node_names]:
-        pid = _read_pid(spec.pidfile(name))
-        if pid is not None:
-            _stop(pid)
-    for host in [*spec.node_names, spec.head]:
-        ns = spec.netns(host)
-        if Path(f"/run/netns/{ns}").exists():
-            _stop(*_namespace_pids(ns))  # job steps, Dask workers, anything left inside
-            subprocess.run(["ip", "netns", "delete", ns], capture_output=True, timeout=30)
+    """Stop every daemon and job process, delete the namespaces and the state folder.
+
+    Works from what is there (pid files, namespaces with our prefix), not from
+    ``spec.nodes``, so a cluster started with more nodes is removed whole.
+    """
+    pidfiles = sorted((spec.state / "pids").glob("*.pid")) if (spec.state / "pids").is_dir() else []
+    daemons = [p for p in pidfiles if p.stem != "munged"]
+    _stop(*[pid for pid in map(_read_pid, daemons) if pid is not None])
+    for ns in _our_namespaces(spec):
+        _stop(*_namespace_pids(ns))  # job steps, Dask workers, anything left inside
+        subprocess.run(["ip", "netns", "delete", ns], capture_output=True, timeout=30)
     munged = _read_pid(spec.pidfile("munged"))
     if munged is not None:
         _stop(munged)
