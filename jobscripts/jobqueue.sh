@@ -10,4 +10,4 @@ set -euo pipefail
 # shellcheck source=jobscripts/common.sh
 source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
 
-python jobscripts/programs/jobqueue_demo.py
+srun --kill-on-bad-exit=1 python jobscripts/programs/jobqueue_demo.py

@@ -23,6 +23,8 @@ then open the http://127.0.0.1:$port/lab?token=... link printed below, with 8888
 When you are done: scancel $SLURM_JOB_ID
 MSG
 
+# The server is the job's only process, so it runs in the batch step itself
+# (no srun): `scancel` stops it, and the notebooks' own clusters live inside it.
 server_options=(--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port="$port" --ServerApp.root_dir="$HPCLAB_ROOT")
 # Jobs on the virtual cluster run as root; Jupyter refuses that unless told.
 if [[ "$(id -u)" == 0 ]]; then

@@ -11,4 +11,5 @@ set -euo pipefail
 # shellcheck source=jobscripts/common.sh
 source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
 
-python jobscripts/programs/primes.py "${1:-1000000}" "${2:-1002000}"
+# One task; srun hands it the allocation's CPUs (SLURM_CPUS_PER_TASK).
+srun --kill-on-bad-exit=1 python jobscripts/programs/primes.py "${1:-1000000}" "${2:-1002000}"
