@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hpclab import mpi
-from hpclab.checks import collectives, mpicheck, p2p
+from hpclab.checks import capstone, collectives, handoff, mpicheck, p2p
 
 RING = """
 import numpy as np
@@ -169,3 +169,129 @@ def test_expect_names_the_first_wrong_rank():
     result = mpi.MPIResult(n=2, returncode=0, elapsed=0.0, values={0: {"x": 1}, 1: {"x": 5}})
     with pytest.raises(mpicheck.Wrong, match=r"rank 1 received x = 5 but expected 2"):
         mpicheck.expect(result, {0: {"x": 1}, 1: {"x": 2}}, verb="received")
+
+
+# --------------------------------------------------------------------------- checks that cannot be gamed
+
+SWAP_BY_COMMENT = """
+import numpy as np
+from mpi4py import MPI
+
+rank = MPI.COMM_WORLD.rank
+received = np.full(50_000, float(rank ^ 1))  # send it to the partner (comm.Sendrecv)
+note = "comm.send(received, dest=rank ^ 1)"
+"""
+
+SWAP_WITH_SENDRECV = """
+import numpy as np
+from mpi4py import MPI
+
+comm = MPI.COMM_WORLD
+partner = comm.rank ^ 1
+received = np.empty(50_000)
+comm.Sendrecv(np.full(50_000, float(comm.rank)), dest=partner, recvbuf=received, source=partner)
+"""
+
+
+def test_a_send_mentioned_only_in_a_comment_or_string_is_not_a_message(capsys):
+    p2p.check_q3(SWAP_BY_COMMENT)
+    out = feedback(capsys)
+    assert out.startswith("❌ q3") and "should move the data with MPI messages" in out
+
+
+def test_a_real_sendrecv_call_passes_the_swap(capsys):
+    p2p.check_q3(SWAP_WITH_SENDRECV)
+    assert feedback(capsys).startswith("✅ q3")
+
+
+def test_local_ghost_cells_with_a_send_comment_are_not_a_halo_exchange(capsys):
+    program = ("import numpy as np\nfrom mpi4py import MPI\nr = MPI.COMM_WORLD.rank\n"
+               "x = np.arange(5 * r - 1, 5 * r + 6, dtype=float)\nu = x ** 2  # send\n")
+    p2p.check_q6(program)
+    out = feedback(capsys)
+    assert out.startswith("❌ q6") and "should move the data with MPI messages" in out
+
+
+@pytest.mark.parametrize("program, found", [
+    ("comm.Send(buf, dest=1)\n", True),
+    ("from mpi4py import MPI\nMPI.COMM_WORLD.Isend(buf, dest=1).Wait()\n", True),
+    ("result = comm.sendrecv(x, dest=1)\n", True),
+    ("# comm.Send(buf, dest=1)\nx = 1\n", False),
+    ("x = 'comm.Send(buf, dest=1)'\n", False),
+    ("send = 3\nSend = send + 1\n", False),  # a name, not a call
+])
+def test_require_any_call_counts_only_real_calls(program, found):
+    if found:
+        mpicheck.require_any_call(program, "p", "Send", "Isend", "sendrecv")
+    else:
+        with pytest.raises(mpicheck.Wrong, match="should move the data"):
+            mpicheck.require_any_call(program, "p", "Send", "Isend", "sendrecv")
+
+
+def test_require_calls_ignores_comments_and_strings():
+    mpicheck.require_calls("total = comm.reduce(x, op=MPI.MAX)\n", "p", "MPI.MAX")
+    with pytest.raises(mpicheck.Wrong, match="`MPI.MAX`"):
+        mpicheck.require_calls("total = comm.reduce(x)  # op=MPI.MAX\nnote = 'MPI.MAX'\n", "p", "MPI.MAX")
+
+
+def test_a_program_that_is_not_python_gets_its_line_named():
+    with pytest.raises(mpicheck.Wrong, match="not valid Python.*line 2"):
+        mpicheck.require_any_call("x = 1\nif x\n", "p", "Send")
+
+
+# The capstone check calls the learner's function by its name: these are defined inside the tests.
+
+def test_capstone_area_mean_that_reads_the_whole_map_fails(capsys):
+    def area_mean(pieces, blocks, comm, lat):
+        """Cheats: ignores its blocks and MPI and reads the whole map from the program's globals."""
+        full = globals()["full"]
+        weights = np.cos(np.radians(lat))
+        return float((weights[:, None] * full).sum() / (weights.sum() * full.shape[1]))
+
+    capstone.check_q3(area_mean)
+    out = feedback(capsys)
+    assert out.startswith("❌ q3") and "KeyError" in out
+
+
+def test_capstone_smooth_that_reads_the_whole_map_fails(capsys):
+    def smooth(pieces, blocks, comm, sweeps):
+        """Cheats: smooths the whole map from the program's globals and cuts out its own rows."""
+        a = np.array(globals()["full"], dtype=float)
+        for _ in range(sweeps):
+            new = a.copy()
+            new[1:-1, 1:-1] = (a[:-2, 1:-1] + a[2:, 1:-1] + a[1:-1, :-2] + a[1:-1, 2:]) / 4
+            a = new
+        return [a[p.offset[0]:p.offset[0] + p.shape[0]] for p in pieces]
+
+    capstone.check_q4(smooth)
+    out = feedback(capsys)
+    assert out.startswith("❌ q4") and "KeyError" in out
+
+
+def test_capstone_area_mean_with_allreduce_passes(capsys):
+    def area_mean(pieces, blocks, comm, lat):
+        """The lesson's answer: weight this rank's rows, then add up across ranks."""
+        totals = np.zeros(2)
+        for piece, block in zip(pieces, blocks):
+            weight = np.cos(np.radians(lat[piece.offset[0]:piece.offset[0] + piece.shape[0]]))
+            totals += [(weight[:, None] * block).sum(), weight.sum() * block.shape[1]]
+        totals = comm.allreduce(totals)  # sums the arrays of every rank
+        return totals[0] / totals[1]
+
+    capstone.check_q3(area_mean)
+    assert feedback(capsys).startswith("✅ q3")
+
+
+def test_capstone_ranks_cannot_see_the_whole_map_or_its_seed():
+    program = capstone._LAYOUT + "\nnames = sorted(n for n in globals() if not n.startswith('__'))\nargv = sys.argv[1:]\n"
+    result = mpicheck.run_answer(program, "p", n=3, collect=["names", "argv", "blocks"], args=["5"])
+    for rank in range(3):
+        assert result.values[rank]["argv"] == []
+        assert not {"full", "whole", "bounds", "owner", "_hpclab_my_blocks"} & set(result.values[rank]["names"])
+    assert [len(result.values[rank]["blocks"]) for rank in range(3)] == [2, 0, 2]
+
+
+def test_a_check_that_cannot_find_its_block_says_it_is_not_the_learners_fault(capsys):
+    handoff.check_q1("tcp://127.0.0.1:1", None, [1.0, 2.0], (1, 2))
+    out = feedback(capsys)
+    assert out.startswith("❌ q1") and "the check could not run" in out and "your answer raised" not in out

@@ -74,29 +74,48 @@ def _source(func, name: str) -> str:
 
 
 # Three ranks, four row blocks of a 10 x 7 map: placed unevenly and out of order on purpose.
-_LAYOUT = '''
+_SHAPE = (10, 7)
+_LAT = np.linspace(70.0, 20.0, _SHAPE[0])
+_BOUNDS = [(0, 3), (3, 5), (5, 8), (8, 10)]
+_OWNER = {0: [0, 3], 1: [], 2: [1, 2]}
+
+# Each rank builds the whole map inside a function and keeps only its own blocks, so
+# the learner's function (pasted below this) cannot read the map instead of using MPI.
+# The seed comes on the command line and is removed from sys.argv before their code runs.
+_LAYOUT = f'''
+import sys
+
 import numpy as np
 from mpi4py import MPI
 from hpclab.handoff import Piece
 
+
+def _hpclab_my_blocks(seed):
+    whole = np.random.default_rng(seed).normal(15, 8, size={_SHAPE!r})
+    bounds = {_BOUNDS!r}
+    owner = {_OWNER!r}
+    mine = [Piece(index=(b, 0), offset=(bounds[b][0], 0), shape=(bounds[b][1] - bounds[b][0], {_SHAPE[1]}),
+                  key=f"b{{b}}") for b in owner[MPI.COMM_WORLD.rank]]
+    return mine, [whole[p.offset[0]:p.offset[0] + p.shape[0]].copy() for p in mine]
+
+
 comm = MPI.COMM_WORLD
-full = np.random.default_rng(12).normal(15, 8, size=(10, 7))
-lat = np.linspace(70.0, 20.0, 10)
-bounds = [(0, 3), (3, 5), (5, 8), (8, 10)]
-owner = {0: [0, 3], 1: [], 2: [1, 2]}
-pieces = [Piece(index=(b, 0), offset=(bounds[b][0], 0), shape=(bounds[b][1] - bounds[b][0], 7), key=f"b{b}")
-          for b in owner[comm.rank]]
-blocks = [full[p.offset[0]:p.offset[0] + p.shape[0]].copy() for p in pieces]
+lat = np.linspace({float(_LAT[0])!r}, {float(_LAT[-1])!r}, {_SHAPE[0]})
+pieces, blocks = _hpclab_my_blocks(int(sys.argv.pop(1)))
+del _hpclab_my_blocks
 '''
-_FULL = np.random.default_rng(12).normal(15, 8, size=(10, 7))
-_LAT = np.linspace(70.0, 20.0, 10)
-_BOUNDS = [(0, 3), (3, 5), (5, 8), (8, 10)]
-_OWNER = {0: [0, 3], 1: [], 2: [1, 2]}
 
 
-def _run(func, name: str, call: str, collect: list[str]) -> mpicheck.mpi.MPIResult:
+def _whole_map(seed: int) -> np.ndarray:
+    """The map the ranks of :data:`_LAYOUT` split between them for ``seed``."""
+    return np.random.default_rng(seed).normal(15, 8, size=_SHAPE)
+
+
+def _run(func, name: str, call: str, collect: list[str]) -> tuple[mpicheck.mpi.MPIResult, np.ndarray]:
+    """Run the learner's function on a fresh random map; the result and that map (for the expected values)."""
+    seed = int(np.random.default_rng().integers(2**31))
     program = _LAYOUT + "\n\n" + _source(func, name) + "\n\n" + call + "\n"
-    return mpicheck.run_answer(program, name, n=3, collect=collect)
+    return mpicheck.run_answer(program, name, n=3, collect=collect, args=[str(seed)]), _whole_map(seed)
 
 
 # --------------------------------------------------------------------------- checks
@@ -161,8 +180,8 @@ def check_q2(to_map, raw) -> str:
 @check(Q3)
 def check_q3(area_mean) -> str:
     _source(area_mean, "area_mean")
-    result = _run(area_mean, "area_mean", "result = area_mean(pieces, blocks, comm, lat)", ["result"])
-    want = reference_area_mean(_FULL, _LAT)
+    result, full = _run(area_mean, "area_mean", "result = area_mean(pieces, blocks, comm, lat)", ["result"])
+    want = reference_area_mean(full, _LAT)
     got = [result.values[rank]["result"] for rank in range(3)]
     if got[1] is None or got[0] is None:
         raise Wrong("area_mean returned None on some ranks: every rank must return the global mean")
@@ -173,8 +192,9 @@ def check_q3(area_mean) -> str:
 @check(Q4)
 def check_q4(smooth) -> str:
     _source(smooth, "smooth")
-    result = _run(smooth, "smooth", "result = [np.asarray(b) for b in smooth(pieces, blocks, comm, 3)]", ["result"])
-    want = reference_smooth(_FULL, 3)
+    result, full = _run(smooth, "smooth", "result = [np.asarray(b) for b in smooth(pieces, blocks, comm, 3)]",
+                        ["result"])
+    want = reference_smooth(full, 3)
     expected = {rank: {"result": [want[_BOUNDS[b][0]:_BOUNDS[b][1]] for b in blocks]}
                 for rank, blocks in _OWNER.items()}
     for rank, blocks in _OWNER.items():

@@ -15,7 +15,7 @@ import numpy as np
 
 from hpclab import mpi
 from hpclab.checks import Question, Wrong, check, require
-from hpclab.checks.mpicheck import _crash_report, require_any_call, show, validate_program
+from hpclab.checks.mpicheck import _crash_report, code_only, require_any_call, show, validate_program
 
 LESSON = "11-dask-to-mpi"
 Q1 = Question(LESSON, "q1", "which worker holds a block", points=1, level=1)
@@ -92,8 +92,10 @@ def check_q1(holder, client, x, block) -> str:
     from distributed import futures_of
 
     future = next((f for f in futures_of(x) if tuple(f.key[1:]) == tuple(block)), None)
-    if future is None:
-        raise ValueError(f"block {block} is not part of the persisted array")
+    if future is None:  # the check's own inputs are wrong, not the learner's answer
+        raise Wrong(f"the check could not run (not a problem with your answer): block {tuple(block)} is not a "
+                    "block of a persisted `x`. Run the notebook's cells from the top (they persist `x` on the "
+                    "cluster), then this cell again")
     truth = sorted(client.who_has([future]).get(future.key, ()))
     if not isinstance(holder, str):
         raise Wrong(f"`holder` should be a worker address (a string like 'tcp://127.0.0.1:40001'), not {show(holder)}")
@@ -145,9 +147,10 @@ def check_q3(mean_program) -> str:
     """``mean_program``: a dask-mpi program whose rank 1 ends with the global ``mean`` from Allreduce."""
     program = validate_program(mean_program, "mean_program")
     require_any_call(program, "mean_program", "Allreduce", "allreduce")
+    code = code_only(program)  # comments and strings that mention a name do not count
     for needed, why in (("run_on_workers", "hand the blocks to MPI with handoff.run_on_workers"),
                         ("mpi=True", "pass mpi=True so your function gets a communicator")):
-        if needed not in program:
+        if needed not in code:
             raise Wrong(f"`mean_program` should {why}")
     mean = _run_dask_mpi(program, "mean_program", ["mean"])["mean"]
     try:

@@ -11,8 +11,11 @@ differs ("rank 2 received 10 but expected 30").
 
 from __future__ import annotations
 
+import ast
+import io
 import math
 import re
+import tokenize
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -164,17 +167,63 @@ def expect(
                 raise Wrong(f"rank {rank} {verb} {name} = {show(got)} but expected {show(want)}")
 
 
+def _parse(program: str, name: str) -> ast.Module:
+    """The program's syntax tree, or :class:`Wrong` pointing at the line Python cannot read."""
+    try:
+        return ast.parse(program)
+    except SyntaxError as exc:
+        where = f" on line {exc.lineno} of your program" if exc.lineno else ""
+        code = f": `{exc.text.strip()}`" if exc.text and exc.text.strip() else ""
+        raise Wrong(f"`{name}` is not valid Python ({exc.msg}{where}{code})") from None
+
+
+def code_only(program: str) -> str:
+    """The program's code with comments, strings and whitespace removed.
+
+    A substring test on this text ("does it use MPI.MAX?") cannot be satisfied by a
+    comment or a string that merely mentions the name.
+    """
+    skip = {tokenize.COMMENT, tokenize.STRING, tokenize.NL, tokenize.NEWLINE,
+            tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER}
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(program).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return ""
+    return "".join(token.string for token in tokens if token.type not in skip)
+
+
+def called_names(program: str, name: str = "program") -> set[str]:
+    """The names of every function or method the program calls.
+
+    ``comm.Send(...)`` and ``MPI.COMM_WORLD.Send(...)`` give ``Send``, ``print(...)``
+    gives ``print``. Read from the syntax tree, so comments and strings never count.
+    """
+    names = set()
+    for node in ast.walk(_parse(program, name)):
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute):
+                names.add(node.func.attr)
+            elif isinstance(node.func, ast.Name):
+                names.add(node.func.id)
+    return names
+
+
 def require_calls(program: str, name: str, *calls: str) -> None:
-    """Raise :class:`Wrong` if the program text never mentions one of ``calls`` (e.g. 'Sendrecv')."""
+    """Raise :class:`Wrong` if the program's code (not its comments or strings) never uses one of ``calls``."""
     program = validate_program(program, name)
-    missing = [call for call in calls if call not in program]
+    _parse(program, name)
+    code = code_only(program)
+    missing = [call for call in calls if call.replace(" ", "") not in code]
     if missing:
         raise Wrong(f"`{name}` should use {', '.join(f'`{c}`' for c in missing)} as the question asks")
 
 
 def require_any_call(program: str, name: str, *calls: str) -> None:
-    """Raise :class:`Wrong` unless the program text mentions at least one of ``calls``."""
+    """Raise :class:`Wrong` unless the program really calls one of ``calls`` (e.g. ``comm.Send(...)``).
+
+    Only calls in the code count: a comment or a string that mentions ``send`` does not.
+    """
     program = validate_program(program, name)
-    if not any(call in program for call in calls):
-        raise Wrong(f"`{name}` should move the data with MPI messages ({', '.join(f'`{c}`' for c in calls)}), "
+    if not called_names(program, name) & set(calls):
+        raise Wrong(f"`{name}` should move the data with MPI messages (call {', '.join(f'`{c}`' for c in calls)}), "
                     "not compute the other ranks' values itself")
