@@ -94,7 +94,7 @@ def test_notebook_reads_like_a_lesson(path):
     for heading in ("Questions", "Objectives", "Timing"):
         assert heading in first, f"{_id(path)}: opening cell lacks {heading!r}"
     assert re.search(r"teaching \d+ min / exercises \d+ min", first), "timing must read 'teaching N min / exercises M min'"
-    assert any("Key points" in c.source for c in nb.cells[-3:] if c.cell_type == "markdown")
+    assert nb.cells[-1].cell_type == "markdown" and "Key points" in nb.cells[-1].source, "end with Key points"
     ids = [c.id for c in nb.cells]
     assert len(ids) == len(set(ids)), "cell ids must be unique"
 
