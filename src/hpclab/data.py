@@ -105,9 +105,18 @@ def data_size(size: str | None = None) -> str:
     return chosen
 
 
+SCRATCH_ENV = "HPCLAB_SCRATCH"
+
+
 def scratch_dir(root: str | os.PathLike | None = None) -> Path:
-    """A folder beside the data for files lessons write (Parquet copies, filtered records)."""
-    folder = data_root(root) / "scratch"
+    """A folder for files lessons write (Parquet copies, filtered records).
+
+    ``HPCLAB_SCRATCH`` wins (the grader gives every notebook its own, so
+    notebooks graded side by side never overwrite each other's files); else
+    ``scratch/`` beside the data.
+    """
+    own = os.environ.get(SCRATCH_ENV) if root is None else None
+    folder = Path(own).expanduser().resolve() if own else data_root(root) / "scratch"
     _ensure_writable(folder)
     return folder
 

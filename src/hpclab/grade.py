@@ -15,6 +15,7 @@ import csv
 import os
 import re
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,7 @@ import nbformat
 
 from hpclab.build import CHECK_TAG
 from hpclab.checks import MIME_TYPE, Question, questions_of
+from hpclab.data import SCRATCH_ENV
 from hpclab.execute import KERNEL_DIED, TIMEOUT, execute
 
 STATUSES = ("passed", "failed", "not-attempted", "error", "timeout", "kernel-died", "invalid-notebook")
@@ -212,7 +214,10 @@ def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallb
         return _rows(str(path), release, {q.id: "invalid-notebook" for q in release.questions}), problem
     try:
         merged = restore_checks(nb, release.notebook)
-        run = execute(merged, release.path.parent, timeout=timeout, cell_timeout=cell_timeout, allow_errors=True)
+        # Each submission gets its own scratch folder: with --jobs, notebooks run side by side.
+        with tempfile.TemporaryDirectory(prefix="hpclab-grade-") as scratch:
+            run = execute(merged, release.path.parent, timeout=timeout, cell_timeout=cell_timeout,
+                          allow_errors=True, env={SCRATCH_ENV: scratch})
         status_of = statuses(run.notebook, release, run.status, run.timed_out_cells)
     except Exception as exc:  # never let one submission stop the room
         status_of = {q.id: "error" for q in release.questions}
