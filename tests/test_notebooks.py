@@ -35,6 +35,16 @@ def _reports(nb) -> dict[str, dict]:
             for c in nb.cells for o in c.get("outputs", []) if MIME_TYPE in o.get("data", {})}
 
 
+def _run_with_every_check(path: Path, notebook_times, allow_errors: bool):
+    """Run a graded notebook; it must finish and every question's check must report."""
+    run = _run(path, notebook_times, allow_errors=allow_errors)
+    assert run.status == "ok", run.message
+    questions = questions_of(run.notebook.metadata["hpclab"]["checks"])
+    reports = _reports(run.notebook)
+    assert sorted(reports) == sorted(q.id for q in questions), "a question's check never ran"
+    return run, reports
+
+
 def test_every_lesson_has_an_exercise_and_a_solution():
     assert [p.name for p in SOLUTIONS] == [p.name for p in EXERCISES]
     assert {p.name for p in SOLUTIONS} <= {p.name for p in LESSONS}
@@ -50,11 +60,7 @@ def test_lesson_runs_without_error(path, notebook_times):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", SOLUTIONS, ids=_id)
 def test_solution_runs_and_passes_every_check(path, notebook_times):
-    run = _run(path, notebook_times, allow_errors=False)
-    assert run.status == "ok", run.message
-    questions = questions_of(run.notebook.metadata["hpclab"]["checks"])
-    reports = _reports(run.notebook)
-    assert sorted(reports) == sorted(q.id for q in questions), "a question's check never ran"
+    run, reports = _run_with_every_check(path, notebook_times, allow_errors=False)
     failed = {qid: r["status"] for qid, r in reports.items() if not r["passed"]}
     assert not failed, f"checks not passed on the solution: {failed}"
 
@@ -62,11 +68,7 @@ def test_solution_runs_and_passes_every_check(path, notebook_times):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", EXERCISES, ids=_id)
 def test_blank_exercise_runs_and_no_check_passes(path, notebook_times):
-    run = _run(path, notebook_times, allow_errors=True)
-    assert run.status == "ok", run.message
-    questions = questions_of(run.notebook.metadata["hpclab"]["checks"])
-    reports = _reports(run.notebook)
-    assert sorted(reports) == sorted(q.id for q in questions), "a question's check never ran"
+    run, reports = _run_with_every_check(path, notebook_times, allow_errors=True)
     passed = [qid for qid, r in reports.items() if r["passed"]]
     assert not passed, f"checks pass on the blank exercise (vacuous): {passed}"
     # Only the placeholders may raise, never the scaffolding around them.
