@@ -7,6 +7,7 @@
 #SBATCH --nodes=2              # two hosts
 #SBATCH --ntasks=2             # one Dask worker (= one MPI rank of the stencil) per node ...
 #SBATCH --cpus-per-task=2      # ... with this many threads each
+#SBATCH --mem-per-cpu=1G       # memory per CPU; each worker's Dask memory_limit is derived from it
 #SBATCH --time=00:10:00        # wall-clock limit; short jobs start sooner
 #SBATCH --output=%x-%j.out     # %x = job name, %j = job id
 set -euo pipefail
@@ -16,6 +17,8 @@ source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
 # Two more ranks than workers: the scheduler (rank 0) and the program (rank 1).
 # They do little work, so --overcommit lets them share CPUs with the workers;
 # --distribution=cyclic spreads ranks 0, 1, 2, ... over the nodes.
-srun --kill-on-bad-exit=1 --overcommit --distribution=cyclic \
+# --cpus-per-task: a step does not inherit it from the job (Slurm 22.05+);
+# without it every worker is bound to one CPU, whatever its thread count.
+srun --kill-on-bad-exit=1 --overcommit --distribution=cyclic --cpus-per-task="$SLURM_CPUS_PER_TASK" \
      --ntasks=$((SLURM_NTASKS + 2)) \
      python -m mpi4py jobscripts/programs/capstone.py --sweeps "${1:-20}"

@@ -5,7 +5,8 @@
 #SBATCH --job-name=dask-mpi-cli # name shown by squeue; %x in --output
 #SBATCH --nodes=2              # two hosts
 #SBATCH --ntasks=3             # rank 0 = scheduler, ranks 1..2 = workers
-#SBATCH --cpus-per-task=2      # threads per worker
+#SBATCH --cpus-per-task=1      # threads per worker (the scheduler gets as many CPUs)
+#SBATCH --mem-per-cpu=1G       # memory per CPU; each worker's --memory-limit is derived from it
 #SBATCH --time=00:10:00        # wall-clock limit; the job ends early when the client shuts it down
 #SBATCH --output=%x-%j.out     # %x = job name, %j = job id
 set -euo pipefail
@@ -18,10 +19,12 @@ rm -f "$scheduler_file"
 trap 'rm -f "$scheduler_file"' EXIT   # also when something below fails
 
 # Workers spill to node-local disk, not to the shared filesystem.
-srun --kill-on-bad-exit=1 python -m mpi4py -m dask_mpi.cli \
+# --cpus-per-task: a step does not inherit it from the job (Slurm 22.05+).
+srun --kill-on-bad-exit=1 --cpus-per-task="$SLURM_CPUS_PER_TASK" python -m mpi4py -m dask_mpi.cli \
      --scheduler-file "$scheduler_file" \
      --interface "$HPCLAB_IFACE" \
      --nthreads "$SLURM_CPUS_PER_TASK" \
+     --memory-limit "$((SLURM_MEM_PER_CPU * SLURM_CPUS_PER_TASK * 9 / 10))MiB" \
      --local-directory "${TMPDIR:-/tmp}" \
      --scheduler-port 0 \
      --dashboard-address 127.0.0.1:0 &   # free ports, never fixed ones: nodes are shared

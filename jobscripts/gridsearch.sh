@@ -5,6 +5,7 @@
 #SBATCH --nodes=2              # two hosts
 #SBATCH --ntasks=2             # one Dask worker per node ...
 #SBATCH --cpus-per-task=2      # ... with this many threads each
+#SBATCH --mem-per-cpu=1G       # memory per CPU; each worker's Dask memory_limit is derived from it
 #SBATCH --time=00:10:00        # wall-clock limit; short jobs start sooner
 #SBATCH --output=%x-%j.out     # %x = job name, %j = job id
 set -euo pipefail
@@ -12,6 +13,8 @@ set -euo pipefail
 source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
 
 # Two more ranks than workers: the scheduler (rank 0) and this program (rank 1).
-srun --kill-on-bad-exit=1 --overcommit --distribution=cyclic \
+# --cpus-per-task: a step does not inherit it from the job (Slurm 22.05+);
+# without it every worker is bound to one CPU, whatever its thread count.
+srun --kill-on-bad-exit=1 --overcommit --distribution=cyclic --cpus-per-task="$SLURM_CPUS_PER_TASK" \
      --ntasks=$((SLURM_NTASKS + 2)) \
      python -m mpi4py jobscripts/programs/gridsearch.py

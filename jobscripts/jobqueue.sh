@@ -4,6 +4,7 @@
 # Submit from the course root:  sbatch jobscripts/jobqueue.sh
 #SBATCH --job-name=jobqueue    # name shown by squeue; %x in --output
 #SBATCH --ntasks=1             # the driver: scheduler and client, no workers
+#SBATCH --mem=1G               # the driver's memory; the worker jobs ask for their own
 #SBATCH --time=00:10:00        # wall-clock limit; the worker jobs get their own
 #SBATCH --output=%x-%j.out     # %x = job name, %j = job id
 set -euo pipefail

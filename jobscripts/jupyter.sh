@@ -4,6 +4,7 @@
 #SBATCH --job-name=jupyter     # name shown by squeue; %x in --output
 #SBATCH --ntasks=1             # one server process ...
 #SBATCH --cpus-per-task=2      # ... and the cores your notebooks (and local Dask) may use
+#SBATCH --mem-per-cpu=2G       # memory per CPU; hpclab.cluster.start() shares it out among workers
 #SBATCH --time=02:00:00        # the allocation is charged while it runs: scancel when done
 #SBATCH --output=%x-%j.out     # %x = job name, %j = job id
 set -euo pipefail

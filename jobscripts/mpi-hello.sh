@@ -4,6 +4,7 @@
 #SBATCH --job-name=mpi-hello   # name shown by squeue; %x in --output
 #SBATCH --nodes=2              # two hosts: the ranks really talk over the network
 #SBATCH --ntasks-per-node=2    # 2 ranks on each: srun starts nodes x this many
+#SBATCH --mem-per-cpu=500M     # memory per CPU (one CPU per rank); more is killed
 #SBATCH --time=00:05:00        # wall-clock limit; short jobs start sooner
 #SBATCH --output=%x-%j.out     # %x = job name, %j = job id
 set -euo pipefail

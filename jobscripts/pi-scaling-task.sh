@@ -2,6 +2,7 @@
 # One task of the pi scaling array: run pi.py on this task's rank count.
 # Submitted by jobscripts/pi-scaling.sh, which sets the array, task count and output.
 #SBATCH --time=00:10:00        # wall-clock limit per task
+#SBATCH --mem-per-cpu=500M     # memory per CPU (one CPU per rank)
 set -euo pipefail
 # shellcheck source=jobscripts/common.sh
 source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"

@@ -3,6 +3,7 @@
 # Submit from the course root:  sbatch jobscripts/pi.sh [SAMPLES]
 #SBATCH --job-name=pi          # name shown by squeue; %x in --output
 #SBATCH --ntasks=4             # 4 ranks, wherever the scheduler finds room
+#SBATCH --mem-per-cpu=500M     # memory per CPU (one CPU per rank); more is killed
 #SBATCH --time=00:05:00        # wall-clock limit; short jobs start sooner
 #SBATCH --output=%x-%j.out     # %x = job name, %j = job id
 set -euo pipefail

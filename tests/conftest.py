@@ -34,20 +34,22 @@ def root() -> Path:
     return ROOT
 
 
-def slurm_spec(name: str):
+def slurm_spec(name: str, **shape):
     """A virtual-cluster shape private to one test module (never a learner's cluster)."""
     from hpclab import vcluster
 
-    subnet = {"jobs": "10.213.78", "life": "10.213.79", "doctor": "10.213.82", "handoff": "10.213.83"}[name]
-    return vcluster.Spec(state=Path(f"/run/hpclab-vcluster-test-{name}"), prefix=f"hpt{name}", subnet=subnet)
+    subnet = {"jobs": "10.213.78", "life": "10.213.79", "doctor": "10.213.82", "handoff": "10.213.83",
+              "nodes": "10.213.84", "site": "10.213.85"}[name]
+    return vcluster.Spec(state=Path(f"/run/hpclab-vcluster-test-{name}"), prefix=f"hpt{name}", subnet=subnet,
+                         **shape)
 
 
 @contextlib.contextmanager
-def running_vcluster(name: str):
+def running_vcluster(name: str, **shape):
     """A virtual Slurm cluster for one test module: up now, always down afterwards."""
     from hpclab import vcluster
 
-    spec = slurm_spec(name)
+    spec = slurm_spec(name, **shape)
     require_slurm(spec)
     vcluster.up(spec, reuse=False)  # never share (and then take down) another run's cluster
     try:

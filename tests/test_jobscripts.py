@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,12 +59,43 @@ def _run(cluster, tmp_path, name: str, *args: str, timeout: float = 240) -> str:
     return output
 
 
+WORKER_LINE = re.compile(r"^worker on (node\d): CPUs ([\d,]+), (\d+) threads?(?:, memory limit (\d+) MiB)?$", re.M)
+
+
+def _workers(out: str) -> list[dict]:
+    """The ``worker on ...`` lines that hpclab.binding.describe printed, one dict per worker."""
+    return [{"host": host, "cpus": [int(c) for c in cpus.split(",")], "threads": int(threads),
+             "memory_mib": int(memory) if memory else None}
+            for host, cpus, threads, memory in WORKER_LINE.findall(out)]
+
+
+def _assert_layout(out: str, *, workers: int, cpus: int, threads: int, memory_mib: int | None = None):
+    """Every Dask worker may use exactly ``cpus`` CPUs, with the threads and memory asked for.
+
+    A step with as many tasks as CPUs binds each task to its own ``--cpus-per-task`` CPUs.
+    dask-mpi steps start two ranks more than the job has tasks (``--overcommit``): Slurm
+    then binds no task to particular CPUs, and each sees its node's allocated CPUs.
+    """
+    found = _workers(out)
+    assert len(found) == workers, out[-3000:]
+    for w in found:
+        assert len(w["cpus"]) == cpus, f"a worker is bound to {w['cpus']}, its task asked for {cpus} CPUs:\n{out}"
+        assert w["threads"] == threads, out[-3000:]
+        if memory_mib is not None:
+            assert w["memory_mib"] == memory_mib, out[-3000:]
+
+
 @pytest.mark.slurm
 @pytest.mark.slow
 def test_mpi_hello_runs_four_ranks_on_both_nodes(cluster, tmp_path):
     out = _run(cluster, tmp_path, "mpi-hello.sh")
     ranks = sorted(int(m) for m in re.findall(r"hello from rank (\d+) of 4", out))
     assert ranks == [0, 1, 2, 3]
+    # One CPU per rank (no --cpus-per-task), and the two ranks of a node on different CPUs.
+    bound = re.findall(r"hello from rank \d+ of 4 on (node\d) \(CPUs ([\d,]+)\)", out)
+    assert len(bound) == 4 and all("," not in cpus for _, cpus in bound), out
+    for node in ("node1", "node2"):
+        assert len({cpus for host, cpus in bound if host == node}) == 2, out
     assert "ring ok: sum of received ranks = 6 (expected 6)" in out
     assert "hosts: node1 node2" in out
 
@@ -81,14 +113,20 @@ def test_pi_estimate_is_close(cluster, tmp_path):
 @pytest.mark.slow
 def test_primes_on_one_node_uses_a_worker_per_cpu(cluster, tmp_path):
     out = _run(cluster, tmp_path, "primes-1node.sh", "1000000", "1000500")
-    assert re.search(r"^39 primes between 1000000 and 1000500 \[.* on 4 workers; hosts: node\d\]", out, re.M), out
+    assert re.search(r"^39 primes between 1000000 and 1000500 \[.* on 2 workers; hosts: node\d\]", out, re.M), out
+    # The task got both CPUs it asked for; its local workers share them, one thread each,
+    # within the job's memory (--mem-per-cpu=1G x 2 CPUs).
+    _assert_layout(out, workers=2, cpus=2, threads=1)
+    assert sum(w["memory_mib"] for w in _workers(out)) <= 2048
 
 
 @pytest.mark.slurm
 @pytest.mark.slow
 def test_primes_with_dask_mpi_uses_workers_on_both_nodes(cluster, tmp_path):
     out = _run(cluster, tmp_path, "primes-2nodes.sh", "1000000", "1000500")
-    assert re.search(r"^39 primes between 1000000 and 1000500 \[.* on 2 workers; hosts: node1 node2\]", out, re.M), out
+    assert re.search(r"^39 primes between 1000000 and 1000500 \[.* on 4 workers; hosts: node1 node2\]", out, re.M), out
+    # Overcommitted (6 ranks on 2 x 2 CPUs): each worker sees its node's 2 CPUs; 1 thread each.
+    _assert_layout(out, workers=4, cpus=2, threads=1, memory_mib=round(1024 * 0.9))
 
 
 @pytest.mark.slurm
@@ -96,6 +134,7 @@ def test_primes_with_dask_mpi_uses_workers_on_both_nodes(cluster, tmp_path):
 def test_dask_mpi_cli_serves_a_client_that_connects_by_scheduler_file(cluster, tmp_path):
     out = _run(cluster, tmp_path, "dask-mpi-cli.sh")
     assert "sum of squares = 328350 from 2 workers on node1 node2" in out
+    _assert_layout(out, workers=2, cpus=1, threads=1, memory_mib=1024 * 9 // 10)  # shell arithmetic
     assert not list(ROOT.glob("scheduler-*.json")), "the job must remove its scheduler file"
 
 
@@ -106,6 +145,7 @@ def test_gridsearch_with_dask_mpi_finds_a_good_model(cluster, tmp_path):
     match = re.search(r"held-out accuracy ([\d.]+); 8 candidates searched in [\d.]+ s on 2 workers", out)
     assert match, out[-3000:]
     assert float(match.group(1)) > 0.95
+    _assert_layout(out, workers=2, cpus=2, threads=2, memory_mib=round(2048 * 0.9))
 
 
 @pytest.mark.slurm
@@ -158,3 +198,68 @@ def test_capstone_pipeline_smooths_in_worker_memory_on_both_nodes(cluster, tmp_p
                       out, re.M)
     assert match, out[-3000:]
     assert match.group(1) == match.group(2)
+    _assert_layout(out, workers=2, cpus=2, threads=2, memory_mib=round(2048 * 0.9))
+
+
+PROBE = "import os, socket; print('probe', socket.gethostname(), len(os.sched_getaffinity(0)))"
+
+
+def _probe_job(cluster, tmp_path, body: str, *options: str) -> str:
+    """A job of inline shell lines (``--wrap``); its output."""
+    job_id = vcluster.run(cluster, ["sbatch", "--parsable", f"--output={tmp_path}/wrap-%j.out", *options,
+                                    "--wrap", body], cwd=str(tmp_path)).stdout.strip()
+    job = vcluster.wait(cluster, job_id, timeout=120)
+    assert job.ok, f"{job.state} {job.exit_code}: {job.output()}"
+    return job.output()
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_a_step_gets_the_jobs_cpus_per_task_only_when_srun_is_told(cluster, tmp_path):
+    """Slurm 22.05+: srun does not inherit --cpus-per-task; the job scripts pass it explicitly."""
+    python = f"{sys.executable} -c \"{PROBE}\""
+    out = _probe_job(cluster, tmp_path,
+                     f"echo plain; srun --overcommit -n4 {python}; "
+                     f"echo told; srun --overcommit -n4 --cpus-per-task=$SLURM_CPUS_PER_TASK {python}",
+                     "--nodes=2", "--ntasks=2", "--cpus-per-task=2", "--mem-per-cpu=200M")
+    plain, told = out.split("told")
+    assert re.findall(r"^probe node\d (\d+)$", plain, re.M) == ["1"] * 4, out
+    assert re.findall(r"^probe node\d (\d+)$", told, re.M) == ["2"] * 4, out
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_a_one_cpu_step_is_bound_to_one_cpu(cluster, tmp_path):
+    python = f"{sys.executable} -c \"{PROBE}\""
+    out = _probe_job(cluster, tmp_path, f"{python}; srun -n1 -c1 {python}",
+                     "--nodes=1", "--ntasks=1", "--cpus-per-task=2", "--mem-per-cpu=200M")
+    assert re.findall(r"^probe node\d (\d+)$", out, re.M) == ["2", "1"], out
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_a_job_over_its_memory_request_is_killed(cluster, tmp_path):
+    grab = f"{sys.executable} -c \"import time; block = bytearray(600 * 2**20); time.sleep(8); print('survived')\""
+    job_id = vcluster.run(cluster, ["sbatch", "--parsable", f"--output={tmp_path}/oom-%j.out", "--mem=150M",
+                                    "--wrap", f"srun {grab}"], cwd=str(tmp_path)).stdout.strip()
+    job = vcluster.wait(cluster, job_id, timeout=120)
+    out = job.output()
+    assert not job.ok and "survived" not in out, out
+    assert "exceeded memory limit" in out, out
+
+
+def test_every_job_script_asks_for_memory():
+    for path in SCRIPTS:
+        if path.name in ("common.sh", "pi-scaling.sh"):  # a library, and a script that only submits
+            continue
+        assert re.search(r"^#SBATCH --mem(-per-cpu)?=", path.read_text(), re.M), f"{path.name} asks for no memory"
+
+
+def test_every_srun_of_a_multi_cpu_task_passes_its_cpus():
+    """srun does not inherit --cpus-per-task from the job since Slurm 22.05: say it on the srun line."""
+    for path in SCRIPTS:
+        text = path.read_text()
+        if not re.search(r"^#SBATCH --cpus-per-task=", text, re.M):
+            continue
+        for call in re.findall(r"^\s*srun\b(?:[^\n]*\\\n)*[^\n]*", text, re.M):
+            assert '--cpus-per-task="$SLURM_CPUS_PER_TASK"' in call, f"{path.name}: {call}"

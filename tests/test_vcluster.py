@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +41,31 @@ def test_down_removes_namespaces_daemons_and_state():
     assert not [p for p in pids if _running(p)]
 
 
+def _cli_python(code: str) -> None:
+    """Run ``code`` in a separate Python that exits at once, as `hpclab vcluster up` does.
+
+    Its daemons are then nobody's children here: they are re-parented, and
+    reaped by someone else, exactly as after a learner's `sudo hpclab vcluster up`.
+    """
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_up_and_down_back_to_back_leave_no_remains():
+    spec = ("vcluster.Spec(state=Path('/run/hpclab-vcluster-test-cycle'), prefix='hptcycle', "
+            "subnet='10.213.86', nodes=1)")
+    setup = f"from pathlib import Path; from hpclab import vcluster; spec = {spec}; "
+    require_slurm(vcluster.Spec(state=Path("/run/hpclab-vcluster-test-cycle"), prefix="hptcycle", nodes=1))
+    try:
+        for _ in range(2):
+            _cli_python(setup + "vcluster.up(spec, reuse=False)")
+            _cli_python(setup + "vcluster.down(spec)")
+            assert "hptcycle" not in _netns()
+            assert not vcluster._foreign_slurmctld(vcluster.Spec()), "down returned before slurmctld was gone"
+    finally:
+        _cli_python(setup + "vcluster.down(spec)")
+
+
 @pytest.fixture(scope="module")
 def cluster():
     with running_vcluster("life") as spec:
@@ -51,6 +77,20 @@ def test_two_idle_nodes_with_their_own_hostnames(cluster):
     assert [n.split() for n in nodes if n] == [["node1", "idle"], ["node2", "idle"]]
     hosts = vcluster.run(cluster, ["srun", "-N2", "--ntasks-per-node=1", "hostname"], cwd="/").stdout.split()
     assert sorted(hosts) == ["node1", "node2"]
+
+
+def test_nodes_advertise_cpus_the_host_has_and_bind_tasks_to_them(cluster):
+    nodes = vcluster.run(cluster, ["sinfo", "-h", "-N", "-o", "%N %c %m"], cwd="/").stdout.split("\n")
+    host_cpus = len(os.sched_getaffinity(0))
+    for line in filter(None, nodes):
+        name, cpus, memory = line.split()
+        assert int(cpus) == host_cpus, line
+        assert int(memory) == cluster.node_memory_mb(), line
+    config = vcluster.run(cluster, ["scontrol", "show", "config"], cwd="/").stdout
+    assert re.search(r"^TaskPlugin\s+= task/affinity", config, re.M), config
+    assert re.search(r"^SelectTypeParameters\s+= CR_CORE_MEMORY", config, re.M | re.I), config
+    assert "OverMemoryKill" in config
+    assert "cgroup" not in re.search(r"^(ProctrackType|TaskPlugin|JobAcctGatherType)\s+=.*", config, re.M).group(0)
 
 
 def test_nodes_have_distinct_addresses_on_their_own_subnet(cluster):

@@ -116,8 +116,13 @@ def main() -> None:
 
     # Ranks 0 and 2.. stay inside initialize() (scheduler, workers) until this
     # rank is done; then dask-mpi stops them and the job step ends by itself.
+    import hpclab.binding
+    import hpclab.cluster
+
+    # Threads and memory per worker: what its task was given.
     initialize(interface=os.environ.get("HPCLAB_IFACE"),
-               nthreads=int(os.environ.get("SLURM_CPUS_PER_TASK", "1")),
+               nthreads=hpclab.cluster.slurm_cpus_per_task(),
+               memory_limit=hpclab.cluster.slurm_task_memory() or "auto",
                local_directory=os.environ.get("TMPDIR", "/tmp"), dashboard=False,
                dashboard_address="127.0.0.1:0")  # never a fixed port on a shared node
 
@@ -148,6 +153,8 @@ def main() -> None:
         means = sorted({round(float(m), 4) for m in means.values()})
         print(f"area-weighted mean {' '.join(f'{m:.4f}' for m in means)} °C (NumPy {want_mean:.4f}) "
               f"on {len(where)} workers; hosts: {' '.join(hosts)}")
+        for found in hpclab.binding.workers(client):
+            print(hpclab.binding.describe(found))
 
 
 if __name__ == "__main__":

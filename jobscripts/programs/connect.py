@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from hpclab.binding import describe, workers
 from hpclab.cluster import client
 
 
@@ -24,6 +25,8 @@ def main() -> None:
         squares = c.gather(c.map(lambda x: x * x, range(100)))
         hosts = sorted(set(c.run(socket.gethostname).values()))
         print(f"sum of squares = {sum(squares)} from {n_workers} workers on {' '.join(hosts)}")
+        for found in workers(c):
+            print(describe(found))
         # Stop the scheduler and workers: the srun step, and so the job, ends.
         c.shutdown()
 

@@ -11,10 +11,15 @@ from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.svm import SVC
 
+import hpclab.binding
+import hpclab.cluster
+
 # Ranks 0 and 2.. stay inside initialize() (scheduler, workers) until rank 1,
-# which runs the rest of this file, is done.
+# which runs the rest of this file, is done. Each worker gets the threads and
+# memory its task was given: --cpus-per-task, and its share of the job's --mem-per-cpu.
 initialize(interface=os.environ.get("HPCLAB_IFACE"),
-           nthreads=int(os.environ.get("SLURM_CPUS_PER_TASK", "1")),
+           nthreads=hpclab.cluster.slurm_cpus_per_task(),
+           memory_limit=hpclab.cluster.slurm_task_memory() or "auto",
            local_directory=os.environ.get("TMPDIR", "/tmp"), dashboard=False,
            dashboard_address="127.0.0.1:0")  # never a fixed port on a shared node
 
@@ -37,3 +42,5 @@ with Client() as client:
     print(f"best parameters: {search.best_params_}")
     print(f"held-out accuracy {accuracy:.3f}; {len(search.cv_results_['params'])} candidates "
           f"searched in {elapsed:.1f} s on {workers} workers")
+    for found in hpclab.binding.workers(client):
+        print(hpclab.binding.describe(found))

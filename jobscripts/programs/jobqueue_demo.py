@@ -14,8 +14,14 @@ root = os.environ["HPCLAB_ROOT"]
 cluster = SLURMCluster(
     cores=1,                      # CPUs per worker job ...
     processes=1,                  # ... run as one worker process
-    memory="1GiB",                # --mem of each worker job
+    # Memory is per *job* (-> #SBATCH --mem) and split between its processes
+    # for Dask's --memory-limit. Write GiB: "1GB" is 10**9 bytes, and Slurm's
+    # --mem=1G means 1 GiB, so GB leaves a worker believing in less than it has.
+    memory="1GiB",
     walltime="00:05:00",
+    # Workers leave before the walltime kills them, one at a time, so the
+    # scheduler moves their data elsewhere (and adapt() can start new jobs).
+    worker_extra_args=["--lifetime", "4m", "--lifetime-stagger", "30s"],
     queue=os.environ.get("SBATCH_PARTITION") or None,
     account=os.environ.get("SBATCH_ACCOUNT") or None,
     interface=os.environ.get("HPCLAB_IFACE"),

@@ -44,7 +44,7 @@ def _vcluster(args: argparse.Namespace) -> int:
 
     from hpclab import vcluster
 
-    spec = vcluster.Spec(nodes=args.nodes) if args.action == "up" else vcluster.Spec()
+    spec = vcluster.Spec(nodes=args.nodes, dedicated=args.dedicated_cpus) if args.action == "up" else vcluster.Spec()
     if args.action == "up":
         print(vcluster.up(spec))
     elif args.action == "down":
@@ -145,6 +145,9 @@ def parser() -> argparse.ArgumentParser:
     vc_sub = vc.add_subparsers(dest="action", required=True)
     vc_up = vc_sub.add_parser("up", help="start the login node and the compute nodes")
     vc_up.add_argument("--nodes", type=int, default=2, help="compute nodes (default: 2)")
+    vc_up.add_argument("--dedicated-cpus", action="store_true",
+                       help="give each node its own share of this machine's CPUs instead of sharing them all "
+                            "(for measuring 1 node against 2)")
     vc_sub.add_parser("down", help="stop everything and remove the namespaces")
     vc_sub.add_parser("status", help="is it up, and which nodes")
     vc_sub.add_parser("login", help="a shell on the login node, in this folder")

@@ -53,14 +53,50 @@ def _positive_int(env: Mapping[str, str], name: str) -> int | None:
 
 
 def available_memory(env: Mapping[str, str] | None = None) -> int:
-    """Bytes this job may use: Slurm's --mem if set, else the machine's total."""
+    """Bytes this process may use: what the Slurm job asked for, else what the machine allows.
+
+    Inside a job, ``--mem`` arrives as ``SLURM_MEM_PER_NODE`` and ``--mem-per-cpu``
+    as ``SLURM_MEM_PER_CPU`` (both in MiB), and the job is killed when it uses
+    more. Outside Slurm, Dask's own reading counts limits set by a container,
+    a cgroup or ``ulimit -v``, not just the machine's total.
+    """
     env = os.environ if env is None else env
     mem_mb = _positive_int(env, "SLURM_MEM_PER_NODE")
     if mem_mb is not None:
         return mem_mb * 1024**2
-    import psutil
+    per_cpu = _positive_int(env, "SLURM_MEM_PER_CPU")
+    if per_cpu is not None:
+        cpus = _positive_int(env, "SLURM_CPUS_ON_NODE") or _positive_int(env, "SLURM_CPUS_PER_TASK") or 1
+        return per_cpu * cpus * 1024**2
+    from distributed.system import MEMORY_LIMIT
 
-    return int(psutil.virtual_memory().total)
+    return int(MEMORY_LIMIT)
+
+
+def slurm_cpus_per_task(env: Mapping[str, str] | None = None) -> int:
+    """CPUs Slurm gives each task (``--cpus-per-task``; 1 when unset), checked to be a whole number."""
+    env = os.environ if env is None else env
+    return _positive_int(env, "SLURM_CPUS_PER_TASK") or 1
+
+
+def slurm_task_memory(env: Mapping[str, str] | None = None, share: float = 0.9) -> int | None:
+    """A Dask ``memory_limit`` in bytes for one task of a Slurm job step, or None outside Slurm.
+
+    One task's part of the job's memory on its node (``--mem-per-cpu`` x CPUs
+    per task, or ``--mem`` / tasks per node), times ``share``: dask-mpi's
+    scheduler and client ranks live on the same nodes and need some too, and
+    Slurm kills the whole step when the node's total goes over.
+    """
+    env = os.environ if env is None else env
+    per_cpu = _positive_int(env, "SLURM_MEM_PER_CPU")
+    if per_cpu is not None:
+        task = per_cpu * (_positive_int(env, "SLURM_CPUS_PER_TASK") or 1)
+    else:
+        per_node = _positive_int(env, "SLURM_MEM_PER_NODE")
+        if per_node is None:
+            return None
+        task = per_node // (_positive_int(env, "SLURM_NTASKS_PER_NODE") or 1)
+    return int(task * 1024**2 * share)
 
 
 def plan_layout(

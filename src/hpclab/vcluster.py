@@ -19,15 +19,17 @@ inside that node. Nothing on the machine's own network, ``/etc/hosts`` or
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shlex
 import shutil
-import signal
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 REQUIRED = {
     "slurmctld": "slurm-wlm", "slurmd": "slurm-wlm", "sbatch": "slurm-wlm", "munged": "munge",
@@ -41,11 +43,18 @@ class VClusterError(RuntimeError):
 
 @dataclass(frozen=True)
 class Spec:
-    """Shape of the virtual cluster. Defaults suit a 2-core CI machine."""
+    """Shape of the virtual cluster. Defaults suit a 2-core CI machine.
+
+    By default every node advertises the host's real CPUs (so a binding never
+    names a CPU the host lacks) and the nodes share them, as several virtual
+    machines share one host. With ``dedicated=True`` each node owns its own
+    slice of the host's CPUs instead (``host CPUs // nodes`` each), so that a
+    2-node run really has twice the CPUs of a 1-node run.
+    """
 
     nodes: int = 2
-    cpus: int = 4  # advertised per node (config_overrides lets Slurm believe it)
-    memory_mb: int = 4096
+    dedicated: bool = False
+    memory_mb: int | None = None  # per node; default: the node's share of the host's memory
     subnet: str = "10.213.77"  # /24, exists only inside our namespaces
     state: Path = Path("/run/hpclab-vcluster")
     prefix: str = "hpclab"
@@ -54,6 +63,27 @@ class Spec:
     @property
     def node_names(self) -> list[str]:
         return [f"node{i}" for i in range(1, self.nodes + 1)]
+
+    def host_cpus(self) -> list[int]:
+        """The host CPUs this process may use, in order."""
+        return sorted(os.sched_getaffinity(0))
+
+    def node_cpus(self, node: str) -> list[int]:
+        """Host CPUs that ``node``'s tasks may be bound to."""
+        cpus = self.host_cpus()
+        if not self.dedicated:
+            return cpus
+        share = len(cpus) // self.nodes
+        index = int(node[4:]) - 1
+        return cpus[index * share:(index + 1) * share]
+
+    def node_memory_mb(self) -> int:
+        """RealMemory of each node: its share of the host, less a margin for the host itself."""
+        if self.memory_mb is not None:
+            return self.memory_mb
+        import psutil
+
+        return int(psutil.virtual_memory().total * 0.8 / self.nodes / 2**20)
 
     def address(self, host: str) -> str:
         return f"{self.subnet}.1" if host == self.head else f"{self.subnet}.{10 + int(host[4:])}"
@@ -73,13 +103,21 @@ class Spec:
         return self.state / "pids" / f"{daemon}.pid"
 
 
+def node_line(spec: Spec, node: str) -> str:
+    """slurm.conf's line for one node: CPUs that exist, and the node's share of memory."""
+    cpus = len(spec.node_cpus(node))
+    memory = spec.node_memory_mb()
+    return (f"NodeName={node} NodeAddr={spec.address(node)} CPUs={cpus} Boards=1 SocketsPerBoard=1 "
+            f"CoresPerSocket={cpus} ThreadsPerCore=1 RealMemory={memory} State=UNKNOWN")
+
+
 def slurm_conf(spec: Spec, first_job_id: int = 1) -> str:
     """slurm.conf for the virtual cluster (every line has a reason, see comments)."""
     s = spec.state
-    nodes = "\n".join(
-        f"NodeName={n} NodeAddr={spec.address(n)} CPUs={spec.cpus} RealMemory={spec.memory_mb} State=UNKNOWN"
-        for n in spec.node_names
-    )
+    nodes = "\n".join(node_line(spec, n) for n in spec.node_names)
+    cpus = min(len(spec.node_cpus(n)) for n in spec.node_names)
+    # A site's usual default: a CPU's share of the node's memory.
+    def_mem = max(1, spec.node_memory_mb() // cpus)
     return f"""# Written by `hpclab vcluster up`; removed by `hpclab vcluster down`.
 ClusterName=hpclab
 # A fresh range of job ids each time: MPI names shared-memory segments after the
@@ -98,19 +136,28 @@ SlurmctldLogFile={s}/log/slurmctld.log
 SlurmdSpoolDir={s}/spool/%n
 SlurmdPidFile={s}/pids/slurmd-%n.pid
 SlurmdLogFile={s}/log/slurmd-%n.log
-# No cgroups or CPU binding inside namespaces
+# Tasks are bound to their CPUs as on a production site (sched_setaffinity).
+# The cgroup plugins would do the same through the machine's cgroups, which
+# are not ours to change: processes are tracked through /proc instead.
 ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
+TaskPlugin=task/affinity
+TaskProlog={spec.etc}/task-prolog.sh
+# Memory is scheduled (CR_Core_Memory) and enforced: every second slurmstepd
+# reads each step's memory from /proc and kills a step that uses more than
+# its job asked for (OverMemoryKill), as cgroup-based sites do.
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherFrequency=task=1
+JobAcctGatherParams=OverMemoryKill
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
-# Nodes may advertise more CPUs than the machine has
+# Each node reports the configuration below, not what slurmd detects
 SlurmdParameters=config_overrides
 # Schedule at once instead of batching submissions for up to 3 s
 SchedulerParameters=batch_sched_delay=0
 SchedulerType=sched/backfill
 SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
+SelectTypeParameters=CR_Core_Memory
+DefMemPerCPU={def_mem}
 # srun starts MPI ranks through PMI2, which the mpich wheel understands
 MpiDefault=pmi2
 ReturnToService=2
@@ -141,18 +188,18 @@ def _run(argv: list[str], what: str) -> str:
 
 
 def _alive(pid: int) -> bool:
-    """True while ``pid`` runs; a zombie (exited, not yet reaped) counts as gone, and is reaped if ours."""
+    """True while ``pid`` runs; a zombie (exited, not yet reaped) is not running, and is reaped if ours."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
+        proc = psutil.Process(pid)
+        if proc.status() != psutil.STATUS_ZOMBIE:
+            return True
+    except psutil.NoSuchProcess:
         return False
-    if state == "Z":
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
-        return False
-    return True
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # not ours: its parent (often init) reaps it
+        pass
+    return False
 
 
 def _read_pid(path: Path) -> int | None:
@@ -163,16 +210,13 @@ def _read_pid(path: Path) -> int | None:
 
 
 def _foreign_slurmctld(spec: Spec) -> list[int]:
-    """slurmctld processes on this machine that are not ours."""
+    """Running slurmctld processes on this machine that are not ours (zombies run nothing)."""
     ours = _read_pid(spec.pidfile("slurmctld"))
     found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "slurmctld" and int(entry.name) != ours:
-                    found.append(int(entry.name))
-            except OSError:
-                continue
+    for proc in psutil.process_iter(["name", "status"]):
+        if (proc.info["name"] == "slurmctld" and proc.pid != ours
+                and proc.info["status"] != psutil.STATUS_ZOMBIE):
+            found.append(proc.pid)
     return found
 
 
@@ -190,6 +234,11 @@ def preflight(spec: Spec) -> None:
                             "the virtual cluster must not mix with a real one")
     if spec.nodes < 1:
         raise VClusterError("a cluster needs at least one node")
+    if spec.dedicated:
+        if spec.nodes > len(spec.host_cpus()):
+            raise VClusterError(f"{spec.nodes} nodes with dedicated CPUs need at least {spec.nodes} CPUs; "
+                                f"this machine lets us use {len(spec.host_cpus())}: use fewer nodes, "
+                                "or shared CPUs (the default)")
 
 
 def _daemon(spec: Spec, host: str, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> int:
@@ -210,6 +259,49 @@ def _daemon(spec: Spec, host: str, name: str, command: list[str], extra_env: dic
     log.close()
     spec.pidfile(name).write_text(f"{proc.pid}\n")
     return proc.pid
+
+
+def _cpu_list(cpus: list[int]) -> str:
+    return ",".join(map(str, cpus))
+
+
+def _slurmd(spec: Spec, node: str) -> int:
+    """Start ``node``'s slurmd (and so its job steps) on the node's host CPUs."""
+    cpus = _cpu_list(spec.node_cpus(node))
+    return _daemon(spec, node, f"slurmd-{node}", ["taskset", "-c", cpus, "slurmd", "-D", "-N", node])
+
+
+def task_prolog(spec: Spec) -> str:
+    """Slurm's TaskProlog: move each task from the node's own CPU numbers to the host's.
+
+    task/affinity binds a task to CPUs numbered as the node sees them (0, 1, ...),
+    and has already done so when the prolog runs, in a child of the task
+    process. A dedicated node's CPU 0 is some other host CPU: shift the task's
+    binding by the node's first host CPU. Shared nodes use the host's numbers
+    as they are, so nothing moves.
+    """
+    cases = "\n".join(f"    {n}) offset={spec.node_cpus(n)[0]} ;;" for n in spec.node_names)
+    return f"""#!/bin/bash
+# Written by `hpclab vcluster up`: see hpclab.vcluster.task_prolog.
+case "${{SLURMD_NODENAME:-}}" in
+{cases}
+    *) offset=0 ;;
+esac
+[[ "$offset" == 0 ]] && exit 0
+task=$PPID
+cpus=$(taskset -pc "$task" | sed 's/.*: //')
+moved=()
+IFS=, read -r -a ranges <<< "$cpus"
+for range in "${{ranges[@]}}"; do
+    first=${{range%-*}}; last=${{range#*-}}
+    # A task Slurm did not bind (more tasks than CPUs) kept slurmd's own
+    # host-numbered CPUs: those are right already.
+    (( first >= offset )) && exit 0
+    for ((cpu = first; cpu <= last; cpu++)); do moved+=($((cpu + offset))); done
+done
+list=$(IFS=,; echo "${{moved[*]}}")
+taskset -pc "$list" "$task" >/dev/null
+"""
 
 
 def _network(spec: Spec) -> None:
@@ -296,12 +388,14 @@ def up(spec: Spec = Spec(), timeout: float = 60, *, reuse: bool = True) -> str:
         (spec.state / "munge").chmod(0o700)
         (spec.etc / "slurm.conf").write_text(slurm_conf(spec, first_job_id=random.randrange(1000, 60_000_000, 1000)))
         (spec.etc / "cgroup.conf").write_text(CGROUP_CONF)
+        (spec.etc / "task-prolog.sh").write_text(task_prolog(spec))
+        (spec.etc / "task-prolog.sh").chmod(0o755)
         (spec.state / "hosts").write_text(hosts_file(spec))
         _network(spec)
         _munge(spec)
         _daemon(spec, spec.head, "slurmctld", ["slurmctld", "-D", "-i"])
         for node in spec.node_names:
-            _daemon(spec, node, f"slurmd-{node}", ["slurmd", "-D", "-N", node])
+            _slurmd(spec, node)
         _wait_idle(spec, timeout)
     except BaseException:
         down(spec)
@@ -314,21 +408,28 @@ def is_up(spec: Spec = Spec()) -> bool:
     return pid is not None and _alive(pid) and Path(f"/run/netns/{spec.netns(spec.head)}").exists()
 
 
-def _stop(*pids: int) -> None:
-    """SIGTERM all, wait up to 5 s in all, then SIGKILL whatever is left."""
-    left = [p for p in pids if _alive(p)]
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in left:
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + 5
-        while left and time.monotonic() < deadline:
-            time.sleep(0.05)
-            left = [p for p in left if _alive(p)]
-        if not left:
-            return
+def _stop(*pids: int, grace: float = 5, reap: float = 10) -> None:
+    """SIGTERM all, SIGKILL what is left after ``grace`` s, then wait until they are gone.
+
+    Gone means out of the process table: reaped by us or, for daemons that an
+    earlier ``hpclab vcluster up`` process left behind, by their new parent
+    (init). Only then can the next ``up`` start without meeting our own remains.
+    """
+    procs = []
+    for pid in pids:
+        try:
+            procs.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            continue
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.terminate()
+    _, left = psutil.wait_procs(procs, timeout=grace)
+    for proc in left:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    # wait_procs reaps our children and polls the others until their parent reaps them.
+    psutil.wait_procs(left, timeout=reap)
 
 
 def _namespace_pids(ns: str) -> list[int]:
