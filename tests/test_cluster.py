@@ -51,6 +51,32 @@ def test_slurm_memory_wins_over_machine_memory():
     assert cluster.available_memory({"SLURM_MEM_PER_NODE": "2048"}) == 2048 * 1024**2
 
 
+def test_memory_per_cpu_counts_the_cpus_on_the_node():
+    env = {"SLURM_MEM_PER_CPU": "1024", "SLURM_CPUS_ON_NODE": "4", "SLURM_CPUS_PER_TASK": "2"}
+    assert cluster.available_memory(env) == 4 * GiB
+
+
+def test_outside_slurm_memory_is_what_dask_says_the_process_may_use():
+    from distributed.system import MEMORY_LIMIT  # counts cgroup and rlimit limits, not just RAM
+
+    assert cluster.available_memory({}) == MEMORY_LIMIT
+
+
+def test_a_tasks_dask_memory_limit_is_its_share_of_the_job():
+    per_cpu = {"SLURM_MEM_PER_CPU": "1000", "SLURM_CPUS_PER_TASK": "2"}
+    assert cluster.slurm_task_memory(per_cpu) == int(2000 * 1024**2 * 0.9)
+    per_node = {"SLURM_MEM_PER_NODE": "8000", "SLURM_NTASKS_PER_NODE": "4"}
+    assert cluster.slurm_task_memory(per_node, share=1.0) == 2000 * 1024**2
+    assert cluster.slurm_task_memory({}) is None
+
+
+def test_cpus_per_task_is_checked_and_defaults_to_one():
+    assert cluster.slurm_cpus_per_task({}) == 1
+    assert cluster.slurm_cpus_per_task({"SLURM_CPUS_PER_TASK": "8"}) == 8
+    with pytest.raises(ValueError, match="SLURM_CPUS_PER_TASK='eight'"):
+        cluster.slurm_cpus_per_task({"SLURM_CPUS_PER_TASK": "eight"})
+
+
 @pytest.mark.parametrize("value", ["four", "0", "-2"])
 def test_bad_thread_setting_names_the_variable(value):
     with pytest.raises(ValueError, match="SLURM_CPUS_PER_TASK"):

@@ -63,6 +63,22 @@ def _vcluster(args: argparse.Namespace) -> int:
     return 0
 
 
+def _site_check(args: argparse.Namespace) -> int:
+    from hpclab import sitecheck
+
+    root = Path(args.root).resolve()
+    prefix: list[str] = []
+    if args.vcluster:
+        from hpclab import vcluster
+
+        prefix = vcluster.exec_argv(vcluster.Spec(), [], cwd=str(root))
+    print(f"submitting the site check's jobs from {root} (each takes seconds once it starts) ...", flush=True)
+    rows = sitecheck.check(sitecheck.site_runner(root, prefix=prefix), root, timeout=args.timeout,
+                           only=args.only or None)
+    print(sitecheck.table(rows))
+    return 0 if all(r.status == sitecheck.PASS for r in rows) else 1
+
+
 def _data(args: argparse.Namespace) -> int:
     from hpclab import data
 
@@ -154,6 +170,14 @@ def parser() -> argparse.ArgumentParser:
     vc_exec = vc_sub.add_parser("exec", help="run one command on the login node: exec -- sbatch job.sh")
     vc_exec.add_argument("command", nargs=argparse.REMAINDER, help="the command, after --")
     vc.set_defaults(func=_vcluster)
+
+    site = sub.add_parser("site-check", help="before a workshop: submit one small job of each kind the course "
+                                             "uses, and print a pass/fail table with fixes")
+    site.add_argument("only", nargs="*", help="checks to run (default: all): mpi binding memory doctor dask-mpi jobqueue")
+    site.add_argument("--root", default=".", help="course root to submit from (default: .)")
+    site.add_argument("--timeout", type=float, default=600, help="seconds to wait for each job (default: 600)")
+    site.add_argument("--vcluster", action="store_true", help="check the virtual cluster (`hpclab vcluster up`)")
+    site.set_defaults(func=_site_check)
 
     doc = sub.add_parser("doctor", help="check MPI, Slurm, network and dashboard set-up; say how to fix problems")
     doc.add_argument("--json", action="store_true", help="machine-readable output")

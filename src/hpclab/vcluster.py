@@ -31,6 +31,9 @@ from pathlib import Path
 
 import psutil
 
+from hpclab import slurmjob
+from hpclab.slurmjob import Job
+
 REQUIRED = {
     "slurmctld": "slurm-wlm", "slurmd": "slurm-wlm", "sbatch": "slurm-wlm", "munged": "munge",
     "nsenter": "util-linux", "unshare": "util-linux", "ip": "iproute2",
@@ -476,63 +479,23 @@ def status(spec: Spec = Spec()) -> str:
             "or in one go: `hpclab vcluster exec -- sbatch jobscripts/...`")
 
 
-TERMINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
-                   "BOOT_FAIL", "DEADLINE", "PREEMPTED"}
-
-
-# Pending reasons that no amount of waiting fixes.
-NEVER_STARTS = {"PartitionTimeLimit", "PartitionNodeLimit", "PartitionConfig", "BadConstraints",
-                "ReqNodeNotAvail, UnavailableNodes", "InvalidAccount", "InvalidQOS"}
-
-
-@dataclass
-class Job:
-    """A finished batch job: its state, exit code and output file."""
-
-    id: str
-    state: str
-    exit_code: str
-    stdout_path: Path
-
-    @property
-    def ok(self) -> bool:
-        return self.state == "COMPLETED" and self.exit_code == "0:0"
-
-    def output(self) -> str:
-        return self.stdout_path.read_text(errors="replace") if self.stdout_path.exists() else ""
-
-
-def _job_fields(spec: Spec, job_id: str) -> dict[str, str]:
-    proc = run(spec, ["scontrol", "show", "job", "-o", job_id], cwd="/", check=False, timeout=20)
-    fields = {}
-    for token in proc.stdout.split():
-        key, _, value = token.partition("=")
-        fields.setdefault(key, value)
-    return fields
+def runner(spec: Spec, cwd: str | os.PathLike = "/", timeout: float = 20) -> slurmjob.Runner:
+    """Run Slurm's commands on the login node, for :mod:`hpclab.slurmjob`."""
+    return lambda argv: run(spec, argv, cwd=str(cwd), check=False, timeout=timeout)
 
 
 def submit(spec: Spec, script: str | os.PathLike, *, cwd: str | os.PathLike, args: list[str] = (),
            sbatch_options: list[str] = ()) -> str:
     """``sbatch`` a script from ``cwd`` on the login node; return the job id."""
-    proc = run(spec, ["sbatch", "--parsable", *sbatch_options, str(script), *args], cwd=str(cwd))
-    return proc.stdout.strip().split(";")[0]
+    try:
+        return slurmjob.submit(runner(spec, cwd, timeout=60), str(script), args=args, sbatch_options=sbatch_options)
+    except slurmjob.JobError as exc:
+        raise VClusterError(str(exc)) from None
 
 
 def wait(spec: Spec, job_id: str, timeout: float = 300) -> Job:
-    """Poll ``scontrol`` until the job ends (``sbatch --wait`` adds ~10 s per job)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        fields = _job_fields(spec, job_id)
-        state = fields.get("JobState", "UNKNOWN")
-        if state in TERMINAL_STATES:
-            return Job(job_id, state, fields.get("ExitCode", "?"), Path(fields.get("StdOut", "/nonexistent")))
-        reason = fields.get("Reason", "None")
-        if state == "PENDING" and reason in NEVER_STARTS:
-            run(spec, ["scancel", job_id], cwd="/", check=False)
-            raise VClusterError(f"job {job_id} can never start here ({reason}): it asks for more than the "
-                                "virtual cluster has; it was cancelled")
-        if time.monotonic() > deadline:
-            run(spec, ["scancel", job_id], cwd="/", check=False)
-            raise VClusterError(f"job {job_id} did not finish within {timeout:g} s "
-                                f"(state {state}, reason {reason}); it was cancelled")
-        time.sleep(0.25)
+    """Wait for a job of the virtual cluster to end (see :func:`hpclab.slurmjob.wait`)."""
+    try:
+        return slurmjob.wait(runner(spec), job_id, timeout, where="the virtual cluster")
+    except slurmjob.JobError as exc:
+        raise VClusterError(str(exc)) from None

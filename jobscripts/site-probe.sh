@@ -1,0 +1,50 @@
+#!/bin/bash
+# Probes for `hpclab site-check`: what a task really gets on this site.
+# The site check submits it with the options each probe needs, for example
+#   sbatch --nodes=1 --ntasks=1 --cpus-per-task=2 jobscripts/site-probe.sh binding
+#SBATCH --job-name=site-probe  # name shown by squeue; %x in --output
+#SBATCH --time=00:05:00        # wall-clock limit; every probe takes seconds
+#SBATCH --mem-per-cpu=500M     # memory per CPU (the memory probe asks for less on the command line)
+#SBATCH --output=%x-%j.out     # %x = job name, %j = job id
+set -euo pipefail
+# shellcheck source=jobscripts/common.sh
+source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
+
+# Each task prints its host and how many CPUs it may run on.
+probe='import os, socket; print("probe", socket.gethostname(), len(os.sched_getaffinity(0)))'
+case "${1:-}" in
+    binding)
+        # Told its CPUs: each task should see --cpus-per-task of them.
+        echo "== told"
+        srun --cpus-per-task="$SLURM_CPUS_PER_TASK" python -c "$probe"
+        # A one-CPU step must be bound to exactly one CPU.
+        echo "== one"
+        srun --ntasks=1 --cpus-per-task=1 python -c "$probe"
+        # More tasks than the job has (as dask-mpi's two extra ranks), not told
+        # --cpus-per-task: since Slurm 22.05 each task is bound to a single CPU.
+        echo "== plain"
+        srun --overcommit --ntasks=$((SLURM_NTASKS + 1)) python -c "$probe"
+        ;;
+    memory)
+        # Hold four times the job's memory for a few seconds: a site that
+        # enforces --mem kills the step before "survived" is printed.
+        limit_mb=${SLURM_MEM_PER_NODE:-$((SLURM_MEM_PER_CPU * SLURM_CPUS_ON_NODE))}
+        srun python -c "import time; b = bytearray(4 * $limit_mb * 2**20); time.sleep(8); print('survived')"
+        ;;
+    doctor)
+        # The course's doctor on every task: MPI library, launcher, network interface.
+        # Each task writes its own report (srun would interleave long lines), then
+        # the reports are printed one after the other; the doctor's verdict is the job's.
+        reports="$HPCLAB_ROOT/results/site-probe-$SLURM_JOB_ID"
+        mkdir -p "$reports"
+        status=0
+        srun --output="$reports/doctor-%t.json" python -m hpclab.cli doctor --json || status=$?
+        cat "$reports"/doctor-*.json
+        rm -r "$reports"
+        exit "$status"
+        ;;
+    *)
+        echo "usage: sbatch jobscripts/site-probe.sh binding|memory|doctor" >&2
+        exit 2
+        ;;
+esac
