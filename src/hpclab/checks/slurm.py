@@ -28,7 +28,7 @@ QUESTIONS = [Q1, Q2, Q3, Q4, Q5]
 #: The job of Q1: ``#SBATCH --ntasks`` of a dask-mpi ``initialize()`` job.
 Q1_NTASKS = 6
 
-#: The job script of Q5: a sound design with five mistakes in it.
+#: The job script of Q5: a sound design with six mistakes in it.
 BROKEN_SCRIPT = """\
 #!/bin/bash
 #SBATCH --job-name=analysis
@@ -47,6 +47,7 @@ echo "connect from a notebook with scheduler_file=$scheduler_file"
 
 # One rank more than there are workers: rank 0 runs the scheduler.
 srun --kill-on-bad-exit=1 --distribution=cyclic \\
+     --oversubscribe \\
      --ntasks=$((SLURM_NTASKS + 1)) \\
      python -m mpi4py -m dask_mpi.cli \\
      --scheduler-file "$scheduler_file" \\
@@ -64,9 +65,12 @@ wait "$cluster"
 _MISTAKES = [
     ({7}, "a hard-coded account (it belongs in the site profile or SBATCH_ACCOUNT)"),
     ({12, 14}, "a relative scheduler file path (a notebook in another folder looks elsewhere)"),
-    ({17, 18}, "srun starts more ranks than tasks were allocated, without --overcommit"),
-    ({22}, "the thread count typed a second time instead of $SLURM_CPUS_PER_TASK"),
-    ({26}, "the number of workers typed, and wrong: there are $SLURM_NTASKS"),
+    ({17}, "srun is not told --cpus-per-task: since Slurm 22.05 a step does not inherit it, so each rank "
+           "is bound to a single CPU while its worker runs 4 threads"),
+    ({18, 19}, "srun starts more ranks than tasks were allocated: that needs --overcommit "
+               "(--oversubscribe is about sharing nodes with other jobs)"),
+    ({23}, "the thread count typed a second time instead of $SLURM_CPUS_PER_TASK"),
+    ({27}, "the number of workers typed, and wrong: there are $SLURM_NTASKS"),
 ]
 
 
@@ -274,5 +278,5 @@ def check_q5(mistakes) -> str:
                          f"{'are' if len(wrong) > 1 else 'is'} fine")
         raise Wrong("; ".join(parts) + ". For each line ask: does it repeat a number Slurm already knows, "
                     "would it work for another user or from another folder, and does every rank srun "
-                    "starts get a CPU?")
-    return "all five: " + "; ".join(why for _, why in _MISTAKES)
+                    "starts get the CPUs it needs?")
+    return f"all {len(_MISTAKES)}: " + "; ".join(why for _, why in _MISTAKES)
