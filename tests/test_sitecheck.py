@@ -24,10 +24,10 @@ def test_every_check_passes_on_the_virtual_cluster():
         runner = sitecheck.site_runner(ROOT, prefix=vcluster.exec_argv(spec, [], cwd=str(ROOT)))
         rows = sitecheck.check(runner, ROOT, timeout=300)
     print(sitecheck.table(rows))
-    assert [r.name for r in rows] == ["MPI on 2 nodes", "CPU binding", "memory limit", "doctor on compute nodes",
+    assert [r.section for r in rows] == ["MPI on 2 nodes", "CPU binding", "memory limit", "doctor on compute nodes",
                                       "dask-mpi on 2 nodes", "dask-jobqueue workers"]
     assert all(r.status == sitecheck.PASS for r in rows), sitecheck.table(rows)
-    binding = rows[1].seen
+    binding = rows[1].message
     assert "told: 2 CPUs, one-CPU step: 1" in binding and "always pass --cpus-per-task" in binding
     assert not list(ROOT.glob(".site-check-*")), "the results folder must be removed"
 
@@ -41,7 +41,7 @@ def test_mpi_judge_fails_when_every_rank_is_alone():
 def test_mpi_judge_fails_when_ranks_are_not_bound():
     out = "".join(f"hello from rank {r} of 2 on node{r + 1} (CPUs 0,1)\n" for r in range(2)) + "ring ok\n"
     row = sitecheck.judge_mpi(_job(), out)
-    assert row.status == sitecheck.FAIL and "not bound" in row.seen
+    assert row.status == sitecheck.FAIL and "not bound" in row.message
 
 
 def test_binding_judge_fails_when_a_one_cpu_step_sees_more():
@@ -59,15 +59,15 @@ def test_doctor_judge_reports_the_first_failure_with_its_fix():
     out = ('{"host": "n1", "findings": [{"status": "ok", "message": "fine"}, '
            '{"status": "fail", "message": "no interface ib0", "fix": "set HPCLAB_IFACE"}]}\n')
     row = sitecheck.judge_doctor(_job("FAILED", "1:0"), out)
-    assert (row.status, row.seen, row.fix) == (sitecheck.FAIL, "n1: no interface ib0", "set HPCLAB_IFACE")
+    assert (row.status, row.message, row.fix) == (sitecheck.FAIL, "n1: no interface ib0", "set HPCLAB_IFACE")
 
 
 def test_a_job_that_cannot_be_submitted_is_a_failed_row_not_a_crash(tmp_path):
     def refuse(argv):
         return subprocess.CompletedProcess(argv, 1, "", "sbatch: error: invalid account")
     rows = sitecheck.check(refuse, tmp_path, only=["mpi"])
-    assert rows[0].status == sitecheck.FAIL and "invalid account" in rows[0].seen
-    assert rows[0].name == "MPI on 2 nodes" and "0 of 1 checks passed" in sitecheck.table(rows)
+    assert rows[0].status == sitecheck.FAIL and "invalid account" in rows[0].message
+    assert rows[0].section == "MPI on 2 nodes" and "0 of 1 checks passed" in sitecheck.table(rows)
 
 
 def test_cli_site_check_without_slurm_says_what_failed(tmp_path):
@@ -75,4 +75,4 @@ def test_cli_site_check_without_slurm_says_what_failed(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "hpclab.cli", "site-check", "mpi", "--root", str(tmp_path)],
                           capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 1
-    assert "FAIL" in proc.stdout and "0 of 1 checks passed" in proc.stdout
+    assert "❌" in proc.stdout and "0 of 1 checks passed" in proc.stdout

@@ -29,22 +29,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hpclab import slurmjob
+from hpclab.doctor import FAIL, OK, SYMBOL, Finding
 
-PASS, FAIL = "pass", "FAIL"
+PASS = OK  # a row passes or fails (FAIL); the site check has no warnings
 
 #: Each probe's name (what ``hpclab site-check NAME`` selects) and its row's title.
 TITLES = {"mpi": "MPI on 2 nodes", "binding": "CPU binding", "memory": "memory limit",
           "doctor": "doctor on compute nodes", "dask-mpi": "dask-mpi on 2 nodes", "jobqueue": "dask-jobqueue workers"}
 
 
-@dataclass(frozen=True)
-class Result:
-    """One row of the table: what was checked, how it went, what was seen, and the fix."""
-
-    name: str
-    status: str
-    seen: str
-    fix: str = ""
+def row(name: str, status: str, seen: str, fix: str = "") -> Finding:
+    """One row of the table, as the doctor's :class:`~hpclab.doctor.Finding`: section = check, message = what was seen."""
+    return Finding(section=name, status=status, message=seen, fix=fix)
 
 
 @dataclass(frozen=True)
@@ -55,78 +51,78 @@ class Probe:
     script: str
     args: tuple[str, ...]
     options: tuple[str, ...]
-    judge: Callable[[slurmjob.Job, str], Result]
+    judge: Callable[[slurmjob.Job, str], Finding]
 
 
 # ------------------------------------------------------------------ judges
 
-def judge_mpi(job: slurmjob.Job, out: str) -> Result:
+def judge_mpi(job: slurmjob.Job, out: str) -> Finding:
     """mpi-hello.sh: 4 ranks on 2 hosts, each bound to one CPU, the ring closed."""
     name = TITLES["mpi"]
     ranks = re.findall(r"hello from rank (\d+) of (\d+) on (\S+) \(CPUs ([\d,]+)\)", out)
     if not ranks:
-        return Result(name, FAIL, f"no rank said hello (job {job.state})",
+        return row(name, FAIL, f"no rank said hello (job {job.state})",
                       "set SLURM_MPI_TYPE in the site profile to what `srun --mpi=list` offers, and build "
                       "mpi4py against the site's MPI (README, Installing on a cluster)")
     sizes = {int(size) for _, size, _, _ in ranks}
     if sizes != {len(ranks)}:
-        return Result(name, FAIL, f"ranks report sizes {sorted(sizes)} for {len(ranks)} ranks",
+        return row(name, FAIL, f"ranks report sizes {sorted(sizes)} for {len(ranks)} ranks",
                       "every rank thinks it is alone: srun and the MPI library do not speak the same PMI; "
                       "set SLURM_MPI_TYPE in the site profile (pmi2 or pmix)")
     hosts = {host for _, _, host, _ in ranks}
     if len(hosts) < 2:
-        return Result(name, FAIL, f"all ranks ran on {', '.join(sorted(hosts))}",
+        return row(name, FAIL, f"all ranks ran on {', '.join(sorted(hosts))}",
                       "the partition gave one node: choose a partition with two nodes free (SBATCH_PARTITION)")
     if "ring ok" not in out:
-        return Result(name, FAIL, "the ranks started but the ring exchange did not finish",
+        return row(name, FAIL, "the ranks started but the ring exchange did not finish",
                       "MPI cannot reach the other node: check the interconnect settings in the site profile")
     wide = [cpus for _, _, _, cpus in ranks if "," in cpus]
     if wide:
-        return Result(name, FAIL, f"ranks were not bound to one CPU each (saw CPUs {wide[0]})",
+        return row(name, FAIL, f"ranks were not bound to one CPU each (saw CPUs {wide[0]})",
                       "the site does not bind tasks (TaskPlugin=task/none?): ranks may share cores; "
                       "ask the admins, or add --cpu-bind=cores to srun")
-    return Result(name, PASS, f"{len(ranks)} ranks on {len(hosts)} nodes, one CPU each")
+    return row(name, PASS, f"{len(ranks)} ranks on {len(hosts)} nodes, one CPU each")
 
 
 def _probe_counts(section: str) -> list[int]:
     return [int(n) for n in re.findall(r"^probe \S+ (\d+)$", section, re.M)]
 
 
-def judge_binding(job: slurmjob.Job, out: str, cpus: int = 2) -> Result:
+def judge_binding(job: slurmjob.Job, out: str, cpus: int = 2) -> Finding:
     """site-probe.sh binding: told -> ``cpus`` CPUs, a 1-CPU step -> 1, and what a plain srun gets."""
     name = TITLES["binding"]
     parts = dict(re.findall(r"^== (\w+)\n(.*?)(?=^== |\Z)", out, re.M | re.S))
     told, one, plain = (_probe_counts(parts.get(k, "")) for k in ("told", "one", "plain"))
     if not told or not one:
-        return Result(name, FAIL, f"the probe did not run (job {job.state} {job.exit_code})",
+        return row(name, FAIL, f"the probe did not run (job {job.state} {job.exit_code})",
                       "see the probe job's output; it needs the course environment on the compute nodes")
     if any(n != cpus for n in told):
-        return Result(name, FAIL, f"a step told --cpus-per-task={cpus} got {told} CPUs",
+        return row(name, FAIL, f"a step told --cpus-per-task={cpus} got {told} CPUs",
                       "tasks do not get the CPUs they ask for: Dask workers would fight over cores")
     if one != [1]:
-        return Result(name, FAIL, f"a one-CPU step may run on {one[0]} CPUs",
+        return row(name, FAIL, f"a one-CPU step may run on {one[0]} CPUs",
                       "the site does not bind tasks to their CPUs (TaskPlugin=task/none): workers and ranks "
                       "may share cores; our job scripts still work, but measured speedups mislead")
     inherit = ("an srun with extra tasks inherits --cpus-per-task" if plain and min(plain) == cpus
                else f"an srun with extra tasks gets {min(plain, default=0)} CPU per task unless told: "
                     "always pass --cpus-per-task to srun")
-    return Result(name, PASS, f"told: {told[0]} CPUs, one-CPU step: 1; {inherit}")
+    return row(name, PASS, f"told: {told[0]} CPUs, one-CPU step: 1; {inherit}")
 
 
-def judge_memory(job: slurmjob.Job, out: str) -> Result:
+def judge_memory(job: slurmjob.Job, out: str) -> Finding:
     """site-probe.sh memory: a step over its job's --mem must not survive."""
     name = TITLES["memory"]
     if "survived" in out:
-        return Result(name, FAIL, "a step held 4x its job's --mem and was not stopped",
+        return row(name, FAIL, "a step held 4x its job's --mem and was not stopped",
                       "the site does not enforce --mem: a worker that runs away can take a whole node; "
                       "set Dask's memory_limit (our job scripts do) and warn learners")
     if job.ok:
-        return Result(name, FAIL, "the probe ended well without printing 'survived': it did not run",
+        return row(name, FAIL, "the probe ended well without printing 'survived': it did not run",
                       "see the probe job's output")
-    return Result(name, PASS, f"a step over its --mem was stopped (job {job.state})")
+    return row(name, PASS, f"a step over its --mem was stopped (job {job.state})")
 
 
-def judge_doctor(job: slurmjob.Job, out: str) -> Result:
+def judge_doctor(job: slurmjob.Job, out: str) -> Finding:
     """site-probe.sh doctor: the course doctor on two nodes, every finding without a failure."""
     name = TITLES["doctor"]
     reports, decoder = [], json.JSONDecoder()
@@ -136,40 +132,40 @@ def judge_doctor(job: slurmjob.Job, out: str) -> Result:
         except ValueError:
             continue
     if not reports:
-        return Result(name, FAIL, f"no doctor report (job {job.state})",
+        return row(name, FAIL, f"no doctor report (job {job.state})",
                       "install the course environment where compute nodes see it (HPCLAB_VENV)")
     for report in reports:
         for finding in report["findings"]:
             if finding["status"] == "fail":
-                return Result(name, FAIL, f"{report['host']}: {finding['message']}", finding.get("fix", ""))
+                return row(name, FAIL, f"{report['host']}: {finding['message']}", finding.get("fix", ""))
     hosts = sorted({r["host"] for r in reports})
-    return Result(name, PASS, f"no problems on {', '.join(hosts)}")
+    return row(name, PASS, f"no problems on {', '.join(hosts)}")
 
 
-def judge_dask_mpi(job: slurmjob.Job, out: str) -> Result:
+def judge_dask_mpi(job: slurmjob.Job, out: str) -> Finding:
     """primes-2nodes.sh on a small range: the right count from workers on two nodes."""
     name = TITLES["dask-mpi"]
     match = re.search(r"^(\d+) primes between 1000000 and 1000500 \[.* on (\d+) workers; hosts: (.*)\]$", out, re.M)
     if not match:
-        return Result(name, FAIL, f"no result (job {job.state} {job.exit_code})",
+        return row(name, FAIL, f"no result (job {job.state} {job.exit_code})",
                       "set HPCLAB_IFACE in the site profile to the interface the nodes share (`ip -br addr`)")
     if match.group(1) != "39":
-        return Result(name, FAIL, f"counted {match.group(1)} primes, not 39", "see the job's output")
+        return row(name, FAIL, f"counted {match.group(1)} primes, not 39", "see the job's output")
     hosts = match.group(3).split()
     if len(hosts) < 2:
-        return Result(name, FAIL, f"workers only on {hosts}", "use a partition where two nodes are free")
-    return Result(name, PASS, f"{match.group(2)} workers on {' '.join(hosts)}")
+        return row(name, FAIL, f"workers only on {hosts}", "use a partition where two nodes are free")
+    return row(name, PASS, f"{match.group(2)} workers on {' '.join(hosts)}")
 
 
-def judge_jobqueue(job: slurmjob.Job, out: str) -> Result:
+def judge_jobqueue(job: slurmjob.Job, out: str) -> Finding:
     """jobqueue.sh: two worker jobs joined the driver's scheduler."""
     name = TITLES["jobqueue"]
     match = re.search(r"sum of squares = 328350 from (\d+) worker jobs on (.*)$", out, re.M)
     if not match:
-        return Result(name, FAIL, f"no result (job {job.state} {job.exit_code})",
+        return row(name, FAIL, f"no result (job {job.state} {job.exit_code})",
                       "the worker jobs did not join: HPCLAB_IFACE must be reachable from the compute nodes, "
                       "and the account and partition (SBATCH_*) must allow more than one job")
-    return Result(name, PASS, f"{match.group(1)} worker jobs on {match.group(2).strip()}")
+    return row(name, PASS, f"{match.group(1)} worker jobs on {match.group(2).strip()}")
 
 
 def probes(results: str) -> list[Probe]:
@@ -206,7 +202,7 @@ def site_runner(root: str | Path, *, prefix: list[str] = (), timeout: float = 60
 
 
 def check(run: slurmjob.Runner, root: str | Path, *, timeout: float = 600,
-          only: list[str] | None = None) -> list[Result]:
+          only: list[str] | None = None) -> list[Finding]:
     """Submit every probe through ``run``, wait for all, and judge each.
 
     A probe that cannot be submitted or does not finish in ``timeout`` s is a
@@ -226,27 +222,27 @@ def check(run: slurmjob.Runner, root: str | Path, *, timeout: float = 600,
         rows = []
         for probe, job_id, problem in submitted:
             if job_id is None:
-                rows.append(Result(TITLES[probe.name], FAIL, problem, "check the site profile (account, partition)"))
+                rows.append(row(TITLES[probe.name], FAIL, problem, "check the site profile (account, partition)"))
                 continue
             try:
                 job = slurmjob.wait(run, job_id, timeout)
             except slurmjob.JobError as exc:
-                rows.append(Result(TITLES[probe.name], FAIL, str(exc), "the queue is busy or the job hangs: "
+                rows.append(row(TITLES[probe.name], FAIL, str(exc), "the queue is busy or the job hangs: "
                                    "try again with a reservation (SBATCH_RESERVATION)"))
                 continue
             rows.append(probe.judge(job, job.output()))
     return rows
 
 
-def table(rows: list[Result]) -> str:
+def table(rows: list[Finding]) -> str:
     """The pass/fail table, with the fix under every failure and a last line that sums up."""
-    width = max(len(r.name) for r in rows)
+    width = max(len(r.section) for r in rows)
     lines = []
     for r in rows:
-        lines.append(f"{r.status:<4}  {r.name:<{width}}  {r.seen}")
+        lines.append(f"{SYMBOL[r.status]} {r.section:<{width}}  {r.message}")
         if r.status == FAIL and r.fix:
-            lines.append(f"{'':<4}  {'':<{width}}  fix: {r.fix}")
+            lines.append(f"   {'':<{width}}  fix: {r.fix}")
     failed = sum(r.status == FAIL for r in rows)
     lines.append(f"{len(rows) - failed} of {len(rows)} checks passed"
-                 + ("" if not failed else ": fix the rows marked FAIL before the workshop"))
+                 + ("" if not failed else ": fix the rows marked ❌ before the workshop"))
     return "\n".join(lines)
