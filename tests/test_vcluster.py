@@ -131,3 +131,10 @@ def test_missing_packages_are_named_with_the_install_command():
     proc = _hpclab("vcluster", "up", env=env)
     assert proc.returncode == 2
     assert "slurm-wlm" in proc.stderr and "munge" in proc.stderr and "apt-get install" in proc.stderr
+
+
+def test_more_dedicated_nodes_than_cpus_is_refused_before_anything_starts():
+    too_many = str(len(os.sched_getaffinity(0)) + 1)
+    proc = _hpclab("vcluster", "up", "--dedicated-cpus", "--nodes", too_many)
+    assert proc.returncode == 2
+    assert f"{too_many} nodes with dedicated CPUs need at least {too_many} CPUs" in proc.stderr

@@ -224,7 +224,13 @@ def _foreign_slurmctld(spec: Spec) -> list[int]:
 
 
 def preflight(spec: Spec) -> None:
-    """Refuse clearly when we cannot or must not start."""
+    """Refuse clearly when we cannot or must not start: a shape this machine cannot give first."""
+    if spec.nodes < 1:
+        raise VClusterError("a cluster needs at least one node")
+    if spec.dedicated and spec.nodes > len(spec.host_cpus()):
+        raise VClusterError(f"{spec.nodes} nodes with dedicated CPUs need at least {spec.nodes} CPUs; "
+                            f"this machine lets us use {len(spec.host_cpus())}: use fewer nodes, "
+                            "or shared CPUs (the default)")
     if os.geteuid() != 0:
         raise VClusterError("the virtual cluster needs root (network namespaces, slurmd): run `sudo hpclab vcluster up`")
     missing = sorted({pkg for prog, pkg in REQUIRED.items() if shutil.which(prog) is None})
@@ -235,13 +241,6 @@ def preflight(spec: Spec) -> None:
     if foreign:
         raise VClusterError(f"another slurmctld is already running (pid {foreign[0]}); stop it first, "
                             "the virtual cluster must not mix with a real one")
-    if spec.nodes < 1:
-        raise VClusterError("a cluster needs at least one node")
-    if spec.dedicated:
-        if spec.nodes > len(spec.host_cpus()):
-            raise VClusterError(f"{spec.nodes} nodes with dedicated CPUs need at least {spec.nodes} CPUs; "
-                                f"this machine lets us use {len(spec.host_cpus())}: use fewer nodes, "
-                                "or shared CPUs (the default)")
 
 
 def _daemon(spec: Spec, host: str, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> int:
