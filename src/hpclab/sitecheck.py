@@ -22,9 +22,10 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,17 +187,27 @@ def probes(results: str) -> list[Probe]:
 
 # ------------------------------------------------------------------ running
 
-def site_runner(root: str | Path, *, prefix: list[str] = (), timeout: float = 60) -> slurmjob.Runner:
+def site_runner(root: str | Path, *, prefix: list[str] = (), env: Mapping[str, str] | None = None,
+                timeout: float = 60) -> slurmjob.Runner:
     """Run Slurm commands with the site profile loaded, as learners submit.
 
     ``prefix`` runs them elsewhere: ``hpclab.vcluster.exec_argv(spec, [])``
-    puts them on the virtual cluster's login node.
+    puts them on the virtual cluster's login node. ``env`` replaces this
+    process's environment (e.g. to try another ``SBATCH_PARTITION``).
     """
-    profile = shlex.quote(str(Path(root) / "jobscripts" / "common.sh"))
+    root = Path(root)
+    if not (root / "jobscripts" / "common.sh").is_file():
+        raise FileNotFoundError(f"{root} is not the course folder (it has no jobscripts/common.sh): "
+                                "run from the course root or pass --root")
+    if not prefix and shutil.which("sbatch") is None:
+        raise RuntimeError("there is no sbatch here: run the site check on the cluster's login node "
+                           "(or use --vcluster for the virtual cluster)")
+    profile = shlex.quote(str(root / "jobscripts" / "common.sh"))
 
     def run(argv: list[str]) -> subprocess.CompletedProcess:
         command = [*prefix, "bash", "-c", f'source {profile} >/dev/null && exec "$@"', "site-check", *argv]
-        return subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=timeout,
+                              env=None if env is None else dict(env))
 
     return run
 
