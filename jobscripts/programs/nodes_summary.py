@@ -42,6 +42,10 @@ def main() -> None:
         print(f"{run['nodes']:>5} {run['workers']:>7} {run['cpus']:>5} {run['seconds']:>9.2f} "
               f"{speedup:>8.2f} {efficiency:>10.2f}")
     print(f"{base['count']} primes each time; speedup and efficiency relative to the {base['nodes']}-node run")
+    best = max(base["seconds"] / r["seconds"] / (r["workers"] / base["workers"]) for r in runs)
+    if best > 1.05:
+        print("note: an efficiency above 1 means the baseline run was slowed by something else "
+              "(other work on its CPU, a cold start): the numbers are noisy, run the job again")
     last = runs[-1]
     machines = {p["machine"] for p in last["placement"]}
     if len(machines) < last["nodes"]:
