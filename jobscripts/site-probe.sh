@@ -10,8 +10,16 @@ set -euo pipefail
 # shellcheck source=jobscripts/common.sh
 source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
 
-# Each task prints its host and how many CPUs it may run on.
-probe='import os, socket; print("probe", socket.gethostname(), len(os.sched_getaffinity(0)))'
+# Each task prints its host, how many CPUs it may run on, and on how many cores
+# (hardware threads of one core share its thread_siblings_list).
+probe='import os, socket
+cpus = os.sched_getaffinity(0)
+def core(cpu):
+    try:
+        return open(f"/sys/devices/system/cpu/cpu{cpu}/topology/thread_siblings_list").read().strip()
+    except OSError:
+        return str(cpu)
+print("probe", socket.gethostname(), len(cpus), len({core(c) for c in cpus}))'
 case "${1:-}" in
     binding)
         # Told its CPUs: each task should see --cpus-per-task of them.
@@ -29,7 +37,7 @@ case "${1:-}" in
         # Hold four times the job's memory for a few seconds: a site that
         # enforces --mem kills the step before "survived" is printed.
         limit_mb=${SLURM_MEM_PER_NODE:-$((SLURM_MEM_PER_CPU * SLURM_CPUS_ON_NODE))}
-        srun python -c "import time; b = bytearray(4 * $limit_mb * 2**20); time.sleep(8); print('survived')"
+        srun python -c "import time; print('holding $((4 * limit_mb)) MiB', flush=True); b = bytearray(4 * $limit_mb * 2**20); time.sleep(8); print('survived')"
         ;;
     doctor)
         # The course's doctor on every task: MPI library, launcher, network interface.
@@ -37,10 +45,10 @@ case "${1:-}" in
         # the reports are printed one after the other; the doctor's verdict is the job's.
         reports="$HPCLAB_ROOT/results/site-probe-$SLURM_JOB_ID"
         mkdir -p "$reports"
+        trap 'rm -rf "$reports"' EXIT   # also when no task wrote a report
         status=0
         srun --output="$reports/doctor-%t.json" python -m hpclab.cli doctor --json || status=$?
         cat "$reports"/doctor-*.json
-        rm -r "$reports"
         exit "$status"
         ;;
     *)

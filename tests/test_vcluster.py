@@ -56,12 +56,16 @@ def test_up_and_down_back_to_back_leave_no_remains():
             "subnet='10.213.86', nodes=1)")
     setup = f"from pathlib import Path; from hpclab import vcluster; spec = {spec}; "
     require_slurm(vcluster.Spec(state=Path("/run/hpclab-vcluster-test-cycle"), prefix="hptcycle", nodes=1))
+    state = Path("/run/hpclab-vcluster-test-cycle")
     try:
         for _ in range(2):
             _cli_python(setup + "vcluster.up(spec, reuse=False)")
+            daemons = [int(p.read_text()) for p in (state / "pids").glob("*.pid")]
+            assert len(daemons) == 3, daemons  # slurmctld, slurmd, munged
             _cli_python(setup + "vcluster.down(spec)")
             assert "hptcycle" not in _netns()
-            assert not vcluster._foreign_slurmctld(vcluster.Spec()), "down returned before slurmctld was gone"
+            gone = [pid for pid in daemons if not Path(f"/proc/{pid}").exists()]
+            assert gone == daemons, f"down returned while {set(daemons) - set(gone)} still existed"
     finally:
         _cli_python(setup + "vcluster.down(spec)")
 
@@ -104,6 +108,17 @@ def test_the_machines_hosts_file_is_untouched(cluster):
     assert "node1" not in Path("/etc/hosts").read_text()
     inside = vcluster.run(cluster, ["cat", "/etc/hosts"], host="node1", cwd="/").stdout
     assert f"{cluster.subnet}.11 node1" in inside
+
+
+def test_up_with_another_shape_refuses_instead_of_reusing(cluster):
+    other = vcluster.Spec(**{**cluster.__dict__, "dedicated": True})
+    with pytest.raises(vcluster.VClusterError, match="already up as 2 node.s. with shared CPUs.*down` first"):
+        vcluster.up(other)
+
+
+def test_a_job_slurm_no_longer_knows_is_reported_not_waited_for(cluster):
+    with pytest.raises(vcluster.VClusterError, match="no longer knows job 999999999"):
+        vcluster.wait(cluster, "999999999", timeout=30)
 
 
 def test_a_second_cluster_is_refused_while_one_runs(cluster):

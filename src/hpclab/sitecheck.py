@@ -14,17 +14,19 @@ row per check with a fix for every failure:
 * a dask-mpi job on two nodes (``jobscripts/primes-2nodes.sh``);
 * a dask-jobqueue worker job (``jobscripts/jobqueue.sh``).
 
-All jobs are submitted at once and waited for together; each has a time limit.
+All jobs are submitted at once and waited for together, within one time limit.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,12 @@ from hpclab import slurmjob
 from hpclab.doctor import FAIL, OK, SYMBOL, Finding
 
 PASS = OK  # a row passes or fails (FAIL); the site check has no warnings
+
+#: CPUs per task the binding probe asks for (the smallest count that tells binding from none).
+BINDING_CPUS = 2
+
+#: The range the dask-mpi probe counts primes in: small, so the job takes seconds.
+PRIMES = (1_000_000, 1_000_500)
 
 #: Each probe's name (what ``hpclab site-check NAME`` selects) and its row's title.
 TITLES = {"mpi": "MPI on 2 nodes", "binding": "CPU binding", "memory": "memory limit",
@@ -58,69 +66,77 @@ class Probe:
 # ------------------------------------------------------------------ judges
 
 def judge_mpi(job: slurmjob.Job, out: str) -> Finding:
-    """mpi-hello.sh: 4 ranks on 2 hosts, each bound to one CPU, the ring closed."""
+    """mpi-hello.sh: every rank says hello, on at least 2 hosts, ranks of a node on different CPUs, ring closed."""
     name = TITLES["mpi"]
     ranks = re.findall(r"hello from rank (\d+) of (\d+) on (\S+) \(CPUs ([\d,]+)\)", out)
     if not ranks:
         return row(name, FAIL, f"no rank said hello (job {job.state})",
-                      "set SLURM_MPI_TYPE in the site profile to what `srun --mpi=list` offers, and build "
-                      "mpi4py against the site's MPI (README, Installing on a cluster)")
+                   "set SLURM_MPI_TYPE in the site profile to what `srun --mpi=list` offers, and build "
+                   "mpi4py against the site's MPI (README, Installing on a cluster)")
     sizes = {int(size) for _, size, _, _ in ranks}
     if sizes != {len(ranks)}:
         return row(name, FAIL, f"ranks report sizes {sorted(sizes)} for {len(ranks)} ranks",
-                      "every rank thinks it is alone: srun and the MPI library do not speak the same PMI; "
-                      "set SLURM_MPI_TYPE in the site profile (pmi2 or pmix)")
+                   "every rank thinks it is alone: srun and the MPI library do not speak the same PMI; "
+                   "set SLURM_MPI_TYPE in the site profile (pmi2 or pmix)")
     hosts = {host for _, _, host, _ in ranks}
     if len(hosts) < 2:
         return row(name, FAIL, f"all ranks ran on {', '.join(sorted(hosts))}",
-                      "the partition gave one node: choose a partition with two nodes free (SBATCH_PARTITION)")
+                   "the partition gave one node: choose a partition with two nodes free (SBATCH_PARTITION)")
     if "ring ok" not in out:
         return row(name, FAIL, "the ranks started but the ring exchange did not finish",
-                      "MPI cannot reach the other node: check the interconnect settings in the site profile")
-    wide = [cpus for _, _, _, cpus in ranks if "," in cpus]
-    if wide:
-        return row(name, FAIL, f"ranks were not bound to one CPU each (saw CPUs {wide[0]})",
-                      "the site does not bind tasks (TaskPlugin=task/none?): ranks may share cores; "
-                      "ask the admins, or add --cpu-bind=cores to srun")
-    return row(name, PASS, f"{len(ranks)} ranks on {len(hosts)} nodes, one CPU each")
+                   "MPI cannot reach the other node: check the interconnect settings in the site profile")
+    # Bound ranks of one node hold different CPUs (a core's hardware threads count as its own).
+    for host in hosts:
+        held = [set(cpus.split(",")) for _, _, h, cpus in ranks if h == host]
+        if any(a & b for i, a in enumerate(held) for b in held[i + 1:]):
+            return row(name, FAIL, f"ranks on {host} share CPUs: they are not bound to their own",
+                       "the site does not bind tasks (TaskPlugin=task/none?): ranks may share cores; "
+                       "ask the admins, or add --cpu-bind=cores to srun")
+    return row(name, PASS, f"{len(ranks)} ranks on {len(hosts)} nodes, each on CPUs of its own")
 
 
-def _probe_counts(section: str) -> list[int]:
-    return [int(n) for n in re.findall(r"^probe \S+ (\d+)$", section, re.M)]
+def _probe_counts(section: str) -> list[tuple[int, int]]:
+    """(CPUs, cores) of each ``probe HOST CPUS CORES`` line."""
+    return [(int(c), int(k)) for c, k in re.findall(r"^probe \S+ (\d+) (\d+)$", section, re.M)]
 
 
 def judge_binding(job: slurmjob.Job, out: str, cpus: int = 2) -> Finding:
-    """site-probe.sh binding: told -> ``cpus`` CPUs, a 1-CPU step -> 1, and what a plain srun gets."""
+    """site-probe.sh binding: told -> ``cpus`` CPUs, a 1-CPU step -> one core, and what extra tasks get."""
     name = TITLES["binding"]
     parts = dict(re.findall(r"^== (\w+)\n(.*?)(?=^== |\Z)", out, re.M | re.S))
     told, one, plain = (_probe_counts(parts.get(k, "")) for k in ("told", "one", "plain"))
-    if not told or not one:
-        return row(name, FAIL, f"the probe did not run (job {job.state} {job.exit_code})",
-                      "see the probe job's output; it needs the course environment on the compute nodes")
-    if any(n != cpus for n in told):
-        return row(name, FAIL, f"a step told --cpus-per-task={cpus} got {told} CPUs",
-                      "tasks do not get the CPUs they ask for: Dask workers would fight over cores")
-    if one != [1]:
-        return row(name, FAIL, f"a one-CPU step may run on {one[0]} CPUs",
-                      "the site does not bind tasks to their CPUs (TaskPlugin=task/none): workers and ranks "
-                      "may share cores; our job scripts still work, but measured speedups mislead")
-    inherit = ("an srun with extra tasks inherits --cpus-per-task" if plain and min(plain) == cpus
-               else f"an srun with extra tasks gets {min(plain, default=0)} CPU per task unless told: "
+    if not told or not one or not plain:
+        return row(name, FAIL, f"the probe did not run to the end (job {job.state} {job.exit_code})",
+                   "see the probe job's output; it needs the course environment on the compute nodes")
+    if any(c < cpus for c, _ in told):
+        return row(name, FAIL, f"a step told --cpus-per-task={cpus} got {[c for c, _ in told]} CPUs",
+                   "tasks do not get the CPUs they ask for: Dask workers would fight over cores")
+    if one[0][1] != 1:  # a core, with however many hardware threads it has
+        return row(name, FAIL, f"a one-CPU step may run on {one[0][0]} CPUs of {one[0][1]} cores",
+                   "the site does not bind tasks to their CPUs (TaskPlugin=task/none): workers and ranks "
+                   "may share cores; our job scripts still work, but measured speedups mislead")
+    fewest = min(c for c, _ in plain)
+    inherit = ("an srun with extra tasks inherits --cpus-per-task" if fewest >= cpus
+               else f"an srun with extra tasks gets {fewest} CPU(s) per task unless told: "
                     "always pass --cpus-per-task to srun")
-    return row(name, PASS, f"told: {told[0]} CPUs, one-CPU step: 1; {inherit}")
+    return row(name, PASS, f"told: {told[0][0]} CPUs, one-CPU step: 1 core; {inherit}")
 
 
 def judge_memory(job: slurmjob.Job, out: str) -> Finding:
-    """site-probe.sh memory: a step over its job's --mem must not survive."""
+    """site-probe.sh memory: a step that grabs 4x its job's memory must be killed for it, visibly."""
     name = TITLES["memory"]
     if "survived" in out:
         return row(name, FAIL, "a step held 4x its job's --mem and was not stopped",
-                      "the site does not enforce --mem: a worker that runs away can take a whole node; "
-                      "set Dask's memory_limit (our job scripts do) and warn learners")
-    if job.ok:
-        return row(name, FAIL, "the probe ended well without printing 'survived': it did not run",
-                      "see the probe job's output")
-    return row(name, PASS, f"a step over its --mem was stopped (job {job.state})")
+                   "the site does not enforce --mem: a worker that runs away can take a whole node; "
+                   "set Dask's memory_limit (our job scripts do) and warn learners")
+    if "holding" not in out:
+        return row(name, FAIL, f"the probe never started its allocation (job {job.state} {job.exit_code})",
+                   "see the probe job's output; it needs the course environment on the compute nodes")
+    said = re.search(r"exceed\w* (job )?memory limit|oom[- ]kill|out of memory", out, re.I)
+    if job.state != "OUT_OF_MEMORY" and not said:
+        return row(name, FAIL, f"the probe ended {job.state} {job.exit_code} without Slurm saying why",
+                   "see the probe job's output: something else stopped it")
+    return row(name, PASS, f"a step over its --mem was killed for it (job {job.state})")
 
 
 def judge_doctor(job: slurmjob.Job, out: str) -> Finding:
@@ -143,15 +159,21 @@ def judge_doctor(job: slurmjob.Job, out: str) -> Finding:
     return row(name, PASS, f"no problems on {', '.join(hosts)}")
 
 
-def judge_dask_mpi(job: slurmjob.Job, out: str) -> Finding:
+def _count_primes(low: int, high: int) -> int:
+    """Primes in LOW..HIGH (inclusive), counted here by trial division: what the job must report."""
+    return sum(n > 1 and all(n % f for f in range(2, math.isqrt(n) + 1)) for n in range(low, high + 1))
+
+
+def judge_dask_mpi(job: slurmjob.Job, out: str, low: int = PRIMES[0], high: int = PRIMES[1]) -> Finding:
     """primes-2nodes.sh on a small range: the right count from workers on two nodes."""
     name = TITLES["dask-mpi"]
-    match = re.search(r"^(\d+) primes between 1000000 and 1000500 \[.* on (\d+) workers; hosts: (.*)\]$", out, re.M)
+    match = re.search(rf"^(\d+) primes between {low} and {high} \[.* on (\d+) workers; hosts: (.*)\]$", out, re.M)
     if not match:
         return row(name, FAIL, f"no result (job {job.state} {job.exit_code})",
-                      "set HPCLAB_IFACE in the site profile to the interface the nodes share (`ip -br addr`)")
-    if match.group(1) != "39":
-        return row(name, FAIL, f"counted {match.group(1)} primes, not 39", "see the job's output")
+                   "set HPCLAB_IFACE in the site profile to the interface the nodes share (`ip -br addr`)")
+    want = _count_primes(low, high)
+    if int(match.group(1)) != want:
+        return row(name, FAIL, f"counted {match.group(1)} primes, not {want}", "see the job's output")
     hosts = match.group(3).split()
     if len(hosts) < 2:
         return row(name, FAIL, f"workers only on {hosts}", "use a partition where two nodes are free")
@@ -175,12 +197,13 @@ def probes(results: str) -> list[Probe]:
     return [
         Probe("mpi", "jobscripts/mpi-hello.sh", (), (out,), judge_mpi),
         Probe("binding", "jobscripts/site-probe.sh", ("binding",),
-              (out, "--nodes=1", "--ntasks=1", "--cpus-per-task=2"), judge_binding),
+              (out, "--nodes=1", "--ntasks=1", f"--cpus-per-task={BINDING_CPUS}"),
+              lambda job, text: judge_binding(job, text, cpus=BINDING_CPUS)),
         Probe("memory", "jobscripts/site-probe.sh", ("memory",), (out, "--ntasks=1", "--mem-per-cpu=100M"),
               judge_memory),
         Probe("doctor", "jobscripts/site-probe.sh", ("doctor",),
               (out, "--nodes=2", "--ntasks-per-node=1"), judge_doctor),
-        Probe("dask-mpi", "jobscripts/primes-2nodes.sh", ("1000000", "1000500"), (out,), judge_dask_mpi),
+        Probe("dask-mpi", "jobscripts/primes-2nodes.sh", tuple(map(str, PRIMES)), (out,), judge_dask_mpi),
         Probe("jobqueue", "jobscripts/jobqueue.sh", (), (out,), judge_jobqueue),
     ]
 
@@ -214,35 +237,43 @@ def site_runner(root: str | Path, *, prefix: list[str] = (), env: Mapping[str, s
 
 def check(run: slurmjob.Runner, root: str | Path, *, timeout: float = 600,
           only: list[str] | None = None) -> list[Finding]:
-    """Submit every probe through ``run``, wait for all, and judge each.
+    """Submit every probe through ``run``, wait for all (``timeout`` s in all), and judge each.
 
-    A probe that cannot be submitted or does not finish in ``timeout`` s is a
-    failed row with the reason, never an exception: the instructor sees the
-    whole table.
+    A probe that cannot be submitted or does not finish in time is a failed
+    row with the reason, never an exception: the instructor sees the whole
+    table. Jobs still queued or running when this returns, or when it is
+    interrupted, are cancelled.
     """
     root = Path(root)
+    deadline = time.monotonic() + timeout
     with tempfile.TemporaryDirectory(prefix=".site-check-", dir=root) as results:
         chosen = [p for p in probes(results) if only is None or p.name in only]
         submitted: list[tuple[Probe, str | None, str]] = []
-        for probe in chosen:
-            try:
-                submitted.append((probe, slurmjob.submit(run, probe.script, args=probe.args,
-                                                         sbatch_options=probe.options), ""))
-            except (slurmjob.JobError, OSError, subprocess.TimeoutExpired) as exc:
-                submitted.append((probe, None, str(exc)))
-        rows = []
-        for probe, job_id, problem in submitted:
-            if job_id is None:
-                rows.append(row(TITLES[probe.name], FAIL, problem, "check the site profile (account, partition)"))
-                continue
-            try:
-                job = slurmjob.wait(run, job_id, timeout)
-            except slurmjob.JobError as exc:
-                rows.append(row(TITLES[probe.name], FAIL, str(exc), "the queue is busy or the job hangs: "
-                                   "try again with a reservation (SBATCH_RESERVATION)"))
-                continue
-            rows.append(probe.judge(job, job.output()))
+        try:
+            for probe in chosen:
+                try:
+                    submitted.append((probe, slurmjob.submit(run, probe.script, args=probe.args,
+                                                             sbatch_options=probe.options), ""))
+                except (slurmjob.JobError, OSError, subprocess.TimeoutExpired) as exc:
+                    submitted.append((probe, None, str(exc)))
+            rows = [_judged(run, probe, job_id, problem, deadline) for probe, job_id, problem in submitted]
+        finally:
+            ids = [job_id for _, job_id, _ in submitted if job_id]
+            if ids:
+                run(["scancel", *ids])  # a no-op for jobs that have ended
     return rows
+
+
+def _judged(run: slurmjob.Runner, probe: Probe, job_id: str | None, problem: str, deadline: float) -> Finding:
+    """The row of one submitted (or refused) probe."""
+    if job_id is None:
+        return row(TITLES[probe.name], FAIL, problem, "check the site profile (account, partition)")
+    try:
+        job = slurmjob.wait(run, job_id, max(1.0, deadline - time.monotonic()))
+    except slurmjob.JobError as exc:
+        return row(TITLES[probe.name], FAIL, str(exc),
+                   "the queue is busy or the job hangs: try again with a reservation (SBATCH_RESERVATION)")
+    return probe.judge(job, job.output())
 
 
 def table(rows: list[Finding]) -> str:

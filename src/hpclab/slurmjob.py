@@ -54,11 +54,21 @@ def submit(run: Runner, script: str, *, args: Sequence[str] = (), sbatch_options
 
 
 def job_fields(run: Runner, job_id: str) -> dict[str, str]:
-    """``scontrol show job -o`` as a dict (first value of each key)."""
+    """``scontrol show job -o`` as a dict (first value of each key).
+
+    A job that ended long enough ago (``MinJobAge``) is gone from scontrol;
+    then its state and exit code come from accounting (``sacct``), when the
+    site has it. Empty when neither knows the job.
+    """
     fields: dict[str, str] = {}
     for token in run(["scontrol", "show", "job", "-o", job_id]).stdout.split():
         key, _, value = token.partition("=")
         fields.setdefault(key, value)
+    if not fields:
+        line = run(["sacct", "-j", job_id, "-X", "-n", "-P", "-o", "State,ExitCode"]).stdout.strip()
+        if "|" in line:
+            state, _, code = line.splitlines()[0].partition("|")
+            fields = {"JobState": state.split()[0], "ExitCode": code}
     return fields
 
 
@@ -71,6 +81,9 @@ def wait(run: Runner, job_id: str, timeout: float = 300, where: str = "this clus
     deadline = time.monotonic() + timeout
     while True:
         fields = job_fields(run, job_id)
+        if not fields:
+            raise JobError(f"Slurm no longer knows job {job_id} (it ended and was purged, and there is no "
+                           "accounting to ask): see its output file, and wait for jobs sooner")
         state = fields.get("JobState", "UNKNOWN")
         if state in TERMINAL_STATES:
             return Job(job_id, state, fields.get("ExitCode", "?"), Path(fields.get("StdOut", "/nonexistent")))

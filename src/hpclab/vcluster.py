@@ -81,12 +81,12 @@ class Spec:
         return cpus[index * share:(index + 1) * share]
 
     def node_memory_mb(self) -> int:
-        """RealMemory of each node: its share of the host, less a margin for the host itself."""
+        """RealMemory of each node: its share of what this machine lets us use, less a margin for the host."""
         if self.memory_mb is not None:
             return self.memory_mb
-        import psutil
+        from distributed.system import MEMORY_LIMIT  # the machine's memory, or less if a cgroup limits us
 
-        return int(psutil.virtual_memory().total * 0.8 / self.nodes / 2**20)
+        return int(MEMORY_LIMIT * 0.8 / self.nodes / 2**20)
 
     def address(self, host: str) -> str:
         return f"{self.subnet}.1" if host == self.head else f"{self.subnet}.{10 + int(host[4:])}"
@@ -274,35 +274,36 @@ def _slurmd(spec: Spec, node: str) -> int:
 
 
 def task_prolog(spec: Spec) -> str:
-    """Slurm's TaskProlog: move each task from the node's own CPU numbers to the host's.
+    """Slurm's TaskProlog: move each bound task from the node's own CPU numbers to the host's.
 
-    task/affinity binds a task to CPUs numbered as the node sees them (0, 1, ...),
-    and has already done so when the prolog runs, in a child of the task
-    process. A dedicated node's CPU 0 is some other host CPU: shift the task's
-    binding by the node's first host CPU. Shared nodes use the host's numbers
-    as they are, so nothing moves.
+    task/affinity binds a task to CPUs numbered as the node sees them (0, 1,
+    ...), and has done so when the prolog runs, in a child of the task
+    process. Where a node's CPUs are other host CPUs (a dedicated node, or a
+    machine whose usable CPUs do not start at 0), node CPU ``i`` is host CPU
+    ``map[i]``. A task Slurm did not bind (more tasks than CPUs) kept slurmd's
+    own CPUs, all of the node's host CPUs, and is left alone.
     """
-    cases = "\n".join(f"    {n}) offset={spec.node_cpus(n)[0]} ;;" for n in spec.node_names)
+    cases = "\n".join(f"    {n}) map=({' '.join(map(str, spec.node_cpus(n)))}) ;;" for n in spec.node_names
+                      if spec.node_cpus(n) != list(range(len(spec.node_cpus(n)))))
     return f"""#!/bin/bash
 # Written by `hpclab vcluster up`: see hpclab.vcluster.task_prolog.
 case "${{SLURMD_NODENAME:-}}" in
 {cases}
-    *) offset=0 ;;
+    *) exit 0 ;;   # node CPU i is host CPU i
 esac
-[[ "$offset" == 0 ]] && exit 0
 task=$PPID
-cpus=$(taskset -pc "$task" | sed 's/.*: //')
-moved=()
-IFS=, read -r -a ranges <<< "$cpus"
+cpus=()
+IFS=, read -r -a ranges <<< "$(taskset -pc "$task" | sed 's/.*: //')"
 for range in "${{ranges[@]}}"; do
-    first=${{range%-*}}; last=${{range#*-}}
-    # A task Slurm did not bind (more tasks than CPUs) kept slurmd's own
-    # host-numbered CPUs: those are right already.
-    (( first >= offset )) && exit 0
-    for ((cpu = first; cpu <= last; cpu++)); do moved+=($((cpu + offset))); done
+    for ((cpu = ${{range%-*}}; cpu <= ${{range#*-}}; cpu++)); do cpus+=("$cpu"); done
 done
-list=$(IFS=,; echo "${{moved[*]}}")
-taskset -pc "$list" "$task" >/dev/null
+[[ "${{cpus[*]}}" == "${{map[*]}}" ]] && exit 0   # not bound: already the node's host CPUs
+moved=()
+for cpu in "${{cpus[@]}}"; do
+    (( cpu < ${{#map[@]}} )) || exit 0             # not a node CPU number: leave it
+    moved+=("${{map[cpu]}}")
+done
+taskset -pc "$(IFS=,; echo "${{moved[*]}}")" "$task" >/dev/null
 """
 
 
@@ -378,6 +379,10 @@ def up(spec: Spec = Spec(), timeout: float = 60, *, reuse: bool = True) -> str:
     refuse (someone else owns it and will take it down when they are done).
     """
     if is_up(spec):
+        running = _shape_file(spec).read_text().strip() if _shape_file(spec).exists() else ""
+        if running and running != _shape(spec):
+            raise VClusterError(f"the virtual cluster is already up as {running}, not {_shape(spec)}: "
+                                "run `hpclab vcluster down` first")
         if reuse:
             return status(spec)
         raise VClusterError(f"the virtual cluster in {spec.state} is already up, started by someone else; "
@@ -393,6 +398,7 @@ def up(spec: Spec = Spec(), timeout: float = 60, *, reuse: bool = True) -> str:
         (spec.etc / "task-prolog.sh").write_text(task_prolog(spec))
         (spec.etc / "task-prolog.sh").chmod(0o755)
         (spec.state / "hosts").write_text(hosts_file(spec))
+        _shape_file(spec).write_text(_shape(spec) + "\n")
         _network(spec)
         _munge(spec)
         _daemon(spec, spec.head, "slurmctld", ["slurmctld", "-D", "-i"])
@@ -403,6 +409,14 @@ def up(spec: Spec = Spec(), timeout: float = 60, *, reuse: bool = True) -> str:
         down(spec)
         raise
     return status(spec)
+
+
+def _shape(spec: Spec) -> str:
+    return f"{spec.nodes} node(s) with {'dedicated' if spec.dedicated else 'shared'} CPUs"
+
+
+def _shape_file(spec: Spec) -> Path:
+    return spec.state / "shape"
 
 
 def is_up(spec: Spec = Spec()) -> bool:
@@ -431,7 +445,23 @@ def _stop(*pids: int, grace: float = 5, reap: float = 10) -> None:
         with contextlib.suppress(psutil.NoSuchProcess):
             proc.kill()
     # wait_procs reaps our children and polls the others until their parent reaps them.
-    psutil.wait_procs(left, timeout=reap)
+    _, left = psutil.wait_procs(left, timeout=reap)
+    running = [proc for proc in left if _alive(proc.pid)]  # a zombie nobody reaps runs nothing
+    if running:
+        raise VClusterError(f"processes {', '.join(str(p.pid) for p in running)} did not stop within "
+                            f"{grace + reap:g} s of SIGTERM and SIGKILL; see `ps -fp {running[0].pid}`")
+
+
+def _our_pid(pidfile: Path) -> int | None:
+    """The pid in ``pidfile`` if that process is still the one we started (not a reused pid)."""
+    pid = _read_pid(pidfile)
+    if pid is None:
+        return None
+    try:
+        started = psutil.Process(pid).create_time()
+    except psutil.NoSuchProcess:
+        return None
+    return pid if started <= pidfile.stat().st_mtime + 1 else None
 
 
 def _namespace_pids(ns: str) -> list[int]:
@@ -453,12 +483,12 @@ def down(spec: Spec = Spec()) -> None:
     ``spec.nodes``, so a cluster started with more nodes is removed whole.
     """
     pidfiles = sorted((spec.state / "pids").glob("*.pid")) if (spec.state / "pids").is_dir() else []
-    daemons = [p for p in pidfiles if p.stem != "munged"]
-    _stop(*[pid for pid in map(_read_pid, daemons) if pid is not None])
+    # munged goes last: slurmd and job steps still talk to it while they shut down.
+    _stop(*[pid for f in pidfiles if f.stem != "munged" and (pid := _our_pid(f)) is not None])
     for ns in _our_namespaces(spec):
         _stop(*_namespace_pids(ns))  # job steps, Dask workers, anything left inside
         subprocess.run(["ip", "netns", "delete", ns], capture_output=True, timeout=30)
-    munged = _read_pid(spec.pidfile("munged"))
+    munged = _our_pid(spec.pidfile("munged"))
     if munged is not None:
         _stop(munged)
     if spec.state.exists():
