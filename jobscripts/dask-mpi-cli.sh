@@ -18,13 +18,17 @@ scheduler_file="$HPCLAB_ROOT/scheduler-$SLURM_JOB_ID.json"
 rm -f "$scheduler_file"
 trap 'rm -f "$scheduler_file"' EXIT   # also when something below fails
 
+# Each worker's Dask memory limit: its task's share of the job's memory, less a
+# margin for the scheduler (the same rule as the dask-mpi programs use).
+memory_limit=$(python -c 'import hpclab.cluster as c; print(c.slurm_task_memory() or "auto")')
+
 # Workers spill to node-local disk, not to the shared filesystem.
 # --cpus-per-task: a step does not inherit it from the job (Slurm 22.05+).
 srun --kill-on-bad-exit=1 --cpus-per-task="$SLURM_CPUS_PER_TASK" python -m mpi4py -m dask_mpi.cli \
      --scheduler-file "$scheduler_file" \
      --interface "$HPCLAB_IFACE" \
      --nthreads "$SLURM_CPUS_PER_TASK" \
-     --memory-limit "$((SLURM_MEM_PER_CPU * SLURM_CPUS_PER_TASK * 9 / 10))MiB" \
+     --memory-limit "$memory_limit" \
      --local-directory "${TMPDIR:-/tmp}" \
      --scheduler-port 0 \
      --dashboard-address 127.0.0.1:0 &   # free ports, never fixed ones: nodes are shared

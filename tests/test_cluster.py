@@ -56,10 +56,13 @@ def test_memory_per_cpu_counts_the_cpus_on_the_node():
     assert cluster.available_memory(env) == 4 * GiB
 
 
-def test_outside_slurm_memory_is_what_dask_says_the_process_may_use():
-    from distributed.system import MEMORY_LIMIT  # counts cgroup and rlimit limits, not just RAM
-
-    assert cluster.available_memory({}) == MEMORY_LIMIT
+def test_outside_slurm_memory_respects_a_limit_set_on_the_process():
+    """ulimit -m (RLIMIT_RSS) of 3 GiB, which Dask reads: a cluster must not plan for all of the machine."""
+    code = ("import resource; resource.setrlimit(resource.RLIMIT_RSS, (3 * 2**30, 3 * 2**30)); "
+            "from hpclab import cluster; print(cluster.available_memory({}))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout) <= 3 * 2**30
 
 
 def test_a_tasks_dask_memory_limit_is_its_share_of_the_job():

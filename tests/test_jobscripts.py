@@ -134,7 +134,7 @@ def test_primes_with_dask_mpi_uses_workers_on_both_nodes(cluster, tmp_path):
 def test_dask_mpi_cli_serves_a_client_that_connects_by_scheduler_file(cluster, tmp_path):
     out = _run(cluster, tmp_path, "dask-mpi-cli.sh")
     assert "sum of squares = 328350 from 2 workers on node1 node2" in out
-    _assert_layout(out, workers=2, cpus=1, threads=1, memory_mib=1024 * 9 // 10)  # shell arithmetic
+    _assert_layout(out, workers=2, cpus=1, threads=1, memory_mib=round(1024 * 0.9))
     assert not list(ROOT.glob("scheduler-*.json")), "the job must remove its scheduler file"
 
 

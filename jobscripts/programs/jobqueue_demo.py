@@ -15,8 +15,8 @@ cluster = SLURMCluster(
     cores=1,                      # CPUs per worker job ...
     processes=1,                  # ... run as one worker process
     # Memory is per *job* (-> #SBATCH --mem) and split between its processes
-    # for Dask's --memory-limit. Write GiB: "1GB" is 10**9 bytes, and Slurm's
-    # --mem=1G means 1 GiB, so GB leaves a worker believing in less than it has.
+    # for Dask's --memory-limit. Write GiB, as Slurm counts: "1GB" means 10**9
+    # bytes, and the job would ask for --mem=954M, not the 1 GiB you meant.
     memory="1GiB",
     walltime="00:05:00",
     # Workers leave before the walltime kills them, one at a time, so the

@@ -22,9 +22,11 @@ def probe(dask_worker=None) -> dict[str, Any]:
     """This process: host, machine id, CPUs, and the Dask worker's threads and memory limit if in one.
 
     ``client.run(probe)`` passes the worker as ``dask_worker``; in a task,
-    Dask's ``get_worker()`` finds it. ``machine`` is the kernel's boot id where there is one: virtual nodes of a
-    single machine share it, real nodes never do, so two "nodes" whose workers
-    list the same CPU numbers share those CPUs exactly when it is equal.
+    Dask's ``get_worker()`` finds it. ``threads`` is the worker's thread count
+    (``nthreads``), or outside a worker the Python threads of this process.
+    ``machine`` is the kernel's boot id where there is one: virtual nodes of one
+    machine share it and real nodes never do, so CPU numbers of two nodes are
+    the same CPUs exactly when their ``machine`` is equal.
     """
     try:
         cpus = sorted(os.sched_getaffinity(0))

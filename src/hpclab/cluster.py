@@ -43,17 +43,14 @@ def _positive_int(env: Mapping[str, str], name: str) -> int | None:
     try:
         number = int(value)
     except ValueError:
-        raise ValueError(
-            f"{name}={value!r} is not a whole number; unset it or set it to the "
-            "number of threads each worker should use"
-        ) from None
+        raise ValueError(f"{name}={value!r} is not a whole number: unset it, or set it to a whole number") from None
     if number < 1:
         raise ValueError(f"{name}={value!r} must be at least 1")
     return number
 
 
 def available_memory(env: Mapping[str, str] | None = None) -> int:
-    """Bytes this process may use: what the Slurm job asked for, else what the machine allows.
+    """Bytes a cluster started here may use: the Slurm job's memory on this node, else what the machine allows.
 
     Inside a job, ``--mem`` arrives as ``SLURM_MEM_PER_NODE`` and ``--mem-per-cpu``
     as ``SLURM_MEM_PER_CPU`` (both in MiB), and the job is killed when it uses
