@@ -32,7 +32,7 @@ Q1 = Question(LESSON, "q1", "a Cartesian grid of ranks", points=1, level=1)
 Q2 = Question(LESSON, "q2", "a column halo as a derived datatype", points=2, level=2)
 Q3 = Question(LESSON, "q3", "a non-blocking 2-D halo exchange", points=2, level=2)
 Q4 = Question(LESSON, "q4", "overlapped time steps equal the serial ones", points=3, level=3)
-Q5 = Question(LESSON, "q5", "write the field with collective MPI-IO", points=2, level=3)
+Q5 = Question(LESSON, "q5", "write the field with collective MPI-IO", points=2, level=2)
 QUESTIONS = [Q1, Q2, Q3, Q4, Q5]
 
 # Q2: four ranks side by side, each owning 4 rows x 3 columns of a 4 x 12 field.
