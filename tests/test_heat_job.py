@@ -31,6 +31,7 @@ def test_heat_job_on_two_nodes_matches_the_serial_solution(cluster, tmp_path):
     job = vcluster.wait(cluster, job_id, timeout=240)
     out = job.output()
     assert job.ok, f"heat.sh ended {job.state} {job.exit_code}:\n{out[-3000:]}"
+    print(out)  # shown with pytest -s
     match = RESULT.search(out)
     assert match, out[-3000:]
     n, steps, ranks, rows, cols, _, max_diff, file_diff, hosts = match.groups()
