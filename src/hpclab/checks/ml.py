@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 
-from hpclab.checks import Question, Wrong, check, require, require_dask_array
+from hpclab.checks import Question, Wrong, check, plain, require, require_dask_array
 
 LESSON = "07-dask-ml"
 Q1 = Question(LESSON, "q1", "a large Dask array from copies", points=1, level=1)
@@ -112,4 +112,8 @@ def check_q4(r2_lazy) -> str:
     eager = r2_lazy(t, da.from_array(cases["noisy predictions"], chunks=250))
     if isinstance(eager, da.Array):
         raise Wrong("with the default compute=True, r2_lazy should return the computed number, not a Dask array")
+    eager = plain(eager, float, "r2_lazy(y_true, y_pred)")
+    if not np.isclose(eager, r2_score(y_true, cases["noisy predictions"]), atol=1e-9):
+        raise Wrong(f"with compute=True, r2_lazy gives {eager:.4f}, but with compute=False it computes to the "
+                    "right R²: return the same number either way")
     return "R² from two Dask sums, lazy until asked: usable as ParallelPostFit(..., scoring=r2_lazy)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hpclab.checks import Question, Wrong, check, require
+from hpclab.checks import Question, Wrong, check, plain, require
 
 LESSON = "06-xarray-dask"
 Q1 = Question(LESSON, "q1", "chunks that keep each time series whole", points=1, level=1)
@@ -93,6 +93,9 @@ def check_q4(longest_run, frost_spell, ds) -> str:
              ([True, False, True, True, True], 3)]
     for series, expected in cases:
         got = longest_run(np.array(series, dtype=bool))
+        if got is None:
+            raise Wrong(f"longest_run({series}) returned None: end it with `return ...`")
+        got = plain(got, int, f"longest_run({series})")
         if got != expected:
             raise Wrong(f"longest_run({series}) returned {got!r}, expected {expected}")
     frost_spell = _dataarray(frost_spell, "frost_spell")
