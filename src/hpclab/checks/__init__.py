@@ -179,6 +179,8 @@ def plain(value: object, kind: type, name: str, *, of: type | None = None, keys:
         raise refuse()
     if kind in (list, tuple, set):
         allowed = (list, tuple) if kind is not set else (set, frozenset, list, tuple)
+        if isinstance(value, np.ndarray) and value.ndim == 1:
+            value = value.tolist()
         if not isinstance(value, allowed):
             raise refuse()
         items = [plain(v, of, f"an item of `{name}`") if of is not None else v for v in value]

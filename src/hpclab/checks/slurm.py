@@ -98,8 +98,8 @@ def _is_int(value: object) -> bool:
 def check_q1(n_ranks, n_workers, client_rank) -> str:
     for value, name in ((n_ranks, "n_ranks"), (n_workers, "n_workers"), (client_rank, "client_rank")):
         require(value, name)
-        if not _is_int(value):
-            raise Wrong(f"`{name}` is {value!r}; it should be a whole number")
+    n_ranks, n_workers, client_rank = (plain(value, int, name) for value, name in (
+        (n_ranks, "n_ranks"), (n_workers, "n_workers"), (client_rank, "client_rank")))
     if n_ranks != Q1_NTASKS + 2:
         raise Wrong(f"n_ranks = {n_ranks}: srun is told --ntasks=$((SLURM_NTASKS + 2)) and SLURM_NTASKS "
                     f"is what #SBATCH --ntasks asked for")
@@ -270,12 +270,9 @@ def check_q4(core_hours) -> str:
 @check(Q5)
 def check_q5(mistakes) -> str:
     require(mistakes, "mistakes")
-    try:
-        marked = set(mistakes)
-    except TypeError:
-        raise Wrong(f"`mistakes` is {mistakes!r}; make it a set of line numbers, e.g. {{3, 8}}") from None
+    marked = plain(mistakes, set, "mistakes", of=int)
     n_lines = len(broken_script_lines())
-    bad = sorted((m for m in marked if not _is_int(m) or not 1 <= m <= n_lines), key=repr)
+    bad = sorted(m for m in marked if not 1 <= m <= n_lines)
     if bad:
         raise Wrong(f"{bad} are not line numbers of the script (whole numbers from 1 to {n_lines})")
     if not marked:
