@@ -534,6 +534,10 @@ wrong(L, "q4", "columns of the CSV frame, not read back", lambda c: _back(c, "cs
 wrong(L, "q4", "every column read back", lambda c: _back(c, "all"), "read only")
 right(L, "q5", "agg with a lambda", lambda c: (daily_range_agg, c.readings.map_partitions(daily_range_agg),
                                              c.csv_folder))
+wrong(L, "q5", "a groupby over the whole frame", lambda c: (
+    daily_range_agg, (c.readings.groupby("station").temperature.max()
+                       - c.readings.groupby("station").temperature.min()),
+    c.csv_folder), "not made with map_partitions")
 wrong(L, "q5", "only the maximum", lambda c: (daily_range_max_only, c.readings.map_partitions(daily_range_max_only),
                                             c.csv_folder), "max minus min per station")
 
@@ -1226,3 +1230,56 @@ def test_check_verdict(case, ctx, capsys):
     else:
         assert line.startswith(f"❌ {case.qid} "), line
         assert case.hint in line, f"expected the hint {case.hint!r} in: {line}"
+
+
+# =========================================================================== the shared helper
+
+@pytest.mark.parametrize("value, kind, expected", [
+    (np.int64(3), int, 3),
+    (3.0, int, 3),
+    (np.array(2.5), float, 2.5),
+    (np.array([7]), int, 7),
+    (np.bool_(True), bool, True),
+    (1, bool, True),
+    (np.str_("MPICH"), str, "MPICH"),
+    (np.arange(3), list, [0, 1, 2]),
+    ((1, 2), set, {1, 2}),
+])
+def test_plain_converts_numbers_strings_and_arrays(value, kind, expected):
+    from hpclab.checks import plain
+
+    got = plain(value, kind, "x", of=int if kind in (list, set) else None)
+    assert got == expected and type(got) is type(expected)
+
+
+@pytest.mark.parametrize("value, kind", [
+    (AlwaysEqual(), int), (AlwaysEqual(), float), (AlwaysEqual(), str), (AlwaysEqual(), bool),
+    (True, int), (2.5, int), ("3", int), (None, float), ([1, 2], float), (np.array(["a"]), np.ndarray),
+    ({"a": 1}, list),
+])
+def test_plain_refuses_anything_else_with_a_hint(value, kind):
+    from hpclab.checks import Wrong, plain
+
+    with pytest.raises(Wrong, match="`x` should be"):
+        plain(value, kind, "x")
+
+
+def test_plain_converts_inside_containers():
+    from hpclab.checks import Wrong, plain
+
+    assert plain({"a": np.float32(1.5)}, dict, "d", of=float) == {"a": 1.5}
+    with pytest.raises(Wrong, match=r"`d\['a'\]` should be a number"):
+        plain({"a": AlwaysEqual()}, dict, "d", of=float)
+    with pytest.raises(Wrong, match="an item of `xs` should be a whole number"):
+        plain([1, AlwaysEqual()], list, "xs", of=int)
+
+
+def test_a_blank_function_is_not_attempted_and_a_lambda_cannot_be_read(capsys):
+    from hpclab.checks import futures
+
+    def first_primes(client, numbers, how_many=5):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    futures.check_q4(first_primes, None, [])
+    assert capsys.readouterr().out.startswith("⏳ q4")

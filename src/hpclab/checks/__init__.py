@@ -134,7 +134,8 @@ def plain(value: object, kind: type, name: str, *, of: type | None = None, keys:
     wanted = "a NumPy array of numbers" if kind is np.ndarray else _KIND_NAMES.get(kind, kind.__name__)
 
     def refuse() -> Wrong:
-        return Wrong(f"`{name}` should be {wanted}, not the {type(value).__name__} {_short(value)}")
+        label = name if "`" in name or " " in name else f"`{name}`"  # a variable, or a phrase naming one
+        return Wrong(f"{label} should be {wanted}, not the {type(value).__name__} {_short(value)}")
 
     if isinstance(value, np.ndarray) and kind in (bool, int, float):
         if value.size != 1 or value.dtype.kind not in "biuf":
@@ -189,7 +190,7 @@ def plain(value: object, kind: type, name: str, *, of: type | None = None, keys:
         if not isinstance(value, dict):
             raise refuse()
         return {(plain(k, keys, f"a key of `{name}`") if keys is not None else k):
-                (plain(v, of, f"`{name}[{k!r}]`") if of is not None else v) for k, v in value.items()}
+                (plain(v, of, f"{name}[{k!r}]") if of is not None else v) for k, v in value.items()}
     raise TypeError(f"plain() cannot convert to {kind!r}")
 
 

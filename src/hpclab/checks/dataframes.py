@@ -141,6 +141,9 @@ def check_q5(daily_range, ranges, csv_folder) -> str:
     if not isinstance(ranges, dd.Series):
         raise Wrong(f"`ranges` is a {type(ranges).__name__}; make it with readings.map_partitions(daily_range), "
                     "without .compute()")
+    if not any(type(node).__name__ == "MapPartitions" for node in ranges.expr.walk()):
+        raise Wrong("`ranges` is not made with map_partitions: apply daily_range to every partition (one day "
+                    "file each) with readings.map_partitions(daily_range)")
     days = _read_days(csv_folder)
     if ranges.npartitions != len(days):
         raise Wrong(f"`ranges` has {ranges.npartitions} partitions; one per day file ({len(days)}) is expected")
