@@ -5,10 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 import ast
-import inspect
-import textwrap
 
-from hpclab.checks import Question, Wrong, check, plain, require
+from hpclab.checks import Question, Wrong, check, plain, require, source_of
 from hpclab.checks._reference import close
 
 LESSON = "01-parallel-concepts"
@@ -73,24 +71,21 @@ def check_q4(sum_of_squares) -> str:
 
 _LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 #: Built-ins that walk the array one element at a time in Python.
-_ELEMENTWISE = {"sum", "map", "reduce", "sum_of_squares_loop"}
+_ELEMENTWISE = {"sum", "map", "reduce"}
 
 
 def _require_no_python_loop(func) -> None:
     """Wrong if the function's own code loops in Python (the question asks for NumPy instead)."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
-    except (OSError, TypeError, SyntaxError):
-        raise Wrong("cannot read the source of `sum_of_squares`: define it with `def` in a notebook cell") from None
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(source_of(func, "sum_of_squares"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "sum_of_squares_loop":
+            raise Wrong("sum_of_squares calls sum_of_squares_loop, the Python loop you are replacing: "
+                        "let NumPy do the whole array instead")
         if isinstance(node, _LOOPS):
             raise Wrong("sum_of_squares still loops in Python (a for/while loop or a comprehension): let one "
                         "NumPy operation do the whole array, e.g. square every element at once and add them up")
-        if isinstance(node, ast.Call):
-            called = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
-            if isinstance(node.func, ast.Name) and called in _ELEMENTWISE:
-                raise Wrong(f"sum_of_squares calls the Python built-in `{called}`, which visits the elements "
-                            "one by one: use NumPy's own reductions (np.sum, np.dot, or the array's .sum())")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _ELEMENTWISE:
+            raise Wrong(f"sum_of_squares calls the Python built-in `{node.func.id}`, which visits the elements "
+                        "one by one: use NumPy's own reductions (np.sum, np.dot, or the array's .sum())")
 
 
 @check(Q5)
