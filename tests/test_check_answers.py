@@ -1271,7 +1271,7 @@ def test_plain_converts_inside_containers():
         plain([1, AlwaysEqual()], list, "xs", of=int)
 
 
-def test_a_blank_function_is_not_attempted_and_a_lambda_cannot_be_read(capsys):
+def test_a_function_still_blank_is_not_attempted(capsys):
     from hpclab.checks import futures
 
     def first_primes(client, numbers, how_many=5):
