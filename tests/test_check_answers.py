@@ -450,6 +450,9 @@ right(L, "q1", "the legacy da.random.random", lambda c: (
     _da().random.random((6000, 4000), chunks=(1500, 1000)),))
 wrong(L, "q1", "da.ones", lambda c: (_da().ones((6000, 4000), chunks=(1500, 1000)),),
       "should hold random numbers spread evenly over [0, 1)")
+wrong(L, "q1", "NumPy's random numbers wrapped", lambda c: (
+    _da().from_array(np.random.default_rng(0).random((6000, 4000)), chunks=(1500, 1000)),),
+    "wraps a NumPy array that already holds every number")
 wrong(L, "q1", "rows and columns of the blocks swapped", lambda c: (
     _da().random.random((6000, 4000), chunks=(1000, 1500)),), "blocks of 1500 rows by 1000 columns")
 right(L, "q2", "sum over the rows divided by their number", lambda c: (c.data3.sum(axis=0) / c.data3.shape[0],
@@ -480,6 +483,13 @@ def daily_range_agg(part):
 
 def daily_range_max_only(part):
     return part.groupby("station")["temperature"].max()
+
+
+def _pandas_spread(c):
+    import dask.dataframe as dd
+
+    frame = c.df4.compute()
+    return dd.from_pandas(frame[frame.x > 0].groupby("name").y.std(), npartitions=1)
 
 
 def _readings_without_flag_type(c):
@@ -524,6 +534,7 @@ right(L, "q2", "agg('std') on a .loc filter", lambda c: (
 wrong(L, "q2", "no filter", lambda c: (c.df4.groupby("name").y.std(), c.df4), "filter first")
 wrong(L, "q2", "computed", lambda c: (c.df4[c.df4.x > 0].groupby("name").y.std().compute(), c.df4),
       "should be a lazy Dask Series")
+wrong(L, "q2", "computed in pandas, wrapped again", lambda c: (_pandas_spread(c), c.df4), "is not computed from `df`")
 right(L, "q3", "flag as float64", _readings_floats)
 wrong(L, "q3", "flag left to guess", _readings_without_flag_type, "cannot hold the empty cells")
 wrong(L, "q3", "only the first file", _readings_one_file, "read all of them with one glob pattern")
@@ -543,6 +554,12 @@ wrong(L, "q5", "only the maximum", lambda c: (daily_range_max_only, c.readings.m
 # =========================================================================== 05 bags
 
 L = "05-dask-bags"
+
+
+def _db():
+    import dask.bag as db
+
+    return db
 
 
 def _add_person(total, person):
@@ -585,6 +602,9 @@ wrong(L, "q1", "the lines of one file", lambda c: (
     c.people, len(sorted(c.people_folder.glob("*.jsonl"))[0].read_text().splitlines()), c.people_folder),
     "Count the bag of parsed records")
 right(L, "q2", "not younger than 65", lambda c: (c.people.filter(lambda p: not p["age"] < 65), c.people_folder))
+right(L, "q2", "remove the younger ones", lambda c: (c.people.remove(lambda p: p["age"] < 65), c.people_folder))
+wrong(L, "q2", "filtered in Python, put back in a bag", lambda c: (
+    _db().from_sequence([p for p in c.people.compute() if p["age"] >= 65]), c.people_folder), "is not a filtered bag")
 wrong(L, "q2", "older than 65", lambda c: (c.people.filter(lambda p: p["age"] > 65), c.people_folder),
       "aged 65 or over (age >= 65)")
 right(L, "q3", "sorted frequencies", lambda c: (

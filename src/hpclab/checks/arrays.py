@@ -29,6 +29,10 @@ def check_q1(grid) -> str:
         )
     if grid.dtype != np.float64:
         raise Wrong(f"`grid` holds {grid.dtype}; random numbers in [0, 1) are float64")
+    if any(str(name).startswith("array-") for name in grid.__dask_graph__().layers):
+        raise Wrong("`grid` wraps a NumPy array that already holds every number (da.from_array): the numbers were "
+                    "made before Dask could split the work. Let Dask make them block by block with its own "
+                    "random generator, da.random.default_rng(...)")
     block = np.asarray(grid.blocks[0, 0].compute())  # one block is enough to see what kind of numbers
     if not (block.min() >= 0.0 and block.max() < 1.0) or not 0.45 < block.mean() < 0.55 \
             or not 0.27 < block.std() < 0.31:

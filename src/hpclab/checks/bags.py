@@ -56,6 +56,9 @@ def check_q2(seniors, people_folder) -> str:
     if not isinstance(seniors, db.Bag):
         raise Wrong(f"`seniors` is a {type(seniors).__name__}; it should be a lazy Bag "
                     "(.filter(...) without .compute())")
+    if not any(str(name).startswith(("filter", "remove")) for name in seniors.__dask_graph__().layers):
+        raise Wrong("`seniors` is not a filtered bag: keep the people aged 65 or over with people.filter(...), "
+                    "so that Dask tests every record where it is read")
     got = seniors.compute()
     if got and not isinstance(got[0], dict):
         raise Wrong(f"the bag holds {type(got[0]).__name__} items; parse each line with json.loads first")

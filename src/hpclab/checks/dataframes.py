@@ -55,6 +55,9 @@ def check_q2(spread, df) -> str:
     if not isinstance(spread, dd.Series):
         raise Wrong(f"`spread` is a {type(spread).__name__}; it should be a lazy Dask Series "
                     "(leave out .compute(): the check computes it)")
+    if not any(node._name == df.expr._name for node in spread.expr.walk()):
+        raise Wrong("`spread` is not computed from `df`: build it lazily from df itself (filter, groupby, std) "
+                    "instead of computing the numbers and wrapping them in a new Dask Series")
     frame = df.compute()
     expected = frame[frame["x"] > 0].groupby("name")["y"].std()
     got = spread.compute()
