@@ -681,7 +681,7 @@ def r2_wrong_total(y_true, y_pred, compute=True):
     return r2.compute() if compute else r2
 
 
-def _model(c, wrap=True):
+def _model(c, wrap=True, numpy_first=False):
     from dask_ml.wrappers import ParallelPostFit
     from sklearn.svm import SVC
 
@@ -689,6 +689,8 @@ def _model(c, wrap=True):
     model = ParallelPostFit(estimator=SVC(gamma=0.001)) if wrap else SVC(gamma=0.001)
     model.fit(X_train, y_train)
     predicted = model.predict(c.X_big) if wrap else c.X_big.map_blocks(model.predict, drop_axis=1, dtype=int)
+    if numpy_first:
+        predicted = _da().from_array(model.predict(c.X_big.compute()), chunks=len(X_test))
     return model, predicted, c.X_big, y_test
 
 
@@ -714,6 +716,7 @@ right(L, "q1", "one list repeated", lambda c: (
 wrong(L, "q1", "stacked in NumPy, chunked by Dask", lambda c: (
     _da().from_array(np.vstack([c.digits[1]] * 20)), c.digits[1]), "make one block per copy")
 right(L, "q2", "ParallelPostFit(estimator=...)", _model)
+wrong(L, "q2", "predicted in NumPy, wrapped again", lambda c: _model(c, numpy_first=True), "is not computed from X_big")
 wrong(L, "q2", "a bare SVC mapped over the blocks", lambda c: _model(c, wrap=False), "wrap the scikit-learn estimator")
 right(L, "q3", "three folds", lambda c: _search(c, "dask"))
 wrong(L, "q3", "scikit-learn's GridSearchCV", lambda c: _search(c, "sklearn"), "from dask_ml.model_selection")

@@ -47,6 +47,9 @@ def check_q2(model, predicted, X_big, y_test) -> str:
     require(X_big, "X_big")
     if predicted.shape != (X_big.shape[0],):
         raise Wrong(f"`predicted` has shape {predicted.shape}; one label per row of X_big gives ({X_big.shape[0]},)")
+    if not set(X_big.__dask_graph__()) & set(predicted.__dask_graph__()):
+        raise Wrong("`predicted` is not computed from X_big's blocks: the labels were made elsewhere and wrapped "
+                    "again. Let the wrapped model predict on the Dask array itself: model.predict(X_big)")
     if predicted.numblocks[0] != X_big.numblocks[0]:
         raise Wrong(f"`predicted` has {predicted.numblocks[0]} blocks, X_big {X_big.numblocks[0]}: call model.predict(X_big)")
     labels = predicted.compute()
