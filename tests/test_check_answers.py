@@ -658,6 +658,9 @@ wrong(L, "q3", "minus the yearly mean", lambda c: (c.air - c.air.mean("time"), c
       "air minus the mean of the same calendar month")
 wrong(L, "q3", "computed", lambda c: (
     c.ds6["air"].groupby("time.month") - c.ds6["air"].groupby("time.month").mean("time"), c.ds6), "keep it lazy")
+wrong(L, "q3", "computed, then chunked again", lambda c: (
+    (c.ds6["air"].groupby("time.month") - c.ds6["air"].groupby("time.month").mean("time")).chunk({"lat": 5}), c.ds6),
+    "was computed first and then chunked again")
 right(L, "q4", "run lengths from np.diff", lambda c: _frost(c, longest_run_numpy))
 wrong(L, "q4", "counts every frozen step", lambda c: _frost(c, longest_run_total),
       "longest_run([False, True, True, False, True]) returned 3, expected 2")

@@ -30,6 +30,14 @@ def _is_lazy(da) -> bool:
     return isinstance(getattr(da, "data", None), dask.array.Array)
 
 
+def _require_dask_computes(da, name: str) -> None:
+    """Wrong when ``da``'s graph only holds data (computed, then chunked again): no step left for Dask."""
+    sources = ("xarray-", "original-", "open_dataset", "array-")
+    if all(str(layer).startswith(sources) for layer in da.data.__dask_graph__().layers):
+        raise Wrong(f"`{name}` was computed first and then chunked again: there is nothing left for Dask to do. "
+                    "Build it from the chunked `air` so the computation itself runs block by block")
+
+
 def _dataarray(obj, name: str):
     import xarray as xr
 
@@ -75,6 +83,7 @@ def check_q3(anom, ds) -> str:
     anom = _dataarray(anom, "anom")
     if not _is_lazy(anom):
         raise Wrong("`anom` is already computed (NumPy): keep it lazy, Dask computes it when needed")
+    _require_dask_computes(anom, "anom")
     if dict(anom.sizes) != dict(ds["air"].sizes):
         raise Wrong(f"`anom` has sizes {dict(anom.sizes)}; it should have the same shape as air: "
                     "subtract the climatology month by month, air.groupby('time.month') - clim")
@@ -102,6 +111,7 @@ def check_q4(longest_run, frost_spell, ds) -> str:
     if not _is_lazy(frost_spell):
         raise Wrong("`frost_spell` is already computed: build it with xr.apply_ufunc(..., dask='parallelized') "
                     "and let the check compute it")
+    _require_dask_computes(frost_spell, "frost_spell")
     if set(frost_spell.dims) != {"lat", "lon"}:
         raise Wrong(f"`frost_spell` has dimensions {frost_spell.dims}; time is the core dimension that "
                     "longest_run consumes: input_core_dims=[['time']]")
