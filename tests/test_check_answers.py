@@ -556,6 +556,10 @@ wrong(L, "q5", "only the maximum", lambda c: (daily_range_max_only, c.readings.m
 L = "05-dask-bags"
 
 
+def _python_records(folder):
+    return [json.loads(line) for f in sorted(folder.glob("*.jsonl")) for line in f.read_text().splitlines() if line]
+
+
 def _db():
     import dask.bag as db
 
@@ -597,6 +601,9 @@ def _mean_of_means(c):
 
 
 right(L, "q1", "counted by len of the computed bag", lambda c: (c.people, len(c.people.compute()), c.people_folder))
+wrong(L, "q1", "records read by Python, then put in a bag", lambda c: (
+    _db().from_sequence(_python_records(c.people_folder), npartitions=4), len(_python_records(c.people_folder)),
+    c.people_folder), "let Dask read the files")
 wrong(L, "q1", "the count left lazy", lambda c: (c.people, c.people.count(), c.people_folder), "still lazy")
 wrong(L, "q1", "the lines of one file", lambda c: (
     c.people, len(sorted(c.people_folder.glob("*.jsonl"))[0].read_text().splitlines()), c.people_folder),

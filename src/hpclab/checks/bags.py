@@ -35,6 +35,9 @@ def check_q1(people, n_people, people_folder) -> str:
 
     if not isinstance(people, db.Bag):
         raise Wrong(f"`people` is a {type(people).__name__}; make it with db.read_text(...).map(json.loads)")
+    if all(str(name).startswith("from_sequence") for name in people.__dask_graph__().layers):
+        raise Wrong("`people` holds records that Python read and parsed already (db.from_sequence): let Dask read "
+                    "the files and parse every line, db.read_text(pattern).map(json.loads)")
     first = people.take(1)
     if not first or not isinstance(first[0], dict):
         raise Wrong("the items of `people` should be dicts: parse each line with json.loads")
