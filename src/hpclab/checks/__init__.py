@@ -9,6 +9,11 @@ line (✅ passed, ❌ failed with a hint, ⏳ not attempted yet) and emit a
 Writing a check: decorate a function with ``@check(QUESTION)``. Inside, raise
 :class:`NotAttempted` when the answer is still blank, :class:`Wrong` with a hint
 the learner can act on, and return a short message when the answer is right.
+
+Order inside a check: first the structure the question teaches (is it lazy, does
+it use the API the question names, where does the data live), then the values.
+Compare values only after converting the learner's answer with :func:`plain`, so
+that an object whose ``==`` always says True cannot pass.
 """
 
 from __future__ import annotations
@@ -99,6 +104,138 @@ def require(answer: object, name: str) -> None:
     """Raise NotAttempted when ``answer`` is still None (the blank placeholder)."""
     if answer is None:
         raise NotAttempted(f"set `{name}` in the cell above, then run this cell again")
+
+
+_KIND_NAMES = {bool: "True or False", int: "a whole number", float: "a number", str: "a string",
+               list: "a list", tuple: "a tuple", set: "a set", dict: "a dict"}
+
+
+def _short(value: object, width: int = 60) -> str:
+    try:
+        text = " ".join(repr(value).split())
+    except Exception:  # a learner's object may fail even at repr
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def plain(value: object, kind: type, name: str, *, of: type | None = None, keys: type | None = None):
+    """``value`` converted to the plain built-in or NumPy type ``kind``, or :class:`Wrong` with a hint.
+
+    ``kind`` is one of bool, int, float, str, numpy.ndarray, list, tuple, set, dict.
+    Only values that already are numbers, strings or arrays of numbers are
+    converted (a NumPy int64 becomes an int, a 0-d array a float); an object of
+    any other class is refused however it defines ``==``. For containers, ``of``
+    converts every element (the values of a dict) and ``keys`` the keys of a dict.
+    """
+    import numbers
+
+    import numpy as np
+
+    wanted = "a NumPy array of numbers" if kind is np.ndarray else _KIND_NAMES.get(kind, kind.__name__)
+
+    def refuse() -> Wrong:
+        label = name if "`" in name or " " in name else f"`{name}`"  # a variable, or a phrase naming one
+        return Wrong(f"{label} should be {wanted}, not the {type(value).__name__} {_short(value)}")
+
+    if isinstance(value, np.ndarray) and kind in (bool, int, float):
+        if value.size != 1 or value.dtype.kind not in "biuf":
+            raise refuse()
+        value = value.reshape(()).item()
+    elif isinstance(value, np.generic) and kind is not np.ndarray:
+        value = value.item()
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        raise refuse()
+    if kind is int:
+        if isinstance(value, bool):
+            raise refuse()
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise refuse()
+    if kind is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, numbers.Real) and type(value).__module__ in ("fractions", "decimal"):
+            return float(value)
+        raise refuse()
+    if kind is str:
+        if isinstance(value, str):
+            return str(value)
+        raise refuse()
+    if kind is np.ndarray:
+        if isinstance(value, np.ndarray) or (isinstance(value, (list, tuple)) and not any(
+                isinstance(v, (str, bytes, dict)) for v in value)):
+            try:
+                array = np.asarray(value)
+            except (TypeError, ValueError):
+                raise refuse() from None
+            if array.dtype.kind not in "biufc":
+                raise refuse()
+            return np.array(array)  # a plain ndarray, never a subclass
+        raise refuse()
+    if kind in (list, tuple, set):
+        allowed = (list, tuple) if kind is not set else (set, frozenset, list, tuple)
+        if isinstance(value, np.ndarray) and value.ndim == 1:
+            value = value.tolist()
+        if not isinstance(value, allowed):
+            raise refuse()
+        items = [plain(v, of, f"an item of `{name}`") if of is not None else v for v in value]
+        return kind(items)
+    if kind is dict:
+        if not isinstance(value, dict):
+            raise refuse()
+        return {(plain(k, keys, f"a key of `{name}`") if keys is not None else k):
+                (plain(v, of, f"{name}[{k!r}]") if of is not None else v) for k, v in value.items()}
+    raise TypeError(f"plain() cannot convert to {kind!r}")
+
+
+def source_of(func: object, name: str) -> str:
+    """The source of the learner's function, to inspect with :mod:`ast`.
+
+    NotAttempted while the body is still ``raise NotImplementedError()``; :class:`Wrong`
+    when ``func`` is not a function defined with ``def`` in a cell or a file.
+    """
+    import ast
+    import inspect
+    import textwrap
+
+    require(func, name)
+    if not callable(func):
+        raise Wrong(f"`{name}` should be a function, not the {type(func).__name__} {_short(func)}")
+    try:
+        source = textwrap.dedent(inspect.getsource(func))
+        tree = ast.parse(source)
+    except (OSError, TypeError, SyntaxError):
+        raise Wrong(f"cannot read the source of `{name}`: define it with `def {name}(...)` in a notebook cell") from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
+                raise NotAttempted(f"write the body of `{name}` (replace `raise NotImplementedError()`), "
+                                   "then run this cell again")
+    return source
+
+
+def called_names(source: str) -> set[str]:
+    """Every function or method name the code calls: ``client.map(...)`` gives ``map``.
+
+    Read from the syntax tree, so names in comments and strings never count.
+    """
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute):
+                names.add(node.func.attr)
+            elif isinstance(node.func, ast.Name):
+                names.add(node.func.id)
+    return names
 
 
 def require_dask_array(value: object, name: str):

@@ -29,6 +29,16 @@ def check_q1(grid) -> str:
         )
     if grid.dtype != np.float64:
         raise Wrong(f"`grid` holds {grid.dtype}; random numbers in [0, 1) are float64")
+    if any(str(name).startswith("array-") for name in grid.__dask_graph__().layers):
+        raise Wrong("`grid` wraps a NumPy array that already holds every number (da.from_array): the numbers were "
+                    "made before Dask could split the work. Let Dask make them block by block with its own "
+                    "random generator, da.random.default_rng(...)")
+    block = np.asarray(grid.blocks[0, 0].compute())  # one block is enough to see what kind of numbers
+    if not (block.min() >= 0.0 and block.max() < 1.0) or not 0.45 < block.mean() < 0.55 \
+            or not 0.27 < block.std() < 0.31:
+        raise Wrong(f"the first block runs from {block.min():.3g} to {block.max():.3g} with mean {block.mean():.3g}: "
+                    "`grid` should hold random numbers spread evenly over [0, 1), as a random generator "
+                    "(da.random.default_rng(...).random) makes them")
     return f"{grid.npartitions} blocks of {grid.chunksize}, and not one number made yet"
 
 
@@ -36,6 +46,7 @@ def check_q1(grid) -> str:
 def check_q2(col_means, data) -> str:
     require(col_means, "col_means")
     col_means = require_dask_array(col_means, "col_means")
+    _require_built_from(col_means, data, "col_means", "data.mean(axis=0)")
     if col_means.shape != (data.shape[1],):
         raise Wrong(
             f"`col_means` has shape {col_means.shape}; one mean per column gives shape ({data.shape[1]},): "
@@ -71,6 +82,7 @@ def check_q3(kept, data) -> str:
 def check_q4(rows, data) -> str:
     require(rows, "rows")
     rows = require_dask_array(rows, "rows")
+    _require_built_from(rows, data, "rows", "data.rechunk(...)")
     n_rows, n_cols = data.shape
     if rows.shape != data.shape:
         raise Wrong(f"`rows` has shape {rows.shape}, but rechunking must keep the shape {data.shape}")
@@ -95,6 +107,7 @@ def check_q5(scale_block, scaled, data) -> str:
         raise Wrong(f"scale_block({block.tolist()}) gave {np.round(got, 3).tolist()}, expected {expected_block.tolist()}")
     require(scaled, "scaled")
     scaled = require_dask_array(scaled, "scaled")
+    _require_built_from(scaled, data, "scaled", "data.map_blocks(scale_block)")
     if scaled.chunks != data.chunks:
         raise Wrong(f"`scaled` has chunks {scaled.chunks}; map_blocks on `data` keeps {data.chunks}")
     values, original = scaled.compute(), data.compute()
@@ -107,6 +120,13 @@ def check_q5(scale_block, scaled, data) -> str:
                 "apply scale_block to `data` with data.map_blocks(scale_block)"
             )
     return "every block runs from 0 to 1 on its own: map_blocks sees one block at a time"
+
+
+def _require_built_from(result, data, name: str, how: str) -> None:
+    """Wrong unless ``result``'s task graph starts from ``data``'s: computed from it lazily, not a copy."""
+    if not set(data.__dask_graph__()) & set(result.__dask_graph__()):
+        raise Wrong(f"`{name}` does not come from `data`'s task graph: build it lazily from `data` "
+                    f"(e.g. {how}) instead of computing the numbers and wrapping them again")
 
 
 def _block_bounds(chunks):

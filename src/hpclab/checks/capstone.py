@@ -16,7 +16,7 @@ import textwrap
 from dask import is_dask_collection
 import numpy as np
 
-from hpclab.checks import NotAttempted, Question, Wrong, check, require
+from hpclab.checks import NotAttempted, Question, Wrong, check, plain, require
 from hpclab.checks import mpicheck
 
 LESSON = "12-capstone"
@@ -229,7 +229,7 @@ def check_q5(assemble) -> str:
     got = assemble(where, blocks, full.shape)
     if got is None:
         raise Wrong("`assemble` returned None: end it with `return ...`")
-    got = np.asarray(got)
+    got = plain(got, np.ndarray, "assemble(where, blocks, shape)")
     if got.shape != full.shape:
         raise Wrong(f"the result has shape {got.shape}, expected {full.shape}")
     if not np.array_equal(got, full):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from hpclab.checks import Question, Wrong, check, require
+import ast
+
+from hpclab.checks import Question, Wrong, check, plain, require, source_of
 from hpclab.checks._reference import close
 
 LESSON = "01-parallel-concepts"
@@ -19,9 +21,12 @@ QUESTIONS = [Q1, Q2, Q3, Q4, Q5]
 def _expect(func, cases, formula: str) -> None:
     for args, expected in cases:
         got = func(*args)
-        if got is None or not close(got, expected):
-            shown = ", ".join(repr(a) for a in args)
-            raise Wrong(f"{func.__name__}({shown}) returned {got!r}, expected {expected:.4g}. Recall: {formula}")
+        shown = ", ".join(repr(a) for a in args)
+        if got is None:
+            raise Wrong(f"{func.__name__}({shown}) returned None: end the function with `return ...`")
+        value = plain(got, float, f"{func.__name__}({shown})")
+        if not close(value, expected):
+            raise Wrong(f"{func.__name__}({shown}) returned {value!r}, expected {expected:.4g}. Recall: {formula}")
 
 
 @check(Q1)
@@ -51,13 +56,36 @@ def check_q3(amdahl) -> str:
 @check(Q4)
 def check_q4(sum_of_squares) -> str:
     require(sum_of_squares, "sum_of_squares")
+    _require_no_python_loop(sum_of_squares)
     rng = np.random.default_rng(1)
     for x in (np.arange(10), rng.random(1000), np.array([], dtype=float), -np.arange(5.0)):
         got = sum_of_squares(x)
         expected = float(np.dot(x, x))
-        if got is None or not close(got, expected):
-            raise Wrong(f"for an array of {len(x)} numbers you returned {got!r}, expected {expected:.6g}")
+        if got is None:
+            raise Wrong("sum_of_squares returned None: end it with `return ...`")
+        value = plain(got, float, f"sum_of_squares(an array of {len(x)} numbers)")
+        if not close(value, expected):
+            raise Wrong(f"for an array of {len(x)} numbers you returned {value!r}, expected {expected:.6g}")
     return "same answer as the loop; the next cell times both on this machine"
+
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+#: Built-ins that walk the array one element at a time in Python.
+_ELEMENTWISE = {"sum", "map", "reduce"}
+
+
+def _require_no_python_loop(func) -> None:
+    """Wrong if the function's own code loops in Python (the question asks for NumPy instead)."""
+    for node in ast.walk(ast.parse(source_of(func, "sum_of_squares"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "sum_of_squares_loop":
+            raise Wrong("sum_of_squares calls sum_of_squares_loop, the Python loop you are replacing: "
+                        "let NumPy do the whole array instead")
+        if isinstance(node, _LOOPS):
+            raise Wrong("sum_of_squares still loops in Python (a for/while loop or a comprehension): let one "
+                        "NumPy operation do the whole array, e.g. square every element at once and add them up")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _ELEMENTWISE:
+            raise Wrong(f"sum_of_squares calls the Python built-in `{node.func.id}`, which visits the elements "
+                        "one by one: use NumPy's own reductions (np.sum, np.dot, or the array's .sum())")
 
 
 @check(Q5)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dask import is_dask_collection
 
-from hpclab.checks import Question, Wrong, check, require
+from hpclab.checks import Question, Wrong, check, plain, require
 
 LESSON = "04-dask-dataframes"
 Q1 = Question(LESSON, "q1", "count rows that match a filter", points=1, level=1)
@@ -40,6 +40,7 @@ def check_q1(n_rows, df) -> str:
         raise Wrong("`n_rows` is still a lazy Dask object: ask for the number with .compute()")
     frame = df.compute()
     expected = int(((frame["name"] == "Alice") & (frame["x"] > 0.5)).sum())
+    n_rows = plain(n_rows, int, "n_rows")
     if n_rows != expected:
         raise Wrong(f"you counted {n_rows!r}; there are {expected} rows with name 'Alice' and x > 0.5. "
                     "Combine the two conditions with & (and brackets around each)")
@@ -54,6 +55,9 @@ def check_q2(spread, df) -> str:
     if not isinstance(spread, dd.Series):
         raise Wrong(f"`spread` is a {type(spread).__name__}; it should be a lazy Dask Series "
                     "(leave out .compute(): the check computes it)")
+    if not any(node._name == df.expr._name for node in spread.expr.walk()):
+        raise Wrong("`spread` is not computed from `df`: build it lazily from df itself (filter, groupby, std) "
+                    "instead of computing the numbers and wrapping them in a new Dask Series")
     frame = df.compute()
     expected = frame[frame["x"] > 0].groupby("name")["y"].std()
     got = spread.compute()
@@ -107,6 +111,9 @@ def check_q4(back, parquet_dir, csv_folder) -> str:
         raise Wrong(f"no .parquet files in {parquet_dir}: write them with readings.to_parquet(parquet_dir)")
     if not isinstance(back, dd.DataFrame):
         raise Wrong(f"`back` is a {type(back).__name__}; read it with dask.dataframe.read_parquet")
+    sources = {type(node).__name__ for node in back.expr.walk()}
+    if not any("ReadParquet" in source for source in sources):
+        raise Wrong("`back` is not read from the Parquet files: make it with dd.read_parquet(parquet_dir, columns=...)")
     wanted = ["time", "station", "temperature"]
     if list(back.columns) != wanted:
         raise Wrong(f"`back` has columns {list(back.columns)}; read only {wanted} (the columns= argument)")
@@ -137,6 +144,9 @@ def check_q5(daily_range, ranges, csv_folder) -> str:
     if not isinstance(ranges, dd.Series):
         raise Wrong(f"`ranges` is a {type(ranges).__name__}; make it with readings.map_partitions(daily_range), "
                     "without .compute()")
+    if not any(type(node).__name__ == "MapPartitions" for node in ranges.expr.walk()):
+        raise Wrong("`ranges` is not made with map_partitions: apply daily_range to every partition (one day "
+                    "file each) with readings.map_partitions(daily_range)")
     days = _read_days(csv_folder)
     if ranges.npartitions != len(days):
         raise Wrong(f"`ranges` has {ranges.npartitions} partitions; one per day file ({len(days)}) is expected")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hpclab.checks import Question, Wrong, check, require
+from hpclab.checks import Question, Wrong, called_names, check, plain, require, source_of
 from hpclab.checks._reference import is_prime as _is_prime
 
 LESSON = "02-dask-futures"
@@ -18,7 +18,9 @@ def check_q1(is_prime) -> str:
     require(is_prime, "is_prime")
     for n in (0, 1, 2, 3, 4, 9, 15, 25, 49, 97, 100, 7919, 7921):
         got = is_prime(n)
-        if bool(got) != _is_prime(n) or got is None:
+        if got is None:
+            raise Wrong(f"is_prime({n}) returned None: every path through the function should `return` True or False")
+        if plain(got, bool, f"is_prime({n})") != _is_prime(n):
             raise Wrong(f"is_prime({n}) returned {got!r}; {n} is {'' if _is_prime(n) else 'not '}prime")
     return "correct on small, square and prime inputs"
 
@@ -33,11 +35,18 @@ def check_q2(lazy_count, numbers) -> str:
             f"`lazy_count` is a {type(lazy_count).__name__}, not a Delayed: build it "
             "from dask.delayed calls and do not call .compute() yet"
         )
+    tasks = len(lazy_count.__dask_graph__())
+    if tasks <= len(numbers):
+        raise Wrong(
+            f"the graph of `lazy_count` has {tasks} task{'s' if tasks != 1 else ''} for {len(numbers)} numbers: "
+            "the prime tests already ran, one by one, while you built it. Wrap is_prime in dask.delayed too, "
+            "so that every test becomes a task of its own"
+        )
     expected = sum(map(_is_prime, numbers))
-    got = lazy_count.compute()
+    got = plain(lazy_count.compute(), int, "lazy_count.compute()")
     if got != expected:
         raise Wrong(f"it computes to {got!r}, but there are {expected} primes in `numbers`")
-    return f"{expected} primes, and nothing ran until you asked"
+    return f"{expected} primes from {tasks} tasks, and nothing ran until you asked"
 
 
 @check(Q3)
@@ -49,24 +58,43 @@ def check_q3(futures, n_primes, numbers) -> str:
         raise Wrong("`futures` should be the list that client.map returned")
     if len(futures) != len(numbers):
         raise Wrong(f"{len(futures)} futures for {len(numbers)} numbers: map over all of `numbers`")
+    flags = futures[0].client.gather(futures)
+    if [bool(flag) for flag in flags] != [_is_prime(n) for n in numbers]:
+        raise Wrong("the futures do not hold is_prime of each number: client.map(is_prime, numbers)")
     expected = sum(map(_is_prime, numbers))
+    n_primes = plain(n_primes, int, "n_primes")
     if n_primes != expected:
         raise Wrong(f"n_primes is {n_primes!r}, expected {expected}: sum what client.gather returns")
     return f"{expected} primes from {len(futures)} futures"
 
 
 @check(Q4)
-def check_q4(found, numbers) -> str:
-    require(found, "found")
-    found = list(found)
-    if len(found) != 5:
-        raise Wrong(f"`found` has {len(found)} numbers; stop as soon as you have 5 primes")
-    if len(set(found)) != 5:
-        raise Wrong(f"`found` repeats a number: {found}")
-    outside = [n for n in found if n not in set(numbers)]
-    if outside:
-        raise Wrong(f"{outside} are not in `numbers`")
-    composite = [n for n in found if not _is_prime(n)]
-    if composite:
-        raise Wrong(f"{composite} are not prime: keep only results that were True")
-    return "five primes, in the order they finished"
+def check_q4(first_primes, client, numbers) -> str:
+    source = source_of(first_primes, "first_primes")
+    calls = called_names(source)
+    if "as_completed" not in calls:
+        raise Wrong("first_primes should loop over as_completed(futures), which hands you each future as it "
+                    "finishes, so that you can stop as soon as you have enough")
+    if not calls & {"map", "submit"}:
+        raise Wrong("first_primes should submit the work to the cluster with client.map (or client.submit)")
+    if "cancel" not in calls:
+        raise Wrong("once you have enough primes, cancel the futures still pending (client.cancel(...)) "
+                    "so the workers stop on work nobody wants")
+    for how_many in (5, 2):
+        found = first_primes(client, numbers, how_many)
+        if found is None:
+            raise Wrong("first_primes returned None: end it with `return found`")
+        found = plain(found, list, f"first_primes(client, numbers, {how_many})", of=int)
+        if len(found) != how_many:
+            raise Wrong(f"first_primes(client, numbers, {how_many}) gave {len(found)} numbers; "
+                        f"stop as soon as you have {how_many} primes")
+        if len(set(found)) != how_many:
+            raise Wrong(f"`found` repeats a number: {found}")
+        outside = [n for n in found if n not in set(numbers)]
+        if outside:
+            raise Wrong(f"{outside} are not in `numbers`: append the number that belongs to the finished future "
+                        "(keep a dict from future to number)")
+        composite = [n for n in found if not _is_prime(n)]
+        if composite:
+            raise Wrong(f"{composite} are not prime: keep only results that were True")
+    return "five primes, in the order they finished, and the rest cancelled"

@@ -7,6 +7,7 @@ job with cloudpickle, so the learner can write it in the notebook.
 
 from __future__ import annotations
 
+import ast
 import os
 import tempfile
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from hpclab import mpi
-from hpclab.checks import Question, Wrong, check, require
+from hpclab.checks import Question, Wrong, check, plain, require
 from hpclab.checks.mpicheck import _crash_report, code_only, require_any_call, show, validate_program
 
 LESSON = "11-dask-to-mpi"
@@ -133,13 +134,55 @@ def check_q2(local_sum_count, client, x) -> str:
             got_sum, got_count = got
         except (TypeError, ValueError):
             raise Wrong(f"worker {address} returned {show(got)}; return a pair (sum, count)") from None
-        if int(got_count) != want_count:
+        got_sum = plain(got_sum, float, f"the sum worker {address} returned")
+        got_count = plain(got_count, int, f"the count worker {address} returned")
+        if got_count != want_count:
             raise Wrong(f"worker {address} holds {len(held)} blocks with {want_count} elements, but you counted "
                         f"{show(got_count)}: count elements (block.size), not blocks")
         if not np.isclose(float(got_sum), want_sum):
             raise Wrong(f"worker {address} returned the sum {show(got_sum)}, expected {want_sum:.6g}")
     total = sum(float(s) for s, _ in results.values()) / sum(int(c) for _, c in results.values())
     return f"{len(results)} workers; the mean from your pairs is {total:.6g}"
+
+
+def _require_mean_from_handoff(program: str) -> None:
+    """Wrong unless the top-level ``mean`` is computed from what ``run_on_workers`` returned.
+
+    Follows the program's assignments: ``mean`` must depend, through names assigned
+    along the way, on the result of a ``run_on_workers(...)`` call, and not come from
+    Dask itself (``x.mean().compute()``).
+    """
+    def top_level(node):  # every node outside function and class bodies
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                yield child
+                yield from top_level(child)
+
+    depends: dict[str, set[str]] = {}
+    from_handoff: set[str] = set()
+    for node in top_level(ast.parse(program)):
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+            used = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+            handed = any(isinstance(n, ast.Call) and getattr(n.func, "attr", getattr(n.func, "id", None)) ==
+                         "run_on_workers" for n in ast.walk(node.value))
+            for name in names:
+                depends.setdefault(name, set()).update(used)
+                if handed:
+                    from_handoff.add(name)
+    if "mean" not in depends:
+        raise Wrong("`mean_program` never assigns `mean` at the top level: set mean = ... on rank 1")
+    seen, todo = set(), ["mean"]
+    while todo:
+        name = todo.pop()
+        if name in from_handoff:
+            return
+        if name not in seen:
+            seen.add(name)
+            todo.extend(depends.get(name, ()))
+    raise Wrong("`mean` does not come from what handoff.run_on_workers returned: take it from the results of "
+                "your MPI function (e.g. next(iter(results.values()))), not from Dask (x.mean().compute())")
 
 
 @check(Q3)
@@ -152,6 +195,7 @@ def check_q3(mean_program) -> str:
                         ("mpi=True", "pass mpi=True so your function gets a communicator")):
         if needed not in code:
             raise Wrong(f"`mean_program` should {why}")
+    _require_mean_from_handoff(program)
     mean = _run_dask_mpi(program, "mean_program", ["mean"])["mean"]
     try:
         value = float(np.asarray(mean).reshape(-1)[0]) if np.size(mean) == 1 else None

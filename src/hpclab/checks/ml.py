@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 
-from hpclab.checks import Question, Wrong, check, require, require_dask_array
+from hpclab.checks import Question, Wrong, check, plain, require, require_dask_array
 
 LESSON = "07-dask-ml"
 Q1 = Question(LESSON, "q1", "a large Dask array from copies", points=1, level=1)
@@ -47,6 +47,9 @@ def check_q2(model, predicted, X_big, y_test) -> str:
     require(X_big, "X_big")
     if predicted.shape != (X_big.shape[0],):
         raise Wrong(f"`predicted` has shape {predicted.shape}; one label per row of X_big gives ({X_big.shape[0]},)")
+    if not set(X_big.__dask_graph__()) & set(predicted.__dask_graph__()):
+        raise Wrong("`predicted` is not computed from X_big's blocks: the labels were made elsewhere and wrapped "
+                    "again. Let the wrapped model predict on the Dask array itself: model.predict(X_big)")
     if predicted.numblocks[0] != X_big.numblocks[0]:
         raise Wrong(f"`predicted` has {predicted.numblocks[0]} blocks, X_big {X_big.numblocks[0]}: call model.predict(X_big)")
     labels = predicted.compute()
@@ -112,4 +115,8 @@ def check_q4(r2_lazy) -> str:
     eager = r2_lazy(t, da.from_array(cases["noisy predictions"], chunks=250))
     if isinstance(eager, da.Array):
         raise Wrong("with the default compute=True, r2_lazy should return the computed number, not a Dask array")
+    eager = plain(eager, float, "r2_lazy(y_true, y_pred)")
+    if not np.isclose(eager, r2_score(y_true, cases["noisy predictions"]), atol=1e-9):
+        raise Wrong(f"with compute=True, r2_lazy gives {eager:.4f}, but with compute=False it computes to the "
+                    "right R²: return the same number either way")
     return "R² from two Dask sums, lazy until asked: usable as ParallelPostFit(..., scoring=r2_lazy)"

@@ -6,10 +6,13 @@ Every answer is a whole MPI program in a string; the check runs it on
 
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 
 from hpclab.checks import Question, Wrong, check
-from hpclab.checks.mpicheck import DEFAULT_TIMEOUT, expect, require_any_call, require_calls, run_answer
+from hpclab.checks.mpicheck import (DEFAULT_TIMEOUT, _parse, expect, require_any_call, require_calls, run_answer,
+                                    validate_program)
 
 LESSON = "08-mpi-point-to-point"
 RANKS = 4
@@ -36,9 +39,49 @@ def check_q1(message_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     return "rank 3 got the whole dictionary; pickle did the packing"
 
 
+#: MPI datatypes that describe a NumPy int32 (dtype "i") buffer.
+INT32_TYPES = {"INT", "SIGNED_INT", "INT32_T"}
+
+
+def buffer_datatypes(program: str, method: str) -> list[str | None]:
+    """The datatype named in each ``comm.<method>([buf, TYPE], ...)`` call: "INT", "?" (not MPI.X), None (none).
+
+    A name assigned from ``MPI.X`` earlier in the program counts as ``MPI.X``.
+    """
+    tree = _parse(program, "buffer_program")
+    aliases = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            aliases[node.targets[0].id] = node.value
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method):
+            continue
+        buf = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "buf"), None)
+        if not isinstance(buf, (ast.List, ast.Tuple)) or len(buf.elts) < 2:
+            found.append(None)
+            continue
+        kind = buf.elts[-1]
+        if isinstance(kind, ast.Name) and kind.id in aliases:
+            kind = aliases[kind.id]
+        found.append(kind.attr if isinstance(kind, ast.Attribute) else "?")
+    return found
+
+
 @check(Q2)
 def check_q2(buffer_program, timeout: float = DEFAULT_TIMEOUT) -> str:
-    require_calls(buffer_program, "buffer_program", ".Send(", ".Recv(", "MPI.INT")
+    program = validate_program(buffer_program, "buffer_program")
+    require_any_call(program, "buffer_program", "Send")
+    require_any_call(program, "buffer_program", "Recv")
+    for method in ("Send", "Recv"):
+        for kind in buffer_datatypes(program, method):
+            if kind is None:
+                raise Wrong(f"your comm.{method} lets mpi4py guess the datatype from the array; the question asks "
+                            f"you to name it: comm.{method}([array, MPI.<type>], ...), with the MPI type that "
+                            "matches a dtype 'i' (32-bit integer) buffer")
+            if kind not in INT32_TYPES:
+                raise Wrong(f"comm.{method} names the datatype {kind!r}, which does not describe the 32-bit integers "
+                            "of a dtype 'i' buffer: MPI.INT (or MPI.INT32_T) does")
     result = run_answer(buffer_program, "buffer_program", n=RANKS, collect=["buffer"], timeout=timeout)
     for rank in range(RANKS):
         got = result.values[rank]["buffer"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hpclab.checks import Question, Wrong, check, require
+from hpclab.checks import Question, Wrong, check, plain, require
 from hpclab.cluster import available_cores
 
 LESSON = "00-setup"
@@ -17,6 +17,7 @@ QUESTIONS = [Q1, Q2, Q3, Q4]
 def check_q1(n_cores) -> str:
     require(n_cores, "n_cores")
     expected = available_cores()
+    n_cores = plain(n_cores, int, "n_cores")
     if n_cores != expected:
         raise Wrong(
             f"you have {n_cores!r}, but this process may use {expected} cores. "
@@ -32,7 +33,8 @@ def check_q2(mpi_vendor) -> str:
     from mpi4py import MPI
 
     expected = MPI.get_vendor()[0]
-    if str(mpi_vendor).strip().lower() != expected.lower():
+    mpi_vendor = plain(mpi_vendor, str, "mpi_vendor")
+    if mpi_vendor.strip().lower() != expected.lower():
         raise Wrong(f"mpi4py reports a different library; look at MPI.get_vendor() (you have {mpi_vendor!r})")
     return f"mpi4py talks to {expected}"
 
@@ -43,6 +45,7 @@ def check_q3(client, total_threads) -> str:
     if client is None:
         raise Wrong("pass the Client you started as the first argument")
     expected = sum(client.nthreads().values())
+    total_threads = plain(total_threads, int, "total_threads")
     if total_threads != expected:
         raise Wrong(
             f"you have {total_threads!r}, the scheduler counts {expected}. "
@@ -54,10 +57,7 @@ def check_q3(client, total_threads) -> str:
 @check(Q4)
 def check_q4(ranks) -> str:
     require(ranks, "ranks")
-    try:
-        got = sorted(int(r) for r in ranks)
-    except (TypeError, ValueError):
-        raise Wrong(f"`ranks` should be a list of whole numbers, got {ranks!r}") from None
+    got = sorted(plain(ranks, list, "ranks", of=int))
     if got != [0, 1, 2, 3]:
         raise Wrong(
             f"expected one answer from each of ranks 0-3, got {got}. Run the program "

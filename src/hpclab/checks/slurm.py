@@ -14,7 +14,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from hpclab.checks import Question, Wrong, check, require
+from hpclab.checks import Question, Wrong, check, plain, require
 from hpclab.checks._reference import close
 
 LESSON = "10-dask-on-slurm"
@@ -60,18 +60,27 @@ python jobscripts/programs/connect.py "$scheduler_file" 5
 wait "$cluster"
 """
 
-# Each mistake, as the lines (1-based) that show it: marking any one of them
-# finds it. Hints never name a line.
+# Each mistake: the lines (1-based) that show it (marking any one of them finds it),
+# what it is (shown once all are found), and its kind (shown while it is still
+# missing). Hints never name a line, and never say how many marked lines are fine.
 _MISTAKES = [
-    ({7}, "a hard-coded account (it belongs in the site profile or SBATCH_ACCOUNT)"),
-    ({12, 14}, "a relative scheduler file path (a notebook in another folder looks elsewhere)"),
+    ({7}, "a hard-coded account (it belongs in the site profile or SBATCH_ACCOUNT)",
+     "a setting that only works for one user or project"),
+    ({12, 14}, "a relative scheduler file path (a notebook in another folder looks elsewhere)",
+     "a file another process must find, named so that it depends on the current folder"),
     ({17}, "srun is not told --cpus-per-task: since Slurm 22.05 a step does not inherit it, so each rank "
-           "is bound to a single CPU while its worker runs 4 threads"),
+           "is bound to a single CPU while its worker runs 4 threads",
+     "a rank that is not given all the CPUs its worker will use"),
     ({18, 19}, "srun starts more ranks than tasks were allocated: that needs --overcommit "
-               "(--oversubscribe is about sharing nodes with other jobs)"),
-    ({23}, "the thread count typed a second time instead of $SLURM_CPUS_PER_TASK"),
-    ({27}, "the number of workers typed, and wrong: there are $SLURM_NTASKS"),
+               "(--oversubscribe is about sharing nodes with other jobs)",
+     "more ranks started than tasks were allocated, without the option that allows it"),
+    ({23}, "the thread count typed a second time instead of $SLURM_CPUS_PER_TASK",
+     "a number of threads typed again although Slurm already knows it"),
+    ({27}, "the number of workers typed, and wrong: there are $SLURM_NTASKS",
+     "a number of workers typed instead of read from Slurm"),
 ]
+#: At most this many lines may be marked: one per mistake and a couple to spare, not every line.
+MAX_MARKED = len(_MISTAKES) + 2
 
 
 def broken_script_lines() -> list[str]:
@@ -89,8 +98,8 @@ def _is_int(value: object) -> bool:
 def check_q1(n_ranks, n_workers, client_rank) -> str:
     for value, name in ((n_ranks, "n_ranks"), (n_workers, "n_workers"), (client_rank, "client_rank")):
         require(value, name)
-        if not _is_int(value):
-            raise Wrong(f"`{name}` is {value!r}; it should be a whole number")
+    n_ranks, n_workers, client_rank = (plain(value, int, name) for value, name in (
+        (n_ranks, "n_ranks"), (n_workers, "n_workers"), (client_rank, "client_rank")))
     if n_ranks != Q1_NTASKS + 2:
         raise Wrong(f"n_ranks = {n_ranks}: srun is told --ntasks=$((SLURM_NTASKS + 2)) and SLURM_NTASKS "
                     f"is what #SBATCH --ntasks asked for")
@@ -126,6 +135,8 @@ def check_q2(dask_mpi_resources) -> str:
             raise Wrong(f"{call}: the options should be a dict with exactly the keys {sorted(_KEYS)}, "
                         f"not {keys}")
         want = {"nodes": nodes, "ntasks": workers, "cpus-per-task": threads}
+        options = plain(options, dict, f"the options of {call}", of=int)
+        srun_ntasks = plain(srun_ntasks, int, f"the srun --ntasks of {call}")
         if options["ntasks"] == workers + 2:
             raise Wrong(f"{call}: #SBATCH --ntasks={options['ntasks']} pays for the scheduler and client "
                         "as if they were workers; srun adds those two ranks with --overcommit")
@@ -192,6 +203,7 @@ def check_q3(scheduler_info) -> str:
             if not (isinstance(got, (tuple, list)) and len(got) == 2):
                 raise Wrong(f"scheduler_info returned {got!r}; return two things: (address, dashboard_port)")
             got_address, got_port = got
+            got_address = plain(got_address, str, "the address scheduler_info returns")
             if got_address != address:
                 raise Wrong(f"for a file with address {address!r} you returned {got_address!r}: read the "
                             "\"address\" field of the file you are given")
@@ -199,7 +211,7 @@ def check_q3(scheduler_info) -> str:
                 if got_port is not None:
                     raise Wrong(f"for a file whose \"services\" is empty (no dashboard) you returned "
                                 f"{got_port!r}; return None there")
-            elif got_port != dashboard or not _is_int(got_port):
+            elif not _is_int(got_port) or plain(got_port, int, "the dashboard port") != dashboard:
                 raise Wrong(f"for a file with dashboard port {dashboard} you returned {got_port!r}: "
                             "it is under \"services\" -> \"dashboard\", as an int")
     return "address and dashboard port from three files, including one without a dashboard"
@@ -258,25 +270,25 @@ def check_q4(core_hours) -> str:
 @check(Q5)
 def check_q5(mistakes) -> str:
     require(mistakes, "mistakes")
-    try:
-        marked = set(mistakes)
-    except TypeError:
-        raise Wrong(f"`mistakes` is {mistakes!r}; make it a set of line numbers, e.g. {{3, 8}}") from None
+    marked = plain(mistakes, set, "mistakes", of=int)
     n_lines = len(broken_script_lines())
-    bad = sorted((m for m in marked if not _is_int(m) or not 1 <= m <= n_lines), key=repr)
+    bad = sorted(m for m in marked if not 1 <= m <= n_lines)
     if bad:
         raise Wrong(f"{bad} are not line numbers of the script (whole numbers from 1 to {n_lines})")
     if not marked:
         raise Wrong("`mistakes` is empty, but the script has mistakes")
-    found = [lines for lines, _ in _MISTAKES if lines & marked]
-    missing = len(_MISTAKES) - len(found)
-    wrong = marked - set().union(*(lines for lines, _ in _MISTAKES))
-    if missing or wrong:
-        parts = [f"you found {len(found)} of the {len(_MISTAKES)} mistakes"]
+    if len(marked) > MAX_MARKED:
+        raise Wrong(f"you marked {len(marked)} lines; mark at most {MAX_MARKED}, one for each mistake you can "
+                    "explain: marking every line that might be wrong is not spotting mistakes")
+    unfound = [kind for lines, _, kind in _MISTAKES if not lines & marked]
+    wrong = marked - set().union(*(lines for lines, _, _ in _MISTAKES))
+    if unfound or wrong:
+        parts = []
+        if unfound:
+            parts.append(f"still to find: {'; '.join(unfound)}")
         if wrong:
-            parts.append(f"{len(wrong)} line{'s' if len(wrong) > 1 else ''} you marked "
-                         f"{'are' if len(wrong) > 1 else 'is'} fine")
-        raise Wrong("; ".join(parts) + ". For each line ask: does it repeat a number Slurm already knows, "
-                    "would it work for another user or from another folder, and does every rank srun "
-                    "starts get the CPUs it needs?")
-    return f"all {len(_MISTAKES)}: " + "; ".join(why for _, why in _MISTAKES)
+            parts.append(("some lines you marked are fine" if unfound else
+                          "you found every mistake, but some lines you marked are fine")
+                         + ": for each one, say what would go wrong because of it, and unmark it if you cannot")
+        raise Wrong("; and ".join(parts))
+    return f"all {len(_MISTAKES)}: " + "; ".join(why for _, why, _ in _MISTAKES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hpclab.checks import Question, Wrong, check, require
+from hpclab.checks import Question, Wrong, check, plain, require
 
 LESSON = "06-xarray-dask"
 Q1 = Question(LESSON, "q1", "chunks that keep each time series whole", points=1, level=1)
@@ -28,6 +28,14 @@ def _is_lazy(da) -> bool:
     import dask.array
 
     return isinstance(getattr(da, "data", None), dask.array.Array)
+
+
+def _require_dask_computes(da, name: str) -> None:
+    """Wrong when ``da``'s graph only holds data (computed, then chunked again): no step left for Dask."""
+    sources = ("xarray-", "original-", "open_dataset", "array-")
+    if all(str(layer).startswith(sources) for layer in da.data.__dask_graph__().layers):
+        raise Wrong(f"`{name}` was computed first and then chunked again: there is nothing left for Dask to do. "
+                    "Build it from the chunked `air` so the computation itself runs block by block")
 
 
 def _dataarray(obj, name: str):
@@ -75,6 +83,7 @@ def check_q3(anom, ds) -> str:
     anom = _dataarray(anom, "anom")
     if not _is_lazy(anom):
         raise Wrong("`anom` is already computed (NumPy): keep it lazy, Dask computes it when needed")
+    _require_dask_computes(anom, "anom")
     if dict(anom.sizes) != dict(ds["air"].sizes):
         raise Wrong(f"`anom` has sizes {dict(anom.sizes)}; it should have the same shape as air: "
                     "subtract the climatology month by month, air.groupby('time.month') - clim")
@@ -93,12 +102,16 @@ def check_q4(longest_run, frost_spell, ds) -> str:
              ([True, False, True, True, True], 3)]
     for series, expected in cases:
         got = longest_run(np.array(series, dtype=bool))
+        if got is None:
+            raise Wrong(f"longest_run({series}) returned None: end it with `return ...`")
+        got = plain(got, int, f"longest_run({series})")
         if got != expected:
             raise Wrong(f"longest_run({series}) returned {got!r}, expected {expected}")
     frost_spell = _dataarray(frost_spell, "frost_spell")
     if not _is_lazy(frost_spell):
         raise Wrong("`frost_spell` is already computed: build it with xr.apply_ufunc(..., dask='parallelized') "
                     "and let the check compute it")
+    _require_dask_computes(frost_spell, "frost_spell")
     if set(frost_spell.dims) != {"lat", "lon"}:
         raise Wrong(f"`frost_spell` has dimensions {frost_spell.dims}; time is the core dimension that "
                     "longest_run consumes: input_core_dims=[['time']]")
