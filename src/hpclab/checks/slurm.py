@@ -35,6 +35,7 @@ BROKEN_SCRIPT = """\
 #SBATCH --nodes=2
 #SBATCH --ntasks=4               # four Dask workers ...
 #SBATCH --cpus-per-task=4        # ... with four threads each
+#SBATCH --mem-per-cpu=2G
 #SBATCH --time=01:00:00
 #SBATCH --account=prj4711
 #SBATCH --output=%x-%j.out
@@ -64,19 +65,19 @@ wait "$cluster"
 # what it is (shown once all are found), and its kind (shown while it is still
 # missing). Hints never name a line, and never say how many marked lines are fine.
 _MISTAKES = [
-    ({7}, "a hard-coded account (it belongs in the site profile or SBATCH_ACCOUNT)",
+    ({8}, "a hard-coded account (it belongs in the site profile or SBATCH_ACCOUNT)",
      "a setting that only works for one user or project"),
-    ({12, 14}, "a relative scheduler file path (a notebook in another folder looks elsewhere)",
+    ({13, 15}, "a relative scheduler file path (a notebook in another folder looks elsewhere)",
      "a file another process must find, named so that it depends on the current folder"),
-    ({17}, "srun is not told --cpus-per-task: since Slurm 22.05 a step does not inherit it, so each rank "
+    ({18}, "srun is not told --cpus-per-task: since Slurm 22.05 a step does not inherit it, so each rank "
            "is bound to a single CPU while its worker runs 4 threads",
      "a rank that is not given all the CPUs its worker will use"),
-    ({18, 19}, "srun starts more ranks than tasks were allocated: that needs --overcommit "
-               "(--oversubscribe is about sharing nodes with other jobs)",
+    ({19, 20}, "once srun is told --cpus-per-task=4, its 5 ranks need 20 CPUs of the 16 allocated: "
+               "that needs --overcommit (--oversubscribe is about sharing nodes with other jobs)",
      "more ranks started than tasks were allocated, without the option that allows it"),
-    ({23}, "the thread count typed a second time instead of $SLURM_CPUS_PER_TASK",
+    ({24}, "the thread count typed a second time instead of $SLURM_CPUS_PER_TASK",
      "a number of threads typed again although Slurm already knows it"),
-    ({27}, "the number of workers typed, and wrong: there are $SLURM_NTASKS",
+    ({28}, "the number of workers typed, and wrong: there are $SLURM_NTASKS",
      "a number of workers typed instead of read from Slurm"),
 ]
 #: At most this many lines may be marked: one per mistake and a couple to spare, not every line.
