@@ -9,9 +9,11 @@ prints the two medians and their ratio; nothing is asserted about them.
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -204,23 +206,98 @@ def disk_vs_memory_handoff(n: int = 3000, repeats: int = 3) -> Comparison:
                       float(values["memory_s"]), repeats)
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _install_and_serve(root: Path, venv: Path, index_options: list[str], timeout: float = 900) -> float:
+    """Seconds from nothing to JupyterLab answering: make a venv, install the lock, start the server.
+
+    The setup a learner goes through after cloning (``make lab``, less the data).
+    """
+    import os
+    import subprocess
+    import urllib.request
+
+    from hpclab.deps import LOCK
+
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=timeout)
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *index_options,
+                    "-c", str(root / LOCK), f"{root}[mpich,test]"], check=True, timeout=timeout)
+    port = _free_port()
+    server = subprocess.Popen([str(venv / "bin" / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+                               f"--ServerApp.port={port}", "--ServerApp.token=bench", f"--ServerApp.root_dir={venv}",
+                               *(["--allow-root"] if os.geteuid() == 0 else [])],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api", timeout=2)
+                return time.perf_counter() - start
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError(f"JupyterLab in {venv} exited with {server.returncode} before it answered")
+                time.sleep(0.2)
+        raise RuntimeError(f"JupyterLab in {venv} did not answer within 120 s")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def setup_index_vs_wheelhouse(wheelhouse: str | None = None, repeats: int = 1) -> Comparison:
+    """README, Start: a fresh install of the lock from the package index, and from a wheelhouse, to a serving JupyterLab.
+
+    Without ``wheelhouse`` one is made first (``make wheelhouse``, not timed).
+    Needs the package index for the first side; pip's cache makes repeats faster.
+    """
+    import subprocess
+    import tempfile
+
+    root = Path(__file__).resolve().parents[2]
+    with tempfile.TemporaryDirectory(prefix="hpclab-bench-setup-") as tmp:
+        folder = Path(wheelhouse) if wheelhouse else Path(tmp) / "wheelhouse"
+        if not wheelhouse:
+            subprocess.run(["make", "-C", str(root), "wheelhouse", f"WHEELHOUSE_DIR={folder}"], check=True,
+                           capture_output=True, timeout=1800)
+        runs = iter(range(10**6))
+        return side_by_side(
+            "fresh clone to JupyterLab answering",
+            ("from the index", lambda: _install_and_serve(root, Path(tmp) / f"v{next(runs)}", [])),
+            ("from the wheelhouse", lambda: _install_and_serve(root, Path(tmp) / f"v{next(runs)}",
+                                                             ["--no-index", "--find-links", str(folder)])),
+            repeats)
+
+
 BENCHMARKS: dict[str, Callable[..., Comparison]] = {
     "numpy": numpy_vs_loop,
     "futures": futures_vs_serial,
     "pingpong": pickle_vs_buffer,
     "handoff": disk_vs_memory_handoff,
 }
+#: Run only when named (`hpclab bench setup`): minutes long, and it downloads from the index.
+ON_REQUEST: dict[str, Callable[..., Comparison]] = {"setup": setup_index_vs_wheelhouse}
 QUICK = {"numpy": {"size": 200_000, "repeats": 3}, "futures": {"count": 12, "start": 100_000, "repeats": 1},
          "pingpong": {"nbytes": 1024**2, "rounds": 5, "repeats": 1}, "handoff": {"n": 600, "repeats": 1}}
 
 
 def run(names: Sequence[str] | None = None, *, quick: bool = False) -> list[Comparison]:
     """Run the named benchmarks (default: all), smaller with ``quick``."""
+    known = {**BENCHMARKS, **ON_REQUEST}
     chosen = list(names) if names else list(BENCHMARKS)
-    unknown = [n for n in chosen if n not in BENCHMARKS]
+    unknown = [n for n in chosen if n not in known]
     if unknown:
-        raise ValueError(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}")
-    return [BENCHMARKS[n](**(QUICK[n] if quick else {})) for n in chosen]
+        raise ValueError(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(known)}")
+    return [known[n](**(QUICK.get(n, {}) if quick else {})) for n in chosen]
 
 
 def render(results: Sequence[Comparison]) -> str:

@@ -63,6 +63,29 @@ def _vcluster(args: argparse.Namespace) -> int:
     return 0
 
 
+def _deps(args: argparse.Namespace) -> int:
+    from hpclab import deps
+
+    root = Path(args.root)
+    if args.action == "check":
+        problems = deps.out_of_step(root)
+        for problem in problems:
+            print(problem)
+        print("pyproject.toml, the lock and environment.yml agree" if not problems
+              else f"{len(problems)} disagreement(s)", file=sys.stderr if problems else sys.stdout)
+        return 1 if problems else 0
+    if args.action == "pin-conda":
+        locked = deps.lock_versions((root / deps.LOCK).read_text())
+        (root / "environment.yml").write_text(deps.pin_conda(root / "environment.yml", locked))
+        print(f"environment.yml pinned to {deps.LOCK}")
+        return 0
+    old, new = (deps.lock_versions(Path(path).read_text()) if Path(path).exists() else {}
+                for path in (args.old, args.new))
+    lines = deps.moved(old, new)
+    print("\n".join(lines) if lines else "nothing moved")
+    return 0
+
+
 def _site_check(args: argparse.Namespace) -> int:
     from hpclab import sitecheck
 
@@ -153,7 +176,8 @@ def parser() -> argparse.ArgumentParser:
     prep.set_defaults(func=_data)
 
     bench = sub.add_parser("bench", help="measure the course's speed claims side by side, on this machine")
-    bench.add_argument("only", nargs="*", help="benchmarks to run (default: all): numpy futures pingpong handoff")
+    bench.add_argument("only", nargs="*", help="benchmarks to run (default: all but setup): numpy futures "
+                       "pingpong handoff, and setup (minutes: a fresh install from the index and from a wheelhouse)")
     bench.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke run")
     bench.set_defaults(func=_bench)
 
@@ -170,6 +194,16 @@ def parser() -> argparse.ArgumentParser:
     vc_exec = vc_sub.add_parser("exec", help="run one command on the login node: exec -- sbatch job.sh")
     vc_exec.add_argument("command", nargs=argparse.REMAINDER, help="the command, after --")
     vc.set_defaults(func=_vcluster)
+
+    dep = sub.add_parser("deps", help="the locked versions: check pyproject, lock and environment.yml agree")
+    dep_sub = dep.add_subparsers(dest="action", required=True)
+    for action, text in (("check", "list what disagrees between pyproject.toml, the lock and environment.yml"),
+                         ("pin-conda", "pin environment.yml's packages to the lock's versions")):
+        dep_sub.add_parser(action, help=text).add_argument("--root", default=".", help="course root (default: .)")
+    dep_moved = dep_sub.add_parser("moved", help="what changed between two lock files (a missing file: empty)")
+    dep_moved.add_argument("old")
+    dep_moved.add_argument("new")
+    dep.set_defaults(func=_deps)
 
     site = sub.add_parser("site-check", help="before a workshop: submit one small job of each kind the course "
                                              "uses, and print a pass/fail table with fixes")
