@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SCHEDULER_FILE_ENV = "HPCLAB_SCHEDULER_FILE"
+GUARD_PRELOAD = "hpclab.guard"  # module run in each nanny and worker (interrupt safety)
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ def start(
             dashboard_address="127.0.0.1:0",
             processes=True,
             timeout=timeout,
+            **interrupt_safe_preloads(),
         )
     if not quiet:
         why = "as requested" if threads_per_worker else layout.reason
@@ -178,6 +180,24 @@ def start(
             f"({why}); dashboard: {c.dashboard_link}"
         )
     return c
+
+
+def interrupt_safe_preloads() -> dict[str, list[str]]:
+    """Nanny and worker preloads that let workers survive a Jupyter interrupt (see :mod:`hpclab.guard`).
+
+    Jupyter interrupts a kernel by sending SIGINT to its whole process group,
+    which used to kill every local worker (dask/distributed#1925). Preloads
+    already set in Dask's config are kept, ours are added after them.
+    """
+    import dask
+
+    def with_guard(key: str) -> list[str]:
+        configured = dask.config.get(key, default=None) or []
+        configured = [configured] if isinstance(configured, str) else list(configured)
+        return configured + ([] if GUARD_PRELOAD in configured else [GUARD_PRELOAD])
+
+    return {"preload": with_guard("distributed.worker.preload"),
+            "preload_nanny": with_guard("distributed.nanny.preload")}
 
 
 def _count(n: int, noun: str) -> str:
