@@ -13,7 +13,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 # Dataset size for `make lab`: full for the workshop, small for a quick look.
 DATA_SIZE ?= full
 
-.PHONY: install system-deps lab test test-fast bench build clean
+.PHONY: install system-deps lab kernel test test-fast bench build clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,14 @@ lab: install
 	HPCLAB_DATA_SIZE=$(DATA_SIZE) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --no-browser \
 	    --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT)
 
-# Debian packages the Slurm tests need: installed when we are root (CI is);
+# For JupyterHub / Open OnDemand: register this environment as the "Python (hpclab)" kernel.
+kernel: install
+	$(BIN)/hpclab kernel install
+
+# Debian packages the Slurm and browser tests need: installed when we are root (CI is);
 # without root those tests skip, and the rest of the suite still runs.
-SYSTEM_DEPS := slurmctld:slurm-wlm slurmd:slurmd munged:munge shellcheck:shellcheck nsenter:util-linux ip:iproute2
+SYSTEM_DEPS := slurmctld:slurm-wlm slurmd:slurmd munged:munge shellcheck:shellcheck nsenter:util-linux ip:iproute2 \
+    chromium:chromium
 system-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    missing=""; \

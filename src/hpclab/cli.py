@@ -103,6 +103,16 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kernel(args: argparse.Namespace) -> int:
+    from hpclab import kernel
+
+    where = kernel.install(user=not args.system, prefix=args.prefix, name=args.name, display_name=args.display_name)
+    print(f"kernel {args.name!r} ({args.display_name}) installed in {where}")
+    print(f"In JupyterLab (JupyterHub, Open OnDemand): pick {args.display_name!r} in the Launcher, "
+          "or Kernel > Change Kernel in an open notebook.")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="hpclab", description="Tools for the hpclab course.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -151,6 +161,19 @@ def parser() -> argparse.ArgumentParser:
     vc_exec = vc_sub.add_parser("exec", help="run one command on the login node: exec -- sbatch job.sh")
     vc_exec.add_argument("command", nargs=argparse.REMAINDER, help="the command, after --")
     vc.set_defaults(func=_vcluster)
+
+    from hpclab.kernel import DISPLAY_NAME, NAME
+
+    kern = sub.add_parser("kernel", help="register this environment as a Jupyter kernel (JupyterHub, Open OnDemand)")
+    kern_sub = kern.add_subparsers(dest="action", required=True)
+    kern_install = kern_sub.add_parser("install", help="install the kernelspec (default: for this user)")
+    kern_install.add_argument("--name", default=NAME, help=f"kernelspec name (default: {NAME})")
+    kern_install.add_argument("--display-name", default=DISPLAY_NAME,
+                              help=f"what JupyterLab shows (default: {DISPLAY_NAME!r})")
+    where = kern_install.add_mutually_exclusive_group()
+    where.add_argument("--prefix", help="install into PREFIX/share/jupyter/kernels instead of the user's folder")
+    where.add_argument("--system", action="store_true", help="install system-wide (needs write access)")
+    kern.set_defaults(func=_kernel)
 
     doc = sub.add_parser("doctor", help="check MPI, Slurm, network and dashboard set-up; say how to fix problems")
     doc.add_argument("--json", action="store_true", help="machine-readable output")
