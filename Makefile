@@ -8,8 +8,6 @@ BIN    := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export JUPYTER_PLATFORM_DIRS := 1
 PYTEST_ARGS ?=
-# Jupyter refuses to run as root unless told (containers, CI machines).
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 # Dataset size for `make lab`: full for the workshop, small for a quick look.
 DATA_SIZE ?= full
 
@@ -24,10 +22,10 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # The lessons' datasets are made here, before JupyterLab starts (offline; see README, "Data").
+# `hpclab lab` (src/hpclab/lab.py) holds the JupyterLab options; the browser tests use it too.
 lab: install
 	$(BIN)/hpclab data prepare --size $(DATA_SIZE)
-	HPCLAB_DATA_SIZE=$(DATA_SIZE) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --no-browser \
-	    --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT)
+	HPCLAB_DATA_SIZE=$(DATA_SIZE) $(BIN)/hpclab lab --root $(CURDIR)
 
 # For JupyterHub / Open OnDemand: register this environment as the "Python (hpclab)" kernel.
 kernel: install

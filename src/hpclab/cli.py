@@ -113,6 +113,14 @@ def _kernel(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lab(args: argparse.Namespace) -> int:
+    from hpclab.lab import run_lab
+
+    extra = args.jupyter_args[1:] if args.jupyter_args[:1] == ["--"] else args.jupyter_args
+    run_lab(args.root, port=args.port, token=args.token, extra=extra)
+    return 0  # not reached: JupyterLab replaced this process
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="hpclab", description="Tools for the hpclab course.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -161,6 +169,13 @@ def parser() -> argparse.ArgumentParser:
     vc_exec = vc_sub.add_parser("exec", help="run one command on the login node: exec -- sbatch job.sh")
     vc_exec.add_argument("command", nargs=argparse.REMAINDER, help="the command, after --")
     vc.set_defaults(func=_vcluster)
+
+    lab = sub.add_parser("lab", help="start JupyterLab for the course on 127.0.0.1 (what make lab runs)")
+    lab.add_argument("--root", default=".", help="course folder to serve (default: .)")
+    lab.add_argument("--port", type=int, help="port (default: Jupyter's, 8888 or the next free one)")
+    lab.add_argument("--token", help="login token (default: a random one, printed in the link)")
+    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="more jupyter lab options, after --")
+    lab.set_defaults(func=_lab)
 
     from hpclab.kernel import DISPLAY_NAME, NAME
 
