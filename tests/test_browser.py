@@ -49,7 +49,7 @@ INTERRUPT_CELLS = [
     "import time\nimport hpclab.cluster\n"
     "client = hpclab.cluster.start(n_workers=2, threads_per_worker=1, memory_limit='1GiB')\n"
     "print('link:', client.dashboard_link)",
-    "print('long cell started', flush=True)\ntime.sleep(3600)",
+    "print('long cell started', flush=True)\nfor _ in range(36_000):\n    time.sleep(0.1)",
     "print('result:', client.submit(sum, [1, 2, 3]).result())",
     "client.close()\nprint('closed')",
 ]

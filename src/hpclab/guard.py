@@ -12,8 +12,9 @@ forever for workers that will never come back (dask/distributed#1925).
   the worker processes it spawns start with SIGINT blocked and cannot be killed
   by an interrupt that arrives while they are still starting up;
 * in each **worker** process, restarted ones included: :func:`detach_from_kernel`
-  ignores SIGINT, moves the worker into a session of its own (out of the
-  kernel's process group, so group signals no longer reach it) and starts
+  drops any SIGINT that arrived during start-up, moves the worker into a
+  session of its own (out of the kernel's process group, so group signals no
+  longer reach it; SIGINT stays ignored where that is impossible) and starts
   :func:`exit_with_parent`, a watchdog that ends the worker as soon as the
   kernel is gone, however it went (shutdown, restart, SIGKILL).
 """
@@ -70,10 +71,13 @@ def exit_with_parent(parent_pid: int | None = None, interval: float = 0.5) -> th
 
 def detach_from_kernel() -> None:
     """Make this (worker) process immune to the kernel's interrupts but not outlive it."""
-    if threading.current_thread() is threading.main_thread():
-        # Ignoring also discards a SIGINT that arrived while it was blocked at start-up.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    leave_process_group()
+    main = threading.current_thread() is threading.main_thread()
+    # Ignoring also discards a SIGINT that arrived while it was blocked at start-up.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    if leave_process_group() and previous is not None:
+        # Out of the kernel's group its interrupts cannot reach us: put Python's handler back,
+        # so programs the worker starts (mpiexec, ...) do not inherit an ignored SIGINT.
+        signal.signal(signal.SIGINT, previous)
     if _BLOCKABLE:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     exit_with_parent()
