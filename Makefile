@@ -8,12 +8,10 @@ BIN    := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export JUPYTER_PLATFORM_DIRS := 1
 PYTEST_ARGS ?=
-# Jupyter refuses to run as root unless told (containers, CI machines).
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 # Dataset size for `make lab`: full for the workshop, small for a quick look.
 DATA_SIZE ?= full
 
-.PHONY: install system-deps lab test test-fast bench build clean
+.PHONY: install system-deps lab kernel test test-fast bench build clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,14 +22,19 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # The lessons' datasets are made here, before JupyterLab starts (offline; see README, "Data").
+# `hpclab lab` (src/hpclab/lab.py) holds the JupyterLab options; the browser tests use it too.
 lab: install
 	$(BIN)/hpclab data prepare --size $(DATA_SIZE)
-	HPCLAB_DATA_SIZE=$(DATA_SIZE) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --no-browser \
-	    --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT)
+	HPCLAB_DATA_SIZE=$(DATA_SIZE) $(BIN)/hpclab lab --root $(CURDIR)
 
-# Debian packages the Slurm tests need: installed when we are root (CI is);
+# For JupyterHub / Open OnDemand: register this environment as the "Python (hpclab)" kernel.
+kernel: install
+	$(BIN)/hpclab kernel install
+
+# Debian packages the Slurm and browser tests need: installed when we are root (CI is);
 # without root those tests skip, and the rest of the suite still runs.
-SYSTEM_DEPS := slurmctld:slurm-wlm slurmd:slurmd munged:munge shellcheck:shellcheck nsenter:util-linux ip:iproute2
+SYSTEM_DEPS := slurmctld:slurm-wlm slurmd:slurmd munged:munge shellcheck:shellcheck nsenter:util-linux ip:iproute2 \
+    chromium:chromium
 system-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    missing=""; \

@@ -70,6 +70,26 @@ def require_slurm(spec) -> None:
         pytest.skip(str(exc))
 
 
+CHROMIUM = "/usr/bin/chromium"  # Debian's package: Playwright's own browser downloads are never used
+
+
+def require_browser() -> None:
+    """Skip (a learner without chromium or playwright) or fail (CI) when the browser tests cannot run."""
+    missing = []
+    if not os.access(CHROMIUM, os.X_OK):
+        missing.append(f"Debian's chromium at {CHROMIUM} (`sudo apt-get install chromium`; "
+                       "`make test` installs it when run as root)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright Python package (`pip install -e '.[test]'`)")
+    if missing:
+        message = "browser tests need " + " and ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the browser tests: {message}")
+        pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def notebook_times() -> dict[str, tuple[float, str]]:
     return NOTEBOOK_TIMES
@@ -97,6 +117,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             tr.write_line(f"{name:<45} {seconds:7.1f} s  {status}")
             total += seconds
         tr.write_line(f"{'total':<45} {total:7.1f} s")
+    screenshots = getattr(config, "_hpclab_screenshots", None)
+    if screenshots:
+        terminalreporter.section("browser screenshots")
+        terminalreporter.write_line(str(screenshots))
     leaks = getattr(config, "_hpclab_leaks", None)
     if leaks:
         terminalreporter.section("processes left running (now killed)", red=True)

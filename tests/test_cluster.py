@@ -164,3 +164,59 @@ def test_client_connects_through_the_environment_variable(scheduler_file, monkey
         c.wait_for_workers(1, timeout=60)
         assert c.submit(pow, 2, 10).result() == 1024
         assert c.scheduler.address == json.loads(scheduler_file.read_text())["address"]
+
+
+@pytest.mark.parametrize("base, link", [("/", "/proxy/{port}/status"),
+                                        ("/user/ada/", "/user/ada/proxy/{port}/status"),
+                                        ("/node/cn01/8888", "/node/cn01/8888/proxy/{port}/status")])
+def test_under_a_jupyter_server_the_dashboard_goes_through_its_port(base, link):
+    assert cluster.dashboard_link_template({}, server={"base_url": base}) == link
+
+
+def test_jupyterhub_prefix_is_used_when_no_server_file_is_found():
+    env = {"JUPYTERHUB_SERVICE_PREFIX": "/user/ada/"}
+    assert cluster.dashboard_link_template(env, server={}) == "/user/ada/proxy/{port}/status"
+
+
+def test_outside_jupyter_the_link_is_dasks_own():
+    assert cluster.dashboard_link_template({}, server={}) == cluster.DASK_DEFAULT_LINK
+
+
+def _server_file(folder, pid: int, base_url: str) -> None:
+    info = {"pid": pid, "port": 8888, "base_url": base_url, "url": f"http://127.0.0.1:8888{base_url}"}
+    (folder / f"jpserver-{pid}.json").write_text(json.dumps(info))
+
+
+def test_the_server_found_is_an_ancestor_of_this_process(tmp_path):
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _server_file(tmp_path, stranger.pid, "/someone-else/")
+        assert cluster.jupyter_server({}, runtime_dir=tmp_path) is None
+        _server_file(tmp_path, os.getppid(), "/mine/")
+        assert cluster.jupyter_server({}, runtime_dir=tmp_path)["base_url"] == "/mine/"
+    finally:
+        stranger.kill()
+        stranger.wait()
+    (tmp_path / f"jpserver-{os.getppid()}.json").write_text("not json")  # a broken file is skipped, not an error
+    assert cluster.jupyter_server({"JPY_PARENT_PID": str(os.getpid())}, runtime_dir=tmp_path) is None
+
+
+@pytest.mark.slow
+def test_a_kernel_under_a_jupyter_server_prints_the_proxied_dashboard_link(tmp_path):
+    """A real kernel (its parent: this process, posing as the Jupyter server) finds the server file."""
+    import nbformat
+
+    from hpclab.execute import execute
+
+    _server_file(tmp_path, os.getpid(), "/user/ada/")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import hpclab.cluster\n"
+        "client = hpclab.cluster.start(n_workers=1, memory_limit='1GiB')\n"
+        "port = client.scheduler_info()['services']['dashboard']\n"
+        "assert client.dashboard_link == f'/user/ada/proxy/{port}/status', client.dashboard_link\n"
+        "client.close()")]
+    run = execute(nb, tmp_path, timeout=300, cell_timeout=240, env={"JUPYTER_RUNTIME_DIR": str(tmp_path)})
+    assert run.status == "ok", run.message
+    printed = "".join(o.get("text", "") for o in run.notebook.cells[0].outputs)
+    assert "dashboard: /user/ada/proxy/" in printed and "tunnel to JupyterLab" in printed

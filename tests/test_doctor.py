@@ -100,6 +100,14 @@ def test_scheduler_file_gives_the_tunnel_to_its_dashboard(tmp_path):
     assert tunnel[0]["details"]["tunnel"].startswith("ssh -L 8787:10.1.2.3:8899 ")
 
 
+def test_under_jupyterhub_the_dashboard_needs_no_tunnel_of_its_own():
+    proc = _doctor("--json", env=_env(JUPYTERHUB_SERVICE_PREFIX="/user/ada/"))
+    assert proc.returncode == 0, proc.stdout
+    proxied = [f for f in _findings(proc, "Dashboard") if "link" in f["details"]]
+    assert [f["details"]["link"] for f in proxied] == ["/user/ada/proxy/PORT/status"]
+    assert "the only one you need" in proxied[0]["message"]
+
+
 def test_missing_scheduler_file_is_a_problem_naming_the_file(tmp_path):
     path = tmp_path / "gone.json"
     proc = _doctor(env=_env(HPCLAB_SCHEDULER_FILE=str(path)))

@@ -207,3 +207,21 @@ def test_summary_counts_statuses():
     rows = [Row("a.ipynb", "q1", "★", 1, 1, "passed"), Row("a.ipynb", "q2", "★★", 0, 2, "timeout")]
     text = summary(rows)
     assert "1/3" in text and "1 passed, 1 timeout" in text
+
+
+@pytest.mark.slow
+def test_an_interrupted_cell_leaves_the_cluster_to_the_later_answers(tmp_path):
+    """Lesson 02 starts a Dask cluster first; an endless Q2 must not cost Q3 and Q4 (they use it)."""
+    from hpclab.grade import grade
+
+    lesson = "02-dask-futures"
+    exercise = nbformat.read(ROOT / "exercises" / f"{lesson}.ipynb", as_version=4)
+    solution = {c.id: c.source for c in nbformat.read(ROOT / "solutions" / f"{lesson}.ipynb", as_version=4).cells}
+    for q in ("q1", "q3", "q4"):
+        _answer(exercise, f"s02-{q}-answer", solution[f"s02-{q}-answer"])
+    _answer(exercise, "s02-q2-answer", "lazy_count = None\nwhile True:\n    pass\n")
+    _save(tmp_path, "endless-q2.ipynb", exercise)
+    rows, problems = grade([tmp_path / "endless-q2.ipynb"], release_dir=ROOT / "exercises",
+                           cell_timeout=20, timeout=300, progress=False)
+    status = {r.question: r.status for r in rows}
+    assert status == {"q1": "passed", "q2": "timeout", "q3": "passed", "q4": "passed"}, problems

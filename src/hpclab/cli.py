@@ -142,6 +142,24 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kernel(args: argparse.Namespace) -> int:
+    from hpclab import kernel
+
+    where = kernel.install(user=not args.system, prefix=args.prefix, name=args.name, display_name=args.display_name)
+    print(f"kernel {args.name!r} ({args.display_name}) installed in {where}")
+    print(f"In JupyterLab (JupyterHub, Open OnDemand): pick {args.display_name!r} in the Launcher, "
+          "or Kernel > Change Kernel in an open notebook.")
+    return 0
+
+
+def _lab(args: argparse.Namespace) -> int:
+    from hpclab.lab import run_lab
+
+    extra = args.jupyter_args[1:] if args.jupyter_args[:1] == ["--"] else args.jupyter_args
+    run_lab(args.root, port=args.port, token=args.token, extra=extra)
+    return 0  # not reached: JupyterLab replaced this process
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="hpclab", description="Tools for the hpclab course.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -212,6 +230,26 @@ def parser() -> argparse.ArgumentParser:
     site.add_argument("--timeout", type=float, default=600, help="seconds to wait for each job (default: 600)")
     site.add_argument("--vcluster", action="store_true", help="check the virtual cluster (`hpclab vcluster up`)")
     site.set_defaults(func=_site_check)
+
+    lab = sub.add_parser("lab", help="start JupyterLab for the course on 127.0.0.1 (what make lab runs)")
+    lab.add_argument("--root", default=".", help="course folder to serve (default: .)")
+    lab.add_argument("--port", type=int, help="port (default: Jupyter's, 8888 or the next free one)")
+    lab.add_argument("--token", help="login token (default: a random one, printed in the link)")
+    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="more jupyter lab options, after --")
+    lab.set_defaults(func=_lab)
+
+    from hpclab.kernel import DISPLAY_NAME, NAME
+
+    kern = sub.add_parser("kernel", help="register this environment as a Jupyter kernel (JupyterHub, Open OnDemand)")
+    kern_sub = kern.add_subparsers(dest="action", required=True)
+    kern_install = kern_sub.add_parser("install", help="install the kernelspec (default: for this user)")
+    kern_install.add_argument("--name", default=NAME, help=f"kernelspec name (default: {NAME})")
+    kern_install.add_argument("--display-name", default=DISPLAY_NAME,
+                              help=f"what JupyterLab shows (default: {DISPLAY_NAME!r})")
+    where = kern_install.add_mutually_exclusive_group()
+    where.add_argument("--prefix", help="install into PREFIX/share/jupyter/kernels instead of the user's folder")
+    where.add_argument("--system", action="store_true", help="install system-wide (needs write access)")
+    kern.set_defaults(func=_kernel)
 
     doc = sub.add_parser("doctor", help="check MPI, Slurm, network and dashboard set-up; say how to fix problems")
     doc.add_argument("--json", action="store_true", help="machine-readable output")

@@ -10,12 +10,15 @@ example one started by ``dask-mpi`` in a batch job.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 SCHEDULER_FILE_ENV = "HPCLAB_SCHEDULER_FILE"
+GUARD_PRELOAD = "hpclab.guard"  # module run in each nanny and worker (interrupt safety)
+DASK_DEFAULT_LINK = "{scheme}://{host}:{port}/status"  # distributed.dashboard.link as Dask ships it
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,77 @@ def connect(scheduler_file: str | os.PathLike, timeout: float = 30):
         ) from exc
 
 
+def jupyter_server(env: Mapping[str, str] | None = None, runtime_dir: str | os.PathLike | None = None) -> dict | None:
+    """The Jupyter server this kernel runs under, from its ``jpserver-<pid>.json``; None if none.
+
+    Every Jupyter server (JupyterLab, JupyterHub's single-user server, Open
+    OnDemand's) writes such a file, with its port and ``base_url``, into the
+    Jupyter runtime folder; the kernel inherits the server's environment and so
+    finds the same folder. The file whose ``pid`` is one of this process's
+    ancestors (or ``JPY_PARENT_PID``, which jupyter_client sets for kernels) is
+    ours. A kernel started by nbclient (the grader, the tests) has none.
+    """
+    env = os.environ if env is None else env
+    import psutil
+
+    ancestors = set()
+    if env.get("JPY_PARENT_PID", "").isdigit():
+        ancestors.add(int(env["JPY_PARENT_PID"]))
+    try:
+        ancestors.update(p.pid for p in psutil.Process().parents())
+    except psutil.Error:
+        pass
+    if runtime_dir is None:
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        runtime_dir = env.get("JUPYTER_RUNTIME_DIR") or jupyter_runtime_dir()
+    for path in sorted(Path(runtime_dir).glob("jpserver-*.json")):
+        try:
+            info = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(info, dict) and info.get("pid") in ancestors:
+            return info
+    return None
+
+
+def dashboard_link_template(env: Mapping[str, str] | None = None, server: dict | None = None) -> str:
+    """Dask's ``distributed.dashboard.link`` for where this process runs.
+
+    Under a Jupyter server the dashboard is reached through the server's own
+    port by jupyter-server-proxy: ``{base_url}proxy/{port}/status``, a link
+    relative to the page (so it works through the one SSH tunnel to
+    JupyterLab, and under JupyterHub or Open OnDemand, whose prefix is in
+    ``base_url``). Without a server file but with ``JUPYTERHUB_SERVICE_PREFIX``
+    the prefix is used. Elsewhere: Dask's plain link, on 127.0.0.1.
+    """
+    env = os.environ if env is None else env
+    server = jupyter_server(env) if server is None else server
+    base = (server or {}).get("base_url") or env.get("JUPYTERHUB_SERVICE_PREFIX")
+    if not base:
+        return DASK_DEFAULT_LINK
+    base = "/" + base.strip("/") + "/" if base.strip("/") else "/"
+    return base.replace("{", "{{").replace("}", "}}") + "proxy/{port}/status"
+
+
+def use_jupyter_dashboard_link(env: Mapping[str, str] | None = None) -> str:
+    """Point ``client.dashboard_link`` through the Jupyter server, if we are under one; return the template.
+
+    Sets Dask's config for this process (the link is read each time it is
+    shown), but only while it is Dask's default: a link set by the user, e.g.
+    ``DASK_DISTRIBUTED__DASHBOARD__LINK``, is left alone.
+    """
+    import dask
+
+    current = dask.config.get("distributed.dashboard.link")
+    if current != DASK_DEFAULT_LINK:
+        return current
+    template = dashboard_link_template(env)
+    if template != current:
+        dask.config.set({"distributed.dashboard.link": template})
+    return template
+
+
 def start(
     scheduler_file: str | os.PathLike | None = None,
     *,
@@ -174,7 +248,10 @@ def start(
 
     With no scheduler file, start a LocalCluster on 127.0.0.1 with the
     dashboard on a free port (never a fixed one: several learners share a
-    login node). Explicit arguments override :func:`plan_layout`. Prefer
+    login node). Its workers survive a Jupyter interrupt and end with the
+    kernel (:mod:`hpclab.guard`); under a Jupyter server its dashboard link
+    goes through the server's port (:func:`use_jupyter_dashboard_link`).
+    Explicit arguments override :func:`plan_layout`. Prefer
     :func:`client` in scripts; this form suits notebooks, where the client
     lives across cells and the last cell calls ``client.close()``.
     """
@@ -187,6 +264,7 @@ def start(
 
     from distributed import Client
 
+    proxied = use_jupyter_dashboard_link().endswith("proxy/{port}/status")
     layout = plan_layout()
     threads = threads_per_worker or layout.threads_per_worker
     # Asked for more threads per worker? Then fewer workers, so the total still fits the cores.
@@ -203,14 +281,34 @@ def start(
             dashboard_address="127.0.0.1:0",
             processes=True,
             timeout=timeout,
+            **interrupt_safe_preloads(),
         )
     if not quiet:
         why = "as requested" if threads_per_worker else layout.reason
+        via = " (through this Jupyter server's port: the tunnel to JupyterLab reaches it too)" if proxied else ""
         print(
             f"Local Dask cluster: {_count(workers, 'worker')} x {_count(threads, 'thread')} "
-            f"({why}); dashboard: {c.dashboard_link}"
+            f"({why}); dashboard: {c.dashboard_link}{via}"
         )
     return c
+
+
+def interrupt_safe_preloads() -> dict[str, list[str]]:
+    """Nanny and worker preloads that let workers survive a Jupyter interrupt (see :mod:`hpclab.guard`).
+
+    Jupyter interrupts a kernel by sending SIGINT to its whole process group,
+    which used to kill every local worker (dask/distributed#1925). Preloads
+    already set in Dask's config are kept, ours are added after them.
+    """
+    import dask
+
+    def with_guard(key: str) -> list[str]:
+        configured = dask.config.get(key, default=None) or []
+        configured = [configured] if isinstance(configured, str) else list(configured)
+        return configured + ([] if GUARD_PRELOAD in configured else [GUARD_PRELOAD])
+
+    return {"preload": with_guard("distributed.worker.preload"),
+            "preload_nanny": with_guard("distributed.nanny.preload")}
 
 
 def _count(n: int, noun: str) -> str:

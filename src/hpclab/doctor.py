@@ -626,7 +626,7 @@ def read_scheduler_file(path: str | os.PathLike) -> dict:
 
 def dashboard_findings(env: Mapping[str, str]) -> list[Finding]:
     """Where the dashboard would be, and the SSH tunnel line to reach it from a laptop."""
-    from hpclab.cluster import SCHEDULER_FILE_ENV
+    from hpclab.cluster import DASK_DEFAULT_LINK, SCHEDULER_FILE_ENV, dashboard_link_template, jupyter_server
 
     user, here = _user(), socket.gethostname()
     node = env.get("SLURMD_NODENAME", here) if env.get("SLURM_JOB_ID") else here
@@ -634,6 +634,15 @@ def dashboard_findings(env: Mapping[str, str]) -> list[Finding]:
     found = [Finding("Dashboard", OK, "a local Dask cluster serves its dashboard at http://127.0.0.1:PORT/status; "
                      "a free PORT is chosen each time (never a fixed one: login nodes are shared), read it "
                      "from `client.dashboard_link`")]
+    server = jupyter_server(env) or {}
+    template = dashboard_link_template(env, server=server)
+    if template != DASK_DEFAULT_LINK:
+        where = f"the Jupyter server on port {server['port']}" if server.get("port") else "JupyterHub"
+        link = template.replace("{port}", "PORT")
+        found.append(Finding("Dashboard", OK, f"this runs under {where}: hpclab's local clusters link their "
+                             f"dashboard through it ({link}), so the SSH tunnel to JupyterLab is the only one "
+                             "you need; the tunnel below is for clusters started outside JupyterLab",
+                             details={"link": link, "jupyter_port": server.get("port")}))
     if login and login != node:
         line = tunnel_line("PORT", user=user, host=node, jump=login)
         where = (f"through login node {login} to compute node {node}, if your site allows ssh to nodes "
