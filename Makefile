@@ -10,13 +10,20 @@ export JUPYTER_PLATFORM_DIRS := 1
 PYTEST_ARGS ?=
 # Dataset size for `make lab`: full for the workshop, small for a quick look.
 DATA_SIZE ?= full
+# The versions CI passed with (README, "Tested versions"); `make lock` refreshes them.
+LOCK := requirements.lock
+CONSTRAINTS ?= -c $(LOCK)
+# A folder of wheels made by `make wheelhouse`: when present, installs use it and no index.
+WHEELHOUSE ?= $(wildcard wheelhouse)
+WHEELHOUSE_DIR ?= wheelhouse
+FROM := $(if $(WHEELHOUSE),--no-index --find-links $(abspath $(WHEELHOUSE)))
 
-.PHONY: install system-deps lab kernel test test-fast bench build clean
+.PHONY: install system-deps lab kernel test test-fast test-latest lock wheelhouse bench build clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[mpich,test]'
+	$(BIN)/python -m pip install --quiet $(FROM) --upgrade pip
+	$(BIN)/python -m pip install --quiet $(FROM) $(CONSTRAINTS) -e '.[mpich,test]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -55,6 +62,28 @@ test: install system-deps
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not slurm" $(PYTEST_ARGS)
 
+# The newest versions pyproject.toml allows, in a venv of their own, through the whole suite:
+# run it before a workshop (CI: HPCLAB_DEPS=latest bash .ci/run) to see a breaking release coming.
+test-latest:
+	rm -rf .venv-latest
+	$(MAKE) test VENV=.venv-latest CONSTRAINTS= PYTEST_ARGS="$(PYTEST_ARGS)" HPCLAB_DEPS=latest
+
+# Refresh the lock on purpose (then run `make test` and commit with what moved in the message).
+lock: install
+	cp $(LOCK) .lock.old
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra mpich --extra test --universal --python-version 3.11 \
+	    --quiet --no-header --output-file $(LOCK)
+	$(BIN)/hpclab deps pin-conda
+	@echo "what moved:"; $(BIN)/hpclab deps moved .lock.old $(LOCK); rm -f .lock.old
+
+# Every wheel of the lock (for this platform), pip and the build tools, for an install with
+# no network: copy the folder next to the course as wheelhouse/ and run make install there.
+wheelhouse:
+	$(PYTHON) -m pip download --quiet --dest $(WHEELHOUSE_DIR) --only-binary=:all: -r $(LOCK) \
+	    pip setuptools wheel
+	@du -sh $(WHEELHOUSE_DIR)
+
 # Speed claims, measured side by side on this machine (never asserted in tests).
 bench: install
 	$(BIN)/hpclab bench
@@ -63,4 +92,4 @@ build: install
 	$(BIN)/hpclab build
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .venv-latest .pytest_cache
