@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from hpclab import mpi
+from hpclab import checks, mpi
 from hpclab.checks import Wrong, require
 
 DEFAULT_TIMEOUT = 20.0
@@ -198,14 +198,8 @@ def called_names(program: str, name: str = "program") -> set[str]:
     ``comm.Send(...)`` and ``MPI.COMM_WORLD.Send(...)`` give ``Send``, ``print(...)``
     gives ``print``. Read from the syntax tree, so comments and strings never count.
     """
-    names = set()
-    for node in ast.walk(_parse(program, name)):
-        if isinstance(node, ast.Call):
-            if isinstance(node.func, ast.Attribute):
-                names.add(node.func.attr)
-            elif isinstance(node.func, ast.Name):
-                names.add(node.func.id)
-    return names
+    _parse(program, name)  # a SyntaxError becomes a Wrong that points at the line
+    return checks.called_names(program)
 
 
 def require_calls(program: str, name: str, *calls: str) -> None:
