@@ -7,7 +7,8 @@ scheduler, rank 1 runs this code, ranks 2.. are Dask workers *and* MPI ranks.
 2. Dask: mask broken readings, convert to °C, average over time into a map of
    row blocks, persisted on the workers,
 3. MPI, in the workers' memory (hpclab.handoff.run_on_workers): Jacobi
-   smoothing with a halo exchange, and an area-weighted mean with Allreduce,
+   smoothing with a halo exchange between neighbouring blocks only
+   (point-to-point), and an area-weighted mean with Allreduce,
 4. back on this rank: put the map together and compare with NumPy on one core.
 
 Usage: python -m mpi4py capstone.py [--sweeps N] [--rows R]
@@ -47,23 +48,40 @@ def to_map(air, rows):
 def smooth(pieces, blocks, comm, sweeps):
     """Jacobi sweeps on this rank's row blocks; edges of the whole map stay fixed.
 
-    Before each sweep every block's first and last row is shared with allgather,
-    keyed by its global row number, so a block finds the rows just above and
-    below it (its halo) whichever rank holds them, or none if it is at the edge.
+    Once, before the sweeps, one allgather of every block's first and last row
+    number tells each rank who holds the block above and below each of its own
+    (the owner map). Then each sweep sends a block's edge rows only to those
+    ranks (Isend/Irecv, then Waitall): at most two rows per block, however many
+    ranks there are. A neighbour on the same rank is read directly, and the
+    map's top and bottom edges have no neighbour and no message.
     """
     blocks = [np.array(b, dtype=float) for b in blocks]
+    # Once, before the sweeps: the owner map (which rank holds the block starting/ending at a row).
+    starts, ends = {}, {}  # first row of a block -> its rank, last row of a block -> its rank
+    spans = [(p.offset[0], p.offset[0] + len(b) - 1) for p, b in zip(pieces, blocks)]
+    for rank, theirs in enumerate(comm.allgather(spans)):
+        for first, last in theirs:
+            starts[first], ends[last] = rank, rank
     for _ in range(sweeps):
-        edges = {}
-        for piece, block in zip(pieces, blocks):
-            edges[piece.offset[0]] = block[0]
-            edges[piece.offset[0] + len(block) - 1] = block[-1]
-        rows = {}
-        for part in comm.allgather(edges):
-            rows.update(part)
+        tops = {first: b[0] for (first, _), b in zip(spans, blocks)}
+        bottoms = {last: b[-1] for (_, last), b in zip(spans, blocks)}
+        halos, requests = [], []  # every sweep: edge rows to and from the neighbours' ranks only
+        for (first, last), block in zip(spans, blocks):
+            above, below = bottoms.get(first - 1), tops.get(last + 1)  # neighbours on this rank
+            up, down = ends.get(first - 1), starts.get(last + 1)  # ranks of the neighbours, None at the edge
+            # Tags tell the rows apart: 2 * row going up, 2 * row + 1 going down.
+            if above is None and up is not None:
+                above = np.empty(block.shape[1])
+                requests += [comm.Irecv(above, source=up, tag=2 * first - 1),
+                             comm.Isend(block[0], dest=up, tag=2 * first)]
+            if below is None and down is not None:
+                below = np.empty(block.shape[1])
+                requests += [comm.Irecv(below, source=down, tag=2 * last + 2),
+                             comm.Isend(block[-1], dest=down, tag=2 * last + 1)]
+            halos.append((above, below))
+        MPI.Request.Waitall(requests)
         new_blocks = []
-        for piece, block in zip(pieces, blocks):
-            above = rows.get(piece.offset[0] - 1)
-            below = rows.get(piece.offset[0] + len(block))
+        for block, (above, below) in zip(blocks, halos):
             padded = np.vstack([block[:1] if above is None else above[None], block,
                                 block[-1:] if below is None else below[None]])
             new = block.copy()

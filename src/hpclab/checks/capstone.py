@@ -5,11 +5,15 @@ on the same data. The MPI answers (Q3, Q4) are functions
 ``f(pieces, blocks, comm, ...)`` as :func:`hpclab.handoff.run_on_workers`
 calls them; the check pastes the function's source into a short program and
 runs it for real on 3 MPI ranks with an awkward layout: rank 0 holds blocks 0
-and 3, rank 1 holds nothing, rank 2 holds blocks 1 and 2.
+and 3, rank 1 holds nothing, rank 2 holds blocks 1 and 2. Q4's halo exchange
+must also be point-to-point: its syntax tree may not call a collective that
+moves data (allgather, bcast, allreduce, ...) inside a loop, where it would run
+on every sweep; one before the loop (the owner map) is fine.
 """
 
 from __future__ import annotations
 
+import ast
 import inspect
 import textwrap
 
@@ -118,6 +122,98 @@ def _run(func, name: str, call: str, collect: list[str]) -> tuple[mpicheck.mpi.M
     return mpicheck.run_answer(program, name, n=3, collect=collect, args=[str(seed)]), _whole_map(seed)
 
 
+#: Collectives that move data between every rank: fine once (the owner map), not on every sweep.
+_COLLECTIVES = frozenset({
+    "allgather", "Allgather", "Allgatherv", "gather", "Gather", "Gatherv", "bcast", "Bcast",
+    "scatter", "Scatter", "Scatterv", "alltoall", "Alltoall", "Alltoallv", "Alltoallw",
+    "allreduce", "Allreduce", "reduce", "Reduce", "Reduce_scatter", "Reduce_scatter_block",
+    "Iallgather", "Iallgatherv", "Igather", "Igatherv", "Ibcast", "Ialltoall", "Ialltoallv",
+    "Iallreduce", "Ireduce", "scan", "Scan", "exscan", "Exscan",
+})
+#: Messages to chosen ranks (and neighbourhood collectives, which need a graph topology).
+_POINT_TO_POINT = frozenset({
+    "send", "recv", "isend", "irecv", "sendrecv", "ssend", "issend", "bsend", "ibsend",
+    "Send", "Recv", "Isend", "Irecv", "Sendrecv", "Sendrecv_replace", "Ssend", "Issend", "Bsend", "Ibsend",
+    "Rsend", "Irsend", "Send_init", "Recv_init", "Mrecv", "Imrecv",
+    "neighbor_allgather", "neighbor_alltoall", "Neighbor_allgather", "Neighbor_allgatherv",
+    "Neighbor_alltoall", "Neighbor_alltoallv", "Neighbor_alltoallw",
+})
+
+
+def _call_name(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    return None
+
+
+def _repeated(node: ast.AST) -> list[ast.AST]:
+    """The parts of a loop evaluated on every pass (a for loop's iterable is evaluated once)."""
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        return list(node.body)
+    if isinstance(node, ast.While):
+        return [node.test, *node.body]
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        first, *rest = node.generators
+        results = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        return [*results, *first.ifs, *rest]
+    return []
+
+
+def collectives_in_loops(source: str) -> list[tuple[str, str, int]]:
+    """``(called name, collective, line)`` for each data-moving collective called inside a loop.
+
+    A call of a function defined inside ``source`` counts as the collectives that
+    function calls (``called name`` is then the function's name). Read from the
+    syntax tree, so comments and strings never count.
+    """
+    tree = ast.parse(source)
+    defs = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    inner = defs[1:] if defs and tree.body and defs[0] is tree.body[0] else defs
+    calls_of = {d.name: {_call_name(c) for c in ast.walk(d) if isinstance(c, ast.Call)} for d in inner}
+    hidden = {name: sorted(calls & _COLLECTIVES) for name, calls in calls_of.items() if calls & _COLLECTIVES}
+    changed = True
+    while changed:  # a helper that calls a helper that calls a collective
+        changed = False
+        for name, calls in calls_of.items():
+            found = sorted({c for h in calls & set(hidden) for c in hidden[h]} | set(hidden.get(name, [])))
+            if found and hidden.get(name) != found:
+                hidden[name], changed = found, True
+    seen, found = set(), []
+    for node in ast.walk(tree):
+        for part in _repeated(node):
+            for call in ast.walk(part):
+                if not isinstance(call, ast.Call) or id(call) in seen:
+                    continue
+                seen.add(id(call))
+                name = _call_name(call)
+                if name in _COLLECTIVES:
+                    found.append((name, name, call.lineno))
+                elif name in hidden:
+                    found.append((name, hidden[name][0], call.lineno))
+    return sorted(found, key=lambda item: item[2])
+
+
+def _require_neighbour_halo(source: str, name: str) -> None:
+    """:class:`Wrong` if the halo is a collective on every sweep instead of messages to the neighbours."""
+    try:
+        found = collectives_in_loops(source)
+    except SyntaxError:
+        return  # cannot happen for a function Python has defined; running it reports anything else
+    if found:
+        called, collective, line = found[0]
+        via = f"`{called}` (which calls `{collective}`)" if called != collective else f"`{collective}`"
+        raise Wrong(
+            f"`{name}` calls {via} inside a loop (line {line} of `{name}`), so every sweep is a collective of "
+            "all ranks: each rank handles every block's edges, traffic that grows with the number of ranks. "
+            "Work out once, before the sweep loop, which rank holds the block above and below each of your "
+            "blocks (one `comm.allgather` of your blocks' first and last rows is fine there), then on each "
+            "sweep send your edge rows only to those ranks: `comm.Isend`/`comm.Irecv` and "
+            "`MPI.Request.Waitall`, or `comm.Sendrecv`"
+        )
+
+
 # --------------------------------------------------------------------------- checks
 
 @check(Q1)
@@ -191,7 +287,8 @@ def check_q3(area_mean) -> str:
 
 @check(Q4)
 def check_q4(smooth) -> str:
-    _source(smooth, "smooth")
+    source = _source(smooth, "smooth")
+    _require_neighbour_halo(source, "smooth")
     result, full = _run(smooth, "smooth", "result = [np.asarray(b) for b in smooth(pieces, blocks, comm, 3)]",
                         ["result"])
     want = reference_smooth(full, 3)
@@ -212,7 +309,11 @@ def check_q4(smooth) -> str:
                             "those need the neighbouring rows of the blocks above and below (the halo), "
                             "which may live on another rank")
     mpicheck.expect(result, expected, verb="returned")
-    return "3 sweeps match NumPy, with blocks spread unevenly (one rank holds none)"
+    if not mpicheck.called_names(source, "smooth") & _POINT_TO_POINT:
+        raise Wrong("the map is right, but `smooth` sends no point-to-point message: the halo rows should "
+                    "travel on every sweep from the rank holding a neighbouring block (`comm.Isend`/`comm.Irecv` "
+                    "and `MPI.Request.Waitall`, or `comm.Sendrecv`), not all at once before the sweeps")
+    return "3 sweeps match NumPy, with blocks spread unevenly (one rank holds none), edge rows sent to neighbours only"
 
 
 @check(Q5)
