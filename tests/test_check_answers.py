@@ -1183,6 +1183,93 @@ def _smooth_gathered_rows():
     return smooth
 
 
+def _smooth_isend_objects():
+    """Neighbour messages as Python objects: lower-case isend, then a blocking recv per halo row."""
+    def smooth(pieces, blocks, comm, sweeps):
+        blocks = [np.array(b, dtype=float) for b in blocks]
+        where = {}  # global row -> rank that holds it, from one gather of the placement
+        for rank, offsets in enumerate(comm.allgather([(p.offset[0], p.shape[0]) for p in pieces])):
+            for start, n in offsets:
+                where.update({row: rank for row in range(start, start + n)})
+        mine = [(p.offset[0], p.offset[0] + p.shape[0]) for p in pieces]
+        for _ in range(sweeps):
+            local = {}
+            for (start, stop), b in zip(mine, blocks):
+                local[start], local[stop - 1] = b[0], b[-1]
+            sends = []
+            for (start, stop), b in zip(mine, blocks):
+                if where.get(start - 1, comm.rank) != comm.rank:
+                    sends.append(comm.isend(b[0], dest=where[start - 1], tag=start))
+                if where.get(stop, comm.rank) != comm.rank:
+                    sends.append(comm.isend(b[-1], dest=where[stop], tag=stop - 1))
+            halo = dict(local)
+            for start, stop in mine:
+                for row in (start - 1, stop):
+                    if where.get(row, comm.rank) != comm.rank:
+                        halo[row] = comm.recv(source=where[row], tag=row)
+            for request in sends:
+                request.wait()
+            new_blocks = []
+            for (start, stop), block in zip(mine, blocks):
+                above, below = halo.get(start - 1), halo.get(stop)
+                padded = np.vstack([block[:1] if above is None else above[None], block,
+                                    block[-1:] if below is None else below[None]])
+                new = block.copy()
+                new[:, 1:-1] = (padded[:-2, 1:-1] + padded[2:, 1:-1] + block[:, :-2] + block[:, 2:]) / 4
+                if above is None:
+                    new[0] = block[0]
+                if below is None:
+                    new[-1] = block[-1]
+                new_blocks.append(new)
+            blocks = new_blocks
+        return blocks
+
+    return smooth
+
+
+def _smooth_gathered_once():
+    """Gathers the whole map once before the sweeps, then smooths it with no halo messages at all."""
+    def smooth(pieces, blocks, comm, sweeps):
+        rows = {}
+        for part in comm.allgather({p.offset[0]: np.asarray(b, dtype=float) for p, b in zip(pieces, blocks)}):
+            rows.update(part)
+        a = np.vstack([rows[start] for start in sorted(rows)])
+        for _ in range(sweeps):
+            new = a.copy()
+            new[1:-1, 1:-1] = (a[:-2, 1:-1] + a[2:, 1:-1] + a[1:-1, :-2] + a[1:-1, 2:]) / 4
+            a = new
+        return [a[p.offset[0]:p.offset[0] + p.shape[0]] for p in pieces]
+
+    return smooth
+
+
+def _smooth_sendrecv_next_rank():
+    """The classic 1-D halo, Sendrecv to rank +- 1: wrong when blocks are not in rank order.
+
+    (``MPI``, like ``np``, is a global of the program the check pastes this source into.)
+    """
+    def smooth(pieces, blocks, comm, sweeps):
+        up = comm.rank - 1 if comm.rank > 0 else MPI.PROC_NULL
+        down = comm.rank + 1 if comm.rank < comm.size - 1 else MPI.PROC_NULL
+        a = np.vstack([np.asarray(b, dtype=float) for b in blocks]) if blocks else np.zeros((0, 7))
+        a = np.vstack([np.zeros((1, 7)), a, np.zeros((1, 7))])
+        first, last = np.zeros(7), np.zeros(7)
+        for _ in range(sweeps):
+            comm.Sendrecv(np.ascontiguousarray(a[1]), dest=up, recvbuf=last, source=down)
+            comm.Sendrecv(np.ascontiguousarray(a[-2]), dest=down, recvbuf=first, source=up)
+            a[0], a[-1] = first, last
+            new = a.copy()
+            new[1:-1, 1:-1] = (a[:-2, 1:-1] + a[2:, 1:-1] + a[1:-1, :-2] + a[1:-1, 2:]) / 4
+            a = new
+        out, row = [], 1
+        for p in pieces:
+            out.append(a[row:row + p.shape[0]])
+            row += p.shape[0]
+        return out
+
+    return smooth
+
+
 def _smooth_no_halo():
     def smooth(pieces, blocks, comm, sweeps):
         out = []
@@ -1214,7 +1301,13 @@ right(L, "q2", "rechunk first, then the mean", lambda c: (to_map_chunk_first, c.
 wrong(L, "q2", "computed", lambda c: (to_map_computed, c.raw), "that is already computed")
 right(L, "q3", "lower-case allreduce of a NumPy pair", lambda c: (_area_mean_allreduce(),))
 wrong(L, "q3", "each rank's own mean", lambda c: (_area_mean_local(),), "but expected")
-right(L, "q4", "first and last rows shared with allgather", lambda c: (_smooth_gathered_rows(),))
+wrong(L, "q4", "first and last rows allgathered on every sweep", lambda c: (_smooth_gathered_rows(),),
+      "inside a loop", fast=True)
+right(L, "q4", "owner map per row, then isend and recv of Python objects", lambda c: (_smooth_isend_objects(),))
+wrong(L, "q4", "whole map gathered once, no halo messages", lambda c: (_smooth_gathered_once(),),
+      "sends no point-to-point message")
+wrong(L, "q4", "Sendrecv to rank +- 1", lambda c: (_smooth_sendrecv_next_rank(),),
+      "which may live on another rank")
 wrong(L, "q4", "every block smoothed alone", lambda c: (_smooth_no_halo(),), "right inside but wrong in its first or last row")
 right(L, "q5", "sorted by offset", lambda c: (assemble_sorted,), fast=True)
 wrong(L, "q5", "in worker order", lambda c: (assemble_in_worker_order,), "the blocks are in the wrong places", fast=True)

@@ -291,6 +291,31 @@ def test_capstone_ranks_cannot_see_the_whole_map_or_its_seed():
     assert [len(result.values[rank]["blocks"]) for rank in range(3)] == [2, 0, 2]
 
 
+def test_capstone_halo_check_finds_collectives_on_every_sweep_only():
+    source = """
+def smooth(pieces, blocks, comm, sweeps):
+    for rank, spans in enumerate(comm.allgather([1])):  # once: the loop's iterable
+        pass
+    first = [s for s in comm.allgather(2)]               # once: a comprehension's first iterable
+    def exchange(row):
+        return comm.allgather(row)
+    def via(row):
+        return exchange(row)
+    for _ in range(sweeps):
+        # comm.allgather(x) in a comment does not count, nor does "comm.bcast" in a string
+        comm.Isend(blocks[0][0], dest=1)
+        rows = [comm.bcast(r) for r in range(2)]
+        via(3)
+    while comm.allreduce(1) < 0:
+        pass
+"""
+    assert capstone.collectives_in_loops(source) == [
+        ("bcast", "bcast", 13), ("via", "allgather", 14), ("allreduce", "allreduce", 15)]
+    assert capstone.collectives_in_loops(
+        "def smooth(p, b, comm, s):\n    spans = comm.allgather(1)\n    for _ in range(s):\n"
+        "        comm.Sendrecv(b[0][0], dest=0, recvbuf=b[0][1], source=0)\n") == []
+
+
 def test_a_check_that_cannot_find_its_block_says_it_is_not_the_learners_fault(capsys):
     handoff.check_q1("tcp://127.0.0.1:1", None, [1.0, 2.0], (1, 2))
     out = feedback(capsys)
