@@ -206,7 +206,8 @@ def _require_neighbour_halo(source: str, name: str) -> None:
         via = f"`{called}` (which calls `{collective}`)" if called != collective else f"`{collective}`"
         raise Wrong(
             f"`{name}` calls {via} inside a loop (line {line} of `{name}`), so every sweep is a collective of "
-            "all ranks: each rank handles every block's edges, traffic that grows with the number of ranks. "
+            "all ranks (an allgather hands each rank every block's edges): traffic and waiting that grow with "
+            "the number of ranks. "
             "Work out once, before the sweep loop, which rank holds the block above and below each of your "
             "blocks (one `comm.allgather` of your blocks' first and last rows is fine there), then on each "
             "sweep send your edge rows only to those ranks: `comm.Isend`/`comm.Irecv` and "
