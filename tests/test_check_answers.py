@@ -945,6 +945,43 @@ wrong(L, "q6", "reduce only in a comment; gather does the work", lambda c: (
     PI.replace("COMBINE", "total_hits = sum(comm.gather(hits, root=0) or [])  # instead of reduce"),),
     "a comment or a name that mentions it does not combine anything", fast=True)
 
+UNEVEN = HEAD + """
+counts = np.arange(1, comm.size + 1)
+displs = DISPLS
+data = np.arange(10, dtype="d") if comm.rank == 0 else None
+piece = np.zeros(counts[comm.rank])
+comm.Scatterv([data, (counts, displs), MPI.DOUBLE] if comm.rank == 0 else None, [piece, MPI.DOUBLE], root=0)
+sums = comm.allgather(float(piece.sum()))
+"""
+right(L, "q7", "tuple of counts and cumsum displacements, lower-case allgather", lambda c: (
+    UNEVEN.replace("DISPLS", "np.concatenate([[0], np.cumsum(counts)[:-1]])"),))
+wrong(L, "q7", "displacements one apart", lambda c: (UNEVEN.replace("DISPLS", "np.arange(comm.size)"),),
+      "the displacements say where each piece starts")
+wrong(L, "q7", "lower-case scatter of np.split pieces", lambda c: (HEAD + """
+data = np.arange(10, dtype="d") if comm.rank == 0 else None
+piece = comm.scatter(np.split(data, [1, 3, 6]) if comm.rank == 0 else None, root=0)
+sums = comm.allgather(piece.sum())
+""",), "deal out the pieces with comm.Scatterv", fast=True)
+wrong(L, "q7", "gather, then bcast", lambda c: (UNEVEN.replace("DISPLS", "[0, 1, 3, 6]").replace(
+    "sums = comm.allgather(float(piece.sum()))", "sums = comm.bcast(comm.gather(piece.sum(), root=0), root=0)"),),
+    "comm.Allgather (or comm.allgather)", fast=True)
+
+SPLIT = HEAD + """
+values = np.array([comm.rank, comm.rank ** 2], dtype="d")
+half = comm.Split(comm.rank % 2, comm.rank)
+half_rank = half.Get_rank()
+REDUCE
+"""
+right(L, "q8", "positional colour and key, [buffer, MPI.DOUBLE]", lambda c: (SPLIT.replace(
+    "REDUCE", "half.Allreduce(sendbuf=MPI.IN_PLACE, recvbuf=[values, MPI.DOUBLE], op=MPI.SUM)"),))
+wrong(L, "q8", "Allreduce on COMM_WORLD", lambda c: (SPLIT.replace(
+    "REDUCE", "comm.Allreduce(MPI.IN_PLACE, values, op=MPI.SUM)"),), "the communicator Split returned")
+wrong(L, "q8", "a second array, IN_PLACE only in a comment", lambda c: (SPLIT.replace(
+    "REDUCE", "total = np.empty(2)\nhalf.Allreduce(values, total, op=MPI.SUM)  # instead of MPI.IN_PLACE\n"
+              "values = total"),), "pass MPI.IN_PLACE as the send buffer", fast=True)
+wrong(L, "q8", "split into first and second half", lambda c: (SPLIT.replace("comm.rank % 2", "comm.rank // 2").replace(
+    "REDUCE", "half.Allreduce(MPI.IN_PLACE, values, op=MPI.SUM)"),), "rank 1 holds half_rank = 1 but expected 0")
+
 # =========================================================================== 10 dask on Slurm
 
 L = "10-dask-on-slurm"

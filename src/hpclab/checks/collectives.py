@@ -1,4 +1,5 @@
-"""Checks for lesson 09-mpi-collectives: splitting work, bcast, Scatter/Gather, reductions, scaling, π.
+"""Checks for lesson 09-mpi-collectives: splitting work, bcast, Scatter/Gather, reductions, scaling, π,
+Scatterv with Allgather, and an in-place Allreduce on a communicator made by Split.
 
 MPI answers are whole programs in a string; the check runs them on
 :data:`RANKS` ranks and compares what each rank holds afterwards.
@@ -6,6 +7,7 @@ MPI answers are whole programs in a string; the check runs them on
 
 from __future__ import annotations
 
+import ast
 import math
 from collections import defaultdict
 
@@ -13,7 +15,8 @@ import numpy as np
 
 from hpclab import scaling
 from hpclab.checks import Question, Wrong, check, plain, require
-from hpclab.checks.mpicheck import DEFAULT_TIMEOUT, called_names, expect, require_calls, run_answer, show
+from hpclab.checks.mpicheck import (DEFAULT_TIMEOUT, called_names, expect, require_calls, run_answer, same, show,
+                                    validate_program)
 
 LESSON = "09-mpi-collectives"
 RANKS = 4
@@ -23,7 +26,9 @@ Q3 = Question(LESSON, "q3", "Scatter and Gather NumPy buffers", points=2, level=
 Q4 = Question(LESSON, "q4", "Reduce and Allreduce", points=2, level=2)
 Q5 = Question(LESSON, "q5", "read a scaling table", points=2, level=2)
 Q6 = Question(LESSON, "q6", "the Monte Carlo π program", points=3, level=3)
-QUESTIONS = [Q1, Q2, Q3, Q4, Q5, Q6]
+Q7 = Question(LESSON, "q7", "uneven pieces with Scatterv, sums with Allgather", points=2, level=2)
+Q8 = Question(LESSON, "q8", "an in-place Allreduce inside a Split communicator", points=2, level=2)
+QUESTIONS = [Q1, Q2, Q3, Q4, Q5, Q6, Q7, Q8]
 
 CONFIG = {"samples": 1_000_000, "seed": 2024, "method": "monte-carlo"}
 PI_SAMPLES = 1_000_003  # not a multiple of 4 on purpose
@@ -206,3 +211,84 @@ def check_q6(pi_program, timeout: float = DEFAULT_TIMEOUT) -> str:
         raise Wrong(f"two runs gave {first[0]['pi_estimate']!r} and {again[0]['pi_estimate']!r}: seed each rank's "
                     "generator from a fixed seed so the result can be reproduced")
     return f"π ≈ {estimate:.5f} from {PI_SAMPLES:,} samples, the same every run"
+
+
+UNEVEN_TOTAL = 10
+UNEVEN_COUNTS = [r + 1 for r in range(RANKS)]  # 1, 2, 3, 4: rank r gets r + 1 values
+
+
+@check(Q7)
+def check_q7(scatterv_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    program = validate_program(scatterv_program, "scatterv_program")
+    calls = called_names(program, "scatterv_program")
+    if "Scatterv" not in calls:
+        raise Wrong("`scatterv_program` should deal out the pieces with comm.Scatterv, giving the counts and "
+                    "displacements on the root: the upper-case Scatter only cuts equal blocks, and the lower-case "
+                    "scatter pickles a list")
+    if not calls & {"Allgather", "allgather"}:
+        raise Wrong("`scatterv_program` should give every rank the sums with comm.Allgather (or comm.allgather): "
+                    "one call, no root, everybody ends up with the list")
+    result = run_answer(program, "scatterv_program", n=RANKS, collect=["piece", "sums"], timeout=timeout)
+    starts = [sum(UNEVEN_COUNTS[:r]) for r in range(RANKS)]
+    pieces = [np.arange(start, start + count, dtype=float) for start, count in zip(starts, UNEVEN_COUNTS)]
+    for rank in range(RANKS):
+        got = result.values[rank]["piece"]
+        if got is None or np.size(got) != UNEVEN_COUNTS[rank]:
+            raise Wrong(f"rank {rank} holds piece = {show(got)}, but it should receive {UNEVEN_COUNTS[rank]} "
+                        f"value(s): rank r's count is r + 1, and its receive buffer needs room for exactly that many")
+        if not same(got, pieces[rank]):
+            raise Wrong(f"rank {rank} holds piece = {show(got)} but expected {show(pieces[rank])}: the displacements "
+                        "say where each piece starts in `data`, the sum of the counts of the ranks before it")
+    sums = [float(piece.sum()) for piece in pieces]
+    expect(result, {r: {"sums": np.array(sums)} for r in range(RANKS)}, verb="holds")
+    return (f"pieces of {', '.join(map(str, UNEVEN_COUNTS))} values out, and every rank knows all the sums "
+            f"{', '.join(f'{s:g}' for s in sums)}")
+
+
+def _in_place_allreduce(program: str) -> tuple[bool, bool]:
+    """(does the program call Allreduce, does one of those calls pass MPI.IN_PLACE as its send buffer)."""
+    called = in_place = False
+    for node in ast.walk(ast.parse(program)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if name != "Allreduce":
+            continue
+        called = True
+        send = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "sendbuf"), None)
+        if (isinstance(send, ast.Attribute) and send.attr == "IN_PLACE") or (
+                isinstance(send, ast.Name) and send.id == "IN_PLACE"):
+            in_place = True
+    return called, in_place
+
+
+@check(Q8)
+def check_q8(split_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    program = validate_program(split_program, "split_program")
+    if "Split" not in called_names(program, "split_program"):
+        raise Wrong("`split_program` should make the even and the odd ranks' communicator with "
+                    "comm.Split(color, key), the colour being rank % 2")
+    called, in_place = _in_place_allreduce(program)
+    if not called:
+        raise Wrong("`split_program` should add up `values` with the upper-case Allreduce on the new communicator "
+                    "(the lower-case allreduce has no in-place form)")
+    if not in_place:
+        raise Wrong("pass MPI.IN_PLACE as the send buffer, Allreduce(MPI.IN_PLACE, values, op=MPI.SUM), so the sum "
+                    "is written over `values` itself: no second array")
+    result = run_answer(program, "split_program", n=RANKS, collect=["values", "half_rank"], timeout=timeout)
+    own = [np.array([r, r ** 2], dtype=float) for r in range(RANKS)]
+    everyone = sum(own)
+    halves = {r: sum(own[q] for q in range(RANKS) if q % 2 == r % 2) for r in range(RANKS)}
+    for rank in range(RANKS):
+        got = result.values[rank]["values"]
+        if same(got, everyone) and not same(got, halves[rank]):
+            raise Wrong(f"rank {rank} holds values = {show(got)}, the sum over all {RANKS} ranks: call Allreduce on "
+                        "the communicator Split returned, not on COMM_WORLD")
+    try:
+        expect(result, {r: {"half_rank": r // 2} for r in range(RANKS)}, verb="holds")
+    except Wrong as exc:
+        raise Wrong(f"{exc}: with colour rank % 2 and key rank, world ranks 0 and 2 become ranks 0 and 1 of the "
+                    "even half, 1 and 3 of the odd one") from None
+    expect(result, {r: {"values": halves[r]} for r in range(RANKS)}, verb="holds")
+    return "two halves, one collective each, and the sums sit in the arrays that held the inputs"
