@@ -80,10 +80,13 @@ def test_srun_without_pmi_is_flagged_as_rank_0_of_1():
     assert "srun --mpi=pmi2" in lines[trap + 1] and "fix:" in lines[trap + 1]
 
 
-def test_ranks_started_by_the_matching_mpiexec_are_not_flagged():
-    proc = _doctor("--json", launcher=[find_mpiexec(), "-n", "2"])
-    reports = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+def test_ranks_started_by_the_matching_mpiexec_are_not_flagged(tmp_path):
+    # One file per rank: mpiexec forwards the ranks' output in pieces, and two long JSON
+    # lines written at the same moment can come out interleaved.
+    pattern = str(tmp_path / "doctor-%r.json")
+    proc = _doctor("--json", launcher=[find_mpiexec(), "-n", "2", "-outfile-pattern", pattern])
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    reports = [json.loads(path.read_text()) for path in sorted(tmp_path.glob("doctor-*.json"))]
     seen = sorted((r["task"]["rank"], f["details"]["mpi"]["rank"], f["details"]["mpi"]["size"])
                   for r in reports for f in r["findings"] if "mpi" in f["details"])
     assert seen == [(0, 0, 2), (1, 1, 2)]
