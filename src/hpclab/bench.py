@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from hpclab.errors import SetupError, UsageError
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -41,7 +43,7 @@ def side_by_side(name: str, baseline: tuple[str, Callable[[], float | None]],
     slowest rank); otherwise the wall-clock time of the call is used.
     """
     if repeats < 1:
-        raise ValueError(f"repeats must be at least 1, got {repeats}")
+        raise UsageError(f"repeats must be at least 1, got {repeats}")
     times: dict[str, list[float]] = {baseline[0]: [], contender[0]: []}
     for _ in range(repeats):
         for label, func in (baseline, contender):
@@ -242,9 +244,9 @@ def _install_and_serve(root: Path, venv: Path, index_options: list[str], timeout
                 return time.perf_counter() - start
             except OSError:
                 if server.poll() is not None:
-                    raise RuntimeError(f"JupyterLab in {venv} exited with {server.returncode} before it answered")
+                    raise SetupError(f"JupyterLab in {venv} exited with {server.returncode} before it answered")
                 time.sleep(0.2)
-        raise RuntimeError(f"JupyterLab in {venv} did not answer within 120 s")
+        raise SetupError(f"JupyterLab in {venv} did not answer within 120 s")
     finally:
         server.terminate()
         try:
@@ -296,7 +298,7 @@ def run(names: Sequence[str] | None = None, *, quick: bool = False) -> list[Comp
     chosen = list(names) if names else list(BENCHMARKS)
     unknown = [n for n in chosen if n not in known]
     if unknown:
-        raise ValueError(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(known)}")
+        raise UsageError(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(known)}")
     return [known[n](**(QUICK.get(n, {}) if quick else {})) for n in chosen]
 
 

@@ -17,12 +17,14 @@ from pathlib import Path
 
 import nbformat
 
+from hpclab.errors import HpclabError
+
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 SOLUTION_ONLY, CHECK_TAG = "solution-only", "check"
 _VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled", "ExecuteTime")
 
 
-class BuildError(ValueError):
+class BuildError(HpclabError, ValueError):
     """A solution notebook cannot be turned into an exercise."""
 
 

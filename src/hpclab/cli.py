@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from hpclab.errors import HpclabError, UsageError
+
 
 def _build(args: argparse.Namespace) -> int:
     from hpclab.build import build_all
@@ -58,7 +60,7 @@ def _vcluster(args: argparse.Namespace) -> int:
     else:  # exec -- COMMAND
         command = args.command[1:] if args.command[:1] == ["--"] else args.command
         if not command:
-            raise ValueError("usage: hpclab vcluster exec -- COMMAND [ARGS...]")
+            raise UsageError("usage: hpclab vcluster exec -- COMMAND [ARGS...]")
         return subprocess.call(vcluster.exec_argv(spec, command))
     return 0
 
@@ -162,7 +164,7 @@ def _lab(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="hpclab", description="Tools for the hpclab course.")
-    sub = top.add_subparsers(dest="command", required=True)
+    sub = top.add_subparsers(dest="subcommand", required=True)
 
     build = sub.add_parser("build", help="generate exercises/ from solutions/")
     build.add_argument("--root", default=".", help="course root holding solutions/ and exercises/ (default: .)")
@@ -264,8 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, LookupError, OSError, RuntimeError) as exc:  # our errors carry the fix in the message
-        print(f"hpclab {args.command}: {exc}", file=sys.stderr)
+    except (HpclabError, OSError) as exc:  # ours carry the fix in the message; anything else is a bug: traceback
+        print(f"hpclab {args.subcommand}: {exc}", file=sys.stderr)
         return 2
 
 

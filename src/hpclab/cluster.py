@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from hpclab.errors import UsageError
+
 SCHEDULER_FILE_ENV = "HPCLAB_SCHEDULER_FILE"
 GUARD_PRELOAD = "hpclab.guard"  # module run in each nanny and worker (interrupt safety)
 DASK_DEFAULT_LINK = "{scheme}://{host}:{port}/status"  # distributed.dashboard.link as Dask ships it
@@ -46,9 +48,9 @@ def _positive_int(env: Mapping[str, str], name: str) -> int | None:
     try:
         number = int(value)
     except ValueError:
-        raise ValueError(f"{name}={value!r} is not a whole number: unset it, or set it to a whole number") from None
+        raise UsageError(f"{name}={value!r} is not a whole number: unset it, or set it to a whole number") from None
     if number < 1:
-        raise ValueError(f"{name}={value!r} must be at least 1")
+        raise UsageError(f"{name}={value!r} must be at least 1")
     return number
 
 

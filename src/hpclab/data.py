@@ -36,6 +36,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from hpclab.errors import HpclabError
+
 DATA_ENV = "HPCLAB_DATA"
 SIZE_ENV = "HPCLAB_DATA_SIZE"
 AIR_SOURCE_ENV = "HPCLAB_AIR_SOURCE"
@@ -60,7 +62,7 @@ READINGS_DTYPES = {
 }
 
 
-class DataError(ValueError):
+class DataError(HpclabError, ValueError):
     """A dataset cannot be made, found or trusted; the message says what to do."""
 
 

@@ -14,6 +14,8 @@ import re
 import tomllib
 from pathlib import Path
 
+from hpclab.errors import UsageError
+
 LOCK = "requirements.lock"
 EXTRAS = ("mpich", "test")
 #: PyPI name -> conda-forge name, where they differ.
@@ -33,7 +35,7 @@ def _split(requirement: str) -> tuple[str, str]:
     """(normalized name, the rest: version spec and markers) of one requirement line."""
     match = _REQUIREMENT.match(requirement)
     if not match:
-        raise ValueError(f"cannot read the requirement {requirement!r}")
+        raise UsageError(f"cannot read the requirement {requirement!r}")
     return normalize(match.group(1)), match.group(2).strip()
 
 
@@ -47,7 +49,7 @@ def lock_versions(text: str) -> dict[str, str]:
         name, rest = _split(line)
         pin = re.match(r"==\s*([^\s;\\]+)", rest)
         if not pin:
-            raise ValueError(f"lock line {line!r} pins no version (expected name==version)")
+            raise UsageError(f"lock line {line!r} pins no version (expected name==version)")
         versions[name] = pin.group(1)
     return versions
 

@@ -48,6 +48,8 @@ _MPICH_LIKE = {"MPICH", "Intel MPI", "MVAPICH"}
 _PROBE = """
 import json
 from mpi4py import MPI
+
+from hpclab.errors import UsageError
 comm = MPI.COMM_WORLD
 print(json.dumps({"rank": comm.Get_rank(), "size": comm.Get_size(), "host": MPI.Get_processor_name()}))
 """
@@ -612,11 +614,11 @@ def read_scheduler_file(path: str | os.PathLike) -> dict:
     try:
         info = json.loads(path.read_text())
     except FileNotFoundError:
-        raise ValueError(f"scheduler file {path} does not exist") from None
+        raise UsageError(f"scheduler file {path} does not exist") from None
     except (OSError, ValueError) as exc:
-        raise ValueError(f"scheduler file {path} is not readable JSON ({exc})") from None
+        raise UsageError(f"scheduler file {path} is not readable JSON ({exc})") from None
     if not isinstance(info, dict) or not isinstance(info.get("address"), str):
-        raise ValueError(f"scheduler file {path} has no \"address\" (is it really a Dask scheduler file?)")
+        raise UsageError(f"scheduler file {path} has no \"address\" (is it really a Dask scheduler file?)")
     parts = urlsplit(info["address"])
     services = info.get("services") if isinstance(info.get("services"), dict) else {}
     dashboard = services.get("dashboard")

@@ -28,13 +28,14 @@ from hpclab.build import CHECK_TAG
 from hpclab.checks import MIME_TYPE, Question, questions_of
 from hpclab.data import SCRATCH_ENV
 from hpclab.execute import KERNEL_DIED, TIMEOUT, execute
+from hpclab.errors import HpclabError
 
 STATUSES = ("passed", "failed", "not-attempted", "error", "timeout", "kernel-died", "invalid-notebook")
 FIELDS = ("submission", "question", "level", "points", "max_points", "status")
 _CHECK_CALL = re.compile(r"\bcheck_(\w+)\s*\(")
 
 
-class GradeError(ValueError):
+class GradeError(HpclabError, ValueError):
     """The grading run itself cannot start (not a problem with one submission)."""
 
 

@@ -28,11 +28,13 @@ from typing import Any
 
 import numpy as np
 
+from hpclab.errors import HpclabError
+
 INDEX_FILE = "index.json"
 _PERSIST_HINT = "persist it first: x = client.persist(x); distributed.wait(x)"
 
 
-class HandoffError(RuntimeError):
+class HandoffError(HpclabError, RuntimeError):
     """The collection or the cluster cannot be handed over as asked; the message says what to do."""
 
 

@@ -13,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+from hpclab.errors import UsageError
+
 NAME = "hpclab"
 DISPLAY_NAME = "Python (hpclab)"
 
@@ -37,7 +39,7 @@ def install(*, user: bool = True, prefix: str | os.PathLike | None = None, name:
     from ipykernel.kernelspec import install as ipykernel_install
 
     if not name.replace("-", "").replace("_", "").isalnum():
-        raise ValueError(f"kernel name {name!r}: use letters, digits, - and _ only (Jupyter's rule)")
+        raise UsageError(f"kernel name {name!r}: use letters, digits, - and _ only (Jupyter's rule)")
     where = ipykernel_install(user=user and prefix is None, kernel_name=name, display_name=display_name,
                               prefix=None if prefix is None else str(prefix), env=kernel_env())
     return Path(where)

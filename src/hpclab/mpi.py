@@ -27,6 +27,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hpclab.errors import HpclabError, UsageError
+
 MPIEXEC_ENV = "HPCLAB_MPIEXEC"
 
 # Runs on every rank: send this rank's stdout/stderr to its own files, run the
@@ -84,7 +86,7 @@ if _collect:
 NOT_DEFINED = "<hpclab: not defined>"
 
 
-class MPIError(RuntimeError):
+class MPIError(HpclabError, RuntimeError):
     """An MPI job exited with an error; ``result`` holds every rank's output."""
 
     def __init__(self, message: str, result: "MPIResult"):
@@ -275,7 +277,7 @@ def run(
     :class:`MPITimeout`, both carrying every rank's stderr.
     """
     if n < 1:
-        raise ValueError(f"n must be at least 1 rank, got {n}")
+        raise UsageError(f"n must be at least 1 rank, got {n}")
     collect = [name.strip() for name in collect if name.strip()]
     with tempfile.TemporaryDirectory(prefix="hpclab-mpi-") as tmp:
         tmpdir = Path(tmp)
@@ -370,7 +372,7 @@ def mpirun_magic(line: str, cell: str) -> MPIResult | None:
     try:
         options = _magic_parser().parse_args(shlex.split(line))
     except SystemExit:
-        raise ValueError(f"usage: %%mpirun -n N [--timeout SECONDS]; got {line!r}") from None
+        raise UsageError(f"usage: %%mpirun -n N [--timeout SECONDS]; got {line!r}") from None
     result = run(cell, options.n, timeout=options.timeout, check=False)
     output = result.text()
     if output:

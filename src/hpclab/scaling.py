@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from hpclab.errors import UsageError
+
 Times = Mapping[int, float]
 
 
@@ -39,19 +41,19 @@ Times = Mapping[int, float]
 def _counts(counts: Iterable[int], what: str = "counts") -> list[int]:
     counts = list(counts)
     if not counts:
-        raise ValueError(f"{what} is empty: give the worker/rank counts to use, e.g. [1, 2, 4]")
+        raise UsageError(f"{what} is empty: give the worker/rank counts to use, e.g. [1, 2, 4]")
     for count in counts:
         if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
-            raise ValueError(f"{what} must be whole numbers of at least 1 worker; got {count!r} in {counts}")
+            raise UsageError(f"{what} must be whole numbers of at least 1 worker; got {count!r} in {counts}")
     if len(set(counts)) != len(counts):
-        raise ValueError(f"{what} has repeated entries: {counts}; list each count once")
+        raise UsageError(f"{what} has repeated entries: {counts}; list each count once")
     return [int(c) for c in counts]
 
 
 def _times(times: Times) -> dict[int, float]:
     """Validated copy of ``times``, sorted by count, with a 1-worker baseline."""
     if not isinstance(times, Mapping):
-        raise ValueError(f"times must be a mapping {{workers: seconds}}, e.g. {{1: 8.0, 2: 4.2}}; got {type(times).__name__}")
+        raise UsageError(f"times must be a mapping {{workers: seconds}}, e.g. {{1: 8.0, 2: 4.2}}; got {type(times).__name__}")
     counts = _counts(times.keys(), "the counts in times")
     clean = {}
     for count in sorted(counts):
@@ -59,12 +61,12 @@ def _times(times: Times) -> dict[int, float]:
         try:
             seconds = float(seconds)
         except (TypeError, ValueError):
-            raise ValueError(f"the time for {count} worker(s) is {seconds!r}, not a number of seconds") from None
+            raise UsageError(f"the time for {count} worker(s) is {seconds!r}, not a number of seconds") from None
         if not math.isfinite(seconds) or seconds <= 0:
-            raise ValueError(f"the time for {count} worker(s) is {seconds!r}; every time must be a positive number of seconds")
+            raise UsageError(f"the time for {count} worker(s) is {seconds!r}; every time must be a positive number of seconds")
         clean[count] = seconds
     if 1 not in clean:
-        raise ValueError(
+        raise UsageError(
             f"times has no 1-worker baseline (counts {sorted(clean)}): speedup and efficiency are "
             "relative to one worker, so measure with 1 as well, e.g. counts [1, 2, 4]"
         )
@@ -75,27 +77,27 @@ def _pairs(counts: Sequence[int], speedups: Sequence[float]) -> tuple[np.ndarray
     counts = _counts(counts)
     speedups = list(speedups)
     if len(speedups) != len(counts):
-        raise ValueError(f"{len(counts)} counts but {len(speedups)} speedups; give one speedup per count")
+        raise UsageError(f"{len(counts)} counts but {len(speedups)} speedups; give one speedup per count")
     s = np.asarray(speedups, dtype=float)
     if not np.all(np.isfinite(s)) or np.any(s <= 0):
-        raise ValueError(f"speedups must be positive numbers; got {speedups}")
+        raise UsageError(f"speedups must be positive numbers; got {speedups}")
     p = np.asarray(counts, dtype=float)
     if not np.any(p > 1):
-        raise ValueError(f"counts {counts} have nothing above 1 worker: a fit needs at least one parallel run")
+        raise UsageError(f"counts {counts} have nothing above 1 worker: a fit needs at least one parallel run")
     return p, s
 
 
 def _fraction(f: float) -> float:
     f = float(f)
     if not 0.0 <= f <= 1.0:
-        raise ValueError(f"a serial fraction is between 0 and 1; got {f}")
+        raise UsageError(f"a serial fraction is between 0 and 1; got {f}")
     return f
 
 
 def _workers(p: float | np.ndarray) -> np.ndarray:
     p = np.asarray(p, dtype=float)
     if np.any(p < 1) or not np.all(np.isfinite(p)):
-        raise ValueError(f"the number of workers must be at least 1; got {p}")
+        raise UsageError(f"the number of workers must be at least 1; got {p}")
     return p
 
 
@@ -129,7 +131,7 @@ def measure(
     """
     counts = _counts(counts)
     if repeats < 1:
-        raise ValueError(f"repeats must be at least 1, got {repeats}")
+        raise UsageError(f"repeats must be at least 1, got {repeats}")
     if callable(target):
         def once(count: int) -> float:
             start = clock()
@@ -150,7 +152,7 @@ def measure(
                 try:
                     reported.append(float(value))
                 except (TypeError, ValueError):
-                    raise ValueError(
+                    raise UsageError(
                         f"on {count} rank(s), rank {rank} set `{time_variable}` to {value!r}, not a number "
                         f"of seconds: set it at the top level of the program on every rank (e.g. "
                         f"`{time_variable} = MPI.Wtime() - start`), or pass time_variable=None to time "
@@ -158,7 +160,7 @@ def measure(
                     ) from None
             return max(reported)
     else:
-        raise ValueError(
+        raise UsageError(
             f"cannot measure a {type(target).__name__}: pass a function of the worker count, "
             "or an MPI program (source text or a .py path)"
         )

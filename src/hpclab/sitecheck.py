@@ -33,6 +33,7 @@ from pathlib import Path
 
 from hpclab import slurmjob
 from hpclab.doctor import FAIL, OK, SYMBOL, Finding
+from hpclab.errors import SetupError
 
 PASS = OK  # a row passes or fails (FAIL); the site check has no warnings
 
@@ -223,7 +224,7 @@ def site_runner(root: str | Path, *, prefix: list[str] = (), env: Mapping[str, s
         raise FileNotFoundError(f"{root} is not the course folder (it has no jobscripts/common.sh): "
                                 "run from the course root or pass --root")
     if not prefix and shutil.which("sbatch") is None:
-        raise RuntimeError("there is no sbatch here: run the site check on the cluster's login node "
+        raise SetupError("there is no sbatch here: run the site check on the cluster's login node "
                            "(or use --vcluster for the virtual cluster)")
     profile = shlex.quote(str(root / "jobscripts" / "common.sh"))
 

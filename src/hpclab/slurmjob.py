@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from hpclab.errors import HpclabError
+
 Runner = Callable[[list[str]], subprocess.CompletedProcess]
 
 TERMINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
@@ -24,7 +26,7 @@ NEVER_STARTS = {"PartitionTimeLimit", "PartitionNodeLimit", "PartitionConfig", "
                 "ReqNodeNotAvail, UnavailableNodes", "InvalidAccount", "InvalidQOS"}
 
 
-class JobError(RuntimeError):
+class JobError(HpclabError, RuntimeError):
     """A job could not be submitted, can never start, or ran out of time; the message says which."""
 
 

@@ -33,6 +33,7 @@ import psutil
 
 from hpclab import slurmjob
 from hpclab.slurmjob import Job
+from hpclab.errors import HpclabError
 
 REQUIRED = {
     "slurmctld": "slurm-wlm", "slurmd": "slurm-wlm", "sbatch": "slurm-wlm", "munged": "munge",
@@ -40,7 +41,7 @@ REQUIRED = {
 }
 
 
-class VClusterError(RuntimeError):
+class VClusterError(HpclabError, RuntimeError):
     """The virtual cluster cannot be started, used or stopped; the message says why and what to do."""
 
 

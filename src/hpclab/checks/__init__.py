@@ -24,6 +24,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hpclab.errors import UsageError
+
 MIME_TYPE = "application/vnd.hpclab.check+json"
 
 PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not-attempted"
@@ -255,7 +257,7 @@ def questions_of(module_name: str) -> list[Question]:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise LookupError(
+        raise UsageError(
             f"No checks module {module_name!r}: the notebook metadata names a lesson "
             "this version of hpclab does not know; update hpclab or the notebook"
         ) from exc
