@@ -79,7 +79,7 @@ def graded(tmp_path_factory):
     out = room / "scores.csv"
     proc = subprocess.run(
         [sys.executable, "-m", "hpclab.cli", "grade", str(room), "--out", str(out),
-         "--release", str(ROOT / "exercises"), "--cell-timeout", "5", "--timeout", "120", "--jobs", "2"],
+         "--release", str(ROOT / "exercises"), "--cell-timeout", "30", "--timeout", "180", "--jobs", "2"],
         capture_output=True, text=True, timeout=600, cwd=room,
     )
     assert proc.returncode == 0, proc.stderr

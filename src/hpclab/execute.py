@@ -18,6 +18,8 @@ from pathlib import Path
 import nbformat
 
 OK, TIMEOUT, KERNEL_DIED, ERROR = "ok", "timeout", "kernel-died", "error"
+# The error name a cell interrupted for running past ``cell_timeout`` carries.
+CELL_TIMEOUT = "CellTimeout"
 
 
 @dataclass
@@ -49,17 +51,19 @@ async def _execute(nb, cwd: Path, timeout: float, cell_timeout: float, allow_err
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
-    started: dict[int, float] = {}
     timed_out: list[int] = []
-
-    def on_start(cell, cell_index, **_):
-        started[cell_index] = time.monotonic()
+    marker = {
+        "ename": CELL_TIMEOUT,
+        "evalue": f"this cell ran longer than {cell_timeout:g} s and was interrupted",
+        "traceback": [f"{CELL_TIMEOUT}: this cell ran longer than {cell_timeout:g} s and was interrupted"],
+    }
 
     def on_done(cell, cell_index, execute_reply=None, **_):
-        content = (execute_reply or {}).get("content", {})
-        ran = time.monotonic() - started.get(cell_index, time.monotonic())
-        if content.get("ename") == "KeyboardInterrupt" and ran >= cell_timeout * 0.95:
+        # nbclient hands our marker back as the reply of a cell it interrupted for
+        # running too long: exact, whatever the cell itself raised or printed.
+        if (execute_reply or {}).get("content", {}).get("ename") == CELL_TIMEOUT:
             timed_out.append(cell_index)
+            cell.outputs.append(nbformat.v4.new_output("error", **marker))
 
     begin = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="hpclab-kernel-") as sockets:
@@ -67,12 +71,12 @@ async def _execute(nb, cwd: Path, timeout: float, cell_timeout: float, allow_err
         client = NotebookClient(
             nb,
             km=km,
-            timeout=int(max(1, cell_timeout)),
+            timeout_func=lambda cell: cell_timeout,
             interrupt_on_timeout=True,
+            error_on_timeout=marker,
             allow_errors=allow_errors,
             kernel_name="python3",
             resources={"metadata": {"path": str(cwd)}},
-            on_cell_execute=on_start,
             on_cell_executed=on_done,
             shutdown_kernel="immediate",
         )
