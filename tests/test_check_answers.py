@@ -1286,8 +1286,8 @@ def _smooth_sendrecv_next_rank():
     (``MPI``, like ``np``, is a global of the program the check pastes this source into.)
     """
     def smooth(pieces, blocks, comm, sweeps):
-        up = comm.rank - 1 if comm.rank > 0 else MPI.PROC_NULL
-        down = comm.rank + 1 if comm.rank < comm.size - 1 else MPI.PROC_NULL
+        up = comm.rank - 1 if comm.rank > 0 else MPI.PROC_NULL  # noqa: F821 (a global of the program this source is pasted into)
+        down = comm.rank + 1 if comm.rank < comm.size - 1 else MPI.PROC_NULL  # noqa: F821
         a = np.vstack([np.asarray(b, dtype=float) for b in blocks]) if blocks else np.zeros((0, 7))
         a = np.vstack([np.zeros((1, 7)), a, np.zeros((1, 7))])
         first, last = np.zeros(7), np.zeros(7)

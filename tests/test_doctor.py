@@ -33,13 +33,21 @@ def _findings(proc: subprocess.CompletedProcess, section: str) -> list[dict]:
     return [f for f in json.loads(proc.stdout)["findings"] if f["section"] == section]
 
 
-def test_normal_run_names_mpich_and_its_launcher_and_exits_0():
+# The MPI this environment loads (the mpich wheel by default; Open MPI or a site's MPI elsewhere).
+LIBRARY = doctor.mpi_library()
+FAMILY = doctor.family_of_vendor(LIBRARY["vendor"])
+# A launcher of another family than the loaded library, as its --version would print it.
+OTHER_LAUNCHER = ("mpirun (Open MPI) 4.1.5", "Open MPI 4.1.5") if FAMILY != "Open MPI" else (
+    "HYDRA build details:\n    Version:                                 4.0.2", "MPICH 4.0.2")
+
+
+def test_normal_run_names_the_loaded_mpi_and_its_launcher_and_exits_0():
     proc = _doctor()
     assert proc.returncode == 0, proc.stdout + proc.stderr
     text = proc.stdout
     mpi = text[text.index("\nMPI\n"):text.index("\nSlurm\n")]
-    assert "✅ mpi4py" in mpi and "loaded MPICH" in mpi
-    assert f"launcher hpclab uses (next to this Python): {find_mpiexec()} is MPICH" in mpi
+    assert "✅ mpi4py" in mpi and f"loaded {FAMILY}" in mpi
+    assert f"launcher hpclab uses (next to this Python): {find_mpiexec()} is {FAMILY}" in mpi
     assert "❌" not in text
     assert "nothing is broken" in text.splitlines()[-1]
 
@@ -51,19 +59,19 @@ def test_json_output_parses_and_agrees_with_the_exit_code():
     assert {f["section"] for f in report["findings"]} == set(doctor.SECTIONS)
     assert {f["status"] for f in report["findings"]} <= {"ok", "warn", "fail"}
     library = _findings(proc, "MPI")[0]["details"]
-    assert library["vendor"] == "MPICH"
+    assert library["vendor"] == LIBRARY["vendor"] and library["path"] == LIBRARY["path"]
 
 
 def test_launcher_of_another_mpi_is_flagged_with_a_fix(tmp_path):
     fake = tmp_path / "mpiexec"  # a stand-in launcher binary of a different MPI
-    fake.write_text('#!/bin/sh\necho "mpirun (Open MPI) 4.1.5"\n')
+    fake.write_text(f'#!/bin/sh\necho "{OTHER_LAUNCHER[0]}"\n')
     fake.chmod(0o755)
     proc = _doctor(env=_env(HPCLAB_MPIEXEC=str(fake)))
     assert proc.returncode == 1, proc.stdout
     lines = proc.stdout.splitlines()
     bad = next(i for i, line in enumerate(lines) if "launcher hpclab uses (HPCLAB_MPIEXEC)" in line)
-    assert "❌" in lines[bad] and "Open MPI 4.1.5" in lines[bad] and "mpi4py loaded MPICH" in lines[bad]
-    assert lines[bad + 1].strip().startswith("fix: point HPCLAB_MPIEXEC at MPICH's launcher")
+    assert "❌" in lines[bad] and OTHER_LAUNCHER[1] in lines[bad] and f"mpi4py loaded {FAMILY}" in lines[bad]
+    assert lines[bad + 1].strip().startswith(f"fix: point HPCLAB_MPIEXEC at {FAMILY}'s launcher")
 
 
 def test_srun_without_pmi_is_flagged_as_rank_0_of_1():
@@ -154,6 +162,20 @@ def test_a_default_route_is_reported_without_testing_it(tmp_path):
     table.write_text(_ROUTES + "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n")
     assert doctor.default_route(table) == "eth0"
     assert doctor.default_route(tmp_path / "missing") is None
+
+
+def test_without_a_routing_table_the_address_is_unknown_not_a_warning(tmp_path):
+    # macOS has no /proc: the doctor cannot read the route without sending traffic, so it says so.
+    found = doctor.network_findings({}, route_table=tmp_path / "missing")
+    address = [f for f in found if "address Dask would give" in f.message]
+    assert address and address[0].status == doctor.OK and "unknown here" in address[0].message
+    assert not [f for f in found if f.status != doctor.OK and "route" in f.message]
+
+
+def test_the_settings_that_are_set_are_printed_and_none_is_said_plainly():
+    shown = doctor.settings_finding({"HPCLAB_DATA_SIZE": "small", "PATH": "/bin"})
+    assert shown.message == "settings: HPCLAB_DATA_SIZE=small"
+    assert "no HPCLAB_* variables set" in doctor.settings_finding({}).message
 
 
 # --------------------------------------------------------------- real Slurm

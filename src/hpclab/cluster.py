@@ -16,9 +16,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from hpclab import config
 from hpclab.errors import UsageError
 
-SCHEDULER_FILE_ENV = "HPCLAB_SCHEDULER_FILE"
+SCHEDULER_FILE_ENV = config.SCHEDULER_FILE
 GUARD_PRELOAD = "hpclab.guard"  # module run in each nanny and worker (interrupt safety)
 DASK_DEFAULT_LINK = "{scheme}://{host}:{port}/status"  # distributed.dashboard.link as Dask ships it
 

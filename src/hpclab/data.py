@@ -36,11 +36,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from hpclab import config
 from hpclab.errors import HpclabError
 
-DATA_ENV = "HPCLAB_DATA"
-SIZE_ENV = "HPCLAB_DATA_SIZE"
-AIR_SOURCE_ENV = "HPCLAB_AIR_SOURCE"
+DATA_ENV = config.DATA
+SIZE_ENV = config.DATA_SIZE
+AIR_SOURCE_ENV = config.AIR_SOURCE
 SIZES = ("small", "full")
 DEFAULT_SIZE = "full"
 SEED = 20_240_601
@@ -107,7 +108,7 @@ def data_size(size: str | None = None) -> str:
     return chosen
 
 
-SCRATCH_ENV = "HPCLAB_SCRATCH"
+SCRATCH_ENV = config.SCRATCH
 
 
 def scratch_dir(root: str | os.PathLike | None = None) -> Path:

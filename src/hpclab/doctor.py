@@ -23,7 +23,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -32,6 +31,9 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from hpclab import config, processes
+from hpclab.errors import UsageError
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 SYMBOL = {OK: "✅", WARN: "⚠️", FAIL: "❌"}
@@ -48,8 +50,6 @@ _MPICH_LIKE = {"MPICH", "Intel MPI", "MVAPICH"}
 _PROBE = """
 import json
 from mpi4py import MPI
-
-from hpclab.errors import UsageError
 comm = MPI.COMM_WORLD
 print(json.dumps({"rank": comm.Get_rank(), "size": comm.Get_size(), "host": MPI.Get_processor_name()}))
 """
@@ -169,7 +169,17 @@ def python_findings() -> list[Finding]:
         f"{_count(layout.n_workers, 'worker')} x {_count(layout.threads_per_worker, 'thread')} ({layout.reason})",
         details={"cores": cores, "cpu_count": os.cpu_count(), "workers": layout.n_workers,
                  "threads_per_worker": layout.threads_per_worker}))
+    found.append(settings_finding(os.environ))
     return found
+
+
+def settings_finding(env: Mapping[str, str]) -> Finding:
+    """The course's ``HPCLAB_*`` variables that are set here (see :mod:`hpclab.config`)."""
+    chosen = config.current(env)
+    if not chosen:
+        return Finding("Python", OK, "no HPCLAB_* variables set: every default applies (README, \"Settings\")")
+    shown = ", ".join(f"{name}={value}" for name, value in chosen.items())
+    return Finding("Python", OK, f"settings: {shown}", details={"settings": chosen})
 
 
 def _count(n: int, noun: str) -> str:
@@ -198,16 +208,14 @@ def mpi_library() -> dict:
 
 
 def _loaded_libmpi() -> str | None:
-    """The libmpi file this process mapped (Linux only; None elsewhere)."""
+    """The libmpi file mpi4py loads, as mpi4py itself reports it (None if it cannot tell)."""
     try:
-        with open("/proc/self/maps") as fh:
-            for line in fh:
-                path = line.split()[-1] if len(line.split()) >= 6 else ""
-                if re.search(r"/lib(mpi|mpich)[^/]*\.so", path):
-                    return path
-    except OSError:
+        proc = subprocess.run([sys.executable, "-m", "mpi4py", "--mpi-library"], capture_output=True, text=True,
+                              timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
         return None
-    return None
+    path = proc.stdout.strip()
+    return path if proc.returncode == 0 and path else None
 
 
 def family_of_vendor(vendor: str) -> str:
@@ -389,10 +397,10 @@ def probe_mpi(timeout: float = 60) -> dict:
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _stop_group(proc)
+        processes.stop_session(proc)
         return {"error": f"MPI did not start within {timeout:g} s (another task may not have started it)"}
     except BaseException:
-        _stop_group(proc)
+        processes.stop_session(proc)
         raise
     for line in reversed(out.splitlines()):
         if line.startswith("{"):
@@ -402,18 +410,6 @@ def probe_mpi(timeout: float = 60) -> dict:
                 break
     tail = "\n".join((err or out).strip().splitlines()[-5:])
     return {"error": f"starting MPI failed (exit {proc.returncode}): {tail or 'no output'}"}
-
-
-def _stop_group(proc: subprocess.Popen) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(timeout=3)
-            return
-        except ProcessLookupError:
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def rank_finding(view: dict, seen: dict) -> Finding:
@@ -556,6 +552,10 @@ def network_findings(env: Mapping[str, str], route_table: str | os.PathLike = "/
                              "Dask's address probe would find no route and fall back to this host's name "
                              f"({socket.gethostname()} -> {fallback or 'not in /etc/hosts'}); local clusters are "
                              "unaffected (hpclab binds them to 127.0.0.1)", iface_fix, {"dask_ip": fallback}))
+    elif route is None:
+        found.append(Finding("Network", OK, "the address Dask would give other machines: unknown here (no routing "
+                             "table this doctor can read on this system, and it sends no traffic to find out)",
+                             iface_fix, {"dask_ip": None}))
     else:
         ip, warning = dask_address(route_table)
         name = by_ip.get(ip or "", "no interface of this host")
@@ -571,7 +571,7 @@ def network_findings(env: Mapping[str, str], route_table: str | os.PathLike = "/
                              f"({', '.join(outside)}): the default route's is not always the fast one",
                              iface_fix.replace("ib0", next((n for n in outside if n.startswith("ib")), "ib0")),
                              {"candidates": list(outside)}))
-    chosen = env.get("HPCLAB_IFACE")
+    chosen = env.get(config.IFACE)
     if chosen:
         if ifaces.get(chosen):
             found.append(Finding("Network", OK, f"HPCLAB_IFACE={chosen} exists here ({', '.join(ifaces[chosen])})"))

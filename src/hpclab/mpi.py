@@ -18,7 +18,6 @@ import os
 import pickle
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -27,9 +26,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hpclab import config, processes
 from hpclab.errors import HpclabError, UsageError
 
-MPIEXEC_ENV = "HPCLAB_MPIEXEC"
+MPIEXEC_ENV = config.MPIEXEC
 
 # Runs on every rank: send this rank's stdout/stderr to its own files, run the
 # learner's program as __main__, then save the variables the caller asked for.
@@ -173,20 +173,6 @@ def launcher_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    """Stop mpiexec and every rank it started (they share a session)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=3)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
 def _stop_ranks(marker: str, grace: float) -> None:
     """Wait up to ``grace`` s for this run's rank processes to exit, then kill the rest.
 
@@ -195,22 +181,9 @@ def _stop_ranks(marker: str, grace: float) -> None:
     can outlive mpiexec for a moment (still writing its files). The ranks are
     found by ``marker``, the run's unique temporary path on their command line.
     """
-    import psutil
-
-    ranks = []
-    for candidate in psutil.process_iter(["cmdline"]):
-        try:
-            if marker in " ".join(candidate.info["cmdline"] or []) and candidate.status() != psutil.STATUS_ZOMBIE:
-                ranks.append(candidate)
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-    _, alive = psutil.wait_procs(ranks, timeout=grace)
-    for rank in alive:
-        try:
-            rank.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(alive, timeout=3)
+    left = processes.stop(processes.with_marker(marker), grace=grace, reap=3)
+    if left:  # a rank that survives SIGKILL is stuck in the kernel: nothing more we can do here
+        print(f"hpclab: MPI ranks {[p.pid for p in left]} did not stop", file=sys.stderr)
 
 
 SHM_DIR = Path("/dev/shm")
@@ -218,14 +191,7 @@ SHM_DIR = Path("/dev/shm")
 
 def _mapped_shm() -> set[str]:
     """Shared-memory files some live process still has mapped."""
-    mapped = set()
-    for maps in Path("/proc").glob("[0-9]*/maps"):
-        try:
-            text = maps.read_text()
-        except OSError:
-            continue
-        mapped.update(line.split()[-1] for line in text.splitlines() if "/dev/shm/mpich_shm" in line)
-    return mapped
+    return processes.mapped_paths("/dev/shm/mpich_shm")
 
 
 def remove_stale_shm(since: float) -> int:
@@ -319,10 +285,10 @@ def run(
             launcher_output, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
-            _kill_group(proc)
+            processes.stop_session(proc)
             launcher_output, _ = proc.communicate()
         except BaseException:  # KeyboardInterrupt in a notebook: never leave ranks behind
-            _kill_group(proc)
+            processes.stop_session(proc)
             _stop_ranks(str(bootstrap), grace=0)
             remove_stale_shm(started_at)
             raise

@@ -19,7 +19,6 @@ inside that node. Nothing on the machine's own network, ``/etc/hosts`` or
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import shlex
@@ -31,9 +30,9 @@ from pathlib import Path
 
 import psutil
 
-from hpclab import slurmjob
-from hpclab.slurmjob import Job
+from hpclab import processes, slurmjob
 from hpclab.errors import HpclabError
+from hpclab.slurmjob import Job
 
 REQUIRED = {
     "slurmctld": "slurm-wlm", "slurmd": "slurm-wlm", "sbatch": "slurm-wlm", "munged": "munge",
@@ -191,21 +190,6 @@ def _run(argv: list[str], what: str) -> str:
     return proc.stdout
 
 
-def _alive(pid: int) -> bool:
-    """True while ``pid`` runs; a zombie (exited, not yet reaped) is not running, and is reaped if ours."""
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() != psutil.STATUS_ZOMBIE:
-            return True
-    except psutil.NoSuchProcess:
-        return False
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:  # not ours: its parent (often init) reaps it
-        pass
-    return False
-
-
 def _read_pid(path: Path) -> int | None:
     try:
         return int(path.read_text().strip())
@@ -344,7 +328,7 @@ def exec_argv(spec: Spec, argv: list[str], host: str | None = None, cwd: str | N
     host = host or spec.head
     daemon = "slurmctld" if host == spec.head else f"slurmd-{host}"
     pid = _read_pid(spec.pidfile(daemon))
-    if pid is None or not _alive(pid):
+    if pid is None or not processes.alive(pid):
         raise VClusterError(f"{host} is not running; start the cluster with `hpclab vcluster up`")
     return ["nsenter", "-t", str(pid), "--net", "--uts", "--mount", f"--wd={cwd or os.getcwd()}", "--", *argv]
 
@@ -422,32 +406,16 @@ def _shape_file(spec: Spec) -> Path:
 
 def is_up(spec: Spec = Spec()) -> bool:
     pid = _read_pid(spec.pidfile("slurmctld"))
-    return pid is not None and _alive(pid) and Path(f"/run/netns/{spec.netns(spec.head)}").exists()
+    return pid is not None and processes.alive(pid) and Path(f"/run/netns/{spec.netns(spec.head)}").exists()
 
 
 def _stop(*pids: int, grace: float = 5, reap: float = 10) -> None:
-    """SIGTERM all, SIGKILL what is left after ``grace`` s, then wait until they are gone.
+    """Stop these daemons and wait until they are out of the process table.
 
-    Gone means out of the process table: reaped by us or, for daemons that an
-    earlier ``hpclab vcluster up`` process left behind, by their new parent
-    (init). Only then can the next ``up`` start without meeting our own remains.
+    Only then can the next ``up`` start without meeting our own remains; daemons
+    an earlier ``hpclab vcluster up`` left behind are reaped by init.
     """
-    procs = []
-    for pid in pids:
-        try:
-            procs.append(psutil.Process(pid))
-        except psutil.NoSuchProcess:
-            continue
-    for proc in procs:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            proc.terminate()
-    _, left = psutil.wait_procs(procs, timeout=grace)
-    for proc in left:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            proc.kill()
-    # wait_procs reaps our children and polls the others until their parent reaps them.
-    _, left = psutil.wait_procs(left, timeout=reap)
-    running = [proc for proc in left if _alive(proc.pid)]  # a zombie nobody reaps runs nothing
+    running = processes.stop(pids, grace=grace, reap=reap)
     if running:
         raise VClusterError(f"processes {', '.join(str(p.pid) for p in running)} did not stop within "
                             f"{grace + reap:g} s of SIGTERM and SIGKILL; see `ps -fp {running[0].pid}`")
