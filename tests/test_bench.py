@@ -38,3 +38,11 @@ def test_quick_bench_runs_every_comparison_for_real():
     assert len(rows) == len(bench.BENCHMARKS), proc.stdout
     for name in ("sum of squares", "prime test", "ping-pong", "hand a"):
         assert any(row.startswith(name) for row in rows), name
+
+
+def test_pingpong_lines_of_mpi4py_bench_are_read_by_size():
+    text = ("# MPI PingPong Test\n# Size [B]  Bandwidth [MB/s] | Time Mean [s] ± StdDev [s]  Samples\n"
+            "   1048576          28915.63 | 3.6263300e-05 ± 1.4833e-06        5\n"
+            "   2097152           1764.40 | 1.1885937e-03 ± 1.3918e-03        5\n")
+    assert bench.parse_pingpong(text) == {1048576: 3.62633e-05, 2097152: 1.1885937e-03}
+    assert bench.parse_pingpong("no table here") == {}

@@ -95,48 +95,47 @@ def futures_vs_serial(count: int = 40, start: int = 2_000_000, repeats: int = 3)
                             (f"futures, {workers} workers", futures), repeats)
 
 
+# mpi4py's own ping-pong (warm-up iterations, then the mean of the timed ones),
+# run on two ranks; rank 0 prints one line per message size.
 _PING_PONG = """
 import sys
-import numpy as np
-from mpi4py import MPI
-
-comm = MPI.COMM_WORLD
-nbytes, rounds, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-data = np.ones(nbytes // 8)
-other = 1 - comm.rank
-comm.Barrier()
-start = MPI.Wtime()
-for _ in range(rounds):
-    if mode == "pickle":
-        if comm.rank == 0:
-            comm.send(data, dest=other)
-            data = comm.recv(source=other)
-        else:
-            data = comm.recv(source=other)
-            comm.send(data, dest=other)
-    else:
-        if comm.rank == 0:
-            comm.Send(data, dest=other)
-            comm.Recv(data, source=other)
-        else:
-            comm.Recv(data, source=other)
-            comm.Send(data, dest=other)
-seconds = (MPI.Wtime() - start) / rounds
+from mpi4py.bench import main
+main(["pingpong", *sys.argv[1:]])
 """
 
 
-def pickle_vs_buffer(nbytes: int = 8 * 1024**2, rounds: int = 20, repeats: int = 3) -> Comparison:
-    """Lesson 08: a 2-rank ping-pong of a NumPy array, send/recv (pickle) against Send/Recv."""
+def parse_pingpong(text: str) -> dict[int, float]:
+    """Message size (bytes) -> mean round-trip time (s), from ``python -m mpi4py.bench pingpong`` output."""
+    times = {}
+    for line in text.splitlines():
+        fields = line.replace("|", " ").split()
+        if len(fields) >= 3 and fields[0].isdigit():
+            times[int(fields[0])] = float(fields[2])
+    return times
+
+
+def pingpong_times(sizes: tuple[int, int], *, pickled: bool, warmup: int = 3, rounds: int = 20) -> dict[int, float]:
+    """Run ``mpi4py.bench pingpong`` on 2 ranks for message sizes ``sizes[0]..sizes[1]`` (powers of 2)."""
     from hpclab import mpi
 
-    def one(mode: str) -> Callable[[], float]:
-        def run() -> float:
-            result = mpi.run(_PING_PONG, 2, args=[str(nbytes), str(rounds), mode], collect=["seconds"], timeout=120)
-            return float(result.values[0]["seconds"])
-        return run
+    args = ["-m", str(sizes[0]), "-n", str(sizes[1]), "-s", str(warmup), "-l", str(rounds),
+            "--skip-large", str(warmup), "--loop-large", str(rounds), *(["-p"] if pickled else [])]
+    result = mpi.run(_PING_PONG, 2, args=args, timeout=180)
+    times = parse_pingpong(result.stdout.get(0, ""))
+    if not times:
+        raise SetupError(f"mpi4py.bench pingpong printed no timings:\n{result.stdout.get(0, '')}"
+                         f"\n{result.failure_report()}")
+    return times
+
+
+def pickle_vs_buffer(nbytes: int = 8 * 1024**2, rounds: int = 20, repeats: int = 3) -> Comparison:
+    """Lesson 08: a 2-rank ping-pong of a NumPy array, send/recv (pickle) against Send/Recv (mpi4py.bench)."""
+
+    def one(pickled: bool) -> Callable[[], float]:
+        return lambda: pingpong_times((nbytes, nbytes), pickled=pickled, rounds=rounds)[nbytes]
 
     return side_by_side(f"ping-pong of {nbytes / 1024**2:g} MiB, per round trip",
-                        ("send/recv (pickle)", one("pickle")), ("Send/Recv (buffer)", one("buffer")), repeats)
+                        ("send/recv (pickle)", one(True)), ("Send/Recv (buffer)", one(False)), repeats)
 
 
 _HANDOFF = """
