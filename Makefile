@@ -18,7 +18,7 @@ WHEELHOUSE ?= $(wildcard wheelhouse)
 WHEELHOUSE_DIR ?= wheelhouse
 FROM := $(if $(WHEELHOUSE),--no-index --find-links $(abspath $(WHEELHOUSE)))
 
-.PHONY: install system-deps lab kernel test test-fast test-latest lock wheelhouse bench build clean
+.PHONY: install system-deps lab kernel lint test test-fast test-latest lock wheelhouse bench build clean
 
 $(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,7 @@ kernel: install
 # Debian packages the Slurm and browser tests need: installed when we are root (CI is);
 # without root those tests skip, and the rest of the suite still runs.
 SYSTEM_DEPS := slurmctld:slurm-wlm slurmd:slurmd munged:munge shellcheck:shellcheck nsenter:util-linux ip:iproute2 \
+    bwrap:bubblewrap \
     chromium:chromium
 system-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -53,6 +54,11 @@ system-deps:
 	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	    fi; \
 	fi
+
+# The pre-commit hooks (.pre-commit-config.yaml) on every file: ruff lint and format, exercises
+# in step with solutions, shellcheck. Local hooks only: nothing is fetched.
+lint: install
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 test: install system-deps
 	$(BIN)/hpclab build --check

@@ -1,8 +1,11 @@
-"""Shared fixtures: the course root, notebook timing table, and the leak check."""
+"""Shared fixtures: the course root, notebook timing table, and the leak check.
+
+Helpers that tests import (the course root, virtual clusters, the browser) live in
+``support.py``: pytest loads this file as a plugin, not as a module to import.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import sys
@@ -13,8 +16,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import procs  # noqa: E402
+from support import ROOT, RUN_TAG  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 # Make the venv's python, jupyter and mpiexec win over anything on PATH.
 os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
@@ -26,68 +29,11 @@ os.environ["HPCLAB_DATA_SIZE"] = "small"
 os.environ.pop("HPCLAB_AIR_SOURCE", None)  # generated data only: tests never download
 
 NOTEBOOK_TIMES: dict[str, tuple[float, str]] = {}
-RUN_TAG = procs.tag_this_run()
 
 
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
-
-
-def slurm_spec(name: str, **shape):
-    """A virtual-cluster shape private to one test module (never a learner's cluster)."""
-    from hpclab import vcluster
-
-    subnet = {"jobs": "10.213.78", "life": "10.213.79", "doctor": "10.213.82", "handoff": "10.213.83",
-              "nodes": "10.213.84", "site": "10.213.85", "heat": "10.213.87"}[name]
-    return vcluster.Spec(state=Path(f"/run/hpclab-vcluster-test-{name}"), prefix=f"hpt{name}", subnet=subnet,
-                         **shape)
-
-
-@contextlib.contextmanager
-def running_vcluster(name: str, **shape):
-    """A virtual Slurm cluster for one test module: up now, always down afterwards."""
-    from hpclab import vcluster
-
-    spec = slurm_spec(name, **shape)
-    require_slurm(spec)
-    vcluster.up(spec, reuse=False)  # never share (and then take down) another run's cluster
-    try:
-        yield spec
-    finally:
-        vcluster.down(spec)
-
-
-def require_slurm(spec) -> None:
-    """Skip (a learner without root) or fail (CI) when the virtual cluster cannot start."""
-    from hpclab import vcluster
-
-    try:
-        vcluster.preflight(spec)
-    except vcluster.VClusterError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the Slurm tests: {exc}")
-        pytest.skip(str(exc))
-
-
-CHROMIUM = "/usr/bin/chromium"  # Debian's package: Playwright's own browser downloads are never used
-
-
-def require_browser() -> None:
-    """Skip (a learner without chromium or playwright) or fail (CI) when the browser tests cannot run."""
-    missing = []
-    if not os.access(CHROMIUM, os.X_OK):
-        missing.append(f"Debian's chromium at {CHROMIUM} (`sudo apt-get install chromium`; "
-                       "`make test` installs it when run as root)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright Python package (`pip install -e '.[test]'`)")
-    if missing:
-        message = "browser tests need " + " and ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the browser tests: {message}")
-        pytest.skip(message)
 
 
 @pytest.fixture(scope="session")

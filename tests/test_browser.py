@@ -29,7 +29,7 @@ import nbformat
 import psutil
 import pytest
 
-from conftest import CHROMIUM, ROOT, require_browser
+from support import CHROMIUM, ROOT, require_browser
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -11,7 +11,7 @@ from importlib import metadata
 import pytest
 from packaging.markers import Marker
 
-from conftest import ROOT
+from support import ROOT
 from hpclab import deps
 
 LOCKED = deps.lock_versions((ROOT / deps.LOCK).read_text())
@@ -104,3 +104,12 @@ def test_the_wheelhouse_installs_the_lock_with_no_network(tmp_path):
                              timeout=900, env=_no_pip_config())
     assert offline.returncode == 0, offline.stdout[-2000:] + offline.stderr[-3000:]
     assert offline.stdout.strip().splitlines()[-1] == LOCKED["dask"]
+
+
+def test_the_moved_command_compares_two_lock_files(tmp_path, capsys):
+    from hpclab import cli
+
+    (tmp_path / "old.lock").write_text("dask==2026.8.0\n")
+    (tmp_path / "new.lock").write_text("dask==2026.9.0\nzarr==3.1\n")
+    assert cli.main(["deps", "moved", str(tmp_path / "old.lock"), str(tmp_path / "new.lock")]) == 0
+    assert capsys.readouterr().out.splitlines() == ["dask 2026.8.0 -> 2026.9.0", "+ zarr 3.1"]

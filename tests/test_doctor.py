@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, running_vcluster
+from support import ROOT, running_vcluster
 from hpclab import doctor, vcluster
 from hpclab.mpi import find_mpiexec
 

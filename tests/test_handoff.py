@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT, running_vcluster
+from support import ROOT, running_vcluster
 from hpclab import handoff, mpi, vcluster
 from hpclab.handoff import HandoffError, Piece
 

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from conftest import ROOT, running_vcluster
+from support import ROOT, running_vcluster
 from hpclab import vcluster
 
 N, STEPS = 96, 150

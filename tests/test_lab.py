@@ -52,12 +52,12 @@ def test_dask_labextension_and_the_proxy_load_in_our_jupyterlab():
 
 
 def test_browser_suite_skips_for_a_learner_but_fails_in_ci(monkeypatch, tmp_path):
-    import conftest
+    import support
 
-    monkeypatch.setattr(conftest, "CHROMIUM", str(tmp_path / "no-chromium"))
+    monkeypatch.setattr(support, "CHROMIUM", str(tmp_path / "no-chromium"))
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
-        conftest.require_browser()
+        support.require_browser()
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI must run the browser tests"):
-        conftest.require_browser()
+        support.require_browser()

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from conftest import ROOT, running_vcluster
+from support import ROOT, running_vcluster
 from hpclab import vcluster
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]

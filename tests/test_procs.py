@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import procs
-from conftest import RUN_TAG
+from support import RUN_TAG
 
 
 def test_a_process_started_by_this_run_is_reported_until_stopped():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, running_vcluster
+from support import ROOT, running_vcluster
 from hpclab import sitecheck, vcluster
 from hpclab.slurmjob import Job
 

@@ -68,6 +68,12 @@ def _vcluster(args: argparse.Namespace) -> int:
 def _deps(args: argparse.Namespace) -> int:
     from hpclab import deps
 
+    if args.action == "moved":
+        old, new = (deps.lock_versions(Path(path).read_text()) if Path(path).exists() else {}
+                    for path in (args.old, args.new))
+        lines = deps.moved(old, new)
+        print("\n".join(lines) if lines else "nothing moved")
+        return 0
     root = Path(args.root)
     if args.action == "check":
         problems = deps.out_of_step(root)
@@ -80,11 +86,6 @@ def _deps(args: argparse.Namespace) -> int:
         locked = deps.lock_versions((root / deps.LOCK).read_text())
         (root / "environment.yml").write_text(deps.pin_conda(root / "environment.yml", locked))
         print(f"environment.yml pinned to {deps.LOCK}")
-        return 0
-    old, new = (deps.lock_versions(Path(path).read_text()) if Path(path).exists() else {}
-                for path in (args.old, args.new))
-    lines = deps.moved(old, new)
-    print("\n".join(lines) if lines else "nothing moved")
     return 0
 
 

@@ -8,6 +8,7 @@ completed process.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from collections.abc import Callable, Sequence
@@ -21,9 +22,9 @@ Runner = Callable[[list[str]], subprocess.CompletedProcess]
 TERMINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
                    "BOOT_FAIL", "DEADLINE", "PREEMPTED"}
 
-# Pending reasons that no amount of waiting fixes.
-NEVER_STARTS = {"PartitionTimeLimit", "PartitionNodeLimit", "PartitionConfig", "BadConstraints",
-                "ReqNodeNotAvail, UnavailableNodes", "InvalidAccount", "InvalidQOS"}
+# Pending reasons that no amount of waiting fixes (a reason may go on, e.g. "...:node[3-4]").
+NEVER_STARTS = ("PartitionTimeLimit", "PartitionNodeLimit", "PartitionConfig", "BadConstraints",
+                "ReqNodeNotAvail, UnavailableNodes", "InvalidAccount", "InvalidQOS")
 
 
 class JobError(HpclabError, RuntimeError):
@@ -55,23 +56,77 @@ def submit(run: Runner, script: str, *, args: Sequence[str] = (), sbatch_options
     return proc.stdout.strip().split(";")[0]
 
 
-def job_fields(run: Runner, job_id: str) -> dict[str, str]:
-    """``scontrol show job -o`` as a dict (first value of each key).
+def _exit_code(value) -> str:
+    """Slurm's "code:signal" from squeue's JSON: a raw wait status (22.05), or an object (23.02 and later)."""
+    if isinstance(value, int):
+        return f"{value >> 8}:{value & 0x7F}"
+    if isinstance(value, dict):
+        code = value.get("return_code", 0)
+        signal = value.get("signal", {}).get("id", 0)
+        number = (lambda v: v.get("number", 0) if isinstance(v, dict) else v)
+        return f"{number(code)}:{number(signal)}"
+    return "?"
 
-    A job that ended long enough ago (``MinJobAge``) is gone from scontrol;
-    then its state and exit code come from accounting (``sacct``), when the
-    site has it. Empty when neither knows the job.
+
+def _first(value) -> str:
+    """A state field: a string (22.05) or a list of flags, main state first (23.02 and later)."""
+    return (value[0] if value else "UNKNOWN") if isinstance(value, list) else str(value or "UNKNOWN")
+
+
+def _output_path(job: dict) -> str:
+    """Where the job's stdout goes: squeue's JSON holds the pattern as given (empty: Slurm's default).
+
+    The replacements sbatch documents for file names are applied (``%j`` job id,
+    ``%x`` name, ``%u`` user, ``%A``/``%a`` array job and task, ``%N`` first
+    node, ``%%``); a relative name is relative to the job's working directory.
     """
-    fields: dict[str, str] = {}
-    for token in run(["scontrol", "show", "job", "-o", job_id]).stdout.split():
-        key, _, value = token.partition("=")
-        fields.setdefault(key, value)
-    if not fields:
-        line = run(["sacct", "-j", job_id, "-X", "-n", "-P", "-o", "State,ExitCode"]).stdout.strip()
-        if "|" in line:
-            state, _, code = line.splitlines()[0].partition("|")
-            fields = {"JobState": state.split()[0], "ExitCode": code}
-    return fields
+    pattern = str(job.get("standard_output") or "slurm-%j.out")
+    array_task = job.get("array_task_id")
+    values = {"j": str(job.get("job_id", "")), "x": str(job.get("name", "")), "u": str(job.get("user_name", "")),
+              "A": str(job.get("array_job_id") or job.get("job_id", "")),
+              "a": str(array_task if isinstance(array_task, int) else ""),
+              "N": str(job.get("batch_host", "")), "%": "%"}
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "%" and i + 1 < len(pattern) and pattern[i + 1] in values:
+            out.append(values[pattern[i + 1]])
+            i += 2
+        else:
+            out.append(pattern[i])
+            i += 1
+    return str(Path(str(job.get("current_working_directory") or "/")) / "".join(out))
+
+
+def parse_squeue_json(text: str, job_id: str) -> dict[str, str]:
+    """State, reason, exit code and output file of one job, from ``squeue --json``.
+
+    Slurm 22.05 ignores ``--jobs`` with ``--json`` and lists every job, so the
+    job is picked by id here. Empty when the job is not listed.
+    """
+    for job in json.loads(text).get("jobs", []):
+        if str(job.get("job_id")) == str(job_id):
+            return {"JobState": _first(job.get("job_state")), "Reason": str(job.get("state_reason") or "None"),
+                    "ExitCode": _exit_code(job.get("exit_code")), "StdOut": _output_path(job)}
+    return {}
+
+
+def job_fields(run: Runner, job_id: str) -> dict[str, str]:
+    """A job's ``JobState``, ``Reason``, ``ExitCode`` and ``StdOut``, from Slurm's structured output.
+
+    ``squeue --json`` (Slurm 21.08 and later) knows jobs until ``MinJobAge``
+    after they end; later, state and exit code come from accounting
+    (``sacct``), when the site has it. Empty when neither knows the job.
+    """
+    proc = run(["squeue", "--json", "--states", "all", "--jobs", job_id])
+    if proc.returncode == 0 and proc.stdout.lstrip().startswith("{"):
+        fields = parse_squeue_json(proc.stdout, job_id)
+        if fields:
+            return fields
+    line = run(["sacct", "-j", job_id, "-X", "-n", "-P", "-o", "State,ExitCode"]).stdout.strip()
+    if "|" in line:
+        state, _, code = line.splitlines()[0].partition("|")
+        return {"JobState": state.split()[0], "ExitCode": code}
+    return {}
 
 
 def wait(run: Runner, job_id: str, timeout: float = 300, where: str = "this cluster") -> Job:
@@ -88,9 +143,9 @@ def wait(run: Runner, job_id: str, timeout: float = 300, where: str = "this clus
                            "accounting to ask): see its output file, and wait for jobs sooner")
         state = fields.get("JobState", "UNKNOWN")
         if state in TERMINAL_STATES:
-            return Job(job_id, state, fields.get("ExitCode", "?"), Path(fields.get("StdOut", "/nonexistent")))
+            return Job(job_id, state, fields.get("ExitCode", "?"), Path(fields.get("StdOut") or "/nonexistent"))
         reason = fields.get("Reason", "None")
-        if state == "PENDING" and reason in NEVER_STARTS:
+        if state == "PENDING" and any(reason.startswith(never) for never in NEVER_STARTS):
             run(["scancel", job_id])
             raise JobError(f"job {job_id} can never start ({reason}): it asks for more than {where} has; "
                            "it was cancelled")

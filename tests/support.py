@@ -1,0 +1,70 @@
+"""What tests import: the course root, the run's leak-check tag, virtual clusters, the browser."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+import procs
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# Every process this test run starts inherits the tag; conftest's leak check looks for it.
+RUN_TAG = procs.tag_this_run()
+
+
+def slurm_spec(name: str, **shape):
+    """A virtual-cluster shape private to one test module (never a learner's cluster)."""
+    from hpclab import vcluster
+
+    subnet = {"jobs": "10.213.78", "life": "10.213.79", "doctor": "10.213.82", "handoff": "10.213.83",
+              "nodes": "10.213.84", "site": "10.213.85", "heat": "10.213.87"}[name]
+    return vcluster.Spec(state=Path(f"/run/hpclab-vcluster-test-{name}"), prefix=f"hpt{name}", subnet=subnet,
+                         **shape)
+
+
+@contextlib.contextmanager
+def running_vcluster(name: str, **shape):
+    """A virtual Slurm cluster for one test module: up now, always down afterwards."""
+    from hpclab import vcluster
+
+    spec = slurm_spec(name, **shape)
+    require_slurm(spec)
+    vcluster.up(spec, reuse=False)  # never share (and then take down) another run's cluster
+    try:
+        yield spec
+    finally:
+        vcluster.down(spec)
+
+
+def require_slurm(spec) -> None:
+    """Skip (a learner without root) or fail (CI) when the virtual cluster cannot start."""
+    from hpclab import vcluster
+
+    try:
+        vcluster.preflight(spec)
+    except vcluster.VClusterError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the Slurm tests: {exc}")
+        pytest.skip(str(exc))
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package: Playwright's own browser downloads are never used
+
+
+def require_browser() -> None:
+    """Skip (a learner without chromium or playwright) or fail (CI) when the browser tests cannot run."""
+    missing = []
+    if not os.access(CHROMIUM, os.X_OK):
+        missing.append(f"Debian's chromium at {CHROMIUM} (`sudo apt-get install chromium`; "
+                       "`make test` installs it when run as root)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright Python package (`pip install -e '.[test]'`)")
+    if missing:
+        message = "browser tests need " + " and ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the browser tests: {message}")
+        pytest.skip(message)
