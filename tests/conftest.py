@@ -27,6 +27,9 @@ DATA_DIR = tempfile.mkdtemp(prefix="hpclab-data-")
 os.environ["HPCLAB_DATA"] = DATA_DIR
 os.environ["HPCLAB_DATA_SIZE"] = "small"
 os.environ.pop("HPCLAB_AIR_SOURCE", None)  # generated data only: tests never download
+# CI runs as root; Open MPI's launcher refuses root unless asked (hpclab.mpi passes this on).
+if os.geteuid() == 0:
+    os.environ["HPCLAB_MPI_AS_ROOT"] = "1"
 
 NOTEBOOK_TIMES: dict[str, tuple[float, str]] = {}
 

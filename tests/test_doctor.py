@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from support import ROOT, running_vcluster
-from hpclab import doctor, vcluster
+from hpclab import doctor, mpi, vcluster
 from hpclab.mpi import find_mpiexec
 
 # Variables that would make the doctor think it runs in a job, under a launcher, or with a scheduler.
@@ -90,9 +90,11 @@ def test_srun_without_pmi_is_flagged_as_rank_0_of_1():
 
 def test_ranks_started_by_the_matching_mpiexec_are_not_flagged(tmp_path):
     # One file per rank: mpiexec forwards the ranks' output in pieces, and two long JSON
-    # lines written at the same moment can come out interleaved.
-    pattern = str(tmp_path / "doctor-%r.json")
-    proc = _doctor("--json", launcher=[find_mpiexec(), "-n", "2", "-outfile-pattern", pattern])
+    # lines written at the same moment can come out interleaved. (A shell redirects each
+    # rank's output: every MPI's launcher runs it, whatever its own options are called.)
+    per_rank = 'exec "$@" > "$0-${PMI_RANK:-$OMPI_COMM_WORLD_RANK}.json"'
+    proc = _doctor("--json", env=mpi.launcher_env(_env()),
+                   launcher=[find_mpiexec(), "-n", "2", "sh", "-c", per_rank, str(tmp_path / "doctor")])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     reports = [json.loads(path.read_text()) for path in sorted(tmp_path.glob("doctor-*.json"))]
     seen = sorted((r["task"]["rank"], f["details"]["mpi"]["rank"], f["details"]["mpi"]["size"])

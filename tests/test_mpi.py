@@ -98,3 +98,26 @@ def test_explicit_launcher_that_does_not_exist_is_reported(monkeypatch):
     monkeypatch.setenv(mpi.MPIEXEC_ENV, "/nonexistent/mpiexec")
     with pytest.raises(FileNotFoundError, match="HPCLAB_MPIEXEC"):
         mpi.run(HELLO, 2)
+
+
+def test_open_mpi_may_run_as_root_only_when_asked():
+    asked = mpi.launcher_env({"HPCLAB_MPI_AS_ROOT": "1", "PATH": "/bin"})
+    assert asked["OMPI_ALLOW_RUN_AS_ROOT"] == asked["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] == "1"
+    not_asked = mpi.launcher_env({"PATH": "/bin"})
+    assert "OMPI_ALLOW_RUN_AS_ROOT" not in not_asked and "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM" not in not_asked
+
+
+def test_the_innermost_launcher_names_the_rank():
+    step = {"SLURM_STEP_ID": "0", "SLURM_PROCID": "0", "SLURM_STEP_NUM_TASKS": "1"}
+    # mpiexec inside a one-task Slurm step: every rank inherits SLURM_PROCID=0, so MPI's own variables win.
+    inner = mpi.launcher_view({**step, "PMI_RANK": "3", "PMI_SIZE": "4"})
+    assert (inner["launcher"], inner["rank"], inner["size"]) == ("mpiexec (PMI)", 3, 4)
+    # srun --mpi=pmi2: Slurm's own PMI agrees with the step, and srun is named.
+    srun = mpi.launcher_view({"SLURM_STEP_ID": "0", "SLURM_PROCID": "2", "SLURM_STEP_NUM_TASKS": "4",
+                              "PMI_RANK": "2", "PMI_SIZE": "4", "SLURM_MPI_TYPE": "pmi2"})
+    assert (srun["launcher"], srun["rank"], srun["size"], srun["pmi"]) == ("srun", 2, 4, "pmi2")
+    # srun without PMI (the "rank 0 of 1" trap): only Slurm's numbers.
+    bare = mpi.launcher_view({"SLURM_STEP_ID": "0", "SLURM_PROCID": "1", "SLURM_STEP_NUM_TASKS": "4"})
+    assert (bare["launcher"], bare["rank"], bare["size"], bare["pmi"]) == ("srun", 1, 4, "")
+    assert mpi.launcher_view({"OMPI_COMM_WORLD_RANK": "1", "OMPI_COMM_WORLD_SIZE": "2"})["rank"] == 1
+    assert mpi.launcher_view({}) == {}

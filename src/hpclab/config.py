@@ -32,6 +32,8 @@ SETTINGS: tuple[Setting, ...] = (
             "a running Dask scheduler to connect to instead of starting a local cluster", "unset: start one"),
     Setting("HPCLAB_MPIEXEC", "hpclab.mpi, hpclab doctor", "the MPI launcher to use",
             "the mpiexec beside this Python, else the first on PATH"),
+    Setting("HPCLAB_MPI_AS_ROOT", "hpclab.mpi",
+            "1: let Open MPI's launcher run as root (containers, CI); never assumed for root", "unset"),
     Setting("HPCLAB_IFACE", "job scripts, hpclab doctor",
             "the network interface Dask uses between nodes (e.g. ib0)", "set by the site profile"),
     Setting("HPCLAB_SITE", "job scripts, hpclab site-check", "which jobscripts/site/<name>.sh profile to use",
@@ -63,6 +65,7 @@ AIR_SOURCE = "HPCLAB_AIR_SOURCE"
 SCRATCH = "HPCLAB_SCRATCH"
 SCHEDULER_FILE = "HPCLAB_SCHEDULER_FILE"
 MPIEXEC = "HPCLAB_MPIEXEC"
+MPI_AS_ROOT = "HPCLAB_MPI_AS_ROOT"
 IFACE = "HPCLAB_IFACE"
 SITE = "HPCLAB_SITE"
 

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 
 from hpclab import config, processes
 from hpclab.errors import UsageError
+from hpclab.mpi import launcher_view
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 SYMBOL = {OK: "✅", WARN: "⚠️", FAIL: "❌"}
@@ -353,29 +354,6 @@ def mpi_findings(env: Mapping[str, str]) -> list[Finding]:
 
 
 # ---------------------------------------------------------------------- Slurm
-
-def launcher_view(env: Mapping[str, str]) -> dict:
-    """Which launcher started this process, and the rank and size it assigned (empty if none).
-
-    Slurm's srun sets SLURM_STEP_ID/SLURM_PROCID/SLURM_STEP_NUM_TASKS; MPICH's
-    Hydra (and Slurm's own PMI2) set PMI_RANK/PMI_SIZE; Open MPI's mpirun sets
-    OMPI_COMM_WORLD_RANK/SIZE.
-    """
-    def number(name: str) -> int | None:
-        value = env.get(name, "")
-        return int(value) if value.isdigit() else None
-
-    if number("SLURM_STEP_ID") is not None and number("SLURM_PROCID") is not None:
-        size = number("SLURM_STEP_NUM_TASKS") or number("SLURM_NTASKS") or 1
-        return {"launcher": "srun", "rank": number("SLURM_PROCID"), "size": size,
-                "pmi": env.get("SLURM_MPI_TYPE", "")}
-    if number("PMI_SIZE") is not None and number("PMI_RANK") is not None:
-        return {"launcher": "mpiexec (PMI)", "rank": number("PMI_RANK"), "size": number("PMI_SIZE"), "pmi": "pmi"}
-    if number("OMPI_COMM_WORLD_SIZE") is not None:
-        return {"launcher": "mpirun (Open MPI)", "rank": number("OMPI_COMM_WORLD_RANK") or 0,
-                "size": number("OMPI_COMM_WORLD_SIZE"), "pmi": "pmix"}
-    return {}
-
 
 def probe_mpi(timeout: float = 60) -> dict:
     """Start MPI in a subprocess and return the ``rank``, ``size`` and ``host`` it reports.

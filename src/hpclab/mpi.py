@@ -37,11 +37,12 @@ _BOOTSTRAP = r'''
 import os, pickle, runpy, sys
 
 def _rank():
-    for name in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID"):
-        if os.environ.get(name, "").isdigit():
-            return int(os.environ[name])
-    from mpi4py import MPI
-    return MPI.COMM_WORLD.Get_rank()
+    from hpclab.mpi import launcher_view
+    rank = launcher_view(os.environ).get("rank")
+    if rank is None:
+        from mpi4py import MPI
+        rank = MPI.COMM_WORLD.Get_rank()
+    return rank
 
 _outdir, _program, _collect = sys.argv[1], sys.argv[2], sys.argv[3]
 _r = _rank()
@@ -137,6 +138,38 @@ class MPIResult:
         return "\n".join(parts) or "(no output on stderr)"
 
 
+def launcher_view(env: Mapping[str, str]) -> dict:
+    """Which launcher started this process, and the rank and size it assigned (empty if none).
+
+    The innermost launcher wins: ``mpiexec`` run inside a Slurm step inherits
+    the step's ``SLURM_PROCID``, so MPI's own variables come first. MPICH's
+    Hydra (and Slurm's PMI2) set PMI_RANK/PMI_SIZE, Open MPI's mpirun
+    OMPI_COMM_WORLD_RANK/SIZE, PMIx launchers PMIX_RANK; srun alone (no PMI,
+    the "rank 0 of 1" trap) only SLURM_PROCID/SLURM_STEP_NUM_TASKS.
+    """
+    def number(name: str) -> int | None:
+        value = env.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    in_step = number("SLURM_STEP_ID") is not None and number("SLURM_PROCID") is not None
+    if number("PMI_SIZE") is not None and number("PMI_RANK") is not None:
+        srun_pmi = in_step and number("PMI_RANK") == number("SLURM_PROCID") and number("PMI_SIZE") == (
+            number("SLURM_STEP_NUM_TASKS") or number("SLURM_NTASKS"))
+        return {"launcher": "srun" if srun_pmi else "mpiexec (PMI)", "rank": number("PMI_RANK"),
+                "size": number("PMI_SIZE"), "pmi": env.get("SLURM_MPI_TYPE", "pmi2") if srun_pmi else "pmi"}
+    if number("OMPI_COMM_WORLD_SIZE") is not None:
+        return {"launcher": "mpirun (Open MPI)", "rank": number("OMPI_COMM_WORLD_RANK") or 0,
+                "size": number("OMPI_COMM_WORLD_SIZE"), "pmi": "pmix"}
+    if in_step:
+        size = number("SLURM_STEP_NUM_TASKS") or number("SLURM_NTASKS") or 1
+        return {"launcher": "srun", "rank": number("SLURM_PROCID"), "size": size,
+                "pmi": env.get("SLURM_MPI_TYPE", "")}
+    if number("PMIX_RANK") is not None:
+        return {"launcher": "a PMIx launcher", "rank": number("PMIX_RANK"), "size": number("PMIX_SIZE") or 0,
+                "pmi": "pmix"}
+    return {}
+
+
 def find_mpiexec() -> str:
     """The ``mpiexec`` that belongs to this Python's MPI.
 
@@ -162,12 +195,16 @@ def launcher_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """Environment for mpiexec: unbuffered output, oversubscription allowed.
 
     Workshop laptops and CI have 2 cores but lessons use 4 ranks; MPICH allows
-    that by default, Open MPI needs to be told.
+    that by default, Open MPI needs to be told. Open MPI also refuses to run as
+    root; ``HPCLAB_MPI_AS_ROOT=1`` (containers, CI) lifts that, on request only.
     """
     env = dict(os.environ if base is None else base)
     env["PYTHONUNBUFFERED"] = "1"
-    env.setdefault("OMPI_MCA_rmaps_base_oversubscribe", "1")
-    env.setdefault("PRTE_MCA_rmaps_default_mapping_policy", ":oversubscribe")
+    env.setdefault("OMPI_MCA_rmaps_base_oversubscribe", "1")  # Open MPI 4
+    env.setdefault("PRTE_MCA_rmaps_default_mapping_policy", ":oversubscribe")  # Open MPI 5 (PRRTE)
+    if env.get(config.MPI_AS_ROOT) == "1":  # asked for explicitly, never just because we are root
+        env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
     bindir = str(Path(sys.executable).parent)
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
     return env
@@ -318,8 +355,12 @@ def run(
             result,
         )
     if check and result.returncode != 0:
+        hint = ""
+        if "allow-run-as-root" in result.launcher_output:
+            hint = (f"Open MPI refuses to run as root. Run as a normal user, or, in a container or CI "
+                    f"where root is intended, `export {config.MPI_AS_ROOT}=1`.\n")
         raise MPIError(
-            f"The MPI job on {n} ranks failed (exit code {result.returncode}).\n"
+            f"The MPI job on {n} ranks failed (exit code {result.returncode}).\n" + hint
             + result.failure_report(),
             result,
         )
