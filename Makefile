@@ -62,8 +62,8 @@ system-deps:
 lint: install
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
-test: install system-deps
-	$(BIN)/hpclab build --check
+# lint includes `hpclab build --check` (exercises in step with solutions).
+test: install system-deps lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The quick subset for learners: no notebook runs, no clusters.

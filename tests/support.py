@@ -6,8 +6,9 @@ import contextlib
 import os
 from pathlib import Path
 
-import procs
 import pytest
+
+import procs
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every process this test run starts inherits the tag; conftest's leak check looks for it.
@@ -18,10 +19,16 @@ def slurm_spec(name: str, **shape):
     """A virtual-cluster shape private to one test module (never a learner's cluster)."""
     from hpclab import vcluster
 
-    subnet = {"jobs": "10.213.78", "life": "10.213.79", "doctor": "10.213.82", "handoff": "10.213.83",
-              "nodes": "10.213.84", "site": "10.213.85", "heat": "10.213.87"}[name]
-    return vcluster.Spec(state=Path(f"/run/hpclab-vcluster-test-{name}"), prefix=f"hpt{name}", subnet=subnet,
-                         **shape)
+    subnet = {
+        "jobs": "10.213.78",
+        "life": "10.213.79",
+        "doctor": "10.213.82",
+        "handoff": "10.213.83",
+        "nodes": "10.213.84",
+        "site": "10.213.85",
+        "heat": "10.213.87",
+    }[name]
+    return vcluster.Spec(state=Path(f"/run/hpclab-vcluster-test-{name}"), prefix=f"hpt{name}", subnet=subnet, **shape)
 
 
 @contextlib.contextmanager
@@ -57,8 +64,10 @@ def require_browser() -> None:
     """Skip (a learner without chromium or playwright) or fail (CI) when the browser tests cannot run."""
     missing = []
     if not os.access(CHROMIUM, os.X_OK):
-        missing.append(f"Debian's chromium at {CHROMIUM} (`sudo apt-get install chromium`; "
-                       "`make test` installs it when run as root)")
+        missing.append(
+            f"Debian's chromium at {CHROMIUM} (`sudo apt-get install chromium`; "
+            "`make test` installs it when run as root)"
+        )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:

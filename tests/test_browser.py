@@ -33,16 +33,23 @@ from support import CHROMIUM, ROOT, require_browser
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-default-apps",
-         "--disable-quic"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-quic",
+]
 # JupyterLab user settings for the test server only: every cell in the page (no virtual
 # scrolling), nothing saved behind our back, no news or update prompts.
 SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
-                                                                        "checkForUpdates": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
 }
 WAIT_MS = 600_000  # a guard against hanging only; nothing here is a speed claim
 INTERRUPT_CELLS = [
@@ -147,9 +154,21 @@ def lab(tmp_path_factory, request):
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime), "JUPYTER_CONFIG_DIR": str(base / "config")}
     token = secrets.token_hex(16)
     log = base / "jupyter.log"
-    argv = [sys.executable, "-m", "hpclab.cli", "lab", "--root", str(course), "--port", str(_free_port()),
-            "--token", token, "--", f"--LabApp.user_settings_dir={settings}",
-            f"--LabApp.workspaces_dir={base / 'workspaces'}"]
+    argv = [
+        sys.executable,
+        "-m",
+        "hpclab.cli",
+        "lab",
+        "--root",
+        str(course),
+        "--port",
+        str(_free_port()),
+        "--token",
+        token,
+        "--",
+        f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={base / 'workspaces'}",
+    ]
     with open(log, "w") as out:
         server = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=course)
     try:
@@ -183,8 +202,8 @@ def browser(lab, tmp_path_factory):
     pw = sync_playwright().start()
     try:
         context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=FLAGS,
-            viewport={"width": 1400, "height": 1000})
+            str(profile), executable_path=CHROMIUM, headless=True, args=FLAGS, viewport={"width": 1400, "height": 1000}
+        )
         try:
             context.route("**/*", loopback_only)
             yield context

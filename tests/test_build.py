@@ -10,9 +10,7 @@ from hpclab.build import BuildError, build_all, build_exercise, render, strip_so
 
 def test_code_region_becomes_a_placeholder_at_the_same_indent():
     source = "def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n"
-    assert strip_solution(source, "code", "t") == (
-        "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n"
-    )
+    assert strip_solution(source, "code", "t") == ("def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n")
 
 
 def test_code_before_and_after_the_region_is_kept():
@@ -21,14 +19,20 @@ def test_code_before_and_after_the_region_is_kept():
 
 
 def test_markdown_region_becomes_your_answer_here():
-    assert strip_solution("Why?\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION", "markdown", "t") == "Why?\nYOUR ANSWER HERE"
+    assert (
+        strip_solution("Why?\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION", "markdown", "t")
+        == "Why?\nYOUR ANSWER HERE"
+    )
 
 
-@pytest.mark.parametrize("source, problem", [
-    ("### BEGIN SOLUTION\nx = 1\n", "never closed"),
-    ("x = 1\n### END SOLUTION\n", "without a"),
-    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "inside another"),
-])
+@pytest.mark.parametrize(
+    "source, problem",
+    [
+        ("### BEGIN SOLUTION\nx = 1\n", "never closed"),
+        ("x = 1\n### END SOLUTION\n", "without a"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "inside another"),
+    ],
+)
 def test_unbalanced_markers_name_the_cell_and_line(source, problem):
     with pytest.raises(BuildError, match=problem) as info:
         strip_solution(source, "code", "solutions/x.ipynb cell 3")
@@ -72,7 +76,9 @@ def test_lesson_metadata_must_match_the_file_name():
 def test_build_all_writes_once_then_reports_nothing_changed(tmp_path):
     (tmp_path / "solutions").mkdir()
     nbformat.write(_solution(), tmp_path / "solutions" / "07-x.ipynb")
-    assert build_all(tmp_path / "solutions", tmp_path / "exercises", check=True) == [tmp_path / "exercises" / "07-x.ipynb"]
+    assert build_all(tmp_path / "solutions", tmp_path / "exercises", check=True) == [
+        tmp_path / "exercises" / "07-x.ipynb"
+    ]
     assert not (tmp_path / "exercises").exists()  # --check writes nothing
     assert len(build_all(tmp_path / "solutions", tmp_path / "exercises")) == 1
     assert build_all(tmp_path / "solutions", tmp_path / "exercises", check=True) == []

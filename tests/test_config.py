@@ -35,7 +35,8 @@ def test_each_variable_is_listed_once_with_what_it_does():
 
 def test_readme_holds_the_table_made_from_config():
     assert config.markdown_table() in (ROOT / "README.md").read_text(), (
-        "README's settings table differs from hpclab.config: paste config.markdown_table() into it")
+        "README's settings table differs from hpclab.config: paste config.markdown_table() into it"
+    )
 
 
 def test_current_lists_only_the_course_variables_that_are_set():

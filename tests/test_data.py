@@ -190,8 +190,12 @@ def test_an_interrupted_run_leaves_nothing_half_made(tmp_path, monkeypatch):
 
 
 def test_two_processes_preparing_at_once_agree(tmp_path):
-    command = [sys.executable, "-c", "import hpclab.data as d, sys; d.prepare(['people'], size='small', root=sys.argv[1])",
-               str(tmp_path)]
+    command = [
+        sys.executable,
+        "-c",
+        "import hpclab.data as d, sys; d.prepare(['people'], size='small', root=sys.argv[1])",
+        str(tmp_path),
+    ]
     runs = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     errors = [run.communicate(timeout=120)[1] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], errors
@@ -260,8 +264,9 @@ def test_cli_reports_bad_input_in_one_line_and_fails(tmp_path):
 
 
 def test_cli_download_offline_says_what_to_do(tmp_path):
-    done = run_offline("data", "prepare", "readings", "--size", "small", "--dir", str(tmp_path),
-                       "--no-progress", "--download")
+    done = run_offline(
+        "data", "prepare", "readings", "--size", "small", "--dir", str(tmp_path), "--no-progress", "--download"
+    )
     assert done.returncode != 0
     assert "Could not download" in done.stderr and "login node" in done.stderr
     assert (tmp_path / "small" / "readings").is_dir()  # the generated data was still made
@@ -333,8 +338,9 @@ def test_loader_downloads_and_checks_the_file(server, tmp_path):
 def test_loader_rejects_a_file_with_the_wrong_checksum(server, tmp_path):
     base, _ = server
     with pytest.raises(data.DataError, match="does not match its published checksum"):
-        data.download_air_temperature(tmp_path / "dl", url=f"{base}/air.nc", known_hash="sha256:" + "0" * 64,
-                                      timeout=20)
+        data.download_air_temperature(
+            tmp_path / "dl", url=f"{base}/air.nc", known_hash="sha256:" + "0" * 64, timeout=20
+        )
     assert not (tmp_path / "dl" / "air_temperature.nc").exists()  # nothing unchecked is kept
 
 

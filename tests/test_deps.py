@@ -11,15 +11,18 @@ from importlib import metadata
 import pytest
 from packaging.markers import Marker
 
-from support import ROOT
 from hpclab import deps
+
+from support import ROOT
 
 LOCKED = deps.lock_versions((ROOT / deps.LOCK).read_text())
 
 
 def test_lock_lines_are_read_with_their_markers_and_comments_left_out():
-    text = ("# made by uv\nnumpy==2.4.1\n    # via dask\nappnope==1.0.0 ; sys_platform == 'darwin'\n"
-            "Jupyter_Client==8.10.0\n")
+    text = (
+        "# made by uv\nnumpy==2.4.1\n    # via dask\nappnope==1.0.0 ; sys_platform == 'darwin'\n"
+        "Jupyter_Client==8.10.0\n"
+    )
     assert deps.lock_versions(text) == {"numpy": "2.4.1", "appnope": "1.0.0", "jupyter-client": "8.10.0"}
     with pytest.raises(ValueError, match="pins no version"):
         deps.lock_versions("numpy>=2\n")
@@ -35,8 +38,9 @@ def test_a_conda_pin_that_drifted_is_named_with_the_fix(tmp_path):
     env = tmp_path / "environment.yml"
     env.write_text(env.read_text().replace(f"dask=={LOCKED['dask']}", "dask==2000.1.0"))
     problems = deps.out_of_step(tmp_path)
-    assert problems == [f"environment.yml has dask==2000.1.0, the lock dask=={LOCKED['dask']}: "
-                        "run `hpclab deps pin-conda`"]
+    assert problems == [
+        f"environment.yml has dask==2000.1.0, the lock dask=={LOCKED['dask']}: run `hpclab deps pin-conda`"
+    ]
     env.write_text(deps.pin_conda(env, LOCKED))
     assert deps.out_of_step(tmp_path) == []
 
@@ -99,17 +103,28 @@ def _require_unshare() -> None:
 def test_the_wheelhouse_installs_the_lock_with_no_network(tmp_path):
     _require_unshare()
     wheelhouse = tmp_path / "wheelhouse"
-    make = subprocess.run(["make", "-C", str(ROOT), "wheelhouse", f"WHEELHOUSE_DIR={wheelhouse}"],
-                          capture_output=True, text=True, timeout=900)
+    make = subprocess.run(
+        ["make", "-C", str(ROOT), "wheelhouse", f"WHEELHOUSE_DIR={wheelhouse}"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert make.returncode == 0, make.stdout[-2000:] + make.stderr[-2000:]
     venv = tmp_path / "venv"
-    script = (f"set -e; {sys.executable} -m venv {venv}; "
-              f"{venv}/bin/python -m pip install --quiet --no-index --find-links {wheelhouse} "
-              f"-c {ROOT / deps.LOCK} '{ROOT}[mpich,test]'; "
-              f"{venv}/bin/python -c 'import hpclab.cluster, dask, distributed, mpi4py, jupyterlab; print(dask.__version__)'")
+    script = (
+        f"set -e; {sys.executable} -m venv {venv}; "
+        f"{venv}/bin/python -m pip install --quiet --no-index --find-links {wheelhouse} "
+        f"-c {ROOT / deps.LOCK} '{ROOT}[mpich,test]'; "
+        f"{venv}/bin/python -c 'import hpclab.cluster, dask, distributed, mpi4py, jupyterlab; print(dask.__version__)'"
+    )
     # A network namespace of our own: loopback only, so any download attempt fails at once.
-    offline = subprocess.run(["unshare", "--net", "--", "bash", "-c", script], capture_output=True, text=True,
-                             timeout=900, env=_no_pip_config())
+    offline = subprocess.run(
+        ["unshare", "--net", "--", "bash", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=_no_pip_config(),
+    )
     assert offline.returncode == 0, offline.stdout[-2000:] + offline.stderr[-3000:]
     assert offline.stdout.strip().splitlines()[-1] == LOCKED["dask"]
 

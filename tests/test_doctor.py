@@ -10,9 +10,10 @@ import sys
 
 import pytest
 
-from support import ROOT, running_vcluster
 from hpclab import doctor, mpi, vcluster
 from hpclab.mpi import find_mpiexec
+
+from support import ROOT, running_vcluster
 
 # Variables that would make the doctor think it runs in a job, under a launcher, or with a scheduler.
 _SITUATION = ("SLURM_", "SLURMD_", "PMI_", "PMIX_", "OMPI_", "HPCLAB_MPIEXEC", "HPCLAB_SCHEDULER_FILE", "HPCLAB_IFACE")
@@ -37,15 +38,18 @@ def _findings(proc: subprocess.CompletedProcess, section: str) -> list[dict]:
 LIBRARY = doctor.mpi_library()
 FAMILY = doctor.family_of_vendor(LIBRARY["vendor"])
 # A launcher of another family than the loaded library, as its --version would print it.
-OTHER_LAUNCHER = ("mpirun (Open MPI) 4.1.5", "Open MPI 4.1.5") if FAMILY != "Open MPI" else (
-    "HYDRA build details:\n    Version:                                 4.0.2", "MPICH 4.0.2")
+OTHER_LAUNCHER = (
+    ("mpirun (Open MPI) 4.1.5", "Open MPI 4.1.5")
+    if FAMILY != "Open MPI"
+    else ("HYDRA build details:\n    Version:                                 4.0.2", "MPICH 4.0.2")
+)
 
 
 def test_normal_run_names_the_loaded_mpi_and_its_launcher_and_exits_0():
     proc = _doctor()
     assert proc.returncode == 0, proc.stdout + proc.stderr
     text = proc.stdout
-    mpi = text[text.index("\nMPI\n"):text.index("\nSlurm\n")]
+    mpi = text[text.index("\nMPI\n") : text.index("\nSlurm\n")]
     assert "✅ mpi4py" in mpi and f"loaded {FAMILY}" in mpi
     assert f"launcher hpclab uses (next to this Python): {find_mpiexec()} is {FAMILY}" in mpi
     assert "❌" not in text
@@ -77,9 +81,18 @@ def test_launcher_of_another_mpi_is_flagged_with_a_fix(tmp_path):
 def test_srun_without_pmi_is_flagged_as_rank_0_of_1():
     # What every task sees under `srun -n 4 --mpi=none`: Slurm's variables say task 2 of 4,
     # but MPI (really started here, as a singleton) says rank 0 of 1.
-    step = _env(SLURM_JOB_ID="4242", SLURM_STEP_ID="0", SLURM_NTASKS="4", SLURM_STEP_NUM_TASKS="4",
-                SLURM_PROCID="2", SLURM_LOCALID="0", SLURM_NODEID="1", SLURMD_NODENAME="node2",
-                SLURM_SUBMIT_HOST="login1", SLURM_JOB_NODELIST="node[1-2]")
+    step = _env(
+        SLURM_JOB_ID="4242",
+        SLURM_STEP_ID="0",
+        SLURM_NTASKS="4",
+        SLURM_STEP_NUM_TASKS="4",
+        SLURM_PROCID="2",
+        SLURM_LOCALID="0",
+        SLURM_NODEID="1",
+        SLURMD_NODENAME="node2",
+        SLURM_SUBMIT_HOST="login1",
+        SLURM_JOB_NODELIST="node[1-2]",
+    )
     proc = _doctor(env=step)
     assert proc.returncode == 1, proc.stdout
     lines = proc.stdout.splitlines()
@@ -93,19 +106,27 @@ def test_ranks_started_by_the_matching_mpiexec_are_not_flagged(tmp_path):
     # lines written at the same moment can come out interleaved. (A shell redirects each
     # rank's output: every MPI's launcher runs it, whatever its own options are called.)
     per_rank = 'exec "$@" > "$0-${PMI_RANK:-$OMPI_COMM_WORLD_RANK}.json"'
-    proc = _doctor("--json", env=mpi.launcher_env(_env()),
-                   launcher=[find_mpiexec(), "-n", "2", "sh", "-c", per_rank, str(tmp_path / "doctor")])
+    proc = _doctor(
+        "--json",
+        env=mpi.launcher_env(_env()),
+        launcher=[find_mpiexec(), "-n", "2", "sh", "-c", per_rank, str(tmp_path / "doctor")],
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     reports = [json.loads(path.read_text()) for path in sorted(tmp_path.glob("doctor-*.json"))]
-    seen = sorted((r["task"]["rank"], f["details"]["mpi"]["rank"], f["details"]["mpi"]["size"])
-                  for r in reports for f in r["findings"] if "mpi" in f["details"])
+    seen = sorted(
+        (r["task"]["rank"], f["details"]["mpi"]["rank"], f["details"]["mpi"]["size"])
+        for r in reports
+        for f in r["findings"]
+        if "mpi" in f["details"]
+    )
     assert seen == [(0, 0, 2), (1, 1, 2)]
 
 
 def test_scheduler_file_gives_the_tunnel_to_its_dashboard(tmp_path):
     path = tmp_path / "scheduler.json"
-    path.write_text(json.dumps({"type": "Scheduler", "address": "tcp://10.1.2.3:8786",
-                                "services": {"dashboard": 8899}}))
+    path.write_text(
+        json.dumps({"type": "Scheduler", "address": "tcp://10.1.2.3:8786", "services": {"dashboard": 8899}})
+    )
     proc = _doctor("--json", env=_env(HPCLAB_SCHEDULER_FILE=str(path)))
     assert proc.returncode == 0, proc.stdout
     tunnel = [f for f in _findings(proc, "Dashboard") if "8899" in f["message"]]
@@ -129,19 +150,24 @@ def test_missing_scheduler_file_is_a_problem_naming_the_file(tmp_path):
 
 
 def test_tunnel_from_a_compute_node_jumps_through_the_login_node():
-    assert doctor.tunnel_line(4321, user="ada", host="node7", jump="login1") == \
-        "ssh -J ada@login1 -L 8787:localhost:4321 ada@node7"
+    assert (
+        doctor.tunnel_line(4321, user="ada", host="node7", jump="login1")
+        == "ssh -J ada@login1 -L 8787:localhost:4321 ada@node7"
+    )
     assert doctor.tunnel_line(4321, user="ada", host="login1") == "ssh -L 8787:localhost:4321 ada@login1"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("mpirun (Open MPI) 4.1.5\n\nReport bugs to http://www.open-mpi.org/community/help/", ("Open MPI", "4.1.5")),
-    ("mpirun (Open MPI) 5.0.3", ("Open MPI", "5.0.3")),
-    ("HYDRA build details:\n    Version:                                 4.0.2\n", ("MPICH", "4.0.2")),
-    ("Intel(R) MPI Library for Linux* OS, Version 2021.10 Build 20230619", ("Intel MPI", "2021.10")),
-    ("slurm 22.05.8", ("Slurm", "22.05.8")),
-    ("something else", ("", "")),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("mpirun (Open MPI) 4.1.5\n\nReport bugs to http://www.open-mpi.org/community/help/", ("Open MPI", "4.1.5")),
+        ("mpirun (Open MPI) 5.0.3", ("Open MPI", "5.0.3")),
+        ("HYDRA build details:\n    Version:                                 4.0.2\n", ("MPICH", "4.0.2")),
+        ("Intel(R) MPI Library for Linux* OS, Version 2021.10 Build 20230619", ("Intel MPI", "2021.10")),
+        ("slurm 22.05.8", ("Slurm", "22.05.8")),
+        ("something else", ("", "")),
+    ],
+)
 def test_launchers_are_recognised_from_their_version_text(text, expected):
     assert doctor.identify_launcher(text) == expected
 
@@ -182,6 +208,7 @@ def test_the_settings_that_are_set_are_printed_and_none_is_said_plainly():
 
 # --------------------------------------------------------------- real Slurm
 
+
 @pytest.fixture(scope="module")
 def cluster():
     with running_vcluster("doctor") as spec:
@@ -189,8 +216,21 @@ def cluster():
 
 
 def _srun_doctor(cluster, mpi: str, *args: str, srun_options: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    argv = ["env", "MPIR_CVAR_CH4_NETMOD=ofi", "FI_PROVIDER=tcp", "srun", "-N2", "-n2", f"--mpi={mpi}",
-            *srun_options, sys.executable, "-m", "hpclab.cli", "doctor", *args]
+    argv = [
+        "env",
+        "MPIR_CVAR_CH4_NETMOD=ofi",
+        "FI_PROVIDER=tcp",
+        "srun",
+        "-N2",
+        "-n2",
+        f"--mpi={mpi}",
+        *srun_options,
+        sys.executable,
+        "-m",
+        "hpclab.cli",
+        "doctor",
+        *args,
+    ]
     return vcluster.run(cluster, argv, cwd=str(ROOT), check=False, timeout=180)
 
 

@@ -135,7 +135,9 @@ u = np.zeros((ny + 2, nx + 2))
 u[1:-1, 1:-1] = g[r0:r0 + ny, c0:c0 + nx]
 """
 
-EXCHANGE = SETUP_2X2 + """
+EXCHANGE = (
+    SETUP_2X2
+    + """
 column = MPI.DOUBLE.Create_vector(ny, 1, nx + 2).Commit()
 flat = u.reshape(-1)
 
@@ -155,8 +157,11 @@ requests = [
 MPI.Request.Waitall(requests)
 column.Free()
 """
+)
 
-EXCHANGE_COPIES = SETUP_2X2 + """
+EXCHANGE_COPIES = (
+    SETUP_2X2
+    + """
 # Columns travel as contiguous copies; they must stay alive until Waitall returns.
 outgoing = {"west": u[1:-1, 1].copy(), "east": u[1:-1, -2].copy()}
 incoming = {"west": np.zeros(ny), "east": np.zeros(ny)}
@@ -167,13 +172,18 @@ requests = [cart.Irecv(u[0, 1:-1], source=north), cart.Irecv(u[-1, 1:-1], source
 MPI.Request.Waitall(requests)
 u[1:-1, 0], u[1:-1, -1] = incoming["west"], incoming["east"]
 """
+)
 
-EXCHANGE_ROWS_SWAPPED = EXCHANGE.replace("cart.Isend(u[-2, 1:-1], dest=south, tag=1)",
-                                         "cart.Isend(u[1, 1:-1], dest=south, tag=1)")
-EXCHANGE_BLOCKING = SETUP_2X2 + """
+EXCHANGE_ROWS_SWAPPED = EXCHANGE.replace(
+    "cart.Isend(u[-2, 1:-1], dest=south, tag=1)", "cart.Isend(u[1, 1:-1], dest=south, tag=1)"
+)
+EXCHANGE_BLOCKING = (
+    SETUP_2X2
+    + """
 # A blocking exchange is correct, but the question asks for Isend/Irecv/Waitall.
 u[0, 1:-1] = cart.sendrecv(u[-2, 1:-1].copy(), dest=south, source=north) if north >= 0 else 0
 """
+)
 
 # --------------------------------------------------------------------------- Q4: overlapped steps
 
@@ -223,7 +233,9 @@ def update_ring(u, new):
     update(u, new, 1, ny + 1, nx, nx + 1)
 """
 
-STEP = STEP_SETUP + """
+STEP = (
+    STEP_SETUP
+    + """
 for _ in range(STEPS):
     requests = start_exchange(u)
     update(u, new, 2, ny, 2, nx)             # the inside needs no ghost
@@ -233,6 +245,7 @@ for _ in range(STEPS):
     u, new = new, u
 block = u[1:-1, 1:-1].copy()
 """
+)
 
 # Everything inline, column halos as copies, the wait behind a helper of our own.
 STEP_INLINE = """
@@ -277,7 +290,9 @@ for step in range(4):
 block = u[1:-1, 1:-1].copy()
 """
 
-STEP_NO_OVERLAP = STEP_SETUP + """
+STEP_NO_OVERLAP = (
+    STEP_SETUP
+    + """
 for _ in range(STEPS):
     requests = start_exchange(u)
     MPI.Request.Waitall(requests)            # waits first: nothing overlaps
@@ -286,8 +301,11 @@ for _ in range(STEPS):
     u, new = new, u
 block = u[1:-1, 1:-1].copy()
 """
+)
 
-STEP_RING_TOO_EARLY = STEP_SETUP + """
+STEP_RING_TOO_EARLY = (
+    STEP_SETUP
+    + """
 for _ in range(STEPS):
     requests = start_exchange(u)
     update(u, new, 1, ny + 1, 1, nx + 1)     # the ring too, before its ghosts have arrived
@@ -296,6 +314,7 @@ for _ in range(STEPS):
     u, new = new, u
 block = u[1:-1, 1:-1].copy()
 """
+)
 
 STEP_BOUNDARY_MOVES = STEP.replace("    new[1:-1, 1:-1][fixed] = u[1:-1, 1:-1][fixed]\n", "")
 
@@ -317,7 +336,9 @@ g = 100.0 * np.arange(6)[:, None] + np.arange(8)[None, :]
 block = np.ascontiguousarray(g[r0:r0 + ny, c0:c0 + nx])
 """
 
-IO = IO_SETUP + """
+IO = (
+    IO_SETUP
+    + """
 filetype = MPI.DOUBLE.Create_subarray([6, 8], [ny, nx], [r0, c0]).Commit()
 fh = MPI.File.Open(cart, path, MPI.MODE_WRONLY | MPI.MODE_CREATE)
 fh.Set_view(0, MPI.DOUBLE, filetype)
@@ -325,24 +346,33 @@ fh.Write_all(block)
 fh.Close()
 filetype.Free()
 """
+)
 
-IO_ROWS_AT_OFFSETS = IO_SETUP + """
+IO_ROWS_AT_OFFSETS = (
+    IO_SETUP
+    + """
 fh = MPI.File.Open(cart, path, MPI.MODE_WRONLY | MPI.MODE_CREATE)
 for k in range(ny):                          # every rank has ny rows: the same number of calls
     offset = ((r0 + k) * 8 + c0) * block.itemsize
     fh.Write_at_all(offset, block[k])
 fh.Close()
 """
+)
 
-IO_NO_VIEW = IO_SETUP + """
+IO_NO_VIEW = (
+    IO_SETUP
+    + """
 fh = MPI.File.Open(cart, path, MPI.MODE_WRONLY | MPI.MODE_CREATE)
 fh.Write_all(block)                          # no view: every rank writes at the start of the file
 fh.Close()
 """
+)
 
 IO_INDEPENDENT = IO.replace("fh.Write_all(block)", "fh.Write(block)")
-IO_COLUMN_MAJOR = IO.replace("Create_subarray([6, 8], [ny, nx], [r0, c0])",
-                             "Create_subarray([6, 8], [ny, nx], [r0, c0], order=MPI.ORDER_FORTRAN)")
+IO_COLUMN_MAJOR = IO.replace(
+    "Create_subarray([6, 8], [ny, nx], [r0, c0])",
+    "Create_subarray([6, 8], [ny, nx], [r0, c0], order=MPI.ORDER_FORTRAN)",
+)
 
 # --------------------------------------------------------------------------- the table
 
@@ -375,8 +405,11 @@ CASES = [
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("question, answer, passes, feedback", CASES,
-                         ids=[f"{c[0]}-{i}-{'right' if c[2] else 'wrong'}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "question, answer, passes, feedback",
+    CASES,
+    ids=[f"{c[0]}-{i}-{'right' if c[2] else 'wrong'}" for i, c in enumerate(CASES)],
+)
 def test_heat_check(question, answer, passes, feedback, capsys):
     getattr(heat, f"check_{question}")(answer)
     out = capsys.readouterr().out.strip()
@@ -391,21 +424,26 @@ def test_a_blank_answer_is_not_attempted(question, capsys):
 
 
 def test_a_call_named_only_in_a_comment_does_not_count(capsys):
-    heat.check_q2(COLUMN_COPIES.replace("# no Create_vector here", "# MPI.DOUBLE.Create_vector(ny, 1, nx + 2).Commit()"))
+    heat.check_q2(
+        COLUMN_COPIES.replace("# no Create_vector here", "# MPI.DOUBLE.Create_vector(ny, 1, nx + 2).Commit()")
+    )
     out = capsys.readouterr().out
     assert out.startswith("❌ q2") and "derived datatype" in out
 
 
-@pytest.mark.parametrize("program, overlapped", [
-    (STEP, True),
-    (STEP_INLINE, True),                     # the wait hides in a helper that is called later
-    (STEP_NO_OVERLAP, False),
-    ("reqs = [c.Isend(a, 1), c.Irecv(b, 1)]\nMPI.Request.Waitall(reqs)\nwork()\n", False),
-    ("reqs = [c.Isend(a, 1), c.Irecv(b, 1)]\nwork()\nMPI.Request.Waitall(reqs)\n", True),
-    # a comment between posting and waiting is not work
-    ("reqs = [c.Isend(a, 1)]\n# work()\nMPI.Request.Waitall(reqs)\n", False),
-    ("def go():\n    r = [c.Isend(a, 1)]\n    MPI.Request.Waitall(r)\ngo()\nwork()\n", False),
-])
+@pytest.mark.parametrize(
+    "program, overlapped",
+    [
+        (STEP, True),
+        (STEP_INLINE, True),  # the wait hides in a helper that is called later
+        (STEP_NO_OVERLAP, False),
+        ("reqs = [c.Isend(a, 1), c.Irecv(b, 1)]\nMPI.Request.Waitall(reqs)\nwork()\n", False),
+        ("reqs = [c.Isend(a, 1), c.Irecv(b, 1)]\nwork()\nMPI.Request.Waitall(reqs)\n", True),
+        # a comment between posting and waiting is not work
+        ("reqs = [c.Isend(a, 1)]\n# work()\nMPI.Request.Waitall(reqs)\n", False),
+        ("def go():\n    r = [c.Isend(a, 1)]\n    MPI.Request.Waitall(r)\ngo()\nwork()\n", False),
+    ],
+)
 def test_overlap_is_read_from_the_syntax_tree(program, overlapped):
     assert heat.overlaps(program) is overlapped
 
@@ -415,4 +453,3 @@ def test_the_serial_reference_keeps_the_boundary_fixed():
     for edge in (np.s_[0, :], np.s_[-1, :], np.s_[:, 0], np.s_[:, -1]):
         assert (start[edge] == end[edge]).all()
     assert not np.allclose(start[1:-1, 1:-1], end[1:-1, 1:-1])
-

@@ -8,12 +8,16 @@ import re
 import numpy as np
 import pytest
 
-from support import ROOT, running_vcluster
 from hpclab import vcluster
 
+from support import ROOT, running_vcluster
+
 N, STEPS = 96, 150
-RESULT = re.compile(r"^heat n=(\d+) steps=(\d+) ranks=(\d+) grid=(\d+)x(\d+) time=([\d.]+)s "
-                    r"max_diff=(\S+) file_diff=(\S+) hosts=(\S+)$", re.M)
+RESULT = re.compile(
+    r"^heat n=(\d+) steps=(\d+) ranks=(\d+) grid=(\d+)x(\d+) time=([\d.]+)s "
+    r"max_diff=(\S+) file_diff=(\S+) hosts=(\S+)$",
+    re.M,
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +30,13 @@ def cluster():
 @pytest.mark.slow
 def test_heat_job_on_two_nodes_matches_the_serial_solution(cluster, tmp_path):
     field = tmp_path / "field.bin"
-    job_id = vcluster.submit(cluster, "jobscripts/heat.sh", cwd=ROOT, args=[str(N), str(STEPS), str(field)],
-                             sbatch_options=[f"--output={tmp_path}/%x-%j.out"])
+    job_id = vcluster.submit(
+        cluster,
+        "jobscripts/heat.sh",
+        cwd=ROOT,
+        args=[str(N), str(STEPS), str(field)],
+        sbatch_options=[f"--output={tmp_path}/%x-%j.out"],
+    )
     job = vcluster.wait(cluster, job_id, timeout=240)
     out = job.output()
     assert job.ok, f"heat.sh ended {job.state} {job.exit_code}:\n{out[-3000:]}"
@@ -49,9 +58,14 @@ def test_heat_job_on_two_nodes_matches_the_serial_solution(cluster, tmp_path):
 def serial_solution(n: int, steps: int) -> np.ndarray:
     """heat.py's serial_solution, taken from its source without running the MPI part."""
     tree = ast.parse((ROOT / "jobscripts/programs/heat.py").read_text())
-    keep = [node for node in tree.body
-            if isinstance(node, ast.FunctionDef) and node.name in ("initial_field", "serial_solution")
-            or isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "ALPHA" for t in node.targets)]
+    keep = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        and node.name in ("initial_field", "serial_solution")
+        or isinstance(node, ast.Assign)
+        and any(getattr(t, "id", "") == "ALPHA" for t in node.targets)
+    ]
     namespace = {"np": np}
     exec(compile(ast.Module(body=keep, type_ignores=[]), "heat.py", "exec"), namespace)
     return namespace["serial_solution"](n, steps)

@@ -15,8 +15,13 @@ from hpclab import kernel
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hpclab.cli", "kernel", "install", *args],
-                          capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "hpclab.cli", "kernel", "install", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_prefix_install_writes_a_kernelspec_for_this_python(tmp_path):
@@ -50,15 +55,19 @@ def test_the_registered_kernel_starts_with_the_course_environment(tmp_path):
     ksm = KernelSpecManager(kernel_dirs=[str(where.parent)])
     lines: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="hpclab-kernel-") as sockets:
-        km = KernelManager(kernel_name="hpclab", kernel_spec_manager=ksm, transport="ipc",
-                           ip=str(Path(sockets) / "kernel"))
+        km = KernelManager(
+            kernel_name="hpclab", kernel_spec_manager=ksm, transport="ipc", ip=str(Path(sockets) / "kernel")
+        )
         km.start_kernel(env={**os.environ, "PATH": "/usr/bin:/bin"})  # a site PATH without our venv
         try:
             kc = km.client()
             kc.start_channels()
             kc.wait_for_ready(timeout=120)
-            reply = kc.execute_interactive("import os, sys; print(sys.executable); print(os.environ['PATH'])",
-                                           timeout=120, output_hook=lambda msg: lines.append(msg))
+            reply = kc.execute_interactive(
+                "import os, sys; print(sys.executable); print(os.environ['PATH'])",
+                timeout=120,
+                output_hook=lambda msg: lines.append(msg),
+            )
             assert reply["content"]["status"] == "ok"
             kc.stop_channels()
         finally:
@@ -66,4 +75,3 @@ def test_the_registered_kernel_starts_with_the_course_environment(tmp_path):
     text = "".join(m["content"].get("text", "") for m in lines if m["msg_type"] == "stream").splitlines()
     assert text[0] == sys.executable
     assert text[1] == str(Path(sys.executable).parent) + os.pathsep + "/usr/bin:/bin"
-

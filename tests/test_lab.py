@@ -18,8 +18,9 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _jupyter(*args: str) -> str:
-    proc = subprocess.run([JUPYTER, *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "NO_COLOR": "1"})
+    proc = subprocess.run(
+        [JUPYTER, *args], capture_output=True, text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"}
+    )
     assert proc.returncode == 0, proc.stderr
     return ANSI.sub("", proc.stdout + proc.stderr)
 

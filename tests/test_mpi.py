@@ -113,8 +113,16 @@ def test_the_innermost_launcher_names_the_rank():
     inner = mpi.launcher_view({**step, "PMI_RANK": "3", "PMI_SIZE": "4"})
     assert (inner["launcher"], inner["rank"], inner["size"]) == ("mpiexec (PMI)", 3, 4)
     # srun --mpi=pmi2: Slurm's own PMI agrees with the step, and srun is named.
-    srun = mpi.launcher_view({"SLURM_STEP_ID": "0", "SLURM_PROCID": "2", "SLURM_STEP_NUM_TASKS": "4",
-                              "PMI_RANK": "2", "PMI_SIZE": "4", "SLURM_MPI_TYPE": "pmi2"})
+    srun = mpi.launcher_view(
+        {
+            "SLURM_STEP_ID": "0",
+            "SLURM_PROCID": "2",
+            "SLURM_STEP_NUM_TASKS": "4",
+            "PMI_RANK": "2",
+            "PMI_SIZE": "4",
+            "SLURM_MPI_TYPE": "pmi2",
+        }
+    )
     assert (srun["launcher"], srun["rank"], srun["size"], srun["pmi"]) == ("srun", 2, 4, "pmi2")
     # srun without PMI (the "rank 0 of 1" trap): only Slurm's numbers.
     bare = mpi.launcher_view({"SLURM_STEP_ID": "0", "SLURM_PROCID": "1", "SLURM_STEP_NUM_TASKS": "4"})

@@ -23,12 +23,14 @@ MPI.Request.Waitall(requests)
 
 # Receives into the wrong buffers: every rank finishes, but left and right are swapped.
 RING_WRONG_DIRECTION = RING.replace("comm.Irecv(from_left, source=left", "comm.Irecv(from_right, source=left").replace(
-    "comm.Irecv(from_right, source=right", "comm.Irecv(from_left, source=right")
+    "comm.Irecv(from_right, source=right", "comm.Irecv(from_left, source=right"
+)
 assert RING_WRONG_DIRECTION.count("from_right, source=left") == 1
 
-RING_RANK_2_RAISES = RING.replace("MPI.Request.Waitall(requests)",
-                                  "if comm.rank == 2:\n    raise ValueError('rank two lost its token')\n"
-                                  "MPI.Request.Waitall(requests)")
+RING_RANK_2_RAISES = RING.replace(
+    "MPI.Request.Waitall(requests)",
+    "if comm.rank == 2:\n    raise ValueError('rank two lost its token')\nMPI.Request.Waitall(requests)",
+)
 
 SWAP_DEADLOCK = """
 import numpy as np
@@ -77,8 +79,10 @@ def test_a_deadlock_is_reported_after_the_timeout_and_leaves_nothing_running(cap
 
 
 def test_hard_coding_the_other_ranks_values_is_not_a_halo_exchange(capsys):
-    program = ("import numpy as np\nfrom mpi4py import MPI\nr = MPI.COMM_WORLD.rank\n"
-               "x = np.arange(5 * r - 1, 5 * r + 6, dtype=float)\nu = x ** 2\n")
+    program = (
+        "import numpy as np\nfrom mpi4py import MPI\nr = MPI.COMM_WORLD.rank\n"
+        "x = np.arange(5 * r - 1, 5 * r + 6, dtype=float)\nu = x ** 2\n"
+    )
     p2p.check_q6(program)
     out = feedback(capsys)
     assert out.startswith("❌ q6") and "should move the data with MPI messages" in out
@@ -96,9 +100,11 @@ def test_an_answer_that_is_not_a_program_gets_a_hint(capsys):
 
 
 def test_a_missing_variable_is_named_with_its_rank(capsys):
-    program = ("from mpi4py import MPI\ncomm = MPI.COMM_WORLD\n"
-               "if comm.rank == 0:\n    comm.send({'from': 0}, dest=3)\n"
-               "if comm.rank == 3:\n    message = comm.recv(source=0)\n")
+    program = (
+        "from mpi4py import MPI\ncomm = MPI.COMM_WORLD\n"
+        "if comm.rank == 0:\n    comm.send({'from': 0}, dest=3)\n"
+        "if comm.rank == 3:\n    message = comm.recv(source=0)\n"
+    )
     p2p.check_q1(program)
     out = feedback(capsys)
     assert "rank 0 has no variable `message`" in out
@@ -111,8 +117,10 @@ def test_a_required_call_that_is_missing_is_named(capsys):
 
 
 def test_only_root_may_hold_a_reduce_result(capsys):
-    program = ("from mpi4py import MPI\ncomm = MPI.COMM_WORLD\nvalue = (3 * comm.rank + 1) % 7\n"
-               "total = comm.allreduce(value)\nlargest = comm.allreduce(value, op=MPI.MAX)\n")
+    program = (
+        "from mpi4py import MPI\ncomm = MPI.COMM_WORLD\nvalue = (3 * comm.rank + 1) % 7\n"
+        "total = comm.allreduce(value)\nlargest = comm.allreduce(value, op=MPI.MAX)\n"
+    )
     collectives.check_q4(program)
     assert "rank 1 holds largest = 4 but expected None" in feedback(capsys)
 
@@ -140,22 +148,26 @@ pi_estimate = 4 * total_hits / total if comm.rank == 0 else None
 
 
 def test_run_answer_returns_every_ranks_values():
-    result = mpicheck.run_answer("from mpi4py import MPI\nsquare = MPI.COMM_WORLD.rank ** 2\n", "p",
-                                 n=3, collect=["square"])
+    result = mpicheck.run_answer(
+        "from mpi4py import MPI\nsquare = MPI.COMM_WORLD.rank ** 2\n", "p", n=3, collect=["square"]
+    )
     assert [result.values[r]["square"] for r in range(3)] == [0, 1, 4]
 
 
-@pytest.mark.parametrize("got, expected, equal", [
-    (np.array([3]), 3, True),
-    (3.0000000001, 3, True),
-    (np.arange(4.0), np.arange(4), True),
-    (np.arange(4.0), np.arange(5), False),
-    ("3", 3, False),
-    (None, None, True),
-    (0, None, False),
-    ({1: [100, 1]}, {1: (100, 1)}, True),
-    ({1: (100, 2)}, {1: (100, 1)}, False),
-])
+@pytest.mark.parametrize(
+    "got, expected, equal",
+    [
+        (np.array([3]), 3, True),
+        (3.0000000001, 3, True),
+        (np.arange(4.0), np.arange(4), True),
+        (np.arange(4.0), np.arange(5), False),
+        ("3", 3, False),
+        (None, None, True),
+        (0, None, False),
+        ({1: [100, 1]}, {1: (100, 1)}, True),
+        ({1: (100, 2)}, {1: (100, 1)}, False),
+    ],
+)
 def test_same_compares_by_value(got, expected, equal):
     assert mpicheck.same(got, expected) is equal
 
@@ -205,21 +217,26 @@ def test_a_real_sendrecv_call_passes_the_swap(capsys):
 
 
 def test_local_ghost_cells_with_a_send_comment_are_not_a_halo_exchange(capsys):
-    program = ("import numpy as np\nfrom mpi4py import MPI\nr = MPI.COMM_WORLD.rank\n"
-               "x = np.arange(5 * r - 1, 5 * r + 6, dtype=float)\nu = x ** 2  # send\n")
+    program = (
+        "import numpy as np\nfrom mpi4py import MPI\nr = MPI.COMM_WORLD.rank\n"
+        "x = np.arange(5 * r - 1, 5 * r + 6, dtype=float)\nu = x ** 2  # send\n"
+    )
     p2p.check_q6(program)
     out = feedback(capsys)
     assert out.startswith("❌ q6") and "should move the data with MPI messages" in out
 
 
-@pytest.mark.parametrize("program, found", [
-    ("comm.Send(buf, dest=1)\n", True),
-    ("from mpi4py import MPI\nMPI.COMM_WORLD.Isend(buf, dest=1).Wait()\n", True),
-    ("result = comm.sendrecv(x, dest=1)\n", True),
-    ("# comm.Send(buf, dest=1)\nx = 1\n", False),
-    ("x = 'comm.Send(buf, dest=1)'\n", False),
-    ("send = 3\nSend = send + 1\n", False),  # a name, not a call
-])
+@pytest.mark.parametrize(
+    "program, found",
+    [
+        ("comm.Send(buf, dest=1)\n", True),
+        ("from mpi4py import MPI\nMPI.COMM_WORLD.Isend(buf, dest=1).Wait()\n", True),
+        ("result = comm.sendrecv(x, dest=1)\n", True),
+        ("# comm.Send(buf, dest=1)\nx = 1\n", False),
+        ("x = 'comm.Send(buf, dest=1)'\n", False),
+        ("send = 3\nSend = send + 1\n", False),  # a name, not a call
+    ],
+)
 def test_require_any_call_counts_only_real_calls(program, found):
     if found:
         mpicheck.require_any_call(program, "p", "Send", "Isend", "sendrecv")
@@ -241,6 +258,7 @@ def test_a_program_that_is_not_python_gets_its_line_named():
 
 # The capstone check calls the learner's function by its name: these are defined inside the tests.
 
+
 def test_capstone_area_mean_that_reads_the_whole_map_fails(capsys):
     def area_mean(pieces, blocks, comm, lat):
         """Cheats: ignores its blocks and MPI and reads the whole map from the program's globals."""
@@ -261,7 +279,7 @@ def test_capstone_smooth_that_reads_the_whole_map_fails(capsys):
             new = a.copy()
             new[1:-1, 1:-1] = (a[:-2, 1:-1] + a[2:, 1:-1] + a[1:-1, :-2] + a[1:-1, 2:]) / 4
             a = new
-        return [a[p.offset[0]:p.offset[0] + p.shape[0]] for p in pieces]
+        return [a[p.offset[0] : p.offset[0] + p.shape[0]] for p in pieces]
 
     capstone.check_q4(smooth)
     out = feedback(capsys)
@@ -273,7 +291,7 @@ def test_capstone_area_mean_with_allreduce_passes(capsys):
         """The lesson's answer: weight this rank's rows, then add up across ranks."""
         totals = np.zeros(2)
         for piece, block in zip(pieces, blocks):
-            weight = np.cos(np.radians(lat[piece.offset[0]:piece.offset[0] + piece.shape[0]]))
+            weight = np.cos(np.radians(lat[piece.offset[0] : piece.offset[0] + piece.shape[0]]))
             totals += [(weight[:, None] * block).sum(), weight.sum() * block.shape[1]]
         totals = comm.allreduce(totals)  # sums the arrays of every rank
         return totals[0] / totals[1]
@@ -283,7 +301,9 @@ def test_capstone_area_mean_with_allreduce_passes(capsys):
 
 
 def test_capstone_ranks_cannot_see_the_whole_map_or_its_seed():
-    program = capstone._LAYOUT + "\nnames = sorted(n for n in globals() if not n.startswith('__'))\nargv = sys.argv[1:]\n"
+    program = (
+        capstone._LAYOUT + "\nnames = sorted(n for n in globals() if not n.startswith('__'))\nargv = sys.argv[1:]\n"
+    )
     result = mpicheck.run_answer(program, "p", n=3, collect=["names", "argv", "blocks"], args=["5"])
     for rank in range(3):
         assert result.values[rank]["argv"] == []
@@ -310,10 +330,17 @@ def smooth(pieces, blocks, comm, sweeps):
         pass
 """
     assert capstone.collectives_in_loops(source) == [
-        ("bcast", "bcast", 13), ("via", "allgather", 14), ("allreduce", "allreduce", 15)]
-    assert capstone.collectives_in_loops(
-        "def smooth(p, b, comm, s):\n    spans = comm.allgather(1)\n    for _ in range(s):\n"
-        "        comm.Sendrecv(b[0][0], dest=0, recvbuf=b[0][1], source=0)\n") == []
+        ("bcast", "bcast", 13),
+        ("via", "allgather", 14),
+        ("allreduce", "allreduce", 15),
+    ]
+    assert (
+        capstone.collectives_in_loops(
+            "def smooth(p, b, comm, s):\n    spans = comm.allgather(1)\n    for _ in range(s):\n"
+            "        comm.Sendrecv(b[0][0], dest=0, recvbuf=b[0][1], source=0)\n"
+        )
+        == []
+    )
 
 
 def test_a_check_that_cannot_find_its_block_says_it_is_not_the_learners_fault(capsys):

@@ -7,8 +7,9 @@ import shutil
 
 import pytest
 
-from support import ROOT, running_vcluster
 from hpclab import vcluster
+
+from support import ROOT, running_vcluster
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -36,8 +37,13 @@ def test_dedicated_nodes_own_different_host_cpus(dedicated):
 def test_primes_on_one_node_then_two_prints_a_measured_table(dedicated, tmp_path):
     for old in (ROOT / "results").glob("primes-nodes-*"):  # earlier runs' tables
         shutil.rmtree(old, ignore_errors=True)
-    job_id = vcluster.submit(dedicated, "jobscripts/primes-nodes.sh", cwd=ROOT, args=[LOW, HIGH],
-                             sbatch_options=[f"--output={tmp_path}/%x-%j.out"])
+    job_id = vcluster.submit(
+        dedicated,
+        "jobscripts/primes-nodes.sh",
+        cwd=ROOT,
+        args=[LOW, HIGH],
+        sbatch_options=[f"--output={tmp_path}/%x-%j.out"],
+    )
     results = ROOT / "results" / f"primes-nodes-{job_id}"
     try:
         job = vcluster.wait(dedicated, job_id, timeout=600)

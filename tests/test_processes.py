@@ -22,8 +22,7 @@ time.sleep(120)
 
 
 def test_stop_session_stops_a_stubborn_leader_and_its_grandchild():
-    proc = subprocess.Popen([sys.executable, "-c", STUBBORN], stdout=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen([sys.executable, "-c", STUBBORN], stdout=subprocess.PIPE, text=True, start_new_session=True)
     grandchild = int(proc.stdout.readline())
     processes.stop_session(proc, grace=1)
     assert proc.poll() is not None
@@ -47,10 +46,13 @@ def test_a_zombie_is_not_alive():
 def test_with_marker_and_mapped_paths_find_a_process_by_what_it_holds(tmp_path):
     shared = tmp_path / "hpclab-test-mapped.bin"
     shared.write_bytes(b"\0" * mmap.PAGESIZE)
-    code = (f"import mmap, time\nf = open({str(shared)!r}, 'r+b')\nm = mmap.mmap(f.fileno(), 0)\n"
-            "print('mapped', flush=True)\ntime.sleep(120)\n")
-    proc = subprocess.Popen([sys.executable, "-c", code, "marker-for-" + tmp_path.name], stdout=subprocess.PIPE,
-                            text=True)
+    code = (
+        f"import mmap, time\nf = open({str(shared)!r}, 'r+b')\nm = mmap.mmap(f.fileno(), 0)\n"
+        "print('mapped', flush=True)\ntime.sleep(120)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "marker-for-" + tmp_path.name], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout.readline() == "mapped\n"
         assert [p.pid for p in processes.with_marker("marker-for-" + tmp_path.name)] == [proc.pid]

@@ -65,17 +65,20 @@ def test_fits_stay_between_zero_and_one():
     assert scaling.fit_amdahl([1, 2, 4], [1.0, 0.5, 0.25]) == 1.0  # slower with more workers
 
 
-@pytest.mark.parametrize("times, message", [
-    ({}, "empty"),
-    ({1: 1.0, 2: 0.0}, "positive number of seconds"),
-    ({1: 1.0, 2: -3.0}, "positive number of seconds"),
-    ({1: 1.0, 2: float("nan")}, "positive number of seconds"),
-    ({2: 1.0, 4: 0.6}, "no 1-worker baseline"),
-    ({1: 1.0, 0: 2.0}, "at least 1 worker"),
-    ({1: 1.0, 2.5: 2.0}, "whole numbers"),
-    ({1: 1.0, 2: "fast"}, "not a number of seconds"),
-    ([1.0, 0.5], "mapping"),
-])
+@pytest.mark.parametrize(
+    "times, message",
+    [
+        ({}, "empty"),
+        ({1: 1.0, 2: 0.0}, "positive number of seconds"),
+        ({1: 1.0, 2: -3.0}, "positive number of seconds"),
+        ({1: 1.0, 2: float("nan")}, "positive number of seconds"),
+        ({2: 1.0, 4: 0.6}, "no 1-worker baseline"),
+        ({1: 1.0, 0: 2.0}, "at least 1 worker"),
+        ({1: 1.0, 2.5: 2.0}, "whole numbers"),
+        ({1: 1.0, 2: "fast"}, "not a number of seconds"),
+        ([1.0, 0.5], "mapping"),
+    ],
+)
 def test_bad_times_get_a_clear_message(times, message):
     for use in (scaling.speedup, scaling.efficiency, scaling.table):
         with pytest.raises(ValueError, match=message):

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT, running_vcluster
 from hpclab import sitecheck, vcluster
 from hpclab.slurmjob import Job
+
+from support import ROOT, running_vcluster
 
 
 def _job(state: str = "COMPLETED", code: str = "0:0") -> Job:
@@ -27,8 +28,14 @@ def test_every_check_passes_on_the_virtual_cluster():
         rows = sitecheck.check(runner, ROOT, timeout=300)
         _refused_submission_is_a_failed_row(spec)
     print(sitecheck.table(rows))
-    assert [r.section for r in rows] == ["MPI on 2 nodes", "CPU binding", "memory limit", "doctor on compute nodes",
-                                      "dask-mpi on 2 nodes", "dask-jobqueue workers"]
+    assert [r.section for r in rows] == [
+        "MPI on 2 nodes",
+        "CPU binding",
+        "memory limit",
+        "doctor on compute nodes",
+        "dask-mpi on 2 nodes",
+        "dask-jobqueue workers",
+    ]
     assert all(r.status == sitecheck.PASS for r in rows), sitecheck.table(rows)
     binding = rows[1].message
     assert "told: 2 CPUs, one-CPU step: 1 core" in binding and "always pass --cpus-per-task" in binding
@@ -58,8 +65,10 @@ def test_mpi_judge_fails_when_ranks_of_a_node_share_cpus():
 
 
 def test_mpi_judge_accepts_ranks_bound_to_a_core_with_two_hardware_threads():
-    out = "".join(f"hello from rank {r} of 4 on node{r // 2 + 1} (CPUs {r % 2},{r % 2 + 64})\n"
-                  for r in range(4)) + "ring ok\n"
+    out = (
+        "".join(f"hello from rank {r} of 4 on node{r // 2 + 1} (CPUs {r % 2},{r % 2 + 64})\n" for r in range(4))
+        + "ring ok\n"
+    )
     assert sitecheck.judge_mpi(_job(), out).status == sitecheck.PASS
 
 
@@ -90,8 +99,9 @@ def test_memory_judge_needs_slurm_to_say_the_step_was_killed_for_memory():
     assert crashed.status == sitecheck.FAIL and "never started" in crashed.message
     silent = sitecheck.judge_memory(_job("FAILED", "1:0"), "holding 400 MiB\nKilled\n")
     assert silent.status == sitecheck.FAIL and "without Slurm saying why" in silent.message
-    killed = sitecheck.judge_memory(_job("FAILED", "137:0"),
-                                    "holding 400 MiB\nerror: StepId=5.0 exceeded memory limit (9 > 1), being killed\n")
+    killed = sitecheck.judge_memory(
+        _job("FAILED", "137:0"), "holding 400 MiB\nerror: StepId=5.0 exceeded memory limit (9 > 1), being killed\n"
+    )
     assert killed.status == sitecheck.PASS
 
 
@@ -102,14 +112,20 @@ def test_dask_mpi_judge_knows_the_right_count():
 
 
 def test_doctor_judge_reports_the_first_failure_with_its_fix():
-    out = ('{"host": "n1", "findings": [{"status": "ok", "message": "fine"}, '
-           '{"status": "fail", "message": "no interface ib0", "fix": "set HPCLAB_IFACE"}]}\n')
+    out = (
+        '{"host": "n1", "findings": [{"status": "ok", "message": "fine"}, '
+        '{"status": "fail", "message": "no interface ib0", "fix": "set HPCLAB_IFACE"}]}\n'
+    )
     row = sitecheck.judge_doctor(_job("FAILED", "1:0"), out)
     assert (row.status, row.message, row.fix) == (sitecheck.FAIL, "n1: no interface ib0", "set HPCLAB_IFACE")
 
 
 def test_cli_site_check_outside_the_course_folder_says_where_to_run(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "hpclab.cli", "site-check", "--root", str(tmp_path)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hpclab.cli", "site-check", "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert f"{tmp_path} is not the course folder" in proc.stderr and "--root" in proc.stderr

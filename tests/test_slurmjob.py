@@ -8,26 +8,67 @@ from hpclab import slurmjob
 
 # What `squeue --json` of Slurm 22.05.8 printed on the virtual cluster (fields trimmed):
 # it lists every job whatever --jobs says, holds file names as given, and exit codes as wait statuses.
-SQUEUE_22_05 = {"jobs": [
-    {"job_id": 100, "job_state": "FAILED", "state_reason": "NonZeroExitCode", "exit_code": 768, "name": "a.sh",
-     "standard_output": "", "current_working_directory": "/home/me/course", "user_name": "me"},
-    {"job_id": 101, "job_state": "COMPLETED", "state_reason": "None", "exit_code": 0, "name": "b.sh",
-     "standard_output": "/scratch/my results/pat-%j-%x.out", "current_working_directory": "/tmp"},
-    {"job_id": 102, "job_state": "PENDING", "state_reason": "PartitionConfig", "exit_code": 0, "name": "c.sh",
-     "standard_output": "logs/%u-%%-%j.txt", "current_working_directory": "/home/me", "user_name": "me"},
-]}
+SQUEUE_22_05 = {
+    "jobs": [
+        {
+            "job_id": 100,
+            "job_state": "FAILED",
+            "state_reason": "NonZeroExitCode",
+            "exit_code": 768,
+            "name": "a.sh",
+            "standard_output": "",
+            "current_working_directory": "/home/me/course",
+            "user_name": "me",
+        },
+        {
+            "job_id": 101,
+            "job_state": "COMPLETED",
+            "state_reason": "None",
+            "exit_code": 0,
+            "name": "b.sh",
+            "standard_output": "/scratch/my results/pat-%j-%x.out",
+            "current_working_directory": "/tmp",
+        },
+        {
+            "job_id": 102,
+            "job_state": "PENDING",
+            "state_reason": "PartitionConfig",
+            "exit_code": 0,
+            "name": "c.sh",
+            "standard_output": "logs/%u-%%-%j.txt",
+            "current_working_directory": "/home/me",
+            "user_name": "me",
+        },
+    ]
+}
 # Newer Slurm (23.02 and later) lists state flags and structured exit codes.
-SQUEUE_NEWER = {"jobs": [{"job_id": 7, "job_state": ["OUT_OF_MEMORY"], "state_reason": "OutOfMemory",
-                          "exit_code": {"status": ["OUT_OF_MEMORY"], "return_code": {"set": True, "number": 0},
-                                        "signal": {"id": {"set": True, "number": 9}}},
-                          "name": "x", "standard_output": "out.txt", "current_working_directory": "/w"}]}
+SQUEUE_NEWER = {
+    "jobs": [
+        {
+            "job_id": 7,
+            "job_state": ["OUT_OF_MEMORY"],
+            "state_reason": "OutOfMemory",
+            "exit_code": {
+                "status": ["OUT_OF_MEMORY"],
+                "return_code": {"set": True, "number": 0},
+                "signal": {"id": {"set": True, "number": 9}},
+            },
+            "name": "x",
+            "standard_output": "out.txt",
+            "current_working_directory": "/w",
+        }
+    ]
+}
 
 
 def test_the_job_is_picked_by_id_and_its_exit_code_decoded():
     text = json.dumps(SQUEUE_22_05)
     assert slurmjob.parse_squeue_json(text, "100") == {
-        "JobState": "FAILED", "Reason": "NonZeroExitCode", "ExitCode": "3:0",
-        "StdOut": "/home/me/course/slurm-100.out"}  # Slurm's default name, in the working directory
+        "JobState": "FAILED",
+        "Reason": "NonZeroExitCode",
+        "ExitCode": "3:0",
+        "StdOut": "/home/me/course/slurm-100.out",
+    }  # Slurm's default name, in the working directory
     assert slurmjob.parse_squeue_json(text, "999") == {}
 
 
@@ -48,8 +89,17 @@ def test_a_pending_reason_that_never_clears_is_recognised_with_its_details():
         import subprocess
 
         if argv[0] == "squeue":
-            jobs = {"jobs": [{"job_id": 5, "job_state": "PENDING", "exit_code": 0, "name": "n",
-                              "state_reason": "ReqNodeNotAvail, UnavailableNodes:node[3-4]"}]}
+            jobs = {
+                "jobs": [
+                    {
+                        "job_id": 5,
+                        "job_state": "PENDING",
+                        "exit_code": 0,
+                        "name": "n",
+                        "state_reason": "ReqNodeNotAvail, UnavailableNodes:node[3-4]",
+                    }
+                ]
+            }
             return subprocess.CompletedProcess(argv, 0, json.dumps(jobs), "")
         return subprocess.CompletedProcess(argv, 0, "", "")
 

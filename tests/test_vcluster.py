@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import running_vcluster
 
 from hpclab import vcluster
+
+from support import running_vcluster
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 

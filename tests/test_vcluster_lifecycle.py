@@ -12,9 +12,10 @@ from pathlib import Path
 
 import psutil
 import pytest
-from support import require_slurm
 
 from hpclab import processes, vcluster
+
+from support import require_slurm
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -46,8 +47,9 @@ def _cli_python(code: str) -> None:
 
 
 def test_up_and_down_back_to_back_leave_no_remains():
-    spec = ("vcluster.Spec(state=Path('/run/hpclab-vcluster-test-cycle'), prefix='hptcycle', "
-            "subnet='10.213.86', nodes=1)")
+    spec = (
+        "vcluster.Spec(state=Path('/run/hpclab-vcluster-test-cycle'), prefix='hptcycle', subnet='10.213.86', nodes=1)"
+    )
     setup = f"from pathlib import Path; from hpclab import vcluster; spec = {spec}; "
     require_slurm(vcluster.Spec(state=Path("/run/hpclab-vcluster-test-cycle"), prefix="hptcycle", nodes=1))
     state = Path("/run/hpclab-vcluster-test-cycle")

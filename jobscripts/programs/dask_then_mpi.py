@@ -15,8 +15,12 @@ import sys
 from dask_mpi import execute, initialize, send_close_signal
 from mpi4py import MPI
 
-OPTIONS = dict(interface=os.environ.get("HPCLAB_IFACE"), nthreads=1, dashboard=False,
-               local_directory=os.environ.get("TMPDIR", "/tmp"))
+OPTIONS = dict(
+    interface=os.environ.get("HPCLAB_IFACE"),
+    nthreads=1,
+    dashboard=False,
+    local_directory=os.environ.get("TMPDIR", "/tmp"),
+)
 
 
 def dask_phase() -> int:
@@ -26,8 +30,11 @@ def dask_phase() -> int:
     with Client() as client:
         client.wait_for_workers(MPI.COMM_WORLD.Get_size() - 2, timeout=60)
         total = sum(client.gather(client.map(lambda x: x * x, range(100))))
-    print(f"rank {MPI.COMM_WORLD.Get_rank()}: Dask phase on {MPI.COMM_WORLD.Get_size() - 2} workers: "
-          f"sum of squares = {total}", flush=True)
+    print(
+        f"rank {MPI.COMM_WORLD.Get_rank()}: Dask phase on {MPI.COMM_WORLD.Get_size() - 2} workers: "
+        f"sum of squares = {total}",
+        flush=True,
+    )
     return total
 
 

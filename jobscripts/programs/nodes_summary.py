@@ -39,23 +39,31 @@ def main() -> None:
     for run in runs:
         speedup = base["seconds"] / run["seconds"]
         efficiency = speedup / (run["workers"] / base["workers"])
-        print(f"{run['nodes']:>5} {run['workers']:>7} {run['cpus']:>5} {run['seconds']:>9.2f} "
-              f"{speedup:>8.2f} {efficiency:>10.2f}")
+        print(
+            f"{run['nodes']:>5} {run['workers']:>7} {run['cpus']:>5} {run['seconds']:>9.2f} "
+            f"{speedup:>8.2f} {efficiency:>10.2f}"
+        )
     print(f"{base['count']} primes each time; speedup and efficiency relative to the {base['nodes']}-node run")
     best = max(base["seconds"] / r["seconds"] / (r["workers"] / base["workers"]) for r in runs)
     if best > 1.05:
-        print("note: an efficiency above 1 means the baseline run was slowed by something else "
-              "(other work on its CPU, a cold start): the numbers are noisy, run the job again")
+        print(
+            "note: an efficiency above 1 means the baseline run was slowed by something else "
+            "(other work on its CPU, a cold start): the numbers are noisy, run the job again"
+        )
     last = runs[-1]
     machines = {p["machine"] for p in last["placement"]}
     if len(machines) < last["nodes"]:
         print(f"note: the {last['nodes']} nodes are virtual nodes of {len(machines)} machine(s)", end="")
         if last["cpus"] < last["workers"] * base["cpus"] / base["workers"]:
-            print(f", and their {last['workers']} workers shared {last['cpus']} real CPU(s): this measures "
-                  "more workers on the same CPUs, not more hardware")
+            print(
+                f", and their {last['workers']} workers shared {last['cpus']} real CPU(s): this measures "
+                "more workers on the same CPUs, not more hardware"
+            )
         else:
-            print(f"; each worker had CPUs of its own ({last['cpus']} in all), so the comparison is fair "
-                  "for computing, though the network between the nodes is the machine's memory")
+            print(
+                f"; each worker had CPUs of its own ({last['cpus']} in all), so the comparison is fair "
+                "for computing, though the network between the nodes is the machine's memory"
+            )
 
 
 if __name__ == "__main__":

@@ -21,12 +21,14 @@ rng = np.random.default_rng(np.random.SeedSequence(2024).spawn(size)[rank])
 comm.Barrier()
 start = MPI.Wtime()
 xy = rng.random((mine, 2))
-inside = np.array(np.count_nonzero((xy ** 2).sum(axis=1) <= 1.0), dtype=np.int64)
+inside = np.array(np.count_nonzero((xy**2).sum(axis=1) <= 1.0), dtype=np.int64)
 count = np.zeros(1, dtype=np.int64) if rank == 0 else None
 comm.Reduce(inside, count, op=MPI.SUM, root=0)  # only rank 0 receives the sum
 elapsed = comm.reduce(MPI.Wtime() - start, op=MPI.MAX, root=0)
 
 if rank == 0:
     estimate = 4.0 * count[0] / total
-    print(f"pi ~ {estimate:.6f} (error {abs(estimate - np.pi):.2e}) from {total} samples "
-          f"on {size} ranks in {elapsed:.3f} s")
+    print(
+        f"pi ~ {estimate:.6f} (error {abs(estimate - np.pi):.2e}) from {total} samples "
+        f"on {size} ranks in {elapsed:.3f} s"
+    )

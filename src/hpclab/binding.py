@@ -62,5 +62,7 @@ def describe(found: dict[str, Any], what: str = "worker") -> str:
     """One line a person can read and a test can parse: ``worker on node1: CPUs 0,1, 2 threads, ...``."""
     limit = found.get("memory_limit")
     memory = f", memory limit {limit / 2**20:.0f} MiB" if limit else ""
-    return (f"{what} on {found['host']}: CPUs {','.join(map(str, found['cpus']))}, "
-            f"{found['threads']} thread{'' if found['threads'] == 1 else 's'}{memory}")
+    return (
+        f"{what} on {found['host']}: CPUs {','.join(map(str, found['cpus']))}, "
+        f"{found['threads']} thread{'' if found['threads'] == 1 else 's'}{memory}"
+    )

@@ -93,7 +93,7 @@ def slurm_task_memory(env: Mapping[str, str] | None = None, share: float = 0.9) 
     env = os.environ if env is None else env
     per_cpu = _positive_int(env, "SLURM_MEM_PER_CPU")
     if per_cpu is not None:
-        task = per_cpu * (_positive_int(env, "SLURM_CPUS_PER_TASK") or 1)
+        task = per_cpu * slurm_cpus_per_task(env)
     else:
         per_node = _positive_int(env, "SLURM_MEM_PER_NODE")
         if per_node is None:
@@ -310,8 +310,10 @@ def interrupt_safe_preloads() -> dict[str, list[str]]:
         configured = [configured] if isinstance(configured, str) else list(configured)
         return configured + ([] if GUARD_PRELOAD in configured else [GUARD_PRELOAD])
 
-    return {"preload": with_guard("distributed.worker.preload"),
-            "preload_nanny": with_guard("distributed.nanny.preload")}
+    return {
+        "preload": with_guard("distributed.worker.preload"),
+        "preload_nanny": with_guard("distributed.nanny.preload"),
+    }
 
 
 def _count(n: int, noun: str) -> str:

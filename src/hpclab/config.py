@@ -4,6 +4,7 @@ Modules take the names from here instead of spelling them, `hpclab doctor`
 prints the ones that are set, and a test checks that no ``HPCLAB_*`` name is
 used anywhere in the course without being listed (and README's table with it).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -23,38 +24,70 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("HPCLAB_DATA", "hpclab.data", "the folder of the lessons' datasets", "data/ in the course root"),
     Setting("HPCLAB_DATA_SIZE", "hpclab.data", "which dataset size to use: small or full", "full"),
-    Setting("HPCLAB_AIR_SOURCE", "hpclab.data",
-            "where lesson 06's air temperatures come from: generated, or download (falls back with a warning)",
-            "generated"),
-    Setting("HPCLAB_SCRATCH", "hpclab.data", "a private scratch folder (the grader gives each notebook its own)",
-            "a folder under the system's temporary directory"),
-    Setting("HPCLAB_SCHEDULER_FILE", "hpclab.cluster, hpclab doctor",
-            "a running Dask scheduler to connect to instead of starting a local cluster", "unset: start one"),
-    Setting("HPCLAB_MPIEXEC", "hpclab.mpi, hpclab doctor", "the MPI launcher to use",
-            "the mpiexec beside this Python, else the first on PATH"),
-    Setting("HPCLAB_MPI_AS_ROOT", "hpclab.mpi",
-            "1: let Open MPI's launcher run as root (containers, CI); never assumed for root", "unset"),
-    Setting("HPCLAB_IFACE", "job scripts, hpclab doctor",
-            "the network interface Dask uses between nodes (e.g. ib0)", "set by the site profile"),
-    Setting("HPCLAB_SITE", "job scripts, hpclab site-check", "which jobscripts/site/<name>.sh profile to use",
-            "local"),
+    Setting(
+        "HPCLAB_AIR_SOURCE",
+        "hpclab.data",
+        "where lesson 06's air temperatures come from: generated, or download (falls back with a warning)",
+        "generated",
+    ),
+    Setting(
+        "HPCLAB_SCRATCH",
+        "hpclab.data",
+        "a private scratch folder (the grader gives each notebook its own)",
+        "a folder under the system's temporary directory",
+    ),
+    Setting(
+        "HPCLAB_SCHEDULER_FILE",
+        "hpclab.cluster, hpclab doctor",
+        "a running Dask scheduler to connect to instead of starting a local cluster",
+        "unset: start one",
+    ),
+    Setting(
+        "HPCLAB_MPIEXEC",
+        "hpclab.mpi, hpclab doctor",
+        "the MPI launcher to use",
+        "the mpiexec beside this Python, else the first on PATH",
+    ),
+    Setting(
+        "HPCLAB_MPI_AS_ROOT",
+        "hpclab.mpi",
+        "1: let Open MPI's launcher run as root (containers, CI); never assumed for root",
+        "unset",
+    ),
+    Setting(
+        "HPCLAB_IFACE",
+        "job scripts, hpclab doctor",
+        "the network interface Dask uses between nodes (e.g. ib0)",
+        "set by the site profile",
+    ),
+    Setting("HPCLAB_SITE", "job scripts, hpclab site-check", "which jobscripts/site/<name>.sh profile to use", "local"),
     Setting("HPCLAB_ROOT", "job scripts", "the course folder jobs run in", "the folder sbatch ran in"),
-    Setting("HPCLAB_VENV", "job scripts (site profile)", "the Python environment jobs activate",
-            ".venv in the course root"),
-    Setting("HPCLAB_RESULTS", "job scripts (pi-scaling)", "where a scaling job writes its per-count results",
-            "set by the job itself"),
-    Setting("HPCLAB_COUNTS", "job scripts (pi-scaling)", "the rank counts a scaling step runs",
-            "set by the job itself"),
-    Setting("HPCLAB_SAMPLES", "job scripts (pi-scaling)", "samples per rank in the pi scaling job",
-            "set by the job itself"),
-    Setting("HPCLAB_JUPYTER_SMOKE", "jobscripts/jupyter.sh",
-            "1: start JupyterLab in the job, check it answers, stop (the tests)", "0"),
-    Setting("HPCLAB_DEPS", ".ci/run, Makefile", "locked (the tested versions) or latest (newest allowed)",
-            "locked"),
-    Setting("HPCLAB_SCREENSHOTS", "browser tests", "where the browser tests save their screenshots",
-            "results/screenshots/"),
-    Setting("HPCLAB_TEST_RUN", "tests (leak check)", "a tag every process of a test run inherits",
-            "set by the tests"),
+    Setting(
+        "HPCLAB_VENV", "job scripts (site profile)", "the Python environment jobs activate", ".venv in the course root"
+    ),
+    Setting(
+        "HPCLAB_RESULTS",
+        "job scripts (pi-scaling)",
+        "where a scaling job writes its per-count results",
+        "set by the job itself",
+    ),
+    Setting(
+        "HPCLAB_COUNTS", "job scripts (pi-scaling)", "the rank counts a scaling step runs", "set by the job itself"
+    ),
+    Setting(
+        "HPCLAB_SAMPLES", "job scripts (pi-scaling)", "samples per rank in the pi scaling job", "set by the job itself"
+    ),
+    Setting(
+        "HPCLAB_JUPYTER_SMOKE",
+        "jobscripts/jupyter.sh",
+        "1: start JupyterLab in the job, check it answers, stop (the tests)",
+        "0",
+    ),
+    Setting("HPCLAB_DEPS", ".ci/run, Makefile", "locked (the tested versions) or latest (newest allowed)", "locked"),
+    Setting(
+        "HPCLAB_SCREENSHOTS", "browser tests", "where the browser tests save their screenshots", "results/screenshots/"
+    ),
+    Setting("HPCLAB_TEST_RUN", "tests (leak check)", "a tag every process of a test run inherits", "set by the tests"),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -109,8 +109,9 @@ def out_of_step(root: str | Path) -> list[str]:
         if pin is None:
             problems.append(f"{name} is in pyproject.toml but not in environment.yml")
         elif pin != f"=={locked[name]}":
-            problems.append(f"environment.yml has {name}{pin}, the lock {name}=={locked[name]}: "
-                            "run `hpclab deps pin-conda`")
+            problems.append(
+                f"environment.yml has {name}{pin}, the lock {name}=={locked[name]}: run `hpclab deps pin-conda`"
+            )
     for name in sorted(set(conda) - set(direct)):
         problems.append(f"{name} is in environment.yml but not in pyproject.toml")
     return problems

@@ -8,6 +8,7 @@ Each subclass also derives from the built-in it refines (``ValueError`` for bad
 input, ``RuntimeError`` for an environment that is not as needed), so code that
 catches the built-in keeps working.
 """
+
 from __future__ import annotations
 
 

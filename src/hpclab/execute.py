@@ -45,8 +45,9 @@ def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-async def _execute(nb, cwd: Path, timeout: float, cell_timeout: float, allow_errors: bool,
-                   env: dict[str, str]) -> Execution:
+async def _execute(
+    nb, cwd: Path, timeout: float, cell_timeout: float, allow_errors: bool, env: dict[str, str]
+) -> Execution:
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, DeadKernelError
@@ -83,7 +84,7 @@ async def _execute(nb, cwd: Path, timeout: float, cell_timeout: float, allow_err
         status, message = OK, ""
         try:
             await asyncio.wait_for(client.async_execute(env=env), timeout)
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             status, message = TIMEOUT, f"the notebook did not finish within {timeout:g} s"
         except DeadKernelError as exc:
             status, message = KERNEL_DIED, f"the kernel died ({exc})"

@@ -27,8 +27,8 @@ import nbformat
 from hpclab.build import CHECK_TAG
 from hpclab.checks import MIME_TYPE, Question, questions_of
 from hpclab.data import SCRATCH_ENV
-from hpclab.execute import KERNEL_DIED, TIMEOUT, execute
 from hpclab.errors import HpclabError
+from hpclab.execute import KERNEL_DIED, TIMEOUT, execute
 
 STATUSES = ("passed", "failed", "not-attempted", "error", "timeout", "kernel-died", "invalid-notebook")
 FIELDS = ("submission", "question", "level", "points", "max_points", "status")
@@ -99,8 +99,7 @@ def fresh_check_source(cell_source: str, module: str) -> str:
         "import sys as _hpclab_sys\n"
         "for _hpclab_m in [m for m in _hpclab_sys.modules if m == 'hpclab.checks' or m.startswith('hpclab.checks.')]:\n"
         "    del _hpclab_sys.modules[_hpclab_m]\n"
-        f"from {module} import {imports}\n"
-        + cell_source
+        f"from {module} import {imports}\n" + cell_source
     )
 
 
@@ -114,8 +113,7 @@ def restore_checks(learner: nbformat.NotebookNode, release: nbformat.NotebookNod
     """
     module = release.metadata.get("hpclab", {}).get("checks")
     released_checks = {c.id for c in release.cells if is_check_cell(c)}
-    cells = [copy.deepcopy(c) for c in learner.cells
-             if not is_check_cell(c) and c.get("id") not in released_checks]
+    cells = [copy.deepcopy(c) for c in learner.cells if not is_check_cell(c) and c.get("id") not in released_checks]
     position = {c.get("id"): i for i, c in enumerate(cells)}
     placed: list[tuple[float, int, nbformat.NotebookNode]] = []
     anchor = -1.0
@@ -142,8 +140,9 @@ def _error_names(cell) -> list[str]:
     return [o.get("ename", "") for o in cell.get("outputs", []) if o.get("output_type") == "error"]
 
 
-def statuses(executed: nbformat.NotebookNode, release: Release, run_status: str,
-             timed_out_cells: Sequence[int]) -> dict[str, str]:
+def statuses(
+    executed: nbformat.NotebookNode, release: Release, run_status: str, timed_out_cells: Sequence[int]
+) -> dict[str, str]:
     """Each question's status from an executed, check-restored notebook."""
     check_ids = set(release.check_cell_of.values())
     reports: dict[str, dict] = {}
@@ -163,8 +162,9 @@ def statuses(executed: nbformat.NotebookNode, release: Release, run_status: str,
     for question in release.questions:
         payload = reports.get(question.id)
         cells = region_of.get(release.check_cell_of[question.id], [])
-        learner_errors = [name for i in cells for name in _error_names(executed.cells[i])
-                          if name not in ("NotImplementedError", "")]
+        learner_errors = [
+            name for i in cells for name in _error_names(executed.cells[i]) if name not in ("NotImplementedError", "")
+        ]
         if payload and payload.get("passed"):
             status = "passed"
         elif any(i in timed_out_cells for i in cells) or (payload is None and run_status == TIMEOUT):
@@ -186,7 +186,11 @@ def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str | Non
         nbformat.validate(nb)
     except Exception as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return None, None, f"{path}: not a valid notebook ({first_line}); ask the learner to re-download it from JupyterLab (File > Download)"
+        return (
+            None,
+            None,
+            f"{path}: not a valid notebook ({first_line}); ask the learner to re-download it from JupyterLab (File > Download)",
+        )
     lesson = nb.metadata.get("hpclab", {}).get("lesson")
     if not lesson:
         return nb, None, f"{path}: notebook has no hpclab lesson metadata; was it started from a released exercise?"
@@ -194,17 +198,27 @@ def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str | Non
 
 
 def _rows(name: str, release: Release, status_of: dict[str, str]) -> list[Row]:
-    return [Row(name, q.id, q.stars, q.points if status_of[q.id] == "passed" else 0, q.points, status_of[q.id])
-            for q in release.questions]
+    return [
+        Row(name, q.id, q.stars, q.points if status_of[q.id] == "passed" else 0, q.points, status_of[q.id])
+        for q in release.questions
+    ]
 
 
-def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None,
-              timeout: float, cell_timeout: float) -> tuple[list[Row], str]:
+def grade_one(
+    path: Path,
+    release_dir: Path,
+    releases: dict[str, Release],
+    fallback: str | None,
+    timeout: float,
+    cell_timeout: float,
+) -> tuple[list[Row], str]:
     """Rows for one submission, plus a problem message ('' if none)."""
     nb, lesson, problem = read_submission(path)
     lesson = lesson or fallback or _lesson_from_name(path, releases)
     if lesson is None:
-        return [Row(str(path), "*", "", 0, 0, "invalid-notebook")], problem + " (and its lesson could not be told from its name; pass --exercise)"
+        return [
+            Row(str(path), "*", "", 0, 0, "invalid-notebook")
+        ], problem + " (and its lesson could not be told from its name; pass --exercise)"
     if lesson not in releases:
         try:
             releases[lesson] = load_release(release_dir, lesson)
@@ -217,8 +231,14 @@ def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallb
         merged = restore_checks(nb, release.notebook)
         # Each submission gets its own scratch folder: with --jobs, notebooks run side by side.
         with tempfile.TemporaryDirectory(prefix="hpclab-grade-") as scratch:
-            run = execute(merged, release.path.parent, timeout=timeout, cell_timeout=cell_timeout,
-                          allow_errors=True, env={SCRATCH_ENV: scratch})
+            run = execute(
+                merged,
+                release.path.parent,
+                timeout=timeout,
+                cell_timeout=cell_timeout,
+                allow_errors=True,
+                env={SCRATCH_ENV: scratch},
+            )
         status_of = statuses(run.notebook, release, run.status, run.timed_out_cells)
     except Exception as exc:  # never let one submission stop the room
         status_of = {q.id: "error" for q in release.questions}
@@ -258,9 +278,16 @@ def collect(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return found
 
 
-def grade(paths: Iterable[str | os.PathLike], *, release_dir: str | os.PathLike | None = None,
-          exercise: str | None = None, timeout: float = 600, cell_timeout: float = 180,
-          jobs: int = 1, progress: bool = True) -> tuple[list[Row], list[str]]:
+def grade(
+    paths: Iterable[str | os.PathLike],
+    *,
+    release_dir: str | os.PathLike | None = None,
+    exercise: str | None = None,
+    timeout: float = 600,
+    cell_timeout: float = 180,
+    jobs: int = 1,
+    progress: bool = True,
+) -> tuple[list[Row], list[str]]:
     """Grade every submission; return all rows and the problems worth telling the instructor."""
     submissions = collect(paths)
     release_dir = Path(release_dir) if release_dir else find_release_dir()

@@ -119,13 +119,19 @@ def _array_pieces(collection: Any, futures: Mapping[tuple[int, ...], Any]) -> li
     return pieces
 
 
-def _dataframe_pieces(client, futures: Mapping[tuple[int, ...], Any],
-                      holder: Mapping[tuple[int, ...], str]) -> list[tuple[Piece, Any]]:
+def _dataframe_pieces(
+    client, futures: Mapping[tuple[int, ...], Any], holder: Mapping[tuple[int, ...], str]
+) -> list[tuple[Piece, Any]]:
     """Partition shapes are not known ahead: ask each holder for its partitions' shapes (no data moves)."""
     order = sorted(futures)
     shape_futures = [
-        client.submit(lambda part: tuple(int(s) for s in part.shape), futures[index],
-                      workers=[holder[index]], allow_other_workers=False, pure=False)
+        client.submit(
+            lambda part: tuple(int(s) for s in part.shape),
+            futures[index],
+            workers=[holder[index]],
+            allow_other_workers=False,
+            pure=False,
+        )
         for index in order
     ]
     shapes = client.gather(shape_futures)
@@ -150,8 +156,7 @@ def _placed(client, collection) -> tuple[dict[str, list[Piece]], dict[str, list[
         holders = who_has.get(future.key) or who_has.get(str(future.key)) or ()
         if not holders:
             raise HandoffError(
-                f"no worker holds block {index} any more (a worker died, or the data were released); "
-                f"{_PERSIST_HINT}"
+                f"no worker holds block {index} any more (a worker died, or the data were released); {_PERSIST_HINT}"
             )
         holder[index] = sorted(holders)[0]  # a replicated block counts once, on a fixed worker
     if _is_dataframe(collection):
@@ -188,8 +193,13 @@ def _mpi_status() -> dict[str, Any]:
     if module is None or not module.Is_initialized() or module.Is_finalized():
         return {"mpi": False}
     world = module.COMM_WORLD
-    return {"mpi": True, "size": world.Get_size(), "rank": world.Get_rank(),
-            "thread": module.Query_thread(), "multiple": module.THREAD_MULTIPLE}
+    return {
+        "mpi": True,
+        "size": world.Get_size(),
+        "rank": world.Get_rank(),
+        "thread": module.Query_thread(),
+        "multiple": module.THREAD_MULTIPLE,
+    }
 
 
 def _world_ranks(client, workers: Sequence[str]) -> dict[str, int]:
@@ -231,8 +241,15 @@ def comm_order(pieces: Mapping[str, Sequence[Piece]], world_ranks: Mapping[str, 
     return holding + empty
 
 
-def _call_on_worker(func: Callable, pieces: list[Piece], blocks: list[Any], group_ranks: list[int] | None,
-                    tag: int, args: tuple, kwargs: dict) -> Any:
+def _call_on_worker(
+    func: Callable,
+    pieces: list[Piece],
+    blocks: list[Any],
+    group_ranks: list[int] | None,
+    tag: int,
+    args: tuple,
+    kwargs: dict,
+) -> Any:
     """Runs on one worker: build the communicator (collective over the workers only), call func, free it."""
     if group_ranks is None:
         return func(pieces, list(blocks), None, *args, **kwargs)
@@ -250,8 +267,16 @@ def _call_on_worker(func: Callable, pieces: list[Piece], blocks: list[Any], grou
         comm.Free()
 
 
-def run_on_workers(client, collection, func: Callable, *, mpi: bool = False, args: Sequence[Any] = (),
-                   kwargs: Mapping[str, Any] | None = None, timeout: float | None = None) -> dict[str, Any]:
+def run_on_workers(
+    client,
+    collection,
+    func: Callable,
+    *,
+    mpi: bool = False,
+    args: Sequence[Any] = (),
+    kwargs: Mapping[str, Any] | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
     """Call ``func(pieces, blocks, comm, *args, **kwargs)`` once on every worker; return ``{address: result}``.
 
     ``pieces``/``blocks`` are the worker's own :class:`Piece` descriptions and
@@ -283,9 +308,18 @@ def run_on_workers(client, collection, func: Callable, *, mpi: bool = False, arg
     token = uuid.uuid4().hex
     calls = {
         address: client.submit(
-            _call_on_worker, func, pieces[address], futures[address], group_ranks, tag,
-            tuple(args), dict(kwargs or {}),
-            key=f"handoff-{name}-{token}-{n}", workers=[address], allow_other_workers=False, pure=False,
+            _call_on_worker,
+            func,
+            pieces[address],
+            futures[address],
+            group_ranks,
+            tag,
+            tuple(args),
+            dict(kwargs or {}),
+            key=f"handoff-{name}-{token}-{n}",
+            workers=[address],
+            allow_other_workers=False,
+            pure=False,
         )
         for n, address in enumerate(order)
     }
@@ -299,8 +333,11 @@ def run_on_workers(client, collection, func: Callable, *, mpi: bool = False, arg
         stuck = sum(1 for f in calls.values() if not f.done())
         raise TimeoutError(
             f"run_on_workers: {stuck} of {len(calls)} calls of {name} did not finish within {timeout:g} s"
-            + (" (with mpi=True, a worker waiting in a collective that a partner never reaches never returns)"
-               if mpi else "")
+            + (
+                " (with mpi=True, a worker waiting in a collective that a partner never reaches never returns)"
+                if mpi
+                else ""
+            )
         ) from None
     results = client.gather(list(calls.values()))
     return dict(zip(calls, results))
@@ -348,13 +385,15 @@ def write_pieces(collection, folder: str | Path) -> Path:
         for i in index:
             key = key[i]
         writes.append(dask.delayed(_write_block)(delayed_blocks[index], str(folder / name)))
-        entries.append({
-            "index": list(index),
-            "offset": [starts[d][i] for d, i in enumerate(index)],
-            "shape": [collection.chunks[d][i] for d, i in enumerate(index)],
-            "key": str(key),
-            "file": name,
-        })
+        entries.append(
+            {
+                "index": list(index),
+                "offset": [starts[d][i] for d, i in enumerate(index)],
+                "shape": [collection.chunks[d][i] for d, i in enumerate(index)],
+                "key": str(key),
+                "file": name,
+            }
+        )
     dask.compute(*writes)
     meta = {
         "shape": [int(s) for s in collection.shape],
@@ -401,9 +440,17 @@ def read_my_share(folder: str | Path, rank: int, size: int) -> tuple[list[Piece]
         entry = meta["blocks"][number]
         path = Path(folder) / entry["file"]
         if not path.is_file():
-            raise HandoffError(f"{path} is listed in {INDEX_FILE} but missing; write the blocks again with write_pieces")
+            raise HandoffError(
+                f"{path} is listed in {INDEX_FILE} but missing; write the blocks again with write_pieces"
+            )
         block = np.load(path, allow_pickle=False)
-        pieces.append(Piece(index=tuple(entry["index"]), offset=tuple(entry["offset"]),
-                            shape=tuple(entry["shape"]), key=entry["key"]))
+        pieces.append(
+            Piece(
+                index=tuple(entry["index"]),
+                offset=tuple(entry["offset"]),
+                shape=tuple(entry["shape"]),
+                key=entry["key"],
+            )
+        )
         blocks.append(block)
     return pieces, blocks

@@ -28,8 +28,9 @@ def kernel_env() -> dict[str, str]:
     return {"PATH": str(Path(sys.executable).parent) + os.pathsep + "${PATH}"}
 
 
-def install(*, user: bool = True, prefix: str | os.PathLike | None = None, name: str = NAME,
-            display_name: str = DISPLAY_NAME) -> Path:
+def install(
+    *, user: bool = True, prefix: str | os.PathLike | None = None, name: str = NAME, display_name: str = DISPLAY_NAME
+) -> Path:
     """Install a kernelspec that runs this Python; return the folder it was written to.
 
     ``prefix`` installs into ``PREFIX/share/jupyter/kernels`` (e.g. another
@@ -40,6 +41,11 @@ def install(*, user: bool = True, prefix: str | os.PathLike | None = None, name:
 
     if not name.replace("-", "").replace("_", "").isalnum():
         raise UsageError(f"kernel name {name!r}: use letters, digits, - and _ only (Jupyter's rule)")
-    where = ipykernel_install(user=user and prefix is None, kernel_name=name, display_name=display_name,
-                              prefix=None if prefix is None else str(prefix), env=kernel_env())
+    where = ipykernel_install(
+        user=user and prefix is None,
+        kernel_name=name,
+        display_name=display_name,
+        prefix=None if prefix is None else str(prefix),
+        env=kernel_env(),
+    )
     return Path(where)

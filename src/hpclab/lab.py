@@ -13,12 +13,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def lab_argv(root: str | os.PathLike, *, port: int | None = None, token: str | None = None,
-             extra: Sequence[str] = ()) -> list[str]:
+def lab_argv(
+    root: str | os.PathLike, *, port: int | None = None, token: str | None = None, extra: Sequence[str] = ()
+) -> list[str]:
     """The ``jupyter lab`` command line for the course rooted at ``root``."""
-    argv = [str(Path(sys.executable).parent / "jupyter"), "lab",
-            "--ServerApp.ip=127.0.0.1", "--no-browser", f"--ServerApp.root_dir={Path(root).resolve()}",
-            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    argv = [
+        str(Path(sys.executable).parent / "jupyter"),
+        "lab",
+        "--ServerApp.ip=127.0.0.1",
+        "--no-browser",
+        f"--ServerApp.root_dir={Path(root).resolve()}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if port is not None:
         argv.append(f"--ServerApp.port={port}")
     if token is not None:

@@ -33,7 +33,7 @@ MPIEXEC_ENV = config.MPIEXEC
 
 # Runs on every rank: send this rank's stdout/stderr to its own files, run the
 # learner's program as __main__, then save the variables the caller asked for.
-_BOOTSTRAP = r'''
+_BOOTSTRAP = r"""
 import os, pickle, runpy, sys
 
 def _rank():
@@ -82,7 +82,7 @@ if _collect:
     with open(_partial, "wb") as _f:
         pickle.dump(_values, _f)
     os.replace(_partial, os.path.join(_outdir, f"rank{_r}.values"))
-'''
+"""
 
 NOT_DEFINED = "<hpclab: not defined>"
 
@@ -90,7 +90,7 @@ NOT_DEFINED = "<hpclab: not defined>"
 class MPIError(HpclabError, RuntimeError):
     """An MPI job exited with an error; ``result`` holds every rank's output."""
 
-    def __init__(self, message: str, result: "MPIResult"):
+    def __init__(self, message: str, result: MPIResult):
         super().__init__(message)
         self.result = result
 
@@ -147,26 +147,41 @@ def launcher_view(env: Mapping[str, str]) -> dict:
     OMPI_COMM_WORLD_RANK/SIZE, PMIx launchers PMIX_RANK; srun alone (no PMI,
     the "rank 0 of 1" trap) only SLURM_PROCID/SLURM_STEP_NUM_TASKS.
     """
+
     def number(name: str) -> int | None:
         value = env.get(name, "")
         return int(value) if value.isdigit() else None
 
     in_step = number("SLURM_STEP_ID") is not None and number("SLURM_PROCID") is not None
     if number("PMI_SIZE") is not None and number("PMI_RANK") is not None:
-        srun_pmi = in_step and number("PMI_RANK") == number("SLURM_PROCID") and number("PMI_SIZE") == (
-            number("SLURM_STEP_NUM_TASKS") or number("SLURM_NTASKS"))
-        return {"launcher": "srun" if srun_pmi else "mpiexec (PMI)", "rank": number("PMI_RANK"),
-                "size": number("PMI_SIZE"), "pmi": env.get("SLURM_MPI_TYPE", "pmi2") if srun_pmi else "pmi"}
+        srun_pmi = (
+            in_step
+            and number("PMI_RANK") == number("SLURM_PROCID")
+            and number("PMI_SIZE") == (number("SLURM_STEP_NUM_TASKS") or number("SLURM_NTASKS"))
+        )
+        return {
+            "launcher": "srun" if srun_pmi else "mpiexec (PMI)",
+            "rank": number("PMI_RANK"),
+            "size": number("PMI_SIZE"),
+            "pmi": env.get("SLURM_MPI_TYPE", "pmi2") if srun_pmi else "pmi",
+        }
     if number("OMPI_COMM_WORLD_SIZE") is not None:
-        return {"launcher": "mpirun (Open MPI)", "rank": number("OMPI_COMM_WORLD_RANK") or 0,
-                "size": number("OMPI_COMM_WORLD_SIZE"), "pmi": "pmix"}
+        return {
+            "launcher": "mpirun (Open MPI)",
+            "rank": number("OMPI_COMM_WORLD_RANK") or 0,
+            "size": number("OMPI_COMM_WORLD_SIZE"),
+            "pmi": "pmix",
+        }
     if in_step:
         size = number("SLURM_STEP_NUM_TASKS") or number("SLURM_NTASKS") or 1
-        return {"launcher": "srun", "rank": number("SLURM_PROCID"), "size": size,
-                "pmi": env.get("SLURM_MPI_TYPE", "")}
+        return {"launcher": "srun", "rank": number("SLURM_PROCID"), "size": size, "pmi": env.get("SLURM_MPI_TYPE", "")}
     if number("PMIX_RANK") is not None:
-        return {"launcher": "a PMIx launcher", "rank": number("PMIX_RANK"), "size": number("PMIX_SIZE") or 0,
-                "pmi": "pmix"}
+        return {
+            "launcher": "a PMIx launcher",
+            "rank": number("PMIX_RANK"),
+            "size": number("PMIX_SIZE") or 0,
+            "pmi": "pmix",
+        }
     return {}
 
 
@@ -296,8 +311,17 @@ def run(
         bootstrap = tmpdir / "_hpclab_bootstrap.py"
         bootstrap.write_text(_BOOTSTRAP)
         command = [
-            find_mpiexec(), "-n", str(n), sys.executable, "-m", "mpi4py",
-            str(bootstrap), str(tmpdir), str(script), ",".join(collect), *args,
+            find_mpiexec(),
+            "-n",
+            str(n),
+            sys.executable,
+            "-m",
+            "mpi4py",
+            str(bootstrap),
+            str(tmpdir),
+            str(script),
+            ",".join(collect),
+            *args,
         ]
         start = time.perf_counter()
         try:
@@ -350,18 +374,18 @@ def run(
         raise MPITimeout(
             f"The MPI job on {n} ranks did not finish within {timeout:g} s and was "
             "stopped. If every rank is waiting for another one (for example all "
-            "call recv before anyone sends), that is a deadlock.\n"
-            + result.failure_report(),
+            "call recv before anyone sends), that is a deadlock.\n" + result.failure_report(),
             result,
         )
     if check and result.returncode != 0:
         hint = ""
         if "allow-run-as-root" in result.launcher_output:
-            hint = (f"Open MPI refuses to run as root. Run as a normal user, or, in a container or CI "
-                    f"where root is intended, `export {config.MPI_AS_ROOT}=1`.\n")
+            hint = (
+                f"Open MPI refuses to run as root. Run as a normal user, or, in a container or CI "
+                f"where root is intended, `export {config.MPI_AS_ROOT}=1`.\n"
+            )
         raise MPIError(
-            f"The MPI job on {n} ranks failed (exit code {result.returncode}).\n" + hint
-            + result.failure_report(),
+            f"The MPI job on {n} ranks failed (exit code {result.returncode}).\n" + hint + result.failure_report(),
             result,
         )
     return result
@@ -390,13 +414,11 @@ def mpirun_magic(line: str, cell: str) -> MPIResult | None:
     if result.timed_out:
         raise MPITimeout(
             f"%%mpirun: no result after {options.timeout:g} s; the job was stopped "
-            "(a deadlock?).\n" + result.failure_report(), result
+            "(a deadlock?).\n" + result.failure_report(),
+            result,
         )
     if result.returncode != 0:
-        raise MPIError(
-            f"%%mpirun: the job failed (exit code {result.returncode}).\n"
-            + result.failure_report(), result
-        )
+        raise MPIError(f"%%mpirun: the job failed (exit code {result.returncode}).\n" + result.failure_report(), result)
     return None
 
 

@@ -5,6 +5,7 @@ rule they share: SIGTERM, a grace period, SIGKILL, then wait until the
 processes have really left the process table (a zombie runs nothing and does
 not count), and say which ones, if any, refused.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -38,6 +38,7 @@ Times = Mapping[int, float]
 
 # --------------------------------------------------------------------------- input checks
 
+
 def _counts(counts: Iterable[int], what: str = "counts") -> list[int]:
     counts = list(counts)
     if not counts:
@@ -53,7 +54,9 @@ def _counts(counts: Iterable[int], what: str = "counts") -> list[int]:
 def _times(times: Times) -> dict[int, float]:
     """Validated copy of ``times``, sorted by count, with a 1-worker baseline."""
     if not isinstance(times, Mapping):
-        raise UsageError(f"times must be a mapping {{workers: seconds}}, e.g. {{1: 8.0, 2: 4.2}}; got {type(times).__name__}")
+        raise UsageError(
+            f"times must be a mapping {{workers: seconds}}, e.g. {{1: 8.0, 2: 4.2}}; got {type(times).__name__}"
+        )
     counts = _counts(times.keys(), "the counts in times")
     clean = {}
     for count in sorted(counts):
@@ -63,7 +66,9 @@ def _times(times: Times) -> dict[int, float]:
         except (TypeError, ValueError):
             raise UsageError(f"the time for {count} worker(s) is {seconds!r}, not a number of seconds") from None
         if not math.isfinite(seconds) or seconds <= 0:
-            raise UsageError(f"the time for {count} worker(s) is {seconds!r}; every time must be a positive number of seconds")
+            raise UsageError(
+                f"the time for {count} worker(s) is {seconds!r}; every time must be a positive number of seconds"
+            )
         clean[count] = seconds
     if 1 not in clean:
         raise UsageError(
@@ -103,6 +108,7 @@ def _workers(p: float | np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- measuring
 
+
 def measure(
     target: Callable[[int], object] | str | os.PathLike,
     counts: Iterable[int],
@@ -133,6 +139,7 @@ def measure(
     if repeats < 1:
         raise UsageError(f"repeats must be at least 1, got {repeats}")
     if callable(target):
+
         def once(count: int) -> float:
             start = clock()
             target(count)
@@ -172,6 +179,7 @@ def measure(
 
 
 # --------------------------------------------------------------------------- derived numbers
+
 
 def speedup(times: Times, *, weak: bool = False) -> dict[int, float]:
     """Speedup for each count: ``T(1)/T(p)``, or for weak scaling ``p T(1)/T(p)``.
@@ -234,8 +242,9 @@ def fit_gustafson(counts: Sequence[int], speedups: Sequence[float]) -> float:
     return float(np.clip(np.dot(x, y) / np.dot(x, x), 0.0, 1.0))
 
 
-def _model(times: dict[int, float], weak: bool, serial_fraction: float | None,
-           cores: int | None) -> tuple[float, str, Callable[[np.ndarray], np.ndarray], str]:
+def _model(
+    times: dict[int, float], weak: bool, serial_fraction: float | None, cores: int | None
+) -> tuple[float, str, Callable[[np.ndarray], np.ndarray], str]:
     """The fitted (or given) serial fraction, the model's name, its S(p), and where f came from."""
     name = "Gustafson" if weak else "Amdahl"
     law = gustafson if weak else amdahl
@@ -254,6 +263,7 @@ def _model(times: dict[int, float], weak: bool, serial_fraction: float | None,
 
 
 # --------------------------------------------------------------------------- reporting
+
 
 def table(
     times: Times,

@@ -44,8 +44,14 @@ BINDING_CPUS = 2
 PRIMES = (1_000_000, 1_000_500)
 
 #: Each probe's name (what ``hpclab site-check NAME`` selects) and its row's title.
-TITLES = {"mpi": "MPI on 2 nodes", "binding": "CPU binding", "memory": "memory limit",
-          "doctor": "doctor on compute nodes", "dask-mpi": "dask-mpi on 2 nodes", "jobqueue": "dask-jobqueue workers"}
+TITLES = {
+    "mpi": "MPI on 2 nodes",
+    "binding": "CPU binding",
+    "memory": "memory limit",
+    "doctor": "doctor on compute nodes",
+    "dask-mpi": "dask-mpi on 2 nodes",
+    "jobqueue": "dask-jobqueue workers",
+}
 
 
 def row(name: str, status: str, seen: str, fix: str = "") -> Finding:
@@ -66,33 +72,54 @@ class Probe:
 
 # ------------------------------------------------------------------ judges
 
+
 def judge_mpi(job: slurmjob.Job, out: str) -> Finding:
     """mpi-hello.sh: every rank says hello, on at least 2 hosts, ranks of a node on different CPUs, ring closed."""
     name = TITLES["mpi"]
     ranks = re.findall(r"hello from rank (\d+) of (\d+) on (\S+) \(CPUs ([\d,]+)\)", out)
     if not ranks:
-        return row(name, FAIL, f"no rank said hello (job {job.state})",
-                   "set SLURM_MPI_TYPE in the site profile to what `srun --mpi=list` offers, and build "
-                   "mpi4py against the site's MPI (README, Installing on a cluster)")
+        return row(
+            name,
+            FAIL,
+            f"no rank said hello (job {job.state})",
+            "set SLURM_MPI_TYPE in the site profile to what `srun --mpi=list` offers, and build "
+            "mpi4py against the site's MPI (README, Installing on a cluster)",
+        )
     sizes = {int(size) for _, size, _, _ in ranks}
     if sizes != {len(ranks)}:
-        return row(name, FAIL, f"ranks report sizes {sorted(sizes)} for {len(ranks)} ranks",
-                   "every rank thinks it is alone: srun and the MPI library do not speak the same PMI; "
-                   "set SLURM_MPI_TYPE in the site profile (pmi2 or pmix)")
+        return row(
+            name,
+            FAIL,
+            f"ranks report sizes {sorted(sizes)} for {len(ranks)} ranks",
+            "every rank thinks it is alone: srun and the MPI library do not speak the same PMI; "
+            "set SLURM_MPI_TYPE in the site profile (pmi2 or pmix)",
+        )
     hosts = {host for _, _, host, _ in ranks}
     if len(hosts) < 2:
-        return row(name, FAIL, f"all ranks ran on {', '.join(sorted(hosts))}",
-                   "the partition gave one node: choose a partition with two nodes free (SBATCH_PARTITION)")
+        return row(
+            name,
+            FAIL,
+            f"all ranks ran on {', '.join(sorted(hosts))}",
+            "the partition gave one node: choose a partition with two nodes free (SBATCH_PARTITION)",
+        )
     if "ring ok" not in out:
-        return row(name, FAIL, "the ranks started but the ring exchange did not finish",
-                   "MPI cannot reach the other node: check the interconnect settings in the site profile")
+        return row(
+            name,
+            FAIL,
+            "the ranks started but the ring exchange did not finish",
+            "MPI cannot reach the other node: check the interconnect settings in the site profile",
+        )
     # Bound ranks of one node hold different CPUs (a core's hardware threads count as its own).
     for host in hosts:
         held = [set(cpus.split(",")) for _, _, h, cpus in ranks if h == host]
-        if any(a & b for i, a in enumerate(held) for b in held[i + 1:]):
-            return row(name, FAIL, f"ranks on {host} share CPUs: they are not bound to their own",
-                       "the site does not bind tasks (TaskPlugin=task/none?): ranks may share cores; "
-                       "ask the admins, or add --cpu-bind=cores to srun")
+        if any(a & b for i, a in enumerate(held) for b in held[i + 1 :]):
+            return row(
+                name,
+                FAIL,
+                f"ranks on {host} share CPUs: they are not bound to their own",
+                "the site does not bind tasks (TaskPlugin=task/none?): ranks may share cores; "
+                "ask the admins, or add --cpu-bind=cores to srun",
+            )
     return row(name, PASS, f"{len(ranks)} ranks on {len(hosts)} nodes, each on CPUs of its own")
 
 
@@ -107,19 +134,33 @@ def judge_binding(job: slurmjob.Job, out: str, cpus: int = 2) -> Finding:
     parts = dict(re.findall(r"^== (\w+)\n(.*?)(?=^== |\Z)", out, re.M | re.S))
     told, one, plain = (_probe_counts(parts.get(k, "")) for k in ("told", "one", "plain"))
     if not told or not one or not plain:
-        return row(name, FAIL, f"the probe did not run to the end (job {job.state} {job.exit_code})",
-                   "see the probe job's output; it needs the course environment on the compute nodes")
+        return row(
+            name,
+            FAIL,
+            f"the probe did not run to the end (job {job.state} {job.exit_code})",
+            "see the probe job's output; it needs the course environment on the compute nodes",
+        )
     if any(c < cpus for c, _ in told):
-        return row(name, FAIL, f"a step told --cpus-per-task={cpus} got {[c for c, _ in told]} CPUs",
-                   "tasks do not get the CPUs they ask for: Dask workers would fight over cores")
+        return row(
+            name,
+            FAIL,
+            f"a step told --cpus-per-task={cpus} got {[c for c, _ in told]} CPUs",
+            "tasks do not get the CPUs they ask for: Dask workers would fight over cores",
+        )
     if one[0][1] != 1:  # a core, with however many hardware threads it has
-        return row(name, FAIL, f"a one-CPU step may run on {one[0][0]} CPUs of {one[0][1]} cores",
-                   "the site does not bind tasks to their CPUs (TaskPlugin=task/none): workers and ranks "
-                   "may share cores; our job scripts still work, but measured speedups mislead")
+        return row(
+            name,
+            FAIL,
+            f"a one-CPU step may run on {one[0][0]} CPUs of {one[0][1]} cores",
+            "the site does not bind tasks to their CPUs (TaskPlugin=task/none): workers and ranks "
+            "may share cores; our job scripts still work, but measured speedups mislead",
+        )
     fewest = min(c for c, _ in plain)
-    inherit = ("an srun with extra tasks inherits --cpus-per-task" if fewest >= cpus
-               else f"an srun with extra tasks gets {fewest} CPU(s) per task unless told: "
-                    "always pass --cpus-per-task to srun")
+    inherit = (
+        "an srun with extra tasks inherits --cpus-per-task"
+        if fewest >= cpus
+        else f"an srun with extra tasks gets {fewest} CPU(s) per task unless told: always pass --cpus-per-task to srun"
+    )
     return row(name, PASS, f"told: {told[0][0]} CPUs, one-CPU step: 1 core; {inherit}")
 
 
@@ -127,16 +168,28 @@ def judge_memory(job: slurmjob.Job, out: str) -> Finding:
     """site-probe.sh memory: a step that grabs 4x its job's memory must be killed for it, visibly."""
     name = TITLES["memory"]
     if "survived" in out:
-        return row(name, FAIL, "a step held 4x its job's --mem and was not stopped",
-                   "the site does not enforce --mem: a worker that runs away can take a whole node; "
-                   "set Dask's memory_limit (our job scripts do) and warn learners")
+        return row(
+            name,
+            FAIL,
+            "a step held 4x its job's --mem and was not stopped",
+            "the site does not enforce --mem: a worker that runs away can take a whole node; "
+            "set Dask's memory_limit (our job scripts do) and warn learners",
+        )
     if "holding" not in out:
-        return row(name, FAIL, f"the probe never started its allocation (job {job.state} {job.exit_code})",
-                   "see the probe job's output; it needs the course environment on the compute nodes")
+        return row(
+            name,
+            FAIL,
+            f"the probe never started its allocation (job {job.state} {job.exit_code})",
+            "see the probe job's output; it needs the course environment on the compute nodes",
+        )
     said = re.search(r"exceed\w* (job )?memory limit|oom[- ]kill|out of memory", out, re.I)
     if job.state != "OUT_OF_MEMORY" and not said:
-        return row(name, FAIL, f"the probe ended {job.state} {job.exit_code} without Slurm saying why",
-                   "see the probe job's output: something else stopped it")
+        return row(
+            name,
+            FAIL,
+            f"the probe ended {job.state} {job.exit_code} without Slurm saying why",
+            "see the probe job's output: something else stopped it",
+        )
     return row(name, PASS, f"a step over its --mem was killed for it (job {job.state})")
 
 
@@ -150,8 +203,12 @@ def judge_doctor(job: slurmjob.Job, out: str) -> Finding:
         except ValueError:
             continue
     if not reports:
-        return row(name, FAIL, f"no doctor report (job {job.state})",
-                      "install the course environment where compute nodes see it (HPCLAB_VENV)")
+        return row(
+            name,
+            FAIL,
+            f"no doctor report (job {job.state})",
+            "install the course environment where compute nodes see it (HPCLAB_VENV)",
+        )
     for report in reports:
         for finding in report["findings"]:
             if finding["status"] == "fail":
@@ -170,8 +227,12 @@ def judge_dask_mpi(job: slurmjob.Job, out: str, low: int = PRIMES[0], high: int 
     name = TITLES["dask-mpi"]
     match = re.search(rf"^(\d+) primes between {low} and {high} \[.* on (\d+) workers; hosts: (.*)\]$", out, re.M)
     if not match:
-        return row(name, FAIL, f"no result (job {job.state} {job.exit_code})",
-                   "set HPCLAB_IFACE in the site profile to the interface the nodes share (`ip -br addr`)")
+        return row(
+            name,
+            FAIL,
+            f"no result (job {job.state} {job.exit_code})",
+            "set HPCLAB_IFACE in the site profile to the interface the nodes share (`ip -br addr`)",
+        )
     want = _count_primes(low, high)
     if int(match.group(1)) != want:
         return row(name, FAIL, f"counted {match.group(1)} primes, not {want}", "see the job's output")
@@ -186,9 +247,13 @@ def judge_jobqueue(job: slurmjob.Job, out: str) -> Finding:
     name = TITLES["jobqueue"]
     match = re.search(r"sum of squares = 328350 from (\d+) worker jobs on (.*)$", out, re.M)
     if not match:
-        return row(name, FAIL, f"no result (job {job.state} {job.exit_code})",
-                      "the worker jobs did not join: HPCLAB_IFACE must be reachable from the compute nodes, "
-                      "and the account and partition (SBATCH_*) must allow more than one job")
+        return row(
+            name,
+            FAIL,
+            f"no result (job {job.state} {job.exit_code})",
+            "the worker jobs did not join: HPCLAB_IFACE must be reachable from the compute nodes, "
+            "and the account and partition (SBATCH_*) must allow more than one job",
+        )
     return row(name, PASS, f"{match.group(1)} worker jobs on {match.group(2).strip()}")
 
 
@@ -197,13 +262,19 @@ def probes(results: str) -> list[Probe]:
     out = f"--output={results}/%x-%j.out"
     return [
         Probe("mpi", "jobscripts/mpi-hello.sh", (), (out,), judge_mpi),
-        Probe("binding", "jobscripts/site-probe.sh", ("binding",),
-              (out, "--nodes=1", "--ntasks=1", f"--cpus-per-task={BINDING_CPUS}"),
-              lambda job, text: judge_binding(job, text, cpus=BINDING_CPUS)),
-        Probe("memory", "jobscripts/site-probe.sh", ("memory",), (out, "--ntasks=1", "--mem-per-cpu=100M"),
-              judge_memory),
-        Probe("doctor", "jobscripts/site-probe.sh", ("doctor",),
-              (out, "--nodes=2", "--ntasks-per-node=1"), judge_doctor),
+        Probe(
+            "binding",
+            "jobscripts/site-probe.sh",
+            ("binding",),
+            (out, "--nodes=1", "--ntasks=1", f"--cpus-per-task={BINDING_CPUS}"),
+            lambda job, text: judge_binding(job, text, cpus=BINDING_CPUS),
+        ),
+        Probe(
+            "memory", "jobscripts/site-probe.sh", ("memory",), (out, "--ntasks=1", "--mem-per-cpu=100M"), judge_memory
+        ),
+        Probe(
+            "doctor", "jobscripts/site-probe.sh", ("doctor",), (out, "--nodes=2", "--ntasks-per-node=1"), judge_doctor
+        ),
         Probe("dask-mpi", "jobscripts/primes-2nodes.sh", tuple(map(str, PRIMES)), (out,), judge_dask_mpi),
         Probe("jobqueue", "jobscripts/jobqueue.sh", (), (out,), judge_jobqueue),
     ]
@@ -211,8 +282,10 @@ def probes(results: str) -> list[Probe]:
 
 # ------------------------------------------------------------------ running
 
-def site_runner(root: str | Path, *, prefix: list[str] = (), env: Mapping[str, str] | None = None,
-                timeout: float = 60) -> slurmjob.Runner:
+
+def site_runner(
+    root: str | Path, *, prefix: list[str] = (), env: Mapping[str, str] | None = None, timeout: float = 60
+) -> slurmjob.Runner:
     """Run Slurm commands with the site profile loaded, as learners submit.
 
     ``prefix`` runs them elsewhere: ``hpclab.vcluster.exec_argv(spec, [])``
@@ -221,23 +294,28 @@ def site_runner(root: str | Path, *, prefix: list[str] = (), env: Mapping[str, s
     """
     root = Path(root)
     if not (root / "jobscripts" / "common.sh").is_file():
-        raise FileNotFoundError(f"{root} is not the course folder (it has no jobscripts/common.sh): "
-                                "run from the course root or pass --root")
+        raise FileNotFoundError(
+            f"{root} is not the course folder (it has no jobscripts/common.sh): run from the course root or pass --root"
+        )
     if not prefix and shutil.which("sbatch") is None:
-        raise SetupError("there is no sbatch here: run the site check on the cluster's login node "
-                           "(or use --vcluster for the virtual cluster)")
+        raise SetupError(
+            "there is no sbatch here: run the site check on the cluster's login node "
+            "(or use --vcluster for the virtual cluster)"
+        )
     profile = shlex.quote(str(root / "jobscripts" / "common.sh"))
 
     def run(argv: list[str]) -> subprocess.CompletedProcess:
         command = [*prefix, "bash", "-c", f'source {profile} >/dev/null && exec "$@"', "site-check", *argv]
-        return subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=timeout,
-                              env=None if env is None else dict(env))
+        return subprocess.run(
+            command, cwd=root, capture_output=True, text=True, timeout=timeout, env=None if env is None else dict(env)
+        )
 
     return run
 
 
-def check(run: slurmjob.Runner, root: str | Path, *, timeout: float = 600,
-          only: list[str] | None = None) -> list[Finding]:
+def check(
+    run: slurmjob.Runner, root: str | Path, *, timeout: float = 600, only: list[str] | None = None
+) -> list[Finding]:
     """Submit every probe through ``run``, wait for all (``timeout`` s in all), and judge each.
 
     A probe that cannot be submitted or does not finish in time is a failed
@@ -253,8 +331,9 @@ def check(run: slurmjob.Runner, root: str | Path, *, timeout: float = 600,
         try:
             for probe in chosen:
                 try:
-                    submitted.append((probe, slurmjob.submit(run, probe.script, args=probe.args,
-                                                             sbatch_options=probe.options), ""))
+                    submitted.append(
+                        (probe, slurmjob.submit(run, probe.script, args=probe.args, sbatch_options=probe.options), "")
+                    )
                 except (slurmjob.JobError, OSError, subprocess.TimeoutExpired) as exc:
                     submitted.append((probe, None, str(exc)))
             rows = [_judged(run, probe, job_id, problem, deadline) for probe, job_id, problem in submitted]
@@ -272,8 +351,12 @@ def _judged(run: slurmjob.Runner, probe: Probe, job_id: str | None, problem: str
     try:
         job = slurmjob.wait(run, job_id, max(1.0, deadline - time.monotonic()))
     except slurmjob.JobError as exc:
-        return row(TITLES[probe.name], FAIL, str(exc),
-                   "the queue is busy or the job hangs: try again with a reservation (SBATCH_RESERVATION)")
+        return row(
+            TITLES[probe.name],
+            FAIL,
+            str(exc),
+            "the queue is busy or the job hangs: try again with a reservation (SBATCH_RESERVATION)",
+        )
     return probe.judge(job, job.output())
 
 
@@ -286,6 +369,8 @@ def table(rows: list[Finding]) -> str:
         if r.status == FAIL and r.fix:
             lines.append(f"   {'':<{width}}  fix: {r.fix}")
     failed = sum(r.status == FAIL for r in rows)
-    lines.append(f"{len(rows) - failed} of {len(rows)} checks passed"
-                 + ("" if not failed else ": fix the rows marked ❌ before the workshop"))
+    lines.append(
+        f"{len(rows) - failed} of {len(rows)} checks passed"
+        + ("" if not failed else ": fix the rows marked ❌ before the workshop")
+    )
     return "\n".join(lines)

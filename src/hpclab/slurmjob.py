@@ -19,12 +19,28 @@ from hpclab.errors import HpclabError
 
 Runner = Callable[[list[str]], subprocess.CompletedProcess]
 
-TERMINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
-                   "BOOT_FAIL", "DEADLINE", "PREEMPTED"}
+TERMINAL_STATES = {
+    "COMPLETED",
+    "FAILED",
+    "CANCELLED",
+    "TIMEOUT",
+    "NODE_FAIL",
+    "OUT_OF_MEMORY",
+    "BOOT_FAIL",
+    "DEADLINE",
+    "PREEMPTED",
+}
 
 # Pending reasons that no amount of waiting fixes (a reason may go on, e.g. "...:node[3-4]").
-NEVER_STARTS = ("PartitionTimeLimit", "PartitionNodeLimit", "PartitionConfig", "BadConstraints",
-                "ReqNodeNotAvail, UnavailableNodes", "InvalidAccount", "InvalidQOS")
+NEVER_STARTS = (
+    "PartitionTimeLimit",
+    "PartitionNodeLimit",
+    "PartitionConfig",
+    "BadConstraints",
+    "ReqNodeNotAvail, UnavailableNodes",
+    "InvalidAccount",
+    "InvalidQOS",
+)
 
 
 class JobError(HpclabError, RuntimeError):
@@ -56,6 +72,11 @@ def submit(run: Runner, script: str, *, args: Sequence[str] = (), sbatch_options
     return proc.stdout.strip().split(";")[0]
 
 
+def _number(value) -> int:
+    """Newer Slurm wraps numbers as ``{"set": true, "number": 3}``."""
+    return value.get("number", 0) if isinstance(value, dict) else value
+
+
 def _exit_code(value) -> str:
     """Slurm's "code:signal" from squeue's JSON: a raw wait status (22.05), or an object (23.02 and later)."""
     if isinstance(value, int):
@@ -63,8 +84,7 @@ def _exit_code(value) -> str:
     if isinstance(value, dict):
         code = value.get("return_code", 0)
         signal = value.get("signal", {}).get("id", 0)
-        number = (lambda v: v.get("number", 0) if isinstance(v, dict) else v)
-        return f"{number(code)}:{number(signal)}"
+        return f"{_number(code)}:{_number(signal)}"
     return "?"
 
 
@@ -82,10 +102,15 @@ def _output_path(job: dict) -> str:
     """
     pattern = str(job.get("standard_output") or "slurm-%j.out")
     array_task = job.get("array_task_id")
-    values = {"j": str(job.get("job_id", "")), "x": str(job.get("name", "")), "u": str(job.get("user_name", "")),
-              "A": str(job.get("array_job_id") or job.get("job_id", "")),
-              "a": str(array_task if isinstance(array_task, int) else ""),
-              "N": str(job.get("batch_host", "")), "%": "%"}
+    values = {
+        "j": str(job.get("job_id", "")),
+        "x": str(job.get("name", "")),
+        "u": str(job.get("user_name", "")),
+        "A": str(job.get("array_job_id") or job.get("job_id", "")),
+        "a": str(array_task if isinstance(array_task, int) else ""),
+        "N": str(job.get("batch_host", "")),
+        "%": "%",
+    }
     out, i = [], 0
     while i < len(pattern):
         if pattern[i] == "%" and i + 1 < len(pattern) and pattern[i + 1] in values:
@@ -105,8 +130,12 @@ def parse_squeue_json(text: str, job_id: str) -> dict[str, str]:
     """
     for job in json.loads(text).get("jobs", []):
         if str(job.get("job_id")) == str(job_id):
-            return {"JobState": _first(job.get("job_state")), "Reason": str(job.get("state_reason") or "None"),
-                    "ExitCode": _exit_code(job.get("exit_code")), "StdOut": _output_path(job)}
+            return {
+                "JobState": _first(job.get("job_state")),
+                "Reason": str(job.get("state_reason") or "None"),
+                "ExitCode": _exit_code(job.get("exit_code")),
+                "StdOut": _output_path(job),
+            }
     return {}
 
 
@@ -139,18 +168,22 @@ def wait(run: Runner, job_id: str, timeout: float = 300, where: str = "this clus
     while True:
         fields = job_fields(run, job_id)
         if not fields:
-            raise JobError(f"Slurm no longer knows job {job_id} (it ended and was purged, and there is no "
-                           "accounting to ask): see its output file, and wait for jobs sooner")
+            raise JobError(
+                f"Slurm no longer knows job {job_id} (it ended and was purged, and there is no "
+                "accounting to ask): see its output file, and wait for jobs sooner"
+            )
         state = fields.get("JobState", "UNKNOWN")
         if state in TERMINAL_STATES:
             return Job(job_id, state, fields.get("ExitCode", "?"), Path(fields.get("StdOut") or "/nonexistent"))
         reason = fields.get("Reason", "None")
         if state == "PENDING" and any(reason.startswith(never) for never in NEVER_STARTS):
             run(["scancel", job_id])
-            raise JobError(f"job {job_id} can never start ({reason}): it asks for more than {where} has; "
-                           "it was cancelled")
+            raise JobError(
+                f"job {job_id} can never start ({reason}): it asks for more than {where} has; it was cancelled"
+            )
         if time.monotonic() > deadline:
             run(["scancel", job_id])
-            raise JobError(f"job {job_id} did not finish within {timeout:g} s "
-                           f"(state {state}, reason {reason}); it was cancelled")
+            raise JobError(
+                f"job {job_id} did not finish within {timeout:g} s (state {state}, reason {reason}); it was cancelled"
+            )
         time.sleep(0.25)

@@ -5,12 +5,14 @@ start-up, and one run on a shared machine can be off by half. Every lesson that
 compares speeds uses :func:`median_time`, so each printed claim is a
 measurement taken the same way, on the machine the notebook runs on.
 """
+
 from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from hpclab.errors import UsageError
 

@@ -35,8 +35,13 @@ from hpclab.errors import HpclabError
 from hpclab.slurmjob import Job
 
 REQUIRED = {
-    "slurmctld": "slurm-wlm", "slurmd": "slurm-wlm", "sbatch": "slurm-wlm", "munged": "munge",
-    "nsenter": "util-linux", "unshare": "util-linux", "ip": "iproute2",
+    "slurmctld": "slurm-wlm",
+    "slurmd": "slurm-wlm",
+    "sbatch": "slurm-wlm",
+    "munged": "munge",
+    "nsenter": "util-linux",
+    "unshare": "util-linux",
+    "ip": "iproute2",
 }
 
 
@@ -78,7 +83,7 @@ class Spec:
             return cpus
         share = len(cpus) // self.nodes
         index = int(node[4:]) - 1
-        return cpus[index * share:(index + 1) * share]
+        return cpus[index * share : (index + 1) * share]
 
     def node_memory_mb(self) -> int:
         """RealMemory of each node: its share of what this machine lets us use, less a margin for the host."""
@@ -110,8 +115,10 @@ def node_line(spec: Spec, node: str) -> str:
     """slurm.conf's line for one node: CPUs that exist, and the node's share of memory."""
     cpus = len(spec.node_cpus(node))
     memory = spec.node_memory_mb()
-    return (f"NodeName={node} NodeAddr={spec.address(node)} CPUs={cpus} Boards=1 SocketsPerBoard=1 "
-            f"CoresPerSocket={cpus} ThreadsPerCore=1 RealMemory={memory} State=UNKNOWN")
+    return (
+        f"NodeName={node} NodeAddr={spec.address(node)} CPUs={cpus} Boards=1 SocketsPerBoard=1 "
+        f"CoresPerSocket={cpus} ThreadsPerCore=1 RealMemory={memory} State=UNKNOWN"
+    )
 
 
 def slurm_conf(spec: Spec, first_job_id: int = 1) -> str:
@@ -202,8 +209,7 @@ def _foreign_slurmctld(spec: Spec) -> list[int]:
     ours = _read_pid(spec.pidfile("slurmctld"))
     found = []
     for proc in psutil.process_iter(["name", "status"]):
-        if (proc.info["name"] == "slurmctld" and proc.pid != ours
-                and proc.info["status"] != psutil.STATUS_ZOMBIE):
+        if proc.info["name"] == "slurmctld" and proc.pid != ours and proc.info["status"] != psutil.STATUS_ZOMBIE:
             found.append(proc.pid)
     return found
 
@@ -213,19 +219,27 @@ def preflight(spec: Spec) -> None:
     if spec.nodes < 1:
         raise VClusterError("a cluster needs at least one node")
     if spec.dedicated and spec.nodes > len(spec.host_cpus()):
-        raise VClusterError(f"{spec.nodes} nodes with dedicated CPUs need at least {spec.nodes} CPUs; "
-                            f"this machine lets us use {len(spec.host_cpus())}: use fewer nodes, "
-                            "or shared CPUs (the default)")
+        raise VClusterError(
+            f"{spec.nodes} nodes with dedicated CPUs need at least {spec.nodes} CPUs; "
+            f"this machine lets us use {len(spec.host_cpus())}: use fewer nodes, "
+            "or shared CPUs (the default)"
+        )
     if os.geteuid() != 0:
-        raise VClusterError("the virtual cluster needs root (network namespaces, slurmd): run `sudo hpclab vcluster up`")
+        raise VClusterError(
+            "the virtual cluster needs root (network namespaces, slurmd): run `sudo hpclab vcluster up`"
+        )
     missing = sorted({pkg for prog, pkg in REQUIRED.items() if shutil.which(prog) is None})
     if missing:
-        raise VClusterError(f"missing Debian packages: {' '.join(missing)}. Install them with "
-                            f"`apt-get update && apt-get install -y {' '.join(missing)}`")
+        raise VClusterError(
+            f"missing Debian packages: {' '.join(missing)}. Install them with "
+            f"`apt-get update && apt-get install -y {' '.join(missing)}`"
+        )
     foreign = _foreign_slurmctld(spec)
     if foreign:
-        raise VClusterError(f"another slurmctld is already running (pid {foreign[0]}); stop it first, "
-                            "the virtual cluster must not mix with a real one")
+        raise VClusterError(
+            f"another slurmctld is already running (pid {foreign[0]}); stop it first, "
+            "the virtual cluster must not mix with a real one"
+        )
 
 
 def _daemon(spec: Spec, host: str, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> int:
@@ -236,13 +250,26 @@ def _daemon(spec: Spec, host: str, name: str, command: list[str], extra_env: dic
         f"mkdir -p /etc/slurm && mount --bind {shlex.quote(str(spec.etc))} /etc/slurm && "
         f"exec {shlex.join(command)}"
     )
-    argv = ["nsenter", f"--net=/run/netns/{spec.netns(host)}", "--",
-            "unshare", "--uts", "--mount", "--propagation", "private", "--", "sh", "-c", inner]
+    argv = [
+        "nsenter",
+        f"--net=/run/netns/{spec.netns(host)}",
+        "--",
+        "unshare",
+        "--uts",
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "sh",
+        "-c",
+        inner,
+    ]
     log = open(spec.state / "log" / f"{name}.out", "ab")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
     env.update(extra_env or {})
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True, env=env, cwd="/")
+    proc = subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env, cwd="/"
+    )
     log.close()
     spec.pidfile(name).write_text(f"{proc.pid}\n")
     return proc.pid
@@ -268,8 +295,11 @@ def task_prolog(spec: Spec) -> str:
     ``map[i]``. A task Slurm did not bind (more tasks than CPUs) kept slurmd's
     own CPUs, all of the node's host CPUs, and is left alone.
     """
-    cases = "\n".join(f"    {n}) map=({' '.join(map(str, spec.node_cpus(n)))}) ;;" for n in spec.node_names
-                      if spec.node_cpus(n) != list(range(len(spec.node_cpus(n)))))
+    cases = "\n".join(
+        f"    {n}) map=({' '.join(map(str, spec.node_cpus(n)))}) ;;"
+        for n in spec.node_names
+        if spec.node_cpus(n) != list(range(len(spec.node_cpus(n))))
+    )
     return f"""#!/bin/bash
 # Written by `hpclab vcluster up`: see hpclab.vcluster.task_prolog.
 case "${{SLURMD_NODENAME:-}}" in
@@ -305,8 +335,10 @@ def _network(spec: Spec) -> None:
     for node in spec.node_names:
         ns, port = spec.netns(node), f"v{node}"
         _run(["ip", "netns", "add", ns], f"creating {node}'s namespace")
-        _run(["ip", "link", "add", port, "netns", head, "type", "veth", "peer", "name", "eth0", "netns", ns],
-             f"wiring {node}")
+        _run(
+            ["ip", "link", "add", port, "netns", head, "type", "veth", "peer", "name", "eth0", "netns", ns],
+            f"wiring {node}",
+        )
         _run(["ip", "-n", head, "link", "set", port, "master", "br0", "up"], f"attaching {node}")
         _run(["ip", "-n", ns, "link", "set", "lo", "up"], "loopback")
         _run(["ip", "-n", ns, "addr", "add", f"{spec.address(node)}/24", "dev", "eth0"], f"{node}'s address")
@@ -318,9 +350,18 @@ def _munge(spec: Spec) -> None:
     key = spec.state / "munge" / "munge.key"
     key.write_bytes(os.urandom(1024))
     key.chmod(0o400)
-    _run(["munged", f"--socket={spec.munge_socket}", f"--key-file={key}",
-          f"--pid-file={spec.pidfile('munged')}", f"--log-file={spec.state / 'log' / 'munged.log'}",
-          f"--seed-file={spec.state / 'munge' / 'seed'}", "--force"], "starting munged")
+    _run(
+        [
+            "munged",
+            f"--socket={spec.munge_socket}",
+            f"--key-file={key}",
+            f"--pid-file={spec.pidfile('munged')}",
+            f"--log-file={spec.state / 'log' / 'munged.log'}",
+            f"--seed-file={spec.state / 'munge' / 'seed'}",
+            "--force",
+        ],
+        "starting munged",
+    )
 
 
 def exec_argv(spec: Spec, argv: list[str], host: str | None = None, cwd: str | None = None) -> list[str]:
@@ -333,8 +374,15 @@ def exec_argv(spec: Spec, argv: list[str], host: str | None = None, cwd: str | N
     return ["nsenter", "-t", str(pid), "--net", "--uts", "--mount", f"--wd={cwd or os.getcwd()}", "--", *argv]
 
 
-def run(spec: Spec, argv: list[str], *, host: str | None = None, cwd: str | None = None,
-        timeout: float = 60, check: bool = True) -> subprocess.CompletedProcess:
+def run(
+    spec: Spec,
+    argv: list[str],
+    *,
+    host: str | None = None,
+    cwd: str | None = None,
+    timeout: float = 60,
+    check: bool = True,
+) -> subprocess.CompletedProcess:
     """Run a command on a virtual host (``sbatch``, ``squeue``, ...) and capture its output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
     proc = subprocess.run(exec_argv(spec, argv, host, cwd), capture_output=True, text=True, timeout=timeout, env=env)
@@ -366,12 +414,15 @@ def up(spec: Spec = Spec(), timeout: float = 60, *, reuse: bool = True) -> str:
     if is_up(spec):
         running = _shape_file(spec).read_text().strip() if _shape_file(spec).exists() else ""
         if running and running != _shape(spec):
-            raise VClusterError(f"the virtual cluster is already up as {running}, not {_shape(spec)}: "
-                                "run `hpclab vcluster down` first")
+            raise VClusterError(
+                f"the virtual cluster is already up as {running}, not {_shape(spec)}: run `hpclab vcluster down` first"
+            )
         if reuse:
             return status(spec)
-        raise VClusterError(f"the virtual cluster in {spec.state} is already up, started by someone else; "
-                            "wait for them or use another state folder")
+        raise VClusterError(
+            f"the virtual cluster in {spec.state} is already up, started by someone else; "
+            "wait for them or use another state folder"
+        )
     preflight(spec)
     down(spec)  # clear the remains of an earlier, interrupted run
     try:
@@ -417,8 +468,10 @@ def _stop(*pids: int, grace: float = 5, reap: float = 10) -> None:
     """
     running = processes.stop(pids, grace=grace, reap=reap)
     if running:
-        raise VClusterError(f"processes {', '.join(str(p.pid) for p in running)} did not stop within "
-                            f"{grace + reap:g} s of SIGTERM and SIGKILL; see `ps -fp {running[0].pid}`")
+        raise VClusterError(
+            f"processes {', '.join(str(p.pid) for p in running)} did not stop within "
+            f"{grace + reap:g} s of SIGTERM and SIGKILL; see `ps -fp {running[0].pid}`"
+        )
 
 
 def _our_pid(pidfile: Path) -> int | None:
@@ -472,9 +525,11 @@ def status(spec: Spec = Spec()) -> str:
     if not is_up(spec):
         return "virtual cluster: down (start it with `hpclab vcluster up`)"
     info = run(spec, ["sinfo", "-N", "-o", "%N %T %c %m"], cwd="/", check=False).stdout.strip()
-    return (f"virtual cluster: up (state in {spec.state})\n{info}\n"
-            "submit jobs from the login node: `hpclab vcluster login`, then `sbatch jobscripts/...`; "
-            "or in one go: `hpclab vcluster exec -- sbatch jobscripts/...`")
+    return (
+        f"virtual cluster: up (state in {spec.state})\n{info}\n"
+        "submit jobs from the login node: `hpclab vcluster login`, then `sbatch jobscripts/...`; "
+        "or in one go: `hpclab vcluster exec -- sbatch jobscripts/...`"
+    )
 
 
 def runner(spec: Spec, cwd: str | os.PathLike = "/", timeout: float = 20) -> slurmjob.Runner:
@@ -482,8 +537,14 @@ def runner(spec: Spec, cwd: str | os.PathLike = "/", timeout: float = 20) -> slu
     return lambda argv: run(spec, argv, cwd=str(cwd), check=False, timeout=timeout)
 
 
-def submit(spec: Spec, script: str | os.PathLike, *, cwd: str | os.PathLike, args: list[str] = (),
-           sbatch_options: list[str] = ()) -> str:
+def submit(
+    spec: Spec,
+    script: str | os.PathLike,
+    *,
+    cwd: str | os.PathLike,
+    args: list[str] = (),
+    sbatch_options: list[str] = (),
+) -> str:
     """``sbatch`` a script from ``cwd`` on the login node; return the job id."""
     try:
         return slurmjob.submit(runner(spec, cwd, timeout=60), str(script), args=args, sbatch_options=sbatch_options)

@@ -24,21 +24,27 @@ def check_q1(grid) -> str:
     expected = ((1500,) * 4, (1000,) * 4)
     if grid.chunks != expected:
         raise Wrong(
-            f"`grid.chunks` is {grid.chunks}: ask for blocks of 1500 rows by 1000 columns "
-            "with chunks=(1500, 1000)"
+            f"`grid.chunks` is {grid.chunks}: ask for blocks of 1500 rows by 1000 columns with chunks=(1500, 1000)"
         )
     if grid.dtype != np.float64:
         raise Wrong(f"`grid` holds {grid.dtype}; random numbers in [0, 1) are float64")
     if any(str(name).startswith("array-") for name in grid.__dask_graph__().layers):
-        raise Wrong("`grid` wraps a NumPy array that already holds every number (da.from_array): the numbers were "
-                    "made before Dask could split the work. Let Dask make them block by block with its own "
-                    "random generator, da.random.default_rng(...)")
+        raise Wrong(
+            "`grid` wraps a NumPy array that already holds every number (da.from_array): the numbers were "
+            "made before Dask could split the work. Let Dask make them block by block with its own "
+            "random generator, da.random.default_rng(...)"
+        )
     block = np.asarray(grid.blocks[0, 0].compute())  # one block is enough to see what kind of numbers
-    if not (block.min() >= 0.0 and block.max() < 1.0) or not 0.45 < block.mean() < 0.55 \
-            or not 0.27 < block.std() < 0.31:
-        raise Wrong(f"the first block runs from {block.min():.3g} to {block.max():.3g} with mean {block.mean():.3g}: "
-                    "`grid` should hold random numbers spread evenly over [0, 1), as a random generator "
-                    "(da.random.default_rng(...).random) makes them")
+    if (
+        not (block.min() >= 0.0 and block.max() < 1.0)
+        or not 0.45 < block.mean() < 0.55
+        or not 0.27 < block.std() < 0.31
+    ):
+        raise Wrong(
+            f"the first block runs from {block.min():.3g} to {block.max():.3g} with mean {block.mean():.3g}: "
+            "`grid` should hold random numbers spread evenly over [0, 1), as a random generator "
+            "(da.random.default_rng(...).random) makes them"
+        )
     return f"{grid.npartitions} blocks of {grid.chunksize}, and not one number made yet"
 
 
@@ -87,7 +93,9 @@ def check_q4(rows, data) -> str:
     if rows.shape != data.shape:
         raise Wrong(f"`rows` has shape {rows.shape}, but rechunking must keep the shape {data.shape}")
     if rows.chunks[1] != (n_cols,):
-        raise Wrong(f"blocks of `rows` split the columns as {rows.chunks[1]}: each block must hold whole rows ({n_cols} columns)")
+        raise Wrong(
+            f"blocks of `rows` split the columns as {rows.chunks[1]}: each block must hold whole rows ({n_cols} columns)"
+        )
     if rows.chunks[0] != (250,) * (n_rows // 250):
         raise Wrong(f"`rows` splits the rows as {rows.chunks[0][:5]}...; ask for 250 rows per block")
     if not np.array_equal(rows[::499].compute(), data[::499].compute()):
@@ -104,7 +112,9 @@ def check_q5(scale_block, scaled, data) -> str:
     if not isinstance(got, np.ndarray) or got.shape != block.shape:
         raise Wrong(f"scale_block should return a NumPy array of the block's shape {block.shape}, not {got!r}")
     if not np.allclose(got, expected_block):
-        raise Wrong(f"scale_block({block.tolist()}) gave {np.round(got, 3).tolist()}, expected {expected_block.tolist()}")
+        raise Wrong(
+            f"scale_block({block.tolist()}) gave {np.round(got, 3).tolist()}, expected {expected_block.tolist()}"
+        )
     require(scaled, "scaled")
     scaled = require_dask_array(scaled, "scaled")
     _require_built_from(scaled, data, "scaled", "data.map_blocks(scale_block)")
@@ -125,12 +135,15 @@ def check_q5(scale_block, scaled, data) -> str:
 def _require_built_from(result, data, name: str, how: str) -> None:
     """Wrong unless ``result``'s task graph starts from ``data``'s: computed from it lazily, not a copy."""
     if not set(data.__dask_graph__()) & set(result.__dask_graph__()):
-        raise Wrong(f"`{name}` does not come from `data`'s task graph: build it lazily from `data` "
-                    f"(e.g. {how}) instead of computing the numbers and wrapping them again")
+        raise Wrong(
+            f"`{name}` does not come from `data`'s task graph: build it lazily from `data` "
+            f"(e.g. {how}) instead of computing the numbers and wrapping them again"
+        )
 
 
 def _block_bounds(chunks):
     """(start, stop) pairs of every block of a 2-d chunks tuple."""
+
     def edges(sizes):
         starts = np.cumsum((0,) + tuple(sizes))
         return list(zip(starts[:-1], starts[1:]))

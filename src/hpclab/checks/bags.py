@@ -36,8 +36,10 @@ def check_q1(people, n_people, people_folder) -> str:
     if not isinstance(people, db.Bag):
         raise Wrong(f"`people` is a {type(people).__name__}; make it with db.read_text(...).map(json.loads)")
     if all(str(name).startswith("from_sequence") for name in people.__dask_graph__().layers):
-        raise Wrong("`people` holds records that Python read and parsed already (db.from_sequence): let Dask read "
-                    "the files and parse every line, db.read_text(pattern).map(json.loads)")
+        raise Wrong(
+            "`people` holds records that Python read and parsed already (db.from_sequence): let Dask read "
+            "the files and parse every line, db.read_text(pattern).map(json.loads)"
+        )
     first = people.take(1)
     if not first or not isinstance(first[0], dict):
         raise Wrong("the items of `people` should be dicts: parse each line with json.loads")
@@ -46,8 +48,10 @@ def check_q1(people, n_people, people_folder) -> str:
     expected = len(_records(people_folder))
     n_people = plain(n_people, int, "n_people")
     if n_people != expected:
-        raise Wrong(f"you have {n_people!r}; the files hold {expected} records (one per line). "
-                    "Count the bag of parsed records: .count().compute()")
+        raise Wrong(
+            f"you have {n_people!r}; the files hold {expected} records (one per line). "
+            "Count the bag of parsed records: .count().compute()"
+        )
     return f"{expected:,} people"
 
 
@@ -57,11 +61,14 @@ def check_q2(seniors, people_folder) -> str:
     import dask.bag as db
 
     if not isinstance(seniors, db.Bag):
-        raise Wrong(f"`seniors` is a {type(seniors).__name__}; it should be a lazy Bag "
-                    "(.filter(...) without .compute())")
+        raise Wrong(
+            f"`seniors` is a {type(seniors).__name__}; it should be a lazy Bag (.filter(...) without .compute())"
+        )
     if not any(str(name).startswith(("filter", "remove")) for name in seniors.__dask_graph__().layers):
-        raise Wrong("`seniors` is not a filtered bag: keep the people aged 65 or over with people.filter(...), "
-                    "so that Dask tests every record where it is read")
+        raise Wrong(
+            "`seniors` is not a filtered bag: keep the people aged 65 or over with people.filter(...), "
+            "so that Dask tests every record where it is read"
+        )
     got = seniors.compute()
     if got and not isinstance(got[0], dict):
         raise Wrong(f"the bag holds {type(got[0]).__name__} items; parse each line with json.loads first")
@@ -78,8 +85,10 @@ def check_q3(top_jobs, people_folder) -> str:
     if is_dask_collection(top_jobs):
         raise Wrong("`top_jobs` is still lazy: call .compute()")
     try:
-        pairs = [(plain(job, str, "an occupation in `top_jobs`"), plain(count, int, "a count in `top_jobs`"))
-                 for job, count in plain(top_jobs, list, "top_jobs")]
+        pairs = [
+            (plain(job, str, "an occupation in `top_jobs`"), plain(count, int, "a count in `top_jobs`"))
+            for job, count in plain(top_jobs, list, "top_jobs")
+        ]
     except (TypeError, ValueError):
         raise Wrong("`top_jobs` should be a list of (occupation, count) pairs") from None
     counts = Counter(r["occupation"] for r in _records(people_folder))
@@ -100,16 +109,22 @@ def check_q4(totals, mean_age_by_state, people_folder) -> str:
     import dask.bag as db
 
     if not isinstance(totals, db.Bag):
-        raise Wrong(f"`totals` is a {type(totals).__name__}; it should be the lazy Bag that people.foldby(...) "
-                    "returns (compute it only to make mean_age_by_state)")
+        raise Wrong(
+            f"`totals` is a {type(totals).__name__}; it should be the lazy Bag that people.foldby(...) "
+            "returns (compute it only to make mean_age_by_state)"
+        )
     layers = [str(name) for name in totals.__dask_graph__().layers]
     if not any(name.startswith("foldby") for name in layers):
-        raise Wrong("`totals` is not made with foldby: fold the records per state with "
-                    "people.foldby(key, binop, initial, combine, combine_initial)")
+        raise Wrong(
+            "`totals` is not made with foldby: fold the records per state with "
+            "people.foldby(key, binop, initial, combine, combine_initial)"
+        )
     require(mean_age_by_state, "mean_age_by_state")
     if not isinstance(mean_age_by_state, dict):
-        raise Wrong(f"`mean_age_by_state` is a {type(mean_age_by_state).__name__}; make it a dict: "
-                    "dict(...) of the computed (state, mean) pairs")
+        raise Wrong(
+            f"`mean_age_by_state` is a {type(mean_age_by_state).__name__}; make it a dict: "
+            "dict(...) of the computed (state, mean) pairs"
+        )
     mean_age_by_state = plain(mean_age_by_state, dict, "mean_age_by_state", of=float)
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for record in _records(people_folder):
@@ -119,12 +134,16 @@ def check_q4(totals, mean_age_by_state, people_folder) -> str:
     expected = {state: total / n for state, (total, n) in totals.items()}
     if set(mean_age_by_state) != set(expected):
         missing = sorted(set(expected) - set(mean_age_by_state))[:3]
-        raise Wrong(f"{len(mean_age_by_state)} states, expected {len(expected)} (missing e.g. {missing}); "
-                    "the key is record['address']['state']")
+        raise Wrong(
+            f"{len(mean_age_by_state)} states, expected {len(expected)} (missing e.g. {missing}); "
+            "the key is record['address']['state']"
+        )
     for state, mean in expected.items():
         got = mean_age_by_state[state]
         if not math.isclose(got, mean, rel_tol=1e-9):
-            raise Wrong(f"{state}: {got!r}, expected {mean:.3f}. Fold (sum of ages, count) pairs, "
-                        "then divide once at the end: a mean of means is not the mean")
+            raise Wrong(
+                f"{state}: {got!r}, expected {mean:.3f}. Fold (sum of ages, count) pairs, "
+                "then divide once at the end: a mean of means is not the mean"
+            )
     oldest = max(expected, key=expected.get)
     return f"{len(expected)} states; the oldest on average: {oldest} ({expected[oldest]:.1f} years)"

@@ -17,11 +17,10 @@ import ast
 import inspect
 import textwrap
 
-from dask import is_dask_collection
 import numpy as np
+from dask import is_dask_collection
 
-from hpclab.checks import NotAttempted, Question, Wrong, check, plain, require
-from hpclab.checks import mpicheck
+from hpclab.checks import NotAttempted, Question, Wrong, check, mpicheck, plain, require
 
 LESSON = "12-capstone"
 Q1 = Question(LESSON, "q1", "clean the readings with Dask", points=1, level=1)
@@ -37,6 +36,7 @@ KELVIN = 273.15
 
 
 # --------------------------------------------------------------------------- references
+
 
 def reference_clean(air):
     """NaN where a reading is outside :data:`VALID_K`, then Kelvin to degrees Celsius (lazy)."""
@@ -61,6 +61,7 @@ def reference_area_mean(field: np.ndarray, lat: np.ndarray) -> float:
 
 # --------------------------------------------------------------------------- helpers
 
+
 def _source(func, name: str) -> str:
     """The source of the learner's function, for pasting into an MPI program."""
     require(func, name)
@@ -69,7 +70,9 @@ def _source(func, name: str) -> str:
     try:
         source = textwrap.dedent(inspect.getsource(func))
     except (OSError, TypeError):
-        raise Wrong(f"cannot read the source of `{name}`: define it with `def {name}(...)` in a notebook cell")
+        raise Wrong(
+            f"cannot read the source of `{name}`: define it with `def {name}(...)` in a notebook cell"
+        ) from None
     if "raise NotImplementedError" in source:
         raise NotAttempted(f"write the body of `{name}` (replace `raise NotImplementedError()`), then run this cell")
     if source.lstrip().startswith("lambda") or f"def {func.__name__}" not in source:
@@ -86,7 +89,7 @@ _OWNER = {0: [0, 3], 1: [], 2: [1, 2]}
 # Each rank builds the whole map inside a function and keeps only its own blocks, so
 # the learner's function (pasted below this) cannot read the map instead of using MPI.
 # The seed comes on the command line and is removed from sys.argv before their code runs.
-_LAYOUT = f'''
+_LAYOUT = f"""
 import sys
 
 import numpy as np
@@ -107,7 +110,7 @@ comm = MPI.COMM_WORLD
 lat = np.linspace({float(_LAT[0])!r}, {float(_LAT[-1])!r}, {_SHAPE[0]})
 pieces, blocks = _hpclab_my_blocks(int(sys.argv.pop(1)))
 del _hpclab_my_blocks
-'''
+"""
 
 
 def _whole_map(seed: int) -> np.ndarray:
@@ -123,21 +126,81 @@ def _run(func, name: str, call: str, collect: list[str]) -> tuple[mpicheck.mpi.M
 
 
 #: Collectives that move data between every rank: fine once (the owner map), not on every sweep.
-_COLLECTIVES = frozenset({
-    "allgather", "Allgather", "Allgatherv", "gather", "Gather", "Gatherv", "bcast", "Bcast",
-    "scatter", "Scatter", "Scatterv", "alltoall", "Alltoall", "Alltoallv", "Alltoallw",
-    "allreduce", "Allreduce", "reduce", "Reduce", "Reduce_scatter", "Reduce_scatter_block",
-    "Iallgather", "Iallgatherv", "Igather", "Igatherv", "Ibcast", "Ialltoall", "Ialltoallv",
-    "Iallreduce", "Ireduce", "scan", "Scan", "exscan", "Exscan",
-})
+_COLLECTIVES = frozenset(
+    {
+        "allgather",
+        "Allgather",
+        "Allgatherv",
+        "gather",
+        "Gather",
+        "Gatherv",
+        "bcast",
+        "Bcast",
+        "scatter",
+        "Scatter",
+        "Scatterv",
+        "alltoall",
+        "Alltoall",
+        "Alltoallv",
+        "Alltoallw",
+        "allreduce",
+        "Allreduce",
+        "reduce",
+        "Reduce",
+        "Reduce_scatter",
+        "Reduce_scatter_block",
+        "Iallgather",
+        "Iallgatherv",
+        "Igather",
+        "Igatherv",
+        "Ibcast",
+        "Ialltoall",
+        "Ialltoallv",
+        "Iallreduce",
+        "Ireduce",
+        "scan",
+        "Scan",
+        "exscan",
+        "Exscan",
+    }
+)
 #: Messages to chosen ranks (and neighbourhood collectives, which need a graph topology).
-_POINT_TO_POINT = frozenset({
-    "send", "recv", "isend", "irecv", "sendrecv", "ssend", "issend", "bsend", "ibsend",
-    "Send", "Recv", "Isend", "Irecv", "Sendrecv", "Sendrecv_replace", "Ssend", "Issend", "Bsend", "Ibsend",
-    "Rsend", "Irsend", "Send_init", "Recv_init", "Mrecv", "Imrecv",
-    "neighbor_allgather", "neighbor_alltoall", "Neighbor_allgather", "Neighbor_allgatherv",
-    "Neighbor_alltoall", "Neighbor_alltoallv", "Neighbor_alltoallw",
-})
+_POINT_TO_POINT = frozenset(
+    {
+        "send",
+        "recv",
+        "isend",
+        "irecv",
+        "sendrecv",
+        "ssend",
+        "issend",
+        "bsend",
+        "ibsend",
+        "Send",
+        "Recv",
+        "Isend",
+        "Irecv",
+        "Sendrecv",
+        "Sendrecv_replace",
+        "Ssend",
+        "Issend",
+        "Bsend",
+        "Ibsend",
+        "Rsend",
+        "Irsend",
+        "Send_init",
+        "Recv_init",
+        "Mrecv",
+        "Imrecv",
+        "neighbor_allgather",
+        "neighbor_alltoall",
+        "Neighbor_allgather",
+        "Neighbor_allgatherv",
+        "Neighbor_alltoall",
+        "Neighbor_alltoallv",
+        "Neighbor_alltoallw",
+    }
+)
 
 
 def _call_name(call: ast.Call) -> str | None:
@@ -217,6 +280,7 @@ def _require_neighbour_halo(source: str, name: str) -> None:
 
 # --------------------------------------------------------------------------- checks
 
+
 @check(Q1)
 def check_q1(clean, raw) -> str:
     require(clean, "clean")
@@ -224,11 +288,15 @@ def check_q1(clean, raw) -> str:
     if out is None:
         raise Wrong("`clean` returned None: end it with `return ...`")
     if not is_dask_collection(out):
-        raise Wrong(f"`clean(raw)` gave a {type(out).__name__} that is already computed; keep it lazy "
-                    "(use xarray's .where on the Dask-backed DataArray, no .values or .compute())")
+        raise Wrong(
+            f"`clean(raw)` gave a {type(out).__name__} that is already computed; keep it lazy "
+            "(use xarray's .where on the Dask-backed DataArray, no .values or .compute())"
+        )
     if tuple(getattr(out, "shape", ())) != tuple(raw.shape):
-        raise Wrong(f"`clean(raw)` has shape {getattr(out, 'shape', None)}; keep every reading ({raw.shape}), "
-                    "marking broken ones as NaN instead of dropping them")
+        raise Wrong(
+            f"`clean(raw)` has shape {getattr(out, 'shape', None)}; keep every reading ({raw.shape}), "
+            "marking broken ones as NaN instead of dropping them"
+        )
     got = np.asarray(out.values if hasattr(out, "values") else out.compute(), dtype=float)
     want = np.asarray(reference_clean(raw).values, dtype=float)
     broken = np.isnan(want)
@@ -237,8 +305,10 @@ def check_q1(clean, raw) -> str:
     if np.nanmean(got) > 200:
         raise Wrong(f"the mean is {np.nanmean(got):.1f}: still Kelvin? Subtract 273.15 to get °C")
     if not np.array_equal(np.isnan(got), broken):
-        raise Wrong(f"{int(np.isnan(got).sum())} readings are NaN, but {int(broken.sum())} are broken "
-                    "(outside 180–340 K): mask exactly those")
+        raise Wrong(
+            f"{int(np.isnan(got).sum())} readings are NaN, but {int(broken.sum())} are broken "
+            "(outside 180–340 K): mask exactly those"
+        )
     if not np.allclose(got[~broken], want[~broken], atol=1e-3):
         raise Wrong("the good readings changed: only mask the broken ones, and convert K to °C by subtracting 273.15")
     return f"{int(broken.sum())} broken readings masked, the rest in °C, and nothing computed yet"
@@ -252,25 +322,33 @@ def check_q2(to_map, raw) -> str:
     if out is None:
         raise Wrong("`to_map` returned None: end it with `return ...`")
     if not is_dask_collection(out):
-        raise Wrong(f"`to_map` gave a {type(out).__name__} that is already computed; return the lazy "
-                    "DataArray (the notebook persists it on the workers)")
+        raise Wrong(
+            f"`to_map` gave a {type(out).__name__} that is already computed; return the lazy "
+            "DataArray (the notebook persists it on the workers)"
+        )
     dims = tuple(getattr(out, "dims", ()))
     if dims != ("lat", "lon"):
         raise Wrong(f"the map has dimensions {dims}; average over 'time' to keep ('lat', 'lon')")
     lat_chunks, lon_chunks = out.chunks
     if len(lon_chunks) != 1:
-        raise Wrong(f"the map is split along lon too ({len(lon_chunks)} chunks): keep whole rows "
-                    "with .chunk({'lat': rows, 'lon': -1})")
+        raise Wrong(
+            f"the map is split along lon too ({len(lon_chunks)} chunks): keep whole rows "
+            "with .chunk({'lat': rows, 'lon': -1})"
+        )
     if len(lat_chunks) < 2:
-        raise Wrong("the map is one block; split it into row blocks with .chunk({'lat': rows, 'lon': -1}) "
-                    "so that several workers (MPI ranks) get a share")
+        raise Wrong(
+            "the map is one block; split it into row blocks with .chunk({'lat': rows, 'lon': -1}) "
+            "so that several workers (MPI ranks) get a share"
+        )
     want = np.nanmean(np.asarray(cleaned.values, dtype=float), axis=0)
     got = np.asarray(out.values, dtype=float)
     if np.isnan(got).any():
         raise Wrong("the map has NaN: the broken readings leaked into the mean (use .mean('time'), which skips NaN)")
     if not np.allclose(got, want, atol=1e-3):
-        raise Wrong(f"the map differs from the time mean by up to {np.abs(got - want).max():.3g} °C; "
-                    "take the mean over 'time' of the cleaned readings")
+        raise Wrong(
+            f"the map differs from the time mean by up to {np.abs(got - want).max():.3g} °C; "
+            "take the mean over 'time' of the cleaned readings"
+        )
     return f"a {got.shape[0]} x {got.shape[1]} map in {len(lat_chunks)} row blocks"
 
 
@@ -290,30 +368,41 @@ def check_q3(area_mean) -> str:
 def check_q4(smooth) -> str:
     source = _source(smooth, "smooth")
     _require_neighbour_halo(source, "smooth")
-    result, full = _run(smooth, "smooth", "result = [np.asarray(b) for b in smooth(pieces, blocks, comm, 3)]",
-                        ["result"])
+    result, full = _run(
+        smooth, "smooth", "result = [np.asarray(b) for b in smooth(pieces, blocks, comm, 3)]", ["result"]
+    )
     want = reference_smooth(full, 3)
-    expected = {rank: {"result": [want[_BOUNDS[b][0]:_BOUNDS[b][1]] for b in blocks]}
-                for rank, blocks in _OWNER.items()}
+    expected = {
+        rank: {"result": [want[_BOUNDS[b][0] : _BOUNDS[b][1]] for b in blocks]} for rank, blocks in _OWNER.items()
+    }
     for rank, blocks in _OWNER.items():
         got = result.values[rank]["result"]
         if len(got) != len(blocks):
-            raise Wrong(f"rank {rank} holds {len(blocks)} blocks but smooth returned {len(got)}: "
-                        "return one smoothed block per block, in the same order")
+            raise Wrong(
+                f"rank {rank} holds {len(blocks)} blocks but smooth returned {len(got)}: "
+                "return one smoothed block per block, in the same order"
+            )
         for b, block in zip(blocks, got):
             start, stop = _BOUNDS[b]
             if block.shape != want[start:stop].shape:
-                raise Wrong(f"block {b} on rank {rank} came back with shape {block.shape}, "
-                            f"expected {want[start:stop].shape}")
-            if not np.allclose(block[[0, -1]], want[[start, stop - 1]]) and np.allclose(block[1:-1], want[start + 1:stop - 1]):
-                raise Wrong(f"block {b} on rank {rank} is right inside but wrong in its first or last row: "
-                            "those need the neighbouring rows of the blocks above and below (the halo), "
-                            "which may live on another rank")
+                raise Wrong(
+                    f"block {b} on rank {rank} came back with shape {block.shape}, expected {want[start:stop].shape}"
+                )
+            if not np.allclose(block[[0, -1]], want[[start, stop - 1]]) and np.allclose(
+                block[1:-1], want[start + 1 : stop - 1]
+            ):
+                raise Wrong(
+                    f"block {b} on rank {rank} is right inside but wrong in its first or last row: "
+                    "those need the neighbouring rows of the blocks above and below (the halo), "
+                    "which may live on another rank"
+                )
     mpicheck.expect(result, expected, verb="returned")
     if not mpicheck.called_names(source, "smooth") & _POINT_TO_POINT:
-        raise Wrong("the map is right, but `smooth` sends no point-to-point message: the halo rows should "
-                    "travel on every sweep from the rank holding a neighbouring block (`comm.Isend`/`comm.Irecv` "
-                    "and `MPI.Request.Waitall`, or `comm.Sendrecv`), not all at once before the sweeps")
+        raise Wrong(
+            "the map is right, but `smooth` sends no point-to-point message: the halo rows should "
+            "travel on every sweep from the rank holding a neighbouring block (`comm.Isend`/`comm.Irecv` "
+            "and `MPI.Request.Waitall`, or `comm.Sendrecv`), not all at once before the sweeps"
+        )
     return "3 sweeps match NumPy, with blocks spread unevenly (one rank holds none), edge rows sent to neighbours only"
 
 
@@ -323,11 +412,14 @@ def check_q5(assemble) -> str:
     from hpclab.handoff import Piece
 
     full = np.arange(6 * 4, dtype=float).reshape(6, 4)
-    where = {"tcp://a": [Piece((0, 0), (0, 0), (2, 4), "x0"), Piece((2, 0), (4, 0), (2, 4), "x2")],
-             "tcp://b": [],
-             "tcp://c": [Piece((1, 0), (2, 0), (2, 4), "x1")]}
-    blocks = {address: [full[p.offset[0]:p.offset[0] + p.shape[0]] for p in pieces]
-              for address, pieces in where.items()}
+    where = {
+        "tcp://a": [Piece((0, 0), (0, 0), (2, 4), "x0"), Piece((2, 0), (4, 0), (2, 4), "x2")],
+        "tcp://b": [],
+        "tcp://c": [Piece((1, 0), (2, 0), (2, 4), "x1")],
+    }
+    blocks = {
+        address: [full[p.offset[0] : p.offset[0] + p.shape[0]] for p in pieces] for address, pieces in where.items()
+    }
     got = assemble(where, blocks, full.shape)
     if got is None:
         raise Wrong("`assemble` returned None: end it with `return ...`")
@@ -335,6 +427,8 @@ def check_q5(assemble) -> str:
     if got.shape != full.shape:
         raise Wrong(f"the result has shape {got.shape}, expected {full.shape}")
     if not np.array_equal(got, full):
-        raise Wrong("the blocks are in the wrong places: put each block at its piece's offset, "
-                    "e.g. out[p.offset[0]:p.offset[0] + p.shape[0]] = block")
+        raise Wrong(
+            "the blocks are in the wrong places: put each block at its piece's offset, "
+            "e.g. out[p.offset[0]:p.offset[0] + p.shape[0]] = block"
+        )
     return "every block back at its offset, whichever worker held it"

@@ -15,8 +15,16 @@ import numpy as np
 
 from hpclab import scaling
 from hpclab.checks import Question, Wrong, check, plain, require
-from hpclab.checks.mpicheck import (DEFAULT_TIMEOUT, called_names, expect, require_calls, run_answer, same, show,
-                                    validate_program)
+from hpclab.checks.mpicheck import (
+    DEFAULT_TIMEOUT,
+    called_names,
+    expect,
+    require_calls,
+    run_answer,
+    same,
+    show,
+    validate_program,
+)
 
 LESSON = "09-mpi-collectives"
 RANKS = 4
@@ -49,8 +57,11 @@ def check_q1(share) -> str:
             raise Wrong(f"share({total}, {size}, rank) returned None for some rank: return the number of samples")
         got = [plain(g, int, f"share({total}, {size}, {rank})") for rank, g in enumerate(got)]
         if got != want:
-            extra = (f" (they add up to {sum(got)}, not {total})" if sum(got) != total
-                     else " (the first total % size ranks should get one extra)")
+            extra = (
+                f" (they add up to {sum(got)}, not {total})"
+                if sum(got) != total
+                else " (the first total % size ranks should get one extra)"
+            )
             raise Wrong(f"share({total}, {size}, rank) for ranks 0..{size - 1} gives {got}, expected {want}{extra}")
     return "every sample is counted once, and no rank has more than one extra"
 
@@ -67,8 +78,9 @@ def check_q2(bcast_program, timeout: float = DEFAULT_TIMEOUT) -> str:
 @check(Q3)
 def check_q3(scatter_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     require_calls(scatter_program, "scatter_program", ".Scatter(", ".Gather(")
-    result = run_answer(scatter_program, "scatter_program", n=RANKS, collect=["chunk", "squared", "result"],
-                        timeout=timeout)
+    result = run_answer(
+        scatter_program, "scatter_program", n=RANKS, collect=["chunk", "squared", "result"], timeout=timeout
+    )
     per = 16 // RANKS
     expected = {
         r: {
@@ -85,12 +97,12 @@ def check_q3(scatter_program, timeout: float = DEFAULT_TIMEOUT) -> str:
 @check(Q4)
 def check_q4(reduce_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     require_calls(reduce_program, "reduce_program", "MPI.MAX")
-    result = run_answer(reduce_program, "reduce_program", n=RANKS, collect=["value", "total", "largest"],
-                        timeout=timeout)
+    result = run_answer(
+        reduce_program, "reduce_program", n=RANKS, collect=["value", "total", "largest"], timeout=timeout
+    )
     values = [(3 * r + 1) % 7 for r in range(RANKS)]
     expected = {
-        r: {"value": values[r], "total": sum(values), "largest": max(values) if r == 0 else None}
-        for r in range(RANKS)
+        r: {"value": values[r], "total": sum(values), "largest": max(values) if r == 0 else None} for r in range(RANKS)
     }
     expect(result, expected, verb="holds")
     return "Allreduce told every rank; Reduce told only the root"
@@ -127,7 +139,9 @@ def check_q5(cluster_times, speedups, serial_fraction, cores_below_80) -> str:
     require(cores_below_80, "cores_below_80")
     want = {p: cluster_times[1] / t for p, t in cluster_times.items()}
     if not isinstance(speedups, dict) or set(speedups) != set(want):
-        raise Wrong(f"`speedups` should be a dict with the same counts as cluster_times {sorted(want)}; got {show(speedups)}")
+        raise Wrong(
+            f"`speedups` should be a dict with the same counts as cluster_times {sorted(want)}; got {show(speedups)}"
+        )
     speedups = plain(speedups, dict, "speedups", of=float)
     for p, s in want.items():
         if not math.isclose(speedups[p], s, rel_tol=1e-6):
@@ -135,19 +149,29 @@ def check_q5(cluster_times, speedups, serial_fraction, cores_below_80) -> str:
     f = plain(serial_fraction, float, "serial_fraction")
     low, high = _reasonable_fits(want)
     if not low <= f <= high:
-        raise Wrong(f"serial_fraction = {f:.4f} does not fit these speedups: fit Amdahl's law to all of them "
-                    "with scaling.fit_amdahl(counts, speedups), not to one measurement")
+        raise Wrong(
+            f"serial_fraction = {f:.4f} does not fit these speedups: fit Amdahl's law to all of them "
+            "with scaling.fit_amdahl(counts, speedups), not to one measurement"
+        )
     first = _first_below(f)
     cores_below_80 = plain(cores_below_80, int, "cores_below_80")
     if cores_below_80 != first:
-        raise Wrong(f"cores_below_80 = {show(cores_below_80)}, but with f = {f:.4f} the efficiency "
-                    f"amdahl(f, p) / p first drops below 0.8 at p = {first}")
+        raise Wrong(
+            f"cores_below_80 = {show(cores_below_80)}, but with f = {f:.4f} the efficiency "
+            f"amdahl(f, p) / p first drops below 0.8 at p = {first}"
+        )
     return f"about {f:.1%} serial work: from {first} cores on, more than a fifth of the cores' time is wasted"
 
 
 def _pi_run(pi_program: str, timeout: float):
-    result = run_answer(pi_program, "pi_program", n=RANKS, args=[str(PI_SAMPLES)], timeout=timeout,
-                        collect=["my_samples", "hits", "pi_estimate", "elapsed"])
+    result = run_answer(
+        pi_program,
+        "pi_program",
+        n=RANKS,
+        args=[str(PI_SAMPLES)],
+        timeout=timeout,
+        collect=["my_samples", "hits", "pi_estimate", "elapsed"],
+    )
     return {r: result.values[r] for r in range(RANKS)}
 
 
@@ -158,8 +182,10 @@ def check_q6(pi_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     if "Wtime" not in calls:
         raise Wrong("`pi_program` should time its work with MPI.Wtime() (call it before and after)")
     if not calls & {"Reduce", "reduce", "Allreduce", "allreduce"}:
-        raise Wrong("`pi_program` should combine the ranks' hits with comm.Reduce (or comm.reduce), as the "
-                    "question asks: a comment or a name that mentions it does not combine anything")
+        raise Wrong(
+            "`pi_program` should combine the ranks' hits with comm.Reduce (or comm.reduce), as the "
+            "question asks: a comment or a name that mentions it does not combine anything"
+        )
     first = _pi_run(pi_program, timeout)
     counts, hits = [], []
     for rank, held in first.items():
@@ -167,8 +193,10 @@ def check_q6(pi_program, timeout: float = DEFAULT_TIMEOUT) -> str:
             counts.append(int(held["my_samples"]))
             hits.append(int(np.asarray(held["hits"]).ravel()[0]) if np.size(held["hits"]) == 1 else None)
         except (TypeError, ValueError):
-            raise Wrong(f"rank {rank} holds my_samples = {show(held['my_samples'])} and hits = {show(held['hits'])}; "
-                        "both should be whole numbers, defined on every rank") from None
+            raise Wrong(
+                f"rank {rank} holds my_samples = {show(held['my_samples'])} and hits = {show(held['hits'])}; "
+                "both should be whole numbers, defined on every rank"
+            ) from None
         if hits[-1] is None:
             raise Wrong(f"rank {rank} holds hits = {show(held['hits'])}; it should be one whole number")
         try:
@@ -178,18 +206,22 @@ def check_q6(pi_program, timeout: float = DEFAULT_TIMEOUT) -> str:
         if not elapsed > 0:
             raise Wrong(f"rank {rank} holds elapsed = {elapsed}; it should be the positive time MPI.Wtime() measured")
     if sum(counts) != PI_SAMPLES or max(counts) - min(counts) > 1:
-        raise Wrong(f"ranks 0..{RANKS - 1} drew {counts} samples for a total of {PI_SAMPLES} (read from sys.argv[1]): "
-                    "split it so they add up exactly and differ by at most one")
+        raise Wrong(
+            f"ranks 0..{RANKS - 1} drew {counts} samples for a total of {PI_SAMPLES} (read from sys.argv[1]): "
+            "split it so they add up exactly and differ by at most one"
+        )
     for rank, (n, h) in enumerate(zip(counts, hits)):
         if not 0 <= h <= n:
             raise Wrong(f"rank {rank} counts {h} hits out of {n} samples")
     same_size = defaultdict(list)
-    for rank, (n, h) in enumerate(zip(counts, hits)):
+    for n, h in zip(counts, hits):
         same_size[n].append(h)
     for group in same_size.values():
         if len(group) >= 3 and len(set(group)) == 1:
-            raise Wrong(f"ranks with the same number of samples all counted exactly {group[0]} hits: they drew the same "
-                        "random numbers. Give every rank its own stream, e.g. SeedSequence(seed).spawn(size)[rank]")
+            raise Wrong(
+                f"ranks with the same number of samples all counted exactly {group[0]} hits: they drew the same "
+                "random numbers. Give every rank its own stream, e.g. SeedSequence(seed).spawn(size)[rank]"
+            )
     estimate = first[0]["pi_estimate"]
     want = 4 * sum(hits) / PI_SAMPLES
     try:
@@ -200,16 +232,22 @@ def check_q6(pi_program, timeout: float = DEFAULT_TIMEOUT) -> str:
         raise Wrong(f"rank 0 holds pi_estimate = {estimate!r} but 4 × (sum of hits) / {PI_SAMPLES} = {want!r}")
     for rank in range(1, RANKS):
         if first[rank]["pi_estimate"] is not None:
-            raise Wrong(f"rank {rank} holds pi_estimate = {show(first[rank]['pi_estimate'])} but expected None: "
-                        "reduce to root 0 and set pi_estimate only there")
+            raise Wrong(
+                f"rank {rank} holds pi_estimate = {show(first[rank]['pi_estimate'])} but expected None: "
+                "reduce to root 0 and set pi_estimate only there"
+            )
     sigma = math.sqrt(math.pi * (4 - math.pi) / PI_SAMPLES)
     if abs(estimate - math.pi) > 6 * sigma:
-        raise Wrong(f"pi_estimate = {estimate:.5f} is {abs(estimate - math.pi):.4f} away from π, far more than the "
-                    f"random error (about {sigma:.4f}): is a hit x² + y² ≤ 1 with x, y uniform in [0, 1)?")
+        raise Wrong(
+            f"pi_estimate = {estimate:.5f} is {abs(estimate - math.pi):.4f} away from π, far more than the "
+            f"random error (about {sigma:.4f}): is a hit x² + y² ≤ 1 with x, y uniform in [0, 1)?"
+        )
     again = _pi_run(pi_program, timeout)
     if again[0]["pi_estimate"] != first[0]["pi_estimate"]:
-        raise Wrong(f"two runs gave {first[0]['pi_estimate']!r} and {again[0]['pi_estimate']!r}: seed each rank's "
-                    "generator from a fixed seed so the result can be reproduced")
+        raise Wrong(
+            f"two runs gave {first[0]['pi_estimate']!r} and {again[0]['pi_estimate']!r}: seed each rank's "
+            "generator from a fixed seed so the result can be reproduced"
+        )
     return f"π ≈ {estimate:.5f} from {PI_SAMPLES:,} samples, the same every run"
 
 
@@ -222,27 +260,37 @@ def check_q7(scatterv_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     program = validate_program(scatterv_program, "scatterv_program")
     calls = called_names(program, "scatterv_program")
     if "Scatterv" not in calls:
-        raise Wrong("`scatterv_program` should deal out the pieces with comm.Scatterv, giving the counts and "
-                    "displacements on the root: the upper-case Scatter only cuts equal blocks, and the lower-case "
-                    "scatter pickles a list")
+        raise Wrong(
+            "`scatterv_program` should deal out the pieces with comm.Scatterv, giving the counts and "
+            "displacements on the root: the upper-case Scatter only cuts equal blocks, and the lower-case "
+            "scatter pickles a list"
+        )
     if not calls & {"Allgather", "allgather"}:
-        raise Wrong("`scatterv_program` should give every rank the sums with comm.Allgather (or comm.allgather): "
-                    "one call, no root, everybody ends up with the list")
+        raise Wrong(
+            "`scatterv_program` should give every rank the sums with comm.Allgather (or comm.allgather): "
+            "one call, no root, everybody ends up with the list"
+        )
     result = run_answer(program, "scatterv_program", n=RANKS, collect=["piece", "sums"], timeout=timeout)
     starts = [sum(UNEVEN_COUNTS[:r]) for r in range(RANKS)]
     pieces = [np.arange(start, start + count, dtype=float) for start, count in zip(starts, UNEVEN_COUNTS)]
     for rank in range(RANKS):
         got = result.values[rank]["piece"]
         if got is None or np.size(got) != UNEVEN_COUNTS[rank]:
-            raise Wrong(f"rank {rank} holds piece = {show(got)}, but it should receive {UNEVEN_COUNTS[rank]} "
-                        f"value(s): rank r's count is r + 1, and its receive buffer needs room for exactly that many")
+            raise Wrong(
+                f"rank {rank} holds piece = {show(got)}, but it should receive {UNEVEN_COUNTS[rank]} "
+                f"value(s): rank r's count is r + 1, and its receive buffer needs room for exactly that many"
+            )
         if not same(got, pieces[rank]):
-            raise Wrong(f"rank {rank} holds piece = {show(got)} but expected {show(pieces[rank])}: the displacements "
-                        "say where each piece starts in `data`, the sum of the counts of the ranks before it")
+            raise Wrong(
+                f"rank {rank} holds piece = {show(got)} but expected {show(pieces[rank])}: the displacements "
+                "say where each piece starts in `data`, the sum of the counts of the ranks before it"
+            )
     sums = [float(piece.sum()) for piece in pieces]
     expect(result, {r: {"sums": np.array(sums)} for r in range(RANKS)}, verb="holds")
-    return (f"pieces of {', '.join(map(str, UNEVEN_COUNTS))} values out, and every rank knows all the sums "
-            f"{', '.join(f'{s:g}' for s in sums)}")
+    return (
+        f"pieces of {', '.join(map(str, UNEVEN_COUNTS))} values out, and every rank knows all the sums "
+        f"{', '.join(f'{s:g}' for s in sums)}"
+    )
 
 
 def _in_place_allreduce(program: str) -> tuple[bool, bool]:
@@ -258,7 +306,8 @@ def _in_place_allreduce(program: str) -> tuple[bool, bool]:
         called = True
         send = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "sendbuf"), None)
         if (isinstance(send, ast.Attribute) and send.attr == "IN_PLACE") or (
-                isinstance(send, ast.Name) and send.id == "IN_PLACE"):
+            isinstance(send, ast.Name) and send.id == "IN_PLACE"
+        ):
             in_place = True
     return called, in_place
 
@@ -267,28 +316,38 @@ def _in_place_allreduce(program: str) -> tuple[bool, bool]:
 def check_q8(split_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     program = validate_program(split_program, "split_program")
     if "Split" not in called_names(program, "split_program"):
-        raise Wrong("`split_program` should make the even and the odd ranks' communicator with "
-                    "comm.Split(color, key), the colour being rank % 2")
+        raise Wrong(
+            "`split_program` should make the even and the odd ranks' communicator with "
+            "comm.Split(color, key), the colour being rank % 2"
+        )
     called, in_place = _in_place_allreduce(program)
     if not called:
-        raise Wrong("`split_program` should add up `values` with the upper-case Allreduce on the new communicator "
-                    "(the lower-case allreduce has no in-place form)")
+        raise Wrong(
+            "`split_program` should add up `values` with the upper-case Allreduce on the new communicator "
+            "(the lower-case allreduce has no in-place form)"
+        )
     if not in_place:
-        raise Wrong("pass MPI.IN_PLACE as the send buffer, Allreduce(MPI.IN_PLACE, values, op=MPI.SUM), so the sum "
-                    "is written over `values` itself: no second array")
+        raise Wrong(
+            "pass MPI.IN_PLACE as the send buffer, Allreduce(MPI.IN_PLACE, values, op=MPI.SUM), so the sum "
+            "is written over `values` itself: no second array"
+        )
     result = run_answer(program, "split_program", n=RANKS, collect=["values", "half_rank"], timeout=timeout)
-    own = [np.array([r, r ** 2], dtype=float) for r in range(RANKS)]
+    own = [np.array([r, r**2], dtype=float) for r in range(RANKS)]
     everyone = sum(own)
     halves = {r: sum(own[q] for q in range(RANKS) if q % 2 == r % 2) for r in range(RANKS)}
     for rank in range(RANKS):
         got = result.values[rank]["values"]
         if same(got, everyone) and not same(got, halves[rank]):
-            raise Wrong(f"rank {rank} holds values = {show(got)}, the sum over all {RANKS} ranks: call Allreduce on "
-                        "the communicator Split returned, not on COMM_WORLD")
+            raise Wrong(
+                f"rank {rank} holds values = {show(got)}, the sum over all {RANKS} ranks: call Allreduce on "
+                "the communicator Split returned, not on COMM_WORLD"
+            )
     try:
         expect(result, {r: {"half_rank": r // 2} for r in range(RANKS)}, verb="holds")
     except Wrong as exc:
-        raise Wrong(f"{exc}: with colour rank % 2 and key rank, world ranks 0 and 2 become ranks 0 and 1 of the "
-                    "even half, 1 and 3 of the odd one") from None
+        raise Wrong(
+            f"{exc}: with colour rank % 2 and key rank, world ranks 0 and 2 become ranks 0 and 1 of the "
+            "even half, 1 and 3 of the odd one"
+        ) from None
     expect(result, {r: {"values": halves[r]} for r in range(RANKS)}, verb="holds")
     return "two halves, one collective each, and the sums sit in the arrays that held the inputs"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 import ast
+
+import numpy as np
 
 from hpclab.checks import Question, Wrong, check, plain, require, source_of
 from hpclab.checks._reference import close
@@ -32,24 +32,31 @@ def _expect(func, cases, formula: str) -> None:
 @check(Q1)
 def check_q1(speedup) -> str:
     require(speedup, "speedup")
-    _expect(speedup, [((10.0, 5.0), 2.0), ((12.0, 4.0), 3.0), ((3.0, 6.0), 0.5)],
-            "speedup = serial time / parallel time")
+    _expect(
+        speedup, [((10.0, 5.0), 2.0), ((12.0, 4.0), 3.0), ((3.0, 6.0), 0.5)], "speedup = serial time / parallel time"
+    )
     return "a speedup below 1 means the parallel run was slower"
 
 
 @check(Q2)
 def check_q2(efficiency) -> str:
     require(efficiency, "efficiency")
-    _expect(efficiency, [((10.0, 5.0, 2), 1.0), ((12.0, 4.0, 4), 0.75), ((8.0, 8.0, 8), 0.125)],
-            "efficiency = speedup / number of workers")
+    _expect(
+        efficiency,
+        [((10.0, 5.0, 2), 1.0), ((12.0, 4.0, 4), 0.75), ((8.0, 8.0, 8), 0.125)],
+        "efficiency = speedup / number of workers",
+    )
     return "efficiency is the fraction of the ideal speedup you got"
 
 
 @check(Q3)
 def check_q3(amdahl) -> str:
     require(amdahl, "amdahl")
-    _expect(amdahl, [((0.0, 8), 8.0), ((1.0, 8), 1.0), ((0.1, 4), 1 / (0.1 + 0.9 / 4)), ((0.05, 1000), 1 / (0.05 + 0.95 / 1000))],
-            "S(p) = 1 / (f + (1 - f) / p) for serial fraction f")
+    _expect(
+        amdahl,
+        [((0.0, 8), 8.0), ((1.0, 8), 1.0), ((0.1, 4), 1 / (0.1 + 0.9 / 4)), ((0.05, 1000), 1 / (0.05 + 0.95 / 1000))],
+        "S(p) = 1 / (f + (1 - f) / p) for serial fraction f",
+    )
     return "even 5% serial work caps the speedup near 20"
 
 
@@ -78,14 +85,20 @@ def _require_no_python_loop(func) -> None:
     """Wrong if the function's own code loops in Python (the question asks for NumPy instead)."""
     for node in ast.walk(ast.parse(source_of(func, "sum_of_squares"))):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "sum_of_squares_loop":
-            raise Wrong("sum_of_squares calls sum_of_squares_loop, the Python loop you are replacing: "
-                        "let NumPy do the whole array instead")
+            raise Wrong(
+                "sum_of_squares calls sum_of_squares_loop, the Python loop you are replacing: "
+                "let NumPy do the whole array instead"
+            )
         if isinstance(node, _LOOPS):
-            raise Wrong("sum_of_squares still loops in Python (a for/while loop or a comprehension): let one "
-                        "NumPy operation do the whole array, e.g. square every element at once and add them up")
+            raise Wrong(
+                "sum_of_squares still loops in Python (a for/while loop or a comprehension): let one "
+                "NumPy operation do the whole array, e.g. square every element at once and add them up"
+            )
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _ELEMENTWISE:
-            raise Wrong(f"sum_of_squares calls the Python built-in `{node.func.id}`, which visits the elements "
-                        "one by one: use NumPy's own reductions (np.sum, np.dot, or the array's .sum())")
+            raise Wrong(
+                f"sum_of_squares calls the Python built-in `{node.func.id}`, which visits the elements "
+                "one by one: use NumPy's own reductions (np.sum, np.dot, or the array's .sum())"
+            )
 
 
 @check(Q5)

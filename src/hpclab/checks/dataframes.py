@@ -42,8 +42,10 @@ def check_q1(n_rows, df) -> str:
     expected = int(((frame["name"] == "Alice") & (frame["x"] > 0.5)).sum())
     n_rows = plain(n_rows, int, "n_rows")
     if n_rows != expected:
-        raise Wrong(f"you counted {n_rows!r}; there are {expected} rows with name 'Alice' and x > 0.5. "
-                    "Combine the two conditions with & (and brackets around each)")
+        raise Wrong(
+            f"you counted {n_rows!r}; there are {expected} rows with name 'Alice' and x > 0.5. "
+            "Combine the two conditions with & (and brackets around each)"
+        )
     return f"{expected:,} rows"
 
 
@@ -53,11 +55,15 @@ def check_q2(spread, df) -> str:
     import dask.dataframe as dd
 
     if not isinstance(spread, dd.Series):
-        raise Wrong(f"`spread` is a {type(spread).__name__}; it should be a lazy Dask Series "
-                    "(leave out .compute(): the check computes it)")
+        raise Wrong(
+            f"`spread` is a {type(spread).__name__}; it should be a lazy Dask Series "
+            "(leave out .compute(): the check computes it)"
+        )
     if not any(node._name == df.expr._name for node in spread.expr.walk()):
-        raise Wrong("`spread` is not computed from `df`: build it lazily from df itself (filter, groupby, std) "
-                    "instead of computing the numbers and wrapping them in a new Dask Series")
+        raise Wrong(
+            "`spread` is not computed from `df`: build it lazily from df itself (filter, groupby, std) "
+            "instead of computing the numbers and wrapping them in a new Dask Series"
+        )
     frame = df.compute()
     expected = frame[frame["x"] > 0].groupby("name")["y"].std()
     got = spread.compute()
@@ -65,8 +71,10 @@ def check_q2(spread, df) -> str:
         raise Wrong("`spread` should have one value per name: group by 'name'")
     difference = (got.sort_index() - expected.sort_index()).abs().max()
     if not difference < 1e-9:
-        raise Wrong("the values differ from the standard deviation of y over rows with x > 0, per name: "
-                    "filter first, then groupby('name').y.std()")
+        raise Wrong(
+            "the values differ from the standard deviation of y over rows with x > 0, per name: "
+            "filter first, then groupby('name').y.std()"
+        )
     return f"{len(expected)} names, computed only when asked"
 
 
@@ -80,14 +88,18 @@ def check_q3(readings, csv_folder) -> str:
         raise Wrong(f"`readings` is a {type(readings).__name__}; make it with dask.dataframe.read_csv")
     files = _csv_files(csv_folder)
     if readings.npartitions != len(files):
-        raise Wrong(f"`readings` has {readings.npartitions} partitions for {len(files)} files: "
-                    "read all of them with one glob pattern, e.g. str(csv_folder / '*.csv')")
+        raise Wrong(
+            f"`readings` has {readings.npartitions} partitions for {len(files)} files: "
+            "read all of them with one glob pattern, e.g. str(csv_folder / '*.csv')"
+        )
     types = readings.dtypes
     if not pd.api.types.is_datetime64_any_dtype(types.get("time")):
         raise Wrong("the time column should be datetime64: add parse_dates=['time']")
     if not pd.api.types.is_string_dtype(types.get("station")):
-        raise Wrong(f"station is {types.get('station')}; some stations have letters in their id, so it must be "
-                    "text: dtype={'station': 'string', ...}")
+        raise Wrong(
+            f"station is {types.get('station')}; some stations have letters in their id, so it must be "
+            "text: dtype={'station': 'string', ...}"
+        )
     flag = types.get("flag")
     if not (pd.api.types.is_float_dtype(flag) or isinstance(flag, pd.Int64Dtype)):
         raise Wrong(f"flag is {flag}, which cannot hold the empty cells of one day: use 'Int64' (or 'float64')")
@@ -129,8 +141,9 @@ def check_q5(daily_range, ranges, csv_folder) -> str:
     import dask.dataframe as dd
     import pandas as pd
 
-    sample = pd.DataFrame({"station": pd.array(["a", "a", "b", "a"], dtype="string"),
-                           "temperature": [1.0, 4.5, 2.0, 3.0]})
+    sample = pd.DataFrame(
+        {"station": pd.array(["a", "a", "b", "a"], dtype="string"), "temperature": [1.0, 4.5, 2.0, 3.0]}
+    )
     try:
         got = daily_range(sample)
     except NotImplementedError:
@@ -139,14 +152,20 @@ def check_q5(daily_range, ranges, csv_folder) -> str:
         raise Wrong(f"daily_range raised {type(exc).__name__}: {exc}") from None
     if not isinstance(got, pd.Series) or dict(got) != {"a": 3.5, "b": 0.0}:
         shown = got.to_dict() if isinstance(got, pd.Series) else repr(got)
-        raise Wrong(f"daily_range on stations a,a,b,a with temperatures 1, 4.5, 2, 3 returned {shown}; "
-                    "expected a pandas Series a -> 3.5, b -> 0.0 (max minus min per station)")
+        raise Wrong(
+            f"daily_range on stations a,a,b,a with temperatures 1, 4.5, 2, 3 returned {shown}; "
+            "expected a pandas Series a -> 3.5, b -> 0.0 (max minus min per station)"
+        )
     if not isinstance(ranges, dd.Series):
-        raise Wrong(f"`ranges` is a {type(ranges).__name__}; make it with readings.map_partitions(daily_range), "
-                    "without .compute()")
+        raise Wrong(
+            f"`ranges` is a {type(ranges).__name__}; make it with readings.map_partitions(daily_range), "
+            "without .compute()"
+        )
     if not any(type(node).__name__ == "MapPartitions" for node in ranges.expr.walk()):
-        raise Wrong("`ranges` is not made with map_partitions: apply daily_range to every partition (one day "
-                    "file each) with readings.map_partitions(daily_range)")
+        raise Wrong(
+            "`ranges` is not made with map_partitions: apply daily_range to every partition (one day "
+            "file each) with readings.map_partitions(daily_range)"
+        )
     days = _read_days(csv_folder)
     if ranges.npartitions != len(days):
         raise Wrong(f"`ranges` has {ranges.npartitions} partitions; one per day file ({len(days)}) is expected")

@@ -73,27 +73,35 @@ def check_q4(first_primes, client, numbers) -> str:
     source = source_of(first_primes, "first_primes")
     calls = called_names(source)
     if "as_completed" not in calls:
-        raise Wrong("first_primes should loop over as_completed(futures), which hands you each future as it "
-                    "finishes, so that you can stop as soon as you have enough")
+        raise Wrong(
+            "first_primes should loop over as_completed(futures), which hands you each future as it "
+            "finishes, so that you can stop as soon as you have enough"
+        )
     if not calls & {"map", "submit"}:
         raise Wrong("first_primes should submit the work to the cluster with client.map (or client.submit)")
     if "cancel" not in calls:
-        raise Wrong("once you have enough primes, cancel the futures still pending (client.cancel(...)) "
-                    "so the workers stop on work nobody wants")
+        raise Wrong(
+            "once you have enough primes, cancel the futures still pending (client.cancel(...)) "
+            "so the workers stop on work nobody wants"
+        )
     for how_many in (5, 2):
         found = first_primes(client, numbers, how_many)
         if found is None:
             raise Wrong("first_primes returned None: end it with `return found`")
         found = plain(found, list, f"first_primes(client, numbers, {how_many})", of=int)
         if len(found) != how_many:
-            raise Wrong(f"first_primes(client, numbers, {how_many}) gave {len(found)} numbers; "
-                        f"stop as soon as you have {how_many} primes")
+            raise Wrong(
+                f"first_primes(client, numbers, {how_many}) gave {len(found)} numbers; "
+                f"stop as soon as you have {how_many} primes"
+            )
         if len(set(found)) != how_many:
             raise Wrong(f"`found` repeats a number: {found}")
         outside = [n for n in found if n not in set(numbers)]
         if outside:
-            raise Wrong(f"{outside} are not in `numbers`: append the number that belongs to the finished future "
-                        "(keep a dict from future to number)")
+            raise Wrong(
+                f"{outside} are not in `numbers`: append the number that belongs to the finished future "
+                "(keep a dict from future to number)"
+            )
         composite = [n for n in found if not _is_prime(n)]
         if composite:
             raise Wrong(f"{composite} are not prime: keep only results that were True")

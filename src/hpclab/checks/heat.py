@@ -22,8 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from hpclab.checks import Question, Wrong, check
-from hpclab.checks.mpicheck import (DEFAULT_TIMEOUT, _parse, called_names, expect, run_answer, show,
-                                    validate_program)
+from hpclab.checks.mpicheck import DEFAULT_TIMEOUT, _parse, called_names, expect, run_answer, show, validate_program
 
 LESSON = "09b-mpi-heat-equation"
 RANKS = 4
@@ -81,18 +80,22 @@ def _coords_of(result, name: str) -> dict[int, tuple[int, int]]:
         try:
             coords = tuple(int(c) for c in value)
         except (TypeError, ValueError):
-            raise Wrong(f"rank {rank}'s coords = {show(value)}: keep cart.Get_coords(cart.Get_rank()), "
-                        "a pair like [0, 1]") from None
+            raise Wrong(
+                f"rank {rank}'s coords = {show(value)}: keep cart.Get_coords(cart.Get_rank()), a pair like [0, 1]"
+            ) from None
         if len(coords) != 2 or not all(0 <= c < g for c, g in zip(coords, GRID)):
             raise Wrong(f"rank {rank}'s coords = {show(value)} is not a position on the {GRID[0]} x {GRID[1]} grid")
         found[rank] = coords
     if len(set(found.values())) != RANKS:
-        raise Wrong(f"`{name}`: two ranks claim the same place on the grid ({found}); "
-                    "take coords from the Cartesian communicator, cart.Get_coords(cart.Get_rank())")
+        raise Wrong(
+            f"`{name}`: two ranks claim the same place on the grid ({found}); "
+            "take coords from the Cartesian communicator, cart.Get_coords(cart.Get_rank())"
+        )
     return found
 
 
 # --------------------------------------------------------------------------- Q1
+
 
 @check(Q1)
 def check_q1(cart_program, timeout: float = DEFAULT_TIMEOUT) -> str:
@@ -100,8 +103,9 @@ def check_q1(cart_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     _require_call(program, "cart_program", {"Compute_dims"}, "let MPI choose the grid for the ranks it has")
     _require_call(program, "cart_program", {"Create_cart"}, "build the Cartesian communicator")
     _require_call(program, "cart_program", {"Shift"}, "ask the communicator for the neighbours")
-    result = run_answer(program, "cart_program", n=RANKS, collect=["dims", "rank", "coords", "neighbours"],
-                        timeout=timeout)
+    result = run_answer(
+        program, "cart_program", n=RANKS, collect=["dims", "rank", "coords", "neighbours"], timeout=timeout
+    )
     expect(result, {r: {"dims": list(GRID)} for r in range(RANKS)})
     held = result.values
     cart_ranks = {}
@@ -111,49 +115,67 @@ def check_q1(cart_program, timeout: float = DEFAULT_TIMEOUT) -> str:
             raise Wrong(f"rank {world_rank} holds rank = {show(value)}; keep cart.Get_rank(), a whole number")
         cart_ranks[world_rank] = int(value)
     if sorted(cart_ranks.values()) != list(range(RANKS)):
-        raise Wrong(f"the ranks in the Cartesian communicator are {sorted(cart_ranks.values())}, "
-                    f"expected 0..{RANKS - 1}: keep `rank = cart.Get_rank()`")
+        raise Wrong(
+            f"the ranks in the Cartesian communicator are {sorted(cart_ranks.values())}, "
+            f"expected 0..{RANKS - 1}: keep `rank = cart.Get_rank()`"
+        )
     coords = _coords_of(result, "cart_program")
     at = {coords[w]: cart_ranks[w] for w in range(RANKS)}
     for world_rank in range(RANKS):
         row, col = coords[world_rank]
         if (row * GRID[1] + col) != cart_ranks[world_rank]:
-            raise Wrong(f"cart rank {cart_ranks[world_rank]} holds coords {[row, col]}: take them from "
-                        "cart.Get_coords(rank) of that same rank")
+            raise Wrong(
+                f"cart rank {cart_ranks[world_rank]} holds coords {[row, col]}: take them from "
+                "cart.Get_coords(rank) of that same rank"
+            )
         got = held[world_rank]["neighbours"]
         want = [at.get((row - 1, col)), at.get((row + 1, col)), at.get((row, col - 1)), at.get((row, col + 1))]
         if not isinstance(got, (list, tuple)) or len(got) != 4:
-            raise Wrong(f"cart rank {cart_ranks[world_rank]} holds neighbours = {show(got)}; expected four numbers "
-                        "(north, south, west, east)")
+            raise Wrong(
+                f"cart rank {cart_ranks[world_rank]} holds neighbours = {show(got)}; expected four numbers "
+                "(north, south, west, east)"
+            )
+
         def edge(value):
             return -1 if value is None else value
+
         fixed = [edge(w) for w in want]
         given = [-1 if isinstance(g, (int, np.integer)) and g < 0 else g for g in got]
-        if given != fixed and given in ([fixed[1], fixed[0], *fixed[2:]], [*fixed[:2], fixed[3], fixed[2]],
-                                        [fixed[1], fixed[0], fixed[3], fixed[2]]):
-            raise Wrong(f"cart rank {cart_ranks[world_rank]} at {[row, col]} has neighbours {show(list(got))}: two "
-                        "sides are swapped. Shift(0, 1) gives (north, south) and Shift(1, 1) (west, east): "
-                        "first the rank you receive from, then the one you send to")
+        if given != fixed and given in (
+            [fixed[1], fixed[0], *fixed[2:]],
+            [*fixed[:2], fixed[3], fixed[2]],
+            [fixed[1], fixed[0], fixed[3], fixed[2]],
+        ):
+            raise Wrong(
+                f"cart rank {cart_ranks[world_rank]} at {[row, col]} has neighbours {show(list(got))}: two "
+                "sides are swapped. Shift(0, 1) gives (north, south) and Shift(1, 1) (west, east): "
+                "first the rank you receive from, then the one you send to"
+            )
         for side, g, w in zip(("north", "south", "west", "east"), got, want):
             if w is None:
                 if isinstance(g, bool) or not isinstance(g, (int, np.integer)) or g >= 0:
-                    raise Wrong(f"cart rank {cart_ranks[world_rank]} at {[row, col]} has no {side} neighbour, so "
-                                f"that entry should be MPI.PROC_NULL (what Shift gives at an edge), not {show(g)}")
+                    raise Wrong(
+                        f"cart rank {cart_ranks[world_rank]} at {[row, col]} has no {side} neighbour, so "
+                        f"that entry should be MPI.PROC_NULL (what Shift gives at an edge), not {show(g)}"
+                    )
             elif g != w:
-                raise Wrong(f"cart rank {cart_ranks[world_rank]} at {[row, col]} has {side} = {show(g)} but its "
-                            f"{side} neighbour is rank {w}: Shift(0, 1) gives (north, south), Shift(1, 1) "
-                            "(west, east)")
+                raise Wrong(
+                    f"cart rank {cart_ranks[world_rank]} at {[row, col]} has {side} = {show(g)} but its "
+                    f"{side} neighbour is rank {w}: Shift(0, 1) gives (north, south), Shift(1, 1) "
+                    "(west, east)"
+                )
     return "four ranks on a 2 x 2 grid, each knows its neighbours, and the edges have PROC_NULL"
 
 
 # --------------------------------------------------------------------------- Q2
+
 
 def strip_expected(rank: int, size: int = RANKS) -> np.ndarray:
     """Rank ``rank``'s padded block after the column-halo exchange of Q2."""
     g = labelled_field((STRIP_ROWS, STRIP_COLS * size))
     c0 = rank * STRIP_COLS
     u = np.zeros((STRIP_ROWS + 2, STRIP_COLS + 2))
-    u[1:-1, 1:-1] = g[:, c0:c0 + STRIP_COLS]
+    u[1:-1, 1:-1] = g[:, c0 : c0 + STRIP_COLS]
     if rank > 0:
         u[1:-1, 0] = g[:, c0 - 1]
     if rank < size - 1:
@@ -164,8 +186,12 @@ def strip_expected(rank: int, size: int = RANKS) -> np.ndarray:
 @check(Q2)
 def check_q2(column_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     program = validate_program(column_program, "column_program")
-    _require_call(program, "column_program", {"Create_vector", "Create_subarray"},
-                  "describe a column of the block with a derived datatype instead of copying it")
+    _require_call(
+        program,
+        "column_program",
+        {"Create_vector", "Create_subarray"},
+        "describe a column of the block with a derived datatype instead of copying it",
+    )
     _require_call(program, "column_program", {"Commit"}, "a derived datatype must be committed before use")
     _require_call(program, "column_program", {"Sendrecv"}, "swap the columns with Sendrecv, as the question asks")
     result = run_answer(program, "column_program", n=RANKS, collect=["u"], timeout=timeout)
@@ -173,21 +199,28 @@ def check_q2(column_program, timeout: float = DEFAULT_TIMEOUT) -> str:
         got = result.values[rank]["u"]
         if not isinstance(got, np.ndarray) or got.shape != (STRIP_ROWS + 2, STRIP_COLS + 2):
             kind = f"shape {got.shape}" if isinstance(got, np.ndarray) else type(got).__name__
-            raise Wrong(f"rank {rank}'s u is {kind}, expected a {STRIP_ROWS + 2} x {STRIP_COLS + 2} NumPy array "
-                        "(the block with one ghost layer)")
+            raise Wrong(
+                f"rank {rank}'s u is {kind}, expected a {STRIP_ROWS + 2} x {STRIP_COLS + 2} NumPy array "
+                "(the block with one ghost layer)"
+            )
         want = strip_expected(rank)
         if not np.allclose(got, want):
-            for label, where in (("west ghost column u[1:-1, 0]", np.s_[1:-1, 0]),
-                                 ("east ghost column u[1:-1, -1]", np.s_[1:-1, -1]),
-                                 ("owned block u[1:-1, 1:-1]", np.s_[1:-1, 1:-1])):
+            for label, where in (
+                ("west ghost column u[1:-1, 0]", np.s_[1:-1, 0]),
+                ("east ghost column u[1:-1, -1]", np.s_[1:-1, -1]),
+                ("owned block u[1:-1, 1:-1]", np.s_[1:-1, 1:-1]),
+            ):
                 if not np.allclose(got[where], want[where]):
-                    raise Wrong(f"rank {rank}'s {label} is {show(got[where])} but expected {show(want[where])}; "
-                                "a column of the padded block is rows × 1 value, one every nx + 2 values")
+                    raise Wrong(
+                        f"rank {rank}'s {label} is {show(got[where])} but expected {show(want[where])}; "
+                        "a column of the padded block is rows × 1 value, one every nx + 2 values"
+                    )
             raise Wrong(f"rank {rank}'s ghost rows changed: u = {show(got)}; only the ghost columns should")
     return "one column datatype, and no copies: MPI picked the values out of the 2-D array itself"
 
 
 # --------------------------------------------------------------------------- Q3
+
 
 def block_expected(coords: tuple[int, int]) -> np.ndarray:
     """The padded block of the rank at ``coords`` after a full halo exchange (corners stay 0)."""
@@ -195,22 +228,26 @@ def block_expected(coords: tuple[int, int]) -> np.ndarray:
     (ny, nx), (row, col) = BLOCK, coords
     r0, c0 = row * ny, col * nx
     u = np.zeros((ny + 2, nx + 2))
-    u[1:-1, 1:-1] = g[r0:r0 + ny, c0:c0 + nx]
+    u[1:-1, 1:-1] = g[r0 : r0 + ny, c0 : c0 + nx]
     if row > 0:
-        u[0, 1:-1] = g[r0 - 1, c0:c0 + nx]
+        u[0, 1:-1] = g[r0 - 1, c0 : c0 + nx]
     if row < GRID[0] - 1:
-        u[-1, 1:-1] = g[r0 + ny, c0:c0 + nx]
+        u[-1, 1:-1] = g[r0 + ny, c0 : c0 + nx]
     if col > 0:
-        u[1:-1, 0] = g[r0:r0 + ny, c0 - 1]
+        u[1:-1, 0] = g[r0 : r0 + ny, c0 - 1]
     if col < GRID[1] - 1:
-        u[1:-1, -1] = g[r0:r0 + ny, c0 + nx]
+        u[1:-1, -1] = g[r0 : r0 + ny, c0 + nx]
     return u
 
 
 def _side_report(rank: int, got: np.ndarray, want: np.ndarray) -> str:
-    for label, where in (("north ghost row u[0, 1:-1]", np.s_[0, 1:-1]), ("south ghost row u[-1, 1:-1]", np.s_[-1, 1:-1]),
-                         ("west ghost column u[1:-1, 0]", np.s_[1:-1, 0]), ("east ghost column u[1:-1, -1]", np.s_[1:-1, -1]),
-                         ("owned block u[1:-1, 1:-1]", np.s_[1:-1, 1:-1])):
+    for label, where in (
+        ("north ghost row u[0, 1:-1]", np.s_[0, 1:-1]),
+        ("south ghost row u[-1, 1:-1]", np.s_[-1, 1:-1]),
+        ("west ghost column u[1:-1, 0]", np.s_[1:-1, 0]),
+        ("east ghost column u[1:-1, -1]", np.s_[1:-1, -1]),
+        ("owned block u[1:-1, 1:-1]", np.s_[1:-1, 1:-1]),
+    ):
         if not np.allclose(got[where], want[where]):
             return f"rank {rank}'s {label} is {show(got[where])} but expected {show(want[where])}"
     return f"rank {rank}'s corners changed (u = {show(got)}); a 5-point stencil needs no corner ghosts, leave them 0"
@@ -238,6 +275,7 @@ def check_q3(exchange_program, timeout: float = DEFAULT_TIMEOUT) -> str:
 
 
 # --------------------------------------------------------------------------- Q4
+
 
 def _functions(tree: ast.Module) -> dict[str, ast.AST]:
     return {node.name: node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -285,7 +323,7 @@ def overlaps(program: str, name: str = "program") -> bool:
                     continue
                 for k in range(i + 1, len(kinds)):
                     if kinds[k] in ("wait", "both"):
-                        if "work" in kinds[i + 1:k]:
+                        if "work" in kinds[i + 1 : k]:
                             return True
                         break
     return False
@@ -298,8 +336,10 @@ def check_q4(step_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     _require_call(program, "step_program", {"Irecv", "irecv"}, "receive the halos without blocking")
     _require_call(program, "step_program", {"Waitall", "waitall"}, "wait for all the messages in one call")
     if not overlaps(program, "step_program"):
-        raise Wrong("the program waits for its messages before doing any work: post the Isend/Irecv, then update "
-                    "the points that need no ghost, and only then call Waitall (and update the block's outer ring)")
+        raise Wrong(
+            "the program waits for its messages before doing any work: post the Isend/Irecv, then update "
+            "the points that need no ghost, and only then call Waitall (and update the block's outer ring)"
+        )
     result = run_answer(program, "step_program", n=RANKS, collect=["coords", "block"], timeout=timeout)
     coords = _coords_of(result, "step_program")
     reference = heat_serial()
@@ -310,12 +350,12 @@ def check_q4(step_program, timeout: float = DEFAULT_TIMEOUT) -> str:
             kind = f"shape {got.shape}" if isinstance(got, np.ndarray) else type(got).__name__
             raise Wrong(f"rank {rank}'s block is {kind}, expected its {ny} x {nx} owned points (no ghosts)")
         row, col = coords[rank]
-        want = reference[row * ny:(row + 1) * ny, col * nx:(col + 1) * nx]
+        want = reference[row * ny : (row + 1) * ny, col * nx : (col + 1) * nx]
         if not np.allclose(got, want, rtol=1e-12, atol=1e-12):
             bad = [tuple(int(v) for v in p) for p in np.argwhere(~np.isclose(got, want, rtol=1e-12, atol=1e-12))]
             gi0, gj0 = row * ny, col * nx
 
-            def on_edge(p):
+            def on_edge(p, gi0=gi0, gj0=gj0):
                 return gi0 + p[0] in (0, HEAT_N - 1) or gj0 + p[1] in (0, HEAT_N - 1)
 
             def on_ring(p):
@@ -327,41 +367,54 @@ def check_q4(step_program, timeout: float = DEFAULT_TIMEOUT) -> str:
                 why = "it is a fixed boundary point of the whole field and must keep its starting value"
             elif any(on_ring(p) for p in bad):
                 i, j = next(p for p in bad if on_ring(p))
-                why = ("it is on the block's outer ring: update the ring only after Waitall, with the fresh ghosts "
-                       "(and check that each ghost came from the right neighbour)")
+                why = (
+                    "it is on the block's outer ring: update the ring only after Waitall, with the fresh ghosts "
+                    "(and check that each ghost came from the right neighbour)"
+                )
             else:
                 i, j = bad[0]
                 why = "it needs no ghost: check the stencil, ALPHA, and that each step reads only the old field"
-            raise Wrong(f"after {STEPS} steps, rank {rank} (coords {[row, col]}) has {got[i, j]:.6g} at global point "
-                        f"({gi0 + i}, {gj0 + j}) but the serial answer is {want[i, j]:.6g}; {why}; "
-                        f"{len(bad)} of its {ny * nx} points differ")
+            raise Wrong(
+                f"after {STEPS} steps, rank {rank} (coords {[row, col]}) has {got[i, j]:.6g} at global point "
+                f"({gi0 + i}, {gj0 + j}) but the serial answer is {want[i, j]:.6g}; {why}; "
+                f"{len(bad)} of its {ny * nx} points differ"
+            )
     return f"{STEPS} overlapped steps on 4 ranks give the serial field to the last digit"
 
 
 # --------------------------------------------------------------------------- Q5
 
+
 @check(Q5)
 def check_q5(io_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     program = validate_program(io_program, "io_program")
     _require_call(program, "io_program", {"Open"}, "open the file with MPI.File.Open on the communicator")
-    _require_call(program, "io_program", {"Write_all", "Write_at_all", "Write_ordered", "Write_all_begin",
-                                          "Write_at_all_begin"},
-                  "write with a collective call, so MPI can combine every rank's pieces")
+    _require_call(
+        program,
+        "io_program",
+        {"Write_all", "Write_at_all", "Write_ordered", "Write_all_begin", "Write_at_all_begin"},
+        "write with a collective call, so MPI can combine every rank's pieces",
+    )
     with tempfile.TemporaryDirectory(prefix="hpclab-check-io-") as tmp:
         path = Path(tmp) / "field.bin"
         run_answer(program, "io_program", n=RANKS, timeout=timeout, args=[str(path)])
         if not path.exists():
-            raise Wrong("your program finished but wrote no file at sys.argv[1]: open it with "
-                        "MPI.MODE_WRONLY | MPI.MODE_CREATE")
+            raise Wrong(
+                "your program finished but wrote no file at sys.argv[1]: open it with MPI.MODE_WRONLY | MPI.MODE_CREATE"
+            )
         data = np.fromfile(path, dtype=np.float64)
     want = labelled_field(FIELD_SHAPE)
     if data.size != want.size:
-        raise Wrong(f"the file holds {data.size} float64 values ({data.size * 8} bytes), expected {want.size} "
-                    f"({FIELD_SHAPE[0]} x {FIELD_SHAPE[1]}): did every rank write its block, once?")
+        raise Wrong(
+            f"the file holds {data.size} float64 values ({data.size * 8} bytes), expected {want.size} "
+            f"({FIELD_SHAPE[0]} x {FIELD_SHAPE[1]}): did every rank write its block, once?"
+        )
     got = data.reshape(FIELD_SHAPE)
     if not np.array_equal(got, want):
         i, j = (int(v) for v in np.argwhere(got != want)[0])
-        raise Wrong(f"the file has {got[i, j]:g} at row {i}, column {j} of the field, but that point is {want[i, j]:g}; "
-                    "each rank's file view must put its block at its place in the field (Create_subarray(sizes, "
-                    "subsizes, starts) in C order, with starts = coords × block shape)")
+        raise Wrong(
+            f"the file has {got[i, j]:g} at row {i}, column {j} of the field, but that point is {want[i, j]:g}; "
+            "each rank's file view must put its block at its place in the field (Create_subarray(sizes, "
+            "subsizes, starts) in C order, with starts = coords × block shape)"
+        )
     return "four ranks, one collective write, and the file is the global field in row-major order"

@@ -24,7 +24,9 @@ def check_q1(X_big, X_test) -> str:
     X_big = require_dask_array(X_big, "X_big")
     n, features = X_test.shape
     if X_big.shape != (COPIES * n, features):
-        raise Wrong(f"`X_big` has shape {X_big.shape}; {COPIES} copies of X_test stacked as rows give {(COPIES * n, features)}")
+        raise Wrong(
+            f"`X_big` has shape {X_big.shape}; {COPIES} copies of X_test stacked as rows give {(COPIES * n, features)}"
+        )
     if X_big.chunks != ((n,) * COPIES, (features,)):
         raise Wrong(
             f"`X_big` is split into {X_big.numblocks} blocks; make one block per copy "
@@ -48,10 +50,14 @@ def check_q2(model, predicted, X_big, y_test) -> str:
     if predicted.shape != (X_big.shape[0],):
         raise Wrong(f"`predicted` has shape {predicted.shape}; one label per row of X_big gives ({X_big.shape[0]},)")
     if not set(X_big.__dask_graph__()) & set(predicted.__dask_graph__()):
-        raise Wrong("`predicted` is not computed from X_big's blocks: the labels were made elsewhere and wrapped "
-                    "again. Let the wrapped model predict on the Dask array itself: model.predict(X_big)")
+        raise Wrong(
+            "`predicted` is not computed from X_big's blocks: the labels were made elsewhere and wrapped "
+            "again. Let the wrapped model predict on the Dask array itself: model.predict(X_big)"
+        )
     if predicted.numblocks[0] != X_big.numblocks[0]:
-        raise Wrong(f"`predicted` has {predicted.numblocks[0]} blocks, X_big {X_big.numblocks[0]}: call model.predict(X_big)")
+        raise Wrong(
+            f"`predicted` has {predicted.numblocks[0]} blocks, X_big {X_big.numblocks[0]}: call model.predict(X_big)"
+        )
     labels = predicted.compute()
     truth = np.tile(y_test, len(labels) // len(y_test))
     accuracy = float(np.mean(labels == truth))
@@ -82,7 +88,9 @@ def check_q3(search, param_grid, X_test, y_test) -> str:
         raise Wrong(f"best_params_ {search.best_params_} is not one of the grid's settings")
     held_out = float(search.score(X_test, y_test))
     if held_out < 0.95:
-        raise Wrong(f"the best model scores {held_out:.3f} on the held-out half; expected at least 0.95 — fit on X_train, y_train")
+        raise Wrong(
+            f"the best model scores {held_out:.3f} on the held-out half; expected at least 0.95 — fit on X_train, y_train"
+        )
     return f"best of {len(combinations)}: {search.best_params_}, {held_out:.3f} on held-out data"
 
 
@@ -117,6 +125,8 @@ def check_q4(r2_lazy) -> str:
         raise Wrong("with the default compute=True, r2_lazy should return the computed number, not a Dask array")
     eager = plain(eager, float, "r2_lazy(y_true, y_pred)")
     if not np.isclose(eager, r2_score(y_true, cases["noisy predictions"]), atol=1e-9):
-        raise Wrong(f"with compute=True, r2_lazy gives {eager:.4f}, but with compute=False it computes to the "
-                    "right R²: return the same number either way")
+        raise Wrong(
+            f"with compute=True, r2_lazy gives {eager:.4f}, but with compute=False it computes to the "
+            "right R²: return the same number either way"
+        )
     return "R² from two Dask sums, lazy until asked: usable as ParallelPostFit(..., scoring=r2_lazy)"

@@ -104,8 +104,11 @@ def _crash_report(result: mpi.MPIResult) -> str:
         others = f"; ranks {', '.join(map(str, raised))} all failed" if len(raised) > 1 else ""
         return f"rank {first} raised {_error_line(result.stderr[first])}{others}"
     tail = " ".join(result.launcher_output.strip().splitlines()[-2:])
-    return (f"the MPI job failed (exit code {result.returncode}) without a Python error"
-            + (f": {tail}" if tail else "") + "; run it with hpclab.mpi.run(program, 4) to see its output")
+    return (
+        f"the MPI job failed (exit code {result.returncode}) without a Python error"
+        + (f": {tail}" if tail else "")
+        + "; run it with hpclab.mpi.run(program, 4) to see its output"
+    )
 
 
 def same(got: object, expected: object, rel: float = 1e-9) -> bool:
@@ -113,8 +116,11 @@ def same(got: object, expected: object, rel: float = 1e-9) -> bool:
     if expected is None or got is None:
         return got is None and expected is None
     if isinstance(expected, Mapping):
-        return (isinstance(got, Mapping) and set(got) == set(expected)
-                and all(same(got[k], expected[k], rel) for k in expected))
+        return (
+            isinstance(got, Mapping)
+            and set(got) == set(expected)
+            and all(same(got[k], expected[k], rel) for k in expected)
+        )
     if isinstance(expected, str):
         return isinstance(got, str) and got == expected
     if isinstance(expected, (np.ndarray, int, float, np.number)) and not isinstance(expected, bool):
@@ -129,8 +135,11 @@ def same(got: object, expected: object, rel: float = 1e-9) -> bool:
             return False
         return bool(np.allclose(a.ravel(), b.ravel(), rtol=rel, atol=1e-12))
     if isinstance(expected, (list, tuple)):
-        return (isinstance(got, (list, tuple)) and len(got) == len(expected)
-                and all(same(g, e, rel) for g, e in zip(got, expected)))
+        return (
+            isinstance(got, (list, tuple))
+            and len(got) == len(expected)
+            and all(same(g, e, rel) for g, e in zip(got, expected))
+        )
     return bool(got == expected)
 
 
@@ -183,8 +192,16 @@ def code_only(program: str) -> str:
     A substring test on this text ("does it use MPI.MAX?") cannot be satisfied by a
     comment or a string that merely mentions the name.
     """
-    skip = {tokenize.COMMENT, tokenize.STRING, tokenize.NL, tokenize.NEWLINE,
-            tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER}
+    skip = {
+        tokenize.COMMENT,
+        tokenize.STRING,
+        tokenize.NL,
+        tokenize.NEWLINE,
+        tokenize.INDENT,
+        tokenize.DEDENT,
+        tokenize.ENCODING,
+        tokenize.ENDMARKER,
+    }
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(program).readline))
     except (tokenize.TokenError, SyntaxError):
@@ -219,5 +236,7 @@ def require_any_call(program: str, name: str, *calls: str) -> None:
     """
     program = validate_program(program, name)
     if not called_names(program, name) & set(calls):
-        raise Wrong(f"`{name}` should move the data with MPI messages (call {', '.join(f'`{c}`' for c in calls)}), "
-                    "not compute the other ranks' values itself")
+        raise Wrong(
+            f"`{name}` should move the data with MPI messages (call {', '.join(f'`{c}`' for c in calls)}), "
+            "not compute the other ranks' values itself"
+        )

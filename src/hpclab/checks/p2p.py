@@ -11,8 +11,15 @@ import ast
 import numpy as np
 
 from hpclab.checks import Question, Wrong, check
-from hpclab.checks.mpicheck import (DEFAULT_TIMEOUT, _parse, expect, require_any_call, require_calls, run_answer,
-                                    validate_program)
+from hpclab.checks.mpicheck import (
+    DEFAULT_TIMEOUT,
+    _parse,
+    expect,
+    require_any_call,
+    require_calls,
+    run_answer,
+    validate_program,
+)
 
 LESSON = "08-mpi-point-to-point"
 RANKS = 4
@@ -76,18 +83,24 @@ def check_q2(buffer_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     for method in ("Send", "Recv"):
         for kind in buffer_datatypes(program, method):
             if kind is None:
-                raise Wrong(f"your comm.{method} lets mpi4py guess the datatype from the array; the question asks "
-                            f"you to name it: comm.{method}([array, MPI.<type>], ...), with the MPI type that "
-                            "matches a dtype 'i' (32-bit integer) buffer")
+                raise Wrong(
+                    f"your comm.{method} lets mpi4py guess the datatype from the array; the question asks "
+                    f"you to name it: comm.{method}([array, MPI.<type>], ...), with the MPI type that "
+                    "matches a dtype 'i' (32-bit integer) buffer"
+                )
             if kind not in INT32_TYPES:
-                raise Wrong(f"comm.{method} names the datatype {kind!r}, which does not describe the 32-bit integers "
-                            "of a dtype 'i' buffer: MPI.INT (or MPI.INT32_T) does")
+                raise Wrong(
+                    f"comm.{method} names the datatype {kind!r}, which does not describe the 32-bit integers "
+                    "of a dtype 'i' buffer: MPI.INT (or MPI.INT32_T) does"
+                )
     result = run_answer(buffer_program, "buffer_program", n=RANKS, collect=["buffer"], timeout=timeout)
     for rank in range(RANKS):
         got = result.values[rank]["buffer"]
         if not isinstance(got, np.ndarray) or got.dtype != np.dtype("i"):
             kind = got.dtype if isinstance(got, np.ndarray) else type(got).__name__
-            raise Wrong(f"rank {rank}'s buffer is {kind}, expected a NumPy array of dtype 'i' (int32, matching MPI.INT)")
+            raise Wrong(
+                f"rank {rank}'s buffer is {kind}, expected a NumPy array of dtype 'i' (int32, matching MPI.INT)"
+            )
     expected = {r: {"buffer": np.arange(1, 9) if r == 2 else np.zeros(8)} for r in range(RANKS)}
     expect(result, expected, verb="received")
     return "eight int32 values went straight from one buffer into the other"

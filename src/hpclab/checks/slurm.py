@@ -65,20 +65,38 @@ wait "$cluster"
 # what it is (shown once all are found), and its kind (shown while it is still
 # missing). Hints never name a line, and never say how many marked lines are fine.
 _MISTAKES = [
-    ({8}, "a hard-coded account (it belongs in the site profile or SBATCH_ACCOUNT)",
-     "a setting that only works for one user or project"),
-    ({13, 15}, "a relative scheduler file path (a notebook in another folder looks elsewhere)",
-     "a file another process must find, named so that it depends on the current folder"),
-    ({18}, "srun is not told --cpus-per-task: since Slurm 22.05 a step does not inherit it, so each rank "
-           "is bound to a single CPU while its worker runs 4 threads",
-     "a rank that is not given all the CPUs its worker will use"),
-    ({19, 20}, "once srun is told --cpus-per-task=4, its 5 ranks need 20 CPUs of the 16 allocated: "
-               "that needs --overcommit (--oversubscribe is about sharing nodes with other jobs)",
-     "more ranks started than tasks were allocated, without the option that allows it"),
-    ({24}, "the thread count typed a second time instead of $SLURM_CPUS_PER_TASK",
-     "a number of threads typed again although Slurm already knows it"),
-    ({28}, "the number of workers typed, and wrong: there are $SLURM_NTASKS",
-     "a number of workers typed instead of read from Slurm"),
+    (
+        {8},
+        "a hard-coded account (it belongs in the site profile or SBATCH_ACCOUNT)",
+        "a setting that only works for one user or project",
+    ),
+    (
+        {13, 15},
+        "a relative scheduler file path (a notebook in another folder looks elsewhere)",
+        "a file another process must find, named so that it depends on the current folder",
+    ),
+    (
+        {18},
+        "srun is not told --cpus-per-task: since Slurm 22.05 a step does not inherit it, so each rank "
+        "is bound to a single CPU while its worker runs 4 threads",
+        "a rank that is not given all the CPUs its worker will use",
+    ),
+    (
+        {19, 20},
+        "once srun is told --cpus-per-task=4, its 5 ranks need 20 CPUs of the 16 allocated: "
+        "that needs --overcommit (--oversubscribe is about sharing nodes with other jobs)",
+        "more ranks started than tasks were allocated, without the option that allows it",
+    ),
+    (
+        {24},
+        "the thread count typed a second time instead of $SLURM_CPUS_PER_TASK",
+        "a number of threads typed again although Slurm already knows it",
+    ),
+    (
+        {28},
+        "the number of workers typed, and wrong: there are $SLURM_NTASKS",
+        "a number of workers typed instead of read from Slurm",
+    ),
 ]
 #: At most this many lines may be marked: one per mistake and a couple to spare, not every line.
 MAX_MARKED = len(_MISTAKES) + 2
@@ -95,26 +113,32 @@ def _is_int(value: object) -> bool:
 
 # ----------------------------------------------------------------------- Q1
 
+
 @check(Q1)
 def check_q1(n_ranks, n_workers, client_rank) -> str:
     for value, name in ((n_ranks, "n_ranks"), (n_workers, "n_workers"), (client_rank, "client_rank")):
         require(value, name)
-    n_ranks, n_workers, client_rank = (plain(value, int, name) for value, name in (
-        (n_ranks, "n_ranks"), (n_workers, "n_workers"), (client_rank, "client_rank")))
+    n_ranks, n_workers, client_rank = (
+        plain(value, int, name)
+        for value, name in ((n_ranks, "n_ranks"), (n_workers, "n_workers"), (client_rank, "client_rank"))
+    )
     if n_ranks != Q1_NTASKS + 2:
-        raise Wrong(f"n_ranks = {n_ranks}: srun is told --ntasks=$((SLURM_NTASKS + 2)) and SLURM_NTASKS "
-                    f"is what #SBATCH --ntasks asked for")
+        raise Wrong(
+            f"n_ranks = {n_ranks}: srun is told --ntasks=$((SLURM_NTASKS + 2)) and SLURM_NTASKS "
+            f"is what #SBATCH --ntasks asked for"
+        )
     if client_rank == 0:
         raise Wrong("client_rank = 0: rank 0 runs the scheduler; your code runs on the next rank")
     if client_rank != 1:
-        raise Wrong(f"client_rank = {client_rank}: initialize() gives the scheduler and your code the "
-                    "first two ranks")
+        raise Wrong(f"client_rank = {client_rank}: initialize() gives the scheduler and your code the first two ranks")
     if n_workers == n_ranks:
         raise Wrong(f"n_workers = {n_workers}: not every rank is a worker (the scheduler and your code are not)")
     if n_workers != Q1_NTASKS:
         raise Wrong(f"n_workers = {n_workers}: count the ranks that are neither the scheduler nor the client")
-    return (f"{n_ranks} ranks: the scheduler on 0, your code on 1, and {n_workers} workers, exactly "
-            "what #SBATCH --ntasks asked for")
+    return (
+        f"{n_ranks} ranks: the scheduler on 0, your code on 1, and {n_workers} workers, exactly "
+        "what #SBATCH --ntasks asked for"
+    )
 
 
 # ----------------------------------------------------------------------- Q2
@@ -133,20 +157,23 @@ def check_q2(dask_mpi_resources) -> str:
         options, srun_ntasks = got
         if not isinstance(options, dict) or set(options) != _KEYS:
             keys = sorted(options) if isinstance(options, dict) else type(options).__name__
-            raise Wrong(f"{call}: the options should be a dict with exactly the keys {sorted(_KEYS)}, "
-                        f"not {keys}")
+            raise Wrong(f"{call}: the options should be a dict with exactly the keys {sorted(_KEYS)}, not {keys}")
         want = {"nodes": nodes, "ntasks": workers, "cpus-per-task": threads}
         options = plain(options, dict, f"the options of {call}", of=int)
         srun_ntasks = plain(srun_ntasks, int, f"the srun --ntasks of {call}")
         if options["ntasks"] == workers + 2:
-            raise Wrong(f"{call}: #SBATCH --ntasks={options['ntasks']} pays for the scheduler and client "
-                        "as if they were workers; srun adds those two ranks with --overcommit")
+            raise Wrong(
+                f"{call}: #SBATCH --ntasks={options['ntasks']} pays for the scheduler and client "
+                "as if they were workers; srun adds those two ranks with --overcommit"
+            )
         for key in ("nodes", "ntasks", "cpus-per-task"):
             if options[key] != want[key]:
                 raise Wrong(f"{call}: --{key}={options[key]!r}, expected {want[key]}")
         if srun_ntasks == workers:
-            raise Wrong(f"{call}: srun --ntasks={srun_ntasks} leaves no ranks for the scheduler and the "
-                        "client, so two of your workers would become them")
+            raise Wrong(
+                f"{call}: srun --ntasks={srun_ntasks} leaves no ranks for the scheduler and the "
+                "client, so two of your workers would become them"
+            )
         if srun_ntasks != workers + 2:
             raise Wrong(f"{call}: srun --ntasks={srun_ntasks!r}, expected {workers + 2}")
     try:
@@ -154,12 +181,15 @@ def check_q2(dask_mpi_resources) -> str:
     except ValueError:
         pass
     else:
-        raise Wrong("dask_mpi_resources(workers=2, threads=4, nodes=3) should raise ValueError: a job with "
-                    "more nodes than workers pays for a node with no worker on it")
+        raise Wrong(
+            "dask_mpi_resources(workers=2, threads=4, nodes=3) should raise ValueError: a job with "
+            "more nodes than workers pays for a node with no worker on it"
+        )
     return "workers in #SBATCH --ntasks, threads in --cpus-per-task, two more ranks for srun"
 
 
 # ----------------------------------------------------------------------- Q3
+
 
 def _write_scheduler_file(folder: Path, name: str, address: str, dashboard: int | None) -> Path:
     """A file shaped like the one ``distributed.Scheduler(scheduler_file=...)`` writes."""
@@ -198,27 +228,36 @@ def check_q3(scheduler_info) -> str:
                 got = scheduler_info(path)
             except KeyError as exc:
                 if dashboard is None:
-                    raise Wrong(f"a file whose \"services\" is empty (no dashboard) made your function raise "
-                                f"KeyError {exc}; return None as the port there (dict.get helps)") from None
+                    raise Wrong(
+                        f'a file whose "services" is empty (no dashboard) made your function raise '
+                        f"KeyError {exc}; return None as the port there (dict.get helps)"
+                    ) from None
                 raise
             if not (isinstance(got, (tuple, list)) and len(got) == 2):
                 raise Wrong(f"scheduler_info returned {got!r}; return two things: (address, dashboard_port)")
             got_address, got_port = got
             got_address = plain(got_address, str, "the address scheduler_info returns")
             if got_address != address:
-                raise Wrong(f"for a file with address {address!r} you returned {got_address!r}: read the "
-                            "\"address\" field of the file you are given")
+                raise Wrong(
+                    f"for a file with address {address!r} you returned {got_address!r}: read the "
+                    '"address" field of the file you are given'
+                )
             if dashboard is None:
                 if got_port is not None:
-                    raise Wrong(f"for a file whose \"services\" is empty (no dashboard) you returned "
-                                f"{got_port!r}; return None there")
+                    raise Wrong(
+                        f'for a file whose "services" is empty (no dashboard) you returned '
+                        f"{got_port!r}; return None there"
+                    )
             elif not _is_int(got_port) or plain(got_port, int, "the dashboard port") != dashboard:
-                raise Wrong(f"for a file with dashboard port {dashboard} you returned {got_port!r}: "
-                            "it is under \"services\" -> \"dashboard\", as an int")
+                raise Wrong(
+                    f"for a file with dashboard port {dashboard} you returned {got_port!r}: "
+                    'it is under "services" -> "dashboard", as an int'
+                )
     return "address and dashboard port from three files, including one without a dashboard"
 
 
 # ----------------------------------------------------------------------- Q4
+
 
 def _hours(elapsed: str) -> float:
     match = re.fullmatch(r"(?:(\d+)-)?(\d+):(\d\d):(\d\d)", elapsed)
@@ -227,8 +266,9 @@ def _hours(elapsed: str) -> float:
     return days * 24 + hours + minutes / 60 + seconds / 3600
 
 
-def _reference_core_hours(elapsed: str, nodes: int, ntasks: int, cpus_per_task: int,
-                          cores_per_node: int, exclusive: bool) -> float:
+def _reference_core_hours(
+    elapsed: str, nodes: int, ntasks: int, cpus_per_task: int, cores_per_node: int, exclusive: bool
+) -> float:
     cpus = nodes * cores_per_node if exclusive else ntasks * cpus_per_task
     return cpus * _hours(elapsed)
 
@@ -246,10 +286,13 @@ def check_q4(core_hours) -> str:
         ("00:00:30", 1, 3, 1, 128, True),
     ]
     for elapsed, nodes, ntasks, cpus, cores, exclusive in cases:
-        call = (f"core_hours({elapsed!r}, nodes={nodes}, ntasks={ntasks}, cpus_per_task={cpus}, "
-                f"cores_per_node={cores}, exclusive={exclusive})")
-        got = core_hours(elapsed, nodes=nodes, ntasks=ntasks, cpus_per_task=cpus,
-                         cores_per_node=cores, exclusive=exclusive)
+        call = (
+            f"core_hours({elapsed!r}, nodes={nodes}, ntasks={ntasks}, cpus_per_task={cpus}, "
+            f"cores_per_node={cores}, exclusive={exclusive})"
+        )
+        got = core_hours(
+            elapsed, nodes=nodes, ntasks=ntasks, cpus_per_task=cpus, cores_per_node=cores, exclusive=exclusive
+        )
         want = _reference_core_hours(elapsed, nodes, ntasks, cpus, cores, exclusive)
         if not isinstance(got, (int, float)) or isinstance(got, bool):
             raise Wrong(f"{call} returned {got!r}; return a number of core-hours")
@@ -257,9 +300,14 @@ def check_q4(core_hours) -> str:
             continue
         other = _reference_core_hours(elapsed, nodes, ntasks, cpus, cores, not exclusive)
         if close(got, other):
-            raise Wrong(f"{call} = {got:g}, expected {want:g}: "
-                        + ("an exclusive job is charged for every core of its nodes"
-                           if exclusive else "a shared job is charged only for the CPUs it asked for"))
+            raise Wrong(
+                f"{call} = {got:g}, expected {want:g}: "
+                + (
+                    "an exclusive job is charged for every core of its nodes"
+                    if exclusive
+                    else "a shared job is charged only for the CPUs it asked for"
+                )
+            )
         if "-" in elapsed and close(got, want - int(elapsed.split("-")[0]) * 24 * want / _hours(elapsed)):
             raise Wrong(f"{call} = {got:g}, expected {want:g}: {elapsed!r} starts with a number of days")
         raise Wrong(f"{call} = {got!r}, expected {want:g}")
@@ -267,6 +315,7 @@ def check_q4(core_hours) -> str:
 
 
 # ----------------------------------------------------------------------- Q5
+
 
 @check(Q5)
 def check_q5(mistakes) -> str:
@@ -279,8 +328,10 @@ def check_q5(mistakes) -> str:
     if not marked:
         raise Wrong("`mistakes` is empty, but the script has mistakes")
     if len(marked) > MAX_MARKED:
-        raise Wrong(f"you marked {len(marked)} lines; mark at most {MAX_MARKED}, one for each mistake you can "
-                    "explain: marking every line that might be wrong is not spotting mistakes")
+        raise Wrong(
+            f"you marked {len(marked)} lines; mark at most {MAX_MARKED}, one for each mistake you can "
+            "explain: marking every line that might be wrong is not spotting mistakes"
+        )
     unfound = [kind for lines, _, kind in _MISTAKES if not lines & marked]
     wrong = marked - set().union(*(lines for lines, _, _ in _MISTAKES))
     if unfound or wrong:
@@ -288,8 +339,13 @@ def check_q5(mistakes) -> str:
         if unfound:
             parts.append(f"still to find: {'; '.join(unfound)}")
         if wrong:
-            parts.append(("some lines you marked are fine" if unfound else
-                          "you found every mistake, but some lines you marked are fine")
-                         + ": for each one, say what would go wrong because of it, and unmark it if you cannot")
+            parts.append(
+                (
+                    "some lines you marked are fine"
+                    if unfound
+                    else "you found every mistake, but some lines you marked are fine"
+                )
+                + ": for each one, say what would go wrong because of it, and unmark it if you cannot"
+            )
         raise Wrong("; and ".join(parts))
     return f"all {len(_MISTAKES)}: " + "; ".join(why for _, why, _ in _MISTAKES)

@@ -34,8 +34,10 @@ def _require_dask_computes(da, name: str) -> None:
     """Wrong when ``da``'s graph only holds data (computed, then chunked again): no step left for Dask."""
     sources = ("xarray-", "original-", "open_dataset", "array-")
     if all(str(layer).startswith(sources) for layer in da.data.__dask_graph__().layers):
-        raise Wrong(f"`{name}` was computed first and then chunked again: there is nothing left for Dask to do. "
-                    "Build it from the chunked `air` so the computation itself runs block by block")
+        raise Wrong(
+            f"`{name}` was computed first and then chunked again: there is nothing left for Dask to do. "
+            "Build it from the chunked `air` so the computation itself runs block by block"
+        )
 
 
 def _dataarray(obj, name: str):
@@ -67,8 +69,10 @@ def check_q2(clim, ds) -> str:
     require(clim, "clim")
     clim = _dataarray(clim, "clim")
     if set(clim.dims) != {"month", "lat", "lon"} or clim.sizes.get("month") != 12:
-        raise Wrong(f"`clim` has sizes {dict(clim.sizes)}; expected 12 months x lat x lon: "
-                    "group by 'time.month' and take the mean over time")
+        raise Wrong(
+            f"`clim` has sizes {dict(clim.sizes)}; expected 12 months x lat x lon: "
+            "group by 'time.month' and take the mean over time"
+        )
     expected = ds["air"].load().groupby("time.month").mean("time")
     got = clim.transpose("month", "lat", "lon").compute()
     if not np.allclose(got.values, expected.values, atol=1e-3):
@@ -85,8 +89,10 @@ def check_q3(anom, ds) -> str:
         raise Wrong("`anom` is already computed (NumPy): keep it lazy, Dask computes it when needed")
     _require_dask_computes(anom, "anom")
     if dict(anom.sizes) != dict(ds["air"].sizes):
-        raise Wrong(f"`anom` has sizes {dict(anom.sizes)}; it should have the same shape as air: "
-                    "subtract the climatology month by month, air.groupby('time.month') - clim")
+        raise Wrong(
+            f"`anom` has sizes {dict(anom.sizes)}; it should have the same shape as air: "
+            "subtract the climatology month by month, air.groupby('time.month') - clim"
+        )
     air = ds["air"].load()
     expected = air.groupby("time.month") - air.groupby("time.month").mean("time")
     got = anom.transpose(*expected.dims).compute()
@@ -98,8 +104,13 @@ def check_q3(anom, ds) -> str:
 @check(Q4)
 def check_q4(longest_run, frost_spell, ds) -> str:
     require(frost_spell, "frost_spell")
-    cases = [([False, True, True, False, True], 2), ([False] * 4, 0), ([True] * 5, 5), ([], 0),
-             ([True, False, True, True, True], 3)]
+    cases = [
+        ([False, True, True, False, True], 2),
+        ([False] * 4, 0),
+        ([True] * 5, 5),
+        ([], 0),
+        ([True, False, True, True, True], 3),
+    ]
     for series, expected in cases:
         got = longest_run(np.array(series, dtype=bool))
         if got is None:
@@ -109,12 +120,16 @@ def check_q4(longest_run, frost_spell, ds) -> str:
             raise Wrong(f"longest_run({series}) returned {got!r}, expected {expected}")
     frost_spell = _dataarray(frost_spell, "frost_spell")
     if not _is_lazy(frost_spell):
-        raise Wrong("`frost_spell` is already computed: build it with xr.apply_ufunc(..., dask='parallelized') "
-                    "and let the check compute it")
+        raise Wrong(
+            "`frost_spell` is already computed: build it with xr.apply_ufunc(..., dask='parallelized') "
+            "and let the check compute it"
+        )
     _require_dask_computes(frost_spell, "frost_spell")
     if set(frost_spell.dims) != {"lat", "lon"}:
-        raise Wrong(f"`frost_spell` has dimensions {frost_spell.dims}; time is the core dimension that "
-                    "longest_run consumes: input_core_dims=[['time']]")
+        raise Wrong(
+            f"`frost_spell` has dimensions {frost_spell.dims}; time is the core dimension that "
+            "longest_run consumes: input_core_dims=[['time']]"
+        )
     below = (ds["air"].load() < FREEZING).transpose("lat", "lon", "time")
     expected = longest_true_run(below.values)
     got = frost_spell.transpose("lat", "lon").compute().values
