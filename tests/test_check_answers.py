@@ -240,7 +240,7 @@ class Context:
     def bad4b(self):
         import dask.array as da
 
-        return da.arange(4_000_000, chunks=40_000)
+        return da.arange(2_000_000, chunks=40_000)
 
     def report4b(self, name, mode="inline", compute=True):
         """A performance report of bad.sum() (or of building it only), made once per name."""
@@ -1445,31 +1445,31 @@ wrong(L, "q2", "one task per chunk", lambda c: (c.report4b("inline"), c.bad4b.np
       "the sum adds a tree of tasks")
 wrong(L, "q2", "graph built inside the block, computed after it", lambda c: (
     c.report4b("empty", compute=False), 0, c.bad4b), "compute bad.sum() inside")
-wrong(L, "q2", "a file that was never written", lambda c: (c.tmp("reports") / "missing.html", 235, c.bad4b),
+wrong(L, "q2", "a file that was never written", lambda c: (c.tmp("reports") / "missing.html", 117, c.bad4b),
       "there is no file")
 
 
 def _arange(chunks, start=0):
     import dask.array as da
 
-    return da.arange(start, start + 4_000_000, chunks=chunks)
+    return da.arange(start, start + 2_000_000, chunks=chunks)
 
 
 def _from_numpy():
     import dask.array as da
 
-    return da.from_array(np.arange(4_000_000), chunks=1_000_000)
+    return da.from_array(np.arange(2_000_000), chunks=500_000)
 
 
-right(L, "q3", "4 chunks of 1,000,000", lambda c: (_arange(1_000_000), c.bad4b, c.client4b))
-right(L, "q3", "8 chunks of 500,000", lambda c: (_arange(500_000), c.bad4b, c.client4b))
+right(L, "q3", "4 chunks of 500,000", lambda c: (_arange(500_000), c.bad4b, c.client4b))
+right(L, "q3", "8 chunks of 250,000", lambda c: (_arange(250_000), c.bad4b, c.client4b))
 wrong(L, "q3", "one huge chunk", lambda c: (_arange(-1), c.bad4b, c.client4b), "1 chunk for 2 worker threads")
-wrong(L, "q3", "rechunk of bad", lambda c: (c.bad4b.rechunk(1_000_000), c.bad4b, c.client4b), "is built from `bad`")
-wrong(L, "q3", "computed", lambda c: (_arange(1_000_000).compute(), c.bad4b, c.client4b), "is a NumPy array")
+wrong(L, "q3", "rechunk of bad", lambda c: (c.bad4b.rechunk(500_000), c.bad4b, c.client4b), "is built from `bad`")
+wrong(L, "q3", "computed", lambda c: (_arange(500_000).compute(), c.bad4b, c.client4b), "is a NumPy array")
 wrong(L, "q3", "NumPy made in the notebook, then wrapped", lambda c: (_from_numpy(), c.bad4b, c.client4b),
       "wraps a NumPy array")
-wrong(L, "q3", "still 40 chunks", lambda c: (_arange(100_000), c.bad4b, c.client4b), "still has 40 chunks")
-wrong(L, "q3", "shifted by one", lambda c: (_arange(1_000_000, start=1), c.bad4b, c.client4b),
+wrong(L, "q3", "still 20 chunks", lambda c: (_arange(100_000), c.bad4b, c.client4b), "still has 20 chunks")
+wrong(L, "q3", "shifted by one", lambda c: (_arange(500_000, start=1), c.bad4b, c.client4b),
       "must hold the same values")
 
 
