@@ -31,8 +31,12 @@ def _run(path: Path, notebook_times, allow_errors: bool):
 
 
 def _reports(nb) -> dict[str, dict]:
-    return {o["data"][MIME_TYPE]["id"]: o["data"][MIME_TYPE]
-            for c in nb.cells for o in c.get("outputs", []) if MIME_TYPE in o.get("data", {})}
+    return {
+        o["data"][MIME_TYPE]["id"]: o["data"][MIME_TYPE]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if MIME_TYPE in o.get("data", {})
+    }
 
 
 def _run_with_every_check(path: Path, notebook_times, allow_errors: bool):
@@ -95,7 +99,9 @@ def test_notebook_reads_like_a_lesson(path):
     first = nb.cells[0].source
     for heading in ("Questions", "Objectives", "Timing"):
         assert heading in first, f"{_id(path)}: opening cell lacks {heading!r}"
-    assert re.search(r"teaching \d+ min / exercises \d+ min", first), "timing must read 'teaching N min / exercises M min'"
+    assert re.search(r"teaching \d+ min / exercises \d+ min", first), (
+        "timing must read 'teaching N min / exercises M min'"
+    )
     assert nb.cells[-1].cell_type == "markdown" and "Key points" in nb.cells[-1].source, "end with Key points"
     ids = [c.id for c in nb.cells]
     assert len(ids) == len(set(ids)), "cell ids must be unique"
@@ -105,8 +111,12 @@ def test_notebook_reads_like_a_lesson(path):
 def test_every_question_has_exactly_one_check_cell(path):
     nb = nbformat.read(path, as_version=4)
     questions = questions_of(nb.metadata["hpclab"]["checks"])
-    calls = [q for c in nb.cells if CHECK_TAG in c.metadata.get("tags", [])
-             for q in re.findall(r"\bcheck_(\w+)\s*\(", c.source)]
+    calls = [
+        q
+        for c in nb.cells
+        if CHECK_TAG in c.metadata.get("tags", [])
+        for q in re.findall(r"\bcheck_(\w+)\s*\(", c.source)
+    ]
     assert sorted(calls) == sorted(q.id for q in questions)
     assert len(questions) >= 3
     assert {q.level for q in questions} >= {1, 2}, "questions should span difficulty levels"
@@ -127,13 +137,19 @@ def test_course_map_lists_every_lesson_with_the_timing_its_notebook_states():
     rows = _course_map()
     assert sorted(rows) == [p.name for p in LESSONS], "README's course map and notebooks/ list different lessons"
     for path in LESSONS:
-        stated = re.search(r"teaching (\d+) min / exercises (\d+) min", nbformat.read(path, as_version=4).cells[0].source)
-        assert rows[path.name][:2] == (int(stated.group(1)), int(stated.group(2))), f"{path.name}: README says otherwise"
+        stated = re.search(
+            r"teaching (\d+) min / exercises (\d+) min", nbformat.read(path, as_version=4).cells[0].source
+        )
+        assert rows[path.name][:2] == (int(stated.group(1)), int(stated.group(2))), (
+            f"{path.name}: README says otherwise"
+        )
         for target in re.findall(r"\]\(([^)]+)\)", rows[path.name][2]):
             assert (ROOT / target).is_file(), f"the course map links {target}, which does not exist"
     teaching, exercises = (sum(row[i] for row in rows.values()) for i in (0, 1))
-    total = re.search(r"In all: (\d+) min teaching, (\d+) min exercises \((\d+) h (\d+) min\)",
-                      (ROOT / "README.md").read_text(encoding="utf-8"))
+    total = re.search(
+        r"In all: (\d+) min teaching, (\d+) min exercises \((\d+) h (\d+) min\)",
+        (ROOT / "README.md").read_text(encoding="utf-8"),
+    )
     assert total, "README's course map has no 'In all: ...' line"
     assert (int(total.group(1)), int(total.group(2))) == (teaching, exercises)
     assert int(total.group(3)) * 60 + int(total.group(4)) == teaching + exercises
