@@ -120,3 +120,36 @@ def test_every_question_has_exactly_one_check_cell(path):
     assert sorted(calls) == sorted(q.id for q in questions)
     assert len(questions) >= 3
     assert {q.level for q in questions} >= {1, 2}, "questions should span difficulty levels"
+
+
+def _course_map() -> dict[str, tuple[int, int, str]]:
+    """README's course map: notebook name -> (teaching, exercise minutes, the whole row)."""
+    rows = {}
+    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+        lesson = re.match(r"\| \d\d\w* \| \[[^]]+\]\(notebooks/([\w.-]+\.ipynb)\)", line)
+        minutes = re.search(r"\| (\d+) / (\d+) \|\s*$", line)
+        if lesson and minutes:
+            rows[lesson.group(1)] = (int(minutes.group(1)), int(minutes.group(2)), line)
+    return rows
+
+
+def test_course_map_lists_every_lesson_with_the_timing_its_notebook_states():
+    rows = _course_map()
+    assert sorted(rows) == [p.name for p in LESSONS], "README's course map and notebooks/ list different lessons"
+    for path in LESSONS:
+        stated = re.search(
+            r"teaching (\d+) min / exercises (\d+) min", nbformat.read(path, as_version=4).cells[0].source
+        )
+        assert rows[path.name][:2] == (int(stated.group(1)), int(stated.group(2))), (
+            f"{path.name}: README says otherwise"
+        )
+        for target in re.findall(r"\]\(([^)]+)\)", rows[path.name][2]):
+            assert (ROOT / target).is_file(), f"the course map links {target}, which does not exist"
+    teaching, exercises = (sum(row[i] for row in rows.values()) for i in (0, 1))
+    total = re.search(
+        r"In all: (\d+) min teaching, (\d+) min exercises \((\d+) h (\d+) min\)",
+        (ROOT / "README.md").read_text(encoding="utf-8"),
+    )
+    assert total, "README's course map has no 'In all: ...' line"
+    assert (int(total.group(1)), int(total.group(2))) == (teaching, exercises)
+    assert int(total.group(3)) * 60 + int(total.group(4)) == teaching + exercises
