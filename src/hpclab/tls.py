@@ -22,10 +22,13 @@ Not covered: the dashboard (plain HTTP) and MPI's own ports.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+import shutil
 import stat
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from hpclab.errors import SetupError, UsageError
@@ -122,6 +125,24 @@ def dask_environment(folder: str | os.PathLike) -> dict[str, str]:
         env[f"DASK_DISTRIBUTED__COMM__TLS__{role.upper()}__CERT"] = cert
         env[f"DASK_DISTRIBUTED__COMM__TLS__{role.upper()}__KEY"] = key
     return env
+
+
+@contextlib.contextmanager
+def credentials(folder: str | os.PathLike | None = None) -> Iterator[dict[str, str]]:
+    """``with credentials() as env:`` new credentials and the Dask configuration for them; removed afterwards.
+
+    For a dask-mpi program started from here rather than by a job script
+    (``hpclab.mpi.run(program, n=5, env={**os.environ, **env})``, or
+    ``mpiexec`` in a notebook): what ``dask_tls`` does in a job. The folder
+    is private and temporary unless ``folder`` is given (e.g.
+    ``beside(scheduler_file)``, where a client finds them).
+    """
+    made = Path(tempfile.mkdtemp(prefix="hpclab-tls-")) if folder is None else None
+    target = made / "credentials" if made is not None else Path(folder)
+    try:
+        yield dask_environment(write_credentials(target))
+    finally:
+        shutil.rmtree(made if made is not None else target, ignore_errors=True)
 
 
 def shell_exports(env: Mapping[str, str]) -> str:
