@@ -184,3 +184,36 @@ def test_a_scheduler_configured_like_a_job_refuses_strangers_and_the_owner_conne
     assert strangers(address, sentinel) == {way: "refused" for way in STRANGER_WAYS}
     assert strangers(address, sentinel, owner=tls.beside(tls_scheduler_file)) == {"owner": "ran"}
     assert _ran(sentinel, "owner") and not any(_ran(sentinel, way) for way in STRANGER_WAYS)
+
+
+@pytest.mark.slow
+def test_the_jobqueue_demos_cluster_refuses_strangers_and_its_worker_job_joins(tmp_path):
+    """SLURMCluster as jobscripts/programs/jobqueue_demo.py makes it; its worker job's command, run here."""
+    import shlex
+
+    from dask_jobqueue import SLURMCluster
+    from distributed import Client
+    from distributed.security import Security
+
+    private = tmp_path / "jobqueue-tls"
+    private.mkdir(mode=0o700)
+    with SLURMCluster(cores=1, processes=1, memory="1GiB", security=Security.temporary(),
+                      shared_temp_directory=str(private),
+                      scheduler_options={"dashboard_address": "127.0.0.1:0", "host": "127.0.0.1"}) as jq:
+        address = jq.scheduler_address
+        assert address.startswith("tls://127.0.0.1:")
+        command = shlex.split(jq.job_script().strip().splitlines()[-1])
+        files = [Path(command[command.index(flag) + 1]) for flag in ("--tls-ca-file", "--tls-cert", "--tls-key")]
+        assert all(f.parent == private and stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+        worker = subprocess.Popen(command + ["--host", "127.0.0.1", "--no-dashboard"], env=_clean_env(),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            with Client(jq) as owner:
+                owner.wait_for_workers(1, timeout=60)
+                assert owner.submit(pow, 3, 3).result() == 27
+                sentinel = tmp_path / "pwned"
+                assert strangers(address, sentinel) == {way: "refused" for way in STRANGER_WAYS}
+                assert not list(tmp_path.glob("pwned-*"))
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
