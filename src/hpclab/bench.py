@@ -199,9 +199,13 @@ with distributed.Client() as client:
 
 def disk_vs_memory_handoff(n: int = 3000, repeats: int = 3) -> Comparison:
     """Lesson 11: hand a persisted array to MPI code through files, or in place in the workers."""
-    from hpclab import mpi
+    import os
 
-    result = mpi.run(_HANDOFF, 5, args=[str(n), str(repeats)], collect=["memory_s", "disk_s"], timeout=300)
+    from hpclab import mpi, tls
+
+    with tls.credentials() as dask_tls:  # over TLS, as the lessons' and jobs' dask-mpi clusters
+        result = mpi.run(_HANDOFF, 5, args=[str(n), str(repeats)], collect=["memory_s", "disk_s"], timeout=300,
+                         env={**os.environ, **dask_tls})
     values = result.values[1]  # rank 1 runs the client code
     return Comparison(f"hand a {n}x{n} array ({n * n * 8 / 1e6:.0f} MB) to MPI and sum it",
                       "through files", float(values["disk_s"]), "in memory (hpclab.handoff)",
