@@ -50,14 +50,14 @@ def _attempts(cluster, host: str, address: str, sentinel: Path, owner: Path | No
     return found
 
 
-def _prove(cluster, address: str, credentials: Path, sentinel: Path) -> None:
+def _prove(cluster, address: str, credentials: Path, sentinel: Path, owner: Path | None = None) -> None:
     assert re.match(r"tls://10\.213\.91\.\d+:\d+$", address), address  # the cluster network, not loopback
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o700
     for host in ("vhead", "node2"):
         assert _attempts(cluster, host, address, sentinel) == {way: "refused" for way in STRANGER_WAYS}, host
     assert not list(sentinel.parent.glob(sentinel.name + "-*"))
     # The owner, on the login node, with the job's credentials: a notebook there does this.
-    assert _attempts(cluster, "vhead", address, sentinel, owner=credentials) == {"owner": "ran"}
+    assert _attempts(cluster, "vhead", address, sentinel, owner=owner or credentials) == {"owner": "ran"}
     assert Path(f"{sentinel}-owner").exists()
 
 
@@ -85,7 +85,8 @@ def test_the_dask_mpi_cli_jobs_cluster_refuses_strangers_and_its_owner_connects_
     try:
         address = _wait_for(markers[0], cluster, job_id)
         assert address == hpclab_cluster.scheduler_address(scheduler_file)
-        _prove(cluster, address, scheduler_file.with_suffix(".tls"), tmp_path / "pwned")
+        # The owner connects by the scheduler file, as a notebook on the login node does.
+        _prove(cluster, address, scheduler_file.with_suffix(".tls"), tmp_path / "pwned", owner=scheduler_file)
     finally:
         markers[1].touch()
         job = vcluster.wait(cluster, job_id, timeout=120)

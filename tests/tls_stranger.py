@@ -1,13 +1,14 @@
 """Another user's attempts to run code on a Dask scheduler, and the owner's (tests only).
 
-Usage: python tls_stranger.py ADDRESS SENTINEL [--owner CREDENTIALS_DIR]
+Usage: python tls_stranger.py ADDRESS SENTINEL [--owner CREDENTIALS_DIR | --owner SCHEDULER_FILE.json]
 
 Each attempt connects a client to ADDRESS and asks every worker to create the
 file SENTINEL-<attempt> (what an attacker's ``client.run(...)`` would do),
 then prints one line: ``<attempt>: ran a task`` or ``<attempt>: refused (...)``.
 A stranger tries three ways: plain TCP to the port, TLS without a certificate
 (and trusting any server), TLS with a certificate of their own. With
-``--owner``, the owner's client connects with the job's credentials instead.
+``--owner``, the owner's client connects with the job's credentials instead (given a scheduler
+file: the way a notebook does, ``hpclab.cluster.start(path)``, which finds them beside it).
 Run it with a clean environment: Dask's TLS settings must not be inherited.
 """
 
@@ -34,10 +35,16 @@ def touch(path: str) -> str:
     return path
 
 
-def attempt(name: str, address: str, security, sentinel: str) -> None:
+def attempt(name: str, address: str, security, sentinel: str, scheduler_file: str | None = None) -> None:
     target = f"{sentinel}-{name}"
     try:
-        with Client(address, security=security, timeout=8) as client:
+        if scheduler_file:
+            import hpclab.cluster
+
+            client = hpclab.cluster.start(scheduler_file, quiet=True, timeout=8)
+        else:
+            client = Client(address, security=security, timeout=8)
+        with client:
             client.run(touch, target)
     except Exception as exc:  # noqa: BLE001  (any failure to connect is a refusal)
         print(f"{name}: refused ({type(exc).__name__}: {str(exc)[:120]})", flush=True)
@@ -51,8 +58,11 @@ def main() -> None:
     if "--owner" in sys.argv:
         import hpclab.tls
 
-        folder = sys.argv[sys.argv.index("--owner") + 1]
-        attempt("owner", address, hpclab.tls.security_from(folder), sentinel)
+        given = sys.argv[sys.argv.index("--owner") + 1]
+        if given.endswith(".json"):
+            attempt("owner", address, None, sentinel, scheduler_file=given)
+        else:
+            attempt("owner", address, hpclab.tls.security_from(given), sentinel)
         return
     attempt("plain-tcp", f"tcp://{host_port}", Security(require_encryption=False), sentinel)
     attempt("tls-without-certificate", f"tls://{host_port}", NoCertificate(), sentinel)
