@@ -77,6 +77,22 @@ def test_a_dask_mpi_jobs_cluster_refuses_strangers_and_serves_its_owner(cluster,
     assert not credentials.exists(), "the job must remove its credentials"
 
 
+def test_without_tls_a_stranger_on_the_login_node_runs_a_task_on_the_jobs_workers(cluster, tmp_path):
+    """The control: the proofs above can fail. The same job without dask_tls lets a stranger in."""
+    out, release = tmp_path / "address", tmp_path / "release"
+    job_id = vcluster.submit(cluster, "tests/tls-hold-mpi.sh", cwd=ROOT, args=[str(out), str(release)],
+                             sbatch_options=[f"--output={tmp_path}/%x-%j.out", "--export=ALL,TLS_HOLD_PLAIN=1"])
+    try:
+        address = _wait_for(out, cluster, job_id)
+        assert address.startswith("tcp://10.213.91."), address
+        assert _attempts(cluster, "vhead", address, tmp_path / "pwned")["plain-tcp"] == "ran"
+        assert Path(f"{tmp_path / 'pwned'}-plain-tcp").exists()
+    finally:
+        release.touch()
+        job = vcluster.wait(cluster, job_id, timeout=120)
+    assert job.ok, job.output()[-3000:]
+
+
 def test_the_dask_mpi_cli_jobs_cluster_refuses_strangers_and_its_owner_connects_by_file(cluster, tmp_path):
     job_id = vcluster.submit(cluster, "jobscripts/dask-mpi-cli.sh", cwd=ROOT, args=["tests/tls_hold.py"],
                              sbatch_options=[f"--output={tmp_path}/%x-%j.out"])

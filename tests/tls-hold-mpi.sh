@@ -17,7 +17,10 @@ source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
 # (every node reads them), removed when the job ends (see dask_tls in common.sh).
 tls="$HPCLAB_ROOT/results/dask-$SLURM_JOB_ID.tls"
 trap 'rm -rf "$tls"' EXIT
-dask_tls "$tls"
+# TLS_HOLD_PLAIN=1 (the test's control run only): no TLS, to show that a stranger then gets in.
+if [[ "${TLS_HOLD_PLAIN:-0}" != 1 ]]; then
+    dask_tls "$tls"
+fi
 
 srun --kill-on-bad-exit=1 --overcommit --distribution=cyclic --cpus-per-task="$SLURM_CPUS_PER_TASK" \
      --ntasks=$((SLURM_NTASKS + 2)) \
