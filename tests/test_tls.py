@@ -113,10 +113,13 @@ def test_dask_config_points_every_role_at_the_credentials(tmp_path):
     assert env["DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION"] == "True"
     for role in ("SCHEDULER", "WORKER", "CLIENT"):
         assert env[f"DASK_DISTRIBUTED__COMM__TLS__{role}__KEY"] == str(folder / tls.KEY_FILE)
-    code = ("from distributed.security import Security; s = Security(); "
-            "print(s.require_encryption, s.tls_ca_file, s.tls_worker_key)")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          env={**_clean_env(), **env})
+    code = (
+        "from distributed.security import Security; s = Security(); "
+        "print(s.require_encryption, s.tls_ca_file, s.tls_worker_key)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env={**_clean_env(), **env}
+    )
     assert proc.stdout.split() == ["True", str(folder / tls.CERT_FILE), str(folder / tls.KEY_FILE)], proc.stderr
 
 
@@ -133,13 +136,15 @@ def test_missing_credentials_say_what_to_do(tmp_path):
 
 def test_the_cli_writes_credentials_and_prints_dasks_configuration(tmp_path):
     folder = tmp_path / "scheduler-9.tls"
-    proc = subprocess.run([sys.executable, "-m", "hpclab.cli", "tls", "job", str(folder)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hpclab.cli", "tls", "job", str(folder)], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert f"export DASK_DISTRIBUTED__COMM__TLS__CA_FILE={folder / tls.CERT_FILE}" in proc.stdout
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-    again = subprocess.run([sys.executable, "-m", "hpclab.cli", "tls", "job", str(folder)],
-                           capture_output=True, text=True, timeout=60)
+    again = subprocess.run(
+        [sys.executable, "-m", "hpclab.cli", "tls", "job", str(folder)], capture_output=True, text=True, timeout=60
+    )
     assert again.returncode == 2 and "already exists" in again.stderr
 
 
@@ -149,17 +154,46 @@ def tls_scheduler_file(tmp_path):
     path = tmp_path / "scheduler.json"
     env = {**_clean_env(), **tls.dask_environment(tls.write_credentials(tls.beside(path)))}
     common = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path, env=env)
-    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                  "--port", "0", "--dashboard-address", "127.0.0.1:0",
-                                  "--scheduler-file", str(path)], **common)
+    scheduler = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--dashboard-address",
+            "127.0.0.1:0",
+            "--scheduler-file",
+            str(path),
+        ],
+        **common,
+    )
     worker = None
     try:
         deadline = time.monotonic() + 60
         while not path.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
-        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(path),
-                                   "--nthreads", "1", "--nworkers", "1", "--host", "127.0.0.1",
-                                   "--no-dashboard", "--memory-limit", "1GiB"], **common)
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                "--scheduler-file",
+                str(path),
+                "--nthreads",
+                "1",
+                "--nworkers",
+                "1",
+                "--host",
+                "127.0.0.1",
+                "--no-dashboard",
+                "--memory-limit",
+                "1GiB",
+            ],
+            **common,
+        )
         yield path
     finally:
         for proc in (worker, scheduler):
@@ -197,16 +231,25 @@ def test_the_jobqueue_demos_cluster_refuses_strangers_and_its_worker_job_joins(t
 
     private = tmp_path / "jobqueue-tls"
     private.mkdir(mode=0o700)
-    with SLURMCluster(cores=1, processes=1, memory="1GiB", security=Security.temporary(),
-                      shared_temp_directory=str(private),
-                      scheduler_options={"dashboard_address": "127.0.0.1:0", "host": "127.0.0.1"}) as jq:
+    with SLURMCluster(
+        cores=1,
+        processes=1,
+        memory="1GiB",
+        security=Security.temporary(),
+        shared_temp_directory=str(private),
+        scheduler_options={"dashboard_address": "127.0.0.1:0", "host": "127.0.0.1"},
+    ) as jq:
         address = jq.scheduler_address
         assert address.startswith("tls://127.0.0.1:")
         command = shlex.split(jq.job_script().strip().splitlines()[-1])
         files = [Path(command[command.index(flag) + 1]) for flag in ("--tls-ca-file", "--tls-cert", "--tls-key")]
         assert all(f.parent == private and stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
-        worker = subprocess.Popen(command + ["--host", "127.0.0.1", "--no-dashboard"], env=_clean_env(),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = subprocess.Popen(
+            command + ["--host", "127.0.0.1", "--no-dashboard"],
+            env=_clean_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             with Client(jq) as owner:
                 owner.wait_for_workers(1, timeout=60)

@@ -15,10 +15,11 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, running_vcluster
-from hpclab import cluster as hpclab_cluster, vcluster
 from test_tls import STRANGER, STRANGER_WAYS
+
+from hpclab import cluster as hpclab_cluster
+from hpclab import vcluster
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -63,8 +64,13 @@ def _prove(cluster, address: str, credentials: Path, sentinel: Path, owner: Path
 
 def test_a_dask_mpi_jobs_cluster_refuses_strangers_and_serves_its_owner(cluster, tmp_path):
     out, release = tmp_path / "address", tmp_path / "release"
-    job_id = vcluster.submit(cluster, "tests/tls-hold-mpi.sh", cwd=ROOT, args=[str(out), str(release)],
-                             sbatch_options=[f"--output={tmp_path}/%x-%j.out"])
+    job_id = vcluster.submit(
+        cluster,
+        "tests/tls-hold-mpi.sh",
+        cwd=ROOT,
+        args=[str(out), str(release)],
+        sbatch_options=[f"--output={tmp_path}/%x-%j.out"],
+    )
     credentials = ROOT / "results" / f"dask-{job_id}.tls"
     try:
         address = _wait_for(out, cluster, job_id)
@@ -80,8 +86,13 @@ def test_a_dask_mpi_jobs_cluster_refuses_strangers_and_serves_its_owner(cluster,
 def test_without_tls_a_stranger_on_the_login_node_runs_a_task_on_the_jobs_workers(cluster, tmp_path):
     """The control: the proofs above can fail. The same job without dask_tls lets a stranger in."""
     out, release = tmp_path / "address", tmp_path / "release"
-    job_id = vcluster.submit(cluster, "tests/tls-hold-mpi.sh", cwd=ROOT, args=[str(out), str(release)],
-                             sbatch_options=[f"--output={tmp_path}/%x-%j.out", "--export=ALL,TLS_HOLD_PLAIN=1"])
+    job_id = vcluster.submit(
+        cluster,
+        "tests/tls-hold-mpi.sh",
+        cwd=ROOT,
+        args=[str(out), str(release)],
+        sbatch_options=[f"--output={tmp_path}/%x-%j.out", "--export=ALL,TLS_HOLD_PLAIN=1"],
+    )
     try:
         address = _wait_for(out, cluster, job_id)
         assert address.startswith("tcp://10.213.91."), address
@@ -94,8 +105,13 @@ def test_without_tls_a_stranger_on_the_login_node_runs_a_task_on_the_jobs_worker
 
 
 def test_the_dask_mpi_cli_jobs_cluster_refuses_strangers_and_its_owner_connects_by_file(cluster, tmp_path):
-    job_id = vcluster.submit(cluster, "jobscripts/dask-mpi-cli.sh", cwd=ROOT, args=["tests/tls_hold.py"],
-                             sbatch_options=[f"--output={tmp_path}/%x-%j.out"])
+    job_id = vcluster.submit(
+        cluster,
+        "jobscripts/dask-mpi-cli.sh",
+        cwd=ROOT,
+        args=["tests/tls_hold.py"],
+        sbatch_options=[f"--output={tmp_path}/%x-%j.out"],
+    )
     scheduler_file = ROOT / f"scheduler-{job_id}.json"
     markers = [Path(f"{scheduler_file}.address"), Path(f"{scheduler_file}.release")]
     try:

@@ -30,8 +30,13 @@ def main() -> None:
     if sys.argv[1] == "--mpi":
         from dask_mpi import initialize
 
-        initialize(interface=os.environ.get("HPCLAB_IFACE"), nthreads=1, dashboard=False,
-                   dashboard_address="127.0.0.1:0", local_directory=os.environ.get("TMPDIR", tempfile.gettempdir()))
+        initialize(
+            interface=os.environ.get("HPCLAB_IFACE"),
+            nthreads=1,
+            dashboard=False,
+            dashboard_address="127.0.0.1:0",
+            local_directory=os.environ.get("TMPDIR", tempfile.gettempdir()),
+        )
         from distributed import Client
         from mpi4py import MPI
 

@@ -43,8 +43,9 @@ def require_cryptography() -> None:
     import importlib.util
 
     if importlib.util.find_spec("cryptography") is None:
-        raise SetupError("TLS credentials need the `cryptography` package: run `make install` again "
-                         "(or `pip install cryptography`)")
+        raise SetupError(
+            "TLS credentials need the `cryptography` package: run `make install` again (or `pip install cryptography`)"
+        )
 
 
 def temporary():
@@ -65,11 +66,15 @@ def _check_private(folder: Path) -> None:
     """Refuse a folder that someone else owns or that others may read or enter."""
     info = folder.stat()
     if info.st_uid != os.geteuid():
-        raise UsageError(f"{folder} belongs to uid {info.st_uid}, not to you: credentials must be yours alone; "
-                         "remove it or choose another folder")
+        raise UsageError(
+            f"{folder} belongs to uid {info.st_uid}, not to you: credentials must be yours alone; "
+            "remove it or choose another folder"
+        )
     if stat.S_IMODE(info.st_mode) & 0o077:
-        raise UsageError(f"{folder} is readable by others (mode {stat.S_IMODE(info.st_mode):o}): "
-                         f"`chmod 700 {folder}`, or remove it and let hpclab make it")
+        raise UsageError(
+            f"{folder} is readable by others (mode {stat.S_IMODE(info.st_mode):o}): "
+            f"`chmod 700 {folder}`, or remove it and let hpclab make it"
+        )
 
 
 def write_credentials(folder: str | os.PathLike, security=None) -> Path:
@@ -92,8 +97,10 @@ def write_credentials(folder: str | os.PathLike, security=None) -> Path:
         folder.chmod(0o700)  # mkdir's mode is reduced by the umask; this one must be exact
     except FileExistsError:
         if not folder.is_dir() or any(folder.iterdir()):
-            raise UsageError(f"{folder} already exists and is not an empty folder: a job's credentials are new "
-                             "each time; remove it (a job that was killed may have left it) and try again") from None
+            raise UsageError(
+                f"{folder} already exists and is not an empty folder: a job's credentials are new "
+                "each time; remove it (a job that was killed may have left it) and try again"
+            ) from None
     _check_private(folder)  # an empty folder that was there already must be yours and private
     for name, text in pem.items():
         fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -106,8 +113,10 @@ def _files(folder: str | os.PathLike) -> tuple[Path, Path]:
     folder = Path(folder)
     cert, key = folder / CERT_FILE, folder / KEY_FILE
     if not (cert.is_file() and key.is_file()):
-        raise UsageError(f"no TLS credentials in {folder} (expected {CERT_FILE} and {KEY_FILE}): the job writes "
-                         "them when it starts (`dask_tls` in jobscripts/common.sh); is it still running?")
+        raise UsageError(
+            f"no TLS credentials in {folder} (expected {CERT_FILE} and {KEY_FILE}): the job writes "
+            "them when it starts (`dask_tls` in jobscripts/common.sh); is it still running?"
+        )
     return cert, key
 
 
@@ -118,9 +127,11 @@ def dask_environment(folder: str | os.PathLike) -> dict[str, str]:
     step) speaks ``tls://`` with these credentials and refuses anything else.
     """
     cert, key = (str(p.resolve()) for p in _files(folder))
-    env = {"DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True",
-           "DASK_DISTRIBUTED__COMM__DEFAULT_SCHEME": "tls",
-           "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": cert}
+    env = {
+        "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True",
+        "DASK_DISTRIBUTED__COMM__DEFAULT_SCHEME": "tls",
+        "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": cert,
+    }
     for role in ("scheduler", "worker", "client"):
         env[f"DASK_DISTRIBUTED__COMM__TLS__{role.upper()}__CERT"] = cert
         env[f"DASK_DISTRIBUTED__COMM__TLS__{role.upper()}__KEY"] = key
@@ -157,8 +168,7 @@ def security_from(folder: str | os.PathLike):
     folder = Path(folder)
     cert, key = _files(folder)
     _check_private(folder)
-    return Security(require_encryption=True, tls_ca_file=str(cert), tls_client_cert=str(cert),
-                    tls_client_key=str(key))
+    return Security(require_encryption=True, tls_ca_file=str(cert), tls_client_cert=str(cert), tls_client_key=str(key))
 
 
 def scheme(address: str) -> str:
