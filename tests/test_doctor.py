@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, running_vcluster
+
 from hpclab import doctor, vcluster
 from hpclab.mpi import find_mpiexec
 
@@ -37,7 +37,7 @@ def test_normal_run_names_mpich_and_its_launcher_and_exits_0():
     proc = _doctor()
     assert proc.returncode == 0, proc.stdout + proc.stderr
     text = proc.stdout
-    mpi = text[text.index("\nMPI\n"):text.index("\nSlurm\n")]
+    mpi = text[text.index("\nMPI\n") : text.index("\nSlurm\n")]
     assert "✅ mpi4py" in mpi and "loaded MPICH" in mpi
     assert f"launcher hpclab uses (next to this Python): {find_mpiexec()} is MPICH" in mpi
     assert "❌" not in text
@@ -69,9 +69,18 @@ def test_launcher_of_another_mpi_is_flagged_with_a_fix(tmp_path):
 def test_srun_without_pmi_is_flagged_as_rank_0_of_1():
     # What every task sees under `srun -n 4 --mpi=none`: Slurm's variables say task 2 of 4,
     # but MPI (really started here, as a singleton) says rank 0 of 1.
-    step = _env(SLURM_JOB_ID="4242", SLURM_STEP_ID="0", SLURM_NTASKS="4", SLURM_STEP_NUM_TASKS="4",
-                SLURM_PROCID="2", SLURM_LOCALID="0", SLURM_NODEID="1", SLURMD_NODENAME="node2",
-                SLURM_SUBMIT_HOST="login1", SLURM_JOB_NODELIST="node[1-2]")
+    step = _env(
+        SLURM_JOB_ID="4242",
+        SLURM_STEP_ID="0",
+        SLURM_NTASKS="4",
+        SLURM_STEP_NUM_TASKS="4",
+        SLURM_PROCID="2",
+        SLURM_LOCALID="0",
+        SLURM_NODEID="1",
+        SLURMD_NODENAME="node2",
+        SLURM_SUBMIT_HOST="login1",
+        SLURM_JOB_NODELIST="node[1-2]",
+    )
     proc = _doctor(env=step)
     assert proc.returncode == 1, proc.stdout
     lines = proc.stdout.splitlines()
@@ -87,15 +96,20 @@ def test_ranks_started_by_the_matching_mpiexec_are_not_flagged(tmp_path):
     proc = _doctor("--json", launcher=[find_mpiexec(), "-n", "2", "-outfile-pattern", pattern])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     reports = [json.loads(path.read_text()) for path in sorted(tmp_path.glob("doctor-*.json"))]
-    seen = sorted((r["task"]["rank"], f["details"]["mpi"]["rank"], f["details"]["mpi"]["size"])
-                  for r in reports for f in r["findings"] if "mpi" in f["details"])
+    seen = sorted(
+        (r["task"]["rank"], f["details"]["mpi"]["rank"], f["details"]["mpi"]["size"])
+        for r in reports
+        for f in r["findings"]
+        if "mpi" in f["details"]
+    )
     assert seen == [(0, 0, 2), (1, 1, 2)]
 
 
 def test_scheduler_file_gives_the_tunnel_to_its_dashboard(tmp_path):
     path = tmp_path / "scheduler.json"
-    path.write_text(json.dumps({"type": "Scheduler", "address": "tcp://10.1.2.3:8786",
-                                "services": {"dashboard": 8899}}))
+    path.write_text(
+        json.dumps({"type": "Scheduler", "address": "tcp://10.1.2.3:8786", "services": {"dashboard": 8899}})
+    )
     proc = _doctor("--json", env=_env(HPCLAB_SCHEDULER_FILE=str(path)))
     assert proc.returncode == 0, proc.stdout
     tunnel = [f for f in _findings(proc, "Dashboard") if "8899" in f["message"]]
@@ -119,19 +133,24 @@ def test_missing_scheduler_file_is_a_problem_naming_the_file(tmp_path):
 
 
 def test_tunnel_from_a_compute_node_jumps_through_the_login_node():
-    assert doctor.tunnel_line(4321, user="ada", host="node7", jump="login1") == \
-        "ssh -J ada@login1 -L 8787:localhost:4321 ada@node7"
+    assert (
+        doctor.tunnel_line(4321, user="ada", host="node7", jump="login1")
+        == "ssh -J ada@login1 -L 8787:localhost:4321 ada@node7"
+    )
     assert doctor.tunnel_line(4321, user="ada", host="login1") == "ssh -L 8787:localhost:4321 ada@login1"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("mpirun (Open MPI) 4.1.5\n\nReport bugs to http://www.open-mpi.org/community/help/", ("Open MPI", "4.1.5")),
-    ("mpirun (Open MPI) 5.0.3", ("Open MPI", "5.0.3")),
-    ("HYDRA build details:\n    Version:                                 4.0.2\n", ("MPICH", "4.0.2")),
-    ("Intel(R) MPI Library for Linux* OS, Version 2021.10 Build 20230619", ("Intel MPI", "2021.10")),
-    ("slurm 22.05.8", ("Slurm", "22.05.8")),
-    ("something else", ("", "")),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("mpirun (Open MPI) 4.1.5\n\nReport bugs to http://www.open-mpi.org/community/help/", ("Open MPI", "4.1.5")),
+        ("mpirun (Open MPI) 5.0.3", ("Open MPI", "5.0.3")),
+        ("HYDRA build details:\n    Version:                                 4.0.2\n", ("MPICH", "4.0.2")),
+        ("Intel(R) MPI Library for Linux* OS, Version 2021.10 Build 20230619", ("Intel MPI", "2021.10")),
+        ("slurm 22.05.8", ("Slurm", "22.05.8")),
+        ("something else", ("", "")),
+    ],
+)
 def test_launchers_are_recognised_from_their_version_text(text, expected):
     assert doctor.identify_launcher(text) == expected
 
@@ -158,6 +177,7 @@ def test_a_default_route_is_reported_without_testing_it(tmp_path):
 
 # --------------------------------------------------------------- real Slurm
 
+
 @pytest.fixture(scope="module")
 def cluster():
     with running_vcluster("doctor") as spec:
@@ -165,8 +185,21 @@ def cluster():
 
 
 def _srun_doctor(cluster, mpi: str, *args: str, srun_options: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    argv = ["env", "MPIR_CVAR_CH4_NETMOD=ofi", "FI_PROVIDER=tcp", "srun", "-N2", "-n2", f"--mpi={mpi}",
-            *srun_options, sys.executable, "-m", "hpclab.cli", "doctor", *args]
+    argv = [
+        "env",
+        "MPIR_CVAR_CH4_NETMOD=ofi",
+        "FI_PROVIDER=tcp",
+        "srun",
+        "-N2",
+        "-n2",
+        f"--mpi={mpi}",
+        *srun_options,
+        sys.executable,
+        "-m",
+        "hpclab.cli",
+        "doctor",
+        *args,
+    ]
     return vcluster.run(cluster, argv, cwd=str(ROOT), check=False, timeout=180)
 
 
@@ -221,7 +254,9 @@ def test_a_tls_scheduler_is_fine_and_a_lone_users_tcp_is_not_warned_about():
 def test_other_human_users_make_a_machine_shared():
     me = os.geteuid()
     assert doctor.shared_machine({}, uids={0, me, 100, 65534}, have_slurm=False) is None
-    assert doctor.shared_machine({}, uids={0, me, 1000 + me + 1}, have_slurm=False) == "processes of 1 other user run here"
+    assert (
+        doctor.shared_machine({}, uids={0, me, 1000 + me + 1}, have_slurm=False) == "processes of 1 other user run here"
+    )
     assert "login node" in doctor.shared_machine({}, uids=set(), have_slurm=True)
     assert "Slurm job" in doctor.shared_machine({"SLURM_JOB_ID": "7"}, uids=set(), have_slurm=False)
 

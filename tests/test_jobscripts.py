@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, running_vcluster
+
 from hpclab import vcluster
 
 SCRIPTS = sorted((ROOT / "jobscripts").glob("*.sh"))
@@ -27,8 +27,7 @@ def test_script_parses(path):
 def test_script_passes_shellcheck(path):
     if shutil.which("shellcheck") is None:
         pytest.skip("shellcheck not installed (`apt-get install shellcheck`; CI installs it)")
-    proc = subprocess.run(["shellcheck", "-x", str(path.relative_to(ROOT))],
-                          capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(["shellcheck", "-x", str(path.relative_to(ROOT))], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout
 
 
@@ -41,7 +40,7 @@ def test_script_follows_house_style(path):
         assert banned not in text, f"{banned!r} is site-specific: put it in jobscripts/site/*.sh"
     for line in text.splitlines():
         if line.startswith("#SBATCH"):
-            assert "#" in line[len("#SBATCH"):], f"explain this header inline: {line}"
+            assert "#" in line[len("#SBATCH") :], f"explain this header inline: {line}"
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +50,9 @@ def cluster():
 
 
 def _run(cluster, tmp_path, name: str, *args: str, timeout: float = 240) -> str:
-    job_id = vcluster.submit(cluster, f"jobscripts/{name}", cwd=ROOT, args=list(args),
-                             sbatch_options=[f"--output={tmp_path}/%x-%j.out"])
+    job_id = vcluster.submit(
+        cluster, f"jobscripts/{name}", cwd=ROOT, args=list(args), sbatch_options=[f"--output={tmp_path}/%x-%j.out"]
+    )
     job = vcluster.wait(cluster, job_id, timeout=timeout)
     output = job.output()
     assert job.ok, f"{name} ended {job.state} {job.exit_code}:\n{output[-3000:]}"
@@ -64,9 +64,15 @@ WORKER_LINE = re.compile(r"^worker on (node\d): CPUs ([\d,]+), (\d+) threads?(?:
 
 def _workers(out: str) -> list[dict]:
     """The ``worker on ...`` lines that hpclab.binding.describe printed, one dict per worker."""
-    return [{"host": host, "cpus": [int(c) for c in cpus.split(",")], "threads": int(threads),
-             "memory_mib": int(memory) if memory else None}
-            for host, cpus, threads, memory in WORKER_LINE.findall(out)]
+    return [
+        {
+            "host": host,
+            "cpus": [int(c) for c in cpus.split(",")],
+            "threads": int(threads),
+            "memory_mib": int(memory) if memory else None,
+        }
+        for host, cpus, threads, memory in WORKER_LINE.findall(out)
+    ]
 
 
 def _assert_layout(out: str, *, workers: int, cpus: int, threads: int, memory_mib: int | None = None):
@@ -192,8 +198,12 @@ def test_jobqueue_submits_worker_jobs_that_join(cluster, tmp_path):
 @pytest.mark.slurm
 @pytest.mark.slow
 def test_jupyter_on_a_compute_node_prints_the_tunnel_and_serves(cluster, tmp_path):
-    job_id = vcluster.submit(cluster, "jobscripts/jupyter.sh", cwd=ROOT,
-                             sbatch_options=[f"--output={tmp_path}/%x-%j.out", "--export=ALL,HPCLAB_JUPYTER_SMOKE=1"])
+    job_id = vcluster.submit(
+        cluster,
+        "jobscripts/jupyter.sh",
+        cwd=ROOT,
+        sbatch_options=[f"--output={tmp_path}/%x-%j.out", "--export=ALL,HPCLAB_JUPYTER_SMOKE=1"],
+    )
     job = vcluster.wait(cluster, job_id, timeout=180)
     out = job.output()
     assert job.ok, out[-3000:]
@@ -208,8 +218,9 @@ def test_capstone_pipeline_smooths_in_worker_memory_on_both_nodes(cluster, tmp_p
     out = _run(cluster, tmp_path, "capstone.sh", "10")
     difference = re.search(r"^max difference from NumPy: (\S+)$", out, re.M)
     assert difference and float(difference.group(1)) < 1e-9, out[-3000:]
-    match = re.search(r"^area-weighted mean (-?[\d.]+) °C \(NumPy (-?[\d.]+)\) on 2 workers; hosts: node1 node2$",
-                      out, re.M)
+    match = re.search(
+        r"^area-weighted mean (-?[\d.]+) °C \(NumPy (-?[\d.]+)\) on 2 workers; hosts: node1 node2$", out, re.M
+    )
     assert match, out[-3000:]
     assert match.group(1) == match.group(2)
     _assert_layout(out, workers=2, cpus=2, threads=2, memory_mib=round(2048 * 0.9))
@@ -221,8 +232,11 @@ PROBE = "import os, socket; print('probe', socket.gethostname(), len(os.sched_ge
 
 def _probe_job(cluster, tmp_path, body: str, *options: str) -> str:
     """A job of inline shell lines (``--wrap``); its output."""
-    job_id = vcluster.run(cluster, ["sbatch", "--parsable", f"--output={tmp_path}/wrap-%j.out", *options,
-                                    "--wrap", body], cwd=str(tmp_path)).stdout.strip()
+    job_id = vcluster.run(
+        cluster,
+        ["sbatch", "--parsable", f"--output={tmp_path}/wrap-%j.out", *options, "--wrap", body],
+        cwd=str(tmp_path),
+    ).stdout.strip()
     job = vcluster.wait(cluster, job_id, timeout=120)
     assert job.ok, f"{job.state} {job.exit_code}: {job.output()}"
     return job.output()
@@ -232,11 +246,17 @@ def _probe_job(cluster, tmp_path, body: str, *options: str) -> str:
 @pytest.mark.slow
 def test_a_step_gets_the_jobs_cpus_per_task_only_when_srun_is_told(cluster, tmp_path):
     """Slurm 22.05+: srun does not inherit --cpus-per-task; the job scripts pass it explicitly."""
-    python = f"{sys.executable} -c \"{PROBE}\""
-    out = _probe_job(cluster, tmp_path,
-                     f"echo plain; srun --overcommit -n4 {python}; "
-                     f"echo told; srun --overcommit -n4 --cpus-per-task=$SLURM_CPUS_PER_TASK {python}",
-                     "--nodes=2", "--ntasks=2", "--cpus-per-task=2", "--mem-per-cpu=200M")
+    python = f'{sys.executable} -c "{PROBE}"'
+    out = _probe_job(
+        cluster,
+        tmp_path,
+        f"echo plain; srun --overcommit -n4 {python}; "
+        f"echo told; srun --overcommit -n4 --cpus-per-task=$SLURM_CPUS_PER_TASK {python}",
+        "--nodes=2",
+        "--ntasks=2",
+        "--cpus-per-task=2",
+        "--mem-per-cpu=200M",
+    )
     plain, told = out.split("told")
     assert re.findall(r"^probe node\d (\d+)$", plain, re.M) == ["1"] * 4, out
     assert re.findall(r"^probe node\d (\d+)$", told, re.M) == ["2"] * 4, out
@@ -245,9 +265,16 @@ def test_a_step_gets_the_jobs_cpus_per_task_only_when_srun_is_told(cluster, tmp_
 @pytest.mark.slurm
 @pytest.mark.slow
 def test_a_one_cpu_step_is_bound_to_one_cpu(cluster, tmp_path):
-    python = f"{sys.executable} -c \"{PROBE}\""
-    out = _probe_job(cluster, tmp_path, f"{python}; srun -n1 -c1 {python}",
-                     "--nodes=1", "--ntasks=1", "--cpus-per-task=2", "--mem-per-cpu=200M")
+    python = f'{sys.executable} -c "{PROBE}"'
+    out = _probe_job(
+        cluster,
+        tmp_path,
+        f"{python}; srun -n1 -c1 {python}",
+        "--nodes=1",
+        "--ntasks=1",
+        "--cpus-per-task=2",
+        "--mem-per-cpu=200M",
+    )
     assert re.findall(r"^probe node\d (\d+)$", out, re.M) == ["2", "1"], out
 
 
@@ -255,8 +282,11 @@ def test_a_one_cpu_step_is_bound_to_one_cpu(cluster, tmp_path):
 @pytest.mark.slow
 def test_a_job_over_its_memory_request_is_killed(cluster, tmp_path):
     grab = f"{sys.executable} -c \"import time; block = bytearray(600 * 2**20); time.sleep(8); print('survived')\""
-    job_id = vcluster.run(cluster, ["sbatch", "--parsable", f"--output={tmp_path}/oom-%j.out", "--mem=150M",
-                                    "--wrap", f"srun {grab}"], cwd=str(tmp_path)).stdout.strip()
+    job_id = vcluster.run(
+        cluster,
+        ["sbatch", "--parsable", f"--output={tmp_path}/oom-%j.out", "--mem=150M", "--wrap", f"srun {grab}"],
+        cwd=str(tmp_path),
+    ).stdout.strip()
     job = vcluster.wait(cluster, job_id, timeout=120)
     out = job.output()
     assert not job.ok and "survived" not in out, out
@@ -269,8 +299,13 @@ DASK_MPI = re.compile(r"dask_mpi|programs/(gridsearch|capstone)\.py|primes\.py [
 def test_every_dask_mpi_job_script_sets_up_tls_and_removes_it():
     """dask-mpi reads TLS from Dask's configuration: each script must call dask_tls, and clean up."""
     scripts = [p for p in SCRIPTS if DASK_MPI.search(p.read_text())]
-    assert {p.name for p in scripts} >= {"primes-2nodes.sh", "primes-nodes.sh", "gridsearch.sh", "capstone.sh",
-                                         "dask-mpi-cli.sh"}
+    assert {p.name for p in scripts} >= {
+        "primes-2nodes.sh",
+        "primes-nodes.sh",
+        "gridsearch.sh",
+        "capstone.sh",
+        "dask-mpi-cli.sh",
+    }
     for path in scripts:
         text = path.read_text()
         assert re.search(r'^dask_tls "\$tls"$', text, re.M), f"{path.name} starts Dask without TLS"

@@ -21,8 +21,8 @@ results = os.path.join(root, "results")
 os.makedirs(results, exist_ok=True)
 private = tempfile.mkdtemp(prefix="jobqueue-tls-", dir=results)
 cluster = SLURMCluster(
-    cores=1,                      # CPUs per worker job ...
-    processes=1,                  # ... run as one worker process
+    cores=1,  # CPUs per worker job ...
+    processes=1,  # ... run as one worker process
     # Memory is per *job* (-> #SBATCH --mem) and split between its processes
     # for Dask's --memory-limit. Write GiB, as Slurm counts: "1GB" means 10**9
     # bytes, and the job would ask for --mem=954M, not the 1 GiB you meant.
@@ -46,7 +46,7 @@ print(cluster.job_script())
 
 WORKER_JOBS = 2
 try:
-    cluster.scale(jobs=WORKER_JOBS)   # the worker jobs join the queue
+    cluster.scale(jobs=WORKER_JOBS)  # the worker jobs join the queue
     with Client(cluster) as client:
         client.wait_for_workers(WORKER_JOBS, timeout=180)
         squares = client.gather(client.map(lambda x: x * x, range(100)))
@@ -54,5 +54,5 @@ try:
         print(f"sum of squares = {sum(squares)} from {WORKER_JOBS} worker jobs on {' '.join(hosts)}")
         print(f"scheduler: {client.scheduler.address}")
 finally:
-    cluster.close()                   # cancels the worker jobs, also after an error
+    cluster.close()  # cancels the worker jobs, also after an error
     shutil.rmtree(private, ignore_errors=True)

@@ -54,10 +54,14 @@ def main() -> None:
         # scheduler, 2.. run workers, until rank 1 (this code) finishes. Each
         # worker rank is one process with one thread; its memory limit is the
         # task's share of what the job asked for (Slurm kills a step over it).
-        initialize(interface=os.environ.get("HPCLAB_IFACE"), nthreads=1,
-                   memory_limit=hpclab.cluster.slurm_task_memory() or "auto",
-                   local_directory=os.environ.get("TMPDIR", "/tmp"), dashboard=False,
-                   dashboard_address="127.0.0.1:0")  # never a fixed port on a shared node
+        initialize(
+            interface=os.environ.get("HPCLAB_IFACE"),
+            nthreads=1,
+            memory_limit=hpclab.cluster.slurm_task_memory() or "auto",
+            local_directory=os.environ.get("TMPDIR", "/tmp"),
+            dashboard=False,
+            dashboard_address="127.0.0.1:0",
+        )  # never a fixed port on a shared node
         # When this script ends, dask-mpi tells the scheduler and workers to
         # stop, so the job ends by itself: no client.shutdown() needed.
         client = Client()
@@ -78,15 +82,26 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         where = hpclab.binding.workers(client)  # host, CPUs, threads, memory of each worker
         hosts = sorted({p["host"] for p in where})
-        print(f"{count} primes between {args.low} and {args.high} "
-              f"[{elapsed:.2f} s on {len(where)} workers; hosts: {' '.join(hosts)}]")
+        print(
+            f"{count} primes between {args.low} and {args.high} "
+            f"[{elapsed:.2f} s on {len(where)} workers; hosts: {' '.join(hosts)}]"
+        )
         print(f"scheduler: {client.scheduler.address}")
         for p in where:
             print(hpclab.binding.describe(p))
         if args.json:
             with open(args.json, "w") as out:
-                json.dump({"count": count, "seconds": elapsed, "workers": len(where), "hosts": hosts,
-                           "placement": where, "tasks": len(work)}, out)
+                json.dump(
+                    {
+                        "count": count,
+                        "seconds": elapsed,
+                        "workers": len(where),
+                        "hosts": hosts,
+                        "placement": where,
+                        "tasks": len(work),
+                    },
+                    out,
+                )
 
 
 if __name__ == "__main__":

@@ -148,8 +148,10 @@ def scheduler_address(scheduler_file: str | os.PathLike) -> str:
     try:
         return str(json.loads(path.read_text(encoding="utf-8"))["address"])
     except (ValueError, KeyError, TypeError) as exc:
-        raise UsageError(f"{path} is not a Dask scheduler file (no address in it: {exc!r}); "
-                         "was it written by `dask-mpi --scheduler-file`? Delete it and start the job again") from None
+        raise UsageError(
+            f"{path} is not a Dask scheduler file (no address in it: {exc!r}); "
+            "was it written by `dask-mpi --scheduler-file`? Delete it and start the job again"
+        ) from None
 
 
 def security_for(scheduler_file: str | os.PathLike):
@@ -172,9 +174,11 @@ def security_for(scheduler_file: str | os.PathLike):
     configured = Security()
     if configured.tls_ca_file and configured.tls_client_cert:
         return configured
-    raise UsageError(f"the scheduler in {path} speaks TLS, but its credentials are not in {folder} "
-                     "(nor in Dask's configuration): connect as the user who submitted the job, "
-                     "while the job still runs")
+    raise UsageError(
+        f"the scheduler in {path} speaks TLS, but its credentials are not in {folder} "
+        "(nor in Dask's configuration): connect as the user who submitted the job, "
+        "while the job still runs"
+    )
 
 
 def connect(scheduler_file: str | os.PathLike, timeout: float = 30, security=None):
@@ -351,9 +355,11 @@ def security_options(security: bool = True) -> dict:
     same object to the cluster (so to every worker) and to the client.
     """
     if not isinstance(security, bool):
-        raise UsageError(f"security must be True (TLS, the default) or False (plain TCP), got {security!r}; "
-                         "for certificates of your own, pass them to LocalCluster(security=...) and "
-                         "Client(cluster) directly")
+        raise UsageError(
+            f"security must be True (TLS, the default) or False (plain TCP), got {security!r}; "
+            "for certificates of your own, pass them to LocalCluster(security=...) and "
+            "Client(cluster) directly"
+        )
     if security:
         from hpclab.tls import require_cryptography
 
@@ -376,8 +382,10 @@ def interrupt_safe_preloads() -> dict[str, list[str]]:
         configured = [configured] if isinstance(configured, str) else list(configured)
         return configured + ([] if GUARD_PRELOAD in configured else [GUARD_PRELOAD])
 
-    return {"preload": with_guard("distributed.worker.preload"),
-            "preload_nanny": with_guard("distributed.nanny.preload")}
+    return {
+        "preload": with_guard("distributed.worker.preload"),
+        "preload_nanny": with_guard("distributed.nanny.preload"),
+    }
 
 
 def _count(n: int, noun: str) -> str:
