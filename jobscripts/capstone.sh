@@ -14,6 +14,12 @@ set -euo pipefail
 # shellcheck source=jobscripts/common.sh
 source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
 
+# TLS: credentials for this job's Dask cluster only, on the shared filesystem
+# (every node reads them), removed when the job ends (see dask_tls in common.sh).
+tls="$HPCLAB_ROOT/results/dask-$SLURM_JOB_ID.tls"
+trap 'rm -rf "$tls"' EXIT
+dask_tls "$tls"
+
 # Two more ranks than workers: the scheduler (rank 0) and the program (rank 1).
 # They do little work, so --overcommit lets them share CPUs with the workers;
 # --distribution=cyclic spreads ranks 0, 1, 2, ... over the nodes.

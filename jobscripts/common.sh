@@ -10,3 +10,15 @@ fi
 # shellcheck source=jobscripts/site/local.sh
 source "$profile"
 cd "$HPCLAB_ROOT" || exit 2
+
+# dask_tls DIR: new TLS credentials for this job's Dask cluster in DIR (mode 0700:
+# only you can read them), and Dask's configuration pointing at them, exported so
+# that every srun task inherits it: the scheduler, the workers and the clients
+# then speak tls:// and refuse a client without the credentials (lesson 10). DIR
+# must be on a filesystem every node sees (beside the scheduler file, never a
+# node-local $TMPDIR); remove it when the job ends: trap 'rm -rf "$DIR"' EXIT.
+dask_tls() {
+    local exports
+    exports=$(python -m hpclab.cli tls job "$1")
+    eval "$exports"
+}

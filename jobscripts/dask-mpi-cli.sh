@@ -1,7 +1,9 @@
 #!/bin/bash
 # dask-mpi as a command: the job starts a scheduler and workers and writes a
 # scheduler file; any script (or a notebook) then connects by that file (lesson 10).
-# Submit from the course root:  sbatch jobscripts/dask-mpi-cli.sh
+# Submit from the course root:  sbatch jobscripts/dask-mpi-cli.sh [CLIENT.py]
+# (CLIENT.py: the program that connects, run as CLIENT.py SCHEDULER_FILE N_WORKERS;
+# default jobscripts/programs/connect.py)
 #SBATCH --job-name=dask-mpi-cli # name shown by squeue; %x in --output
 #SBATCH --nodes=2              # two hosts
 #SBATCH --ntasks=3             # rank 0 = scheduler, ranks 1..2 = workers
@@ -15,8 +17,13 @@ source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
 
 # An absolute path on a filesystem every node sees: clients find the scheduler here.
 scheduler_file="$HPCLAB_ROOT/scheduler-$SLURM_JOB_ID.json"
+# TLS credentials beside it (mode 0700, only you can read them): the scheduler and
+# workers read them through Dask's configuration (dask_tls in common.sh), and a
+# client of yours, here or in a notebook on the login node, finds them there.
+tls="$HPCLAB_ROOT/scheduler-$SLURM_JOB_ID.tls"
 rm -f "$scheduler_file"
-trap 'rm -f "$scheduler_file"' EXIT   # also when something below fails
+trap 'rm -rf "$scheduler_file" "$tls"' EXIT   # also when something below fails
+dask_tls "$tls"
 
 # Each worker's Dask memory limit: its task's share of the job's memory, less a
 # margin for the scheduler (the same rule as the dask-mpi programs use).
@@ -35,7 +42,8 @@ srun --kill-on-bad-exit=1 --cpus-per-task="$SLURM_CPUS_PER_TASK" python -m mpi4p
 cluster=$!
 
 # Here the client is a script in the same job. From a notebook on the login
-# node: hpclab.cluster.client(scheduler_file=...) with the path printed below.
+# node: hpclab.cluster.client(scheduler_file=...) with the path printed below
+# (it finds the credentials in the .tls folder beside it; other users cannot).
 echo "scheduler file: $scheduler_file"
-python jobscripts/programs/connect.py "$scheduler_file" "$((SLURM_NTASKS - 1))"
+python "${1:-jobscripts/programs/connect.py}" "$scheduler_file" "$((SLURM_NTASKS - 1))"
 wait "$cluster"

@@ -12,6 +12,12 @@ set -euo pipefail
 # shellcheck source=jobscripts/common.sh
 source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
 
+# TLS: credentials for this job's Dask cluster only, on the shared filesystem
+# (every node reads them), removed when the job ends (see dask_tls in common.sh).
+tls="$HPCLAB_ROOT/results/dask-$SLURM_JOB_ID.tls"
+trap 'rm -rf "$tls"' EXIT
+dask_tls "$tls"
+
 # Two more ranks than workers: the scheduler (rank 0) and this program (rank 1).
 # --cpus-per-task: a step does not inherit it from the job (Slurm 22.05+);
 # without it every worker is bound to one CPU, whatever its thread count.

@@ -12,6 +12,12 @@ set -euo pipefail
 # shellcheck source=jobscripts/common.sh
 source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
 
+# TLS: credentials for this job's Dask cluster only, on the shared filesystem
+# (every node reads them), removed when the job ends (see dask_tls in common.sh).
+tls="$HPCLAB_ROOT/results/dask-$SLURM_JOB_ID.tls"
+trap 'rm -rf "$tls"' EXIT
+dask_tls "$tls"
+
 # dask-mpi needs two extra processes: rank 0 (scheduler) and rank 1 (our
 # program). They do little work, so --overcommit lets them share CPUs with the
 # workers, and --distribution=cyclic spreads ranks 0, 1, 2, ... over the nodes.

@@ -13,6 +13,12 @@ set -euo pipefail
 # shellcheck source=jobscripts/common.sh
 source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
 
+# TLS: credentials for this job's Dask cluster only, on the shared filesystem
+# (every node reads them), removed when the job ends (see dask_tls in common.sh).
+tls="$HPCLAB_ROOT/results/dask-$SLURM_JOB_ID.tls"
+trap 'rm -rf "$tls"' EXIT
+dask_tls "$tls"
+
 low="${1:-2000000}"
 high="${2:-2400000}"
 results="$HPCLAB_ROOT/results/primes-nodes-$SLURM_JOB_ID"

@@ -102,7 +102,7 @@ def test_local_client_runs_on_loopback_and_stops_its_workers(capsys, monkeypatch
         workers = c.scheduler_info()["workers"]
         assert c.submit(sum, [1, 2, 3]).result() == 6
         assert len(workers) == 2
-        assert all(addr.startswith("tcp://127.0.0.1:") for addr in workers)
+        assert all(addr.startswith("tls://127.0.0.1:") for addr in workers)  # TLS by default
         assert all(w["memory_limit"] == 1024**3 for w in workers.values())
         assert c.dashboard_link.startswith("http://127.0.0.1:")
         cluster_obj = c.cluster

@@ -258,3 +258,46 @@ def test_srun_with_pmi2_on_two_nodes_is_not_flagged(cluster, tmp_path):
     assert sorted((m["rank"], m["size"]) for m in ranks) == [(0, 2), (1, 2)]
     tunnels = [f["details"]["tunnel"] for r in reports for f in r["findings"] if "tunnel" in f["details"]]
     assert all(t.startswith("ssh -J ") and "@vhead " in t for t in tunnels), tunnels
+
+
+# ------------------------------------------------------------------ TLS (hpclab.tls)
+
+
+def test_a_plain_tcp_scheduler_in_a_slurm_job_is_a_warning_with_the_fix(tmp_path):
+    path = tmp_path / "scheduler.json"
+    path.write_text(json.dumps({"type": "Scheduler", "address": "tcp://10.1.2.3:8786", "services": {}}))
+    proc = _doctor("--json", env=_env(HPCLAB_SCHEDULER_FILE=str(path), SLURM_JOB_ID="42"))
+    warned = [f for f in _findings(proc, "Security") if f["status"] == "warn"]
+    assert len(warned) == 1, proc.stdout
+    assert "plain TCP (tcp://10.1.2.3:8786)" in warned[0]["message"] and "Slurm job" in warned[0]["message"]
+    assert "dask_tls" in warned[0]["fix"]
+
+
+def test_a_tls_scheduler_is_fine_and_a_lone_users_tcp_is_not_warned_about():
+    tls = doctor.tls_findings({}, shared="a login node", client_address="tls://127.0.0.1:1234")
+    assert [(f.status, "speaks TLS" in f.message) for f in tls] == [("ok", True)]
+    alone = doctor.tls_findings({}, shared=None, client_address="tcp://127.0.0.1:1234")
+    assert [f.status for f in alone] == ["ok"]
+    shared = doctor.tls_findings({}, shared="a login node", client_address="tcp://127.0.0.1:1234")
+    assert [f.status for f in shared] == ["warn"]
+
+
+def test_other_human_users_make_a_machine_shared():
+    me = os.geteuid()
+    assert doctor.shared_machine({}, uids={0, me, 100, 65534}, have_slurm=False) is None
+    assert (
+        doctor.shared_machine({}, uids={0, me, 1000 + me + 1}, have_slurm=False) == "processes of 1 other user run here"
+    )
+    assert "login node" in doctor.shared_machine({}, uids=set(), have_slurm=True)
+    assert "Slurm job" in doctor.shared_machine({"SLURM_JOB_ID": "7"}, uids=set(), have_slurm=False)
+
+
+@pytest.mark.slow
+def test_the_current_clients_scheduler_is_checked(monkeypatch):
+    from hpclab import cluster
+
+    monkeypatch.setattr(doctor, "shared_machine", lambda env: "a login node")
+    with cluster.client(n_workers=1, memory_limit="1GiB", quiet=True, security=False):
+        assert [f.status for f in doctor.tls_findings({})] == ["warn"]
+    with cluster.client(n_workers=1, memory_limit="1GiB", quiet=True):
+        assert [f.status for f in doctor.tls_findings({})] == ["ok"]

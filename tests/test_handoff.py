@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -259,8 +260,12 @@ def _assert_handoff_output(out: str, workers: int) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("n", [5, 6])
 def test_dask_mpi_workers_run_allreduce_and_halo_exchange_on_their_own_blocks(n):
-    result = mpi.run(PROGRAMS / "dask_mpi_handoff.py", n=n, timeout=120)
+    from hpclab import tls
+
+    with tls.credentials() as dask_tls:  # as a job script's dask_tls: the handoff works unchanged over TLS
+        result = mpi.run(PROGRAMS / "dask_mpi_handoff.py", n=n, timeout=120, env={**os.environ, **dask_tls})
     _assert_handoff_output(result.stdout[1], workers=n - 2)
+    assert _lines(result.stdout[1])["scheduler"].startswith("tls://127.0.0.1:")
 
 
 # ------------------------------------------------------------------ Slurm, two virtual nodes
@@ -281,3 +286,4 @@ def test_handoff_runs_under_slurm_across_two_nodes(tmp_path):
     assert job.ok, f"handoff job ended {job.state} {job.exit_code}:\n{out[-3000:]}"
     _assert_handoff_output(out, workers=3)
     assert _lines(out)["hosts"] == "node1 node2", out
+    assert _lines(out)["scheduler"].startswith("tls://10.213.83."), out

@@ -92,6 +92,12 @@ def _assert_layout(out: str, *, workers: int, cpus: int, threads: int, memory_mi
             assert w["memory_mib"] == memory_mib, out[-3000:]
 
 
+def _assert_tls(out: str) -> None:
+    """The job's Dask cluster spoke TLS on the cluster network, and the job removed its credentials."""
+    assert re.search(r"^scheduler: tls://10\.213\.78\.\d+:\d+$", out, re.M), out[-3000:]
+    assert not list((ROOT / "results").glob("dask-*.tls")), "the job must remove its credentials"
+
+
 @pytest.mark.slurm
 @pytest.mark.slow
 def test_mpi_hello_runs_four_ranks_on_both_nodes(cluster, tmp_path):
@@ -125,6 +131,7 @@ def test_primes_on_one_node_uses_a_worker_per_cpu(cluster, tmp_path):
     # within the job's memory (--mem-per-cpu=1G x 2 CPUs).
     _assert_layout(out, workers=2, cpus=2, threads=1)
     assert sum(w["memory_mib"] for w in _workers(out)) <= 2048
+    assert re.search(r"^scheduler: tls://127\.0\.0\.1:\d+$", out, re.M), out  # hpclab.cluster.start(): TLS
 
 
 @pytest.mark.slurm
@@ -134,6 +141,7 @@ def test_primes_with_dask_mpi_uses_workers_on_both_nodes(cluster, tmp_path):
     assert re.search(r"^39 primes between 1000000 and 1000500 \[.* on 4 workers; hosts: node1 node2\]", out, re.M), out
     # Overcommitted (6 ranks on 2 x 2 CPUs): each worker sees its node's 2 CPUs; 1 thread each.
     _assert_layout(out, workers=4, cpus=2, threads=1, memory_mib=round(1024 * 0.9))
+    _assert_tls(out)
 
 
 @pytest.mark.slurm
@@ -142,7 +150,9 @@ def test_dask_mpi_cli_serves_a_client_that_connects_by_scheduler_file(cluster, t
     out = _run(cluster, tmp_path, "dask-mpi-cli.sh")
     assert "sum of squares = 328350 from 2 workers on node1 node2" in out
     _assert_layout(out, workers=2, cpus=1, threads=1, memory_mib=round(1024 * 0.9))
+    _assert_tls(out)
     assert not list(ROOT.glob("scheduler-*.json")), "the job must remove its scheduler file"
+    assert not list(ROOT.glob("scheduler-*.tls")), "the job must remove its credentials"
 
 
 @pytest.mark.slurm
@@ -153,6 +163,7 @@ def test_gridsearch_with_dask_mpi_finds_a_good_model(cluster, tmp_path):
     assert match, out[-3000:]
     assert float(match.group(1)) > 0.95
     _assert_layout(out, workers=2, cpus=2, threads=2, memory_mib=round(2048 * 0.9))
+    _assert_tls(out)
 
 
 @pytest.mark.slurm
@@ -179,6 +190,9 @@ def test_pi_scaling_array_and_summary(cluster):
 def test_jobqueue_submits_worker_jobs_that_join(cluster, tmp_path):
     out = _run(cluster, tmp_path, "jobqueue.sh")
     assert "#SBATCH" in out and "sum of squares = 328350 from 2 worker jobs on" in out
+    assert re.search(r"^scheduler: tls://10\.213\.78\.\d+:\d+$", out, re.M), out[-3000:]
+    assert "--tls-ca-file" in out, "the worker jobs get the credentials' files"
+    assert not list((ROOT / "results").glob("jobqueue-tls-*")), "the demo must remove its private folder"
     shutil.rmtree(ROOT / "results" / "jobqueue-logs", ignore_errors=True)
 
 
@@ -211,6 +225,7 @@ def test_capstone_pipeline_smooths_in_worker_memory_on_both_nodes(cluster, tmp_p
     assert match, out[-3000:]
     assert match.group(1) == match.group(2)
     _assert_layout(out, workers=2, cpus=2, threads=2, memory_mib=round(2048 * 0.9))
+    _assert_tls(out)
 
 
 PROBE = "import os, socket; print('probe', socket.gethostname(), len(os.sched_getaffinity(0)))"
@@ -277,6 +292,26 @@ def test_a_job_over_its_memory_request_is_killed(cluster, tmp_path):
     out = job.output()
     assert not job.ok and "survived" not in out, out
     assert "exceeded memory limit" in out, out
+
+
+DASK_MPI = re.compile(r"dask_mpi|programs/(gridsearch|capstone)\.py|primes\.py [^\n]*--mpi")
+
+
+def test_every_dask_mpi_job_script_sets_up_tls_and_removes_it():
+    """dask-mpi reads TLS from Dask's configuration: each script must call dask_tls, and clean up."""
+    scripts = [p for p in SCRIPTS if DASK_MPI.search(p.read_text())]
+    assert {p.name for p in scripts} >= {
+        "primes-2nodes.sh",
+        "primes-nodes.sh",
+        "gridsearch.sh",
+        "capstone.sh",
+        "dask-mpi-cli.sh",
+    }
+    for path in scripts:
+        text = path.read_text()
+        assert re.search(r'^dask_tls "\$tls"$', text, re.M), f"{path.name} starts Dask without TLS"
+        assert re.search(r"^trap '.*rm -rf [^']*\"\$tls\"", text, re.M), f"{path.name} leaves its credentials"
+        assert "TMPDIR" not in text.split('dask_tls "$tls"')[0], "credentials go on the shared filesystem"
 
 
 def test_every_job_script_asks_for_memory():

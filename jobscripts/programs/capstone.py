@@ -183,6 +183,7 @@ def main() -> None:
             f"area-weighted mean {' '.join(f'{m:.4f}' for m in means)} °C (NumPy {want_mean:.4f}) "
             f"on {len(where)} workers; hosts: {' '.join(hosts)}"
         )
+        print(f"scheduler: {client.scheduler.address}")
         for found in hpclab.binding.workers(client):
             print(hpclab.binding.describe(found))
 

@@ -25,6 +25,7 @@ def main() -> None:
         squares = c.gather(c.map(lambda x: x * x, range(100)))
         hosts = sorted(set(c.run(socket.gethostname).values()))
         print(f"sum of squares = {sum(squares)} from {n_workers} workers on {' '.join(hosts)}")
+        print(f"scheduler: {c.scheduler.address}")  # tls://: the job's credentials, found beside the file
         for found in workers(c):
             print(describe(found))
         # Stop the scheduler and workers: the srun step, and so the job, ends.

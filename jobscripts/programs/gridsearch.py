@@ -46,5 +46,6 @@ with Client() as client:
         f"held-out accuracy {accuracy:.3f}; {len(search.cv_results_['params'])} candidates "
         f"searched in {elapsed:.1f} s on {workers} workers"
     )
+    print(f"scheduler: {client.scheduler.address}")  # tls:// in a job: see dask_tls in jobscripts/common.sh
     for found in hpclab.binding.workers(client):
         print(hpclab.binding.describe(found))

@@ -5,12 +5,21 @@ Account, partition and network interface come from the site profile
 """
 
 import os
+import shutil
 import socket
+import tempfile
 
 from dask_jobqueue import SLURMCluster
 from distributed import Client
+from distributed.security import Security
 
 root = os.environ["HPCLAB_ROOT"]
+# TLS: new credentials for this cluster alone. The worker jobs need them as files,
+# which dask-jobqueue writes into shared_temp_directory: a folder on the shared
+# filesystem that only you can read (mkdtemp makes it mode 0700), removed at the end.
+results = os.path.join(root, "results")
+os.makedirs(results, exist_ok=True)
+private = tempfile.mkdtemp(prefix="jobqueue-tls-", dir=results)
 cluster = SLURMCluster(
     cores=1,  # CPUs per worker job ...
     processes=1,  # ... run as one worker process
@@ -29,6 +38,8 @@ cluster = SLURMCluster(
     log_directory=os.path.join(root, "results", "jobqueue-logs"),
     job_script_prologue=[f"source {root}/jobscripts/common.sh"],
     scheduler_options={"dashboard_address": "127.0.0.1:0"},  # a free port, reached by SSH tunnel
+    security=Security.temporary(),  # the scheduler, the worker jobs and our client speak tls://
+    shared_temp_directory=private,
 )
 print("Each worker is this job script, submitted with sbatch:")
 print(cluster.job_script())
@@ -41,5 +52,7 @@ try:
         squares = client.gather(client.map(lambda x: x * x, range(100)))
         hosts = sorted(set(client.run(socket.gethostname).values()))
         print(f"sum of squares = {sum(squares)} from {WORKER_JOBS} worker jobs on {' '.join(hosts)}")
+        print(f"scheduler: {client.scheduler.address}")
 finally:
     cluster.close()  # cancels the worker jobs, also after an error
+    shutil.rmtree(private, ignore_errors=True)

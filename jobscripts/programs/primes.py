@@ -86,6 +86,7 @@ def main() -> None:
             f"{count} primes between {args.low} and {args.high} "
             f"[{elapsed:.2f} s on {len(where)} workers; hosts: {' '.join(hosts)}]"
         )
+        print(f"scheduler: {client.scheduler.address}")
         for p in where:
             print(hpclab.binding.describe(p))
         if args.json:

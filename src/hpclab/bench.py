@@ -228,9 +228,19 @@ with distributed.Client() as client:
 
 def disk_vs_memory_handoff(n: int = 3000, repeats: int = 3) -> Comparison:
     """Lesson 11: hand a persisted array to MPI code through files, or in place in the workers."""
-    from hpclab import mpi
+    import os
 
-    result = mpi.run(_HANDOFF, 5, args=[str(n), str(repeats)], collect=["memory_s", "disk_s"], timeout=300)
+    from hpclab import mpi, tls
+
+    with tls.credentials() as dask_tls:  # over TLS, as the lessons' and jobs' dask-mpi clusters
+        result = mpi.run(
+            _HANDOFF,
+            5,
+            args=[str(n), str(repeats)],
+            collect=["memory_s", "disk_s"],
+            timeout=300,
+            env={**os.environ, **dask_tls},
+        )
     values = result.values[1]  # rank 1 runs the client code
     return Comparison(
         f"hand a {n}x{n} array ({n * n * 8 / 1e6:.0f} MB) to MPI and sum it",
@@ -240,6 +250,80 @@ def disk_vs_memory_handoff(n: int = 3000, repeats: int = 3) -> Comparison:
         float(values["memory_s"]),
         repeats,
     )
+
+
+def _tcp_and_tls_clients(memory_limit: str = "1GiB"):
+    """Two local clusters of two one-thread workers each: plain TCP (``security=False``) and TLS (the default)."""
+    import contextlib
+
+    from hpclab.cluster import client
+
+    stack = contextlib.ExitStack()
+    options = dict(n_workers=2, threads_per_worker=1, memory_limit=memory_limit, quiet=True)
+    tcp = stack.enter_context(client(security=False, **options))
+    tls = stack.enter_context(client(**options))
+    for c in (tcp, tls):
+        c.wait_for_workers(2, timeout=120)
+    return stack, tcp, tls
+
+
+def _add_one(x: int) -> int:
+    return x + 1
+
+
+def tls_task_round_trip(rounds: int = 200, repeats: int = 5) -> Comparison:
+    """README, Security: what TLS costs a small task: submit, run on a worker, result back."""
+    stack, tcp, tls = _tcp_and_tls_clients()
+    with stack:
+
+        def one(c) -> Callable[[], float]:
+            def run() -> float:
+                start = time.perf_counter()
+                for i in range(rounds):
+                    c.submit(_add_one, i, pure=False).result()
+                return (time.perf_counter() - start) / rounds
+
+            return run
+
+        for c in (tcp, tls):
+            one(c)()  # warm up: connections open, functions cached
+        return side_by_side(f"task round trip (mean of {rounds})", ("plain TCP", one(tcp)), ("TLS", one(tls)), repeats)
+
+
+def _ones(nbytes: int):
+    import numpy as np
+
+    return np.ones(nbytes // 8)
+
+
+def tls_worker_transfer(mib: int = 64, repeats: int = 5) -> Comparison:
+    """README, Security: what TLS costs moving data: an array made on one worker, needed by the other."""
+    import distributed
+
+    nbytes = mib * 1024**2
+    stack, tcp, tls = _tcp_and_tls_clients(memory_limit=f"{max(1, 4 * mib // 1024 + 1)}GiB")
+    with stack:
+
+        def one(c) -> Callable[[], float]:
+            first, second = sorted(c.scheduler_info()["workers"])
+
+            def run() -> float:
+                data = c.submit(_ones, nbytes, workers=[first], allow_other_workers=False, pure=False)
+                distributed.wait(data)  # made, not yet moved: only the transfer is timed
+                start = time.perf_counter()
+                got = c.submit(len, data, workers=[second], allow_other_workers=False, pure=False).result()
+                seconds = time.perf_counter() - start
+                assert got == nbytes // 8
+                del data
+                return seconds
+
+            return run
+
+        for c in (tcp, tls):
+            one(c)()
+        return side_by_side(
+            f"{mib} MiB from one worker to another", ("plain TCP", one(tcp)), ("TLS", one(tls)), repeats
+        )
 
 
 def _free_port() -> int:
@@ -354,6 +438,8 @@ BENCHMARKS: dict[str, Callable[..., Comparison]] = {
     "futures": futures_vs_serial,
     "pingpong": pickle_vs_buffer,
     "handoff": disk_vs_memory_handoff,
+    "tls-task": tls_task_round_trip,
+    "tls-transfer": tls_worker_transfer,
 }
 #: Run only when named (`hpclab bench setup`): minutes long, and it downloads from the index.
 ON_REQUEST: dict[str, Callable[..., Comparison]] = {"setup": setup_index_vs_wheelhouse}
@@ -362,6 +448,8 @@ QUICK = {
     "futures": {"count": 12, "start": 100_000, "repeats": 1},
     "pingpong": {"nbytes": 1024**2, "rounds": 5, "repeats": 1},
     "handoff": {"n": 600, "repeats": 1},
+    "tls-task": {"rounds": 20, "repeats": 1},
+    "tls-transfer": {"mib": 16, "repeats": 1},
 }
 
 

@@ -156,6 +156,14 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tls(args: argparse.Namespace) -> int:
+    from hpclab import tls
+
+    folder = tls.write_credentials(args.folder)
+    print(tls.shell_exports(tls.dask_environment(folder)), end="")
+    return 0
+
+
 def _kernel(args: argparse.Namespace) -> int:
     from hpclab import kernel
 
@@ -221,7 +229,7 @@ def parser() -> argparse.ArgumentParser:
         "only",
         nargs="*",
         help="benchmarks to run (default: all but setup): numpy futures "
-        "pingpong handoff, and setup (minutes: a fresh install from the index and from a wheelhouse)",
+        "pingpong handoff tls-task tls-transfer, and setup (minutes: a fresh install from the index and from a wheelhouse)",
     )
     bench.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke run")
     bench.set_defaults(func=_bench)
@@ -288,6 +296,16 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("--prefix", help="install into PREFIX/share/jupyter/kernels instead of the user's folder")
     where.add_argument("--system", action="store_true", help="install system-wide (needs write access)")
     kern.set_defaults(func=_kernel)
+
+    tl = sub.add_parser("tls", help="TLS credentials for a batch job's Dask cluster (jobscripts/common.sh: dask_tls)")
+    tl_sub = tl.add_subparsers(dest="action", required=True)
+    tl_job = tl_sub.add_parser(
+        "job",
+        help="write new credentials into FOLDER (mode 0700) and print the Dask "
+        "configuration that points at them, as shell export lines to eval",
+    )
+    tl_job.add_argument("folder", help="a new folder on a filesystem every node sees, beside the scheduler file")
+    tl.set_defaults(func=_tls)
 
     doc = sub.add_parser("doctor", help="check MPI, Slurm, network and dashboard set-up; say how to fix problems")
     doc.add_argument("--json", action="store_true", help="machine-readable output")

@@ -1,10 +1,12 @@
 """One call that gives a Dask client, on a laptop, a login node or inside a Slurm job.
 
 ``with hpclab.cluster.client() as c: ...`` starts a LocalCluster bound to
-127.0.0.1 (nothing is exposed to the network), sized from the environment, and
-stops it when the block ends. If a scheduler file is named (argument or
-``HPCLAB_SCHEDULER_FILE``), it connects to that running scheduler instead, for
-example one started by ``dask-mpi`` in a batch job.
+127.0.0.1 (nothing is exposed to the network), sized from the environment,
+speaking TLS with credentials of its own (so other users of the machine cannot
+run code on it, see :mod:`hpclab.tls`), and stops it when the block ends. If a
+scheduler file is named (argument or ``HPCLAB_SCHEDULER_FILE``), it connects to
+that running scheduler instead, for example one started by ``dask-mpi`` in a
+batch job, with the credentials the job wrote beside the file.
 """
 
 from __future__ import annotations
@@ -141,11 +143,52 @@ def scheduler_file_from(argument: str | os.PathLike | None, env: Mapping[str, st
     return None if chosen is None else Path(chosen).expanduser().resolve()
 
 
-def connect(scheduler_file: str | os.PathLike, timeout: float = 30):
+def scheduler_address(scheduler_file: str | os.PathLike) -> str:
+    """The address a scheduler file names (``tls://10.0.0.11:40123``); UsageError if unreadable."""
+    path = Path(scheduler_file)
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8"))["address"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UsageError(
+            f"{path} is not a Dask scheduler file (no address in it: {exc!r}); "
+            "was it written by `dask-mpi --scheduler-file`? Delete it and start the job again"
+        ) from None
+
+
+def security_for(scheduler_file: str | os.PathLike):
+    """The ``Security`` to reach the scheduler of a scheduler file, or None for plain TCP.
+
+    A ``tls://`` scheduler started by a course job has its credentials in the
+    folder beside the file (:func:`hpclab.tls.beside`); without that folder,
+    Dask's own configuration (site-issued certificates) is used.
+    """
+    from hpclab import tls
+
+    path = Path(scheduler_file)
+    if tls.scheme(scheduler_address(path)) != "tls":
+        return None
+    folder = tls.beside(path)
+    if folder.is_dir():
+        return tls.security_from(folder)
+    from distributed.security import Security
+
+    configured = Security()
+    if configured.tls_ca_file and configured.tls_client_cert:
+        return configured
+    raise UsageError(
+        f"the scheduler in {path} speaks TLS, but its credentials are not in {folder} "
+        "(nor in Dask's configuration): connect as the user who submitted the job, "
+        "while the job still runs"
+    )
+
+
+def connect(scheduler_file: str | os.PathLike, timeout: float = 30, security=None):
     """Connect to a running scheduler described by a scheduler file.
 
-    Raises FileNotFoundError or ConnectionError with what to do next, instead
-    of Dask's long retry loop and generic OSError.
+    ``security`` defaults to :func:`security_for` the file: the job's
+    credentials beside it when its address is ``tls://``. Raises
+    FileNotFoundError or ConnectionError with what to do next, instead of
+    Dask's long retry loop and generic OSError.
     """
     from distributed import Client
 
@@ -157,8 +200,10 @@ def connect(scheduler_file: str | os.PathLike, timeout: float = 30):
             f"{path}` in a batch job) and wait until the file appears, or unset "
             f"{SCHEDULER_FILE_ENV} to start a local cluster instead."
         )
+    if security is None:
+        security = security_for(path)
     try:
-        return Client(scheduler_file=str(path), timeout=timeout)
+        return Client(scheduler_file=str(path), timeout=timeout, security=security)
     except (OSError, TimeoutError) as exc:
         raise ConnectionError(
             f"No scheduler answered at the address in {path} within {timeout:g} s "
@@ -246,12 +291,19 @@ def start(
     memory_limit: int | str | None = None,
     timeout: float = 30,
     quiet: bool = False,
+    security: bool = True,
 ):
     """Return a Dask ``Client``; its ``close()`` also stops any cluster it started.
 
     With no scheduler file, start a LocalCluster on 127.0.0.1 with the
     dashboard on a free port (never a fixed one: several learners share a
-    login node). Its workers survive a Jupyter interrupt and end with the
+    login node). The scheduler, its workers and this client speak TLS with
+    credentials made for this cluster alone and held in memory
+    (``Client(security=True)``, i.e. ``Security.temporary()``): a client of
+    another user of the machine is refused. ``security=False`` is the
+    opt-out: plain ``tcp://``, which anyone who can reach the port may use
+    (only where you are the machine's one user). The dashboard is plain HTTP
+    either way. Its workers survive a Jupyter interrupt and end with the
     kernel (:mod:`hpclab.guard`); under a Jupyter server its dashboard link
     goes through the server's port (:func:`use_jupyter_dashboard_link`).
     Explicit arguments override :func:`plan_layout`. Prefer
@@ -260,7 +312,7 @@ def start(
     """
     path = scheduler_file_from(scheduler_file)
     if path is not None:
-        c = connect(path, timeout=timeout)
+        c = connect(path, timeout=timeout, security=None if security else False)
         if not quiet:
             print(f"Connected to the scheduler in {path}; dashboard: {c.dashboard_link}")
         return c
@@ -284,6 +336,7 @@ def start(
             dashboard_address="127.0.0.1:0",
             processes=True,
             timeout=timeout,
+            **security_options(security),
             **interrupt_safe_preloads(),
         )
     if not quiet:
@@ -291,9 +344,29 @@ def start(
         via = " (through this Jupyter server's port: the tunnel to JupyterLab reaches it too)" if proxied else ""
         print(
             f"Local Dask cluster: {_count(workers, 'worker')} x {_count(threads, 'thread')} "
-            f"({why}); dashboard: {c.dashboard_link}{via}"
+            f"({why}), {'TLS' if security else 'plain TCP, no TLS'}; dashboard: {c.dashboard_link}{via}"
         )
     return c
+
+
+def security_options(security: bool = True) -> dict:
+    """Options for ``Client(...)``/``LocalCluster(...)``: TLS with new in-memory credentials, or plain TCP.
+
+    ``security=True`` makes Dask create ``Security.temporary()`` and give the
+    same object to the cluster (so to every worker) and to the client.
+    """
+    if not isinstance(security, bool):
+        raise UsageError(
+            f"security must be True (TLS, the default) or False (plain TCP), got {security!r}; "
+            "for certificates of your own, pass them to LocalCluster(security=...) and "
+            "Client(cluster) directly"
+        )
+    if security:
+        from hpclab.tls import require_cryptography
+
+        require_cryptography()  # Dask would fail later, deep inside the cluster's start
+        return {"security": True, "protocol": "tls://"}
+    return {"protocol": "tcp://"}
 
 
 def interrupt_safe_preloads() -> dict[str, list[str]]:

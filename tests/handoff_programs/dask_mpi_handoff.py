@@ -82,6 +82,7 @@ def main():
     client.wait_for_workers(n_workers, timeout=60)
     workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
     print(f"workers: {len(workers)}")
+    print(f"scheduler: {client.scheduler.address}")  # tls:// when Dask's config holds credentials
 
     data = np.random.default_rng(11).random(97)
     x = da.from_array(data, chunks=((9, 20, 5, 13, 17, 8, 25),)) * 2 + 1  # uneven chunks, computed by Dask

@@ -10,6 +10,12 @@ set -euo pipefail
 # shellcheck source=jobscripts/common.sh
 source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
 
+# TLS: credentials for this job's Dask cluster only, on the shared filesystem
+# (every node reads them), removed when the job ends (see dask_tls in common.sh).
+tls="$HPCLAB_ROOT/results/dask-$SLURM_JOB_ID.tls"
+trap 'rm -rf "$tls"' EXIT
+dask_tls "$tls"
+
 # dask-mpi: rank 0 scheduler, rank 1 the program, ranks 2.. workers, so two
 # extra tasks share the CPUs (--overcommit); cyclic puts workers on both nodes.
 srun --mpi=pmi2 --kill-on-bad-exit=1 --overcommit --distribution=cyclic \

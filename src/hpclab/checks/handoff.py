@@ -65,8 +65,20 @@ def _reference_smooth(data: np.ndarray) -> np.ndarray:
 
 
 def _run_dask_mpi(program: str, name: str, collect: list[str], args: list[str] = ()) -> dict:
-    """Run a dask-mpi program on 5 ranks; rank 1's collected variables, or Wrong with the reason."""
-    result = mpi.run(program, N_RANKS, timeout=TIMEOUT, collect=collect, args=list(args), check=False)
+    """Run a dask-mpi program on 5 ranks, over TLS as every course cluster; rank 1's collected variables,
+    or Wrong with the reason."""
+    from hpclab import tls
+
+    with tls.credentials() as dask_tls:
+        result = mpi.run(
+            program,
+            N_RANKS,
+            timeout=TIMEOUT,
+            collect=collect,
+            args=list(args),
+            check=False,
+            env={**os.environ, **dask_tls},
+        )
     if result.timed_out:
         raise Wrong(
             f"the dask-mpi job did not finish within {TIMEOUT:g} s and was stopped: a collective that not every "
