@@ -6,6 +6,11 @@ metadata, so renamed files still work), put the released check cells back
 time limit, and read the checks' machine-readable outputs. A broken
 submission (not JSON, an endless loop, a crashing kernel) gets a status of its
 own and the run goes on.
+
+Each submission runs in a sandbox of its own (:mod:`hpclab.sandbox`) when the
+machine allows one; its rows are written to the CSV as soon as it is graded,
+so a crash of the grader loses at most the submissions still running, and
+``resume`` skips the ones already written.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +35,7 @@ from hpclab.checks import MIME_TYPE, Question, questions_of
 from hpclab.data import SCRATCH_ENV
 from hpclab.execute import KERNEL_DIED, TIMEOUT, execute
 from hpclab.errors import HpclabError
+from hpclab.sandbox import Limits, Sandbox, unavailable_reason
 
 STATUSES = ("passed", "failed", "not-attempted", "error", "timeout", "kernel-died", "invalid-notebook")
 FIELDS = ("submission", "question", "level", "points", "max_points", "status")
@@ -199,8 +206,12 @@ def _rows(name: str, release: Release, status_of: dict[str, str]) -> list[Row]:
 
 
 def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None,
-              timeout: float, cell_timeout: float) -> tuple[list[Row], str]:
-    """Rows for one submission, plus a problem message ('' if none)."""
+              timeout: float, cell_timeout: float, limits: Limits | None = None) -> tuple[list[Row], str]:
+    """Rows for one submission, plus a problem message ('' if none).
+
+    With ``limits`` the submission runs in a :class:`~hpclab.sandbox.Sandbox`
+    with those limits; without, with the grader's own rights.
+    """
     nb, lesson, problem = read_submission(path)
     lesson = lesson or fallback or _lesson_from_name(path, releases)
     if lesson is None:
@@ -213,17 +224,28 @@ def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallb
     release = releases[lesson]
     if nb is None or problem:
         return _rows(str(path), release, {q.id: "invalid-notebook" for q in release.questions}), problem
+    stopped = ""
     try:
         merged = restore_checks(nb, release.notebook)
-        # Each submission gets its own scratch folder: with --jobs, notebooks run side by side.
-        with tempfile.TemporaryDirectory(prefix="hpclab-grade-") as scratch:
-            run = execute(merged, release.path.parent, timeout=timeout, cell_timeout=cell_timeout,
-                          allow_errors=True, env={SCRATCH_ENV: scratch})
+        if limits is None:
+            # Each submission gets its own scratch folder: with --jobs, notebooks run side by side.
+            with tempfile.TemporaryDirectory(prefix="hpclab-grade-") as scratch:
+                run = execute(merged, release.path.parent, timeout=timeout, cell_timeout=cell_timeout,
+                              allow_errors=True, env={SCRATCH_ENV: scratch})
+        else:
+            from hpclab.data import data_root
+
+            with Sandbox(release.path.parent, limits, readable=[data_root()]) as box:
+                run = execute(merged, release.path.parent, timeout=timeout, cell_timeout=cell_timeout,
+                              allow_errors=True, sandbox=box)
+                stopped = box.stopped
         status_of = statuses(run.notebook, release, run.status, run.timed_out_cells)
     except Exception as exc:  # never let one submission stop the room
         status_of = {q.id: "error" for q in release.questions}
         return _rows(str(path), release, status_of), f"{path}: grading failed ({type(exc).__name__}: {exc})"
     note = f"{path}: {run.message}" if run.status in (TIMEOUT, KERNEL_DIED) else ""
+    if stopped:
+        note = f"{path}: {stopped}"
     return _rows(str(path), release, status_of), note
 
 
@@ -258,10 +280,105 @@ def collect(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return found
 
 
+class ResultsFile:
+    """The long CSV, written row by row as submissions finish (flushed to disk each time)."""
+
+    def __init__(self, path: str | os.PathLike, *, keep: dict[str, list[Row]] | None = None):
+        """Start ``path`` afresh, holding the rows of ``keep`` (the submissions a resumed run keeps)."""
+        self.path = Path(path)
+        partial = self.path.with_name(self.path.name + ".partial")
+        with open(partial, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(FIELDS)
+            for rows in (keep or {}).values():
+                writer.writerows([getattr(row, f) for f in FIELDS] for row in rows)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(partial, self.path)
+        self._fh = open(self.path, "a", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._fh)
+        self._lock = threading.Lock()
+
+    def _sync(self) -> None:
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def add(self, rows: Sequence[Row]) -> None:
+        with self._lock:
+            for row in rows:
+                self._writer.writerow([getattr(row, f) for f in FIELDS])
+            self._sync()
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def read_csv(path: str | os.PathLike) -> dict[str, list[Row]]:
+    """Rows of a scores CSV by submission, for ``--resume`` (a last, half-written line is dropped)."""
+    found: dict[str, list[Row]] = {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None:
+            return found
+        if tuple(reader.fieldnames) != FIELDS:
+            raise GradeError(f"{path}: not a scores CSV of hpclab grade (columns {reader.fieldnames}); "
+                             "pass another --out, or drop --resume to overwrite it")
+        for record in reader:
+            try:
+                row = Row(record["submission"], record["question"], record["level"], int(record["points"]),
+                          int(record["max_points"]), record["status"])
+            except (TypeError, ValueError):
+                continue  # the line the grader was writing when it stopped
+            found.setdefault(row.submission, []).append(row)
+    return found
+
+
+def graded_completely(rows: Sequence[Row], questions: Iterable[str] | None = None) -> bool:
+    """Whether rows of one submission say it was graded: a row per question (``questions``,
+    when known), none of them an unreadable file or a grader failure."""
+    if not rows or any(r.question == "*" for r in rows):
+        return False
+    return questions is None or {r.question for r in rows} == set(questions)
+
+
+@dataclass
+class Outcome:
+    """What a grading run found."""
+
+    rows: list[Row]
+    problems: list[str]
+    sandboxed: bool
+    skipped: list[str]  # submissions already in the CSV (``resume``)
+    ungraded: list[str]  # submissions that got no row per question
+
+    def __iter__(self):  # rows, problems = grade(...) keeps working
+        return iter((self.rows, self.problems))
+
+
+def sandbox_choice(sandbox: bool) -> tuple[bool, str]:
+    """(use a sandbox, warning to print once): the warning is '' when all is as asked."""
+    if not sandbox:
+        return False, ("grading WITHOUT a sandbox (--no-sandbox): every submission runs with your rights, "
+                       "can change the course and its checks, and can stop the grader")
+    reason = unavailable_reason()
+    if reason:
+        return False, (f"grading WITHOUT a sandbox: {reason}. Every submission runs with your rights, can change "
+                       "the course and its checks, and can stop the grader; grade only notebooks you trust, "
+                       "or grade on a Linux machine with bubblewrap")
+    return True, ""
+
+
 def grade(paths: Iterable[str | os.PathLike], *, release_dir: str | os.PathLike | None = None,
           exercise: str | None = None, timeout: float = 600, cell_timeout: float = 180,
-          jobs: int = 1, progress: bool = True) -> tuple[list[Row], list[str]]:
-    """Grade every submission; return all rows and the problems worth telling the instructor."""
+          jobs: int = 1, progress: bool = True, sandbox: bool = True, limits: Limits | None = None,
+          out: str | os.PathLike | None = None, resume: bool = False) -> Outcome:
+    """Grade every submission; return all rows and the problems worth telling the instructor.
+
+    ``sandbox``: run each submission sandboxed when the machine allows it
+    (else one warning is printed, and submissions run unsandboxed).
+    ``out``: write the CSV row by row as each submission finishes;
+    ``resume``: keep the submissions ``out`` already holds, grade the others.
+    """
     submissions = collect(paths)
     release_dir = Path(release_dir) if release_dir else find_release_dir()
     releases: dict[str, Release] = {}
@@ -272,25 +389,83 @@ def grade(paths: Iterable[str | os.PathLike], *, release_dir: str | os.PathLike 
     fallback = exercise or (readable.pop() if len(readable) == 1 else None)
     if fallback and fallback not in releases:
         releases[fallback] = load_release(release_dir, fallback)
+    use_sandbox, warning = sandbox_choice(sandbox)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    limits = (limits or Limits(cpu_seconds=int(timeout) + 60)) if use_sandbox else None
+    if use_sandbox:
+        _prepare_data(release_dir, releases)
+
+    done: dict[str, list[Row]] = {}
+    if resume and out is not None and Path(out).exists():
+        before = read_csv(out)
+        for path in submissions:
+            rows = before.get(str(path), [])
+            if rows and graded_completely(rows, _questions_of(path, release_dir, releases, fallback)):
+                done[str(path)] = rows
+    results = ResultsFile(out, keep=done) if out is not None else None
+    skipped = list(done)
+    todo = [p for p in submissions if str(p) not in done]
 
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(submissions), desc="grading", unit="nb", disable=not progress, file=sys.stderr)
+    bar = tqdm(total=len(todo), desc="grading", unit="nb", disable=not progress, file=sys.stderr)
 
     def one(path: Path) -> tuple[list[Row], str]:
         try:
-            return grade_one(path, release_dir, releases, fallback, timeout, cell_timeout)
+            found = grade_one(path, release_dir, releases, fallback, timeout, cell_timeout, limits)
         except Exception as exc:  # never let one submission stop the room
-            return [Row(str(path), "*", "", 0, 0, "error")], f"{path}: grading failed ({type(exc).__name__}: {exc})"
-        finally:
-            bar.update(1)
+            found = [Row(str(path), "*", "", 0, 0, "error")], f"{path}: grading failed ({type(exc).__name__}: {exc})"
+        if results is not None:
+            results.add(found[0])
+        bar.update(1)
+        return found
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        results = list(pool.map(one, submissions))
-    bar.close()
-    rows = [row for found, _ in results for row in found]
-    problems = [problem for _, problem in results if problem]
-    return rows, problems
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            fresh = dict(zip(map(str, todo), pool.map(one, todo)))
+    finally:
+        bar.close()
+        if results is not None:
+            results.close()
+    rows: list[Row] = []
+    problems: list[str] = []
+    for path in map(str, submissions):
+        if path in fresh:
+            found, problem = fresh[path]
+            rows += found
+            if problem:
+                problems.append(problem)
+        else:
+            rows += done[path]
+    by_submission: dict[str, list[Row]] = {}
+    for row in rows:
+        by_submission.setdefault(row.submission, []).append(row)
+    ungraded = [p for p in map(str, submissions) if not graded_completely(by_submission.get(p, []))]
+    return Outcome(rows, problems, use_sandbox, skipped, ungraded)
+
+
+def _questions_of(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None):
+    """The question ids ``path`` is graded on, or None when that cannot be told now."""
+    lesson = read_submission(path)[1] or fallback or _lesson_from_name(path, releases)
+    if lesson is None:
+        return None
+    try:
+        if lesson not in releases:
+            releases[lesson] = load_release(release_dir, lesson)
+    except GradeError:
+        return None
+    return [q.id for q in releases[lesson].questions]
+
+
+def _prepare_data(release_dir: Path, releases: dict[str, Release]) -> None:
+    """Make the course data before sandboxes start: inside one, the data folder is read-only."""
+    uses_data = any("hpclab.data" in nbformat.writes(r.notebook) for r in releases.values())
+    if not uses_data:
+        return
+    from hpclab.data import prepare
+
+    prepare()
 
 
 def write_csv(rows: Sequence[Row], out: str | os.PathLike) -> None:
