@@ -204,7 +204,10 @@ for pid in (1, {os.getpid()}, {os.getppid()}):
         os.kill(pid, signal.SIGKILL)
     except OSError as exc:
         print(pid, type(exc).__name__)
-os.kill(-1, signal.SIGKILL)  # everything this uid may signal: only the sandbox itself
+import subprocess
+sleeper = subprocess.Popen(["sleep", "60"])
+os.kill(-1, signal.SIGKILL)  # everything this uid may signal but itself: here, only the sleeper
+print("sleeper", sleeper.wait())
 """
 
 MEMORY_HOG = """
@@ -289,7 +292,9 @@ def test_killing_the_parent_or_every_process_it_may_signal_stops_only_that_submi
     table, _, _, _ = hostile_room
     assert _statuses(table, "kills-parent.ipynb")[0] == "passed"
     assert table[("kills-parent.ipynb", "q2")] == "error"  # EPERM: the parent is not its own
-    assert _statuses(table, "signals-others.ipynb") == ["passed"] + ["kernel-died"] * 4
+    # kill(-1) spares the caller itself: only the sleeper it started dies, and the grader does not.
+    signals = _statuses(table, "signals-others.ipynb")
+    assert signals[0] == "passed" and "passed" not in signals[1:]
 
 
 @pytest.mark.slow
@@ -311,6 +316,7 @@ def test_a_fork_bomb_is_refused_at_the_process_limit(sandbox_seen):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FORK_BOMB)])
     with Sandbox(EXERCISES, Limits(memory=2 * 1024**3, processes=PROCESS_LIMIT)) as box:
         run = execute(nb, EXERCISES, timeout=120, cell_timeout=60, allow_errors=True, sandbox=box)
+        stopped = box.stopped
     text = "".join(o.get("text", "") for o in run.notebook.cells[0].outputs)
-    assert "fork refused after" in text, run.notebook.cells[0].outputs
+    assert "fork refused after" in text, (run.status, run.message, stopped, run.notebook.cells[0].outputs)
     assert int(text.split("fork refused after")[1].split()[0]) < PROCESS_LIMIT

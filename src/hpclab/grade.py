@@ -111,19 +111,70 @@ def fresh_check_source(cell_source: str, module: str) -> str:
     )
 
 
+def _normalized(source: str) -> str:
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def _looks_like_check(cell, check_sources: set[str]) -> bool:
+    """A learner's copy of a check cell (its tag or id lost): the released source, or only check calls."""
+    if cell.get("cell_type") != "code":
+        return False
+    source = _normalized(cell.get("source", ""))
+    if source in check_sources:
+        return True
+    lines = [ln.strip() for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    return bool(lines) and all(re.fullmatch(r"check_\w+\s*\(.*\)\s*;?", ln) for ln in lines)
+
+
+def match_cells(learner_cells: Sequence, release: nbformat.NotebookNode) -> dict[int, int]:
+    """Release cell index -> index of the learner's copy of it: by cell id, else by unchanged content.
+
+    Content matching (in order, never going back) finds cells a learner copied
+    into a new notebook, where every cell got a new id: the prose and the
+    unchanged code still match, the answers (changed) do not.
+    """
+    by_id = {c.get("id"): i for i, c in enumerate(learner_cells)}
+    matched: dict[int, int] = {}
+    for r, cell in enumerate(release.cells):
+        if not is_check_cell(cell) and cell.get("id") in by_id:
+            matched[r] = by_id[cell.get("id")]
+    used = set(matched.values())
+    cursor = 0
+    for r, cell in enumerate(release.cells):
+        if r in matched:
+            cursor = matched[r] + 1
+            continue
+        if is_check_cell(cell) or not cell.get("source", "").strip():
+            continue
+        wanted = _normalized(cell.source)
+        for i in range(cursor, len(learner_cells)):
+            if i not in used and learner_cells[i].get("cell_type") == cell.cell_type \
+                    and _normalized(learner_cells[i].get("source", "")) == wanted:
+                matched[r] = i
+                used.add(i)
+                cursor = i + 1
+                break
+    return matched
+
+
 def restore_checks(learner: nbformat.NotebookNode, release: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The learner's cells with the released check cells put back in place.
 
-    Any cell that is (or pretends to be) a check is dropped; each released
-    check goes right after the learner's copy of the cell that precedes it in
-    the release, or after the previous check if the learner deleted that cell,
-    and imports its check functions afresh (see :func:`fresh_check_source`).
+    Any cell that is (or pretends to be, or is a copy of) a check is dropped;
+    each released check goes right after the learner's copy of the cell that
+    precedes it in the release. When that cell has no copy (deleted, or
+    copied under a new id and edited), the check goes right before the
+    learner's copy of the next release cell found (the next question's text),
+    else after the previous check. Each check imports its functions afresh
+    (see :func:`fresh_check_source`).
     """
     module = release.metadata.get("hpclab", {}).get("checks")
     released_checks = {c.id for c in release.cells if is_check_cell(c)}
+    check_sources = {_normalized(c.source) for c in release.cells if is_check_cell(c)}
     cells = [copy.deepcopy(c) for c in learner.cells
-             if not is_check_cell(c) and c.get("id") not in released_checks]
-    position = {c.get("id"): i for i, c in enumerate(cells)}
+             if not is_check_cell(c) and c.get("id") not in released_checks
+             and not _looks_like_check(c, check_sources)]
+    matched = match_cells(cells, release)
     placed: list[tuple[float, int, nbformat.NotebookNode]] = []
     anchor = -1.0
     for order, cell in enumerate(release.cells):
@@ -131,9 +182,14 @@ def restore_checks(learner: nbformat.NotebookNode, release: nbformat.NotebookNod
             restored = copy.deepcopy(cell)
             if module:
                 restored.source = fresh_check_source(cell.source, module)
-            placed.append((anchor, order, restored))
-        elif cell.id in position:
-            anchor = max(anchor, float(position[cell.id]))
+            here = anchor
+            if order - 1 not in matched:
+                following = [matched[r] for r in range(order + 1, len(release.cells)) if r in matched]
+                here = max(anchor, following[0] - 1.0) if following else max(anchor, len(cells) - 1.0)
+            placed.append((here, order, restored))
+            anchor = here
+        elif order in matched:
+            anchor = max(anchor, float(matched[order]))
     merged = copy.deepcopy(learner)
     merged.cells = []
     queue = sorted(placed, key=lambda item: (item[0], item[1]))
@@ -195,9 +251,7 @@ def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str | Non
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return None, None, f"{path}: not a valid notebook ({first_line}); ask the learner to re-download it from JupyterLab (File > Download)"
     lesson = nb.metadata.get("hpclab", {}).get("lesson")
-    if not lesson:
-        return nb, None, f"{path}: notebook has no hpclab lesson metadata; was it started from a released exercise?"
-    return nb, lesson, ""
+    return nb, lesson or None, ""
 
 
 def _rows(name: str, release: Release, status_of: dict[str, str]) -> list[Row]:
@@ -206,16 +260,27 @@ def _rows(name: str, release: Release, status_of: dict[str, str]) -> list[Row]:
 
 
 def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None,
-              timeout: float, cell_timeout: float, limits: Limits | None = None) -> tuple[list[Row], str]:
+              timeout: float, cell_timeout: float, limits: Limits | None = None,
+              fallback_from: str = "the rest of the room") -> tuple[list[Row], str]:
     """Rows for one submission, plus a problem message ('' if none).
 
-    With ``limits`` the submission runs in a :class:`~hpclab.sandbox.Sandbox`
-    with those limits; without, with the grader's own rights.
+    A notebook without lesson metadata is graded against ``fallback`` (which
+    came from ``fallback_from``), else the lesson its file name holds, with a
+    note. With ``limits`` the submission runs in a
+    :class:`~hpclab.sandbox.Sandbox` with those limits; without, with the
+    grader's own rights.
     """
     nb, lesson, problem = read_submission(path)
-    lesson = lesson or fallback or _lesson_from_name(path, releases)
+    notes = []
     if lesson is None:
-        return [Row(str(path), "*", "", 0, 0, "invalid-notebook")], problem + " (and its lesson could not be told from its name; pass --exercise)"
+        named = _lesson_from_name(path, release_dir)
+        lesson, told = (fallback, fallback_from) if fallback else (named, "its file name")
+        if lesson is None:
+            problem = problem or f"{path}: notebook has no hpclab lesson metadata"
+            return [Row(str(path), "*", "", 0, 0, "invalid-notebook")], problem + " (and its lesson could not be told from its name; pass --exercise)"
+        if not problem:
+            notes.append(f"{path}: no hpclab lesson metadata (cells copied into a new notebook?); "
+                         f"graded against {lesson}, the lesson of {told}")
     if lesson not in releases:
         try:
             releases[lesson] = load_release(release_dir, lesson)
@@ -243,17 +308,22 @@ def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallb
     except Exception as exc:  # never let one submission stop the room
         status_of = {q.id: "error" for q in release.questions}
         return _rows(str(path), release, status_of), f"{path}: grading failed ({type(exc).__name__}: {exc})"
-    note = f"{path}: {run.message}" if run.status in (TIMEOUT, KERNEL_DIED) else ""
     if stopped:
-        note = f"{path}: {stopped}"
-    return _rows(str(path), release, status_of), note
+        notes.append(f"{path}: {stopped}")
+    elif run.status in (TIMEOUT, KERNEL_DIED):
+        notes.append(f"{path}: {run.message}")
+    return _rows(str(path), release, status_of), "; ".join(notes)
 
 
-def _lesson_from_name(path: Path, releases: dict[str, Release]) -> str | None:
-    for lesson in releases:
-        if lesson in path.name:
+def _lesson_from_name(path: Path, release_dir: Path) -> str | None:
+    """The released lesson a file name holds: its full name (``08-mpi-point-to-point``) or number (``08``)."""
+    lessons = sorted(p.stem for p in Path(release_dir).glob("*.ipynb"))
+    name = path.stem
+    for lesson in sorted(lessons, key=len, reverse=True):
+        if lesson in name:
             return lesson
-    return None
+    numbered = [lesson for lesson in lessons if re.search(rf"(?<![0-9]){re.escape(lesson.split('-')[0])}(?![0-9a-z])", name)]
+    return numbered[0] if len(numbered) == 1 else None
 
 
 def find_release_dir(start: Path | None = None) -> Path:
@@ -387,6 +457,7 @@ def grade(paths: Iterable[str | os.PathLike], *, release_dir: str | os.PathLike 
     # A room grades one lesson at a time: use it for files whose lesson cannot be read.
     readable = {read_submission(p)[1] for p in submissions} - {None}
     fallback = exercise or (readable.pop() if len(readable) == 1 else None)
+    fallback_from = "--exercise" if exercise else "the rest of the room"
     if fallback and fallback not in releases:
         releases[fallback] = load_release(release_dir, fallback)
     use_sandbox, warning = sandbox_choice(sandbox)
@@ -413,7 +484,7 @@ def grade(paths: Iterable[str | os.PathLike], *, release_dir: str | os.PathLike 
 
     def one(path: Path) -> tuple[list[Row], str]:
         try:
-            found = grade_one(path, release_dir, releases, fallback, timeout, cell_timeout, limits)
+            found = grade_one(path, release_dir, releases, fallback, timeout, cell_timeout, limits, fallback_from)
         except Exception as exc:  # never let one submission stop the room
             found = [Row(str(path), "*", "", 0, 0, "error")], f"{path}: grading failed ({type(exc).__name__}: {exc})"
         if results is not None:
@@ -447,7 +518,7 @@ def grade(paths: Iterable[str | os.PathLike], *, release_dir: str | os.PathLike 
 
 def _questions_of(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None):
     """The question ids ``path`` is graded on, or None when that cannot be told now."""
-    lesson = read_submission(path)[1] or fallback or _lesson_from_name(path, releases)
+    lesson = read_submission(path)[1] or fallback or _lesson_from_name(path, release_dir)
     if lesson is None:
         return None
     try:

@@ -15,7 +15,7 @@ Limits, none of them cgroups (those belong to the machine): ``RLIMIT_NPROC``
 (processes and threads), ``RLIMIT_CPU`` (CPU seconds per process),
 ``RLIMIT_CORE`` 0, and a watchdog thread that polls the memory (RSS) of the
 sandbox's whole process tree, as Dask's nanny does, and stops the sandbox past
-the limit (``RLIMIT_AS`` would break OpenBLAS, pyarrow and Dask's threads).
+the limit (PSS, so shared pages count once; ``RLIMIT_AS`` would break OpenBLAS, pyarrow and Dask's threads).
 
 The kernel keeps its IPC transport: its sockets live in a folder bound into the
 sandbox at the same path, so grader and kernel both reach them. Kernel
@@ -378,14 +378,25 @@ class Sandbox:
             return []
 
     def memory(self) -> int:
+        """Bytes the sandbox's processes use together: the sum of their PSS.
+
+        PSS shares each page among the processes that map it, so forked
+        children and the libraries every Python loads are counted once; a sum
+        of RSS would count them in every process.
+        """
         import psutil
 
         total = 0
         for proc in self.processes():
             try:
-                total += proc.memory_info().rss
-            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                total += proc.memory_full_info().pss
+            except (psutil.NoSuchProcess, psutil.ZombieProcess):
                 continue
+            except (psutil.AccessDenied, AttributeError):
+                try:
+                    total += proc.memory_info().rss
+                except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                    continue
         return total
 
     def _watchdog(self) -> None:
