@@ -44,6 +44,16 @@ def _grade(args: argparse.Namespace) -> int:
     print(summary(outcome.rows))
     for problem in outcome.problems:
         print(f"note: {problem}", file=sys.stderr)
+    from hpclab import report
+
+    out = Path(args.out)
+    print("\n" + report.room_table(outcome))
+    room_file, plot = report.write_room_report(outcome, args.report or out.with_name(out.stem + "-report.md"))
+    book = report.write_gradebook(outcome, args.gradebook or out.with_name(out.stem + "-gradebook.csv"))
+    print(f"\nroom report: {room_file} (plot: {plot}); gradebook: {book}")
+    if args.feedback:
+        written = report.write_feedback(outcome, args.feedback)
+        print(f"feedback: {len(written)} file(s) in {args.feedback}")
     if outcome.skipped:
         print(f"\n{len(outcome.skipped)} submission(s) already in {args.out} were kept (--resume)")
     print(f"\nscores written to {args.out} ({'sandboxed' if outcome.sandboxed else 'NOT sandboxed'})")
@@ -197,6 +207,11 @@ def parser() -> argparse.ArgumentParser:
                        help="seconds allowed per cell before it is interrupted (default: 180; MPI checks take up to 90)")
     grade.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default: 1)")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument("--feedback", metavar="DIR", help="write one Markdown feedback file per learner into DIR")
+    grade.add_argument("--report", metavar="FILE",
+                       help="room report, Markdown with a PNG plot beside it (default: OUT-report.md next to --out)")
+    grade.add_argument("--gradebook", metavar="FILE",
+                       help="one row per learner, one column per question (default: OUT-gradebook.csv next to --out)")
     grade.add_argument("--resume", action="store_true",
                        help="keep the submissions --out already holds and grade only the others")
     grade.add_argument("--no-sandbox", action="store_true",

@@ -25,7 +25,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -208,6 +208,21 @@ def _error_names(cell) -> list[str]:
 def statuses(executed: nbformat.NotebookNode, release: Release, run_status: str,
              timed_out_cells: Sequence[int]) -> dict[str, str]:
     """Each question's status from an executed, check-restored notebook."""
+    return assess(executed, release, run_status, timed_out_cells)[0]
+
+
+_HINTS = {
+    "timeout": "a cell before this check ran past the time limit and was interrupted: look for an endless loop "
+               "or a computation far bigger than asked",
+    "kernel-died": "the notebook's kernel died before this check ran (it exited, crashed or used too much memory)",
+    "error": "your code in the cells before this check raised {errors}: run them top to bottom and fix it",
+    "invalid-notebook": "the file could not be read as a notebook: download it again from JupyterLab (File > Download)",
+}
+
+
+def assess(executed: nbformat.NotebookNode, release: Release, run_status: str,
+           timed_out_cells: Sequence[int]) -> tuple[dict[str, str], dict[str, str]]:
+    """(status, hint) of each question from an executed, check-restored notebook."""
     check_ids = set(release.check_cell_of.values())
     reports: dict[str, dict] = {}
     region_of: dict[str, list[int]] = {}
@@ -222,7 +237,7 @@ def statuses(executed: nbformat.NotebookNode, release: Release, run_status: str,
             region = []
         elif cell.cell_type == "code":
             region.append(index)
-    result = {}
+    result, hints = {}, {}
     for question in release.questions:
         payload = reports.get(question.id)
         cells = region_of.get(release.check_cell_of[question.id], [])
@@ -239,7 +254,11 @@ def statuses(executed: nbformat.NotebookNode, release: Release, run_status: str,
         else:
             status = payload.get("status", "failed")
         result[question.id] = status
-    return result
+        if payload and status in ("passed", "failed", "not-attempted"):
+            hints[question.id] = str(payload.get("message", ""))
+        else:
+            hints[question.id] = _HINTS.get(status, "").format(errors=", ".join(sorted(set(learner_errors))) or "an error")
+    return result, hints
 
 
 def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str | None, str]:
@@ -259,10 +278,42 @@ def _rows(name: str, release: Release, status_of: dict[str, str]) -> list[Row]:
             for q in release.questions]
 
 
+@dataclass
+class Graded:
+    """One submission's result: its rows, a note for the instructor, each question's hint."""
+
+    rows: list[Row]
+    note: str = ""
+    hints: dict[str, str] = field(default_factory=dict)
+    lesson: str | None = None
+
+    def __iter__(self):  # rows, note = grade_one(...)
+        return iter((self.rows, self.note))
+
+
+def release_note(path: Path, submitted: nbformat.NotebookNode, release: Release) -> str:
+    """'' when the submission comes from this release, else which release it comes from and whether
+    its checks still match this one's (then grading against this release is fair)."""
+    ours = release.notebook.metadata.get("hpclab", {}).get("version")
+    theirs = submitted.metadata.get("hpclab", {}).get("version")
+    if not ours or theirs == ours:
+        return ""
+    checks = {c.id: _normalized(c.source) for c in release.notebook.cells if is_check_cell(c)}
+    their_cells = {c.get("id"): _normalized(c.get("source", "")) for c in submitted.cells}
+    changed = sorted({qid for qid, cell_id in release.check_cell_of.items()
+                      if their_cells.get(cell_id) != checks.get(cell_id)})
+    origin = f"release {theirs}" if theirs else "a release older than version numbers"
+    if not changed:
+        return f"{path}: started from {origin}; graded against release {ours}, whose checks are the same"
+    return (f"{path}: started from {origin}, whose checks differ from release {ours} in {', '.join(changed)}; "
+            f"graded against release {ours}: look at those questions by hand, or have the learner move "
+            f"their answers into the current exercise")
+
+
 def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None,
               timeout: float, cell_timeout: float, limits: Limits | None = None,
-              fallback_from: str = "the rest of the room") -> tuple[list[Row], str]:
-    """Rows for one submission, plus a problem message ('' if none).
+              fallback_from: str = "the rest of the room") -> Graded:
+    """Rows for one submission, a note for the instructor ('' if none) and hints for the learner.
 
     A notebook without lesson metadata is graded against ``fallback`` (which
     came from ``fallback_from``), else the lesson its file name holds, with a
@@ -277,7 +328,8 @@ def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallb
         lesson, told = (fallback, fallback_from) if fallback else (named, "its file name")
         if lesson is None:
             problem = problem or f"{path}: notebook has no hpclab lesson metadata"
-            return [Row(str(path), "*", "", 0, 0, "invalid-notebook")], problem + " (and its lesson could not be told from its name; pass --exercise)"
+            return Graded([Row(str(path), "*", "", 0, 0, "invalid-notebook")],
+                          problem + " (and its lesson could not be told from its name; pass --exercise)")
         if not problem:
             notes.append(f"{path}: no hpclab lesson metadata (cells copied into a new notebook?); "
                          f"graded against {lesson}, the lesson of {told}")
@@ -285,10 +337,15 @@ def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallb
         try:
             releases[lesson] = load_release(release_dir, lesson)
         except GradeError as exc:
-            return [Row(str(path), "*", "", 0, 0, "invalid-notebook")], f"{path}: {exc}"
+            return Graded([Row(str(path), "*", "", 0, 0, "invalid-notebook")], f"{path}: {exc}")
     release = releases[lesson]
     if nb is None or problem:
-        return _rows(str(path), release, {q.id: "invalid-notebook" for q in release.questions}), problem
+        status_of = {q.id: "invalid-notebook" for q in release.questions}
+        return Graded(_rows(str(path), release, status_of), problem,
+                      {q: _HINTS["invalid-notebook"] for q in status_of}, lesson)
+    version_note = release_note(path, nb, release)
+    if version_note:
+        notes.append(version_note)
     stopped = ""
     try:
         merged = restore_checks(nb, release.notebook)
@@ -304,15 +361,19 @@ def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallb
                 run = execute(merged, release.path.parent, timeout=timeout, cell_timeout=cell_timeout,
                               allow_errors=True, sandbox=box)
                 stopped = box.stopped
-        status_of = statuses(run.notebook, release, run.status, run.timed_out_cells)
+        status_of, hints = assess(run.notebook, release, run.status, run.timed_out_cells)
     except Exception as exc:  # never let one submission stop the room
         status_of = {q.id: "error" for q in release.questions}
-        return _rows(str(path), release, status_of), f"{path}: grading failed ({type(exc).__name__}: {exc})"
+        return Graded(_rows(str(path), release, status_of), f"{path}: grading failed ({type(exc).__name__}: {exc})",
+                      {q: "the grader could not run this notebook; your instructor has the details" for q in status_of},
+                      lesson)
     if stopped:
         notes.append(f"{path}: {stopped}")
+        hints = {q: (h if status_of[q] != "kernel-died" else f"your notebook was {stopped}")
+                 for q, h in hints.items()}
     elif run.status in (TIMEOUT, KERNEL_DIED):
         notes.append(f"{path}: {run.message}")
-    return _rows(str(path), release, status_of), "; ".join(notes)
+    return Graded(_rows(str(path), release, status_of), "; ".join(notes), hints, lesson)
 
 
 def _lesson_from_name(path: Path, release_dir: Path) -> str | None:
@@ -420,6 +481,8 @@ class Outcome:
     sandboxed: bool
     skipped: list[str]  # submissions already in the CSV (``resume``)
     ungraded: list[str]  # submissions that got no row per question
+    graded: dict[str, Graded] = field(default_factory=dict)  # by submission: rows, note, hints, lesson
+    releases: dict[str, Release] = field(default_factory=dict)  # the released lessons graded against
 
     def __iter__(self):  # rows, problems = grade(...) keeps working
         return iter((self.rows, self.problems))
@@ -482,13 +545,14 @@ def grade(paths: Iterable[str | os.PathLike], *, release_dir: str | os.PathLike 
 
     bar = tqdm(total=len(todo), desc="grading", unit="nb", disable=not progress, file=sys.stderr)
 
-    def one(path: Path) -> tuple[list[Row], str]:
+    def one(path: Path) -> Graded:
         try:
             found = grade_one(path, release_dir, releases, fallback, timeout, cell_timeout, limits, fallback_from)
         except Exception as exc:  # never let one submission stop the room
-            found = [Row(str(path), "*", "", 0, 0, "error")], f"{path}: grading failed ({type(exc).__name__}: {exc})"
+            found = Graded([Row(str(path), "*", "", 0, 0, "error")],
+                           f"{path}: grading failed ({type(exc).__name__}: {exc})")
         if results is not None:
-            results.add(found[0])
+            results.add(found.rows)
         bar.update(1)
         return found
 
@@ -503,21 +567,23 @@ def grade(paths: Iterable[str | os.PathLike], *, release_dir: str | os.PathLike 
     problems: list[str] = []
     for path in map(str, submissions):
         if path in fresh:
-            found, problem = fresh[path]
-            rows += found
-            if problem:
-                problems.append(problem)
+            rows += fresh[path].rows
+            if fresh[path].note:
+                problems.append(fresh[path].note)
         else:
             rows += done[path]
+    graded = {path: fresh.get(path) or Graded(done[path], "graded in an earlier run (--resume)",
+                                               lesson=_lesson_of(Path(path), release_dir, releases, fallback))
+              for path in map(str, submissions)}
     by_submission: dict[str, list[Row]] = {}
     for row in rows:
         by_submission.setdefault(row.submission, []).append(row)
     ungraded = [p for p in map(str, submissions) if not graded_completely(by_submission.get(p, []))]
-    return Outcome(rows, problems, use_sandbox, skipped, ungraded)
+    return Outcome(rows, problems, use_sandbox, skipped, ungraded, graded, releases)
 
 
-def _questions_of(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None):
-    """The question ids ``path`` is graded on, or None when that cannot be told now."""
+def _lesson_of(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None) -> str | None:
+    """The released lesson ``path`` is graded against (loaded into ``releases``), or None."""
     lesson = read_submission(path)[1] or fallback or _lesson_from_name(path, release_dir)
     if lesson is None:
         return None
@@ -526,7 +592,13 @@ def _questions_of(path: Path, release_dir: Path, releases: dict[str, Release], f
             releases[lesson] = load_release(release_dir, lesson)
     except GradeError:
         return None
-    return [q.id for q in releases[lesson].questions]
+    return lesson
+
+
+def _questions_of(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None):
+    """The question ids ``path`` is graded on, or None when that cannot be told now."""
+    lesson = _lesson_of(path, release_dir, releases, fallback)
+    return None if lesson is None else [q.id for q in releases[lesson].questions]
 
 
 def _prepare_data(release_dir: Path, releases: dict[str, Release]) -> None:
