@@ -528,6 +528,8 @@ def grade(paths: Iterable[str | os.PathLike], *, release_dir: str | os.PathLike 
         print(f"warning: {warning}", file=sys.stderr)
     limits = (limits or Limits(cpu_seconds=int(timeout) + 60)) if use_sandbox else None
     if use_sandbox:
+        for path in submissions:  # every lesson of the room, to make its data beforehand
+            _lesson_of(path, release_dir, releases, fallback)
         _prepare_data(release_dir, releases)
 
     done: dict[str, list[Row]] = {}
@@ -606,9 +608,19 @@ def _prepare_data(release_dir: Path, releases: dict[str, Release]) -> None:
     uses_data = any("hpclab.data" in nbformat.writes(r.notebook) for r in releases.values())
     if not uses_data:
         return
-    from hpclab.data import prepare
+    import stat
 
-    prepare()
+    from hpclab.data import MANIFEST, data_root, data_size, prepare
+
+    prepared = prepare()
+    # Data made before hpclab made them readable by others (a 0600 manifest, 0700 dataset folders):
+    # the sandbox's own uid must read them.
+    folder = data_root() / data_size()
+    for path in [folder / MANIFEST, *(p.folder for p in prepared)]:
+        mode = path.stat().st_mode
+        wanted = stat.S_IRGRP | stat.S_IROTH | (stat.S_IXGRP | stat.S_IXOTH if path.is_dir() else 0)
+        if mode & wanted != wanted:
+            os.chmod(path, mode | wanted)
 
 
 def write_csv(rows: Sequence[Row], out: str | os.PathLike) -> None:

@@ -105,6 +105,9 @@ def plot_room(outcome, path: str | os.PathLike) -> Path:
         if any(heights):
             ax.bar(labels, heights, bottom=bottom, label=status, color=colours[status])
             bottom = [b + h for b, h in zip(bottom, heights)]
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("learners")
     ax.set_title("How the room did, question by question")
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
