@@ -335,3 +335,27 @@ def test_a_machine_without_bubblewrap_grades_unsandboxed_after_one_warning(tmp_p
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.count("WITHOUT a sandbox") == 1 and "no-bwrap-here" in proc.stderr
+
+
+def test_a_submission_from_an_older_release_is_graded_when_its_checks_match():
+    from hpclab.grade import release_note
+
+    release = load_release(ROOT / "exercises", LESSON)
+    assert release.notebook.metadata["hpclab"]["version"]  # the release carries the course version
+    older = _exercise()
+    older.metadata["hpclab"]["version"] = "0.0.1"
+    note = release_note(Path("old.ipynb"), older, release)
+    assert "started from release 0.0.1" in note and "whose checks are the same" in note
+    del older.metadata["hpclab"]["version"]
+    assert "older than version numbers" in release_note(Path("old.ipynb"), older, release)
+    assert release_note(Path("now.ipynb"), _exercise(), release) == ""
+
+
+def test_a_submission_whose_release_had_other_checks_is_flagged():
+    from hpclab.grade import release_note
+
+    release = load_release(ROOT / "exercises", LESSON)
+    older = _answer(_exercise(), "s01-q3-check", "check_q3(amdahl, 0.5)")
+    older.metadata["hpclab"]["version"] = "0.0.1"
+    note = release_note(Path("old.ipynb"), older, release)
+    assert "differ from release" in note and "in q3;" in note and "by hand" in note
