@@ -79,7 +79,8 @@ def graded(tmp_path_factory):
     out = room / "scores.csv"
     proc = subprocess.run(
         [sys.executable, "-m", "hpclab.cli", "grade", str(room), "--out", str(out),
-         "--release", str(ROOT / "exercises"), "--cell-timeout", "30", "--timeout", "180", "--jobs", "2"],
+         "--release", str(ROOT / "exercises"), "--cell-timeout", "30", "--timeout", "180", "--jobs", "2",
+         "--feedback", str(room / "feedback")],
         capture_output=True, text=True, timeout=600, cwd=room,
     )
     assert proc.returncode == 0, proc.stderr
@@ -156,6 +157,23 @@ def test_checks_replaced_in_the_learners_kernel_do_not_count(graded):
 def test_learner_exception_is_reported_as_error(graded):
     table, _, _ = graded
     assert _statuses(table, "error.ipynb") == ["error", "failed", "passed", "passed", "passed"]
+
+
+@pytest.mark.slow
+def test_every_learner_gets_feedback_and_the_room_a_report_and_gradebook(graded):
+    table, rows, proc = graded
+    room = Path(rows[0]["submission"]).parent
+    feedback = sorted(p.name for p in (room / "feedback").glob("*.md"))
+    assert len(feedback) == 9 and "my_attempt_1.md" in feedback
+    wrong = (room / "feedback" / "wrong.md").read_text()
+    assert "q3 Amdahl" in wrong and "❌ failed" in wrong
+    loop = (room / "feedback" / "loop.md").read_text()
+    assert "⏱ timeout" in loop and "ran past the time limit" in loop
+    assert "room report (9 submissions" in proc.stdout
+    assert (room / "scores-report.md").is_file() and (room / "scores-report.png").is_file()
+    with open(room / "scores-gradebook.csv", newline="") as fh:
+        book = {Path(r["submission"]).name: r for r in csv.DictReader(fh)}
+    assert book["correct.ipynb"]["total"] == "9" and book["wrong.ipynb"]["q3"] == "0"
 
 
 @pytest.mark.slow
