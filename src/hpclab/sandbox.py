@@ -266,7 +266,7 @@ class Sandbox:
         if self.uid is not None:
             _chown_tree(tmp, self.uid)
             _chown_tree(self._root / "work", self.uid)
-        os.chmod(tmp, 0o1777)
+        os.chmod(tmp, 0o700)  # only the sandbox itself writes its /tmp
 
     def __exit__(self, *exc) -> None:
         self._done.set()
