@@ -320,3 +320,48 @@ def test_a_fork_bomb_is_refused_at_the_process_limit(sandbox_seen):
     text = "".join(o.get("text", "") for o in run.notebook.cells[0].outputs)
     assert "fork refused after" in text, (run.status, run.message, stopped, run.notebook.cells[0].outputs)
     assert int(text.split("fork refused after")[1].split()[0]) < PROCESS_LIMIT
+
+
+@pytest.mark.slow
+def test_the_leak_check_sees_what_a_sandboxed_submission_starts(sandbox_seen):
+    import threading
+    import time
+
+    import procs
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import subprocess, time\n"
+        "subprocess.Popen(['sleep', '61.5'], start_new_session=True)\n"
+        "time.sleep(8)")])
+    seen: list[str] = []
+
+    def look() -> None:
+        deadline = time.monotonic() + 60
+        while not seen and time.monotonic() < deadline:
+            seen.extend(line for line in procs.tagged(os.environ[procs.TAG]).values() if "sleep 61.5" in line)
+            time.sleep(0.5)
+
+    watcher = threading.Thread(target=look)
+    watcher.start()
+    with Sandbox(EXERCISES, Limits(memory=2 * 1024**3, processes=PROCESS_LIMIT)) as box:
+        execute(nb, EXERCISES, timeout=120, cell_timeout=60, allow_errors=True, sandbox=box)
+    watcher.join()
+    assert seen, "the sleeper the submission started was not found by its tag"
+    assert not [line for line in procs.tagged(os.environ[procs.TAG]).values() if "sleep 61.5" in line]
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_with_tls_runs_in_the_sandbox(sandbox_seen):
+    """Dask's temporary certificates (TLS by default for the course's clusters) work inside."""
+    pytest.importorskip("cryptography", reason="Security.temporary() needs cryptography (not installed)")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from distributed import Client, LocalCluster\n"
+        "from distributed.security import Security\n"
+        "security = Security.temporary()\n"
+        "with LocalCluster(n_workers=1, threads_per_worker=1, protocol='tls', security=security,\n"
+        "                  dashboard_address=None) as cluster, Client(cluster, security=security) as client:\n"
+        "    print(client.submit(sum, [1, 2, 3]).result(), cluster.scheduler_address[:6])")])
+    with Sandbox(EXERCISES, Limits(memory=3 * 1024**3, processes=PROCESS_LIMIT * 3)) as box:
+        run = execute(nb, EXERCISES, timeout=180, cell_timeout=120, allow_errors=True, sandbox=box)
+    outputs = run.notebook.cells[0].outputs
+    assert any(o.get("text", "").startswith("6 tls://") for o in outputs), outputs
