@@ -218,6 +218,13 @@ for _ in range(30):  # 3 GiB at most, even if nothing stopped it; the limit is 1
     time.sleep(0.05)
 """
 
+FLOODS_OUTPUT = """
+import os
+for _ in range(40):
+    print("flood " * 200_000)
+os.write(1, b"x" * 20_000_000)  # straight to the file descriptor, past Python's sys.stdout
+"""
+
 FORK_BOMB = f"""
 import os, resource, time
 soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
@@ -245,7 +252,8 @@ def hostile_room(tmp_path_factory, sandbox_seen):
     _answer(wrong, "s01-q3-answer", "def amdahl(serial_fraction, p):\n    return p\n")
     nbformat.write(wrong, room / "wrong.ipynb")
     for name, code in [("writes-course", WRITES_COURSE), ("kills-parent", KILLS_PARENT),
-                       ("signals-others", SIGNALS_OTHERS), ("memory-hog", MEMORY_HOG), ("fork-bomb", FORK_BOMB)]:
+                       ("signals-others", SIGNALS_OTHERS), ("memory-hog", MEMORY_HOG), ("fork-bomb", FORK_BOMB),
+                       ("floods-output", FLOODS_OUTPUT)]:
         nbformat.write(_answer(_solved("q1"), "s01-q2-answer", code), room / f"{name}.ipynb")
     nbformat.write(_solved(*everything), room / "zz-correct-after.ipynb")  # graded after the hostile ones
 
@@ -302,6 +310,14 @@ def test_a_memory_hog_is_stopped_at_its_limit(hostile_room):
     table, proc, _, _ = hostile_room
     assert _statuses(table, "memory-hog.ipynb") == ["passed"] + ["kernel-died"] * 4
     assert "memory-hog.ipynb: stopped by the grader" in proc.stderr and "over the limit of 1.00 GiB" in proc.stderr
+
+
+@pytest.mark.slow
+def test_a_flood_of_output_does_not_stop_the_room(hostile_room):
+    table, proc, _, _ = hostile_room
+    assert _statuses(table, "floods-output.ipynb")[0] == "passed"
+    assert "passed" not in _statuses(table, "floods-output.ipynb")[1:]
+    assert len(proc.stdout) + len(proc.stderr) < 100_000  # none of it reached the grader's own output
 
 
 @pytest.mark.slow
