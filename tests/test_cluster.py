@@ -62,8 +62,10 @@ def test_memory_per_cpu_counts_the_cpus_on_the_node():
 
 def test_outside_slurm_memory_respects_a_limit_set_on_the_process():
     """ulimit -m (RLIMIT_RSS) of 3 GiB, which Dask reads: a cluster must not plan for all of the machine."""
-    code = ("import resource; resource.setrlimit(resource.RLIMIT_RSS, (3 * 2**30, 3 * 2**30)); "
-            "from hpclab import cluster; print(cluster.available_memory({}))")
+    code = (
+        "import resource; resource.setrlimit(resource.RLIMIT_RSS, (3 * 2**30, 3 * 2**30)); "
+        "from hpclab import cluster; print(cluster.available_memory({}))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert int(proc.stdout) <= 3 * 2**30
@@ -138,17 +140,46 @@ def scheduler_file(tmp_path):
     """A real scheduler and worker started with Dask's own CLI, found by scheduler file."""
     path = tmp_path / "scheduler.json"
     common = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
-    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                  "--port", "0", "--dashboard-address", "127.0.0.1:0",
-                                  "--scheduler-file", str(path)], **common)
+    scheduler = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--dashboard-address",
+            "127.0.0.1:0",
+            "--scheduler-file",
+            str(path),
+        ],
+        **common,
+    )
     worker = None
     try:
         deadline = time.monotonic() + 60
         while not path.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
-        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(path),
-                                   "--nthreads", "1", "--nworkers", "1", "--host", "127.0.0.1",
-                                   "--no-dashboard", "--memory-limit", "1GiB"], **common)
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                "--scheduler-file",
+                str(path),
+                "--nthreads",
+                "1",
+                "--nworkers",
+                "1",
+                "--host",
+                "127.0.0.1",
+                "--no-dashboard",
+                "--memory-limit",
+                "1GiB",
+            ],
+            **common,
+        )
         yield path
     finally:
         for proc in (worker, scheduler):
@@ -170,9 +201,14 @@ def test_client_connects_through_the_environment_variable(scheduler_file, monkey
         assert c.scheduler.address == json.loads(scheduler_file.read_text())["address"]
 
 
-@pytest.mark.parametrize("base, link", [("/", "/proxy/{port}/status"),
-                                        ("/user/ada/", "/user/ada/proxy/{port}/status"),
-                                        ("/node/cn01/8888", "/node/cn01/8888/proxy/{port}/status")])
+@pytest.mark.parametrize(
+    "base, link",
+    [
+        ("/", "/proxy/{port}/status"),
+        ("/user/ada/", "/user/ada/proxy/{port}/status"),
+        ("/node/cn01/8888", "/node/cn01/8888/proxy/{port}/status"),
+    ],
+)
 def test_under_a_jupyter_server_the_dashboard_goes_through_its_port(base, link):
     assert cluster.dashboard_link_template({}, server={"base_url": base}) == link
 
@@ -214,12 +250,15 @@ def test_a_kernel_under_a_jupyter_server_prints_the_proxied_dashboard_link(tmp_p
 
     _server_file(tmp_path, os.getpid(), "/user/ada/")
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(
-        "import hpclab.cluster\n"
-        "client = hpclab.cluster.start(n_workers=1, memory_limit='1GiB')\n"
-        "port = client.scheduler_info()['services']['dashboard']\n"
-        "assert client.dashboard_link == f'/user/ada/proxy/{port}/status', client.dashboard_link\n"
-        "client.close()")]
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import hpclab.cluster\n"
+            "client = hpclab.cluster.start(n_workers=1, memory_limit='1GiB')\n"
+            "port = client.scheduler_info()['services']['dashboard']\n"
+            "assert client.dashboard_link == f'/user/ada/proxy/{port}/status', client.dashboard_link\n"
+            "client.close()"
+        )
+    ]
     run = execute(nb, tmp_path, timeout=300, cell_timeout=240, env={"JUPYTER_RUNTIME_DIR": str(tmp_path)})
     assert run.status == "ok", run.message
     printed = "".join(o.get("text", "") for o in run.notebook.cells[0].outputs)

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from hpclab.grade import GradeError, collect, load_release, restore_checks, summary, Row
+from hpclab.grade import GradeError, Row, collect, load_release, restore_checks, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = "01-parallel-concepts"
@@ -65,12 +65,16 @@ def graded(tmp_path_factory):
     _answer(tampered, "s01-q5-check", "print('✅ q5')")  # and faked another
     _save(room, "tampered.ipynb", tampered)
     spoof = _exercise()  # no answers, but the learner's import cell fakes passing checks
-    _answer(spoof, "s01-imports", "import numpy as np\nimport hpclab.checks.concepts as real\n"
-            "from hpclab.checks import check as _check\n"
-            "def _always(question):\n"
-            "    return _check(question)(lambda *a: 'faked')\n"
-            "check_q1, check_q2, check_q3, check_q4, check_q5 = (_always(q) for q in real.QUESTIONS)\n"
-            "real.check_q1 = check_q1\n")
+    _answer(
+        spoof,
+        "s01-imports",
+        "import numpy as np\nimport hpclab.checks.concepts as real\n"
+        "from hpclab.checks import check as _check\n"
+        "def _always(question):\n"
+        "    return _check(question)(lambda *a: 'faked')\n"
+        "check_q1, check_q2, check_q3, check_q4, check_q5 = (_always(q) for q in real.QUESTIONS)\n"
+        "real.check_q1 = check_q1\n",
+    )
     _save(room, "spoof.ipynb", spoof)
     error = _solved(_exercise(), "q2", "q3", "q4", "q5")
     _answer(error, "s01-q1-answer", "speedup = 1 / 0\n")
@@ -78,10 +82,29 @@ def graded(tmp_path_factory):
 
     out = room / "scores.csv"
     proc = subprocess.run(
-        [sys.executable, "-m", "hpclab.cli", "grade", str(room), "--out", str(out),
-         "--release", str(ROOT / "exercises"), "--cell-timeout", "30", "--timeout", "180", "--jobs", "2",
-         "--feedback", str(room / "feedback")],
-        capture_output=True, text=True, timeout=600, cwd=room,
+        [
+            sys.executable,
+            "-m",
+            "hpclab.cli",
+            "grade",
+            str(room),
+            "--out",
+            str(out),
+            "--release",
+            str(ROOT / "exercises"),
+            "--cell-timeout",
+            "30",
+            "--timeout",
+            "180",
+            "--jobs",
+            "2",
+            "--feedback",
+            str(room / "feedback"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=room,
     )
     assert proc.returncode == 0, proc.stderr
     with open(out, newline="") as fh:
@@ -239,8 +262,9 @@ def test_an_interrupted_cell_leaves_the_cluster_to_the_later_answers(tmp_path):
         _answer(exercise, f"s02-{q}-answer", solution[f"s02-{q}-answer"])
     _answer(exercise, "s02-q2-answer", "lazy_count = None\nwhile True:\n    pass\n")
     _save(tmp_path, "endless-q2.ipynb", exercise)
-    rows, problems = grade([tmp_path / "endless-q2.ipynb"], release_dir=ROOT / "exercises",
-                           cell_timeout=20, timeout=300, progress=False)
+    rows, problems = grade(
+        [tmp_path / "endless-q2.ipynb"], release_dir=ROOT / "exercises", cell_timeout=20, timeout=300, progress=False
+    )
     status = {r.question: r.status for r in rows}
     assert status == {"q1": "passed", "q2": "timeout", "q3": "passed", "q4": "passed"}, problems
 
@@ -303,9 +327,27 @@ def test_resume_keeps_graded_submissions_and_grades_the_rest(tmp_path):
     lines += [f"{room / 'b-blank.ipynb'},q1,★,0,1,not-attempted", f"{room / 'b-blank.ipynb'},q2,★,0"]
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "-m", "hpclab.cli", "grade", str(room), "--out", str(out), "--resume",
-         "--release", str(ROOT / "exercises"), "--cell-timeout", "60", "--timeout", "180", "--no-progress"],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "hpclab.cli",
+            "grade",
+            str(room),
+            "--out",
+            str(out),
+            "--resume",
+            "--release",
+            str(ROOT / "exercises"),
+            "--cell-timeout",
+            "60",
+            "--timeout",
+            "180",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     assert "1 submission(s) already in" in proc.stdout
@@ -321,9 +363,22 @@ def test_exit_status_is_1_when_a_submission_could_not_be_graded(tmp_path):
     (tmp_path / "garbage.ipynb").write_text("this is not JSON {")
     out = tmp_path / "scores.csv"
     proc = subprocess.run(
-        [sys.executable, "-m", "hpclab.cli", "grade", str(tmp_path / "garbage.ipynb"), "--out", str(out),
-         "--release", str(ROOT / "exercises"), "--no-progress"],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "hpclab.cli",
+            "grade",
+            str(tmp_path / "garbage.ipynb"),
+            "--out",
+            str(out),
+            "--release",
+            str(ROOT / "exercises"),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     assert proc.returncode == 1, proc.stderr
     assert "1 submission(s) could not be graded" in proc.stderr
@@ -333,9 +388,25 @@ def test_exit_status_is_1_when_a_submission_could_not_be_graded(tmp_path):
 def test_no_sandbox_is_said_once(tmp_path):
     (tmp_path / "garbage.ipynb").write_text("not JSON")
     proc = subprocess.run(
-        [sys.executable, "-m", "hpclab.cli", "grade", str(tmp_path), "--out", str(tmp_path / "s.csv"),
-         "--release", str(ROOT / "exercises"), "--exercise", LESSON, "--no-sandbox", "--no-progress"],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "hpclab.cli",
+            "grade",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "s.csv"),
+            "--release",
+            str(ROOT / "exercises"),
+            "--exercise",
+            LESSON,
+            "--no-sandbox",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     assert proc.stderr.count("WITHOUT a sandbox") == 1 and "--no-sandbox" in proc.stderr
     assert "NOT sandboxed" in proc.stdout
@@ -346,9 +417,24 @@ def test_a_machine_without_bubblewrap_grades_unsandboxed_after_one_warning(tmp_p
 
     (tmp_path / "garbage.ipynb").write_text("not JSON")
     proc = subprocess.run(
-        [sys.executable, "-m", "hpclab.cli", "grade", str(tmp_path), "--out", str(tmp_path / "s.csv"),
-         "--release", str(ROOT / "exercises"), "--exercise", LESSON, "--no-progress"],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "hpclab.cli",
+            "grade",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "s.csv"),
+            "--release",
+            str(ROOT / "exercises"),
+            "--exercise",
+            LESSON,
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
         env={**os.environ, "HPCLAB_BWRAP": str(tmp_path / "no-bwrap-here")},
     )
     assert proc.returncode == 0, proc.stderr

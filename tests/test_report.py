@@ -14,11 +14,18 @@ LESSON = "01-parallel-concepts"
 
 def _outcome() -> Outcome:
     release = load_release(ROOT / "exercises", LESSON)
-    anna = Graded([Row("room/anna.ipynb", "q1", "★", 1, 1, "passed"), Row("room/anna.ipynb", "q2", "★", 0, 1, "failed")],
-                  "", {"q1": "well done", "q2": "efficiency is speedup | divided by p"}, LESSON)
-    bob = Graded([Row("room/bob.ipynb", "q1", "★", 0, 1, "timeout"), Row("room/bob.ipynb", "q2", "★", 0, 1, "failed")],
-                 "room/bob.ipynb: cells [3] ran longer than 30 s", {"q1": "a cell ran too long", "q2": "look again"},
-                 LESSON)
+    anna = Graded(
+        [Row("room/anna.ipynb", "q1", "★", 1, 1, "passed"), Row("room/anna.ipynb", "q2", "★", 0, 1, "failed")],
+        "",
+        {"q1": "well done", "q2": "efficiency is speedup | divided by p"},
+        LESSON,
+    )
+    bob = Graded(
+        [Row("room/bob.ipynb", "q1", "★", 0, 1, "timeout"), Row("room/bob.ipynb", "q2", "★", 0, 1, "failed")],
+        "room/bob.ipynb: cells [3] ran longer than 30 s",
+        {"q1": "a cell ran too long", "q2": "look again"},
+        LESSON,
+    )
     broken = Graded([Row("room/broken.ipynb", "*", "", 0, 0, "invalid-notebook")], "room/broken.ipynb: not JSON")
     graded = {"room/anna.ipynb": anna, "room/bob.ipynb": bob, "room/broken.ipynb": broken}
     rows = [r for g in graded.values() for r in g.rows]

@@ -127,10 +127,12 @@ def test_the_course_and_packages_are_read_only_and_scratch_is_writable(sandbox_s
 
 @pytest.mark.slow
 def test_a_flood_of_output_is_cut_and_the_next_cell_still_runs(sandbox_seen):
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("for _ in range(60):\n    print('x' * 1_000_000)"),
-        nbformat.v4.new_code_cell("print('after the flood')"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("for _ in range(60):\n    print('x' * 1_000_000)"),
+            nbformat.v4.new_code_cell("print('after the flood')"),
+        ]
+    )
     with Sandbox(EXERCISES, Limits(memory=2 * 1024**3, processes=PROCESS_LIMIT)) as box:
         run = execute(nb, EXERCISES, timeout=180, cell_timeout=120, allow_errors=True, sandbox=box)
     kept = sum(len(o.get("text", "")) for o in run.notebook.cells[0].outputs)
@@ -140,6 +142,7 @@ def test_a_flood_of_output_is_cut_and_the_next_cell_still_runs(sandbox_seen):
 
 
 # ------------------------------------------------------------------ a hostile room
+
 
 def _exercise():
     return nbformat.read(EXERCISES / f"{LESSON}.ipynb", as_version=4)
@@ -165,8 +168,12 @@ def _course_digest() -> dict[str, str]:
     """A hash of every file of the course tree a submission could try to change (and the packages it uses)."""
     import numpy
 
-    files = [p for top in ("src", "exercises", "solutions") for p in sorted((ROOT / top).rglob("*"))
-             if p.is_file() and "__pycache__" not in p.parts]
+    files = [
+        p
+        for top in ("src", "exercises", "solutions")
+        for p in sorted((ROOT / top).rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
     files += [Path(numpy.__file__), Path(os.__file__)]
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
@@ -251,19 +258,46 @@ def hostile_room(tmp_path_factory, sandbox_seen):
     wrong = _solved(*everything)
     _answer(wrong, "s01-q3-answer", "def amdahl(serial_fraction, p):\n    return p\n")
     nbformat.write(wrong, room / "wrong.ipynb")
-    for name, code in [("writes-course", WRITES_COURSE), ("kills-parent", KILLS_PARENT),
-                       ("signals-others", SIGNALS_OTHERS), ("memory-hog", MEMORY_HOG), ("fork-bomb", FORK_BOMB),
-                       ("floods-output", FLOODS_OUTPUT)]:
+    for name, code in [
+        ("writes-course", WRITES_COURSE),
+        ("kills-parent", KILLS_PARENT),
+        ("signals-others", SIGNALS_OTHERS),
+        ("memory-hog", MEMORY_HOG),
+        ("fork-bomb", FORK_BOMB),
+        ("floods-output", FLOODS_OUTPUT),
+    ]:
         nbformat.write(_answer(_solved("q1"), "s01-q2-answer", code), room / f"{name}.ipynb")
     nbformat.write(_solved(*everything), room / "zz-correct-after.ipynb")  # graded after the hostile ones
 
     before = _course_digest()
     out = room / "scores.csv"
     proc = subprocess.run(
-        [sys.executable, "-m", "hpclab.cli", "grade", str(room), "--out", str(out), "--release", str(EXERCISES),
-         "--cell-timeout", "60", "--timeout", "180", "--jobs", "2", "--memory", "1",
-         "--max-procs", str(PROCESS_LIMIT), "--no-progress"],
-        capture_output=True, text=True, timeout=900, cwd=room,
+        [
+            sys.executable,
+            "-m",
+            "hpclab.cli",
+            "grade",
+            str(room),
+            "--out",
+            str(out),
+            "--release",
+            str(EXERCISES),
+            "--cell-timeout",
+            "60",
+            "--timeout",
+            "180",
+            "--jobs",
+            "2",
+            "--memory",
+            "1",
+            "--max-procs",
+            str(PROCESS_LIMIT),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=room,
     )
     after = _course_digest()
     with open(out, newline="") as fh:
@@ -345,10 +379,13 @@ def test_the_leak_check_sees_what_a_sandboxed_submission_starts(sandbox_seen):
 
     import procs
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import subprocess, time\n"
-        "subprocess.Popen(['sleep', '61.5'], start_new_session=True)\n"
-        "time.sleep(8)")])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import subprocess, time\nsubprocess.Popen(['sleep', '61.5'], start_new_session=True)\ntime.sleep(8)"
+            )
+        ]
+    )
     seen: list[str] = []
 
     def look() -> None:
@@ -370,13 +407,18 @@ def test_the_leak_check_sees_what_a_sandboxed_submission_starts(sandbox_seen):
 def test_a_dask_cluster_with_tls_runs_in_the_sandbox(sandbox_seen):
     """Dask's temporary certificates (TLS by default for the course's clusters) work inside."""
     pytest.importorskip("cryptography", reason="Security.temporary() needs cryptography (not installed)")
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "from distributed import Client, LocalCluster\n"
-        "from distributed.security import Security\n"
-        "security = Security.temporary()\n"
-        "with LocalCluster(n_workers=1, threads_per_worker=1, protocol='tls', security=security,\n"
-        "                  dashboard_address=None) as cluster, Client(cluster, security=security) as client:\n"
-        "    print(client.submit(sum, [1, 2, 3]).result(), cluster.scheduler_address[:6])")])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "from distributed import Client, LocalCluster\n"
+                "from distributed.security import Security\n"
+                "security = Security.temporary()\n"
+                "with LocalCluster(n_workers=1, threads_per_worker=1, protocol='tls', security=security,\n"
+                "                  dashboard_address=None) as cluster, Client(cluster, security=security) as client:\n"
+                "    print(client.submit(sum, [1, 2, 3]).result(), cluster.scheduler_address[:6])"
+            )
+        ]
+    )
     with Sandbox(EXERCISES, Limits(memory=3 * 1024**3, processes=PROCESS_LIMIT * 3)) as box:
         run = execute(nb, EXERCISES, timeout=180, cell_timeout=120, allow_errors=True, sandbox=box)
     outputs = run.notebook.cells[0].outputs

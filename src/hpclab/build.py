@@ -37,7 +37,9 @@ def strip_solution(source: str, cell_type: str, where: str) -> str:
         marker = line.strip()
         if marker == BEGIN:
             if inside:
-                raise BuildError(f"{where}, line {number}: '{BEGIN}' inside another solution region; add the missing '{END}'")
+                raise BuildError(
+                    f"{where}, line {number}: '{BEGIN}' inside another solution region; add the missing '{END}'"
+                )
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
             if cell_type == "code":

@@ -315,8 +315,10 @@ def interrupt_safe_preloads() -> dict[str, list[str]]:
         configured = [configured] if isinstance(configured, str) else list(configured)
         return configured + ([] if GUARD_PRELOAD in configured else [GUARD_PRELOAD])
 
-    return {"preload": with_guard("distributed.worker.preload"),
-            "preload_nanny": with_guard("distributed.nanny.preload")}
+    return {
+        "preload": with_guard("distributed.worker.preload"),
+        "preload_nanny": with_guard("distributed.nanny.preload"),
+    }
 
 
 def _count(n: int, noun: str) -> str:

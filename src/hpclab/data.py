@@ -321,11 +321,21 @@ def _write_air(path: Path, index: int, size: str, seed: int) -> None:
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
-        Dataset("readings", "weather-station readings, one CSV file per day (lesson 04)", 1,
-                _readings_names, _write_readings),
+        Dataset(
+            "readings",
+            "weather-station readings, one CSV file per day (lesson 04)",
+            1,
+            _readings_names,
+            _write_readings,
+        ),
         Dataset("people", "fake people records as JSON lines (lesson 05)", 1, _people_names, _write_people),
-        Dataset("air_temperature", "6-hourly air temperature on the NCEP sample grid, netCDF (lesson 06)", 1,
-                _air_names, _write_air),
+        Dataset(
+            "air_temperature",
+            "6-hourly air temperature on the NCEP sample grid, netCDF (lesson 06)",
+            1,
+            _air_names,
+            _write_air,
+        ),
     )
 }
 
@@ -518,8 +528,16 @@ def prepare(
 
     def done(spec: Dataset, seconds: float, made: bool) -> None:
         entry = read_manifest(folder)["datasets"][spec.name]
-        results.append(Prepared(spec.name, folder / spec.name, len(entry["files"]),
-                                sum(f["bytes"] for f in entry["files"].values()), seconds, made))
+        results.append(
+            Prepared(
+                spec.name,
+                folder / spec.name,
+                len(entry["files"]),
+                sum(f["bytes"] for f in entry["files"].values()),
+                seconds,
+                made,
+            )
+        )
 
     todo = []
     for spec in specs:  # fast path, no writing: a read-only shared folder is fine
@@ -534,8 +552,10 @@ def prepare(
 
     _ensure_writable(folder)
     total = sum(len(s.filenames(size)) for s in todo)
-    with _locked(folder), tqdm(total=total, desc=f"hpclab data ({size})", unit="file",
-                               disable=not progress, file=sys.stderr) as bar:
+    with (
+        _locked(folder),
+        tqdm(total=total, desc=f"hpclab data ({size})", unit="file", disable=not progress, file=sys.stderr) as bar,
+    ):
         for spec in todo:
             entry = read_manifest(folder)["datasets"].get(spec.name)
             if not force and _entry_is_current(folder, entry, spec, size, seed):  # another process made it meanwhile
@@ -560,8 +580,10 @@ def path(name: str, *, size: str | None = None, root: str | os.PathLike | None =
     size = data_size(size)
     (result,) = prepare([name], size=size, root=root)
     if result.made:
-        print(f"hpclab.data: made {name} ({size}, {result.files} files, {result.bytes / 1e6:.1f} MB) "
-              f"in {result.seconds:.1f} s under {result.folder.parent}")
+        print(
+            f"hpclab.data: made {name} ({size}, {result.files} files, {result.bytes / 1e6:.1f} MB) "
+            f"in {result.seconds:.1f} s under {result.folder.parent}"
+        )
     return result.folder
 
 
@@ -614,8 +636,14 @@ def download_air_temperature(
     def fetch() -> None:
         try:
             pooch.get_logger().setLevel("WARNING")  # no "Downloading ..." chatter
-            outcome["path"] = pooch.retrieve(url, known_hash=known_hash, fname="air_temperature.nc", path=folder,
-                                             downloader=_bounded_downloader(deadline), progressbar=False)
+            outcome["path"] = pooch.retrieve(
+                url,
+                known_hash=known_hash,
+                fname="air_temperature.nc",
+                path=folder,
+                downloader=_bounded_downloader(deadline),
+                progressbar=False,
+            )
         except BaseException as exc:  # handed to the caller below
             outcome["error"] = exc
 
@@ -665,7 +693,10 @@ def air_temperature(
             real = download_air_temperature(data_root(root) / "downloads")
             return xr.open_dataset(real, chunks=chunks)
         except DataError as exc:
-            warnings.warn(f"{exc} Using the generated air temperature instead (same grid and metadata).",
-                          OfflineFallback, stacklevel=2)
+            warnings.warn(
+                f"{exc} Using the generated air temperature instead (same grid and metadata).",
+                OfflineFallback,
+                stacklevel=2,
+            )
     folder = path("air_temperature", size=size, root=root)
     return xr.open_dataset(folder / "air_temperature.nc", engine="h5netcdf", chunks=chunks)

@@ -73,9 +73,13 @@ def _bounded_client(output_limit: int):
                 if used[cell_index] > output_limit:
                     if outs and outs[-1] is out:
                         outs.pop()
-                    outs.append(nbformat.v4.new_output(
-                        "stream", name="stderr",
-                        text=f"[hpclab: output of this cell cut after {output_limit:,} characters]\n"))
+                    outs.append(
+                        nbformat.v4.new_output(
+                            "stream",
+                            name="stderr",
+                            text=f"[hpclab: output of this cell cut after {output_limit:,} characters]\n",
+                        )
+                    )
                     used[cell_index] = output_limit + 1
             return out
 
@@ -104,8 +108,9 @@ def _kernel_manager(sockets: Path, sandbox):
     return km
 
 
-async def _execute(nb, cwd: Path, timeout: float, cell_timeout: float, allow_errors: bool,
-                   env: dict[str, str], sandbox=None) -> Execution:
+async def _execute(
+    nb, cwd: Path, timeout: float, cell_timeout: float, allow_errors: bool, env: dict[str, str], sandbox=None
+) -> Execution:
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
     timed_out: list[int] = []
@@ -140,7 +145,7 @@ async def _execute(nb, cwd: Path, timeout: float, cell_timeout: float, allow_err
         status, message = OK, ""
         try:
             await asyncio.wait_for(client.async_execute(env=env), timeout)
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             status, message = TIMEOUT, f"the notebook did not finish within {timeout:g} s"
         except DeadKernelError as exc:
             status, message = KERNEL_DIED, f"the kernel died ({exc})"

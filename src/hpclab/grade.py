@@ -33,8 +33,8 @@ import nbformat
 from hpclab.build import CHECK_TAG
 from hpclab.checks import MIME_TYPE, Question, questions_of
 from hpclab.data import SCRATCH_ENV
-from hpclab.execute import KERNEL_DIED, TIMEOUT, execute
 from hpclab.errors import HpclabError
+from hpclab.execute import KERNEL_DIED, TIMEOUT, execute
 from hpclab.sandbox import Limits, Sandbox, unavailable_reason
 
 STATUSES = ("passed", "failed", "not-attempted", "error", "timeout", "kernel-died", "invalid-notebook")
@@ -106,8 +106,7 @@ def fresh_check_source(cell_source: str, module: str) -> str:
         "import sys as _hpclab_sys\n"
         "for _hpclab_m in [m for m in _hpclab_sys.modules if m == 'hpclab.checks' or m.startswith('hpclab.checks.')]:\n"
         "    del _hpclab_sys.modules[_hpclab_m]\n"
-        f"from {module} import {imports}\n"
-        + cell_source
+        f"from {module} import {imports}\n" + cell_source
     )
 
 
@@ -148,8 +147,11 @@ def match_cells(learner_cells: Sequence, release: nbformat.NotebookNode) -> dict
             continue
         wanted = _normalized(cell.source)
         for i in range(cursor, len(learner_cells)):
-            if i not in used and learner_cells[i].get("cell_type") == cell.cell_type \
-                    and _normalized(learner_cells[i].get("source", "")) == wanted:
+            if (
+                i not in used
+                and learner_cells[i].get("cell_type") == cell.cell_type
+                and _normalized(learner_cells[i].get("source", "")) == wanted
+            ):
                 matched[r] = i
                 used.add(i)
                 cursor = i + 1
@@ -171,9 +173,11 @@ def restore_checks(learner: nbformat.NotebookNode, release: nbformat.NotebookNod
     module = release.metadata.get("hpclab", {}).get("checks")
     released_checks = {c.id for c in release.cells if is_check_cell(c)}
     check_sources = {_normalized(c.source) for c in release.cells if is_check_cell(c)}
-    cells = [copy.deepcopy(c) for c in learner.cells
-             if not is_check_cell(c) and c.get("id") not in released_checks
-             and not _looks_like_check(c, check_sources)]
+    cells = [
+        copy.deepcopy(c)
+        for c in learner.cells
+        if not is_check_cell(c) and c.get("id") not in released_checks and not _looks_like_check(c, check_sources)
+    ]
     matched = match_cells(cells, release)
     placed: list[tuple[float, int, nbformat.NotebookNode]] = []
     anchor = -1.0
@@ -205,23 +209,25 @@ def _error_names(cell) -> list[str]:
     return [o.get("ename", "") for o in cell.get("outputs", []) if o.get("output_type") == "error"]
 
 
-def statuses(executed: nbformat.NotebookNode, release: Release, run_status: str,
-             timed_out_cells: Sequence[int]) -> dict[str, str]:
+def statuses(
+    executed: nbformat.NotebookNode, release: Release, run_status: str, timed_out_cells: Sequence[int]
+) -> dict[str, str]:
     """Each question's status from an executed, check-restored notebook."""
     return assess(executed, release, run_status, timed_out_cells)[0]
 
 
 _HINTS = {
     "timeout": "a cell before this check ran past the time limit and was interrupted: look for an endless loop "
-               "or a computation far bigger than asked",
+    "or a computation far bigger than asked",
     "kernel-died": "the notebook's kernel died before this check ran (it exited, crashed or used too much memory)",
     "error": "your code in the cells before this check raised {errors}: run them top to bottom and fix it",
     "invalid-notebook": "the file could not be read as a notebook: download it again from JupyterLab (File > Download)",
 }
 
 
-def assess(executed: nbformat.NotebookNode, release: Release, run_status: str,
-           timed_out_cells: Sequence[int]) -> tuple[dict[str, str], dict[str, str]]:
+def assess(
+    executed: nbformat.NotebookNode, release: Release, run_status: str, timed_out_cells: Sequence[int]
+) -> tuple[dict[str, str], dict[str, str]]:
     """(status, hint) of each question from an executed, check-restored notebook."""
     check_ids = set(release.check_cell_of.values())
     reports: dict[str, dict] = {}
@@ -241,8 +247,9 @@ def assess(executed: nbformat.NotebookNode, release: Release, run_status: str,
     for question in release.questions:
         payload = reports.get(question.id)
         cells = region_of.get(release.check_cell_of[question.id], [])
-        learner_errors = [name for i in cells for name in _error_names(executed.cells[i])
-                          if name not in ("NotImplementedError", "")]
+        learner_errors = [
+            name for i in cells for name in _error_names(executed.cells[i]) if name not in ("NotImplementedError", "")
+        ]
         if payload and payload.get("passed"):
             status = "passed"
         elif any(i in timed_out_cells for i in cells) or (payload is None and run_status == TIMEOUT):
@@ -257,7 +264,9 @@ def assess(executed: nbformat.NotebookNode, release: Release, run_status: str,
         if payload and status in ("passed", "failed", "not-attempted"):
             hints[question.id] = str(payload.get("message", ""))
         else:
-            hints[question.id] = _HINTS.get(status, "").format(errors=", ".join(sorted(set(learner_errors))) or "an error")
+            hints[question.id] = _HINTS.get(status, "").format(
+                errors=", ".join(sorted(set(learner_errors))) or "an error"
+            )
     return result, hints
 
 
@@ -268,14 +277,20 @@ def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str | Non
         nbformat.validate(nb)
     except Exception as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return None, None, f"{path}: not a valid notebook ({first_line}); ask the learner to re-download it from JupyterLab (File > Download)"
+        return (
+            None,
+            None,
+            f"{path}: not a valid notebook ({first_line}); ask the learner to re-download it from JupyterLab (File > Download)",
+        )
     lesson = nb.metadata.get("hpclab", {}).get("lesson")
     return nb, lesson or None, ""
 
 
 def _rows(name: str, release: Release, status_of: dict[str, str]) -> list[Row]:
-    return [Row(name, q.id, q.stars, q.points if status_of[q.id] == "passed" else 0, q.points, status_of[q.id])
-            for q in release.questions]
+    return [
+        Row(name, q.id, q.stars, q.points if status_of[q.id] == "passed" else 0, q.points, status_of[q.id])
+        for q in release.questions
+    ]
 
 
 @dataclass
@@ -300,19 +315,29 @@ def release_note(path: Path, submitted: nbformat.NotebookNode, release: Release)
         return ""
     checks = {c.id: _normalized(c.source) for c in release.notebook.cells if is_check_cell(c)}
     their_cells = {c.get("id"): _normalized(c.get("source", "")) for c in submitted.cells}
-    changed = sorted({qid for qid, cell_id in release.check_cell_of.items()
-                      if their_cells.get(cell_id) != checks.get(cell_id)})
+    changed = sorted(
+        {qid for qid, cell_id in release.check_cell_of.items() if their_cells.get(cell_id) != checks.get(cell_id)}
+    )
     origin = f"release {theirs}" if theirs else "a release older than version numbers"
     if not changed:
         return f"{path}: started from {origin}; graded against release {ours}, whose checks are the same"
-    return (f"{path}: started from {origin}, whose checks differ from release {ours} in {', '.join(changed)}; "
-            f"graded against release {ours}: look at those questions by hand, or have the learner move "
-            f"their answers into the current exercise")
+    return (
+        f"{path}: started from {origin}, whose checks differ from release {ours} in {', '.join(changed)}; "
+        f"graded against release {ours}: look at those questions by hand, or have the learner move "
+        f"their answers into the current exercise"
+    )
 
 
-def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None,
-              timeout: float, cell_timeout: float, limits: Limits | None = None,
-              fallback_from: str = "the rest of the room") -> Graded:
+def grade_one(
+    path: Path,
+    release_dir: Path,
+    releases: dict[str, Release],
+    fallback: str | None,
+    timeout: float,
+    cell_timeout: float,
+    limits: Limits | None = None,
+    fallback_from: str = "the rest of the room",
+) -> Graded:
     """Rows for one submission, a note for the instructor ('' if none) and hints for the learner.
 
     A notebook without lesson metadata is graded against ``fallback`` (which
@@ -328,11 +353,15 @@ def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallb
         lesson, told = (fallback, fallback_from) if fallback else (named, "its file name")
         if lesson is None:
             problem = problem or f"{path}: notebook has no hpclab lesson metadata"
-            return Graded([Row(str(path), "*", "", 0, 0, "invalid-notebook")],
-                          problem + " (and its lesson could not be told from its name; pass --exercise)")
+            return Graded(
+                [Row(str(path), "*", "", 0, 0, "invalid-notebook")],
+                problem + " (and its lesson could not be told from its name; pass --exercise)",
+            )
         if not problem:
-            notes.append(f"{path}: no hpclab lesson metadata (cells copied into a new notebook?); "
-                         f"graded against {lesson}, the lesson of {told}")
+            notes.append(
+                f"{path}: no hpclab lesson metadata (cells copied into a new notebook?); "
+                f"graded against {lesson}, the lesson of {told}"
+            )
     if lesson not in releases:
         try:
             releases[lesson] = load_release(release_dir, lesson)
@@ -341,8 +370,9 @@ def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallb
     release = releases[lesson]
     if nb is None or problem:
         status_of = {q.id: "invalid-notebook" for q in release.questions}
-        return Graded(_rows(str(path), release, status_of), problem,
-                      {q: _HINTS["invalid-notebook"] for q in status_of}, lesson)
+        return Graded(
+            _rows(str(path), release, status_of), problem, {q: _HINTS["invalid-notebook"] for q in status_of}, lesson
+        )
     version_note = release_note(path, nb, release)
     if version_note:
         notes.append(version_note)
@@ -352,25 +382,39 @@ def grade_one(path: Path, release_dir: Path, releases: dict[str, Release], fallb
         if limits is None:
             # Each submission gets its own scratch folder: with --jobs, notebooks run side by side.
             with tempfile.TemporaryDirectory(prefix="hpclab-grade-") as scratch:
-                run = execute(merged, release.path.parent, timeout=timeout, cell_timeout=cell_timeout,
-                              allow_errors=True, env={SCRATCH_ENV: scratch})
+                run = execute(
+                    merged,
+                    release.path.parent,
+                    timeout=timeout,
+                    cell_timeout=cell_timeout,
+                    allow_errors=True,
+                    env={SCRATCH_ENV: scratch},
+                )
         else:
             from hpclab.data import data_root
 
             with Sandbox(release.path.parent, limits, readable=[data_root()]) as box:
-                run = execute(merged, release.path.parent, timeout=timeout, cell_timeout=cell_timeout,
-                              allow_errors=True, sandbox=box)
+                run = execute(
+                    merged,
+                    release.path.parent,
+                    timeout=timeout,
+                    cell_timeout=cell_timeout,
+                    allow_errors=True,
+                    sandbox=box,
+                )
                 stopped = box.stopped
         status_of, hints = assess(run.notebook, release, run.status, run.timed_out_cells)
     except Exception as exc:  # never let one submission stop the room
         status_of = {q.id: "error" for q in release.questions}
-        return Graded(_rows(str(path), release, status_of), f"{path}: grading failed ({type(exc).__name__}: {exc})",
-                      {q: "the grader could not run this notebook; your instructor has the details" for q in status_of},
-                      lesson)
+        return Graded(
+            _rows(str(path), release, status_of),
+            f"{path}: grading failed ({type(exc).__name__}: {exc})",
+            {q: "the grader could not run this notebook; your instructor has the details" for q in status_of},
+            lesson,
+        )
     if stopped:
         notes.append(f"{path}: {stopped}")
-        hints = {q: (h if status_of[q] != "kernel-died" else f"your notebook was {stopped}")
-                 for q, h in hints.items()}
+        hints = {q: (h if status_of[q] != "kernel-died" else f"your notebook was {stopped}") for q, h in hints.items()}
     elif run.status in (TIMEOUT, KERNEL_DIED):
         notes.append(f"{path}: {run.message}")
     return Graded(_rows(str(path), release, status_of), "; ".join(notes), hints, lesson)
@@ -383,7 +427,9 @@ def _lesson_from_name(path: Path, release_dir: Path) -> str | None:
     for lesson in sorted(lessons, key=len, reverse=True):
         if lesson in name:
             return lesson
-    numbered = [lesson for lesson in lessons if re.search(rf"(?<![0-9]){re.escape(lesson.split('-')[0])}(?![0-9a-z])", name)]
+    numbered = [
+        lesson for lesson in lessons if re.search(rf"(?<![0-9]){re.escape(lesson.split('-')[0])}(?![0-9a-z])", name)
+    ]
     return numbered[0] if len(numbered) == 1 else None
 
 
@@ -452,12 +498,20 @@ def read_csv(path: str | os.PathLike) -> dict[str, list[Row]]:
         if reader.fieldnames is None:
             return found
         if tuple(reader.fieldnames) != FIELDS:
-            raise GradeError(f"{path}: not a scores CSV of hpclab grade (columns {reader.fieldnames}); "
-                             "pass another --out, or drop --resume to overwrite it")
+            raise GradeError(
+                f"{path}: not a scores CSV of hpclab grade (columns {reader.fieldnames}); "
+                "pass another --out, or drop --resume to overwrite it"
+            )
         for record in reader:
             try:
-                row = Row(record["submission"], record["question"], record["level"], int(record["points"]),
-                          int(record["max_points"]), record["status"])
+                row = Row(
+                    record["submission"],
+                    record["question"],
+                    record["level"],
+                    int(record["points"]),
+                    int(record["max_points"]),
+                    record["status"],
+                )
             except (TypeError, ValueError):
                 continue  # the line the grader was writing when it stopped
             found.setdefault(row.submission, []).append(row)
@@ -491,20 +545,34 @@ class Outcome:
 def sandbox_choice(sandbox: bool) -> tuple[bool, str]:
     """(use a sandbox, warning to print once): the warning is '' when all is as asked."""
     if not sandbox:
-        return False, ("grading WITHOUT a sandbox (--no-sandbox): every submission runs with your rights, "
-                       "can change the course and its checks, and can stop the grader")
+        return False, (
+            "grading WITHOUT a sandbox (--no-sandbox): every submission runs with your rights, "
+            "can change the course and its checks, and can stop the grader"
+        )
     reason = unavailable_reason()
     if reason:
-        return False, (f"grading WITHOUT a sandbox: {reason}. Every submission runs with your rights, can change "
-                       "the course and its checks, and can stop the grader; grade only notebooks you trust, "
-                       "or grade on a Linux machine with bubblewrap")
+        return False, (
+            f"grading WITHOUT a sandbox: {reason}. Every submission runs with your rights, can change "
+            "the course and its checks, and can stop the grader; grade only notebooks you trust, "
+            "or grade on a Linux machine with bubblewrap"
+        )
     return True, ""
 
 
-def grade(paths: Iterable[str | os.PathLike], *, release_dir: str | os.PathLike | None = None,
-          exercise: str | None = None, timeout: float = 600, cell_timeout: float = 180,
-          jobs: int = 1, progress: bool = True, sandbox: bool = True, limits: Limits | None = None,
-          out: str | os.PathLike | None = None, resume: bool = False) -> Outcome:
+def grade(
+    paths: Iterable[str | os.PathLike],
+    *,
+    release_dir: str | os.PathLike | None = None,
+    exercise: str | None = None,
+    timeout: float = 600,
+    cell_timeout: float = 180,
+    jobs: int = 1,
+    progress: bool = True,
+    sandbox: bool = True,
+    limits: Limits | None = None,
+    out: str | os.PathLike | None = None,
+    resume: bool = False,
+) -> Outcome:
     """Grade every submission; return all rows and the problems worth telling the instructor.
 
     ``sandbox``: run each submission sandboxed when the machine allows it
@@ -551,8 +619,9 @@ def grade(paths: Iterable[str | os.PathLike], *, release_dir: str | os.PathLike 
         try:
             found = grade_one(path, release_dir, releases, fallback, timeout, cell_timeout, limits, fallback_from)
         except Exception as exc:  # never let one submission stop the room
-            found = Graded([Row(str(path), "*", "", 0, 0, "error")],
-                           f"{path}: grading failed ({type(exc).__name__}: {exc})")
+            found = Graded(
+                [Row(str(path), "*", "", 0, 0, "error")], f"{path}: grading failed ({type(exc).__name__}: {exc})"
+            )
         if results is not None:
             results.add(found.rows)
         bar.update(1)
@@ -574,9 +643,15 @@ def grade(paths: Iterable[str | os.PathLike], *, release_dir: str | os.PathLike 
                 problems.append(fresh[path].note)
         else:
             rows += done[path]
-    graded = {path: fresh.get(path) or Graded(done[path], "graded in an earlier run (--resume)",
-                                               lesson=_lesson_of(Path(path), release_dir, releases, fallback))
-              for path in map(str, submissions)}
+    graded = {
+        path: fresh.get(path)
+        or Graded(
+            done[path],
+            "graded in an earlier run (--resume)",
+            lesson=_lesson_of(Path(path), release_dir, releases, fallback),
+        )
+        for path in map(str, submissions)
+    }
     by_submission: dict[str, list[Row]] = {}
     for row in rows:
         by_submission.setdefault(row.submission, []).append(row)

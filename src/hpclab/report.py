@@ -44,7 +44,7 @@ class QuestionStats:
 
 def _title(outcome, lesson: str | None, qid: str) -> str:
     release = outcome.releases.get(lesson) if lesson else None
-    for question in (release.questions if release else []):
+    for question in release.questions if release else []:
         if question.id == qid:
             return question.title
     return ""
@@ -60,8 +60,9 @@ def question_stats(outcome) -> list[QuestionStats]:
     stats = []
     for (lesson, qid), rows in found.items():
         counts = Counter(r.status for r in rows)
-        stats.append(QuestionStats(lesson, qid, _title(outcome, lesson, qid), rows[0].level, len(rows),
-                                   counts["passed"], counts))
+        stats.append(
+            QuestionStats(lesson, qid, _title(outcome, lesson, qid), rows[0].level, len(rows), counts["passed"], counts)
+        )
     return stats
 
 
@@ -78,10 +79,16 @@ def room_table(outcome) -> str:
     name = (lambda s: s.question) if len(lessons) == 1 else (lambda s: f"{s.lesson} {s.question}")
     width = max(len("question"), *(len(name(s)) for s in stats))
     header = f"{'question':<{width}}  {'level':<5}  {'passed':>9}  commonest statuses"
-    lines = [f"room report ({len(outcome.graded)} submissions, {', '.join(sorted(lessons))})", header, "-" * len(header)]
+    lines = [
+        f"room report ({len(outcome.graded)} submissions, {', '.join(sorted(lessons))})",
+        header,
+        "-" * len(header),
+    ]
     for s in stats:
-        lines.append(f"{name(s):<{width}}  {s.level:<5}  {s.passed:>3}/{s.learners:<3}{s.pass_rate:>4.0%}"
-                     f"  {_commonest(s.statuses)}")
+        lines.append(
+            f"{name(s):<{width}}  {s.level:<5}  {s.passed:>3}/{s.learners:<3}{s.pass_rate:>4.0%}"
+            f"  {_commonest(s.statuses)}"
+        )
     return "\n".join(lines)
 
 
@@ -95,8 +102,15 @@ def plot_room(outcome, path: str | os.PathLike) -> Path:
     from hpclab.grade import STATUSES
 
     stats = question_stats(outcome)
-    colours = {"passed": "#2ca02c", "failed": "#d62728", "not-attempted": "#bbbbbb", "error": "#ff7f0e",
-               "timeout": "#9467bd", "kernel-died": "#8c564b", "invalid-notebook": "#7f7f7f"}
+    colours = {
+        "passed": "#2ca02c",
+        "failed": "#d62728",
+        "not-attempted": "#bbbbbb",
+        "error": "#ff7f0e",
+        "timeout": "#9467bd",
+        "kernel-died": "#8c564b",
+        "invalid-notebook": "#7f7f7f",
+    }
     labels = [s.question if len({x.lesson for x in stats}) == 1 else f"{s.lesson}\n{s.question}" for s in stats]
     fig, ax = plt.subplots(figsize=(max(4.0, 0.8 * len(stats) + 2), 3.5))
     bottom = [0] * len(stats)
@@ -123,14 +137,21 @@ def write_room_report(outcome, path: str | os.PathLike) -> tuple[Path, Path]:
     path = Path(path)
     image = plot_room(outcome, path.with_suffix(".png"))
     stats = question_stats(outcome)
-    lines = ["# Room report", "", f"{len(outcome.graded)} submissions graded "
-             f"({'sandboxed' if outcome.sandboxed else 'NOT sandboxed'}).", "",
-             f"![Statuses per question]({image.name})", "",
-             "| lesson | question | title | level | passed | pass rate | commonest statuses |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Room report",
+        "",
+        f"{len(outcome.graded)} submissions graded ({'sandboxed' if outcome.sandboxed else 'NOT sandboxed'}).",
+        "",
+        f"![Statuses per question]({image.name})",
+        "",
+        "| lesson | question | title | level | passed | pass rate | commonest statuses |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for s in stats:
-        lines.append(f"| {s.lesson} | {s.question} | {s.title} | {s.level} | {s.passed}/{s.learners} | "
-                     f"{s.pass_rate:.0%} | {_commonest(s.statuses)} |")
+        lines.append(
+            f"| {s.lesson} | {s.question} | {s.title} | {s.level} | {s.passed}/{s.learners} | "
+            f"{s.pass_rate:.0%} | {_commonest(s.statuses)} |"
+        )
     if outcome.problems:
         lines += ["", "## Notes", ""] + [f"- {p}" for p in outcome.problems]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -157,8 +178,10 @@ def feedback_markdown(outcome, submission: str) -> str:
             title = _title(outcome, graded.lesson, row.question)
             hint = graded.hints.get(row.question, "").replace("|", "\\|").replace("\n", " ")
             label = f"{row.question} {title}".strip()
-            lines.append(f"| {label} | {row.level} | {row.points}/{row.max_points} | "
-                         f"{STATUS_WORDS.get(row.status, row.status)} | {hint} |")
+            lines.append(
+                f"| {label} | {row.level} | {row.points}/{row.max_points} | "
+                f"{STATUS_WORDS.get(row.status, row.status)} | {hint} |"
+            )
     if graded.note and rows:
         lines += ["", f"Note: {graded.note.replace(str(submission) + ': ', '')}"]
     return "\n".join(lines) + "\n"
@@ -194,8 +217,14 @@ def write_gradebook(outcome, path: str | os.PathLike) -> Path:
         for submission, graded in outcome.graded.items():
             points = {(graded.lesson or "?", r.question): r.points for r in graded.rows}
             rows = [r for r in graded.rows if r.question != "*"]
-            writer.writerow([submission, graded.lesson or "",
-                             *[points.get(c, "") for c in columns],
-                             sum(r.points for r in rows), sum(r.max_points for r in rows),
-                             "yes" if rows else "no"])
+            writer.writerow(
+                [
+                    submission,
+                    graded.lesson or "",
+                    *[points.get(c, "") for c in columns],
+                    sum(r.points for r in rows),
+                    sum(r.max_points for r in rows),
+                    "yes" if rows else "no",
+                ]
+            )
     return path

@@ -76,11 +76,24 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _probe(program: str, root: bool) -> str:
     """'' when a trivial sandbox starts here, else why not (bwrap's own words)."""
-    argv = [program, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
+    argv = [
+        program,
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--die-with-parent",
+    ]
     if not root:
         argv.append("--unshare-user")
     argv += ["--", "true"]
@@ -99,8 +112,10 @@ def unavailable_reason() -> str:
         return f"sandboxes need Linux namespaces, and this is {sys.platform}"
     program = bwrap_program()
     if not program:
-        return ("bubblewrap is not installed (Debian/Ubuntu: `sudo apt-get install bubblewrap`; "
-                f"or set {BWRAP_ENV} to its path)")
+        return (
+            "bubblewrap is not installed (Debian/Ubuntu: `sudo apt-get install bubblewrap`; "
+            f"or set {BWRAP_ENV} to its path)"
+        )
     if _is_root():
         for tool in ("setpriv", "prlimit"):
             if not shutil.which(tool):
@@ -144,7 +159,7 @@ class _Mounts:
 
     def expose(self, path: Path, *, source: Path | None = None, writable: bool = False) -> None:
         path = Path(os.path.abspath(path))
-        chain = [Path(*path.parts[:i + 1]) for i in range(1, len(path.parts))]
+        chain = [Path(*path.parts[: i + 1]) for i in range(1, len(path.parts))]
         for folder in chain[:-1]:
             if folder in self.masked:
                 continue
@@ -201,8 +216,12 @@ def _needed_paths() -> list[Path]:
     """Where this Python, its packages and hpclab live: the kernel must read them."""
     import hpclab
 
-    paths = [Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent.parent,
-             Path(hpclab.__file__).resolve().parent]
+    paths = [
+        Path(sys.prefix),
+        Path(sys.base_prefix),
+        Path(os.path.realpath(sys.executable)).parent.parent,
+        Path(hpclab.__file__).resolve().parent,
+    ]
     paths += [Path(p) for p in sys.path if p and os.path.isdir(p)]
     seen, unique = set(), []
     for p in paths:
@@ -261,7 +280,8 @@ class Sandbox:
         shutil.copytree(self.workdir, self._root / "work", symlinks=True)
         hostname = socket.gethostname()
         (self._root / "hosts").write_text(
-            f"127.0.0.1\tlocalhost {hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n")
+            f"127.0.0.1\tlocalhost {hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+        )
         os.chmod(self._root, 0o755)
         if self.uid is not None:
             _chown_tree(tmp, self.uid)
@@ -291,12 +311,20 @@ class Sandbox:
         from hpclab.data import SCRATCH_ENV
 
         env = dict(base)
-        env.update({
-            "HOME": INSIDE_HOME, "TMPDIR": "/tmp", SCRATCH_ENV: INSIDE_SCRATCH,
-            "XDG_CACHE_HOME": f"{INSIDE_HOME}/.cache", "XDG_CONFIG_HOME": f"{INSIDE_HOME}/.config",
-            "MPLCONFIGDIR": f"{INSIDE_HOME}/.cache/matplotlib", "JUPYTER_RUNTIME_DIR": f"{INSIDE_HOME}/runtime",
-            "PYTHONDONTWRITEBYTECODE": "1", MEMORY_LIMIT_ENV: str(self.limits.memory), SANDBOXED_ENV: "1",
-        })
+        env.update(
+            {
+                "HOME": INSIDE_HOME,
+                "TMPDIR": "/tmp",
+                SCRATCH_ENV: INSIDE_SCRATCH,
+                "XDG_CACHE_HOME": f"{INSIDE_HOME}/.cache",
+                "XDG_CONFIG_HOME": f"{INSIDE_HOME}/.config",
+                "MPLCONFIGDIR": f"{INSIDE_HOME}/.cache/matplotlib",
+                "JUPYTER_RUNTIME_DIR": f"{INSIDE_HOME}/runtime",
+                "PYTHONDONTWRITEBYTECODE": "1",
+                MEMORY_LIMIT_ENV: str(self.limits.memory),
+                SANDBOXED_ENV: "1",
+            }
+        )
         for name in ("IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "DASK_CONFIG"):
             env.pop(name, None)
         if self.uid is not None:
@@ -317,21 +345,46 @@ class Sandbox:
         mounts.expose(self.workdir, source=self._root / "work", writable=True)
         hostname = socket.gethostname()
         wrapped = [
-            "prlimit", f"--nproc={limits.processes}", f"--cpu={limits.cpu_seconds}", "--core=0", "--",
+            "prlimit",
+            f"--nproc={limits.processes}",
+            f"--cpu={limits.cpu_seconds}",
+            "--core=0",
+            "--",
             bwrap_program() or "bwrap",
-            "--ro-bind", "/", "/",
-            "--dev", "/dev",
-            "--perms", "1777", "--size", str(limits.memory), "--tmpfs", "/dev/shm",
-            "--proc", "/proc",
+            "--ro-bind",
+            "/",
+            "/",
+            "--dev",
+            "/dev",
+            "--perms",
+            "1777",
+            "--size",
+            str(limits.memory),
+            "--tmpfs",
+            "/dev/shm",
+            "--proc",
+            "/proc",
             # /sys is the host's: its network list would name the host's interfaces, not the sandbox's.
-            "--tmpfs", "/sys/class/net",
-            "--bind", str(self._root / "tmp"), "/tmp",
-            "--ro-bind", str(self._root / "hosts"), "/etc/hosts",
+            "--tmpfs",
+            "/sys/class/net",
+            "--bind",
+            str(self._root / "tmp"),
+            "/tmp",
+            "--ro-bind",
+            str(self._root / "hosts"),
+            "/etc/hosts",
             *mounts.args,
-            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--hostname", hostname,
-            "--die-with-parent", "--new-session",
-            "--chdir", str(self.workdir),
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--hostname",
+            hostname,
+            "--die-with-parent",
+            "--new-session",
+            "--chdir",
+            str(self.workdir),
         ]
         if self.uid is None:
             wrapped.insert(wrapped.index("--unshare-pid"), "--unshare-user")
@@ -341,9 +394,18 @@ class Sandbox:
         else:
             # bwrap keeps root's capabilities for its command: setpriv needs them to become
             # the dedicated uid, and drops every one of them (and the bounding set) on the way.
-            wrapped += ["--",
-                        "setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
-                        "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", *argv]
+            wrapped += [
+                "--",
+                "setpriv",
+                f"--reuid={self.uid}",
+                f"--regid={self.uid}",
+                "--clear-groups",
+                "--inh-caps=-all",
+                "--bounding-set=-all",
+                "--no-new-privs",
+                "--",
+                *argv,
+            ]
         return wrapped
 
     # ------------------------------------------------------------------ the watchdog
@@ -360,7 +422,7 @@ class Sandbox:
         try:
             for chunk in iter(lambda: stream.read(65536), b""):
                 if len(head) < 16384:
-                    head += chunk[:16384 - len(head)]
+                    head += chunk[: 16384 - len(head)]
         except (OSError, ValueError):
             pass
         self.stderr_head = head.decode(errors="replace")
@@ -404,8 +466,10 @@ class Sandbox:
             used = self.memory()
             self.peak_memory = max(self.peak_memory, used)
             if used > self.limits.memory:
-                self.stopped = (f"stopped by the grader: its processes used {used / 2**30:.2f} GiB of memory, "
-                                f"over the limit of {self.limits.memory / 2**30:.2f} GiB")
+                self.stopped = (
+                    f"stopped by the grader: its processes used {used / 2**30:.2f} GiB of memory, "
+                    f"over the limit of {self.limits.memory / 2**30:.2f} GiB"
+                )
                 self._kill_everything()
                 return
             if not self.processes():
@@ -424,8 +488,11 @@ class Sandbox:
             return
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            left = [p for p in psutil.process_iter(["uids"])
-                    if p.info["uids"] is not None and p.info["uids"].real == self.uid]
+            left = [
+                p
+                for p in psutil.process_iter(["uids"])
+                if p.info["uids"] is not None and p.info["uids"].real == self.uid
+            ]
             if not left:
                 return
             for proc in left:

@@ -109,8 +109,16 @@ def require(answer: object, name: str) -> None:
         raise NotAttempted(f"set `{name}` in the cell above, then run this cell again")
 
 
-_KIND_NAMES = {bool: "True or False", int: "a whole number", float: "a number", str: "a string",
-               list: "a list", tuple: "a tuple", set: "a set", dict: "a dict"}
+_KIND_NAMES = {
+    bool: "True or False",
+    int: "a whole number",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    tuple: "a tuple",
+    set: "a set",
+    dict: "a dict",
+}
 
 
 def _short(value: object, width: int = 60) -> str:
@@ -171,8 +179,9 @@ def plain(value: object, kind: type, name: str, *, of: type | None = None, keys:
             return str(value)
         raise refuse()
     if kind is np.ndarray:
-        if isinstance(value, np.ndarray) or (isinstance(value, (list, tuple)) and not any(
-                isinstance(v, (str, bytes, dict)) for v in value)):
+        if isinstance(value, np.ndarray) or (
+            isinstance(value, (list, tuple)) and not any(isinstance(v, (str, bytes, dict)) for v in value)
+        ):
             try:
                 array = np.asarray(value)
             except (TypeError, ValueError):
@@ -192,8 +201,12 @@ def plain(value: object, kind: type, name: str, *, of: type | None = None, keys:
     if kind is dict:
         if not isinstance(value, dict):
             raise refuse()
-        return {(plain(k, keys, f"a key of `{name}`") if keys is not None else k):
-                (plain(v, of, f"{name}[{k!r}]") if of is not None else v) for k, v in value.items()}
+        return {
+            (plain(k, keys, f"a key of `{name}`") if keys is not None else k): (
+                plain(v, of, f"{name}[{k!r}]") if of is not None else v
+            )
+            for k, v in value.items()
+        }
     raise TypeError(f"plain() cannot convert to {kind!r}")
 
 
@@ -214,13 +227,16 @@ def source_of(func: object, name: str) -> str:
         source = textwrap.dedent(inspect.getsource(func))
         tree = ast.parse(source)
     except (OSError, TypeError, SyntaxError):
-        raise Wrong(f"cannot read the source of `{name}`: define it with `def {name}(...)` in a notebook cell") from None
+        raise Wrong(
+            f"cannot read the source of `{name}`: define it with `def {name}(...)` in a notebook cell"
+        ) from None
     for node in ast.walk(tree):
         if isinstance(node, ast.Raise) and node.exc is not None:
             raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
             if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
-                raise NotAttempted(f"write the body of `{name}` (replace `raise NotImplementedError()`), "
-                                   "then run this cell again")
+                raise NotAttempted(
+                    f"write the body of `{name}` (replace `raise NotImplementedError()`), then run this cell again"
+                )
     return source
 
 
