@@ -40,7 +40,7 @@ lab: install
 kernel: install
 	$(BIN)/hpclab kernel install
 
-# Debian packages the Slurm and browser tests need: installed when we are root (CI is);
+# Debian packages the Slurm and browser tests and the grader's sandbox (bubblewrap) need: installed when we are root (CI is);
 # without root those tests skip, and the rest of the suite still runs.
 SYSTEM_DEPS := slurmctld:slurm-wlm slurmd:slurmd munged:munge shellcheck:shellcheck nsenter:util-linux ip:iproute2 \
     bwrap:bubblewrap \

@@ -51,6 +51,10 @@ def test_slurm_memory_wins_over_machine_memory():
     assert cluster.available_memory({"SLURM_MEM_PER_NODE": "2048"}) == 2048 * 1024**2
 
 
+def test_in_the_graders_sandbox_its_memory_limit_is_what_a_cluster_may_use():
+    assert cluster.available_memory({"HPCLAB_MEMORY_LIMIT": str(3 * GiB), "SLURM_MEM_PER_NODE": "8192"}) == 3 * GiB
+
+
 def test_memory_per_cpu_counts_the_cpus_on_the_node():
     env = {"SLURM_MEM_PER_CPU": "1024", "SLURM_CPUS_ON_NODE": "4", "SLURM_CPUS_PER_TASK": "2"}
     assert cluster.available_memory(env) == 4 * GiB

@@ -98,6 +98,8 @@ def graded(tmp_path_factory):
             "180",
             "--jobs",
             "2",
+            "--feedback",
+            str(room / "feedback"),
         ],
         capture_output=True,
         text=True,
@@ -181,6 +183,23 @@ def test_learner_exception_is_reported_as_error(graded):
 
 
 @pytest.mark.slow
+def test_every_learner_gets_feedback_and_the_room_a_report_and_gradebook(graded):
+    table, rows, proc = graded
+    room = Path(rows[0]["submission"]).parent
+    feedback = sorted(p.name for p in (room / "feedback").glob("*.md"))
+    assert len(feedback) == 9 and "my_attempt_1.md" in feedback
+    wrong = (room / "feedback" / "wrong.md").read_text()
+    assert "q3 Amdahl" in wrong and "❌ failed" in wrong
+    loop = (room / "feedback" / "loop.md").read_text()
+    assert "⏱ timeout" in loop and "ran past the time limit" in loop
+    assert "room report (9 submissions" in proc.stdout
+    assert (room / "scores-report.md").is_file() and (room / "scores-report.png").is_file()
+    with open(room / "scores-gradebook.csv", newline="") as fh:
+        book = {Path(r["submission"]).name: r for r in csv.DictReader(fh)}
+    assert book["correct.ipynb"]["total"] == "9" and book["wrong.ipynb"]["q3"] == "0"
+
+
+@pytest.mark.slow
 def test_summary_table_is_printed(graded):
     _, _, proc = graded
     assert "correct.ipynb" in proc.stdout and "9/9" in proc.stdout
@@ -248,3 +267,199 @@ def test_an_interrupted_cell_leaves_the_cluster_to_the_later_answers(tmp_path):
     )
     status = {r.question: r.status for r in rows}
     assert status == {"q1": "passed", "q2": "timeout", "q3": "passed", "q4": "passed"}, problems
+
+
+def _copied_into_a_new_notebook(nb):
+    """What a learner gets by pasting every cell into a fresh notebook: new ids, no tags, no metadata."""
+    fresh = nbformat.v4.new_notebook()
+    for cell in nb.cells:
+        maker = nbformat.v4.new_code_cell if cell.cell_type == "code" else nbformat.v4.new_markdown_cell
+        fresh.cells.append(maker(cell.source))
+    return fresh
+
+
+def test_checks_are_found_by_content_when_ids_and_tags_are_lost():
+    release = _exercise()
+    learner = _copied_into_a_new_notebook(_solved(_exercise(), "q1", "q3"))
+    merged = restore_checks(learner, release)
+    sources = [c.source for c in merged.cells]
+    checks = [i for i, c in enumerate(merged.cells) if c.get("id", "").startswith("s01-") and c.id.endswith("-check")]
+    assert len(checks) == 5  # each released check once; the learner's untagged copies are dropped
+    assert sum("check_q1(" in s for s in sources) == 1
+    solution = {c.id: c.source for c in nbformat.read(SOLUTION, as_version=4).cells}
+    for q in ("q1", "q3"):
+        answer = sources.index(solution[f"s01-{q}-answer"])
+        assert merged.cells[answer + 1].id == f"s01-{q}-check"
+
+
+def test_lesson_is_told_from_the_file_name():
+    from hpclab.grade import _lesson_from_name
+
+    release = ROOT / "exercises"
+    assert _lesson_from_name(Path("anna-01-parallel-concepts (2).ipynb"), release) == LESSON
+    assert _lesson_from_name(Path("lesson09-bob.ipynb"), release) == "09-mpi-collectives"
+    assert _lesson_from_name(Path("09b_carol.ipynb"), release) == "09b-mpi-heat-equation"
+    assert _lesson_from_name(Path("untitled.ipynb"), release) is None
+
+
+@pytest.mark.slow
+def test_a_notebook_without_metadata_is_graded_against_the_lesson_its_name_holds(tmp_path):
+    nb = _copied_into_a_new_notebook(_solved(_exercise(), "q1", "q2", "q3", "q4", "q5"))
+    path = tmp_path / "copied-01-parallel-concepts.ipynb"
+    _save(tmp_path, path.name, nb)
+    from hpclab.grade import grade
+
+    outcome = grade([path], release_dir=ROOT / "exercises", cell_timeout=60, timeout=180, progress=False)
+    assert [r.status for r in outcome.rows] == ["passed"] * 5, outcome.problems
+    assert "no hpclab lesson metadata" in outcome.problems[0] and "its file name" in outcome.problems[0]
+
+
+@pytest.mark.slow
+def test_resume_keeps_graded_submissions_and_grades_the_rest(tmp_path):
+    room = tmp_path / "room"
+    room.mkdir()
+    _save(room, "a-correct.ipynb", _solved(_exercise(), "q1", "q2", "q3", "q4", "q5"))
+    _save(room, "b-blank.ipynb", _exercise())
+    out = tmp_path / "scores.csv"
+    # A grader that died while writing b's rows: a's rows complete, b's cut short mid-line.
+    lines = ["submission,question,level,points,max_points,status"]
+    lines += [f"{room / 'a-correct.ipynb'},{q},★,0,1,passed" for q in ("q1", "q2", "q3", "q4", "q5")]
+    lines += [f"{room / 'b-blank.ipynb'},q1,★,0,1,not-attempted", f"{room / 'b-blank.ipynb'},q2,★,0"]
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hpclab.cli",
+            "grade",
+            str(room),
+            "--out",
+            str(out),
+            "--resume",
+            "--release",
+            str(ROOT / "exercises"),
+            "--cell-timeout",
+            "60",
+            "--timeout",
+            "180",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "1 submission(s) already in" in proc.stdout
+    with open(out, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    kept = [r for r in rows if r["submission"].endswith("a-correct.ipynb")]
+    fresh = [r for r in rows if r["submission"].endswith("b-blank.ipynb")]
+    assert [r["points"] for r in kept] == ["0"] * 5  # kept as written, not graded again
+    assert [r["status"] for r in fresh] == ["not-attempted"] * 5
+
+
+def test_exit_status_is_1_when_a_submission_could_not_be_graded(tmp_path):
+    (tmp_path / "garbage.ipynb").write_text("this is not JSON {")
+    out = tmp_path / "scores.csv"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hpclab.cli",
+            "grade",
+            str(tmp_path / "garbage.ipynb"),
+            "--out",
+            str(out),
+            "--release",
+            str(ROOT / "exercises"),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "1 submission(s) could not be graded" in proc.stderr
+    assert out.read_text().splitlines()[1].endswith(",*,,0,0,invalid-notebook")
+
+
+def test_no_sandbox_is_said_once(tmp_path):
+    (tmp_path / "garbage.ipynb").write_text("not JSON")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hpclab.cli",
+            "grade",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "s.csv"),
+            "--release",
+            str(ROOT / "exercises"),
+            "--exercise",
+            LESSON,
+            "--no-sandbox",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.stderr.count("WITHOUT a sandbox") == 1 and "--no-sandbox" in proc.stderr
+    assert "NOT sandboxed" in proc.stdout
+
+
+def test_a_machine_without_bubblewrap_grades_unsandboxed_after_one_warning(tmp_path):
+    import os
+
+    (tmp_path / "garbage.ipynb").write_text("not JSON")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hpclab.cli",
+            "grade",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "s.csv"),
+            "--release",
+            str(ROOT / "exercises"),
+            "--exercise",
+            LESSON,
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "HPCLAB_BWRAP": str(tmp_path / "no-bwrap-here")},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("WITHOUT a sandbox") == 1 and "no-bwrap-here" in proc.stderr
+
+
+def test_a_submission_from_an_older_release_is_graded_when_its_checks_match():
+    from hpclab.grade import release_note
+
+    release = load_release(ROOT / "exercises", LESSON)
+    assert release.notebook.metadata["hpclab"]["version"]  # the release carries the course version
+    older = _exercise()
+    older.metadata["hpclab"]["version"] = "0.0.1"
+    note = release_note(Path("old.ipynb"), older, release)
+    assert "started from release 0.0.1" in note and "whose checks are the same" in note
+    del older.metadata["hpclab"]["version"]
+    assert "older than version numbers" in release_note(Path("old.ipynb"), older, release)
+    assert release_note(Path("now.ipynb"), _exercise(), release) == ""
+
+
+def test_a_submission_whose_release_had_other_checks_is_flagged():
+    from hpclab.grade import release_note
+
+    release = load_release(ROOT / "exercises", LESSON)
+    older = _answer(_exercise(), "s01-q3-check", "check_q3(amdahl, 0.5)")
+    older.metadata["hpclab"]["version"] = "0.0.1"
+    note = release_note(Path("old.ipynb"), older, release)
+    assert "differ from release" in note and "in q3;" in note and "by hand" in note

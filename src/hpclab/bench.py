@@ -433,6 +433,42 @@ def setup_index_vs_wheelhouse(wheelhouse: str | None = None, repeats: int = 1) -
         )
 
 
+def grading_sandbox_cost(lesson: str = "01-parallel-concepts", repeats: int = 3) -> Comparison:
+    """README, grading: one submission (the lesson's solution) graded without and with the sandbox."""
+    import tempfile
+
+    import nbformat
+
+    from hpclab.grade import find_release_dir, grade_one
+    from hpclab.sandbox import Limits, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        raise SetupError(f"no sandbox to measure here: {reason}")
+    release_dir = find_release_dir()
+    solution = nbformat.read(release_dir.parent / "solutions" / f"{lesson}.ipynb", as_version=4)
+    exercise = nbformat.read(release_dir / f"{lesson}.ipynb", as_version=4)
+    answers = {c.id: c.source for c in solution.cells}
+    for cell in exercise.cells:
+        if cell.id.endswith("-answer") and cell.id in answers:
+            cell.source = answers[cell.id]
+    with tempfile.TemporaryDirectory(prefix="hpclab-bench-grade-") as tmp:
+        path = Path(tmp) / f"{lesson}.ipynb"
+        nbformat.write(exercise, path)
+
+        def graded(limits):
+            rows = grade_one(path, release_dir, {}, None, 600, 180, limits).rows
+            if not all(r.status == "passed" for r in rows):
+                raise SetupError(f"the solution of {lesson} did not pass: {[r.status for r in rows]}")
+
+        return side_by_side(
+            f"grade one {lesson} submission",
+            ("unsandboxed", lambda: graded(None)),
+            ("sandboxed", lambda: graded(Limits())),
+            repeats,
+        )
+
+
 BENCHMARKS: dict[str, Callable[..., Comparison]] = {
     "numpy": numpy_vs_loop,
     "futures": futures_vs_serial,
@@ -442,7 +478,7 @@ BENCHMARKS: dict[str, Callable[..., Comparison]] = {
     "tls-transfer": tls_worker_transfer,
 }
 #: Run only when named (`hpclab bench setup`): minutes long, and it downloads from the index.
-ON_REQUEST: dict[str, Callable[..., Comparison]] = {"setup": setup_index_vs_wheelhouse}
+ON_REQUEST: dict[str, Callable[..., Comparison]] = {"setup": setup_index_vs_wheelhouse, "sandbox": grading_sandbox_cost}
 QUICK = {
     "numpy": {"size": 200_000, "repeats": 3},
     "futures": {"count": 12, "start": 100_000, "repeats": 1},

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 
+from hpclab import __version__
 from hpclab.errors import HpclabError
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -72,6 +73,8 @@ def build_exercise(solution: nbformat.NotebookNode, stem: str) -> nbformat.Noteb
     exercise = nbformat.v4.new_notebook()
     exercise.metadata = copy.deepcopy(solution.metadata)
     exercise.metadata["hpclab"]["role"] = "exercise"
+    # The course release it belongs to: the grader tells a submission from an older release.
+    exercise.metadata["hpclab"]["version"] = __version__
     for index, cell in enumerate(solution.cells):
         tags = cell.get("metadata", {}).get("tags", [])
         if SOLUTION_ONLY in tags:

@@ -25,9 +25,18 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from hpclab.grade import grade, summary, write_csv
+    from hpclab.grade import grade, summary
+    from hpclab.sandbox import Limits
 
-    rows, problems = grade(
+    for name in ("jobs", "max_procs"):
+        if getattr(args, name) < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if args.memory <= 0 or args.timeout <= 0 or args.cell_timeout <= 0:
+        raise UsageError("--memory, --timeout and --cell-timeout must be more than 0")
+    limits = Limits(
+        memory=int(args.memory * 1024**3), processes=args.max_procs, cpu_seconds=int(args.cpu_time or args.timeout + 60)
+    )
+    outcome = grade(
         args.submissions,
         release_dir=args.release,
         exercise=args.exercise,
@@ -35,12 +44,35 @@ def _grade(args: argparse.Namespace) -> int:
         cell_timeout=args.cell_timeout,
         jobs=args.jobs,
         progress=not args.no_progress,
+        sandbox=not args.no_sandbox,
+        limits=limits,
+        out=args.out,
+        resume=args.resume,
     )
-    write_csv(rows, args.out)
-    print(summary(rows))
-    for problem in problems:
+    print(summary(outcome.rows))
+    for problem in outcome.problems:
         print(f"note: {problem}", file=sys.stderr)
-    print(f"\nscores written to {args.out}")
+    from hpclab import report
+
+    out = Path(args.out)
+    print("\n" + report.room_table(outcome))
+    room_file, plot = report.write_room_report(outcome, args.report or out.with_name(out.stem + "-report.md"))
+    book = report.write_gradebook(outcome, args.gradebook or out.with_name(out.stem + "-gradebook.csv"))
+    print(f"\nroom report: {room_file} (plot: {plot}); gradebook: {book}")
+    if args.feedback:
+        written = report.write_feedback(outcome, args.feedback)
+        print(f"feedback: {len(written)} file(s) in {args.feedback}")
+    if outcome.skipped:
+        print(f"\n{len(outcome.skipped)} submission(s) already in {args.out} were kept (--resume)")
+    print(f"\nscores written to {args.out} ({'sandboxed' if outcome.sandboxed else 'NOT sandboxed'})")
+    if outcome.ungraded:
+        print(
+            f"{len(outcome.ungraded)} submission(s) could not be graded: "
+            + ", ".join(outcome.ungraded)
+            + " (see the notes above)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -193,7 +225,12 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--check", action="store_true", help="only report stale exercises; exit 1 if any")
     build.set_defaults(func=_build)
 
-    grade = sub.add_parser("grade", help="grade learner notebooks, write a CSV of scores")
+    grade = sub.add_parser(
+        "grade",
+        help="grade learner notebooks, each in a sandbox; write a CSV of scores",
+        description="Exit status: 0 when every submission was graded, 1 when some could not be, "
+        "2 for a usage or set-up error.",
+    )
     grade.add_argument("submissions", nargs="+", help="notebooks, or folders of notebooks")
     grade.add_argument("--out", default="scores.csv", help="CSV file to write (default: scores.csv)")
     grade.add_argument("--release", help="folder of released exercises (default: the course's exercises/)")
@@ -209,6 +246,38 @@ def parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default: 1)")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument("--feedback", metavar="DIR", help="write one Markdown feedback file per learner into DIR")
+    grade.add_argument(
+        "--report",
+        metavar="FILE",
+        help="room report, Markdown with a PNG plot beside it (default: OUT-report.md next to --out)",
+    )
+    grade.add_argument(
+        "--gradebook",
+        metavar="FILE",
+        help="one row per learner, one column per question (default: OUT-gradebook.csv next to --out)",
+    )
+    grade.add_argument(
+        "--resume", action="store_true", help="keep the submissions --out already holds and grade only the others"
+    )
+    grade.add_argument(
+        "--no-sandbox", action="store_true", help="run submissions with your own rights (only for notebooks you trust)"
+    )
+    grade.add_argument(
+        "--memory", type=float, default=4, help="GiB of memory one submission's processes may use together (default: 4)"
+    )
+    grade.add_argument(
+        "--max-procs",
+        type=int,
+        default=512,
+        help="processes and threads one submission may run (default: 512; needs root)",
+    )
+    grade.add_argument(
+        "--cpu-time",
+        type=int,
+        default=None,
+        help="CPU seconds each of a submission's processes may use (default: --timeout + 60)",
+    )
     grade.set_defaults(func=_grade)
 
     data = sub.add_parser("data", help="the course datasets (made offline from seeded generators)")
@@ -228,8 +297,9 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "only",
         nargs="*",
-        help="benchmarks to run (default: all but setup): numpy futures "
-        "pingpong handoff tls-task tls-transfer, and setup (minutes: a fresh install from the index and from a wheelhouse)",
+        help="benchmarks to run (default: all but setup and sandbox): numpy futures "
+        "pingpong handoff tls-task tls-transfer, setup (minutes: a fresh install from the index and from a wheelhouse) "
+        "and sandbox (one submission graded without and with the grader's sandbox)",
     )
     bench.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke run")
     bench.set_defaults(func=_bench)

@@ -62,10 +62,14 @@ def available_memory(env: Mapping[str, str] | None = None) -> int:
 
     Inside a job, ``--mem`` arrives as ``SLURM_MEM_PER_NODE`` and ``--mem-per-cpu``
     as ``SLURM_MEM_PER_CPU`` (both in MiB), and the job is killed when it uses
-    more. Outside Slurm, Dask's own reading counts limits set by a container,
+    more; in the grader's sandbox, ``HPCLAB_MEMORY_LIMIT`` (bytes) is its limit. Outside Slurm, Dask's own reading counts limits set by a container,
     a cgroup or ``ulimit -v``, not just the machine's total.
     """
     env = os.environ if env is None else env
+    # In the grader's sandbox: the memory its watchdog allows (bytes), so workers spill before it stops them.
+    sandboxed = _positive_int(env, config.MEMORY_LIMIT)
+    if sandboxed is not None:
+        return sandboxed
     mem_mb = _positive_int(env, "SLURM_MEM_PER_NODE")
     if mem_mb is not None:
         return mem_mb * 1024**2

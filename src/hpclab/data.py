@@ -383,6 +383,9 @@ def _write_manifest(folder: Path, manifest: dict) -> None:
     text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     with tempfile.NamedTemporaryFile("w", dir=folder, prefix=".manifest-", delete=False, encoding="utf-8") as tmp:
         tmp.write(text)
+    # Readable like the data files (a temporary file is 0600): a shared data folder, or the grader's
+    # sandbox running as another uid, must be able to read it.
+    os.chmod(tmp.name, 0o644)
     os.replace(tmp.name, folder / MANIFEST)  # readers never see half a manifest
 
 
@@ -483,6 +486,7 @@ def _make(spec: Dataset, folder: Path, size: str, seed: int, bar) -> dict:
         target = folder / spec.name
         if target.exists():
             shutil.rmtree(target)
+        os.chmod(staging, 0o755)  # mkdtemp makes it 0700: others (a team, the grader's sandbox) read it too
         os.replace(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

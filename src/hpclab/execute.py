@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,6 +21,9 @@ import nbformat
 OK, TIMEOUT, KERNEL_DIED, ERROR = "ok", "timeout", "kernel-died", "error"
 # The error name a cell interrupted for running past ``cell_timeout`` carries.
 CELL_TIMEOUT = "CellTimeout"
+# Output one cell may keep (characters of text and data); the rest is dropped with a note, so a
+# cell printing without end cannot fill the grader's memory.
+OUTPUT_LIMIT = 1_000_000
 
 
 @dataclass
@@ -45,11 +49,68 @@ def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-async def _execute(
-    nb, cwd: Path, timeout: float, cell_timeout: float, allow_errors: bool, env: dict[str, str]
-) -> Execution:
-    from jupyter_client.manager import AsyncKernelManager
+def _output_size(out) -> int:
+    if out.get("output_type") == "stream":
+        return len(out.get("text", ""))
+    size = sum(len(str(v)) for v in out.get("data", {}).values())
+    return size + len(str(out.get("traceback", "")))
+
+
+def _bounded_client(output_limit: int):
+    """An nbclient NotebookClient that keeps at most ``output_limit`` characters of output per cell."""
     from nbclient import NotebookClient
+
+    class BoundedClient(NotebookClient):
+        def output(self, outs, msg, display_id, cell_index):
+            used = getattr(self, "_hpclab_used", {})
+            self._hpclab_used = used
+            before = used.get(cell_index, 0)
+            if before > output_limit:
+                return None
+            out = super().output(outs, msg, display_id, cell_index)
+            if out is not None:
+                used[cell_index] = before + _output_size(out)
+                if used[cell_index] > output_limit:
+                    if outs and outs[-1] is out:
+                        outs.pop()
+                    outs.append(
+                        nbformat.v4.new_output(
+                            "stream",
+                            name="stderr",
+                            text=f"[hpclab: output of this cell cut after {output_limit:,} characters]\n",
+                        )
+                    )
+                    used[cell_index] = output_limit + 1
+            return out
+
+    return BoundedClient
+
+
+def _kernel_manager(sockets: Path, sandbox):
+    """An AsyncKernelManager over IPC in ``sockets``; with a sandbox, its kernel starts inside it."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class SandboxedKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            # The kernel signals its own process group inside the sandbox: a signal to bwrap
+            # from outside would not reach it.
+            self.kernel_spec.interrupt_mode = "message"
+            sandbox.allow(sockets)
+            # ipykernel exits when its parent is pid 1, and inside the sandbox it is (bwrap's
+            # reaper): no parent poller; bwrap --die-with-parent ties the kernel to the grader.
+            kw.update(independent=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            await super()._async_launch_kernel(sandbox.command(kernel_cmd, sockets), **kw)
+            sandbox.started(self.provisioner.pid, self.provisioner.process.stderr)
+
+    cls = AsyncKernelManager if sandbox is None else SandboxedKernelManager
+    km = cls(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
+    km.connection_file = str(sockets / "kernel.json")
+    return km
+
+
+async def _execute(
+    nb, cwd: Path, timeout: float, cell_timeout: float, allow_errors: bool, env: dict[str, str], sandbox=None
+) -> Execution:
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
     timed_out: list[int] = []
@@ -68,8 +129,8 @@ async def _execute(
 
     begin = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="hpclab-kernel-") as sockets:
-        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
-        client = NotebookClient(
+        km = _kernel_manager(Path(sockets), sandbox)
+        client = _bounded_client(OUTPUT_LIMIT)(
             nb,
             km=km,
             timeout_func=lambda cell: cell_timeout,
@@ -113,14 +174,19 @@ def execute(
     cell_timeout: float = 300,
     allow_errors: bool = False,
     env: dict[str, str] | None = None,
+    sandbox=None,
 ) -> Execution:
     """Run every cell of ``nb`` (in place) with ``cwd`` as working directory.
 
     ``timeout`` bounds the whole notebook, ``cell_timeout`` one cell (the
     kernel is interrupted and the next cell runs). Never raises for what the
-    notebook does; the outcome is in ``Execution.status``.
+    notebook does; the outcome is in ``Execution.status``. With ``sandbox`` (an
+    entered :class:`hpclab.sandbox.Sandbox`) the kernel and all it starts run in it.
     """
-    return asyncio.run(_execute(nb, Path(cwd).resolve(), timeout, cell_timeout, allow_errors, kernel_env(env)))
+    env = kernel_env(env)
+    if sandbox is not None:
+        env = sandbox.env(env)
+    return asyncio.run(_execute(nb, Path(cwd).resolve(), timeout, cell_timeout, allow_errors, env, sandbox))
 
 
 def execute_file(path: str | os.PathLike, **kwargs) -> Execution:

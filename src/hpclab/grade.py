@@ -6,6 +6,11 @@ metadata, so renamed files still work), put the released check cells back
 time limit, and read the checks' machine-readable outputs. A broken
 submission (not JSON, an endless loop, a crashing kernel) gets a status of its
 own and the run goes on.
+
+Each submission runs in a sandbox of its own (:mod:`hpclab.sandbox`) when the
+machine allows one; its rows are written to the CSV as soon as it is graded,
+so a crash of the grader loses at most the submissions still running, and
+``resume`` skips the ones already written.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -29,6 +35,7 @@ from hpclab.checks import MIME_TYPE, Question, questions_of
 from hpclab.data import SCRATCH_ENV
 from hpclab.errors import HpclabError
 from hpclab.execute import KERNEL_DIED, TIMEOUT, execute
+from hpclab.sandbox import Limits, Sandbox, unavailable_reason
 
 STATUSES = ("passed", "failed", "not-attempted", "error", "timeout", "kernel-died", "invalid-notebook")
 FIELDS = ("submission", "question", "level", "points", "max_points", "status")
@@ -103,18 +110,75 @@ def fresh_check_source(cell_source: str, module: str) -> str:
     )
 
 
+def _normalized(source: str) -> str:
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def _looks_like_check(cell, check_sources: set[str]) -> bool:
+    """A learner's copy of a check cell (its tag or id lost): the released source, or only check calls."""
+    if cell.get("cell_type") != "code":
+        return False
+    source = _normalized(cell.get("source", ""))
+    if source in check_sources:
+        return True
+    lines = [ln.strip() for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    return bool(lines) and all(re.fullmatch(r"check_\w+\s*\(.*\)\s*;?", ln) for ln in lines)
+
+
+def match_cells(learner_cells: Sequence, release: nbformat.NotebookNode) -> dict[int, int]:
+    """Release cell index -> index of the learner's copy of it: by cell id, else by unchanged content.
+
+    Content matching (in order, never going back) finds cells a learner copied
+    into a new notebook, where every cell got a new id: the prose and the
+    unchanged code still match, the answers (changed) do not.
+    """
+    by_id = {c.get("id"): i for i, c in enumerate(learner_cells)}
+    matched: dict[int, int] = {}
+    for r, cell in enumerate(release.cells):
+        if not is_check_cell(cell) and cell.get("id") in by_id:
+            matched[r] = by_id[cell.get("id")]
+    used = set(matched.values())
+    cursor = 0
+    for r, cell in enumerate(release.cells):
+        if r in matched:
+            cursor = matched[r] + 1
+            continue
+        if is_check_cell(cell) or not cell.get("source", "").strip():
+            continue
+        wanted = _normalized(cell.source)
+        for i in range(cursor, len(learner_cells)):
+            if (
+                i not in used
+                and learner_cells[i].get("cell_type") == cell.cell_type
+                and _normalized(learner_cells[i].get("source", "")) == wanted
+            ):
+                matched[r] = i
+                used.add(i)
+                cursor = i + 1
+                break
+    return matched
+
+
 def restore_checks(learner: nbformat.NotebookNode, release: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The learner's cells with the released check cells put back in place.
 
-    Any cell that is (or pretends to be) a check is dropped; each released
-    check goes right after the learner's copy of the cell that precedes it in
-    the release, or after the previous check if the learner deleted that cell,
-    and imports its check functions afresh (see :func:`fresh_check_source`).
+    Any cell that is (or pretends to be, or is a copy of) a check is dropped;
+    each released check goes right after the learner's copy of the cell that
+    precedes it in the release. When that cell has no copy (deleted, or
+    copied under a new id and edited), the check goes right before the
+    learner's copy of the next release cell found (the next question's text),
+    else after the previous check. Each check imports its functions afresh
+    (see :func:`fresh_check_source`).
     """
     module = release.metadata.get("hpclab", {}).get("checks")
     released_checks = {c.id for c in release.cells if is_check_cell(c)}
-    cells = [copy.deepcopy(c) for c in learner.cells if not is_check_cell(c) and c.get("id") not in released_checks]
-    position = {c.get("id"): i for i, c in enumerate(cells)}
+    check_sources = {_normalized(c.source) for c in release.cells if is_check_cell(c)}
+    cells = [
+        copy.deepcopy(c)
+        for c in learner.cells
+        if not is_check_cell(c) and c.get("id") not in released_checks and not _looks_like_check(c, check_sources)
+    ]
+    matched = match_cells(cells, release)
     placed: list[tuple[float, int, nbformat.NotebookNode]] = []
     anchor = -1.0
     for order, cell in enumerate(release.cells):
@@ -122,9 +186,14 @@ def restore_checks(learner: nbformat.NotebookNode, release: nbformat.NotebookNod
             restored = copy.deepcopy(cell)
             if module:
                 restored.source = fresh_check_source(cell.source, module)
-            placed.append((anchor, order, restored))
-        elif cell.id in position:
-            anchor = max(anchor, float(position[cell.id]))
+            here = anchor
+            if order - 1 not in matched:
+                following = [matched[r] for r in range(order + 1, len(release.cells)) if r in matched]
+                here = max(anchor, following[0] - 1.0) if following else max(anchor, len(cells) - 1.0)
+            placed.append((here, order, restored))
+            anchor = here
+        elif order in matched:
+            anchor = max(anchor, float(matched[order]))
     merged = copy.deepcopy(learner)
     merged.cells = []
     queue = sorted(placed, key=lambda item: (item[0], item[1]))
@@ -144,6 +213,22 @@ def statuses(
     executed: nbformat.NotebookNode, release: Release, run_status: str, timed_out_cells: Sequence[int]
 ) -> dict[str, str]:
     """Each question's status from an executed, check-restored notebook."""
+    return assess(executed, release, run_status, timed_out_cells)[0]
+
+
+_HINTS = {
+    "timeout": "a cell before this check ran past the time limit and was interrupted: look for an endless loop "
+    "or a computation far bigger than asked",
+    "kernel-died": "the notebook's kernel died before this check ran (it exited, crashed or used too much memory)",
+    "error": "your code in the cells before this check raised {errors}: run them top to bottom and fix it",
+    "invalid-notebook": "the file could not be read as a notebook: download it again from JupyterLab (File > Download)",
+}
+
+
+def assess(
+    executed: nbformat.NotebookNode, release: Release, run_status: str, timed_out_cells: Sequence[int]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(status, hint) of each question from an executed, check-restored notebook."""
     check_ids = set(release.check_cell_of.values())
     reports: dict[str, dict] = {}
     region_of: dict[str, list[int]] = {}
@@ -158,7 +243,7 @@ def statuses(
             region = []
         elif cell.cell_type == "code":
             region.append(index)
-    result = {}
+    result, hints = {}, {}
     for question in release.questions:
         payload = reports.get(question.id)
         cells = region_of.get(release.check_cell_of[question.id], [])
@@ -176,7 +261,13 @@ def statuses(
         else:
             status = payload.get("status", "failed")
         result[question.id] = status
-    return result
+        if payload and status in ("passed", "failed", "not-attempted"):
+            hints[question.id] = str(payload.get("message", ""))
+        else:
+            hints[question.id] = _HINTS.get(status, "").format(
+                errors=", ".join(sorted(set(learner_errors))) or "an error"
+            )
+    return result, hints
 
 
 def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str | None, str]:
@@ -192,9 +283,7 @@ def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str | Non
             f"{path}: not a valid notebook ({first_line}); ask the learner to re-download it from JupyterLab (File > Download)",
         )
     lesson = nb.metadata.get("hpclab", {}).get("lesson")
-    if not lesson:
-        return nb, None, f"{path}: notebook has no hpclab lesson metadata; was it started from a released exercise?"
-    return nb, lesson, ""
+    return nb, lesson or None, ""
 
 
 def _rows(name: str, release: Release, status_of: dict[str, str]) -> list[Row]:
@@ -204,6 +293,41 @@ def _rows(name: str, release: Release, status_of: dict[str, str]) -> list[Row]:
     ]
 
 
+@dataclass
+class Graded:
+    """One submission's result: its rows, a note for the instructor, each question's hint."""
+
+    rows: list[Row]
+    note: str = ""
+    hints: dict[str, str] = field(default_factory=dict)
+    lesson: str | None = None
+
+    def __iter__(self):  # rows, note = grade_one(...)
+        return iter((self.rows, self.note))
+
+
+def release_note(path: Path, submitted: nbformat.NotebookNode, release: Release) -> str:
+    """'' when the submission comes from this release, else which release it comes from and whether
+    its checks still match this one's (then grading against this release is fair)."""
+    ours = release.notebook.metadata.get("hpclab", {}).get("version")
+    theirs = submitted.metadata.get("hpclab", {}).get("version")
+    if not ours or theirs == ours:
+        return ""
+    checks = {c.id: _normalized(c.source) for c in release.notebook.cells if is_check_cell(c)}
+    their_cells = {c.get("id"): _normalized(c.get("source", "")) for c in submitted.cells}
+    changed = sorted(
+        {qid for qid, cell_id in release.check_cell_of.items() if their_cells.get(cell_id) != checks.get(cell_id)}
+    )
+    origin = f"release {theirs}" if theirs else "a release older than version numbers"
+    if not changed:
+        return f"{path}: started from {origin}; graded against release {ours}, whose checks are the same"
+    return (
+        f"{path}: started from {origin}, whose checks differ from release {ours} in {', '.join(changed)}; "
+        f"graded against release {ours}: look at those questions by hand, or have the learner move "
+        f"their answers into the current exercise"
+    )
+
+
 def grade_one(
     path: Path,
     release_dir: Path,
@@ -211,47 +335,102 @@ def grade_one(
     fallback: str | None,
     timeout: float,
     cell_timeout: float,
-) -> tuple[list[Row], str]:
-    """Rows for one submission, plus a problem message ('' if none)."""
+    limits: Limits | None = None,
+    fallback_from: str = "the rest of the room",
+) -> Graded:
+    """Rows for one submission, a note for the instructor ('' if none) and hints for the learner.
+
+    A notebook without lesson metadata is graded against ``fallback`` (which
+    came from ``fallback_from``), else the lesson its file name holds, with a
+    note. With ``limits`` the submission runs in a
+    :class:`~hpclab.sandbox.Sandbox` with those limits; without, with the
+    grader's own rights.
+    """
     nb, lesson, problem = read_submission(path)
-    lesson = lesson or fallback or _lesson_from_name(path, releases)
+    notes = []
     if lesson is None:
-        return [
-            Row(str(path), "*", "", 0, 0, "invalid-notebook")
-        ], problem + " (and its lesson could not be told from its name; pass --exercise)"
+        named = _lesson_from_name(path, release_dir)
+        lesson, told = (fallback, fallback_from) if fallback else (named, "its file name")
+        if lesson is None:
+            problem = problem or f"{path}: notebook has no hpclab lesson metadata"
+            return Graded(
+                [Row(str(path), "*", "", 0, 0, "invalid-notebook")],
+                problem + " (and its lesson could not be told from its name; pass --exercise)",
+            )
+        if not problem:
+            notes.append(
+                f"{path}: no hpclab lesson metadata (cells copied into a new notebook?); "
+                f"graded against {lesson}, the lesson of {told}"
+            )
     if lesson not in releases:
         try:
             releases[lesson] = load_release(release_dir, lesson)
         except GradeError as exc:
-            return [Row(str(path), "*", "", 0, 0, "invalid-notebook")], f"{path}: {exc}"
+            return Graded([Row(str(path), "*", "", 0, 0, "invalid-notebook")], f"{path}: {exc}")
     release = releases[lesson]
     if nb is None or problem:
-        return _rows(str(path), release, {q.id: "invalid-notebook" for q in release.questions}), problem
+        status_of = {q.id: "invalid-notebook" for q in release.questions}
+        return Graded(
+            _rows(str(path), release, status_of), problem, {q: _HINTS["invalid-notebook"] for q in status_of}, lesson
+        )
+    version_note = release_note(path, nb, release)
+    if version_note:
+        notes.append(version_note)
+    stopped = ""
     try:
         merged = restore_checks(nb, release.notebook)
-        # Each submission gets its own scratch folder: with --jobs, notebooks run side by side.
-        with tempfile.TemporaryDirectory(prefix="hpclab-grade-") as scratch:
-            run = execute(
-                merged,
-                release.path.parent,
-                timeout=timeout,
-                cell_timeout=cell_timeout,
-                allow_errors=True,
-                env={SCRATCH_ENV: scratch},
-            )
-        status_of = statuses(run.notebook, release, run.status, run.timed_out_cells)
+        if limits is None:
+            # Each submission gets its own scratch folder: with --jobs, notebooks run side by side.
+            with tempfile.TemporaryDirectory(prefix="hpclab-grade-") as scratch:
+                run = execute(
+                    merged,
+                    release.path.parent,
+                    timeout=timeout,
+                    cell_timeout=cell_timeout,
+                    allow_errors=True,
+                    env={SCRATCH_ENV: scratch},
+                )
+        else:
+            from hpclab.data import data_root
+
+            with Sandbox(release.path.parent, limits, readable=[data_root()]) as box:
+                run = execute(
+                    merged,
+                    release.path.parent,
+                    timeout=timeout,
+                    cell_timeout=cell_timeout,
+                    allow_errors=True,
+                    sandbox=box,
+                )
+                stopped = box.stopped
+        status_of, hints = assess(run.notebook, release, run.status, run.timed_out_cells)
     except Exception as exc:  # never let one submission stop the room
         status_of = {q.id: "error" for q in release.questions}
-        return _rows(str(path), release, status_of), f"{path}: grading failed ({type(exc).__name__}: {exc})"
-    note = f"{path}: {run.message}" if run.status in (TIMEOUT, KERNEL_DIED) else ""
-    return _rows(str(path), release, status_of), note
+        return Graded(
+            _rows(str(path), release, status_of),
+            f"{path}: grading failed ({type(exc).__name__}: {exc})",
+            {q: "the grader could not run this notebook; your instructor has the details" for q in status_of},
+            lesson,
+        )
+    if stopped:
+        notes.append(f"{path}: {stopped}")
+        hints = {q: (h if status_of[q] != "kernel-died" else f"your notebook was {stopped}") for q, h in hints.items()}
+    elif run.status in (TIMEOUT, KERNEL_DIED):
+        notes.append(f"{path}: {run.message}")
+    return Graded(_rows(str(path), release, status_of), "; ".join(notes), hints, lesson)
 
 
-def _lesson_from_name(path: Path, releases: dict[str, Release]) -> str | None:
-    for lesson in releases:
-        if lesson in path.name:
+def _lesson_from_name(path: Path, release_dir: Path) -> str | None:
+    """The released lesson a file name holds: its full name (``08-mpi-point-to-point``) or number (``08``)."""
+    lessons = sorted(p.stem for p in Path(release_dir).glob("*.ipynb"))
+    name = path.stem
+    for lesson in sorted(lessons, key=len, reverse=True):
+        if lesson in name:
             return lesson
-    return None
+    numbered = [
+        lesson for lesson in lessons if re.search(rf"(?<![0-9]){re.escape(lesson.split('-')[0])}(?![0-9a-z])", name)
+    ]
+    return numbered[0] if len(numbered) == 1 else None
 
 
 def find_release_dir(start: Path | None = None) -> Path:
@@ -278,6 +457,108 @@ def collect(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return found
 
 
+class ResultsFile:
+    """The long CSV, written row by row as submissions finish (flushed to disk each time)."""
+
+    def __init__(self, path: str | os.PathLike, *, keep: dict[str, list[Row]] | None = None):
+        """Start ``path`` afresh, holding the rows of ``keep`` (the submissions a resumed run keeps)."""
+        self.path = Path(path)
+        partial = self.path.with_name(self.path.name + ".partial")
+        with open(partial, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(FIELDS)
+            for rows in (keep or {}).values():
+                writer.writerows([getattr(row, f) for f in FIELDS] for row in rows)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(partial, self.path)
+        self._fh = open(self.path, "a", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._fh)
+        self._lock = threading.Lock()
+
+    def _sync(self) -> None:
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def add(self, rows: Sequence[Row]) -> None:
+        with self._lock:
+            for row in rows:
+                self._writer.writerow([getattr(row, f) for f in FIELDS])
+            self._sync()
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def read_csv(path: str | os.PathLike) -> dict[str, list[Row]]:
+    """Rows of a scores CSV by submission, for ``--resume`` (a last, half-written line is dropped)."""
+    found: dict[str, list[Row]] = {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None:
+            return found
+        if tuple(reader.fieldnames) != FIELDS:
+            raise GradeError(
+                f"{path}: not a scores CSV of hpclab grade (columns {reader.fieldnames}); "
+                "pass another --out, or drop --resume to overwrite it"
+            )
+        for record in reader:
+            try:
+                row = Row(
+                    record["submission"],
+                    record["question"],
+                    record["level"],
+                    int(record["points"]),
+                    int(record["max_points"]),
+                    record["status"],
+                )
+            except (TypeError, ValueError):
+                continue  # the line the grader was writing when it stopped
+            found.setdefault(row.submission, []).append(row)
+    return found
+
+
+def graded_completely(rows: Sequence[Row], questions: Iterable[str] | None = None) -> bool:
+    """Whether rows of one submission say it was graded: a row per question (``questions``,
+    when known), none of them an unreadable file or a grader failure."""
+    if not rows or any(r.question == "*" for r in rows):
+        return False
+    return questions is None or {r.question for r in rows} == set(questions)
+
+
+@dataclass
+class Outcome:
+    """What a grading run found."""
+
+    rows: list[Row]
+    problems: list[str]
+    sandboxed: bool
+    skipped: list[str]  # submissions already in the CSV (``resume``)
+    ungraded: list[str]  # submissions that got no row per question
+    graded: dict[str, Graded] = field(default_factory=dict)  # by submission: rows, note, hints, lesson
+    releases: dict[str, Release] = field(default_factory=dict)  # the released lessons graded against
+
+    def __iter__(self):  # rows, problems = grade(...) keeps working
+        return iter((self.rows, self.problems))
+
+
+def sandbox_choice(sandbox: bool) -> tuple[bool, str]:
+    """(use a sandbox, warning to print once): the warning is '' when all is as asked."""
+    if not sandbox:
+        return False, (
+            "grading WITHOUT a sandbox (--no-sandbox): every submission runs with your rights, "
+            "can change the course and its checks, and can stop the grader"
+        )
+    reason = unavailable_reason()
+    if reason:
+        return False, (
+            f"grading WITHOUT a sandbox: {reason}. Every submission runs with your rights, can change "
+            "the course and its checks, and can stop the grader; grade only notebooks you trust, "
+            "or grade on a Linux machine with bubblewrap"
+        )
+    return True, ""
+
+
 def grade(
     paths: Iterable[str | os.PathLike],
     *,
@@ -287,8 +568,18 @@ def grade(
     cell_timeout: float = 180,
     jobs: int = 1,
     progress: bool = True,
-) -> tuple[list[Row], list[str]]:
-    """Grade every submission; return all rows and the problems worth telling the instructor."""
+    sandbox: bool = True,
+    limits: Limits | None = None,
+    out: str | os.PathLike | None = None,
+    resume: bool = False,
+) -> Outcome:
+    """Grade every submission; return all rows and the problems worth telling the instructor.
+
+    ``sandbox``: run each submission sandboxed when the machine allows it
+    (else one warning is printed, and submissions run unsandboxed).
+    ``out``: write the CSV row by row as each submission finishes;
+    ``resume``: keep the submissions ``out`` already holds, grade the others.
+    """
     submissions = collect(paths)
     release_dir = Path(release_dir) if release_dir else find_release_dir()
     releases: dict[str, Release] = {}
@@ -297,27 +588,114 @@ def grade(
     # A room grades one lesson at a time: use it for files whose lesson cannot be read.
     readable = {read_submission(p)[1] for p in submissions} - {None}
     fallback = exercise or (readable.pop() if len(readable) == 1 else None)
+    fallback_from = "--exercise" if exercise else "the rest of the room"
     if fallback and fallback not in releases:
         releases[fallback] = load_release(release_dir, fallback)
+    use_sandbox, warning = sandbox_choice(sandbox)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    limits = (limits or Limits(cpu_seconds=int(timeout) + 60)) if use_sandbox else None
+    if use_sandbox:
+        for path in submissions:  # every lesson of the room, to make its data beforehand
+            _lesson_of(path, release_dir, releases, fallback)
+        _prepare_data(release_dir, releases)
+
+    done: dict[str, list[Row]] = {}
+    if resume and out is not None and Path(out).exists():
+        before = read_csv(out)
+        for path in submissions:
+            rows = before.get(str(path), [])
+            if rows and graded_completely(rows, _questions_of(path, release_dir, releases, fallback)):
+                done[str(path)] = rows
+    results = ResultsFile(out, keep=done) if out is not None else None
+    skipped = list(done)
+    todo = [p for p in submissions if str(p) not in done]
 
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(submissions), desc="grading", unit="nb", disable=not progress, file=sys.stderr)
+    bar = tqdm(total=len(todo), desc="grading", unit="nb", disable=not progress, file=sys.stderr)
 
-    def one(path: Path) -> tuple[list[Row], str]:
+    def one(path: Path) -> Graded:
         try:
-            return grade_one(path, release_dir, releases, fallback, timeout, cell_timeout)
+            found = grade_one(path, release_dir, releases, fallback, timeout, cell_timeout, limits, fallback_from)
         except Exception as exc:  # never let one submission stop the room
-            return [Row(str(path), "*", "", 0, 0, "error")], f"{path}: grading failed ({type(exc).__name__}: {exc})"
-        finally:
-            bar.update(1)
+            found = Graded(
+                [Row(str(path), "*", "", 0, 0, "error")], f"{path}: grading failed ({type(exc).__name__}: {exc})"
+            )
+        if results is not None:
+            results.add(found.rows)
+        bar.update(1)
+        return found
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        results = list(pool.map(one, submissions))
-    bar.close()
-    rows = [row for found, _ in results for row in found]
-    problems = [problem for _, problem in results if problem]
-    return rows, problems
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            fresh = dict(zip(map(str, todo), pool.map(one, todo)))
+    finally:
+        bar.close()
+        if results is not None:
+            results.close()
+    rows: list[Row] = []
+    problems: list[str] = []
+    for path in map(str, submissions):
+        if path in fresh:
+            rows += fresh[path].rows
+            if fresh[path].note:
+                problems.append(fresh[path].note)
+        else:
+            rows += done[path]
+    graded = {
+        path: fresh.get(path)
+        or Graded(
+            done[path],
+            "graded in an earlier run (--resume)",
+            lesson=_lesson_of(Path(path), release_dir, releases, fallback),
+        )
+        for path in map(str, submissions)
+    }
+    by_submission: dict[str, list[Row]] = {}
+    for row in rows:
+        by_submission.setdefault(row.submission, []).append(row)
+    ungraded = [p for p in map(str, submissions) if not graded_completely(by_submission.get(p, []))]
+    return Outcome(rows, problems, use_sandbox, skipped, ungraded, graded, releases)
+
+
+def _lesson_of(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None) -> str | None:
+    """The released lesson ``path`` is graded against (loaded into ``releases``), or None."""
+    lesson = read_submission(path)[1] or fallback or _lesson_from_name(path, release_dir)
+    if lesson is None:
+        return None
+    try:
+        if lesson not in releases:
+            releases[lesson] = load_release(release_dir, lesson)
+    except GradeError:
+        return None
+    return lesson
+
+
+def _questions_of(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None):
+    """The question ids ``path`` is graded on, or None when that cannot be told now."""
+    lesson = _lesson_of(path, release_dir, releases, fallback)
+    return None if lesson is None else [q.id for q in releases[lesson].questions]
+
+
+def _prepare_data(release_dir: Path, releases: dict[str, Release]) -> None:
+    """Make the course data before sandboxes start: inside one, the data folder is read-only."""
+    uses_data = any("hpclab.data" in nbformat.writes(r.notebook) for r in releases.values())
+    if not uses_data:
+        return
+    import stat
+
+    from hpclab.data import MANIFEST, data_root, data_size, prepare
+
+    prepared = prepare()
+    # Data made before hpclab made them readable by others (a 0600 manifest, 0700 dataset folders):
+    # the sandbox's own uid must read them.
+    folder = data_root() / data_size()
+    for path in [folder / MANIFEST, *(p.folder for p in prepared)]:
+        mode = path.stat().st_mode
+        wanted = stat.S_IRGRP | stat.S_IROTH | (stat.S_IXGRP | stat.S_IXOTH if path.is_dir() else 0)
+        if mode & wanted != wanted:
+            os.chmod(path, mode | wanted)
 
 
 def write_csv(rows: Sequence[Row], out: str | os.PathLike) -> None:
