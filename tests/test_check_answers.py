@@ -153,6 +153,16 @@ class Context:
         self.readings.to_parquet(folder, write_index=False)
         return folder
 
+    @functools.cached_property
+    def station_dir(self):
+        folder = self.tmp("by-station")
+        self.readings.to_parquet(folder, partition_on=["station"], write_index=False)
+        return folder
+
+    @functools.cached_property
+    def rare4(self):
+        return self.df4[self.df4.x > 0.9]
+
     # 05 ------------------------------------------------------------------
     @functools.cached_property
     def people_folder(self):
@@ -550,6 +560,41 @@ wrong(L, "q5", "a groupby over the whole frame", lambda c: (
     c.csv_folder), "not made with map_partitions")
 wrong(L, "q5", "only the maximum", lambda c: (daily_range_max_only, c.readings.map_partitions(daily_range_max_only),
                                             c.csv_folder), "max minus min per station")
+
+
+
+def _a7(c, how):
+    import dask.dataframe as dd
+
+    folder = c.station_dir
+    a7 = {"in": lambda: dd.read_parquet(folder, filters=[("station", "in", ["A7"])]),
+          "or-list": lambda: dd.read_parquet(folder, filters=[[("station", "==", "A7")]]),
+          "late": lambda: dd.read_parquet(folder)[lambda f: f.station == "A7"],
+          "folder": lambda: dd.read_parquet(folder / "station=A7"),
+          "no-column": lambda: dd.read_parquet(folder, filters=[("station", "==", "A7")], columns=["time", "temperature"]),
+          "other": lambda: dd.read_parquet(folder, filters=[("station", "==", "103")]),
+          "unpartitioned": lambda: dd.read_parquet(c.parquet_dir, filters=[("station", "==", "A7")])}[how]()
+    return a7, (c.parquet_dir if how == "unpartitioned" else folder), c.csv_folder
+
+
+right(L, "q6", "partition_size in bytes", lambda c: (c.rare4.repartition(partition_size=1_000_000), c.rare4), fast=True)
+wrong(L, "q6", "a number of partitions instead of a size", lambda c: (c.rare4.repartition(npartitions=1), c.rare4),
+      "asks for a size", fast=True)
+wrong(L, "q6", "not repartitioned", lambda c: (c.rare4, c.rare4), "is not repartitioned", fast=True)
+wrong(L, "q6", "computed", lambda c: (c.rare4.repartition(partition_size="1MB").compute(), c.rare4),
+      "should be a lazy Dask DataFrame", fast=True)
+wrong(L, "q6", "a size smaller than a partition", lambda c: (c.rare4.repartition(partition_size="1kB"), c.rare4),
+      "larger than a partition", fast=True)
+right(L, "q7", "filters with 'in'", lambda c: _a7(c, "in"), fast=True)
+right(L, "q7", "filters as a list of lists", lambda c: _a7(c, "or-list"), fast=True)
+wrong(L, "q7", "every file read, filtered afterwards", lambda c: _a7(c, "late"), "filters afterwards", fast=True)
+right(L, "q7", "the station=A7 folder read by itself (pyarrow adds station back)", lambda c: _a7(c, "folder"),
+      fast=True)
+wrong(L, "q7", "filters, but the station column left out", lambda c: _a7(c, "no-column"), "has no station column",
+      fast=True)
+wrong(L, "q7", "another station", lambda c: _a7(c, "other"), "the station=A7 folder has", fast=True)
+wrong(L, "q7", "written without partition_on", lambda c: _a7(c, "unpartitioned"), "no station=... folders",
+      fast=True)
 
 # =========================================================================== 05 bags
 
