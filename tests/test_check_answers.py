@@ -717,6 +717,48 @@ right(L, "q4", "run lengths from np.diff", lambda c: _frost(c, longest_run_numpy
 wrong(L, "q4", "counts every frozen step", lambda c: _frost(c, longest_run_total),
       "longest_run([False, True, True, False, True]) returned 3, expected 2")
 
+def _anom_fast(c, how="sel"):
+    clim = c.air.groupby("time.month").mean("time")
+    if how == "sel":
+        return c.air - clim.compute().sel(month=c.air["time.month"]), c.air
+    if how == "grouped":
+        return c.air.groupby("time.month") - clim, c.air
+    if how == "grouped-rechunked":
+        return (c.air.groupby("time.month") - clim).chunk({"time": -1, "lat": 5, "lon": 6}), c.air
+    if how == "computed":
+        return (c.air - clim.compute().sel(month=c.air.time.dt.month)).compute(), c.air
+    if how == "yearly":
+        return c.air - c.air.mean("time").compute(), c.air
+    raise ValueError(how)
+
+
+def _checkpoint(c, how):
+    import xarray as xr
+
+    anom_fast, _ = _anom_fast(c)
+    path = c.tmp("zarr") / "anomaly.zarr"
+    if how == "netcdf":
+        anom_fast.to_dataset(name="anomaly").to_netcdf(path.with_suffix(".nc"), engine="h5netcdf")
+        return xr.open_dataset(path.with_suffix(".nc"), engine="h5netcdf", chunks={})["anomaly"], path, c.air
+    anom_fast.to_dataset(name="anomaly").to_zarr(path, mode="w")
+    reopened = {"open_zarr": lambda: xr.open_zarr(path)["anomaly"],
+                "open_dataset": lambda: xr.open_dataset(path, engine="zarr", chunks={})["anomaly"],
+                "not reopened": lambda: anom_fast,
+                "loaded": lambda: xr.open_zarr(path)["anomaly"].load()}[how]()
+    return reopened, path, c.air
+
+
+right(L, "q5", "clim.sel by the time.month coordinate", lambda c: _anom_fast(c, "sel"))
+wrong(L, "q5", "the grouped subtraction", lambda c: _anom_fast(c, "grouped"), "chunks where `air` has")
+wrong(L, "q5", "grouped, then rechunked", lambda c: _anom_fast(c, "grouped-rechunked"), "tasks: rechunking")
+wrong(L, "q5", "computed", lambda c: _anom_fast(c, "computed"), "already computed")
+wrong(L, "q5", "minus the yearly mean", lambda c: _anom_fast(c, "yearly"), "values of `anom_fast` differ")
+right(L, "q6", "to_zarr, then open_zarr (consolidated)", lambda c: _checkpoint(c, "open_zarr"))
+right(L, "q6", "open_dataset with engine='zarr'", lambda c: _checkpoint(c, "open_dataset"))
+wrong(L, "q6", "written, but the lazy anomaly kept", lambda c: _checkpoint(c, "not reopened"), "not read back")
+wrong(L, "q6", "reopened and loaded", lambda c: _checkpoint(c, "loaded"), "holds NumPy data")
+wrong(L, "q6", "a netCDF file instead", lambda c: _checkpoint(c, "netcdf"), "no Zarr store")
+
 # =========================================================================== 07 dask-ml
 
 L = "07-dask-ml"
@@ -1190,6 +1232,60 @@ wrong(L, "q3", "no communicator", lambda c: (MEAN_PROGRAM.replace(", mpi=True", 
     "MEAN_LINE", "mean = total / count"),), "pass mpi=True", fast=True)
 right(L, "q4", "edges shared with allgather", lambda c: (_smooth_allgather(),))
 wrong(L, "q4", "each block padded with its own edges", lambda c: (_smooth_own_edges(),), "neighbour")
+
+def placement_from_collection(client, x):
+    from distributed import futures_of
+
+    held = {address: [] for address in client.scheduler_info(n_workers=-1)["workers"]}
+    futures_of(x)  # the futures are not needed: who_has accepts the collection itself
+    for key, workers in client.who_has(x).items():
+        held[workers[0]].append(key[1:])
+    return {address: sorted(indexes) for address, indexes in held.items()}
+
+
+def placement_str_keys(client, x):
+    from distributed import futures_of
+
+    by_text = {str(part.key): part for part in futures_of(x)}  # seed 004's recipe
+    held = {address: [] for address in client.scheduler_info(n_workers=-1)["workers"]}
+    for key, workers in client.who_has(x).items():
+        held[workers[0]].append(by_text[key].key[1:])
+    return {address: sorted(indexes) for address, indexes in held.items()}
+
+
+def placement_only_holders(client, x):
+    from distributed import futures_of
+
+    held = {}
+    for future in futures_of(x):
+        for worker in client.who_has([future])[future.key][:1]:
+            held.setdefault(worker, []).append(future.key[1:])
+    return {address: sorted(indexes) for address, indexes in held.items()}
+
+
+def placement_reverse_order(client, x):
+    from distributed import futures_of
+
+    held = {address: [] for address in client.scheduler_info(n_workers=-1)["workers"]}
+    holders = client.who_has(futures_of(x))
+    for key, workers in holders.items():
+        held[workers[0]].append(key[1:])
+    return {address: sorted(indexes, reverse=True) for address, indexes in held.items()}
+
+
+def placement_by_helper(client, x):
+    from hpclab import handoff
+
+    return {address: [p.index for p in pieces] for address, pieces in handoff.placement(client, x).items()}
+
+
+right(L, "q5", "who_has of the collection itself", lambda c: (placement_from_collection, c.client, c.x11))
+wrong(L, "q5", "seed 004's str(key) dict", lambda c: (placement_str_keys, c.client, c.x11), "not by str(future.key)")
+wrong(L, "q5", "only the workers who_has names", lambda c: (placement_only_holders, c.client, c.x11),
+      "every worker must appear")
+wrong(L, "q5", "blocks in reverse order", lambda c: (placement_reverse_order, c.client, c.x11), "not in chunk order")
+wrong(L, "q5", "handoff.placement itself", lambda c: (placement_by_helper, c.client, c.x11),
+      "calls handoff.placement")
 
 # =========================================================================== 12 capstone
 
