@@ -433,6 +433,47 @@ right(L, "q4", "as_completed with results, each future cancelled",
 wrong(L, "q4", "a list comprehension", lambda c: (first_primes_in_order, c.client, c.numbers), "as_completed")
 wrong(L, "q4", "never cancels", lambda c: (first_primes_no_cancel, c.client, c.numbers), "cancel the futures")
 
+
+def checked_sqrt(x):
+    if x < 0:
+        raise ValueError(f"cannot take the square root of {x}")
+    return math.sqrt(x)
+
+
+MIXED = [16, -4, 2.25, -1, 81]
+
+
+def _failed(c, how):
+    from distributed import wait
+
+    func = checked_sqrt if how != "no errors" else abs
+    attempts = c.client.map(func, MIXED, pure=False)
+    wait(attempts)
+    failed = [x for x, f in zip(MIXED, attempts) if f.status == "error"]
+    roots = c.client.gather(attempts, errors="skip")
+    if how == "as_completed":
+        failed, roots = [], []
+        for future in as_completed(attempts):
+            if future.exception() is not None:
+                failed.append(MIXED[attempts.index(future)])
+        failed.sort(key=MIXED.index)
+        roots = [f.result() for f in attempts if f.status == "finished"]
+    elif how == "indexes":
+        failed = [i for i, f in enumerate(attempts) if f.status == "error"]
+    elif how == "results":
+        attempts = roots
+    elif how == "with None":
+        roots = [f.result() if f.status == "finished" else None for f in attempts]
+    return attempts, failed, roots, MIXED
+
+
+right(L, "q5", "as_completed and exception()", lambda c: _failed(c, "as_completed"))
+wrong(L, "q5", "positions instead of the numbers", lambda c: _failed(c, "indexes"), "belong to the numbers")
+wrong(L, "q5", "results instead of futures", lambda c: _failed(c, "results"), "not their results")
+wrong(L, "q5", "a function that never fails", lambda c: _failed(c, "no errors"), "none of your futures failed")
+wrong(L, "q5", "None kept for the failures", lambda c: _failed(c, "with None"),
+      "an item of `roots` should be a number")
+
 # =========================================================================== 03 arrays
 
 L = "03-dask-arrays"
