@@ -45,8 +45,10 @@ def check_q1(n_rows, df) -> str:
     expected = int(((frame["name"] == "Alice") & (frame["x"] > 0.5)).sum())
     n_rows = plain(n_rows, int, "n_rows")
     if n_rows != expected:
-        raise Wrong(f"you counted {n_rows!r}; there are {expected} rows with name 'Alice' and x > 0.5. "
-                    "Combine the two conditions with & (and brackets around each)")
+        raise Wrong(
+            f"you counted {n_rows!r}; there are {expected} rows with name 'Alice' and x > 0.5. "
+            "Combine the two conditions with & (and brackets around each)"
+        )
     return f"{expected:,} rows"
 
 
@@ -56,11 +58,15 @@ def check_q2(spread, df) -> str:
     import dask.dataframe as dd
 
     if not isinstance(spread, dd.Series):
-        raise Wrong(f"`spread` is a {type(spread).__name__}; it should be a lazy Dask Series "
-                    "(leave out .compute(): the check computes it)")
+        raise Wrong(
+            f"`spread` is a {type(spread).__name__}; it should be a lazy Dask Series "
+            "(leave out .compute(): the check computes it)"
+        )
     if not any(node._name == df.expr._name for node in spread.expr.walk()):
-        raise Wrong("`spread` is not computed from `df`: build it lazily from df itself (filter, groupby, std) "
-                    "instead of computing the numbers and wrapping them in a new Dask Series")
+        raise Wrong(
+            "`spread` is not computed from `df`: build it lazily from df itself (filter, groupby, std) "
+            "instead of computing the numbers and wrapping them in a new Dask Series"
+        )
     frame = df.compute()
     expected = frame[frame["x"] > 0].groupby("name")["y"].std()
     got = spread.compute()
@@ -68,8 +74,10 @@ def check_q2(spread, df) -> str:
         raise Wrong("`spread` should have one value per name: group by 'name'")
     difference = (got.sort_index() - expected.sort_index()).abs().max()
     if not difference < 1e-9:
-        raise Wrong("the values differ from the standard deviation of y over rows with x > 0, per name: "
-                    "filter first, then groupby('name').y.std()")
+        raise Wrong(
+            "the values differ from the standard deviation of y over rows with x > 0, per name: "
+            "filter first, then groupby('name').y.std()"
+        )
     return f"{len(expected)} names, computed only when asked"
 
 
@@ -83,14 +91,18 @@ def check_q3(readings, csv_folder) -> str:
         raise Wrong(f"`readings` is a {type(readings).__name__}; make it with dask.dataframe.read_csv")
     files = _csv_files(csv_folder)
     if readings.npartitions != len(files):
-        raise Wrong(f"`readings` has {readings.npartitions} partitions for {len(files)} files: "
-                    "read all of them with one glob pattern, e.g. str(csv_folder / '*.csv')")
+        raise Wrong(
+            f"`readings` has {readings.npartitions} partitions for {len(files)} files: "
+            "read all of them with one glob pattern, e.g. str(csv_folder / '*.csv')"
+        )
     types = readings.dtypes
     if not pd.api.types.is_datetime64_any_dtype(types.get("time")):
         raise Wrong("the time column should be datetime64: add parse_dates=['time']")
     if not pd.api.types.is_string_dtype(types.get("station")):
-        raise Wrong(f"station is {types.get('station')}; some stations have letters in their id, so it must be "
-                    "text: dtype={'station': 'string', ...}")
+        raise Wrong(
+            f"station is {types.get('station')}; some stations have letters in their id, so it must be "
+            "text: dtype={'station': 'string', ...}"
+        )
     flag = types.get("flag")
     if not (pd.api.types.is_float_dtype(flag) or isinstance(flag, pd.Int64Dtype)):
         raise Wrong(f"flag is {flag}, which cannot hold the empty cells of one day: use 'Int64' (or 'float64')")
@@ -132,8 +144,9 @@ def check_q5(daily_range, ranges, csv_folder) -> str:
     import dask.dataframe as dd
     import pandas as pd
 
-    sample = pd.DataFrame({"station": pd.array(["a", "a", "b", "a"], dtype="string"),
-                           "temperature": [1.0, 4.5, 2.0, 3.0]})
+    sample = pd.DataFrame(
+        {"station": pd.array(["a", "a", "b", "a"], dtype="string"), "temperature": [1.0, 4.5, 2.0, 3.0]}
+    )
     try:
         got = daily_range(sample)
     except NotImplementedError:
@@ -142,14 +155,20 @@ def check_q5(daily_range, ranges, csv_folder) -> str:
         raise Wrong(f"daily_range raised {type(exc).__name__}: {exc}") from None
     if not isinstance(got, pd.Series) or dict(got) != {"a": 3.5, "b": 0.0}:
         shown = got.to_dict() if isinstance(got, pd.Series) else repr(got)
-        raise Wrong(f"daily_range on stations a,a,b,a with temperatures 1, 4.5, 2, 3 returned {shown}; "
-                    "expected a pandas Series a -> 3.5, b -> 0.0 (max minus min per station)")
+        raise Wrong(
+            f"daily_range on stations a,a,b,a with temperatures 1, 4.5, 2, 3 returned {shown}; "
+            "expected a pandas Series a -> 3.5, b -> 0.0 (max minus min per station)"
+        )
     if not isinstance(ranges, dd.Series):
-        raise Wrong(f"`ranges` is a {type(ranges).__name__}; make it with readings.map_partitions(daily_range), "
-                    "without .compute()")
+        raise Wrong(
+            f"`ranges` is a {type(ranges).__name__}; make it with readings.map_partitions(daily_range), "
+            "without .compute()"
+        )
     if not any(type(node).__name__ == "MapPartitions" for node in ranges.expr.walk()):
-        raise Wrong("`ranges` is not made with map_partitions: apply daily_range to every partition (one day "
-                    "file each) with readings.map_partitions(daily_range)")
+        raise Wrong(
+            "`ranges` is not made with map_partitions: apply daily_range to every partition (one day "
+            "file each) with readings.map_partitions(daily_range)"
+        )
     days = _read_days(csv_folder)
     if ranges.npartitions != len(days):
         raise Wrong(f"`ranges` has {ranges.npartitions} partitions; one per day file ({len(days)}) is expected")
@@ -171,16 +190,19 @@ def check_q6(compact, rare) -> str:
     import dask.dataframe as dd
 
     if not isinstance(compact, dd.DataFrame):
-        raise Wrong(f"`compact` is a {type(compact).__name__}; it should be a lazy Dask DataFrame "
-                    "(leave out .compute())")
+        raise Wrong(
+            f"`compact` is a {type(compact).__name__}; it should be a lazy Dask DataFrame (leave out .compute())"
+        )
     if not any(node._name == rare.expr._name for node in _nodes(compact)):
         raise Wrong("`compact` is not made from `rare`: call rare.repartition(partition_size=...)")
     sizes = [node.operand("partition_size") for node in _nodes(compact) if type(node).__name__ == "Repartition"]
     if not sizes:
-        raise Wrong("`compact` is not repartitioned: use rare.repartition(partition_size=\"1MB\")")
+        raise Wrong('`compact` is not repartitioned: use rare.repartition(partition_size="1MB")')
     if all(size is None for size in sizes):
-        raise Wrong("you gave the number of partitions; the question asks for a size: "
-                    "repartition(partition_size=\"1MB\") lets Dask measure the partitions and combine them")
+        raise Wrong(
+            "you gave the number of partitions; the question asks for a size: "
+            'repartition(partition_size="1MB") lets Dask measure the partitions and combine them'
+        )
     import dask
 
     # Threads, not a distributed client: finding the sizes under a client can hang on Python 3.11
@@ -190,8 +212,10 @@ def check_q6(compact, rare) -> str:
         expected = rare.compute()
         got = compact.compute()
     if n_compact >= rare.npartitions:
-        raise Wrong(f"`compact` has {n_compact} partitions, as many as `rare` ({rare.npartitions}): "
-                    "choose a partition_size larger than a partition of `rare` (about 1 MB)")
+        raise Wrong(
+            f"`compact` has {n_compact} partitions, as many as `rare` ({rare.npartitions}): "
+            "choose a partition_size larger than a partition of `rare` (about 1 MB)"
+        )
     if len(got) != len(expected) or not abs(float(got["x"].sum()) - float(expected["x"].sum())) < 1e-6:
         raise Wrong(f"`compact` holds {len(got)} rows, `rare` {len(expected)}: repartition must keep every row")
     return f"{rare.npartitions} nearly empty partitions became {n_compact}, with all {len(got):,} rows"
@@ -204,26 +228,35 @@ def check_q7(a7, station_dir, csv_folder) -> str:
 
     folders = sorted(p.name for p in Path(station_dir).glob("station=*") if p.is_dir())
     if not folders:
-        raise Wrong(f"no station=... folders in {station_dir}: write readings with "
-                    "to_parquet(station_dir, partition_on=[\"station\"])")
+        raise Wrong(
+            f"no station=... folders in {station_dir}: write readings with "
+            'to_parquet(station_dir, partition_on=["station"])'
+        )
     if not isinstance(a7, dd.DataFrame):
         raise Wrong(f"`a7` is a {type(a7).__name__}; read it lazily with dd.read_parquet(station_dir, filters=...)")
     reads = [node for node in _nodes(a7) if "ReadParquet" in type(node).__name__]
     if not reads:
         raise Wrong("`a7` is not read from the Parquet files: make it with dd.read_parquet(station_dir, filters=...)")
     if "station" not in a7.columns:
-        raise Wrong("`a7` has no station column: read the whole dataset (station_dir) with "
-                    "filters=[(\"station\", \"==\", \"A7\")], or select no columns away")
+        raise Wrong(
+            "`a7` has no station column: read the whole dataset (station_dir) with "
+            'filters=[("station", "==", "A7")], or select no columns away'
+        )
     in_folder = len(list(Path(station_dir, "station=A7").glob("*.parquet")))
     if a7.npartitions != in_folder and not all(node.operand("filters") for node in reads):
-        raise Wrong(f"`a7` reads all {a7.npartitions} files and filters afterwards: pass "
-                    "filters=[(\"station\", \"==\", \"A7\")] to read_parquet so only the A7 folder is opened")
+        raise Wrong(
+            f"`a7` reads all {a7.npartitions} files and filters afterwards: pass "
+            'filters=[("station", "==", "A7")] to read_parquet so only the A7 folder is opened'
+        )
     if a7.npartitions != in_folder:
-        raise Wrong(f"`a7` reads {a7.npartitions} files; the station=A7 folder has {in_folder}: "
-                    "filter on station == \"A7\" only")
+        raise Wrong(
+            f'`a7` reads {a7.npartitions} files; the station=A7 folder has {in_folder}: filter on station == "A7" only'
+        )
     got = a7.compute()
     expected = sum(int((day["station"] == "A7").sum()) for day in _read_days(csv_folder))
     if set(got["station"].astype(str)) != {"A7"} or len(got) != expected:
-        raise Wrong(f"`a7` holds {len(got)} rows of stations {sorted(set(got['station'].astype(str)))}; "
-                    f"expected the {expected} rows of station A7")
+        raise Wrong(
+            f"`a7` holds {len(got)} rows of stations {sorted(set(got['station'].astype(str)))}; "
+            f"expected the {expected} rows of station A7"
+        )
     return f"{len(folders)} station folders written; {len(got)} rows of A7 read from {in_folder} of them"

@@ -74,27 +74,35 @@ def check_q4(first_primes, client, numbers) -> str:
     source = source_of(first_primes, "first_primes")
     calls = called_names(source)
     if "as_completed" not in calls:
-        raise Wrong("first_primes should loop over as_completed(futures), which hands you each future as it "
-                    "finishes, so that you can stop as soon as you have enough")
+        raise Wrong(
+            "first_primes should loop over as_completed(futures), which hands you each future as it "
+            "finishes, so that you can stop as soon as you have enough"
+        )
     if not calls & {"map", "submit"}:
         raise Wrong("first_primes should submit the work to the cluster with client.map (or client.submit)")
     if "cancel" not in calls:
-        raise Wrong("once you have enough primes, cancel the futures still pending (client.cancel(...)) "
-                    "so the workers stop on work nobody wants")
+        raise Wrong(
+            "once you have enough primes, cancel the futures still pending (client.cancel(...)) "
+            "so the workers stop on work nobody wants"
+        )
     for how_many in (5, 2):
         found = first_primes(client, numbers, how_many)
         if found is None:
             raise Wrong("first_primes returned None: end it with `return found`")
         found = plain(found, list, f"first_primes(client, numbers, {how_many})", of=int)
         if len(found) != how_many:
-            raise Wrong(f"first_primes(client, numbers, {how_many}) gave {len(found)} numbers; "
-                        f"stop as soon as you have {how_many} primes")
+            raise Wrong(
+                f"first_primes(client, numbers, {how_many}) gave {len(found)} numbers; "
+                f"stop as soon as you have {how_many} primes"
+            )
         if len(set(found)) != how_many:
             raise Wrong(f"`found` repeats a number: {found}")
         outside = [n for n in found if n not in set(numbers)]
         if outside:
-            raise Wrong(f"{outside} are not in `numbers`: append the number that belongs to the finished future "
-                        "(keep a dict from future to number)")
+            raise Wrong(
+                f"{outside} are not in `numbers`: append the number that belongs to the finished future "
+                "(keep a dict from future to number)"
+            )
         composite = [n for n in found if not _is_prime(n)]
         if composite:
             raise Wrong(f"{composite} are not prime: keep only results that were True")
@@ -113,8 +121,10 @@ def check_q5(attempts, failed_inputs, roots, mixed) -> str:
     import distributed
 
     if not isinstance(attempts, (list, tuple)) or not all(isinstance(f, distributed.Future) for f in attempts):
-        raise Wrong("`attempts` should be the list of futures client.map returns (one per number), not their "
-                    "results: keep the futures, so you can ask each for its status")
+        raise Wrong(
+            "`attempts` should be the list of futures client.map returns (one per number), not their "
+            "results: keep the futures, so you can ask each for its status"
+        )
     if len(attempts) != len(mixed):
         raise Wrong(f"`attempts` has {len(attempts)} futures for {len(mixed)} numbers: map every number of `mixed`")
     distributed.wait(attempts, timeout=60)
@@ -124,11 +134,15 @@ def check_q5(attempts, failed_inputs, roots, mixed) -> str:
     expected_failed = [x for x, status in zip(mixed, statuses) if status == "error"]
     failed_inputs = plain(failed_inputs, list, "failed_inputs", of=float)
     if failed_inputs != [float(x) for x in expected_failed]:
-        raise Wrong(f"`failed_inputs` is {failed_inputs}; the futures with status 'error' belong to the numbers "
-                    f"{expected_failed}: pair each future with its input, e.g. zip(mixed, attempts)")
+        raise Wrong(
+            f"`failed_inputs` is {failed_inputs}; the futures with status 'error' belong to the numbers "
+            f"{expected_failed}: pair each future with its input, e.g. zip(mixed, attempts)"
+        )
     roots = plain(roots, list, "roots", of=float)
     expected_roots = [math.sqrt(x) for x, status in zip(mixed, statuses) if status == "finished"]
     if len(roots) != len(expected_roots) or any(abs(a - b) > 1e-9 for a, b in zip(roots, expected_roots)):
-        raise Wrong(f"`roots` is {roots}; expected the {len(expected_roots)} results that exist, in input order: "
-                    "client.gather(attempts, errors=\"skip\")")
+        raise Wrong(
+            f"`roots` is {roots}; expected the {len(expected_roots)} results that exist, in input order: "
+            'client.gather(attempts, errors="skip")'
+        )
     return f"{len(expected_failed)} of {len(mixed)} tasks failed; the other {len(roots)} results collected"

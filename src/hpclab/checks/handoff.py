@@ -31,7 +31,7 @@ TIMEOUT = 90.0
 MEAN_EXPECTED = float(np.sqrt(np.arange(1, 1001)).mean())  # the data the Q3 program is told to use
 
 # The program Q4's check runs: the learner's function arrives as a cloudpickle file (argv[1]).
-_HALO_PROGRAM = r'''
+_HALO_PROGRAM = r"""
 import sys
 import tempfile
 
@@ -57,7 +57,7 @@ crossings = sum(owner[i] != owner[i + 1] for i in range(len(owner) - 1))
 results = handoff.run_on_workers(client, x, smooth, mpi=True, timeout=45)
 parts = [item for result in results.values() for item in (result or [])]
 client.close()
-'''
+"""
 
 
 def _reference_smooth(data: np.ndarray) -> np.ndarray:
@@ -95,9 +95,11 @@ def check_q1(holder, client, x, block) -> str:
 
     future = next((f for f in futures_of(x) if tuple(f.key[1:]) == tuple(block)), None)
     if future is None:  # the check's own inputs are wrong, not the learner's answer
-        raise Wrong(f"the check could not run (not a problem with your answer): block {tuple(block)} is not a "
-                    "block of a persisted `x`. Run the notebook's cells from the top (they persist `x` on the "
-                    "cluster), then this cell again")
+        raise Wrong(
+            f"the check could not run (not a problem with your answer): block {tuple(block)} is not a "
+            "block of a persisted `x`. Run the notebook's cells from the top (they persist `x` on the "
+            "cluster), then this cell again"
+        )
     truth = sorted(client.who_has([future]).get(future.key, ()))
     if not isinstance(holder, str):
         raise Wrong(f"`holder` should be a worker address (a string like 'tcp://127.0.0.1:40001'), not {show(holder)}")
@@ -138,8 +140,10 @@ def check_q2(local_sum_count, client, x) -> str:
         got_sum = plain(got_sum, float, f"the sum worker {address} returned")
         got_count = plain(got_count, int, f"the count worker {address} returned")
         if got_count != want_count:
-            raise Wrong(f"worker {address} holds {len(held)} blocks with {want_count} elements, but you counted "
-                        f"{show(got_count)}: count elements (block.size), not blocks")
+            raise Wrong(
+                f"worker {address} holds {len(held)} blocks with {want_count} elements, but you counted "
+                f"{show(got_count)}: count elements (block.size), not blocks"
+            )
         if not np.isclose(float(got_sum), want_sum):
             raise Wrong(f"worker {address} returned the sum {show(got_sum)}, expected {want_sum:.6g}")
     total = sum(float(s) for s, _ in results.values()) / sum(int(c) for _, c in results.values())
@@ -153,6 +157,7 @@ def _require_mean_from_handoff(program: str) -> None:
     along the way, on the result of a ``run_on_workers(...)`` call, and not come from
     Dask itself (``x.mean().compute()``).
     """
+
     def top_level(node):  # every node outside function and class bodies
         for child in ast.iter_child_nodes(node):
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
@@ -166,8 +171,10 @@ def _require_mean_from_handoff(program: str) -> None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
             used = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
-            handed = any(isinstance(n, ast.Call) and getattr(n.func, "attr", getattr(n.func, "id", None)) ==
-                         "run_on_workers" for n in ast.walk(node.value))
+            handed = any(
+                isinstance(n, ast.Call) and getattr(n.func, "attr", getattr(n.func, "id", None)) == "run_on_workers"
+                for n in ast.walk(node.value)
+            )
             for name in names:
                 depends.setdefault(name, set()).update(used)
                 if handed:
@@ -182,8 +189,10 @@ def _require_mean_from_handoff(program: str) -> None:
         if name not in seen:
             seen.add(name)
             todo.extend(depends.get(name, ()))
-    raise Wrong("`mean` does not come from what handoff.run_on_workers returned: take it from the results of "
-                "your MPI function (e.g. next(iter(results.values()))), not from Dask (x.mean().compute())")
+    raise Wrong(
+        "`mean` does not come from what handoff.run_on_workers returned: take it from the results of "
+        "your MPI function (e.g. next(iter(results.values()))), not from Dask (x.mean().compute())"
+    )
 
 
 @check(Q3)
@@ -192,8 +201,10 @@ def check_q3(mean_program) -> str:
     program = validate_program(mean_program, "mean_program")
     require_any_call(program, "mean_program", "Allreduce", "allreduce")
     code = code_only(program)  # comments and strings that mention a name do not count
-    for needed, why in (("run_on_workers", "hand the blocks to MPI with handoff.run_on_workers"),
-                        ("mpi=True", "pass mpi=True so your function gets a communicator")):
+    for needed, why in (
+        ("run_on_workers", "hand the blocks to MPI with handoff.run_on_workers"),
+        ("mpi=True", "pass mpi=True so your function gets a communicator"),
+    ):
         if needed not in code:
             raise Wrong(f"`mean_program` should {why}")
     _require_mean_from_handoff(program)
@@ -203,11 +214,15 @@ def check_q3(mean_program) -> str:
     except (TypeError, ValueError):
         value = None
     if value is None:
-        raise Wrong(f"`mean` should be one number, got {show(mean)}; take one worker's result, e.g. "
-                    "next(iter(results.values()))")
+        raise Wrong(
+            f"`mean` should be one number, got {show(mean)}; take one worker's result, e.g. "
+            "next(iter(results.values()))"
+        )
     if not np.isclose(value, MEAN_EXPECTED):
-        raise Wrong(f"mean = {value:.6g}, expected {MEAN_EXPECTED:.6g}: Allreduce the sum *and* the count, "
-                    "then divide (a mean of per-worker means is wrong when workers hold different amounts)")
+        raise Wrong(
+            f"mean = {value:.6g}, expected {MEAN_EXPECTED:.6g}: Allreduce the sum *and* the count, "
+            "then divide (a mean of per-worker means is wrong when workers hold different amounts)"
+        )
     return f"mean = {value:.6f}, reduced by MPI across 3 workers"
 
 
@@ -235,10 +250,12 @@ def check_q4(smooth) -> str:
     except (TypeError, ValueError):
         raise Wrong("return a list of (offset, smoothed block) pairs, one per block the worker holds") from None
     if sorted(got) != sorted(starts):
-        raise Wrong(f"the workers returned blocks starting at {sorted(got)}, expected {sorted(starts)}: one pair per "
-                    "block, with piece.offset[0] as its offset")
+        raise Wrong(
+            f"the workers returned blocks starting at {sorted(got)}, expected {sorted(starts)}: one pair per "
+            "block, with piece.offset[0] as its offset"
+        )
     for offset, length in starts.items():
-        block, expected = got[offset], want[offset:offset + length]
+        block, expected = got[offset], want[offset : offset + length]
         if block.shape != expected.shape:
             raise Wrong(f"the block at offset {offset} has shape {block.shape}, expected {expected.shape}")
         if not np.allclose(block[1:-1], expected[1:-1]):
@@ -246,23 +263,30 @@ def check_q4(smooth) -> str:
         for end, where in ((0, "first"), (-1, "last")):
             if not np.isclose(block[end], expected[end]):
                 side = "left (the previous block's last value)" if end == 0 else "right (the next block's first value)"
-                raise Wrong(f"the {where} value of the block at offset {offset} is {block[end]:.6g}, expected "
-                            f"{expected[end]:.6g}: it needs the {side} neighbour; at the array's ends repeat the "
-                            "edge value")
-    return (f"6 blocks smoothed across {values['crossings']} block edges that lie on different workers "
-            "(the values came by MPI)")
-
+                raise Wrong(
+                    f"the {where} value of the block at offset {offset} is {block[end]:.6g}, expected "
+                    f"{expected[end]:.6g}: it needs the {side} neighbour; at the array's ends repeat the "
+                    "edge value"
+                )
+    return (
+        f"6 blocks smoothed across {values['crossings']} block edges that lie on different workers "
+        "(the values came by MPI)"
+    )
 
 
 def _learner_placement(block_placement, client, collection, what: str) -> dict:
     try:
         got = block_placement(client, collection)
     except KeyError as exc:
-        raise Wrong(f"block_placement raised KeyError: {exc}. client.who_has returns each block's key as Dask "
-                    "made it, a tuple such as ('name', 0, 1), not a string: look futures up by future.key itself, "
-                    "not by str(future.key)") from None
+        raise Wrong(
+            f"block_placement raised KeyError: {exc}. client.who_has returns each block's key as Dask "
+            "made it, a tuple such as ('name', 0, 1), not a string: look futures up by future.key itself, "
+            "not by str(future.key)"
+        ) from None
     if not isinstance(got, dict):
-        raise Wrong(f"block_placement({what}) returned {show(got)}; return a dict {{worker address: [block index, ...]}}")
+        raise Wrong(
+            f"block_placement({what}) returned {show(got)}; return a dict {{worker address: [block index, ...]}}"
+        )
     return {address: [tuple(index) for index in indexes] for address, indexes in got.items()}
 
 
@@ -277,25 +301,33 @@ def check_q5(block_placement, client, x) -> str:
 
     calls = called_names(source)
     if "placement" in calls:
-        raise Wrong("block_placement calls handoff.placement: write it yourself from distributed.futures_of(x) "
-                    "and client.who_has(...)")
+        raise Wrong(
+            "block_placement calls handoff.placement: write it yourself from distributed.futures_of(x) "
+            "and client.who_has(...)"
+        )
     missing = sorted({"futures_of", "who_has"} - calls)
     if missing:
-        raise Wrong(f"block_placement does not call {' or '.join(missing)}: futures_of(x) gives each block's future "
-                    "(with its key), client.who_has(futures) the workers holding each key")
+        raise Wrong(
+            f"block_placement does not call {' or '.join(missing)}: futures_of(x) gives each block's future "
+            "(with its key), client.who_has(futures) the workers holding each key"
+        )
     workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
     truth = {a: [p.index for p in pieces] for a, pieces in handoff.placement(client, x).items()}
     got = _learner_placement(block_placement, client, x, "client, x")
     if sorted(got) != workers and set(got) < set(workers):
-        raise Wrong(f"{len(got)} of {len(workers)} workers in your dict: every worker must appear, with [] when it "
-                    "holds no block (a collective would wait for it forever otherwise)")
+        raise Wrong(
+            f"{len(got)} of {len(workers)} workers in your dict: every worker must appear, with [] when it "
+            "holds no block (a collective would wait for it forever otherwise)"
+        )
     for address, indexes in truth.items():
         mine = got.get(address)
         if mine is None:
             raise Wrong(f"worker {address} is missing from your dict; the keys should be worker addresses")
         if sorted(mine) != sorted(indexes):
-            raise Wrong(f"worker {address} holds blocks {indexes}, your dict says {mine}: the block index is the key "
-                        "without its name, future.key[1:]")
+            raise Wrong(
+                f"worker {address} holds blocks {indexes}, your dict says {mine}: the block index is the key "
+                "without its name, future.key[1:]"
+            )
         if mine != indexes:
             raise Wrong(f"worker {address}: blocks {mine} are not in chunk order; sort them ({indexes})")
     # One worker holds everything, the other nothing: the empty one must still appear.
@@ -306,7 +338,9 @@ def check_q5(block_placement, client, x) -> str:
     finally:
         del lopsided
     if sorted(got_lopsided) != workers:
-        raise Wrong("for an array that one worker holds entirely, your dict has only "
-                    f"{sorted(got_lopsided)}: every worker must appear, with [] when it holds no block")
+        raise Wrong(
+            "for an array that one worker holds entirely, your dict has only "
+            f"{sorted(got_lopsided)}: every worker must appear, with [] when it holds no block"
+        )
     counts = ", ".join(str(len(v)) for v in truth.values())
     return f"the same as handoff.placement: {counts} blocks per worker, every worker listed, in chunk order"

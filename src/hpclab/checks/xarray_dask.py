@@ -37,8 +37,10 @@ def _require_dask_computes(da, name: str) -> None:
     """Wrong when ``da``'s graph only holds data (computed, then chunked again): no step left for Dask."""
     sources = ("xarray-", "original-", "open_dataset", "array-")
     if all(str(layer).startswith(sources) for layer in da.data.__dask_graph__().layers):
-        raise Wrong(f"`{name}` was computed first and then chunked again: there is nothing left for Dask to do. "
-                    "Build it from the chunked `air` so the computation itself runs block by block")
+        raise Wrong(
+            f"`{name}` was computed first and then chunked again: there is nothing left for Dask to do. "
+            "Build it from the chunked `air` so the computation itself runs block by block"
+        )
 
 
 def _dataarray(obj, name: str):
@@ -70,8 +72,10 @@ def check_q2(clim, ds) -> str:
     require(clim, "clim")
     clim = _dataarray(clim, "clim")
     if set(clim.dims) != {"month", "lat", "lon"} or clim.sizes.get("month") != 12:
-        raise Wrong(f"`clim` has sizes {dict(clim.sizes)}; expected 12 months x lat x lon: "
-                    "group by 'time.month' and take the mean over time")
+        raise Wrong(
+            f"`clim` has sizes {dict(clim.sizes)}; expected 12 months x lat x lon: "
+            "group by 'time.month' and take the mean over time"
+        )
     expected = ds["air"].load().groupby("time.month").mean("time")
     got = clim.transpose("month", "lat", "lon").compute()
     if not np.allclose(got.values, expected.values, atol=1e-3):
@@ -88,8 +92,10 @@ def check_q3(anom, ds) -> str:
         raise Wrong("`anom` is already computed (NumPy): keep it lazy, Dask computes it when needed")
     _require_dask_computes(anom, "anom")
     if dict(anom.sizes) != dict(ds["air"].sizes):
-        raise Wrong(f"`anom` has sizes {dict(anom.sizes)}; it should have the same shape as air: "
-                    "subtract the climatology month by month, air.groupby('time.month') - clim")
+        raise Wrong(
+            f"`anom` has sizes {dict(anom.sizes)}; it should have the same shape as air: "
+            "subtract the climatology month by month, air.groupby('time.month') - clim"
+        )
     air = ds["air"].load()
     expected = air.groupby("time.month") - air.groupby("time.month").mean("time")
     got = anom.transpose(*expected.dims).compute()
@@ -101,8 +107,13 @@ def check_q3(anom, ds) -> str:
 @check(Q4)
 def check_q4(longest_run, frost_spell, ds) -> str:
     require(frost_spell, "frost_spell")
-    cases = [([False, True, True, False, True], 2), ([False] * 4, 0), ([True] * 5, 5), ([], 0),
-             ([True, False, True, True, True], 3)]
+    cases = [
+        ([False, True, True, False, True], 2),
+        ([False] * 4, 0),
+        ([True] * 5, 5),
+        ([], 0),
+        ([True, False, True, True, True], 3),
+    ]
     for series, expected in cases:
         got = longest_run(np.array(series, dtype=bool))
         if got is None:
@@ -112,12 +123,16 @@ def check_q4(longest_run, frost_spell, ds) -> str:
             raise Wrong(f"longest_run({series}) returned {got!r}, expected {expected}")
     frost_spell = _dataarray(frost_spell, "frost_spell")
     if not _is_lazy(frost_spell):
-        raise Wrong("`frost_spell` is already computed: build it with xr.apply_ufunc(..., dask='parallelized') "
-                    "and let the check compute it")
+        raise Wrong(
+            "`frost_spell` is already computed: build it with xr.apply_ufunc(..., dask='parallelized') "
+            "and let the check compute it"
+        )
     _require_dask_computes(frost_spell, "frost_spell")
     if set(frost_spell.dims) != {"lat", "lon"}:
-        raise Wrong(f"`frost_spell` has dimensions {frost_spell.dims}; time is the core dimension that "
-                    "longest_run consumes: input_core_dims=[['time']]")
+        raise Wrong(
+            f"`frost_spell` has dimensions {frost_spell.dims}; time is the core dimension that "
+            "longest_run consumes: input_core_dims=[['time']]"
+        )
     below = (ds["air"].load() < FREEZING).transpose("lat", "lon", "time")
     expected = longest_true_run(below.values)
     got = frost_spell.transpose("lat", "lon").compute().values
@@ -149,17 +164,23 @@ def check_q5(anom_fast, air) -> str:
         raise Wrong("`anom_fast` is already computed (NumPy): keep it lazy, Dask computes it when needed")
     _require_dask_computes(anom_fast, "anom_fast")
     if dict(anom_fast.sizes) != dict(air.sizes):
-        raise Wrong(f"`anom_fast` has sizes {dict(anom_fast.sizes)}, `air` {dict(air.sizes)}: "
-                    "subtract a map per time step, air - clim.sel(month=air.time.dt.month)")
+        raise Wrong(
+            f"`anom_fast` has sizes {dict(anom_fast.sizes)}, `air` {dict(air.sizes)}: "
+            "subtract a map per time step, air - clim.sel(month=air.time.dt.month)"
+        )
     n, m = anom_fast.data.npartitions, air.data.npartitions
     if n != m:
-        raise Wrong(f"`anom_fast` has {n} chunks where `air` has {m}: the grouped subtraction makes one chunk per "
-                    "time step. Subtract the month's map selected per time step instead: "
-                    "air - clim.sel(month=air.time.dt.month), with clim computed")
+        raise Wrong(
+            f"`anom_fast` has {n} chunks where `air` has {m}: the grouped subtraction makes one chunk per "
+            "time step. Subtract the month's map selected per time step instead: "
+            "air - clim.sel(month=air.time.dt.month), with clim computed"
+        )
     tasks = len(anom_fast.data.__dask_graph__())
     if tasks > 20 * m + 50:
-        raise Wrong(f"`anom_fast` has the chunks of `air` but {tasks:,} tasks: rechunking after a grouped "
-                    "subtraction keeps all of its small tasks. Subtract clim.sel(month=air.time.dt.month) instead")
+        raise Wrong(
+            f"`anom_fast` has the chunks of `air` but {tasks:,} tasks: rechunking after a grouped "
+            "subtraction keeps all of its small tasks. Subtract clim.sel(month=air.time.dt.month) instead"
+        )
     spread = _same_anomaly(anom_fast, _as_dataset(air), "anom_fast")
     return f"{n} chunks and {tasks} tasks, as `air`; anomaly spread {spread:.1f} K"
 
@@ -175,16 +196,22 @@ def check_q6(checkpoint, zarr_path, air) -> str:
 
     store = Path(zarr_path)
     if not ((store / "zarr.json").exists() or (store / ".zgroup").exists()):
-        raise Wrong(f"there is no Zarr store at {store}: write it with "
-                    "anom_fast.to_dataset(name=\"anomaly\").to_zarr(zarr_path, mode=\"w\")")
+        raise Wrong(
+            f"there is no Zarr store at {store}: write it with "
+            'anom_fast.to_dataset(name="anomaly").to_zarr(zarr_path, mode="w")'
+        )
     checkpoint = _dataarray(checkpoint, "checkpoint")
     if not _is_lazy(checkpoint):
-        raise Wrong("`checkpoint` holds NumPy data: xr.open_zarr(zarr_path) reopens the store lazily; "
-                    "leave out .load() / .compute()")
+        raise Wrong(
+            "`checkpoint` holds NumPy data: xr.open_zarr(zarr_path) reopens the store lazily; "
+            "leave out .load() / .compute()"
+        )
     layers = [str(layer) for layer in checkpoint.data.__dask_graph__().layers]
     if not all(layer.startswith(("original-open_dataset", "open_dataset")) for layer in layers):
-        raise Wrong("`checkpoint` is not read back from the store: its graph still computes the anomaly. "
-                    "Reopen it with xr.open_zarr(zarr_path)[\"anomaly\"]")
+        raise Wrong(
+            "`checkpoint` is not read back from the store: its graph still computes the anomaly. "
+            'Reopen it with xr.open_zarr(zarr_path)["anomaly"]'
+        )
     if dict(checkpoint.sizes) != dict(air.sizes):
         raise Wrong(f"`checkpoint` has sizes {dict(checkpoint.sizes)}; expected those of air, {dict(air.sizes)}")
     spread = _same_anomaly(checkpoint, _as_dataset(air), "checkpoint")
