@@ -156,6 +156,16 @@ class Context:
         self.readings.to_parquet(folder, write_index=False)
         return folder
 
+    @functools.cached_property
+    def station_dir(self):
+        folder = self.tmp("by-station")
+        self.readings.to_parquet(folder, partition_on=["station"], write_index=False)
+        return folder
+
+    @functools.cached_property
+    def rare4(self):
+        return self.df4[self.df4.x > 0.9]
+
     # 05 ------------------------------------------------------------------
     @functools.cached_property
     def people_folder(self):
@@ -491,6 +501,46 @@ right(
 wrong(L, "q4", "a list comprehension", lambda c: (first_primes_in_order, c.client, c.numbers), "as_completed")
 wrong(L, "q4", "never cancels", lambda c: (first_primes_no_cancel, c.client, c.numbers), "cancel the futures")
 
+
+def checked_sqrt(x):
+    if x < 0:
+        raise ValueError(f"cannot take the square root of {x}")
+    return math.sqrt(x)
+
+
+MIXED = [16, -4, 2.25, -1, 81]
+
+
+def _failed(c, how):
+    from distributed import wait
+
+    func = checked_sqrt if how != "no errors" else abs
+    attempts = c.client.map(func, MIXED, pure=False)
+    wait(attempts)
+    failed = [x for x, f in zip(MIXED, attempts) if f.status == "error"]
+    roots = c.client.gather(attempts, errors="skip")
+    if how == "as_completed":
+        failed, roots = [], []
+        for future in as_completed(attempts):
+            if future.exception() is not None:
+                failed.append(MIXED[attempts.index(future)])
+        failed.sort(key=MIXED.index)
+        roots = [f.result() for f in attempts if f.status == "finished"]
+    elif how == "indexes":
+        failed = [i for i, f in enumerate(attempts) if f.status == "error"]
+    elif how == "results":
+        attempts = roots
+    elif how == "with None":
+        roots = [f.result() if f.status == "finished" else None for f in attempts]
+    return attempts, failed, roots, MIXED
+
+
+right(L, "q5", "as_completed and exception()", lambda c: _failed(c, "as_completed"))
+wrong(L, "q5", "positions instead of the numbers", lambda c: _failed(c, "indexes"), "belong to the numbers")
+wrong(L, "q5", "results instead of futures", lambda c: _failed(c, "results"), "not their results")
+wrong(L, "q5", "a function that never fails", lambda c: _failed(c, "no errors"), "none of your futures failed")
+wrong(L, "q5", "None kept for the failures", lambda c: _failed(c, "with None"), "an item of `roots` should be a number")
+
 # =========================================================================== 03 arrays
 
 L = "03-dask-arrays"
@@ -670,6 +720,68 @@ wrong(
     lambda c: (daily_range_max_only, c.readings.map_partitions(daily_range_max_only), c.csv_folder),
     "max minus min per station",
 )
+
+
+def _a7(c, how):
+    import dask.dataframe as dd
+
+    folder = c.station_dir
+    a7 = {
+        "in": lambda: dd.read_parquet(folder, filters=[("station", "in", ["A7"])]),
+        "or-list": lambda: dd.read_parquet(folder, filters=[[("station", "==", "A7")]]),
+        "late": lambda: dd.read_parquet(folder)[lambda f: f.station == "A7"],
+        "folder": lambda: dd.read_parquet(folder / "station=A7"),
+        "no-column": lambda: dd.read_parquet(
+            folder, filters=[("station", "==", "A7")], columns=["time", "temperature"]
+        ),
+        "other": lambda: dd.read_parquet(folder, filters=[("station", "==", "103")]),
+        "unpartitioned": lambda: dd.read_parquet(c.parquet_dir, filters=[("station", "==", "A7")]),
+    }[how]()
+    return a7, (c.parquet_dir if how == "unpartitioned" else folder), c.csv_folder
+
+
+right(L, "q6", "partition_size in bytes", lambda c: (c.rare4.repartition(partition_size=1_000_000), c.rare4), fast=True)
+wrong(
+    L,
+    "q6",
+    "a number of partitions instead of a size",
+    lambda c: (c.rare4.repartition(npartitions=1), c.rare4),
+    "asks for a size",
+    fast=True,
+)
+wrong(L, "q6", "not repartitioned", lambda c: (c.rare4, c.rare4), "is not repartitioned", fast=True)
+wrong(
+    L,
+    "q6",
+    "computed",
+    lambda c: (c.rare4.repartition(partition_size="1MB").compute(), c.rare4),
+    "should be a lazy Dask DataFrame",
+    fast=True,
+)
+wrong(
+    L,
+    "q6",
+    "a size smaller than a partition",
+    lambda c: (c.rare4.repartition(partition_size="1kB"), c.rare4),
+    "larger than a partition",
+    fast=True,
+)
+right(L, "q7", "filters with 'in'", lambda c: _a7(c, "in"), fast=True)
+right(L, "q7", "filters as a list of lists", lambda c: _a7(c, "or-list"), fast=True)
+wrong(L, "q7", "every file read, filtered afterwards", lambda c: _a7(c, "late"), "filters afterwards", fast=True)
+right(
+    L, "q7", "the station=A7 folder read by itself (pyarrow adds station back)", lambda c: _a7(c, "folder"), fast=True
+)
+wrong(
+    L,
+    "q7",
+    "filters, but the station column left out",
+    lambda c: _a7(c, "no-column"),
+    "has no station column",
+    fast=True,
+)
+wrong(L, "q7", "another station", lambda c: _a7(c, "other"), "the station=A7 folder has", fast=True)
+wrong(L, "q7", "written without partition_on", lambda c: _a7(c, "unpartitioned"), "no station=... folders", fast=True)
 
 # =========================================================================== 05 bags
 
@@ -861,6 +973,51 @@ wrong(
     lambda c: _frost(c, longest_run_total),
     "longest_run([False, True, True, False, True]) returned 3, expected 2",
 )
+
+
+def _anom_fast(c, how="sel"):
+    clim = c.air.groupby("time.month").mean("time")
+    if how == "sel":
+        return c.air - clim.compute().sel(month=c.air["time.month"]), c.air
+    if how == "grouped":
+        return c.air.groupby("time.month") - clim, c.air
+    if how == "grouped-rechunked":
+        return (c.air.groupby("time.month") - clim).chunk({"time": -1, "lat": 5, "lon": 6}), c.air
+    if how == "computed":
+        return (c.air - clim.compute().sel(month=c.air.time.dt.month)).compute(), c.air
+    if how == "yearly":
+        return c.air - c.air.mean("time").compute(), c.air
+    raise ValueError(how)
+
+
+def _checkpoint(c, how):
+    import xarray as xr
+
+    anom_fast, _ = _anom_fast(c)
+    path = c.tmp("zarr") / "anomaly.zarr"
+    if how == "netcdf":
+        anom_fast.to_dataset(name="anomaly").to_netcdf(path.with_suffix(".nc"), engine="h5netcdf")
+        return xr.open_dataset(path.with_suffix(".nc"), engine="h5netcdf", chunks={})["anomaly"], path, c.air
+    anom_fast.to_dataset(name="anomaly").to_zarr(path, mode="w")
+    reopened = {
+        "open_zarr": lambda: xr.open_zarr(path)["anomaly"],
+        "open_dataset": lambda: xr.open_dataset(path, engine="zarr", chunks={})["anomaly"],
+        "not reopened": lambda: anom_fast,
+        "loaded": lambda: xr.open_zarr(path)["anomaly"].load(),
+    }[how]()
+    return reopened, path, c.air
+
+
+right(L, "q5", "clim.sel by the time.month coordinate", lambda c: _anom_fast(c, "sel"))
+wrong(L, "q5", "the grouped subtraction", lambda c: _anom_fast(c, "grouped"), "chunks where `air` has")
+wrong(L, "q5", "grouped, then rechunked", lambda c: _anom_fast(c, "grouped-rechunked"), "tasks: rechunking")
+wrong(L, "q5", "computed", lambda c: _anom_fast(c, "computed"), "already computed")
+wrong(L, "q5", "minus the yearly mean", lambda c: _anom_fast(c, "yearly"), "values of `anom_fast` differ")
+right(L, "q6", "to_zarr, then open_zarr (consolidated)", lambda c: _checkpoint(c, "open_zarr"))
+right(L, "q6", "open_dataset with engine='zarr'", lambda c: _checkpoint(c, "open_dataset"))
+wrong(L, "q6", "written, but the lazy anomaly kept", lambda c: _checkpoint(c, "not reopened"), "not read back")
+wrong(L, "q6", "reopened and loaded", lambda c: _checkpoint(c, "loaded"), "holds NumPy data")
+wrong(L, "q6", "a netCDF file instead", lambda c: _checkpoint(c, "netcdf"), "no Zarr store")
 
 # =========================================================================== 07 dask-ml
 
@@ -1629,6 +1786,65 @@ wrong(
 )
 right(L, "q4", "edges shared with allgather", lambda c: (_smooth_allgather(),))
 wrong(L, "q4", "each block padded with its own edges", lambda c: (_smooth_own_edges(),), "neighbour")
+
+
+def placement_from_collection(client, x):
+    from distributed import futures_of
+
+    held = {address: [] for address in client.scheduler_info(n_workers=-1)["workers"]}
+    futures_of(x)  # the futures are not needed: who_has accepts the collection itself
+    for key, workers in client.who_has(x).items():
+        held[workers[0]].append(key[1:])
+    return {address: sorted(indexes) for address, indexes in held.items()}
+
+
+def placement_str_keys(client, x):
+    from distributed import futures_of
+
+    by_text = {str(part.key): part for part in futures_of(x)}  # seed 004's recipe
+    held = {address: [] for address in client.scheduler_info(n_workers=-1)["workers"]}
+    for key, workers in client.who_has(x).items():
+        held[workers[0]].append(by_text[key].key[1:])
+    return {address: sorted(indexes) for address, indexes in held.items()}
+
+
+def placement_only_holders(client, x):
+    from distributed import futures_of
+
+    held = {}
+    for future in futures_of(x):
+        for worker in client.who_has([future])[future.key][:1]:
+            held.setdefault(worker, []).append(future.key[1:])
+    return {address: sorted(indexes) for address, indexes in held.items()}
+
+
+def placement_reverse_order(client, x):
+    from distributed import futures_of
+
+    held = {address: [] for address in client.scheduler_info(n_workers=-1)["workers"]}
+    holders = client.who_has(futures_of(x))
+    for key, workers in holders.items():
+        held[workers[0]].append(key[1:])
+    return {address: sorted(indexes, reverse=True) for address, indexes in held.items()}
+
+
+def placement_by_helper(client, x):
+    from hpclab import handoff
+
+    return {address: [p.index for p in pieces] for address, pieces in handoff.placement(client, x).items()}
+
+
+right(L, "q5", "who_has of the collection itself", lambda c: (placement_from_collection, c.client, c.x11))
+wrong(L, "q5", "seed 004's str(key) dict", lambda c: (placement_str_keys, c.client, c.x11), "not by str(future.key)")
+wrong(
+    L,
+    "q5",
+    "only the workers who_has names",
+    lambda c: (placement_only_holders, c.client, c.x11),
+    "every worker must appear",
+)
+wrong(L, "q5", "blocks in reverse order", lambda c: (placement_reverse_order, c.client, c.x11), "not in chunk order")
+wrong(L, "q5", "handoff.placement itself", lambda c: (placement_by_helper, c.client, c.x11), "calls handoff.placement")
 
 # =========================================================================== 12 capstone
 

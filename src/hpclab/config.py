@@ -43,6 +43,27 @@ SETTINGS: tuple[Setting, ...] = (
         "unset: start one",
     ),
     Setting(
+        "HPCLAB_BWRAP", "hpclab grade (sandbox)", "the bubblewrap program that sandboxes submissions", "bwrap on PATH"
+    ),
+    Setting(
+        "HPCLAB_SANDBOX_UID_BASE",
+        "hpclab grade (sandbox)",
+        "the first of the unprivileged uids given to submissions, one each (as root)",
+        "2913000000",
+    ),
+    Setting(
+        "HPCLAB_MEMORY_LIMIT",
+        "hpclab.cluster",
+        "set inside the grader's sandbox: its memory limit in bytes, which local clusters share",
+        "unset outside the sandbox",
+    ),
+    Setting(
+        "HPCLAB_SANDBOXED",
+        "submissions being graded",
+        "set inside the grader's sandbox: 1",
+        "unset outside the sandbox",
+    ),
+    Setting(
         "HPCLAB_MPIEXEC",
         "hpclab.mpi, hpclab doctor",
         "the MPI launcher to use",

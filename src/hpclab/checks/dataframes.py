@@ -1,4 +1,5 @@
-"""Checks for lesson 04-dask-dataframes: filters, groupby, read_csv dtypes, Parquet, map_partitions."""
+"""Checks for lesson 04-dask-dataframes: filters, groupby, read_csv dtypes, Parquet, map_partitions,
+partition sizes and Parquet partitioned by a column."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ Q2 = Question(LESSON, "q2", "a lazy groupby standard deviation", points=2, level
 Q3 = Question(LESSON, "q3", "read_csv over a glob with explicit dtypes", points=2, level=2)
 Q4 = Question(LESSON, "q4", "a Parquet round trip with only the columns you need", points=2, level=2)
 Q5 = Question(LESSON, "q5", "a per-day summary with map_partitions", points=3, level=3)
-QUESTIONS = [Q1, Q2, Q3, Q4, Q5]
+Q6 = Question(LESSON, "q6", "fewer, fuller partitions with repartition(partition_size=...)", points=1, level=1)
+Q7 = Question(LESSON, "q7", "Parquet partitioned by station, read back through filters=", points=2, level=2)
+QUESTIONS = [Q1, Q2, Q3, Q4, Q5, Q6, Q7]
 
 
 def _csv_files(folder) -> list[Path]:
@@ -175,3 +178,85 @@ def check_q5(daily_range, ranges, csv_folder) -> str:
         raise Wrong("the computed ranges differ from max - min of temperature per station and day")
     widest = expected.idxmax()
     return f"{len(expected)} station-days; the widest daily range was {expected.max():.1f} °C at station {widest}"
+
+
+def _nodes(frame) -> list:
+    return list(frame.expr.walk())
+
+
+@check(Q6)
+def check_q6(compact, rare) -> str:
+    require(compact, "compact")
+    import dask.dataframe as dd
+
+    if not isinstance(compact, dd.DataFrame):
+        raise Wrong(
+            f"`compact` is a {type(compact).__name__}; it should be a lazy Dask DataFrame (leave out .compute())"
+        )
+    if not any(node._name == rare.expr._name for node in _nodes(compact)):
+        raise Wrong("`compact` is not made from `rare`: call rare.repartition(partition_size=...)")
+    sizes = [node.operand("partition_size") for node in _nodes(compact) if type(node).__name__ == "Repartition"]
+    if not sizes:
+        raise Wrong('`compact` is not repartitioned: use rare.repartition(partition_size="1MB")')
+    if all(size is None for size in sizes):
+        raise Wrong(
+            "you gave the number of partitions; the question asks for a size: "
+            'repartition(partition_size="1MB") lets Dask measure the partitions and combine them'
+        )
+    import dask
+
+    # Threads, not a distributed client: finding the sizes under a client can hang on Python 3.11
+    # (dask/distributed#9101), and the learner's session may have one.
+    with dask.config.set(scheduler="threads"):
+        n_compact = compact.npartitions
+        expected = rare.compute()
+        got = compact.compute()
+    if n_compact >= rare.npartitions:
+        raise Wrong(
+            f"`compact` has {n_compact} partitions, as many as `rare` ({rare.npartitions}): "
+            "choose a partition_size larger than a partition of `rare` (about 1 MB)"
+        )
+    if len(got) != len(expected) or not abs(float(got["x"].sum()) - float(expected["x"].sum())) < 1e-6:
+        raise Wrong(f"`compact` holds {len(got)} rows, `rare` {len(expected)}: repartition must keep every row")
+    return f"{rare.npartitions} nearly empty partitions became {n_compact}, with all {len(got):,} rows"
+
+
+@check(Q7)
+def check_q7(a7, station_dir, csv_folder) -> str:
+    require(a7, "a7")
+    import dask.dataframe as dd
+
+    folders = sorted(p.name for p in Path(station_dir).glob("station=*") if p.is_dir())
+    if not folders:
+        raise Wrong(
+            f"no station=... folders in {station_dir}: write readings with "
+            'to_parquet(station_dir, partition_on=["station"])'
+        )
+    if not isinstance(a7, dd.DataFrame):
+        raise Wrong(f"`a7` is a {type(a7).__name__}; read it lazily with dd.read_parquet(station_dir, filters=...)")
+    reads = [node for node in _nodes(a7) if "ReadParquet" in type(node).__name__]
+    if not reads:
+        raise Wrong("`a7` is not read from the Parquet files: make it with dd.read_parquet(station_dir, filters=...)")
+    if "station" not in a7.columns:
+        raise Wrong(
+            "`a7` has no station column: read the whole dataset (station_dir) with "
+            'filters=[("station", "==", "A7")], or select no columns away'
+        )
+    in_folder = len(list(Path(station_dir, "station=A7").glob("*.parquet")))
+    if a7.npartitions != in_folder and not all(node.operand("filters") for node in reads):
+        raise Wrong(
+            f"`a7` reads all {a7.npartitions} files and filters afterwards: pass "
+            'filters=[("station", "==", "A7")] to read_parquet so only the A7 folder is opened'
+        )
+    if a7.npartitions != in_folder:
+        raise Wrong(
+            f'`a7` reads {a7.npartitions} files; the station=A7 folder has {in_folder}: filter on station == "A7" only'
+        )
+    got = a7.compute()
+    expected = sum(int((day["station"] == "A7").sum()) for day in _read_days(csv_folder))
+    if set(got["station"].astype(str)) != {"A7"} or len(got) != expected:
+        raise Wrong(
+            f"`a7` holds {len(got)} rows of stations {sorted(set(got['station'].astype(str)))}; "
+            f"expected the {expected} rows of station A7"
+        )
+    return f"{len(folders)} station folders written; {len(got)} rows of A7 read from {in_folder} of them"

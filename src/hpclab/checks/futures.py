@@ -1,4 +1,4 @@
-"""Checks for lesson 02-dask-futures: delayed, futures, as_completed."""
+"""Checks for lesson 02-dask-futures: delayed, futures, as_completed, failed futures."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ Q1 = Question(LESSON, "q1", "a correct is_prime", points=1, level=1)
 Q2 = Question(LESSON, "q2", "a lazy count with dask.delayed", points=2, level=2)
 Q3 = Question(LESSON, "q3", "client.map and client.gather", points=2, level=2)
 Q4 = Question(LESSON, "q4", "stop early with as_completed", points=3, level=3)
-QUESTIONS = [Q1, Q2, Q3, Q4]
+Q5 = Question(LESSON, "q5", "failed futures: which inputs failed, and the results that exist", points=1, level=1)
+QUESTIONS = [Q1, Q2, Q3, Q4, Q5]
 
 
 @check(Q1)
@@ -106,3 +107,42 @@ def check_q4(first_primes, client, numbers) -> str:
         if composite:
             raise Wrong(f"{composite} are not prime: keep only results that were True")
     return "five primes, in the order they finished, and the rest cancelled"
+
+
+@check(Q5)
+def check_q5(attempts, failed_inputs, roots, mixed) -> str:
+    """``attempts``: one future per input of ``mixed``; ``failed_inputs``: the inputs whose task raised;
+    ``roots``: the results of the others, in input order."""
+    require(attempts, "attempts")
+    require(failed_inputs, "failed_inputs")
+    require(roots, "roots")
+    import math
+
+    import distributed
+
+    if not isinstance(attempts, (list, tuple)) or not all(isinstance(f, distributed.Future) for f in attempts):
+        raise Wrong(
+            "`attempts` should be the list of futures client.map returns (one per number), not their "
+            "results: keep the futures, so you can ask each for its status"
+        )
+    if len(attempts) != len(mixed):
+        raise Wrong(f"`attempts` has {len(attempts)} futures for {len(mixed)} numbers: map every number of `mixed`")
+    distributed.wait(attempts, timeout=60)
+    statuses = [f.status for f in attempts]
+    if "error" not in statuses:
+        raise Wrong("none of your futures failed: map checked_sqrt (it raises for negative numbers) over `mixed`")
+    expected_failed = [x for x, status in zip(mixed, statuses) if status == "error"]
+    failed_inputs = plain(failed_inputs, list, "failed_inputs", of=float)
+    if failed_inputs != [float(x) for x in expected_failed]:
+        raise Wrong(
+            f"`failed_inputs` is {failed_inputs}; the futures with status 'error' belong to the numbers "
+            f"{expected_failed}: pair each future with its input, e.g. zip(mixed, attempts)"
+        )
+    roots = plain(roots, list, "roots", of=float)
+    expected_roots = [math.sqrt(x) for x, status in zip(mixed, statuses) if status == "finished"]
+    if len(roots) != len(expected_roots) or any(abs(a - b) > 1e-9 for a, b in zip(roots, expected_roots)):
+        raise Wrong(
+            f"`roots` is {roots}; expected the {len(expected_roots)} results that exist, in input order: "
+            'client.gather(attempts, errors="skip")'
+        )
+    return f"{len(expected_failed)} of {len(mixed)} tasks failed; the other {len(roots)} results collected"

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from hpclab import mpi
-from hpclab.checks import Question, Wrong, check, plain, require
+from hpclab.checks import Question, Wrong, called_names, check, plain, require, source_of
 from hpclab.checks.mpicheck import _crash_report, code_only, require_any_call, show, validate_program
 
 LESSON = "11-dask-to-mpi"
@@ -23,7 +23,8 @@ Q1 = Question(LESSON, "q1", "which worker holds a block", points=1, level=1)
 Q2 = Question(LESSON, "q2", "a per-worker sum and count with run_on_workers", points=2, level=2)
 Q3 = Question(LESSON, "q3", "the global mean with Allreduce in a dask-mpi job", points=2, level=2)
 Q4 = Question(LESSON, "q4", "a halo exchange between neighbouring blocks", points=3, level=3)
-QUESTIONS = [Q1, Q2, Q3, Q4]
+Q5 = Question(LESSON, "q5", "placement() by hand, from futures_of and who_has", points=2, level=2)
+QUESTIONS = [Q1, Q2, Q3, Q4, Q5]
 
 N_RANKS = 5  # scheduler + client + 3 workers
 TIMEOUT = 90.0
@@ -283,3 +284,75 @@ def check_q4(smooth) -> str:
         f"6 blocks smoothed across {values['crossings']} block edges that lie on different workers "
         "(the values came by MPI)"
     )
+
+
+def _learner_placement(block_placement, client, collection, what: str) -> dict:
+    try:
+        got = block_placement(client, collection)
+    except KeyError as exc:
+        raise Wrong(
+            f"block_placement raised KeyError: {exc}. client.who_has returns each block's key as Dask "
+            "made it, a tuple such as ('name', 0, 1), not a string: look futures up by future.key itself, "
+            "not by str(future.key)"
+        ) from None
+    if not isinstance(got, dict):
+        raise Wrong(
+            f"block_placement({what}) returned {show(got)}; return a dict {{worker address: [block index, ...]}}"
+        )
+    return {address: [tuple(index) for index in indexes] for address, indexes in got.items()}
+
+
+@check(Q5)
+def check_q5(block_placement, client, x) -> str:
+    """``block_placement(client, x)`` -> {every worker address: [block indexes it holds, in chunk order]}."""
+    source = source_of(block_placement, "block_placement")
+    import dask.array as da
+    import distributed
+
+    from hpclab import handoff
+
+    calls = called_names(source)
+    if "placement" in calls:
+        raise Wrong(
+            "block_placement calls handoff.placement: write it yourself from distributed.futures_of(x) "
+            "and client.who_has(...)"
+        )
+    missing = sorted({"futures_of", "who_has"} - calls)
+    if missing:
+        raise Wrong(
+            f"block_placement does not call {' or '.join(missing)}: futures_of(x) gives each block's future "
+            "(with its key), client.who_has(futures) the workers holding each key"
+        )
+    workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
+    truth = {a: [p.index for p in pieces] for a, pieces in handoff.placement(client, x).items()}
+    got = _learner_placement(block_placement, client, x, "client, x")
+    if sorted(got) != workers and set(got) < set(workers):
+        raise Wrong(
+            f"{len(got)} of {len(workers)} workers in your dict: every worker must appear, with [] when it "
+            "holds no block (a collective would wait for it forever otherwise)"
+        )
+    for address, indexes in truth.items():
+        mine = got.get(address)
+        if mine is None:
+            raise Wrong(f"worker {address} is missing from your dict; the keys should be worker addresses")
+        if sorted(mine) != sorted(indexes):
+            raise Wrong(
+                f"worker {address} holds blocks {indexes}, your dict says {mine}: the block index is the key "
+                "without its name, future.key[1:]"
+            )
+        if mine != indexes:
+            raise Wrong(f"worker {address}: blocks {mine} are not in chunk order; sort them ({indexes})")
+    # One worker holds everything, the other nothing: the empty one must still appear.
+    lopsided = client.persist(da.ones((4, 4), chunks=2), workers=[workers[0]])
+    distributed.wait(lopsided)
+    try:
+        got_lopsided = _learner_placement(block_placement, client, lopsided, "an array held by one worker")
+    finally:
+        del lopsided
+    if sorted(got_lopsided) != workers:
+        raise Wrong(
+            "for an array that one worker holds entirely, your dict has only "
+            f"{sorted(got_lopsided)}: every worker must appear, with [] when it holds no block"
+        )
+    counts = ", ".join(str(len(v)) for v in truth.values())
+    return f"the same as handoff.placement: {counts} blocks per worker, every worker listed, in chunk order"

@@ -1,4 +1,5 @@
-"""Checks for lesson 06-xarray-dask: chunked opening, climatology, anomalies, apply_ufunc."""
+"""Checks for lesson 06-xarray-dask: chunked opening, climatology, anomalies, apply_ufunc,
+anomalies that keep their chunks, and a Zarr checkpoint."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ Q1 = Question(LESSON, "q1", "chunks that keep each time series whole", points=1,
 Q2 = Question(LESSON, "q2", "a monthly climatology", points=2, level=2)
 Q3 = Question(LESSON, "q3", "lazy anomalies", points=2, level=2)
 Q4 = Question(LESSON, "q4", "longest frost spell with apply_ufunc", points=3, level=3)
-QUESTIONS = [Q1, Q2, Q3, Q4]
+Q5 = Question(LESSON, "q5", "anomalies that keep the chunks of air", points=2, level=2)
+Q6 = Question(LESSON, "q6", "a Zarr checkpoint, reopened lazily", points=2, level=2)
+QUESTIONS = [Q1, Q2, Q3, Q4, Q5, Q6]
 
 FREEZING = 273.15  # K
 
@@ -137,3 +140,80 @@ def check_q4(longest_run, frost_spell, ds) -> str:
         raise Wrong("the values differ from the longest run of consecutive steps with air < 273.15 K")
     days = expected.max() / 4
     return f"the longest frost spell lasted {days:.1f} days; {int((expected == 0).sum())} grid points never froze"
+
+
+def _reference_anomaly(ds):
+    air = ds["air"].compute()  # a copy: .load() would turn the learner's own array into NumPy
+    return air.groupby("time.month") - air.groupby("time.month").mean("time")
+
+
+def _same_anomaly(got, ds, name: str) -> float:
+    expected = _reference_anomaly(ds)
+    values = got.transpose(*expected.dims).compute()
+    if dict(values.sizes) != dict(expected.sizes) or not np.allclose(values.values, expected.values, atol=1e-3):
+        raise Wrong(f"the values of `{name}` differ from air minus the mean of the same calendar month")
+    return float(values.std())
+
+
+@check(Q5)
+def check_q5(anom_fast, air) -> str:
+    require(anom_fast, "anom_fast")
+    anom_fast = _dataarray(anom_fast, "anom_fast")
+    require(air, "air")
+    if not _is_lazy(anom_fast):
+        raise Wrong("`anom_fast` is already computed (NumPy): keep it lazy, Dask computes it when needed")
+    _require_dask_computes(anom_fast, "anom_fast")
+    if dict(anom_fast.sizes) != dict(air.sizes):
+        raise Wrong(
+            f"`anom_fast` has sizes {dict(anom_fast.sizes)}, `air` {dict(air.sizes)}: "
+            "subtract a map per time step, air - clim.sel(month=air.time.dt.month)"
+        )
+    n, m = anom_fast.data.npartitions, air.data.npartitions
+    if n != m:
+        raise Wrong(
+            f"`anom_fast` has {n} chunks where `air` has {m}: the grouped subtraction makes one chunk per "
+            "time step. Subtract the month's map selected per time step instead: "
+            "air - clim.sel(month=air.time.dt.month), with clim computed"
+        )
+    tasks = len(anom_fast.data.__dask_graph__())
+    if tasks > 20 * m + 50:
+        raise Wrong(
+            f"`anom_fast` has the chunks of `air` but {tasks:,} tasks: rechunking after a grouped "
+            "subtraction keeps all of its small tasks. Subtract clim.sel(month=air.time.dt.month) instead"
+        )
+    spread = _same_anomaly(anom_fast, _as_dataset(air), "anom_fast")
+    return f"{n} chunks and {tasks} tasks, as `air`; anomaly spread {spread:.1f} K"
+
+
+def _as_dataset(air):
+    return air.to_dataset(name="air")
+
+
+@check(Q6)
+def check_q6(checkpoint, zarr_path, air) -> str:
+    require(checkpoint, "checkpoint")
+    from pathlib import Path
+
+    store = Path(zarr_path)
+    if not ((store / "zarr.json").exists() or (store / ".zgroup").exists()):
+        raise Wrong(
+            f"there is no Zarr store at {store}: write it with "
+            'anom_fast.to_dataset(name="anomaly").to_zarr(zarr_path, mode="w")'
+        )
+    checkpoint = _dataarray(checkpoint, "checkpoint")
+    if not _is_lazy(checkpoint):
+        raise Wrong(
+            "`checkpoint` holds NumPy data: xr.open_zarr(zarr_path) reopens the store lazily; "
+            "leave out .load() / .compute()"
+        )
+    layers = [str(layer) for layer in checkpoint.data.__dask_graph__().layers]
+    if not all(layer.startswith(("original-open_dataset", "open_dataset")) for layer in layers):
+        raise Wrong(
+            "`checkpoint` is not read back from the store: its graph still computes the anomaly. "
+            'Reopen it with xr.open_zarr(zarr_path)["anomaly"]'
+        )
+    if dict(checkpoint.sizes) != dict(air.sizes):
+        raise Wrong(f"`checkpoint` has sizes {dict(checkpoint.sizes)}; expected those of air, {dict(air.sizes)}")
+    spread = _same_anomaly(checkpoint, _as_dataset(air), "checkpoint")
+    chunks = checkpoint.data.npartitions
+    return f"{chunks} chunks read back from {store.name}; anomaly spread {spread:.1f} K"
