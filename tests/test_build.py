@@ -7,6 +7,8 @@ import pytest
 
 from hpclab.build import BuildError, build_all, build_exercise, render, strip_solution
 
+from support import ROOT
+
 
 def test_code_region_becomes_a_placeholder_at_the_same_indent():
     source = "def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n"
@@ -98,3 +100,17 @@ def test_a_broken_solution_file_is_named(tmp_path):
     (tmp_path / "solutions" / "07-x.ipynb").write_text("{not json")
     with pytest.raises(BuildError, match="07-x.ipynb: not a readable notebook"):
         build_all(tmp_path / "solutions", tmp_path / "exercises")
+
+
+def test_every_solution_cell_has_a_readable_lesson_id():
+    """Ids like s04-q6-answer: the grader finds released cells by id, and instructors read them in the CSV notes."""
+    import re
+
+    bad = []
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        prefix = "s" + path.stem.split("-")[0]
+        for cell in nbformat.read(path, as_version=4).cells:
+            cell_id = cell.get("id", "")
+            if not re.fullmatch(rf"{re.escape(prefix)}-[a-z0-9-]+", cell_id):
+                bad.append(f"{path.name}: {cell_id!r}")
+    assert bad == []
