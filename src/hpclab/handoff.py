@@ -228,8 +228,11 @@ def _mpi_status(dask_worker=None) -> dict[str, Any]:
         return {"mpi": False}
     world = module.COMM_WORLD
     state = getattr(dask_worker, _STATE, None)
+    import socket
+
     return {"mpi": True, "size": world.Get_size(), "rank": world.Get_rank(),
             "thread": module.Query_thread(), "multiple": module.THREAD_MULTIPLE,
+            "host": socket.gethostname(), "pid": os.getpid(),
             "launched": any(name in os.environ for name in MPI_LAUNCH_ENV_VARS),
             "comms": sorted(state.comms) if state else [], "stuck": state.stuck if state else None}
 
@@ -345,15 +348,40 @@ class _Outcome:
     errors: dict[str, BaseException]
     stuck: dict[str, str]
     lost: dict[str, BaseException]  # the worker could not be reached or died during the step
+    frozen: set = field(default_factory=set)  # stuck workers whose event loop does not answer either
+
+
+FROZEN_GRACE = 10.0  # seconds past the timeout before a worker that does not answer at all counts as frozen
+
+
+async def _run_each(client, step: Callable, args_by_worker: Mapping[str, tuple], timeout: float | None,
+                    what: str) -> dict[str, Any]:
+    """``client.run`` on each worker separately, so one that never answers cannot hold up the others."""
+    import asyncio
+
+    calls = {address: asyncio.ensure_future(client._run(_in_mpi_thread, step, {address: args}, timeout, what,
+                                                        workers=[address], on_error="return"))
+             for address, args in args_by_worker.items()}
+    done, pending = await asyncio.wait(list(calls.values()), timeout=None if timeout is None else timeout + FROZEN_GRACE)
+    results: dict[str, Any] = {}
+    for address, call in calls.items():
+        if call in pending:
+            call.cancel()
+            results[address] = ("frozen", f"{what}, and not answering at all: its event loop is blocked "
+                                          "(an MPI call that holds the GIL, e.g. a pickle-based comm.allreduce)")
+        elif call.exception() is not None:
+            results[address] = call.exception()
+        else:
+            results[address] = call.result().get(address, OSError("no answer"))
+    return results
 
 
 def _everywhere(client, step: Callable, args_by_worker: Mapping[str, tuple], timeout: float | None,
                 what: str) -> _Outcome:
-    results = client.run(_in_mpi_thread, step, dict(args_by_worker), timeout, what,
-                         workers=list(args_by_worker), on_error="return")
+    results = client.sync(_run_each, client, step, dict(args_by_worker), timeout, what)
     outcome = _Outcome({}, {}, {}, {})
     for address in args_by_worker:
-        result = results.get(address, OSError("no answer"))
+        result = results[address]
         if isinstance(result, BaseException):
             outcome.lost[address] = result
         elif result[0] == "ok":
@@ -362,6 +390,8 @@ def _everywhere(client, step: Callable, args_by_worker: Mapping[str, tuple], tim
             outcome.errors[address] = result[1]
         else:
             outcome.stuck[address] = result[1]
+            if result[0] == "frozen":
+                outcome.frozen.add(address)
     return outcome
 
 
@@ -557,8 +587,17 @@ def _mpi_attempt(client, collection, func: Callable, args: tuple, kwargs: dict, 
     if recompute:  # blocks lost with a worker are computed again by Dask, on the workers there are now
         wait(futures_of(collection), timeout=timeout)
     pieces, futures = _placed(client, collection)
-    info = _communicator(client, list(pieces), timeout)
     status = _status(client, list(pieces))
+    try:
+        return _mpi_phase(client, pieces, futures, status, func, args, kwargs, timeout)
+    except _AttemptFailed as failure:
+        failure.where = {a: (s.get("host"), s.get("pid"), s.get("size", 1)) for a, s in status.items()}
+        raise
+
+
+def _mpi_phase(client, pieces, futures, status, func: Callable, args: tuple, kwargs: dict,
+               timeout: float | None) -> dict[str, Any]:
+    info = _communicator(client, list(pieces), timeout)
     order = comm_order(pieces, {a: s["rank"] for a, s in status.items()})
     calls = {address: (info["workers"], position, func, pieces[address], [f.key for f in futures[address]],
                        tuple(args), dict(kwargs))
@@ -570,23 +609,42 @@ def _mpi_attempt(client, collection, func: Callable, args: tuple, kwargs: dict, 
 
 
 def _restart_stuck(client, failure: _AttemptFailed, timeout: float | None) -> list[str]:
-    """Restart the workers whose MPI thread is stuck, and wait until the scheduler has seen them go."""
+    """Restart the workers whose MPI thread is stuck, and wait until the scheduler has seen them go.
+
+    A worker whose event loop still answers is asked to exit; a frozen one
+    (an MPI call holding the GIL) is killed by its pid, which works for
+    workers on this machine; others are named in the error.
+    """
+    import socket
     import time
 
     stuck = sorted(failure.outcome.stuck)
     if not stuck:
         return []
-    status = client.run(_mpi_status, workers=stuck, on_error="return")
-    world = [a for a, s in status.items() if isinstance(s, dict) and s.get("mpi") and s["size"] > 1]
-    if world:
+    where = getattr(failure, "where", {})
+    if any((where.get(a) or (None, None, 1))[2] > 1 for a in stuck):
         raise HandoffError(
-            f"worker {world[0]} is stuck inside MPI and is a rank of one MPI_COMM_WORLD (dask-mpi): a rank "
+            "a worker is stuck inside MPI and is a rank of one MPI_COMM_WORLD (dask-mpi): a rank "
             "cannot be restarted on its own, and MPICH ends the whole job when one rank dies. "
             f"What failed: {failure}. Start the job again (or use independent MPI workers: "
             "hpclab.cluster.start(..., mpi=True) or hpclab.mpiworker.jobqueue_options())."
         )
-    client.run(_exit_soon, workers=stuck, on_error="return")
-    deadline = time.monotonic() + (timeout or 60)
+    answering = [a for a in stuck if a not in failure.outcome.frozen]
+    if answering:
+        client.run(_exit_soon, workers=answering, on_error="return")
+    here = socket.gethostname()
+    for address in failure.outcome.frozen:
+        host, pid, _ = where.get(address, (None, None, 1))
+        if host != here or not pid:
+            raise HandoffError(f"worker {address} is frozen inside MPI on {host} and cannot be stopped from "
+                               f"here: stop it (pid {pid}) or its job. What failed: {failure}")
+        import psutil
+
+        try:
+            psutil.Process(pid).kill()
+        except psutil.NoSuchProcess:
+            pass
+    deadline = time.monotonic() + (timeout or 60) + FROZEN_GRACE
     while set(stuck) & set(_workers(client)) and time.monotonic() < deadline:
         time.sleep(0.1)
     return stuck
