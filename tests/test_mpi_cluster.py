@@ -205,7 +205,7 @@ def test_a_worker_killed_while_its_partners_are_inside_allreduce_is_survived(tmp
                                              args=(str(victim_file),))
         thread.join(5)
         assert "pid" in killed, "the victim was never killed: the test proves nothing"
-        assert set(results.values()) == {pytest.approx((data * 3).sum())}
+        assert len(results) == 3 and all(v == pytest.approx((data * 3).sum()) for v in results.values()), results
         retries = [w for w in caught if issubclass(w.category, handoff.HandoffRetry)]
         assert len(retries) == 1, [str(w.message) for w in caught]
         assert "was lost" in str(retries[0].message) and "is stuck in" in str(retries[0].message)
@@ -215,7 +215,7 @@ def test_a_worker_killed_while_its_partners_are_inside_allreduce_is_survived(tmp
         c.close()
 
 
-def test_a_lost_worker_without_attempts_left_is_a_clear_timeout_error():
+def test_a_lost_worker_without_attempts_left_is_a_clear_timeout_even_when_the_partner_holds_the_gil():
     import dask.array as da
     import distributed
 
@@ -228,7 +228,7 @@ def test_a_lost_worker_without_attempts_left_is_a_clear_timeout_error():
     try:
         x = c.persist(da.ones(20, chunks=10))
         distributed.wait(x)
-        with pytest.raises(handoff.HandoffTimeout, match=r"failed after 1 of 1 attempt.*is stuck in rank_1_dies"):
+        with pytest.raises(handoff.HandoffTimeout, match=r"(?s)failed after 1 of 1 attempt.*is stuck in rank_1_dies.*not answering at all"):
             handoff.run_on_workers(c, x, rank_1_dies, mpi=True, timeout=5)
     finally:
         c.close()
@@ -269,6 +269,7 @@ def test_workers_end_when_the_process_that_started_them_is_killed(tmp_path):
 
 
 def test_workers_get_the_clusters_tls_credentials():
+    pytest.importorskip("cryptography", reason="Security.temporary() needs cryptography (a dependency with issue 12)")
     import dask.array as da
     import distributed
     from distributed import Client, LocalCluster
@@ -292,6 +293,7 @@ def test_workers_get_the_clusters_tls_credentials():
 
 
 def test_security_env_is_empty_without_tls_and_carries_pem_text_with_it():
+    pytest.importorskip("cryptography", reason="Security.temporary() needs cryptography (a dependency with issue 12)")
     from distributed.security import Security
 
     assert mpiworker.security_env(None) == {}

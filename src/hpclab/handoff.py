@@ -647,7 +647,25 @@ def _restart_stuck(client, failure: _AttemptFailed, timeout: float | None) -> li
     deadline = time.monotonic() + (timeout or 60) + FROZEN_GRACE
     while set(stuck) & set(_workers(client)) and time.monotonic() < deadline:
         time.sleep(0.1)
+    _await_replacements(client, len(where) or len(stuck), deadline)
     return stuck
+
+
+def _await_replacements(client, n: int, deadline: float) -> None:
+    """Workers that restart themselves (:class:`hpclab.mpiworker.MPIWorker`): wait until ``n`` are back.
+
+    Otherwise the next attempt would run on whichever came back first. Other
+    clusters (dask-jobqueue) do not replace lost workers by themselves.
+    """
+    import time
+
+    from hpclab.mpiworker import MPIWorker
+
+    specs = getattr(getattr(client, "cluster", None), "workers", None) or {}
+    if not any(isinstance(w, MPIWorker) for w in specs.values()):
+        return
+    while len(_workers(client)) < min(n, len(specs)) and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def run_on_workers(client, collection, func: Callable, *, mpi: bool = False, args: Sequence[Any] = (),

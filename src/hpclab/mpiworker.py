@@ -90,15 +90,15 @@ def security_env(security: Any) -> dict[str, str]:
     ``Security`` objects (also ``Security.temporary()``, which keeps its
     certificates in memory, not in files) hold paths or PEM text; the worker
     CLI reads both from Dask's config when it gets no ``--tls-*`` options.
-    Empty for a cluster without TLS.
+    Empty for a cluster without TLS. (TLS versions stay Dask's default: the
+    object holds them as ``ssl.TLSVersion``, which the config does not take.)
     """
     if security is None or not (getattr(security, "require_encryption", False)
                                 or getattr(security, "tls_ca_file", None)):
         return {}
     env = {"DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True"}
     for attribute, key in (("tls_ca_file", "CA_FILE"), ("tls_worker_cert", "WORKER__CERT"),
-                           ("tls_worker_key", "WORKER__KEY"), ("tls_ciphers", "CIPHERS"),
-                           ("tls_min_version", "MIN_VERSION"), ("tls_max_version", "MAX_VERSION")):
+                           ("tls_worker_key", "WORKER__KEY"), ("tls_ciphers", "CIPHERS")):
         value = getattr(security, attribute, None)
         if value is not None:
             env[f"DASK_DISTRIBUTED__COMM__TLS__{key}"] = str(value)
