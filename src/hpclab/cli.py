@@ -197,7 +197,8 @@ def parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="measure the course's speed claims side by side, on this machine")
     bench.add_argument("only", nargs="*", help="benchmarks to run (default: all but setup): numpy futures "
-                       "pingpong handoff, and setup (minutes: a fresh install from the index and from a wheelhouse)")
+                       "pingpong handoff mpicluster commbuild, and setup (minutes: a fresh install from the "
+                       "index and from a wheelhouse)")
     bench.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke run")
     bench.set_defaults(func=_bench)
 
