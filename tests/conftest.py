@@ -39,7 +39,7 @@ def slurm_spec(name: str, **shape):
     from hpclab import vcluster
 
     subnet = {"jobs": "10.213.78", "life": "10.213.79", "doctor": "10.213.82", "handoff": "10.213.83",
-              "nodes": "10.213.84", "site": "10.213.85", "heat": "10.213.87"}[name]
+              "nodes": "10.213.84", "site": "10.213.85", "heat": "10.213.87", "mpicluster": "10.213.93"}[name]
     return vcluster.Spec(state=Path(f"/run/hpclab-vcluster-test-{name}"), prefix=f"hpt{name}", subnet=subnet,
                          **shape)
 

@@ -302,3 +302,25 @@ def test_security_env_is_empty_without_tls_and_carries_pem_text_with_it():
     assert env["DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION"] == "True"
     assert "BEGIN CERTIFICATE" in env["DASK_DISTRIBUTED__COMM__TLS__CA_FILE"]
     assert "PRIVATE KEY" in env["DASK_DISTRIBUTED__COMM__TLS__WORKER__KEY"]
+
+
+# ------------------------------------------------------------------ dask-jobqueue workers on the virtual Slurm cluster
+
+
+@pytest.mark.slurm
+def test_jobqueue_workers_launched_by_srun_run_the_same_functions(tmp_path):
+    from conftest import ROOT, running_vcluster
+    from hpclab import vcluster
+
+    from test_handoff import _lines
+
+    with running_vcluster("mpicluster") as spec:
+        job_id = vcluster.submit(spec, "tests/handoff_programs/jobqueue-handoff.sh", cwd=ROOT,
+                                 sbatch_options=[f"--output={tmp_path}/%x-%j.out",
+                                                 f"--export=ALL,HPCLAB_JOBQUEUE_LOGS={tmp_path}"])
+        job = vcluster.wait(spec, job_id, timeout=400)
+        out = job.output()
+    assert job.ok, f"jobqueue handoff job ended {job.state} {job.exit_code}:\n{out[-4000:]}"
+    assert "srun --mpi=pmi2 -n 1" in out and "--no-nanny" in out and "--preload hpclab.mpiworker" in out, out
+    _assert_handoff_output(out, workers=2)
+    assert len(_lines(out)["hosts"].split()) >= 1, out
