@@ -227,7 +227,7 @@ def mpi_worker_spec(*, nthreads: int, memory_limit: int | str, security: Any = N
                                           "security": security, "host": host}}
 
 
-def jobqueue_options(launcher: str = 'srun --mpi=pmi2 -n 1 --cpus-per-task="$SLURM_CPUS_PER_TASK"',
+def jobqueue_options(launcher: str = 'srun --mpi=pmi2 -n 1 --cpus-per-task="$SLURM_CPUS_PER_TASK" --cpu-bind=cores',
                      python: str | None = None) -> dict[str, Any]:
     """Options for dask-jobqueue's ``SLURMCluster(...)`` that make its workers MPI-capable.
 
@@ -236,6 +236,10 @@ def jobqueue_options(launcher: str = 'srun --mpi=pmi2 -n 1 --cpus-per-task="$SLU
     (``srun --mpi=pmi2`` gives it PMI; use the site's launcher where srun's
     PMI does not match the MPI library, e.g. ``mpiexec -n 1``).
     ``SLURMCluster(cores=..., memory=..., **jobqueue_options())``.
+    ``--cpu-bind`` is explicit because a SLURMCluster started inside a job
+    step hands that step's ``SLURM_CPU_BIND`` (a mask of the *driver's* CPUs)
+    to the worker jobs through sbatch's environment; measured on the virtual
+    cluster, srun then refuses: "CPU binding outside of job step allocation".
     """
     return {"python": f"{launcher} {python or sys.executable}", "nanny": False,
             "worker_extra_args": ["--preload", PRELOAD]}
