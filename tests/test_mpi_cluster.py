@@ -234,6 +234,18 @@ def test_a_lost_worker_without_attempts_left_is_a_clear_timeout_even_when_the_pa
         c.close()
 
 
+def test_under_dask_mpi_a_rank_killed_mid_allreduce_ends_the_whole_job_instead_of_hanging():
+    """dask-mpi's workers share one MPI_COMM_WORLD: the launcher ends every rank when one dies."""
+    from hpclab import mpi
+
+    result = mpi.run(Path(__file__).parent / "handoff_programs" / "dask_mpi_kill.py", n=5, timeout=120,
+                     check=False)
+    assert not result.timed_out, "a survivor waited forever"
+    assert result.returncode != 0
+    assert "calling" in result.stdout.get(1, ""), result.failure_report()
+    assert "survived" not in result.stdout.get(1, "")
+
+
 def test_closing_the_client_stops_every_worker_and_its_mpiexec():
     c = _start(2)
     procs = list(_worker_processes(c).values())
