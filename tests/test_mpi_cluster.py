@@ -336,3 +336,23 @@ def test_jobqueue_workers_launched_by_srun_run_the_same_functions(tmp_path):
     assert "srun --mpi=pmi2 -n 1" in out and "--no-nanny" in out and "--preload hpclab.mpiworker" in out, out
     _assert_handoff_output(out, workers=2)
     assert len(_lines(out)["hosts"].split()) >= 1, out
+
+
+@pytest.mark.slurm
+def test_the_capstone_runs_unchanged_on_jobqueue_workers(tmp_path):
+    import re
+
+    from conftest import ROOT, running_vcluster
+    from hpclab import vcluster
+
+    with running_vcluster("mpicluster") as spec:
+        job_id = vcluster.submit(spec, "jobscripts/capstone-jobqueue.sh", cwd=ROOT, args=["10"],
+                                 sbatch_options=[f"--output={tmp_path}/%x-%j.out",
+                                                 f"--export=ALL,HPCLAB_JOBQUEUE_LOGS={tmp_path}"])
+        job = vcluster.wait(spec, job_id, timeout=400)
+        out = job.output()
+    assert job.ok, f"capstone-jobqueue ended {job.state} {job.exit_code}:\n{out[-4000:]}"
+    difference = re.search(r"^max difference from NumPy: (\S+)$", out, re.M)
+    assert difference and float(difference.group(1)) < 1e-9, out[-3000:]
+    match = re.search(r"^area-weighted mean (-?[\d.]+) °C \(NumPy (-?[\d.]+)\) on 2 workers", out, re.M)
+    assert match and match.group(1) == match.group(2), out[-3000:]
