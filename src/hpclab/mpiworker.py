@@ -38,7 +38,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-PARENT_ENV = "HPCLAB_MPI_WORKER_PARENT"  # pid the worker must not outlive (set by MPIWorker)
+WORKER_PARENT_ENV = "HPCLAB_MPI_WORKER_PARENT"  # pid the worker must not outlive (set by MPIWorker)
 PRELOAD = "hpclab.mpiworker"
 STOP_GRACE = 5.0  # seconds a worker gets to leave by itself before its process tree is killed
 
@@ -75,7 +75,7 @@ def dask_setup(worker) -> None:
     """Worker preload: initialize MPI now, in the main thread, under this worker's own launcher."""
     from mpi4py import MPI  # noqa: F401  (importing initializes MPI, THREAD_MULTIPLE by default)
 
-    parent = os.environ.get(PARENT_ENV, "")
+    parent = os.environ.get(WORKER_PARENT_ENV, "")
     if parent:
         pid, _, created = parent.partition(":")
         _watch_parent(int(pid), float(created or 0))
@@ -176,7 +176,7 @@ class MPIWorker(_distributed_process_interface()):
 
         me = psutil.Process()
         self.env = {**launcher_env(env), **security_env(security),
-                    PARENT_ENV: f"{me.pid}:{me.create_time()}"}
+                    WORKER_PARENT_ENV: f"{me.pid}:{me.create_time()}"}
         self.process: asyncio.subprocess.Process | None = None
         self.restarts = 0
         self._closing = False
