@@ -251,6 +251,13 @@ async def _in_mpi_thread(step: Callable, args_by_worker: Mapping[str, tuple], ti
     state = _worker_state(dask_worker)
     if state.stuck:
         return ("stuck", state.stuck)
+    if step is _step_call:  # the blocks are read here, on the worker's event loop, which owns dask_worker.data
+        key, position, func, pieces, keys, fargs, fkwargs = args
+        try:
+            args = (key, position, func, pieces, [dask_worker.data[k] for k in keys], fargs, fkwargs)
+        except KeyError as missing:
+            return ("error", HandoffError(f"worker {dask_worker.address} no longer holds block {missing}; "
+                                          f"{_PERSIST_HINT}"))
     loop = asyncio.get_running_loop()
     running = loop.run_in_executor(state.executor, step, dask_worker, state, *args)
     try:
@@ -321,9 +328,8 @@ def _step_world(dask_worker, state: _WorkerMPI, key: tuple[str, ...], ranks: lis
 
 
 def _step_call(dask_worker, state: _WorkerMPI, key: tuple[str, ...], position: int, func: Callable,
-               pieces: list[Piece], keys: list[Any], args: tuple, kwargs: dict) -> Any:
+               pieces: list[Piece], blocks: list[Any], args: tuple, kwargs: dict) -> Any:
     """Reorder the workers' communicator into chunk order (Split), call func on the local blocks, free it."""
-    blocks = [dask_worker.data[k] for k in keys]
     comm = state.comms[key].Split(0, position)
     try:
         return func(pieces, blocks, comm, *args, **kwargs)
