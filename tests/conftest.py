@@ -38,10 +38,17 @@ def slurm_spec(name: str, **shape):
     """A virtual-cluster shape private to one test module (never a learner's cluster)."""
     from hpclab import vcluster
 
-    subnet = {"jobs": "10.213.78", "life": "10.213.79", "doctor": "10.213.82", "handoff": "10.213.83",
-              "nodes": "10.213.84", "site": "10.213.85", "heat": "10.213.87", "mpicluster": "10.213.93"}[name]
-    return vcluster.Spec(state=Path(f"/run/hpclab-vcluster-test-{name}"), prefix=f"hpt{name}", subnet=subnet,
-                         **shape)
+    subnet = {
+        "jobs": "10.213.78",
+        "life": "10.213.79",
+        "doctor": "10.213.82",
+        "handoff": "10.213.83",
+        "nodes": "10.213.84",
+        "site": "10.213.85",
+        "heat": "10.213.87",
+        "mpicluster": "10.213.93",
+    }[name]
+    return vcluster.Spec(state=Path(f"/run/hpclab-vcluster-test-{name}"), prefix=f"hpt{name}", subnet=subnet, **shape)
 
 
 @contextlib.contextmanager
@@ -77,8 +84,10 @@ def require_browser() -> None:
     """Skip (a learner without chromium or playwright) or fail (CI) when the browser tests cannot run."""
     missing = []
     if not os.access(CHROMIUM, os.X_OK):
-        missing.append(f"Debian's chromium at {CHROMIUM} (`sudo apt-get install chromium`; "
-                       "`make test` installs it when run as root)")
+        missing.append(
+            f"Debian's chromium at {CHROMIUM} (`sudo apt-get install chromium`; "
+            "`make test` installs it when run as root)"
+        )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:

@@ -13,8 +13,9 @@ from hpclab import bench
 
 def test_side_by_side_alternates_and_keeps_medians():
     calls = []
-    result = bench.side_by_side("demo", ("a", lambda: calls.append("a") or 4.0),
-                                ("b", lambda: calls.append("b") or 2.0), repeats=3)
+    result = bench.side_by_side(
+        "demo", ("a", lambda: calls.append("a") or 4.0), ("b", lambda: calls.append("b") or 2.0), repeats=3
+    )
     assert calls == ["a", "b"] * 3
     assert (result.baseline_s, result.contender_s, result.ratio) == (4.0, 2.0, 2.0)
 
@@ -31,8 +32,9 @@ def test_unknown_benchmark_is_named():
 
 @pytest.mark.slow
 def test_quick_bench_runs_every_comparison_for_real():
-    proc = subprocess.run([sys.executable, "-m", "hpclab.cli", "bench", "--quick"],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hpclab.cli", "bench", "--quick"], capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = [line for line in proc.stdout.splitlines() if re.search(r"\d+(\.\d+)?x$", line)]
     # commbuild gives one row per worker count

@@ -20,8 +20,9 @@ import math
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import cloudpickle
 import numpy as np
@@ -90,6 +91,7 @@ def wrong(lesson, qid, label, answer, hint, fast=False):
 
 # =========================================================================== the inputs
 
+
 class Context:
     """The inputs of the checks, made on first use and shared by every case of the module."""
 
@@ -131,8 +133,7 @@ class Context:
     def df4(self):
         import dask
 
-        return dask.datasets.timeseries(start="2000-01-01", end="2000-01-03", freq="60s", partition_freq="1D",
-                                        seed=7)
+        return dask.datasets.timeseries(start="2000-01-01", end="2000-01-03", freq="60s", partition_freq="1D", seed=7)
 
     @functools.cached_property
     def csv_folder(self):
@@ -144,8 +145,9 @@ class Context:
     def readings(self):
         import dask.dataframe as dd
 
-        return dd.read_csv(str(self.csv_folder / "*.csv"), dtype={"station": "string", "flag": "Int64"},
-                           parse_dates=["time"])
+        return dd.read_csv(
+            str(self.csv_folder / "*.csv"), dtype={"station": "string", "flag": "Int64"}, parse_dates=["time"]
+        )
 
     @functools.cached_property
     def parquet_dir(self):
@@ -229,8 +231,14 @@ class Context:
 
 L = "00-setup"
 right(L, "q1", "len(os.sched_getaffinity(0))", lambda c: (len(os.sched_getaffinity(0)),), fast=True)
-wrong(L, "q1", "the text that !nproc printed", lambda c: (str(len(os.sched_getaffinity(0))),),
-      "should be a whole number", fast=True)
+wrong(
+    L,
+    "q1",
+    "the text that !nproc printed",
+    lambda c: (str(len(os.sched_getaffinity(0))),),
+    "should be a whole number",
+    fast=True,
+)
 wrong(L, "q1", "an object equal to everything", lambda c: (AlwaysEqual(),), "should be a whole number", fast=True)
 
 
@@ -242,11 +250,20 @@ def _vendor():
 
 right(L, "q2", "the vendor in capitals", lambda c: (_vendor().upper(),))  # MPI in this process: slow
 wrong(L, "q2", "the MPI standard version instead", lambda c: ("MPI 4.0",), "mpi4py reports a different library")
-right(L, "q3", "threads from scheduler_info", lambda c: (
-    c.client, sum(w["nthreads"] for w in c.client.scheduler_info(n_workers=-1)["workers"].values())))
+right(
+    L,
+    "q3",
+    "threads from scheduler_info",
+    lambda c: (c.client, sum(w["nthreads"] for w in c.client.scheduler_info(n_workers=-1)["workers"].values())),
+)
 wrong(L, "q3", "the nthreads dict itself", lambda c: (c.client, c.client.nthreads()), "should be a whole number")
-wrong(L, "q3", "one thread too many", lambda c: (c.client, sum(c.client.nthreads().values()) + 1),
-      "client.nthreads() maps each worker")
+wrong(
+    L,
+    "q3",
+    "one thread too many",
+    lambda c: (c.client, sum(c.client.nthreads().values()) + 1),
+    "client.nthreads() maps each worker",
+)
 right(L, "q4", "a NumPy array in arrival order", lambda c: (np.array([2, 0, 3, 1]),), fast=True)
 wrong(L, "q4", "one rank missing", lambda c: ([0, 1, 2],), "expected one answer from each of ranks 0-3", fast=True)
 
@@ -280,7 +297,7 @@ def amdahl_times_p(f, p):
 
 
 def sos_method(x):
-    return (x ** 2).sum()
+    return (x**2).sum()
 
 
 def sos_matmul(x):
@@ -311,11 +328,23 @@ def serial_fraction_naive(s, p):
 
 
 right(L, "q1", "NumPy floats", lambda c: (speedup_numpy,), fast=True)
-wrong(L, "q1", "parallel over serial", lambda c: (speedup_upside_down,), "speedup = serial time / parallel time",
-      fast=True)
+wrong(
+    L,
+    "q1",
+    "parallel over serial",
+    lambda c: (speedup_upside_down,),
+    "speedup = serial time / parallel time",
+    fast=True,
+)
 right(L, "q2", "one expression", lambda c: (efficiency_inline,), fast=True)
-wrong(L, "q2", "the speedup again", lambda c: (efficiency_forgets_p,), "efficiency = speedup / number of workers",
-      fast=True)
+wrong(
+    L,
+    "q2",
+    "the speedup again",
+    lambda c: (efficiency_forgets_p,),
+    "efficiency = speedup / number of workers",
+    fast=True,
+)
 right(L, "q3", "rearranged", lambda c: (amdahl_rearranged,), fast=True)
 wrong(L, "q3", "multiplies by p", lambda c: (amdahl_times_p,), "S(p) = 1 / (f + (1 - f) / p)", fast=True)
 right(L, "q4", "(x ** 2).sum()", lambda c: (sos_method,), fast=True)
@@ -324,8 +353,14 @@ wrong(L, "q4", "the given loop", lambda c: (sos_loop,), "still loops in Python",
 wrong(L, "q4", "the built-in sum", lambda c: (sos_builtin_sum,), "the Python built-in `sum`", fast=True)
 wrong(L, "q4", "an object equal to everything", lambda c: (sos_always_equal,), "should be a number", fast=True)
 right(L, "q5", "in terms of 1/s", lambda c: (serial_fraction_inverse,), fast=True)
-wrong(L, "q5", "one over the speedup", lambda c: (serial_fraction_naive,), "solve S = 1 / (f + (1 - f) / p) for f",
-      fast=True)
+wrong(
+    L,
+    "q5",
+    "one over the speedup",
+    lambda c: (serial_fraction_naive,),
+    "solve S = 1 / (f + (1 - f) / p) for f",
+    fast=True,
+)
 
 # =========================================================================== 02 futures
 
@@ -418,8 +453,12 @@ wrong(L, "q2", "computed already", _computed_count, "not a Delayed")
 right(L, "q3", "results one by one, as a NumPy int", _mapped)
 wrong(L, "q3", "an object equal to everything", lambda c: _mapped(c, AlwaysEqual()), "should be a whole number")
 wrong(L, "q3", "counted the futures", lambda c: _mapped(c, len(c.numbers)), "sum what client.gather returns")
-right(L, "q4", "as_completed with results, each future cancelled",
-      lambda c: (first_primes_with_results, c.client, c.numbers))
+right(
+    L,
+    "q4",
+    "as_completed with results, each future cancelled",
+    lambda c: (first_primes_with_results, c.client, c.numbers),
+)
 wrong(L, "q4", "a list comprehension", lambda c: (first_primes_in_order, c.client, c.numbers), "as_completed")
 wrong(L, "q4", "never cancels", lambda c: (first_primes_no_cancel, c.client, c.numbers), "cancel the futures")
 
@@ -446,31 +485,55 @@ def _persisted(c):
     return kept, c.data3
 
 
-right(L, "q1", "the legacy da.random.random", lambda c: (
-    _da().random.random((6000, 4000), chunks=(1500, 1000)),))
-wrong(L, "q1", "da.ones", lambda c: (_da().ones((6000, 4000), chunks=(1500, 1000)),),
-      "should hold random numbers spread evenly over [0, 1)")
-wrong(L, "q1", "NumPy's random numbers wrapped", lambda c: (
-    _da().from_array(np.random.default_rng(0).random((6000, 4000)), chunks=(1500, 1000)),),
-    "wraps a NumPy array that already holds every number")
-wrong(L, "q1", "rows and columns of the blocks swapped", lambda c: (
-    _da().random.random((6000, 4000), chunks=(1000, 1500)),), "blocks of 1500 rows by 1000 columns")
-right(L, "q2", "sum over the rows divided by their number", lambda c: (c.data3.sum(axis=0) / c.data3.shape[0],
-                                                                        c.data3))
+right(L, "q1", "the legacy da.random.random", lambda c: (_da().random.random((6000, 4000), chunks=(1500, 1000)),))
+wrong(
+    L,
+    "q1",
+    "da.ones",
+    lambda c: (_da().ones((6000, 4000), chunks=(1500, 1000)),),
+    "should hold random numbers spread evenly over [0, 1)",
+)
+wrong(
+    L,
+    "q1",
+    "NumPy's random numbers wrapped",
+    lambda c: (_da().from_array(np.random.default_rng(0).random((6000, 4000)), chunks=(1500, 1000)),),
+    "wraps a NumPy array that already holds every number",
+)
+wrong(
+    L,
+    "q1",
+    "rows and columns of the blocks swapped",
+    lambda c: (_da().random.random((6000, 4000), chunks=(1000, 1500)),),
+    "blocks of 1500 rows by 1000 columns",
+)
+right(L, "q2", "sum over the rows divided by their number", lambda c: (c.data3.sum(axis=0) / c.data3.shape[0], c.data3))
 wrong(L, "q2", "the mean of every row", lambda c: (c.data3.mean(axis=1), c.data3), "average over axis=0")
-wrong(L, "q2", "computed, then wrapped again", lambda c: (
-    _da().from_array(c.data3.compute().mean(axis=0)), c.data3), "does not come from `data`'s task graph")
+wrong(
+    L,
+    "q2",
+    "computed, then wrapped again",
+    lambda c: (_da().from_array(c.data3.compute().mean(axis=0)), c.data3),
+    "does not come from `data`'s task graph",
+)
 right(L, "q3", "client.persist", _persisted)
 wrong(L, "q3", "never persisted", lambda c: (c.data3, c.data3), "holds no results on the workers")
 wrong(L, "q3", "computed into memory", lambda c: (c.data3.compute(), c.data3), "it has been computed already")
 right(L, "q4", "a dict of chunks", lambda c: (c.data3.rechunk({0: 250, 1: -1}), c.data3))
-wrong(L, "q4", "rows cut in half", lambda c: (c.data3.rechunk((250, 100)), c.data3),
-      "each block must hold whole rows")
-right(L, "q5", "np.ptp and da.map_blocks", lambda c: (
-    scale_block_ptp, _da().map_blocks(scale_block_ptp, c.data3, dtype=float), c.data3))
-wrong(L, "q5", "the whole array scaled at once", lambda c: (
-    scale_block_ptp, (c.data3 - c.data3.min()) / (c.data3.max() - c.data3.min()), c.data3),
-    "is not scaled by its own min and max")
+wrong(L, "q4", "rows cut in half", lambda c: (c.data3.rechunk((250, 100)), c.data3), "each block must hold whole rows")
+right(
+    L,
+    "q5",
+    "np.ptp and da.map_blocks",
+    lambda c: (scale_block_ptp, _da().map_blocks(scale_block_ptp, c.data3, dtype=float), c.data3),
+)
+wrong(
+    L,
+    "q5",
+    "the whole array scaled at once",
+    lambda c: (scale_block_ptp, (c.data3 - c.data3.min()) / (c.data3.max() - c.data3.min()), c.data3),
+    "is not scaled by its own min and max",
+)
 
 # =========================================================================== 04 dataframes
 
@@ -501,8 +564,9 @@ def _readings_without_flag_type(c):
 def _readings_floats(c):
     import dask.dataframe as dd
 
-    return dd.read_csv(str(c.csv_folder / "*.csv"), dtype={"station": "string", "flag": "float64"},
-                       parse_dates=["time"]), c.csv_folder
+    return dd.read_csv(
+        str(c.csv_folder / "*.csv"), dtype={"station": "string", "flag": "float64"}, parse_dates=["time"]
+    ), c.csv_folder
 
 
 def _readings_one_file(c):
@@ -517,39 +581,66 @@ def _back(c, how):
 
     wanted = ["time", "station", "temperature"]
     folder = c.parquet_dir
-    back = {"select": lambda: dd.read_parquet(folder)[wanted],
-            "csv": lambda: c.readings[wanted],
-            "all": lambda: dd.read_parquet(folder)}[how]()
+    back = {
+        "select": lambda: dd.read_parquet(folder)[wanted],
+        "csv": lambda: c.readings[wanted],
+        "all": lambda: dd.read_parquet(folder),
+    }[how]()
     return back, folder, c.csv_folder
 
 
-right(L, "q1", "len of the filtered frame", lambda c: (
-    len(c.df4[(c.df4.name == "Alice") & (c.df4.x > 0.5)]), c.df4))
-wrong(L, "q1", "or instead of and", lambda c: (
-    int(((c.df4.name == "Alice") | (c.df4.x > 0.5)).sum().compute()), c.df4), "Combine the two conditions with &")
-wrong(L, "q1", "left lazy", lambda c: (((c.df4.name == "Alice") & (c.df4.x > 0.5)).sum(), c.df4),
-      "still a lazy Dask object")
-right(L, "q2", "agg('std') on a .loc filter", lambda c: (
-    c.df4.loc[c.df4.x > 0].groupby("name").y.agg("std"), c.df4))
+right(L, "q1", "len of the filtered frame", lambda c: (len(c.df4[(c.df4.name == "Alice") & (c.df4.x > 0.5)]), c.df4))
+wrong(
+    L,
+    "q1",
+    "or instead of and",
+    lambda c: (int(((c.df4.name == "Alice") | (c.df4.x > 0.5)).sum().compute()), c.df4),
+    "Combine the two conditions with &",
+)
+wrong(
+    L,
+    "q1",
+    "left lazy",
+    lambda c: (((c.df4.name == "Alice") & (c.df4.x > 0.5)).sum(), c.df4),
+    "still a lazy Dask object",
+)
+right(L, "q2", "agg('std') on a .loc filter", lambda c: (c.df4.loc[c.df4.x > 0].groupby("name").y.agg("std"), c.df4))
 wrong(L, "q2", "no filter", lambda c: (c.df4.groupby("name").y.std(), c.df4), "filter first")
-wrong(L, "q2", "computed", lambda c: (c.df4[c.df4.x > 0].groupby("name").y.std().compute(), c.df4),
-      "should be a lazy Dask Series")
+wrong(
+    L,
+    "q2",
+    "computed",
+    lambda c: (c.df4[c.df4.x > 0].groupby("name").y.std().compute(), c.df4),
+    "should be a lazy Dask Series",
+)
 wrong(L, "q2", "computed in pandas, wrapped again", lambda c: (_pandas_spread(c), c.df4), "is not computed from `df`")
 right(L, "q3", "flag as float64", _readings_floats)
 wrong(L, "q3", "flag left to guess", _readings_without_flag_type, "cannot hold the empty cells")
 wrong(L, "q3", "only the first file", _readings_one_file, "read all of them with one glob pattern")
 right(L, "q4", "read everything, then select the columns", lambda c: _back(c, "select"))
-wrong(L, "q4", "columns of the CSV frame, not read back", lambda c: _back(c, "csv"),
-      "not read from the Parquet files")
+wrong(L, "q4", "columns of the CSV frame, not read back", lambda c: _back(c, "csv"), "not read from the Parquet files")
 wrong(L, "q4", "every column read back", lambda c: _back(c, "all"), "read only")
-right(L, "q5", "agg with a lambda", lambda c: (daily_range_agg, c.readings.map_partitions(daily_range_agg),
-                                             c.csv_folder))
-wrong(L, "q5", "a groupby over the whole frame", lambda c: (
-    daily_range_agg, (c.readings.groupby("station").temperature.max()
-                       - c.readings.groupby("station").temperature.min()),
-    c.csv_folder), "not made with map_partitions")
-wrong(L, "q5", "only the maximum", lambda c: (daily_range_max_only, c.readings.map_partitions(daily_range_max_only),
-                                            c.csv_folder), "max minus min per station")
+right(
+    L, "q5", "agg with a lambda", lambda c: (daily_range_agg, c.readings.map_partitions(daily_range_agg), c.csv_folder)
+)
+wrong(
+    L,
+    "q5",
+    "a groupby over the whole frame",
+    lambda c: (
+        daily_range_agg,
+        (c.readings.groupby("station").temperature.max() - c.readings.groupby("station").temperature.min()),
+        c.csv_folder,
+    ),
+    "not made with map_partitions",
+)
+wrong(
+    L,
+    "q5",
+    "only the maximum",
+    lambda c: (daily_range_max_only, c.readings.map_partitions(daily_range_max_only), c.csv_folder),
+    "max minus min per station",
+)
 
 # =========================================================================== 05 bags
 
@@ -601,25 +692,64 @@ def _mean_of_means(c):
 
 
 right(L, "q1", "counted by len of the computed bag", lambda c: (c.people, len(c.people.compute()), c.people_folder))
-wrong(L, "q1", "records read by Python, then put in a bag", lambda c: (
-    _db().from_sequence(_python_records(c.people_folder), npartitions=4), len(_python_records(c.people_folder)),
-    c.people_folder), "let Dask read the files")
+wrong(
+    L,
+    "q1",
+    "records read by Python, then put in a bag",
+    lambda c: (
+        _db().from_sequence(_python_records(c.people_folder), npartitions=4),
+        len(_python_records(c.people_folder)),
+        c.people_folder,
+    ),
+    "let Dask read the files",
+)
 wrong(L, "q1", "the count left lazy", lambda c: (c.people, c.people.count(), c.people_folder), "still lazy")
-wrong(L, "q1", "the lines of one file", lambda c: (
-    c.people, len(sorted(c.people_folder.glob("*.jsonl"))[0].read_text().splitlines()), c.people_folder),
-    "Count the bag of parsed records")
+wrong(
+    L,
+    "q1",
+    "the lines of one file",
+    lambda c: (c.people, len(sorted(c.people_folder.glob("*.jsonl"))[0].read_text().splitlines()), c.people_folder),
+    "Count the bag of parsed records",
+)
 right(L, "q2", "not younger than 65", lambda c: (c.people.filter(lambda p: not p["age"] < 65), c.people_folder))
 right(L, "q2", "remove the younger ones", lambda c: (c.people.remove(lambda p: p["age"] < 65), c.people_folder))
-wrong(L, "q2", "filtered in Python, put back in a bag", lambda c: (
-    _db().from_sequence([p for p in c.people.compute() if p["age"] >= 65]), c.people_folder), "is not a filtered bag")
-wrong(L, "q2", "older than 65", lambda c: (c.people.filter(lambda p: p["age"] > 65), c.people_folder),
-      "aged 65 or over (age >= 65)")
-right(L, "q3", "sorted frequencies", lambda c: (
-    sorted(c.people.pluck("occupation").frequencies().compute(), key=lambda kv: -kv[1])[:3], c.people_folder))
-wrong(L, "q3", "topk without a key", lambda c: (
-    c.people.pluck("occupation").frequencies().topk(3).compute(), c.people_folder), "but the three largest are")
-wrong(L, "q3", "objects equal to everything", lambda c: (
-    [(AlwaysEqual(), AlwaysEqual())] * 3, c.people_folder), "should be a string")
+wrong(
+    L,
+    "q2",
+    "filtered in Python, put back in a bag",
+    lambda c: (_db().from_sequence([p for p in c.people.compute() if p["age"] >= 65]), c.people_folder),
+    "is not a filtered bag",
+)
+wrong(
+    L,
+    "q2",
+    "older than 65",
+    lambda c: (c.people.filter(lambda p: p["age"] > 65), c.people_folder),
+    "aged 65 or over (age >= 65)",
+)
+right(
+    L,
+    "q3",
+    "sorted frequencies",
+    lambda c: (
+        sorted(c.people.pluck("occupation").frequencies().compute(), key=lambda kv: -kv[1])[:3],
+        c.people_folder,
+    ),
+)
+wrong(
+    L,
+    "q3",
+    "topk without a key",
+    lambda c: (c.people.pluck("occupation").frequencies().topk(3).compute(), c.people_folder),
+    "but the three largest are",
+)
+wrong(
+    L,
+    "q3",
+    "objects equal to everything",
+    lambda c: ([(AlwaysEqual(), AlwaysEqual())] * 3, c.people_folder),
+    "should be a string",
+)
 right(L, "q4", "NumPy pairs folded", _by_state_foldby)
 wrong(L, "q4", "groupby instead of foldby", _by_state_groupby, "is not made with foldby")
 wrong(L, "q4", "a fold of running means", _mean_of_means, "a mean of means is not the mean")
@@ -644,8 +774,13 @@ def longest_run_total(frozen):
 def _frost(c, func):
     import xarray as xr
 
-    return func, xr.apply_ufunc(func, c.air < 273.15, input_core_dims=[["time"]], vectorize=True,
-                                dask="parallelized", output_dtypes=[int]), c.ds6
+    return (
+        func,
+        xr.apply_ufunc(
+            func, c.air < 273.15, input_core_dims=[["time"]], vectorize=True, dask="parallelized", output_dtypes=[int]
+        ),
+        c.ds6,
+    )
 
 
 def _open(chunks):
@@ -659,18 +794,44 @@ wrong(L, "q1", "time in pieces", lambda c: (_open({"time": 100, "lat": 25, "lon"
 wrong(L, "q1", "opened without chunks", lambda c: (c.ds["air"],), "holds NumPy data")
 right(L, "q2", "grouped by the month coordinate", lambda c: (c.air.groupby(c.air.time.dt.month).mean("time"), c.ds6))
 wrong(L, "q2", "by season", lambda c: (c.air.groupby("time.season").mean("time"), c.ds6), "expected 12 months")
-right(L, "q3", "climatology computed inline", lambda c: (
-    c.air.groupby("time.month") - c.air.groupby("time.month").mean("time"), c.ds6))
-wrong(L, "q3", "minus the yearly mean", lambda c: (c.air - c.air.mean("time"), c.ds6),
-      "air minus the mean of the same calendar month")
-wrong(L, "q3", "computed", lambda c: (
-    c.ds6["air"].groupby("time.month") - c.ds6["air"].groupby("time.month").mean("time"), c.ds6), "keep it lazy")
-wrong(L, "q3", "computed, then chunked again", lambda c: (
-    (c.ds6["air"].groupby("time.month") - c.ds6["air"].groupby("time.month").mean("time")).chunk({"lat": 5}), c.ds6),
-    "was computed first and then chunked again")
+right(
+    L,
+    "q3",
+    "climatology computed inline",
+    lambda c: (c.air.groupby("time.month") - c.air.groupby("time.month").mean("time"), c.ds6),
+)
+wrong(
+    L,
+    "q3",
+    "minus the yearly mean",
+    lambda c: (c.air - c.air.mean("time"), c.ds6),
+    "air minus the mean of the same calendar month",
+)
+wrong(
+    L,
+    "q3",
+    "computed",
+    lambda c: (c.ds6["air"].groupby("time.month") - c.ds6["air"].groupby("time.month").mean("time"), c.ds6),
+    "keep it lazy",
+)
+wrong(
+    L,
+    "q3",
+    "computed, then chunked again",
+    lambda c: (
+        (c.ds6["air"].groupby("time.month") - c.ds6["air"].groupby("time.month").mean("time")).chunk({"lat": 5}),
+        c.ds6,
+    ),
+    "was computed first and then chunked again",
+)
 right(L, "q4", "run lengths from np.diff", lambda c: _frost(c, longest_run_numpy))
-wrong(L, "q4", "counts every frozen step", lambda c: _frost(c, longest_run_total),
-      "longest_run([False, True, True, False, True]) returned 3, expected 2")
+wrong(
+    L,
+    "q4",
+    "counts every frozen step",
+    lambda c: _frost(c, longest_run_total),
+    "longest_run([False, True, True, False, True]) returned 3, expected 2",
+)
 
 # =========================================================================== 07 dask-ml
 
@@ -687,7 +848,7 @@ def r2_always_computed(y_true, y_pred, compute=True):
 
 
 def r2_wrong_total(y_true, y_pred, compute=True):
-    r2 = 1 - ((y_true - y_pred) ** 2).sum() / (y_true ** 2).sum()
+    r2 = 1 - ((y_true - y_pred) ** 2).sum() / (y_true**2).sum()
     return r2.compute() if compute else r2
 
 
@@ -721,10 +882,19 @@ def _search(c, kind):
     return search, PARAM_GRID, X_test, y_test
 
 
-right(L, "q1", "one list repeated", lambda c: (
-    _da().concatenate([_da().from_array(c.digits[1], chunks=c.digits[1].shape)] * 20), c.digits[1]))
-wrong(L, "q1", "stacked in NumPy, chunked by Dask", lambda c: (
-    _da().from_array(np.vstack([c.digits[1]] * 20)), c.digits[1]), "make one block per copy")
+right(
+    L,
+    "q1",
+    "one list repeated",
+    lambda c: (_da().concatenate([_da().from_array(c.digits[1], chunks=c.digits[1].shape)] * 20), c.digits[1]),
+)
+wrong(
+    L,
+    "q1",
+    "stacked in NumPy, chunked by Dask",
+    lambda c: (_da().from_array(np.vstack([c.digits[1]] * 20)), c.digits[1]),
+    "make one block per copy",
+)
 right(L, "q2", "ParallelPostFit(estimator=...)", _model)
 wrong(L, "q2", "predicted in NumPy, wrapped again", lambda c: _model(c, numpy_first=True), "is not computed from X_big")
 wrong(L, "q2", "a bare SVC mapped over the blocks", lambda c: _model(c, wrap=False), "wrap the scikit-learn estimator")
@@ -740,38 +910,82 @@ wrong(L, "q4", "total sum of squares not centred", lambda c: (r2_wrong_total,), 
 L = "08-mpi-point-to-point"
 HEAD = "import numpy as np\nfrom mpi4py import MPI\ncomm = MPI.COMM_WORLD\n"
 
-right(L, "q1", "a tag and any source", lambda c: (HEAD + """
+right(
+    L,
+    "q1",
+    "a tag and any source",
+    lambda c: (
+        HEAD
+        + """
 message = None
 if comm.rank == 0:
     comm.send({"from": 0, "primes": [2, 3, 5, 7]}, dest=3, tag=11)
 if comm.rank == 3:
     message = comm.recv(source=MPI.ANY_SOURCE, tag=11)
-""",))
-wrong(L, "q1", "sent to rank 2", lambda c: (HEAD + """
+""",
+    ),
+)
+wrong(
+    L,
+    "q1",
+    "sent to rank 2",
+    lambda c: (
+        HEAD
+        + """
 message = None
 if comm.rank == 0:
     comm.send({"from": 0, "primes": [2, 3, 5, 7]}, dest=2)
 if comm.rank == 2:
     message = comm.recv(source=0)
-""",), "rank 2 received message =")
+""",
+    ),
+    "rank 2 received message =",
+)
 
-BUFFER = HEAD + """
+BUFFER = (
+    HEAD
+    + """
 buffer = np.zeros(8, dtype="i")
 if comm.rank == 1:
     comm.Send(SEND, dest=2, tag=7)
 elif comm.rank == 2:
     comm.Recv(RECV, source=1, tag=7)
 """
-right(L, "q2", "MPI.INT32_T through a name", lambda c: (BUFFER.replace(
-    "buffer = ", "INT32 = MPI.INT32_T\nbuffer = ").replace("SEND", "[np.arange(1, 9, dtype='i'), INT32]").replace(
-    "RECV", "[buffer, INT32]"),))
-wrong(L, "q2", "datatype guessed, MPI.INT only in a comment", lambda c: (BUFFER.replace(
-    "SEND", "np.arange(1, 9, dtype='i')").replace("RECV", "buffer") + "# [data, MPI.INT]\n",),
-    "lets mpi4py guess the datatype", fast=True)
-wrong(L, "q2", "a 64-bit type", lambda c: (BUFFER.replace("SEND", "[np.arange(1, 9, dtype='i'), MPI.LONG]").replace(
-    "RECV", "[buffer, MPI.LONG]"),), "does not describe the 32-bit integers", fast=True)
+)
+right(
+    L,
+    "q2",
+    "MPI.INT32_T through a name",
+    lambda c: (
+        BUFFER.replace("buffer = ", "INT32 = MPI.INT32_T\nbuffer = ")
+        .replace("SEND", "[np.arange(1, 9, dtype='i'), INT32]")
+        .replace("RECV", "[buffer, INT32]"),
+    ),
+)
+wrong(
+    L,
+    "q2",
+    "datatype guessed, MPI.INT only in a comment",
+    lambda c: (BUFFER.replace("SEND", "np.arange(1, 9, dtype='i')").replace("RECV", "buffer") + "# [data, MPI.INT]\n",),
+    "lets mpi4py guess the datatype",
+    fast=True,
+)
+wrong(
+    L,
+    "q2",
+    "a 64-bit type",
+    lambda c: (BUFFER.replace("SEND", "[np.arange(1, 9, dtype='i'), MPI.LONG]").replace("RECV", "[buffer, MPI.LONG]"),),
+    "does not describe the 32-bit integers",
+    fast=True,
+)
 
-right(L, "q3", "even ranks send first", lambda c: (HEAD + """
+right(
+    L,
+    "q3",
+    "even ranks send first",
+    lambda c: (
+        HEAD
+        + """
 partner = comm.rank ^ 1
 outgoing = np.full(50_000, float(comm.rank))
 received = np.empty(50_000)
@@ -781,12 +995,30 @@ if comm.rank % 2 == 0:
 else:
     comm.Recv(received, source=partner)
     comm.Send(outgoing, dest=partner)
-""",))
-wrong(L, "q3", "the partner's values made locally", lambda c: (HEAD + """
+""",
+    ),
+)
+wrong(
+    L,
+    "q3",
+    "the partner's values made locally",
+    lambda c: (
+        HEAD
+        + """
 received = np.full(50_000, float(comm.rank ^ 1))  # what Sendrecv would bring
-""",), "should move the data with MPI messages", fast=True)
+""",
+    ),
+    "should move the data with MPI messages",
+    fast=True,
+)
 
-right(L, "q4", "Probe, then receive from whoever it was", lambda c: (HEAD + """
+right(
+    L,
+    "q4",
+    "Probe, then receive from whoever it was",
+    lambda c: (
+        HEAD
+        + """
 arrivals = None
 if comm.rank == 0:
     arrivals = {}
@@ -797,16 +1029,34 @@ if comm.rank == 0:
         arrivals[status.source] = (value, status.tag)
 else:
     comm.send(100 * comm.rank, dest=0, tag=comm.rank)
-""",))
-wrong(L, "q4", "receives in rank order", lambda c: (HEAD + """
+""",
+    ),
+)
+wrong(
+    L,
+    "q4",
+    "receives in rank order",
+    lambda c: (
+        HEAD
+        + """
 arrivals = None
 if comm.rank == 0:
     arrivals = {source: (comm.recv(source=source, tag=source), source) for source in range(1, comm.size)}
 else:
     comm.send(100 * comm.rank, dest=0, tag=comm.rank)
-""",), "`ANY_SOURCE`", fast=True)
+""",
+    ),
+    "`ANY_SOURCE`",
+    fast=True,
+)
 
-right(L, "q5", "Python ints in buffers made by the list", lambda c: (HEAD + """
+right(
+    L,
+    "q5",
+    "Python ints in buffers made by the list",
+    lambda c: (
+        HEAD
+        + """
 size = comm.size
 bufs = [np.empty(1, dtype="i8") for _ in range(2)]
 mine = np.array([comm.rank], dtype="i8")
@@ -815,14 +1065,32 @@ reqs += [comm.Irecv(bufs[0], source=(comm.rank - 1) % size, tag=10),
          comm.Irecv(bufs[1], source=(comm.rank + 1) % size, tag=20)]
 MPI.Request.Waitall(reqs)
 from_left, from_right = int(bufs[0][0]), int(bufs[1][0])
-""",))
-wrong(L, "q5", "blocking sendrecv", lambda c: (HEAD + """
+""",
+    ),
+)
+wrong(
+    L,
+    "q5",
+    "blocking sendrecv",
+    lambda c: (
+        HEAD
+        + """
 left, right = (comm.rank - 1) % comm.size, (comm.rank + 1) % comm.size
 from_left = comm.sendrecv(comm.rank, dest=right, source=left)
 from_right = comm.sendrecv(comm.rank, dest=left, source=right)
-""",), "`Isend`", fast=True)
+""",
+    ),
+    "`Isend`",
+    fast=True,
+)
 
-right(L, "q6", "Isend/Irecv with PROC_NULL", lambda c: (HEAD + """
+right(
+    L,
+    "q6",
+    "Isend/Irecv with PROC_NULL",
+    lambda c: (
+        HEAD
+        + """
 first = 5 * comm.rank
 u = np.zeros(7)
 u[1:-1] = np.arange(first, first + 5, dtype=float) ** 2
@@ -832,13 +1100,25 @@ reqs = [comm.Irecv(u[0:1], source=left, tag=1), comm.Irecv(u[6:7], source=right,
         comm.Isend(u[5:6].copy(), dest=right, tag=1), comm.Isend(u[1:2].copy(), dest=left, tag=2)]
 MPI.Request.Waitall(reqs)
 laplacian = u[:-2] - 2 * u[1:-1] + u[2:]
-""",))
-wrong(L, "q6", "ghosts computed from the formula", lambda c: (HEAD + """
+""",
+    ),
+)
+wrong(
+    L,
+    "q6",
+    "ghosts computed from the formula",
+    lambda c: (
+        HEAD
+        + """
 r = comm.rank
 x = np.arange(5 * r - 1, 5 * r + 6, dtype=float)
 u = x ** 2  # as if sent by the neighbours
 laplacian = u[:-2] - 2 * u[1:-1] + u[2:]
-""",), "should move the data with MPI messages", fast=True)
+""",
+    ),
+    "should move the data with MPI messages",
+    fast=True,
+)
 
 # =========================================================================== 09 collectives
 
@@ -881,7 +1161,9 @@ def _scaling(how):
     return CLUSTER_TIMES, speedups, f, cores
 
 
-PI = HEAD + """
+PI = (
+    HEAD
+    + """
 import sys
 total = int(sys.argv[1])
 my_samples = total // comm.size + (comm.rank < total % comm.size)
@@ -894,58 +1176,129 @@ COMBINE
 elapsed = MPI.Wtime() - t0
 pi_estimate = 4 * total_hits / total if comm.rank == 0 else None
 """
+)
 
 right(L, "q1", "a boolean added to the floor", lambda c: (share_bool,), fast=True)
 wrong(L, "q1", "the floor only", lambda c: (share_floor,), "(they add up to 8, not 10)", fast=True)
-right(L, "q2", "bcast of a conditional expression", lambda c: (HEAD + """
+right(
+    L,
+    "q2",
+    "bcast of a conditional expression",
+    lambda c: (
+        HEAD
+        + """
 config = comm.bcast({"samples": 1_000_000, "seed": 2024, "method": "monte-carlo"} if comm.rank == 0 else None)
 my_seed = config["seed"] + comm.rank
-""",))
-wrong(L, "q2", "every rank builds its own", lambda c: (HEAD + """
+""",
+    ),
+)
+wrong(
+    L,
+    "q2",
+    "every rank builds its own",
+    lambda c: (
+        HEAD
+        + """
 config = {"samples": 1_000_000, "seed": 2024, "method": "monte-carlo"}  # no need to bcast(
 my_seed = config["seed"] + comm.rank
-""",), "`bcast(`", fast=True)
-right(L, "q3", "explicit [buffer, MPI.DOUBLE]", lambda c: (HEAD + """
+""",
+    ),
+    "`bcast(`",
+    fast=True,
+)
+right(
+    L,
+    "q3",
+    "explicit [buffer, MPI.DOUBLE]",
+    lambda c: (
+        HEAD
+        + """
 data = np.arange(16, dtype="d") if comm.rank == 0 else None
 chunk = np.empty(4)
 comm.Scatter([data, MPI.DOUBLE] if comm.rank == 0 else None, [chunk, MPI.DOUBLE], root=0)
 squared = chunk ** 2
 result = np.empty(16) if comm.rank == 0 else None
 comm.Gather([squared, MPI.DOUBLE], [result, MPI.DOUBLE] if comm.rank == 0 else None, root=0)
-""",))
-wrong(L, "q3", "lower-case scatter of a list", lambda c: (HEAD + """
+""",
+    ),
+)
+wrong(
+    L,
+    "q3",
+    "lower-case scatter of a list",
+    lambda c: (
+        HEAD
+        + """
 data = np.arange(16, dtype="d") if comm.rank == 0 else None
 chunk = comm.scatter(np.split(data, comm.size) if comm.rank == 0 else None, root=0)
 squared = chunk ** 2
 parts = comm.gather(squared, root=0)
 result = np.concatenate(parts) if comm.rank == 0 else None
-""",), "`.Scatter(`", fast=True)
-right(L, "q4", "upper-case calls on NumPy buffers", lambda c: (HEAD + """
+""",
+    ),
+    "`.Scatter(`",
+    fast=True,
+)
+right(
+    L,
+    "q4",
+    "upper-case calls on NumPy buffers",
+    lambda c: (
+        HEAD
+        + """
 value = (3 * comm.rank + 1) % 7
 total = np.zeros(1, dtype="i")
 comm.Allreduce(np.array([value], dtype="i"), total, op=MPI.SUM)
 largest = np.zeros(1, dtype="i") if comm.rank == 0 else None
 comm.Reduce(np.array([value], dtype="i"), largest, op=MPI.MAX, root=0)
-""",))
-wrong(L, "q4", "gather, then Python's max", lambda c: (HEAD + """
+""",
+    ),
+)
+wrong(
+    L,
+    "q4",
+    "gather, then Python's max",
+    lambda c: (
+        HEAD
+        + """
 value = (3 * comm.rank + 1) % 7
 total = comm.allreduce(value)
 values = comm.gather(value, root=0)
 largest = max(values) if comm.rank == 0 else None
-""",), "`MPI.MAX`", fast=True)
+""",
+    ),
+    "`MPI.MAX`",
+    fast=True,
+)
 right(L, "q5", "least squares on S(p): f = 0.044, 7 cores", lambda c: _scaling("direct"), fast=True)
-wrong(L, "q5", "f from the 2-core run alone", lambda c: _scaling("one point"), "does not fit these speedups",
-      fast=True)
-wrong(L, "q5", "cores that do not follow from f", lambda c: _scaling("cores of the other fit"),
-      "first drops below 0.8 at p = 7", fast=True)
+wrong(L, "q5", "f from the 2-core run alone", lambda c: _scaling("one point"), "does not fit these speedups", fast=True)
+wrong(
+    L,
+    "q5",
+    "cores that do not follow from f",
+    lambda c: _scaling("cores of the other fit"),
+    "first drops below 0.8 at p = 7",
+    fast=True,
+)
 wrong(L, "q5", "T(p) / T(1)", lambda c: _scaling("times over"), "expected T(1)/T(2) = 1.939", fast=True)
-right(L, "q6", "lower-case reduce, one 2-column draw", lambda c: (
-    PI.replace("COMBINE", "total_hits = comm.reduce(hits, op=MPI.SUM, root=0)"),))
-wrong(L, "q6", "reduce only in a comment; gather does the work", lambda c: (
-    PI.replace("COMBINE", "total_hits = sum(comm.gather(hits, root=0) or [])  # instead of reduce"),),
-    "a comment or a name that mentions it does not combine anything", fast=True)
+right(
+    L,
+    "q6",
+    "lower-case reduce, one 2-column draw",
+    lambda c: (PI.replace("COMBINE", "total_hits = comm.reduce(hits, op=MPI.SUM, root=0)"),),
+)
+wrong(
+    L,
+    "q6",
+    "reduce only in a comment; gather does the work",
+    lambda c: (PI.replace("COMBINE", "total_hits = sum(comm.gather(hits, root=0) or [])  # instead of reduce"),),
+    "a comment or a name that mentions it does not combine anything",
+    fast=True,
+)
 
-UNEVEN = HEAD + """
+UNEVEN = (
+    HEAD
+    + """
 counts = np.arange(1, comm.size + 1)
 displs = DISPLS
 data = np.arange(10, dtype="d") if comm.rank == 0 else None
@@ -953,34 +1306,96 @@ piece = np.zeros(counts[comm.rank])
 comm.Scatterv([data, (counts, displs), MPI.DOUBLE] if comm.rank == 0 else None, [piece, MPI.DOUBLE], root=0)
 sums = comm.allgather(float(piece.sum()))
 """
-right(L, "q7", "tuple of counts and cumsum displacements, lower-case allgather", lambda c: (
-    UNEVEN.replace("DISPLS", "np.concatenate([[0], np.cumsum(counts)[:-1]])"),))
-wrong(L, "q7", "displacements one apart", lambda c: (UNEVEN.replace("DISPLS", "np.arange(comm.size)"),),
-      "the displacements say where each piece starts")
-wrong(L, "q7", "lower-case scatter of np.split pieces", lambda c: (HEAD + """
+)
+right(
+    L,
+    "q7",
+    "tuple of counts and cumsum displacements, lower-case allgather",
+    lambda c: (UNEVEN.replace("DISPLS", "np.concatenate([[0], np.cumsum(counts)[:-1]])"),),
+)
+wrong(
+    L,
+    "q7",
+    "displacements one apart",
+    lambda c: (UNEVEN.replace("DISPLS", "np.arange(comm.size)"),),
+    "the displacements say where each piece starts",
+)
+wrong(
+    L,
+    "q7",
+    "lower-case scatter of np.split pieces",
+    lambda c: (
+        HEAD
+        + """
 data = np.arange(10, dtype="d") if comm.rank == 0 else None
 piece = comm.scatter(np.split(data, [1, 3, 6]) if comm.rank == 0 else None, root=0)
 sums = comm.allgather(piece.sum())
-""",), "deal out the pieces with comm.Scatterv", fast=True)
-wrong(L, "q7", "gather, then bcast", lambda c: (UNEVEN.replace("DISPLS", "[0, 1, 3, 6]").replace(
-    "sums = comm.allgather(float(piece.sum()))", "sums = comm.bcast(comm.gather(piece.sum(), root=0), root=0)"),),
-    "comm.Allgather (or comm.allgather)", fast=True)
+""",
+    ),
+    "deal out the pieces with comm.Scatterv",
+    fast=True,
+)
+wrong(
+    L,
+    "q7",
+    "gather, then bcast",
+    lambda c: (
+        UNEVEN.replace("DISPLS", "[0, 1, 3, 6]").replace(
+            "sums = comm.allgather(float(piece.sum()))", "sums = comm.bcast(comm.gather(piece.sum(), root=0), root=0)"
+        ),
+    ),
+    "comm.Allgather (or comm.allgather)",
+    fast=True,
+)
 
-SPLIT = HEAD + """
+SPLIT = (
+    HEAD
+    + """
 values = np.array([comm.rank, comm.rank ** 2], dtype="d")
 half = comm.Split(comm.rank % 2, comm.rank)
 half_rank = half.Get_rank()
 REDUCE
 """
-right(L, "q8", "positional colour and key, [buffer, MPI.DOUBLE]", lambda c: (SPLIT.replace(
-    "REDUCE", "half.Allreduce(sendbuf=MPI.IN_PLACE, recvbuf=[values, MPI.DOUBLE], op=MPI.SUM)"),))
-wrong(L, "q8", "Allreduce on COMM_WORLD", lambda c: (SPLIT.replace(
-    "REDUCE", "comm.Allreduce(MPI.IN_PLACE, values, op=MPI.SUM)"),), "the communicator Split returned")
-wrong(L, "q8", "a second array, IN_PLACE only in a comment", lambda c: (SPLIT.replace(
-    "REDUCE", "total = np.empty(2)\nhalf.Allreduce(values, total, op=MPI.SUM)  # instead of MPI.IN_PLACE\n"
-              "values = total"),), "pass MPI.IN_PLACE as the send buffer", fast=True)
-wrong(L, "q8", "split into first and second half", lambda c: (SPLIT.replace("comm.rank % 2", "comm.rank // 2").replace(
-    "REDUCE", "half.Allreduce(MPI.IN_PLACE, values, op=MPI.SUM)"),), "rank 1 holds half_rank = 1 but expected 0")
+)
+right(
+    L,
+    "q8",
+    "positional colour and key, [buffer, MPI.DOUBLE]",
+    lambda c: (
+        SPLIT.replace("REDUCE", "half.Allreduce(sendbuf=MPI.IN_PLACE, recvbuf=[values, MPI.DOUBLE], op=MPI.SUM)"),
+    ),
+)
+wrong(
+    L,
+    "q8",
+    "Allreduce on COMM_WORLD",
+    lambda c: (SPLIT.replace("REDUCE", "comm.Allreduce(MPI.IN_PLACE, values, op=MPI.SUM)"),),
+    "the communicator Split returned",
+)
+wrong(
+    L,
+    "q8",
+    "a second array, IN_PLACE only in a comment",
+    lambda c: (
+        SPLIT.replace(
+            "REDUCE",
+            "total = np.empty(2)\nhalf.Allreduce(values, total, op=MPI.SUM)  # instead of MPI.IN_PLACE\nvalues = total",
+        ),
+    ),
+    "pass MPI.IN_PLACE as the send buffer",
+    fast=True,
+)
+wrong(
+    L,
+    "q8",
+    "split into first and second half",
+    lambda c: (
+        SPLIT.replace("comm.rank % 2", "comm.rank // 2").replace(
+            "REDUCE", "half.Allreduce(MPI.IN_PLACE, values, op=MPI.SUM)"
+        ),
+    ),
+    "rank 1 holds half_rank = 1 but expected 0",
+)
 
 # =========================================================================== 10 dask on Slurm
 
@@ -1029,24 +1444,44 @@ def core_hours_asked(elapsed, nodes, ntasks, cpus_per_task, cores_per_node, excl
 
 
 right(L, "q1", "NumPy integers", lambda c: (np.int64(8), np.int64(6), np.int64(1)), fast=True)
-wrong(L, "q1", "one rank for the scheduler only", lambda c: (7, 6, 1), "srun is told --ntasks=$((SLURM_NTASKS + 2))",
-      fast=True)
+wrong(
+    L,
+    "q1",
+    "one rank for the scheduler only",
+    lambda c: (7, 6, 1),
+    "srun is told --ntasks=$((SLURM_NTASKS + 2))",
+    fast=True,
+)
 wrong(L, "q1", "the client on rank 0", lambda c: (8, 6, 0), "rank 0 runs the scheduler", fast=True)
 right(L, "q2", "a list and NumPy numbers", lambda c: (resources_list,), fast=True)
-wrong(L, "q2", "the two extra ranks paid for", lambda c: (resources_pays_for_all,),
-      "pays for the scheduler and client", fast=True)
+wrong(
+    L,
+    "q2",
+    "the two extra ranks paid for",
+    lambda c: (resources_pays_for_all,),
+    "pays for the scheduler and client",
+    fast=True,
+)
 right(L, "q3", "pathlib and dict.get", lambda c: (scheduler_info_pathlib,), fast=True)
-wrong(L, "q3", "indexing the dashboard", lambda c: (scheduler_info_indexing,), "return None as the port there",
-      fast=True)
+wrong(
+    L, "q3", "indexing the dashboard", lambda c: (scheduler_info_indexing,), "return None as the port there", fast=True
+)
 right(L, "q4", "rpartition on the dash", lambda c: (core_hours_split,), fast=True)
 wrong(L, "q4", "days dropped", lambda c: (core_hours_no_days,), "starts with a number of days", fast=True)
-wrong(L, "q4", "exclusive ignored", lambda c: (core_hours_asked,), "an exclusive job is charged for every core",
-      fast=True)
+wrong(
+    L, "q4", "exclusive ignored", lambda c: (core_hours_asked,), "an exclusive job is charged for every core", fast=True
+)
 right(L, "q5", "the other line of each two-line mistake", lambda c: ({8, 15, 18, 20, 24, 28},), fast=True)
 wrong(L, "q5", "two of six", lambda c: ({8, 13},), "still to find: a rank that is not given all the CPUs", fast=True)
 wrong(L, "q5", "every line marked", lambda c: (set(range(1, 30)),), "mark at most 8", fast=True)
-wrong(L, "q5", "all six and a fine line", lambda c: ({2, 7, 12, 17, 18, 23, 27},), "some lines you marked are fine",
-      fast=True)
+wrong(
+    L,
+    "q5",
+    "all six and a fine line",
+    lambda c: ({2, 7, 12, 17, 18, 23, 27},),
+    "some lines you marked are fine",
+    fast=True,
+)
 
 # =========================================================================== 11 Dask to MPI
 
@@ -1134,21 +1569,42 @@ def _smooth_own_edges():
 right(L, "q1", "the holder by who_has", _holder)
 wrong(L, "q1", "the other worker", lambda c: _holder(c, right_one=False), "does not hold block (1, 2)")
 right(L, "q2", "NumPy sum and size", lambda c: (local_sum_count_numpy, c.client, c.x11))
-wrong(L, "q2", "counted blocks, not elements", lambda c: (local_sum_count_blocks, c.client, c.x11),
-      "count elements (block.size), not blocks")
-right(L, "q3", "lower-case allreduce of sum and count, divided on the client", lambda c: (
-    MEAN_PROGRAM.replace("MEAN_LINE", "mean = total / count"),))
-wrong(L, "q3", "the mean asked of Dask", lambda c: (MEAN_PROGRAM.replace(
-    "MEAN_LINE", "mean = float(x.mean().compute())"),), "does not come from what handoff.run_on_workers returned",
-    fast=True)
-wrong(L, "q3", "no communicator", lambda c: (MEAN_PROGRAM.replace(", mpi=True", "").replace(
-    "MEAN_LINE", "mean = total / count"),), "pass mpi=True", fast=True)
+wrong(
+    L,
+    "q2",
+    "counted blocks, not elements",
+    lambda c: (local_sum_count_blocks, c.client, c.x11),
+    "count elements (block.size), not blocks",
+)
+right(
+    L,
+    "q3",
+    "lower-case allreduce of sum and count, divided on the client",
+    lambda c: (MEAN_PROGRAM.replace("MEAN_LINE", "mean = total / count"),),
+)
+wrong(
+    L,
+    "q3",
+    "the mean asked of Dask",
+    lambda c: (MEAN_PROGRAM.replace("MEAN_LINE", "mean = float(x.mean().compute())"),),
+    "does not come from what handoff.run_on_workers returned",
+    fast=True,
+)
+wrong(
+    L,
+    "q3",
+    "no communicator",
+    lambda c: (MEAN_PROGRAM.replace(", mpi=True", "").replace("MEAN_LINE", "mean = total / count"),),
+    "pass mpi=True",
+    fast=True,
+)
 right(L, "q4", "edges shared with allgather", lambda c: (_smooth_allgather(),))
 wrong(L, "q4", "each block padded with its own edges", lambda c: (_smooth_own_edges(),), "neighbour")
 
 
 def _weighted(kind):
     """Answers to Q5, made inside a function so the MPI workers get them by value (cloudpickle)."""
+
     def weighted_sum(pieces, blocks, comm):
         from mpi4py import MPI
 
@@ -1157,8 +1613,7 @@ def _weighted(kind):
         elif kind == "local positions":
             local = sum(float((np.arange(b.size) * b).sum()) for b in blocks)
         else:
-            local = sum(float((np.arange(p.offset[0], p.offset[0] + b.size) * b).sum())
-                        for p, b in zip(pieces, blocks))
+            local = sum(float((np.arange(p.offset[0], p.offset[0] + b.size) * b).sum()) for p, b in zip(pieces, blocks))
         if kind == "own part":
             return local
         total = np.zeros(1)
@@ -1171,8 +1626,13 @@ def _weighted(kind):
 right(L, "q5", "Allreduce of the weighted parts", lambda c: (_weighted("right"),))
 wrong(L, "q5", "each worker's own part", lambda c: (_weighted("own part"),), "returned only its own part")
 wrong(L, "q5", "no weights", lambda c: (_weighted("plain"),), "returned the plain sum")
-wrong(L, "q5", "positions inside the block", lambda c: (_weighted("local positions"),),
-      "the position of block value k is piece.offset")
+wrong(
+    L,
+    "q5",
+    "positions inside the block",
+    lambda c: (_weighted("local positions"),),
+    "the position of block value k is piece.offset",
+)
 
 # =========================================================================== 12 capstone
 
@@ -1201,7 +1661,7 @@ def _area_mean_allreduce():
     def area_mean(pieces, blocks, comm, lat):
         totals = np.zeros(2)
         for piece, block in zip(pieces, blocks):
-            weight = np.cos(np.radians(lat[piece.offset[0]:piece.offset[0] + piece.shape[0]]))
+            weight = np.cos(np.radians(lat[piece.offset[0] : piece.offset[0] + piece.shape[0]]))
             totals += [(weight[:, None] * block).sum(), weight.sum() * block.shape[1]]
         totals = comm.allreduce(totals)
         return totals[0] / totals[1]
@@ -1213,7 +1673,7 @@ def _area_mean_local():
     def area_mean(pieces, blocks, comm, lat):
         if not blocks:
             return 0.0
-        rows = np.concatenate([lat[p.offset[0]:p.offset[0] + p.shape[0]] for p in pieces])
+        rows = np.concatenate([lat[p.offset[0] : p.offset[0] + p.shape[0]] for p in pieces])
         weight = np.cos(np.radians(rows))
         values = np.vstack(blocks)
         return float((weight[:, None] * values).sum() / (weight.sum() * values.shape[1]))
@@ -1226,15 +1686,18 @@ def _smooth_gathered_rows():
         blocks = [np.array(b, dtype=float) for b in blocks]
         for _ in range(sweeps):
             rows = {}
-            for part in comm.allgather({p.offset[0]: b[0] for p, b in zip(pieces, blocks)} |
-                                       {p.offset[0] + p.shape[0] - 1: b[-1] for p, b in zip(pieces, blocks)}):
+            for part in comm.allgather(
+                {p.offset[0]: b[0] for p, b in zip(pieces, blocks)}
+                | {p.offset[0] + p.shape[0] - 1: b[-1] for p, b in zip(pieces, blocks)}
+            ):
                 rows.update(part)
             new_blocks = []
             for piece, block in zip(pieces, blocks):
                 start, stop = piece.offset[0], piece.offset[0] + piece.shape[0]
                 above, below = rows.get(start - 1), rows.get(stop)
-                padded = np.vstack([block[:1] if above is None else above[None], block,
-                                    block[-1:] if below is None else below[None]])
+                padded = np.vstack(
+                    [block[:1] if above is None else above[None], block, block[-1:] if below is None else below[None]]
+                )
                 new = block.copy()
                 new[:, 1:-1] = (padded[:-2, 1:-1] + padded[2:, 1:-1] + block[:, :-2] + block[:, 2:]) / 4
                 if above is None:
@@ -1250,6 +1713,7 @@ def _smooth_gathered_rows():
 
 def _smooth_isend_objects():
     """Neighbour messages as Python objects: lower-case isend, then a blocking recv per halo row."""
+
     def smooth(pieces, blocks, comm, sweeps):
         blocks = [np.array(b, dtype=float) for b in blocks]
         where = {}  # global row -> rank that holds it, from one gather of the placement
@@ -1277,8 +1741,9 @@ def _smooth_isend_objects():
             new_blocks = []
             for (start, stop), block in zip(mine, blocks):
                 above, below = halo.get(start - 1), halo.get(stop)
-                padded = np.vstack([block[:1] if above is None else above[None], block,
-                                    block[-1:] if below is None else below[None]])
+                padded = np.vstack(
+                    [block[:1] if above is None else above[None], block, block[-1:] if below is None else below[None]]
+                )
                 new = block.copy()
                 new[:, 1:-1] = (padded[:-2, 1:-1] + padded[2:, 1:-1] + block[:, :-2] + block[:, 2:]) / 4
                 if above is None:
@@ -1294,6 +1759,7 @@ def _smooth_isend_objects():
 
 def _smooth_gathered_once():
     """Gathers the whole map once before the sweeps, then smooths it with no halo messages at all."""
+
     def smooth(pieces, blocks, comm, sweeps):
         rows = {}
         for part in comm.allgather({p.offset[0]: np.asarray(b, dtype=float) for p, b in zip(pieces, blocks)}):
@@ -1303,7 +1769,7 @@ def _smooth_gathered_once():
             new = a.copy()
             new[1:-1, 1:-1] = (a[:-2, 1:-1] + a[2:, 1:-1] + a[1:-1, :-2] + a[1:-1, 2:]) / 4
             a = new
-        return [a[p.offset[0]:p.offset[0] + p.shape[0]] for p in pieces]
+        return [a[p.offset[0] : p.offset[0] + p.shape[0]] for p in pieces]
 
     return smooth
 
@@ -1313,6 +1779,7 @@ def _smooth_sendrecv_next_rank():
 
     (``MPI``, like ``np``, is a global of the program the check pastes this source into.)
     """
+
     def smooth(pieces, blocks, comm, sweeps):
         up = comm.rank - 1 if comm.rank > 0 else MPI.PROC_NULL
         down = comm.rank + 1 if comm.rank < comm.size - 1 else MPI.PROC_NULL
@@ -1328,7 +1795,7 @@ def _smooth_sendrecv_next_rank():
             a = new
         out, row = [], 1
         for p in pieces:
-            out.append(a[row:row + p.shape[0]])
+            out.append(a[row : row + p.shape[0]])
             row += p.shape[0]
         return out
 
@@ -1366,19 +1833,38 @@ right(L, "q2", "rechunk first, then the mean", lambda c: (to_map_chunk_first, c.
 wrong(L, "q2", "computed", lambda c: (to_map_computed, c.raw), "that is already computed")
 right(L, "q3", "lower-case allreduce of a NumPy pair", lambda c: (_area_mean_allreduce(),))
 wrong(L, "q3", "each rank's own mean", lambda c: (_area_mean_local(),), "but expected")
-wrong(L, "q4", "first and last rows allgathered on every sweep", lambda c: (_smooth_gathered_rows(),),
-      "inside a loop", fast=True)
+wrong(
+    L,
+    "q4",
+    "first and last rows allgathered on every sweep",
+    lambda c: (_smooth_gathered_rows(),),
+    "inside a loop",
+    fast=True,
+)
 right(L, "q4", "owner map per row, then isend and recv of Python objects", lambda c: (_smooth_isend_objects(),))
-wrong(L, "q4", "whole map gathered once, no halo messages", lambda c: (_smooth_gathered_once(),),
-      "sends no point-to-point message")
-wrong(L, "q4", "Sendrecv to rank +- 1", lambda c: (_smooth_sendrecv_next_rank(),),
-      "which may live on another rank")
-wrong(L, "q4", "every block smoothed alone", lambda c: (_smooth_no_halo(),), "right inside but wrong in its first or last row")
+wrong(
+    L,
+    "q4",
+    "whole map gathered once, no halo messages",
+    lambda c: (_smooth_gathered_once(),),
+    "sends no point-to-point message",
+)
+wrong(L, "q4", "Sendrecv to rank +- 1", lambda c: (_smooth_sendrecv_next_rank(),), "which may live on another rank")
+wrong(
+    L,
+    "q4",
+    "every block smoothed alone",
+    lambda c: (_smooth_no_halo(),),
+    "right inside but wrong in its first or last row",
+)
 right(L, "q5", "sorted by offset", lambda c: (assemble_sorted,), fast=True)
-wrong(L, "q5", "in worker order", lambda c: (assemble_in_worker_order,), "the blocks are in the wrong places", fast=True)
+wrong(
+    L, "q5", "in worker order", lambda c: (assemble_in_worker_order,), "the blocks are in the wrong places", fast=True
+)
 
 
 # =========================================================================== the tests
+
 
 def _param(case: Case):
     kind = "right" if case.right else "wrong"
@@ -1422,17 +1908,21 @@ def test_check_verdict(case, ctx, capsys):
 
 # =========================================================================== the shared helper
 
-@pytest.mark.parametrize("value, kind, expected", [
-    (np.int64(3), int, 3),
-    (3.0, int, 3),
-    (np.array(2.5), float, 2.5),
-    (np.array([7]), int, 7),
-    (np.bool_(True), bool, True),
-    (1, bool, True),
-    (np.str_("MPICH"), str, "MPICH"),
-    (np.arange(3), list, [0, 1, 2]),
-    ((1, 2), set, {1, 2}),
-])
+
+@pytest.mark.parametrize(
+    "value, kind, expected",
+    [
+        (np.int64(3), int, 3),
+        (3.0, int, 3),
+        (np.array(2.5), float, 2.5),
+        (np.array([7]), int, 7),
+        (np.bool_(True), bool, True),
+        (1, bool, True),
+        (np.str_("MPICH"), str, "MPICH"),
+        (np.arange(3), list, [0, 1, 2]),
+        ((1, 2), set, {1, 2}),
+    ],
+)
 def test_plain_converts_numbers_strings_and_arrays(value, kind, expected):
     from hpclab.checks import plain
 
@@ -1440,11 +1930,22 @@ def test_plain_converts_numbers_strings_and_arrays(value, kind, expected):
     assert got == expected and type(got) is type(expected)
 
 
-@pytest.mark.parametrize("value, kind", [
-    (AlwaysEqual(), int), (AlwaysEqual(), float), (AlwaysEqual(), str), (AlwaysEqual(), bool),
-    (True, int), (2.5, int), ("3", int), (None, float), ([1, 2], float), (np.array(["a"]), np.ndarray),
-    ({"a": 1}, list),
-])
+@pytest.mark.parametrize(
+    "value, kind",
+    [
+        (AlwaysEqual(), int),
+        (AlwaysEqual(), float),
+        (AlwaysEqual(), str),
+        (AlwaysEqual(), bool),
+        (True, int),
+        (2.5, int),
+        ("3", int),
+        (None, float),
+        ([1, 2], float),
+        (np.array(["a"]), np.ndarray),
+        ({"a": 1}, list),
+    ],
+)
 def test_plain_refuses_anything_else_with_a_hint(value, kind):
     from hpclab.checks import Wrong, plain
 

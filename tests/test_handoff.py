@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, running_vcluster
+
 from hpclab import handoff, mpi, vcluster
 from hpclab.handoff import HandoffError, Piece
 
@@ -161,7 +161,7 @@ def test_blocks_arrive_with_their_global_offsets(client, persisted):
     def check_offsets(pieces, blocks, comm, data):
         for piece, block in zip(pieces, blocks):
             (r, c), (h, w) = piece.offset, piece.shape
-            if not np.array_equal(block, data[r:r + h, c:c + w] * 2):
+            if not np.array_equal(block, data[r : r + h, c : c + w] * 2):
                 return False
         return True
 
@@ -185,8 +185,9 @@ def test_no_data_moves_between_workers(client, persisted):
     where = handoff.placement(client, persisted)
     assert all(where.values()), "the test needs blocks on both workers"
     before = _transfers(client)
-    handoff.run_on_workers(client, persisted, lambda pieces, blocks, comm, k: [b.sum() * k for b in blocks],
-                           kwargs={"k": 2})
+    handoff.run_on_workers(
+        client, persisted, lambda pieces, blocks, comm, k: [b.sum() * k for b in blocks], kwargs={"k": 2}
+    )
     assert _transfers(client) == before
     assert handoff.placement(client, persisted) == where
 
@@ -215,7 +216,9 @@ def test_dataframe_partitions_are_placed_with_row_offsets(client):
 
 @pytest.mark.slow
 def test_mpi_on_a_plain_local_cluster_is_refused_with_the_way_to_start_mpi_workers(client, persisted):
-    with pytest.raises(HandoffError, match=r"the workers are not MPI-capable .* hpclab.cluster.start\(\.\.\., mpi=True\)"):
+    with pytest.raises(
+        HandoffError, match=r"the workers are not MPI-capable .* hpclab.cluster.start\(\.\.\., mpi=True\)"
+    ):
         handoff.run_on_workers(client, persisted, lambda pieces, blocks, comm: None, mpi=True)
 
 
@@ -268,8 +271,12 @@ def test_dask_mpi_workers_run_allreduce_and_halo_exchange_on_their_own_blocks(n)
 @pytest.mark.slow
 def test_handoff_runs_under_slurm_across_two_nodes(tmp_path):
     with running_vcluster("handoff") as spec:
-        job_id = vcluster.submit(spec, "tests/handoff_programs/handoff-2nodes.sh", cwd=ROOT,
-                                 sbatch_options=[f"--output={tmp_path}/%x-%j.out"])
+        job_id = vcluster.submit(
+            spec,
+            "tests/handoff_programs/handoff-2nodes.sh",
+            cwd=ROOT,
+            sbatch_options=[f"--output={tmp_path}/%x-%j.out"],
+        )
         job = vcluster.wait(spec, job_id, timeout=240)
         out = job.output()
     assert job.ok, f"handoff job ended {job.state} {job.exit_code}:\n{out[-3000:]}"

@@ -19,9 +19,11 @@ from hpclab.execute import kernel_env
 
 pytestmark = pytest.mark.slow
 
-START = ("import os, time, hpclab.cluster\n"
-         "client = hpclab.cluster.start(n_workers=2, threads_per_worker=1, memory_limit='1GiB', quiet=True)\n"
-         "print(os.getpid(), *sorted(client.run(os.getpid).values()))")
+START = (
+    "import os, time, hpclab.cluster\n"
+    "client = hpclab.cluster.start(n_workers=2, threads_per_worker=1, memory_limit='1GiB', quiet=True)\n"
+    "print(os.getpid(), *sorted(client.run(os.getpid).values()))"
+)
 # An hour of short sleeps: the main thread looks at pending signals between them, whichever
 # of the kernel's threads the operating system handed the SIGINT to.
 LONG_CELL = "print('long cell started', flush=True)\nfor _ in range(36_000):\n    time.sleep(0.1)"
@@ -135,17 +137,23 @@ def test_a_worker_the_nanny_restarts_is_safe_too(kernel):
     os.kill(workers[0], signal.SIGKILL)  # as the kernel's OOM killer would
     assert gone([workers[0]]) == []
     # The nanny starts a new worker process; wait until two workers answer, the killed one not among them.
-    restarted = set(map(int, kernel.run(
-        "deadline = time.monotonic() + 120\n"
-        "while time.monotonic() < deadline:\n"
-        "    try:\n"
-        "        pids = set(client.run(os.getpid).values())\n"
-        "    except Exception:  # a worker that is just going away or starting\n"
-        "        pids = set()\n"
-        f"    if len(pids) == 2 and {workers[0]} not in pids:\n"
-        "        break\n"
-        "    time.sleep(0.2)\n"
-        "print(*pids)").split()))
+    restarted = set(
+        map(
+            int,
+            kernel.run(
+                "deadline = time.monotonic() + 120\n"
+                "while time.monotonic() < deadline:\n"
+                "    try:\n"
+                "        pids = set(client.run(os.getpid).values())\n"
+                "    except Exception:  # a worker that is just going away or starting\n"
+                "        pids = set()\n"
+                f"    if len(pids) == 2 and {workers[0]} not in pids:\n"
+                "        break\n"
+                "    time.sleep(0.2)\n"
+                "print(*pids)"
+            ).split(),
+        )
+    )
     kernel.pids.update(restarted)
     assert restarted - set(workers), "the nanny did not start a new worker"
 
@@ -171,8 +179,9 @@ def _sigkill(kernel: Kernel, kernel_pid: int) -> None:
     os.kill(kernel_pid, signal.SIGKILL)  # the kernel alone, no chance to clean up
 
 
-@pytest.mark.parametrize("end", [_restart, _shutdown, _shutdown_now, _sigkill],
-                         ids=["restart", "shutdown", "shutdown-now", "sigkill"])
+@pytest.mark.parametrize(
+    "end", [_restart, _shutdown, _shutdown_now, _sigkill], ids=["restart", "shutdown", "shutdown-now", "sigkill"]
+)
 def test_workers_end_with_the_kernel(kernel, end):
     kernel_pid, workers = kernel.start_cluster()
     assert interrupt_long_cell(kernel) == "KeyboardInterrupt"  # they survived this...
@@ -184,19 +193,23 @@ def test_workers_end_with_the_kernel(kernel, end):
 def test_workers_do_not_pass_an_ignored_sigint_on_to_programs_they_start(kernel):
     kernel.start_cluster()
     # SigIgn bit 2 (SIGINT) of a program started from a task, as /proc reports it.
-    code = ("import subprocess\n"
-            "def sigign():\n"
-            "    status = subprocess.run(['cat', '/proc/self/status'], capture_output=True, text=True).stdout\n"
-            "    return next(l for l in status.splitlines() if l.startswith('SigIgn:')).split()[1]\n"
-            "print(client.submit(sigign).result())")
+    code = (
+        "import subprocess\n"
+        "def sigign():\n"
+        "    status = subprocess.run(['cat', '/proc/self/status'], capture_output=True, text=True).stdout\n"
+        "    return next(l for l in status.splitlines() if l.startswith('SigIgn:')).split()[1]\n"
+        "print(client.submit(sigign).result())"
+    )
     mask = int(kernel.run(code).strip(), 16)
     assert not mask & (1 << (signal.SIGINT - 1))
 
 
-START_MPI = ("import os, time, hpclab.cluster\n"
-             "client = hpclab.cluster.start(n_workers=2, threads_per_worker=1, memory_limit='1GiB', quiet=True,"
-             " mpi=True)\n"
-             "print(os.getpid(), *sorted(client.run(os.getpid).values()))")
+START_MPI = (
+    "import os, time, hpclab.cluster\n"
+    "client = hpclab.cluster.start(n_workers=2, threads_per_worker=1, memory_limit='1GiB', quiet=True,"
+    " mpi=True)\n"
+    "print(os.getpid(), *sorted(client.run(os.getpid).values()))"
+)
 
 
 def test_mpi_workers_and_their_mpiexec_survive_an_interrupt_and_end_with_the_kernel(kernel):

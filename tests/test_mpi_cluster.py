@@ -26,7 +26,6 @@ from hpclab import handoff, mpiworker
 
 sys.path.insert(0, str(Path(__file__).parent / "handoff_programs"))
 import handoff_scenarios  # noqa: E402
-
 from test_handoff import _assert_handoff_output  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -201,8 +200,9 @@ def test_a_worker_killed_while_its_partners_are_inside_allreduce_is_survived(tmp
         begun = time.monotonic()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            results = handoff.run_on_workers(c, x, sum_with_a_victim, mpi=True, timeout=8, attempts=3,
-                                             args=(str(victim_file),))
+            results = handoff.run_on_workers(
+                c, x, sum_with_a_victim, mpi=True, timeout=8, attempts=3, args=(str(victim_file),)
+            )
         thread.join(5)
         assert "pid" in killed, "the victim was never killed: the test proves nothing"
         assert len(results) == 3 and all(v == pytest.approx((data * 3).sum()) for v in results.values()), results
@@ -228,7 +228,10 @@ def test_a_lost_worker_without_attempts_left_is_a_clear_timeout_even_when_the_pa
     try:
         x = c.persist(da.ones(20, chunks=10))
         distributed.wait(x)
-        with pytest.raises(handoff.HandoffTimeout, match=r"(?s)failed after 1 of 1 attempt.*is stuck in rank_1_dies.*not answering at all"):
+        with pytest.raises(
+            handoff.HandoffTimeout,
+            match=r"(?s)failed after 1 of 1 attempt.*is stuck in rank_1_dies.*not answering at all",
+        ):
             handoff.run_on_workers(c, x, rank_1_dies, mpi=True, timeout=5)
     finally:
         c.close()
@@ -238,8 +241,7 @@ def test_under_dask_mpi_a_rank_killed_mid_allreduce_ends_the_whole_job_instead_o
     """dask-mpi's workers share one MPI_COMM_WORLD: the launcher ends every rank when one dies."""
     from hpclab import mpi
 
-    result = mpi.run(Path(__file__).parent / "handoff_programs" / "dask_mpi_kill.py", n=5, timeout=120,
-                     check=False)
+    result = mpi.run(Path(__file__).parent / "handoff_programs" / "dask_mpi_kill.py", n=5, timeout=120, check=False)
     assert not result.timed_out, "a survivor waited forever"
     assert result.returncode != 0
     assert "calling" in result.stdout.get(1, ""), result.failure_report()
@@ -258,13 +260,15 @@ def test_closing_the_client_stops_every_worker_and_its_mpiexec():
 
 def test_workers_end_when_the_process_that_started_them_is_killed(tmp_path):
     program = tmp_path / "owner.py"
-    program.write_text(textwrap.dedent("""
+    program.write_text(
+        textwrap.dedent("""
         import os, sys, time
         import hpclab.cluster
         c = hpclab.cluster.start(n_workers=2, threads_per_worker=1, mpi=True, quiet=True)
         print(" ".join(str(p) for p in c.run(os.getpid).values()), flush=True)
         time.sleep(600)
-    """))
+    """)
+    )
     owner = subprocess.Popen([sys.executable, str(program)], stdout=subprocess.PIPE, text=True)
     try:
         pids = [int(p) for p in owner.stdout.readline().split()]
@@ -288,8 +292,14 @@ def test_workers_get_the_clusters_tls_credentials():
     from distributed.security import Security
 
     security = Security.temporary()
-    cluster = LocalCluster(n_workers=0, protocol="tls://", host="127.0.0.1", security=security,
-                           dashboard_address="127.0.0.1:0", processes=True)
+    cluster = LocalCluster(
+        n_workers=0,
+        protocol="tls://",
+        host="127.0.0.1",
+        security=security,
+        dashboard_address="127.0.0.1:0",
+        processes=True,
+    )
     try:
         cluster.new_spec = mpiworker.mpi_worker_spec(nthreads=1, memory_limit="1GiB", security=cluster.security)
         cluster.scale(2)
@@ -322,14 +332,17 @@ def test_security_env_is_empty_without_tls_and_carries_pem_text_with_it():
 @pytest.mark.slurm
 def test_jobqueue_workers_launched_by_srun_run_the_same_functions(tmp_path):
     from conftest import ROOT, running_vcluster
-    from hpclab import vcluster
-
     from test_handoff import _lines
 
+    from hpclab import vcluster
+
     with running_vcluster("mpicluster") as spec:
-        job_id = vcluster.submit(spec, "tests/handoff_programs/jobqueue-handoff.sh", cwd=ROOT,
-                                 sbatch_options=[f"--output={tmp_path}/%x-%j.out",
-                                                 f"--export=ALL,HPCLAB_JOBQUEUE_LOGS={tmp_path}"])
+        job_id = vcluster.submit(
+            spec,
+            "tests/handoff_programs/jobqueue-handoff.sh",
+            cwd=ROOT,
+            sbatch_options=[f"--output={tmp_path}/%x-%j.out", f"--export=ALL,HPCLAB_JOBQUEUE_LOGS={tmp_path}"],
+        )
         job = vcluster.wait(spec, job_id, timeout=400)
         out = job.output()
     assert job.ok, f"jobqueue handoff job ended {job.state} {job.exit_code}:\n{out[-4000:]}"
@@ -343,12 +356,17 @@ def test_the_capstone_runs_unchanged_on_jobqueue_workers(tmp_path):
     import re
 
     from conftest import ROOT, running_vcluster
+
     from hpclab import vcluster
 
     with running_vcluster("mpicluster") as spec:
-        job_id = vcluster.submit(spec, "jobscripts/capstone-jobqueue.sh", cwd=ROOT, args=["10"],
-                                 sbatch_options=[f"--output={tmp_path}/%x-%j.out",
-                                                 f"--export=ALL,HPCLAB_JOBQUEUE_LOGS={tmp_path}"])
+        job_id = vcluster.submit(
+            spec,
+            "jobscripts/capstone-jobqueue.sh",
+            cwd=ROOT,
+            args=["10"],
+            sbatch_options=[f"--output={tmp_path}/%x-%j.out", f"--export=ALL,HPCLAB_JOBQUEUE_LOGS={tmp_path}"],
+        )
         job = vcluster.wait(spec, job_id, timeout=400)
         out = job.output()
     assert job.ok, f"capstone-jobqueue ended {job.state} {job.exit_code}:\n{out[-4000:]}"

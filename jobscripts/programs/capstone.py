@@ -72,18 +72,23 @@ def smooth(pieces, blocks, comm, sweeps):
             # Tags tell the rows apart: 2 * row going up, 2 * row + 1 going down.
             if above is None and up is not None:
                 above = np.empty(block.shape[1])
-                requests += [comm.Irecv(above, source=up, tag=2 * first - 1),
-                             comm.Isend(block[0], dest=up, tag=2 * first)]
+                requests += [
+                    comm.Irecv(above, source=up, tag=2 * first - 1),
+                    comm.Isend(block[0], dest=up, tag=2 * first),
+                ]
             if below is None and down is not None:
                 below = np.empty(block.shape[1])
-                requests += [comm.Irecv(below, source=down, tag=2 * last + 2),
-                             comm.Isend(block[-1], dest=down, tag=2 * last + 1)]
+                requests += [
+                    comm.Irecv(below, source=down, tag=2 * last + 2),
+                    comm.Isend(block[-1], dest=down, tag=2 * last + 1),
+                ]
             halos.append((above, below))
         MPI.Request.Waitall(requests)
         new_blocks = []
         for block, (above, below) in zip(blocks, halos):
-            padded = np.vstack([block[:1] if above is None else above[None], block,
-                                block[-1:] if below is None else below[None]])
+            padded = np.vstack(
+                [block[:1] if above is None else above[None], block, block[-1:] if below is None else below[None]]
+            )
             new = block.copy()
             new[:, 1:-1] = (padded[:-2, 1:-1] + padded[2:, 1:-1] + block[:, :-2] + block[:, 2:]) / 4
             if above is None:
@@ -99,7 +104,7 @@ def area_mean(pieces, blocks, comm, lat):
     """Mean weighted by cos(latitude) (grid cells shrink poleward), the same on every rank."""
     totals = np.zeros(2)
     for piece, block in zip(pieces, blocks):
-        weight = np.cos(np.radians(lat[piece.offset[0]:piece.offset[0] + piece.shape[0]]))
+        weight = np.cos(np.radians(lat[piece.offset[0] : piece.offset[0] + piece.shape[0]]))
         totals += [(weight[:, None] * block).sum(), weight.sum() * block.shape[1]]
     comm.Allreduce(MPI.IN_PLACE, totals, op=MPI.SUM)
     return totals[0] / totals[1]
@@ -110,7 +115,7 @@ def assemble(where, blocks, shape):
     out = np.empty(shape)
     for address, pieces in where.items():
         for piece, block in zip(pieces, blocks[address]):
-            out[piece.offset[0]:piece.offset[0] + piece.shape[0]] = block
+            out[piece.offset[0] : piece.offset[0] + piece.shape[0]] = block
     return out
 
 
@@ -137,11 +142,14 @@ def main() -> None:
     import hpclab.cluster
 
     # Threads and memory per worker: what its task was given.
-    initialize(interface=os.environ.get("HPCLAB_IFACE"),
-               nthreads=hpclab.cluster.slurm_cpus_per_task(),
-               memory_limit=hpclab.cluster.slurm_task_memory() or "auto",
-               local_directory=os.environ.get("TMPDIR", "/tmp"), dashboard=False,
-               dashboard_address="127.0.0.1:0")  # never a fixed port on a shared node
+    initialize(
+        interface=os.environ.get("HPCLAB_IFACE"),
+        nthreads=hpclab.cluster.slurm_cpus_per_task(),
+        memory_limit=hpclab.cluster.slurm_task_memory() or "auto",
+        local_directory=os.environ.get("TMPDIR", "/tmp"),
+        dashboard=False,
+        dashboard_address="127.0.0.1:0",
+    )  # never a fixed port on a shared node
 
     from distributed import Client
 
@@ -153,10 +161,11 @@ def main() -> None:
 
 def pipeline(client, sweeps: int, rows: int) -> None:
     """Steps 1-4 on the client's workers (dask-mpi ranks, or MPI-capable jobqueue workers); print the checks."""
+    from distributed import wait
+
     import hpclab.binding
     import hpclab.data
     import hpclab.handoff
-    from distributed import wait
 
     start = time.perf_counter()
     raw = with_glitches(hpclab.data.air_temperature(chunks={"time": -1, "lat": rows}).air)
@@ -171,12 +180,16 @@ def pipeline(client, sweeps: int, rows: int) -> None:
     want_map, want_mean = numpy_reference(field.values, field.lat.values, sweeps)
     hosts = sorted(set(client.run(socket.gethostname).values()))
     held = ", ".join(f"{len(p)}" for p in where.values())
-    print(f"map {field.shape[0]} x {field.shape[1]} in {len(field.chunks[0])} row blocks "
-          f"(blocks per worker: {held}); {sweeps} sweeps in {elapsed:.2f} s")
+    print(
+        f"map {field.shape[0]} x {field.shape[1]} in {len(field.chunks[0])} row blocks "
+        f"(blocks per worker: {held}); {sweeps} sweeps in {elapsed:.2f} s"
+    )
     print(f"max difference from NumPy: {np.abs(smoothed_map - want_map).max():.1e}")
     means = sorted({round(float(m), 4) for m in means.values()})
-    print(f"area-weighted mean {' '.join(f'{m:.4f}' for m in means)} °C (NumPy {want_mean:.4f}) "
-          f"on {len(where)} workers; hosts: {' '.join(hosts)}")
+    print(
+        f"area-weighted mean {' '.join(f'{m:.4f}' for m in means)} °C (NumPy {want_mean:.4f}) "
+        f"on {len(where)} workers; hosts: {' '.join(hosts)}"
+    )
     for found in hpclab.binding.workers(client):
         print(hpclab.binding.describe(found))
 

@@ -32,7 +32,10 @@ def main() -> None:
 
     root = os.environ["HPCLAB_ROOT"]
     cluster = SLURMCluster(
-        cores=1, processes=1, memory="1GiB", walltime="00:08:00",
+        cores=1,
+        processes=1,
+        memory="1GiB",
+        walltime="00:08:00",
         queue=os.environ.get("SBATCH_PARTITION") or None,
         account=os.environ.get("SBATCH_ACCOUNT") or None,
         interface=os.environ.get("HPCLAB_IFACE"),

@@ -35,8 +35,12 @@ class Comparison:
         return self.baseline_s / self.contender_s
 
 
-def side_by_side(name: str, baseline: tuple[str, Callable[[], float | None]],
-                 contender: tuple[str, Callable[[], float | None]], repeats: int) -> Comparison:
+def side_by_side(
+    name: str,
+    baseline: tuple[str, Callable[[], float | None]],
+    contender: tuple[str, Callable[[], float | None]],
+    repeats: int,
+) -> Comparison:
     """Time two callables alternately ``repeats`` times; keep each one's median.
 
     A callable may return its own measured seconds (an MPI program timing its
@@ -50,8 +54,14 @@ def side_by_side(name: str, baseline: tuple[str, Callable[[], float | None]],
             start = time.perf_counter()
             reported = func()
             times[label].append(reported if reported is not None else time.perf_counter() - start)
-    return Comparison(name, baseline[0], statistics.median(times[baseline[0]]),
-                      contender[0], statistics.median(times[contender[0]]), repeats)
+    return Comparison(
+        name,
+        baseline[0],
+        statistics.median(times[baseline[0]]),
+        contender[0],
+        statistics.median(times[contender[0]]),
+        repeats,
+    )
 
 
 def numpy_vs_loop(size: int = 1_000_000, repeats: int = 5) -> Comparison:
@@ -78,7 +88,8 @@ def _slow_is_prime(n: int) -> bool:
 
 def futures_vs_serial(count: int = 40, start: int = 2_000_000, repeats: int = 3) -> Comparison:
     """Lesson 02: prime counting, serial against Dask futures on this machine's cores."""
-    from hpclab.cluster import available_cores, start as start_client
+    from hpclab.cluster import available_cores
+    from hpclab.cluster import start as start_client
 
     numbers = range(start, start + count)
     workers = available_cores()
@@ -91,8 +102,9 @@ def futures_vs_serial(count: int = 40, start: int = 2_000_000, repeats: int = 3)
             sum(client.gather(client.map(_slow_is_prime, numbers, pure=False)))
 
         futures()  # warm the workers up
-        return side_by_side(f"prime test of {count} numbers", ("serial", serial),
-                            (f"futures, {workers} workers", futures), repeats)
+        return side_by_side(
+            f"prime test of {count} numbers", ("serial", serial), (f"futures, {workers} workers", futures), repeats
+        )
 
 
 _PING_PONG = """
@@ -133,10 +145,15 @@ def pickle_vs_buffer(nbytes: int = 8 * 1024**2, rounds: int = 20, repeats: int =
         def run() -> float:
             result = mpi.run(_PING_PONG, 2, args=[str(nbytes), str(rounds), mode], collect=["seconds"], timeout=120)
             return float(result.values[0]["seconds"])
+
         return run
 
-    return side_by_side(f"ping-pong of {nbytes / 1024**2:g} MiB, per round trip",
-                        ("send/recv (pickle)", one("pickle")), ("Send/Recv (buffer)", one("buffer")), repeats)
+    return side_by_side(
+        f"ping-pong of {nbytes / 1024**2:g} MiB, per round trip",
+        ("send/recv (pickle)", one("pickle")),
+        ("Send/Recv (buffer)", one("buffer")),
+        repeats,
+    )
 
 
 _HANDOFF = """
@@ -203,9 +220,14 @@ def disk_vs_memory_handoff(n: int = 10_000, repeats: int = 3) -> Comparison:
 
     result = mpi.run(_HANDOFF, 5, args=[str(n), str(repeats)], collect=["memory_s", "disk_s"], timeout=300)
     values = result.values[1]  # rank 1 runs the client code
-    return Comparison(f"hand a {n}x{n} array ({n * n * 8 / 1e6:.0f} MB) to MPI and sum it",
-                      "through files", float(values["disk_s"]), "in memory (hpclab.handoff)",
-                      float(values["memory_s"]), repeats)
+    return Comparison(
+        f"hand a {n}x{n} array ({n * n * 8 / 1e6:.0f} MB) to MPI and sum it",
+        "through files",
+        float(values["disk_s"]),
+        "in memory (hpclab.handoff)",
+        float(values["memory_s"]),
+        repeats,
+    )
 
 
 def _local_sum(pieces, blocks, comm):
@@ -245,9 +267,14 @@ def mpi_cluster_vs_compute(n: int = 10_000, workers: int = 3, repeats: int = 3) 
             results = handoff.run_on_workers(client, x, _local_sum, mpi=True, timeout=600)
             whole.append(time.perf_counter() - start)
             compute.append(max(seconds for _, seconds in results.values()))
-    return Comparison(f"sum a {n}x{n} array ({n * n * 8 / 1e6:.0f} MB) on start(mpi=True), {workers} workers",
-                      "computation alone", statistics.median(compute), "in memory, whole call",
-                      statistics.median(whole), repeats)
+    return Comparison(
+        f"sum a {n}x{n} array ({n * n * 8 / 1e6:.0f} MB) on start(mpi=True), {workers} workers",
+        "computation alone",
+        statistics.median(compute),
+        "in memory, whole call",
+        statistics.median(whole),
+        repeats,
+    )
 
 
 def communicator_build(workers: Sequence[int] = (2, 4, 8), repeats: int = 1) -> list[Comparison]:
@@ -266,9 +293,16 @@ def communicator_build(workers: Sequence[int] = (2, 4, 8), repeats: int = 1) -> 
                 start = time.perf_counter()
                 handoff.communicator(client, timeout=300)
                 reused.append(time.perf_counter() - start)
-        rows.append(Comparison(f"communicator over {n} MPI workers ({info['rounds']} rounds)",
-                               "grown (Accept/Connect/Merge)", statistics.median(built),
-                               "reused", statistics.median(reused), repeats))
+        rows.append(
+            Comparison(
+                f"communicator over {n} MPI workers ({info['rounds']} rounds)",
+                "grown (Accept/Connect/Merge)",
+                statistics.median(built),
+                "reused",
+                statistics.median(reused),
+                repeats,
+            )
+        )
     return rows
 
 
@@ -293,13 +327,37 @@ def _install_and_serve(root: Path, venv: Path, index_options: list[str], timeout
 
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=timeout)
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *index_options,
-                    "-c", str(root / LOCK), f"{root}[mpich,test]"], check=True, timeout=timeout)
+    subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            *index_options,
+            "-c",
+            str(root / LOCK),
+            f"{root}[mpich,test]",
+        ],
+        check=True,
+        timeout=timeout,
+    )
     port = _free_port()
-    server = subprocess.Popen([str(venv / "bin" / "jupyter"), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-                               f"--ServerApp.port={port}", "--ServerApp.token=bench", f"--ServerApp.root_dir={venv}",
-                               *(["--allow-root"] if os.geteuid() == 0 else [])],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        [
+            str(venv / "bin" / "jupyter"),
+            "lab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.token=bench",
+            f"--ServerApp.root_dir={venv}",
+            *(["--allow-root"] if os.geteuid() == 0 else []),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -333,15 +391,24 @@ def setup_index_vs_wheelhouse(wheelhouse: str | None = None, repeats: int = 1) -
     with tempfile.TemporaryDirectory(prefix="hpclab-bench-setup-") as tmp:
         folder = Path(wheelhouse) if wheelhouse else Path(tmp) / "wheelhouse"
         if not wheelhouse:
-            subprocess.run(["make", "-C", str(root), "wheelhouse", f"WHEELHOUSE_DIR={folder}"], check=True,
-                           capture_output=True, timeout=1800)
+            subprocess.run(
+                ["make", "-C", str(root), "wheelhouse", f"WHEELHOUSE_DIR={folder}"],
+                check=True,
+                capture_output=True,
+                timeout=1800,
+            )
         runs = iter(range(10**6))
         return side_by_side(
             "fresh clone to JupyterLab answering",
             ("from the index", lambda: _install_and_serve(root, Path(tmp) / f"v{next(runs)}", [])),
-            ("from the wheelhouse", lambda: _install_and_serve(root, Path(tmp) / f"v{next(runs)}",
-                                                             ["--no-index", "--find-links", str(folder)])),
-            repeats)
+            (
+                "from the wheelhouse",
+                lambda: _install_and_serve(
+                    root, Path(tmp) / f"v{next(runs)}", ["--no-index", "--find-links", str(folder)]
+                ),
+            ),
+            repeats,
+        )
 
 
 BENCHMARKS: dict[str, Callable[..., Comparison]] = {
@@ -354,9 +421,14 @@ BENCHMARKS: dict[str, Callable[..., Comparison]] = {
 }
 #: Run only when named (`hpclab bench setup`): minutes long, and it downloads from the index.
 ON_REQUEST: dict[str, Callable[..., Comparison]] = {"setup": setup_index_vs_wheelhouse}
-QUICK = {"numpy": {"size": 200_000, "repeats": 3}, "futures": {"count": 12, "start": 100_000, "repeats": 1},
-         "pingpong": {"nbytes": 1024**2, "rounds": 5, "repeats": 1}, "handoff": {"n": 600, "repeats": 1},
-         "mpicluster": {"n": 600, "workers": 2, "repeats": 1}, "commbuild": {"workers": (2, 3), "repeats": 1}}
+QUICK = {
+    "numpy": {"size": 200_000, "repeats": 3},
+    "futures": {"count": 12, "start": 100_000, "repeats": 1},
+    "pingpong": {"nbytes": 1024**2, "rounds": 5, "repeats": 1},
+    "handoff": {"n": 600, "repeats": 1},
+    "mpicluster": {"n": 600, "workers": 2, "repeats": 1},
+    "commbuild": {"workers": (2, 3), "repeats": 1},
+}
 
 
 def run(names: Sequence[str] | None = None, *, quick: bool = False) -> list[Comparison]:
@@ -377,7 +449,9 @@ def render(results: Sequence[Comparison]) -> str:
     """A table: each comparison's two medians and the ratio between them."""
     lines = [f"{'comparison':<46} {'baseline':>30} {'contender':>34} {'ratio':>7}"]
     for r in results:
-        lines.append(f"{r.name:<46} {r.baseline + f' {r.baseline_s:.4g} s':>30} "
-                     f"{r.contender + f' {r.contender_s:.4g} s':>34} {r.ratio:>6.1f}x")
+        lines.append(
+            f"{r.name:<46} {r.baseline + f' {r.baseline_s:.4g} s':>30} "
+            f"{r.contender + f' {r.contender_s:.4g} s':>34} {r.ratio:>6.1f}x"
+        )
     lines.append("ratio = baseline time / contender time, medians of alternating runs on this machine, now.")
     return "\n".join(lines)

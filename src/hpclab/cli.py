@@ -28,8 +28,12 @@ def _grade(args: argparse.Namespace) -> int:
     from hpclab.grade import grade, summary, write_csv
 
     rows, problems = grade(
-        args.submissions, release_dir=args.release, exercise=args.exercise,
-        timeout=args.timeout, cell_timeout=args.cell_timeout, jobs=args.jobs,
+        args.submissions,
+        release_dir=args.release,
+        exercise=args.exercise,
+        timeout=args.timeout,
+        cell_timeout=args.cell_timeout,
+        jobs=args.jobs,
         progress=not args.no_progress,
     )
     write_csv(rows, args.out)
@@ -73,16 +77,21 @@ def _deps(args: argparse.Namespace) -> int:
         problems = deps.out_of_step(root)
         for problem in problems:
             print(problem)
-        print("pyproject.toml, the lock and environment.yml agree" if not problems
-              else f"{len(problems)} disagreement(s)", file=sys.stderr if problems else sys.stdout)
+        print(
+            "pyproject.toml, the lock and environment.yml agree"
+            if not problems
+            else f"{len(problems)} disagreement(s)",
+            file=sys.stderr if problems else sys.stdout,
+        )
         return 1 if problems else 0
     if args.action == "pin-conda":
         locked = deps.lock_versions((root / deps.LOCK).read_text())
         (root / "environment.yml").write_text(deps.pin_conda(root / "environment.yml", locked))
         print(f"environment.yml pinned to {deps.LOCK}")
         return 0
-    old, new = (deps.lock_versions(Path(path).read_text()) if Path(path).exists() else {}
-                for path in (args.old, args.new))
+    old, new = (
+        deps.lock_versions(Path(path).read_text()) if Path(path).exists() else {} for path in (args.old, args.new)
+    )
     lines = deps.moved(old, new)
     print("\n".join(lines) if lines else "nothing moved")
     return 0
@@ -98,8 +107,9 @@ def _site_check(args: argparse.Namespace) -> int:
 
         prefix = vcluster.exec_argv(vcluster.Spec(), [], cwd=str(root))
     print(f"submitting the site check's jobs from {root} (each takes seconds once it starts) ...", flush=True)
-    rows = sitecheck.check(sitecheck.site_runner(root, prefix=prefix), root, timeout=args.timeout,
-                           only=args.only or None)
+    rows = sitecheck.check(
+        sitecheck.site_runner(root, prefix=prefix), root, timeout=args.timeout, only=args.only or None
+    )
     print(sitecheck.table(rows))
     return 0 if all(r.status == sitecheck.PASS for r in rows) else 1
 
@@ -107,8 +117,9 @@ def _site_check(args: argparse.Namespace) -> int:
 def _data(args: argparse.Namespace) -> int:
     from hpclab import data
 
-    results = data.prepare(args.names or None, size=args.size, root=args.dir, force=args.force,
-                           progress=not args.no_progress)
+    results = data.prepare(
+        args.names or None, size=args.size, root=args.dir, force=args.force, progress=not args.no_progress
+    )
     for r in results:
         how = f"made in {r.seconds:.1f} s" if r.made else "present, checksums match"
         print(f"{r.name:<16} {r.files:3d} files {r.bytes / 1e6:8.1f} MB  {how}")
@@ -149,8 +160,10 @@ def _kernel(args: argparse.Namespace) -> int:
 
     where = kernel.install(user=not args.system, prefix=args.prefix, name=args.name, display_name=args.display_name)
     print(f"kernel {args.name!r} ({args.display_name}) installed in {where}")
-    print(f"In JupyterLab (JupyterHub, Open OnDemand): pick {args.display_name!r} in the Launcher, "
-          "or Kernel > Change Kernel in an open notebook.")
+    print(
+        f"In JupyterLab (JupyterHub, Open OnDemand): pick {args.display_name!r} in the Launcher, "
+        "or Kernel > Change Kernel in an open notebook."
+    )
     return 0
 
 
@@ -175,10 +188,16 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("submissions", nargs="+", help="notebooks, or folders of notebooks")
     grade.add_argument("--out", default="scores.csv", help="CSV file to write (default: scores.csv)")
     grade.add_argument("--release", help="folder of released exercises (default: the course's exercises/)")
-    grade.add_argument("--exercise", help="lesson to grade against when a file's metadata is unreadable, e.g. 02-dask-futures")
+    grade.add_argument(
+        "--exercise", help="lesson to grade against when a file's metadata is unreadable, e.g. 02-dask-futures"
+    )
     grade.add_argument("--timeout", type=float, default=600, help="seconds allowed per notebook (default: 600)")
-    grade.add_argument("--cell-timeout", type=float, default=180,
-                       help="seconds allowed per cell before it is interrupted (default: 180; MPI checks take up to 90)")
+    grade.add_argument(
+        "--cell-timeout",
+        type=float,
+        default=180,
+        help="seconds allowed per cell before it is interrupted (default: 180; MPI checks take up to 90)",
+    )
     grade.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default: 1)")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
     grade.set_defaults(func=_grade)
@@ -190,15 +209,20 @@ def parser() -> argparse.ArgumentParser:
     prep.add_argument("--size", choices=["small", "full"], help="default: $HPCLAB_DATA_SIZE, else full")
     prep.add_argument("--dir", help="data folder (default: $HPCLAB_DATA, else data/ in the course root)")
     prep.add_argument("--force", action="store_true", help="make the data again even if it is there")
-    prep.add_argument("--download", action="store_true",
-                      help="also download the real NCEP air-temperature sample (needs internet)")
+    prep.add_argument(
+        "--download", action="store_true", help="also download the real NCEP air-temperature sample (needs internet)"
+    )
     prep.add_argument("--no-progress", action="store_true", help="no progress bar")
     prep.set_defaults(func=_data)
 
     bench = sub.add_parser("bench", help="measure the course's speed claims side by side, on this machine")
-    bench.add_argument("only", nargs="*", help="benchmarks to run (default: all but setup): numpy futures "
-                       "pingpong handoff mpicluster commbuild, and setup (minutes: a fresh install from the "
-                       "index and from a wheelhouse)")
+    bench.add_argument(
+        "only",
+        nargs="*",
+        help="benchmarks to run (default: all but setup): numpy futures "
+        "pingpong handoff mpicluster commbuild, and setup (minutes: a fresh install from the "
+        "index and from a wheelhouse)",
+    )
     bench.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke run")
     bench.set_defaults(func=_bench)
 
@@ -206,9 +230,12 @@ def parser() -> argparse.ArgumentParser:
     vc_sub = vc.add_subparsers(dest="action", required=True)
     vc_up = vc_sub.add_parser("up", help="start the login node and the compute nodes")
     vc_up.add_argument("--nodes", type=int, default=2, help="compute nodes (default: 2)")
-    vc_up.add_argument("--dedicated-cpus", action="store_true",
-                       help="give each node its own share of this machine's CPUs instead of sharing them all "
-                            "(for measuring 1 node against 2)")
+    vc_up.add_argument(
+        "--dedicated-cpus",
+        action="store_true",
+        help="give each node its own share of this machine's CPUs instead of sharing them all "
+        "(for measuring 1 node against 2)",
+    )
     vc_sub.add_parser("down", help="stop everything and remove the namespaces")
     vc_sub.add_parser("status", help="is it up, and which nodes")
     vc_sub.add_parser("login", help="a shell on the login node, in this folder")
@@ -218,17 +245,24 @@ def parser() -> argparse.ArgumentParser:
 
     dep = sub.add_parser("deps", help="the locked versions: check pyproject, lock and environment.yml agree")
     dep_sub = dep.add_subparsers(dest="action", required=True)
-    for action, text in (("check", "list what disagrees between pyproject.toml, the lock and environment.yml"),
-                         ("pin-conda", "pin environment.yml's packages to the lock's versions")):
+    for action, text in (
+        ("check", "list what disagrees between pyproject.toml, the lock and environment.yml"),
+        ("pin-conda", "pin environment.yml's packages to the lock's versions"),
+    ):
         dep_sub.add_parser(action, help=text).add_argument("--root", default=".", help="course root (default: .)")
     dep_moved = dep_sub.add_parser("moved", help="what changed between two lock files (a missing file: empty)")
     dep_moved.add_argument("old")
     dep_moved.add_argument("new")
     dep.set_defaults(func=_deps)
 
-    site = sub.add_parser("site-check", help="before a workshop: submit one small job of each kind the course "
-                                             "uses, and print a pass/fail table with fixes")
-    site.add_argument("only", nargs="*", help="checks to run (default: all): mpi binding memory doctor dask-mpi jobqueue")
+    site = sub.add_parser(
+        "site-check",
+        help="before a workshop: submit one small job of each kind the course "
+        "uses, and print a pass/fail table with fixes",
+    )
+    site.add_argument(
+        "only", nargs="*", help="checks to run (default: all): mpi binding memory doctor dask-mpi jobqueue"
+    )
     site.add_argument("--root", default=".", help="course root to submit from (default: .)")
     site.add_argument("--timeout", type=float, default=600, help="seconds to wait for each job (default: 600)")
     site.add_argument("--vcluster", action="store_true", help="check the virtual cluster (`hpclab vcluster up`)")
@@ -247,8 +281,9 @@ def parser() -> argparse.ArgumentParser:
     kern_sub = kern.add_subparsers(dest="action", required=True)
     kern_install = kern_sub.add_parser("install", help="install the kernelspec (default: for this user)")
     kern_install.add_argument("--name", default=NAME, help=f"kernelspec name (default: {NAME})")
-    kern_install.add_argument("--display-name", default=DISPLAY_NAME,
-                              help=f"what JupyterLab shows (default: {DISPLAY_NAME!r})")
+    kern_install.add_argument(
+        "--display-name", default=DISPLAY_NAME, help=f"what JupyterLab shows (default: {DISPLAY_NAME!r})"
+    )
     where = kern_install.add_mutually_exclusive_group()
     where.add_argument("--prefix", help="install into PREFIX/share/jupyter/kernels instead of the user's folder")
     where.add_argument("--system", action="store_true", help="install system-wide (needs write access)")
@@ -256,8 +291,11 @@ def parser() -> argparse.ArgumentParser:
 
     doc = sub.add_parser("doctor", help="check MPI, Slurm, network and dashboard set-up; say how to fix problems")
     doc.add_argument("--json", action="store_true", help="machine-readable output")
-    doc.add_argument("--mpi", action="store_true",
-                     help="always start MPI (in a subprocess) to see its rank and size; automatic under srun/mpiexec")
+    doc.add_argument(
+        "--mpi",
+        action="store_true",
+        help="always start MPI (in a subprocess) to see its rank and size; automatic under srun/mpiexec",
+    )
     doc.add_argument("--timeout", type=float, default=60, help="seconds allowed for MPI to start (default: 60)")
     doc.set_defaults(func=_doctor)
     return top

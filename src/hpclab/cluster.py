@@ -283,8 +283,10 @@ def start(
     if mpi:
         c = _start_mpi_cluster(workers, threads, memory, timeout)
         if not quiet:
-            print(f"Local Dask cluster with MPI-capable workers: {_count(workers, 'worker')} x "
-                  f"{_count(threads, 'thread')}, each its own `mpiexec -n 1` job; dashboard: {c.dashboard_link}")
+            print(
+                f"Local Dask cluster with MPI-capable workers: {_count(workers, 'worker')} x "
+                f"{_count(threads, 'thread')}, each its own `mpiexec -n 1` job; dashboard: {c.dashboard_link}"
+            )
         return c
     # Client(**cluster options) owns the LocalCluster it creates: close() stops both.
     with _environment_restored():
@@ -320,12 +322,20 @@ def _start_mpi_cluster(workers: int, threads: int, memory, timeout: float):
     from hpclab.mpiworker import mpi_worker_spec
 
     with _environment_restored():
-        c = Client(n_workers=0, threads_per_worker=threads, memory_limit=memory, host="127.0.0.1",
-                   dashboard_address="127.0.0.1:0", processes=True, timeout=timeout)
+        c = Client(
+            n_workers=0,
+            threads_per_worker=threads,
+            memory_limit=memory,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            processes=True,
+            timeout=timeout,
+        )
     try:
         cluster = c.cluster
-        cluster.new_spec = mpi_worker_spec(nthreads=threads, memory_limit=memory,
-                                           security=getattr(cluster, "security", None))
+        cluster.new_spec = mpi_worker_spec(
+            nthreads=threads, memory_limit=memory, security=getattr(cluster, "security", None)
+        )
         cluster.scale(workers)
         # Each worker starts mpiexec, Python, Dask and MPI: allow more than a plain worker needs.
         c.wait_for_workers(workers, timeout=max(timeout, 60))
@@ -355,8 +365,10 @@ def interrupt_safe_preloads() -> dict[str, list[str]]:
         configured = [configured] if isinstance(configured, str) else list(configured)
         return configured + ([] if GUARD_PRELOAD in configured else [GUARD_PRELOAD])
 
-    return {"preload": with_guard("distributed.worker.preload"),
-            "preload_nanny": with_guard("distributed.nanny.preload")}
+    return {
+        "preload": with_guard("distributed.worker.preload"),
+        "preload_nanny": with_guard("distributed.nanny.preload"),
+    }
 
 
 def _count(n: int, noun: str) -> str:

@@ -119,13 +119,19 @@ def _array_pieces(collection: Any, futures: Mapping[tuple[int, ...], Any]) -> li
     return pieces
 
 
-def _dataframe_pieces(client, futures: Mapping[tuple[int, ...], Any],
-                      holder: Mapping[tuple[int, ...], str]) -> list[tuple[Piece, Any]]:
+def _dataframe_pieces(
+    client, futures: Mapping[tuple[int, ...], Any], holder: Mapping[tuple[int, ...], str]
+) -> list[tuple[Piece, Any]]:
     """Partition shapes are not known ahead: ask each holder for its partitions' shapes (no data moves)."""
     order = sorted(futures)
     shape_futures = [
-        client.submit(lambda part: tuple(int(s) for s in part.shape), futures[index],
-                      workers=[holder[index]], allow_other_workers=False, pure=False)
+        client.submit(
+            lambda part: tuple(int(s) for s in part.shape),
+            futures[index],
+            workers=[holder[index]],
+            allow_other_workers=False,
+            pure=False,
+        )
         for index in order
     ]
     shapes = client.gather(shape_futures)
@@ -150,8 +156,7 @@ def _placed(client, collection) -> tuple[dict[str, list[Piece]], dict[str, list[
         holders = who_has.get(future.key) or who_has.get(str(future.key)) or ()
         if not holders:
             raise HandoffError(
-                f"no worker holds block {index} any more (a worker died, or the data were released); "
-                f"{_PERSIST_HINT}"
+                f"no worker holds block {index} any more (a worker died, or the data were released); {_PERSIST_HINT}"
             )
         holder[index] = sorted(holders)[0]  # a replicated block counts once, on a fixed worker
     if _is_dataframe(collection):
@@ -199,9 +204,9 @@ class _WorkerMPI:
     """
 
     executor: Any
-    comms: dict = field(default_factory=dict)      # workers key -> communicator of exactly those workers
-    building: dict = field(default_factory=dict)   # build token -> communicator grown so far
-    ports: dict = field(default_factory=dict)      # build token -> port this worker opened
+    comms: dict = field(default_factory=dict)  # workers key -> communicator of exactly those workers
+    building: dict = field(default_factory=dict)  # build token -> communicator grown so far
+    ports: dict = field(default_factory=dict)  # build token -> port this worker opened
     stuck: str | None = None
 
 
@@ -230,15 +235,23 @@ def _mpi_status(dask_worker=None) -> dict[str, Any]:
     state = getattr(dask_worker, _STATE, None)
     import socket
 
-    return {"mpi": True, "size": world.Get_size(), "rank": world.Get_rank(),
-            "thread": module.Query_thread(), "multiple": module.THREAD_MULTIPLE,
-            "host": socket.gethostname(), "pid": os.getpid(),
-            "launched": any(name in os.environ for name in MPI_LAUNCH_ENV_VARS),
-            "comms": sorted(state.comms) if state else [], "stuck": state.stuck if state else None}
+    return {
+        "mpi": True,
+        "size": world.Get_size(),
+        "rank": world.Get_rank(),
+        "thread": module.Query_thread(),
+        "multiple": module.THREAD_MULTIPLE,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "launched": any(name in os.environ for name in MPI_LAUNCH_ENV_VARS),
+        "comms": sorted(state.comms) if state else [],
+        "stuck": state.stuck if state else None,
+    }
 
 
-async def _in_mpi_thread(step: Callable, args_by_worker: Mapping[str, tuple], timeout: float | None, what: str,
-                         dask_worker=None) -> tuple[str, Any]:
+async def _in_mpi_thread(
+    step: Callable, args_by_worker: Mapping[str, tuple], timeout: float | None, what: str, dask_worker=None
+) -> tuple[str, Any]:
     """Runs on a worker (``client.run``, on its event loop): do ``step`` in the worker's MPI thread.
 
     Returns ``("ok", value)``, ``("error", exception)`` or ``("stuck", what)``
@@ -256,13 +269,15 @@ async def _in_mpi_thread(step: Callable, args_by_worker: Mapping[str, tuple], ti
         try:
             args = (key, position, func, pieces, [dask_worker.data[k] for k in keys], fargs, fkwargs)
         except KeyError as missing:
-            return ("error", HandoffError(f"worker {dask_worker.address} no longer holds block {missing}; "
-                                          f"{_PERSIST_HINT}"))
+            return (
+                "error",
+                HandoffError(f"worker {dask_worker.address} no longer holds block {missing}; {_PERSIST_HINT}"),
+            )
     loop = asyncio.get_running_loop()
     running = loop.run_in_executor(state.executor, step, dask_worker, state, *args)
     try:
         return ("ok", await asyncio.wait_for(asyncio.shield(running), timeout))
-    except asyncio.TimeoutError:
+    except TimeoutError:
         state.stuck = f"{what}, for more than {timeout:g} s"
         return ("stuck", state.stuck)
     except Exception as exc:  # the function's own error, sent back to the caller
@@ -279,8 +294,7 @@ def _step_begin(dask_worker, state: _WorkerMPI, token: str, open_port: bool) -> 
     return None
 
 
-def _step_round(dask_worker, state: _WorkerMPI, token: str, role: str, port: str | None,
-                open_next: bool) -> str | None:
+def _step_round(dask_worker, state: _WorkerMPI, token: str, role: str, port: str | None, open_next: bool) -> str | None:
     """One round of the tree: the group of ``accept`` workers and the group of ``connect`` workers merge.
 
     Accept/Connect are collective over each group's communicator (the port
@@ -327,8 +341,17 @@ def _step_world(dask_worker, state: _WorkerMPI, key: tuple[str, ...], ranks: lis
     return comm.Get_rank()
 
 
-def _step_call(dask_worker, state: _WorkerMPI, key: tuple[str, ...], position: int, func: Callable,
-               pieces: list[Piece], blocks: list[Any], args: tuple, kwargs: dict) -> Any:
+def _step_call(
+    dask_worker,
+    state: _WorkerMPI,
+    key: tuple[str, ...],
+    position: int,
+    func: Callable,
+    pieces: list[Piece],
+    blocks: list[Any],
+    args: tuple,
+    kwargs: dict,
+) -> Any:
     """Reorder the workers' communicator into chunk order (Split), call func on the local blocks, free it."""
     comm = state.comms[key].Split(0, position)
     try:
@@ -360,21 +383,30 @@ class _Outcome:
 FROZEN_GRACE = 10.0  # seconds past the timeout before a worker that does not answer at all counts as frozen
 
 
-async def _run_each(client, step: Callable, args_by_worker: Mapping[str, tuple], timeout: float | None,
-                    what: str) -> dict[str, Any]:
+async def _run_each(
+    client, step: Callable, args_by_worker: Mapping[str, tuple], timeout: float | None, what: str
+) -> dict[str, Any]:
     """``client.run`` on each worker separately, so one that never answers cannot hold up the others."""
     import asyncio
 
-    calls = {address: asyncio.ensure_future(client._run(_in_mpi_thread, step, {address: args}, timeout, what,
-                                                        workers=[address], on_error="return"))
-             for address, args in args_by_worker.items()}
-    done, pending = await asyncio.wait(list(calls.values()), timeout=None if timeout is None else timeout + FROZEN_GRACE)
+    calls = {
+        address: asyncio.ensure_future(
+            client._run(_in_mpi_thread, step, {address: args}, timeout, what, workers=[address], on_error="return")
+        )
+        for address, args in args_by_worker.items()
+    }
+    done, pending = await asyncio.wait(
+        list(calls.values()), timeout=None if timeout is None else timeout + FROZEN_GRACE
+    )
     results: dict[str, Any] = {}
     for address, call in calls.items():
         if call in pending:
             call.cancel()
-            results[address] = ("frozen", f"{what}, and not answering at all: its event loop is blocked "
-                                          "(an MPI call that holds the GIL, e.g. a pickle-based comm.allreduce)")
+            results[address] = (
+                "frozen",
+                f"{what}, and not answering at all: its event loop is blocked "
+                "(an MPI call that holds the GIL, e.g. a pickle-based comm.allreduce)",
+            )
         elif call.exception() is not None:
             results[address] = call.exception()
         else:
@@ -382,8 +414,9 @@ async def _run_each(client, step: Callable, args_by_worker: Mapping[str, tuple],
     return results
 
 
-def _everywhere(client, step: Callable, args_by_worker: Mapping[str, tuple], timeout: float | None,
-                what: str) -> _Outcome:
+def _everywhere(
+    client, step: Callable, args_by_worker: Mapping[str, tuple], timeout: float | None, what: str
+) -> _Outcome:
     results = client.sync(_run_each, client, step, dict(args_by_worker), timeout, what)
     outcome = _Outcome({}, {}, {}, {})
     for address in args_by_worker:
@@ -474,7 +507,7 @@ def tree_rounds(n: int) -> list[list[tuple[int, int]]]:
     rounds = []
     while len(groups) > 1:
         rounds.append([(groups[i][0], groups[i + 1][0]) for i in range(0, len(groups) - 1, 2)])
-        groups = [sum(groups[i:i + 2], []) for i in range(0, len(groups), 2)]
+        groups = [sum(groups[i : i + 2], []) for i in range(0, len(groups), 2)]
     return rounds
 
 
@@ -493,8 +526,9 @@ def _grow_communicator(client, key: tuple[str, ...], timeout: float | None) -> i
     def acceptors(r: int) -> set[int]:
         return {a for a, _ in rounds[r]} if r < len(rounds) else set()
 
-    outcome = _everywhere(client, _step_begin, {a: (token, i in acceptors(0)) for i, a in enumerate(key)},
-                          timeout, "opening MPI ports")
+    outcome = _everywhere(
+        client, _step_begin, {a: (token, i in acceptors(0)) for i, a in enumerate(key)}, timeout, "opening MPI ports"
+    )
     _check(outcome, "building the communicator")
     ports = {i: outcome.ok[key[i]] for i in acceptors(0)}
     for r, pairs in enumerate(rounds):
@@ -509,9 +543,13 @@ def _grow_communicator(client, key: tuple[str, ...], timeout: float | None) -> i
         for accept, connect in pairs:
             group_of = [accept if g == connect else g for g in group_of]
         following = acceptors(r + 1)
-        outcome = _everywhere(client, _step_round,
-                              {a: (token, role[i], port_of[i], i in following) for i, a in enumerate(key)},
-                              timeout, f"round {r + 1} of {len(rounds)} of building the communicator")
+        outcome = _everywhere(
+            client,
+            _step_round,
+            {a: (token, role[i], port_of[i], i in following) for i, a in enumerate(key)},
+            timeout,
+            f"round {r + 1} of {len(rounds)} of building the communicator",
+        )
         _check(outcome, "building the communicator")
         ports = {i: outcome.ok[key[i]] for i in following}
     outcome = _everywhere(client, _step_finish, {a: (token, key) for a in key}, timeout, "building the communicator")
@@ -548,8 +586,13 @@ def _communicator(client, workers: Sequence[str] | None, timeout: float | None) 
     if mode == "world":
         tag = uuid.uuid4().int % 30_000  # Create_group tags must stay below MPI_TAG_UB (>= 32767)
         ranks = [status[a]["rank"] for a in key]
-        outcome = _everywhere(client, _step_world, {a: (key, ranks, tag) for a in key}, timeout,
-                              "building the communicator from MPI_COMM_WORLD")
+        outcome = _everywhere(
+            client,
+            _step_world,
+            {a: (key, ranks, tag) for a in key},
+            timeout,
+            "building the communicator from MPI_COMM_WORLD",
+        )
         _check(outcome, "building the communicator")
         rounds = 1
     else:
@@ -585,8 +628,9 @@ def _call_on_worker(func: Callable, pieces: list[Piece], blocks: list[Any], args
     return func(pieces, list(blocks), None, *args, **kwargs)
 
 
-def _mpi_attempt(client, collection, func: Callable, args: tuple, kwargs: dict, timeout: float | None,
-                 recompute: bool) -> dict[str, Any]:
+def _mpi_attempt(
+    client, collection, func: Callable, args: tuple, kwargs: dict, timeout: float | None, recompute: bool
+) -> dict[str, Any]:
     """One try of the MPI phase: placement, communicator (built or reused), func on every worker."""
     from distributed import futures_of, wait
 
@@ -601,13 +645,23 @@ def _mpi_attempt(client, collection, func: Callable, args: tuple, kwargs: dict, 
         raise
 
 
-def _mpi_phase(client, pieces, futures, status, func: Callable, args: tuple, kwargs: dict,
-               timeout: float | None) -> dict[str, Any]:
+def _mpi_phase(
+    client, pieces, futures, status, func: Callable, args: tuple, kwargs: dict, timeout: float | None
+) -> dict[str, Any]:
     info = _communicator(client, list(pieces), timeout)
     order = comm_order(pieces, {a: s["rank"] for a, s in status.items()})
-    calls = {address: (info["workers"], position, func, pieces[address], [f.key for f in futures[address]],
-                       tuple(args), dict(kwargs))
-             for position, address in enumerate(order)}
+    calls = {
+        address: (
+            info["workers"],
+            position,
+            func,
+            pieces[address],
+            [f.key for f in futures[address]],
+            tuple(args),
+            dict(kwargs),
+        )
+        for position, address in enumerate(order)
+    }
     name = getattr(func, "__name__", "func")
     outcome = _everywhere(client, _step_call, calls, timeout, f"{name} (inside MPI)")
     _check(outcome, f"calling {name}")
@@ -642,8 +696,10 @@ def _restart_stuck(client, failure: _AttemptFailed, timeout: float | None) -> li
     for address in failure.outcome.frozen:
         host, pid, _ = where.get(address, (None, None, 1))
         if host != here or not pid:
-            raise HandoffError(f"worker {address} is frozen inside MPI on {host} and cannot be stopped from "
-                               f"here: stop it (pid {pid}) or its job. What failed: {failure}")
+            raise HandoffError(
+                f"worker {address} is frozen inside MPI on {host} and cannot be stopped from "
+                f"here: stop it (pid {pid}) or its job. What failed: {failure}"
+            )
         import psutil
 
         try:
@@ -674,9 +730,17 @@ def _await_replacements(client, n: int, deadline: float) -> None:
         time.sleep(0.1)
 
 
-def run_on_workers(client, collection, func: Callable, *, mpi: bool = False, args: Sequence[Any] = (),
-                   kwargs: Mapping[str, Any] | None = None, timeout: float | None = None,
-                   attempts: int = 1) -> dict[str, Any]:
+def run_on_workers(
+    client,
+    collection,
+    func: Callable,
+    *,
+    mpi: bool = False,
+    args: Sequence[Any] = (),
+    kwargs: Mapping[str, Any] | None = None,
+    timeout: float | None = None,
+    attempts: int = 1,
+) -> dict[str, Any]:
     """Call ``func(pieces, blocks, comm, *args, **kwargs)`` once on every worker; return ``{address: result}``.
 
     ``pieces``/``blocks`` are the worker's own :class:`Piece` descriptions and
@@ -717,8 +781,16 @@ def run_on_workers(client, collection, func: Callable, *, mpi: bool = False, arg
     token = uuid.uuid4().hex
     calls = {
         address: client.submit(
-            _call_on_worker, func, pieces[address], futures[address], tuple(args), dict(kwargs or {}),
-            key=f"handoff-{name}-{token}-{n}", workers=[address], allow_other_workers=False, pure=False,
+            _call_on_worker,
+            func,
+            pieces[address],
+            futures[address],
+            tuple(args),
+            dict(kwargs or {}),
+            key=f"handoff-{name}-{token}-{n}",
+            workers=[address],
+            allow_other_workers=False,
+            pure=False,
         )
         for n, address in enumerate(order)
     }
@@ -730,14 +802,16 @@ def run_on_workers(client, collection, func: Callable, *, mpi: bool = False, arg
                 break  # gather raises it now
     except TimeoutError:
         stuck = sum(1 for f in calls.values() if not f.done())
-        raise HandoffTimeout(f"run_on_workers: {stuck} of {len(calls)} calls of {name} did not finish "
-                             f"within {timeout:g} s") from None
+        raise HandoffTimeout(
+            f"run_on_workers: {stuck} of {len(calls)} calls of {name} did not finish within {timeout:g} s"
+        ) from None
     results = client.gather(list(calls.values()))
     return dict(zip(calls, results))
 
 
-def _run_with_mpi(client, collection, func: Callable, args: tuple, kwargs: dict, timeout: float | None,
-                  attempts: int) -> dict[str, Any]:
+def _run_with_mpi(
+    client, collection, func: Callable, args: tuple, kwargs: dict, timeout: float | None, attempts: int
+) -> dict[str, Any]:
     import warnings
 
     failures: list[str] = []
@@ -752,17 +826,24 @@ def _run_with_mpi(client, collection, func: Callable, args: tuple, kwargs: dict,
             note = f"; restarted the stuck workers {', '.join(restarted)}" if restarted else ""
             failures.append(f"{failure}{note}")
             if attempt < attempts:
-                warnings.warn(HandoffRetry(f"run_on_workers attempt {attempt} of {attempts} failed: {failure}{note}; "
-                                           "trying again on the workers there are now"), stacklevel=3)
+                warnings.warn(
+                    HandoffRetry(
+                        f"run_on_workers attempt {attempt} of {attempts} failed: {failure}{note}; "
+                        "trying again on the workers there are now"
+                    ),
+                    stacklevel=3,
+                )
         except TimeoutError as exc:  # waiting for lost blocks to be computed again
             failures.append(f"the lost blocks were not computed again within {timeout} s ({exc})")
             break
     history = "\n".join(f"  attempt {n}: {text}" for n, text in enumerate(failures, 1))
     kind = HandoffTimeout if any(" is stuck in " in f for f in failures) else HandoffError
-    raise kind(f"run_on_workers({getattr(func, '__name__', 'func')}, mpi=True) failed after "
-               f"{len(failures)} of {attempts} attempt(s):\n{history}\n"
-               "A stuck worker waited in an MPI call that a partner never reached (the partner died or raised "
-               "inside func); with attempts=2 or more a lost worker is survived.")
+    raise kind(
+        f"run_on_workers({getattr(func, '__name__', 'func')}, mpi=True) failed after "
+        f"{len(failures)} of {attempts} attempt(s):\n{history}\n"
+        "A stuck worker waited in an MPI call that a partner never reached (the partner died or raised "
+        "inside func); with attempts=2 or more a lost worker is survived."
+    )
 
 
 class HandoffRetry(UserWarning):
@@ -811,13 +892,15 @@ def write_pieces(collection, folder: str | Path) -> Path:
         for i in index:
             key = key[i]
         writes.append(dask.delayed(_write_block)(delayed_blocks[index], str(folder / name)))
-        entries.append({
-            "index": list(index),
-            "offset": [starts[d][i] for d, i in enumerate(index)],
-            "shape": [collection.chunks[d][i] for d, i in enumerate(index)],
-            "key": str(key),
-            "file": name,
-        })
+        entries.append(
+            {
+                "index": list(index),
+                "offset": [starts[d][i] for d, i in enumerate(index)],
+                "shape": [collection.chunks[d][i] for d, i in enumerate(index)],
+                "key": str(key),
+                "file": name,
+            }
+        )
     dask.compute(*writes)
     meta = {
         "shape": [int(s) for s in collection.shape],
@@ -864,9 +947,17 @@ def read_my_share(folder: str | Path, rank: int, size: int) -> tuple[list[Piece]
         entry = meta["blocks"][number]
         path = Path(folder) / entry["file"]
         if not path.is_file():
-            raise HandoffError(f"{path} is listed in {INDEX_FILE} but missing; write the blocks again with write_pieces")
+            raise HandoffError(
+                f"{path} is listed in {INDEX_FILE} but missing; write the blocks again with write_pieces"
+            )
         block = np.load(path, allow_pickle=False)
-        pieces.append(Piece(index=tuple(entry["index"]), offset=tuple(entry["offset"]),
-                            shape=tuple(entry["shape"]), key=entry["key"]))
+        pieces.append(
+            Piece(
+                index=tuple(entry["index"]),
+                offset=tuple(entry["offset"]),
+                shape=tuple(entry["shape"]),
+                key=entry["key"],
+            )
+        )
         blocks.append(block)
     return pieces, blocks

@@ -93,25 +93,57 @@ def security_env(security: Any) -> dict[str, str]:
     Empty for a cluster without TLS. (TLS versions stay Dask's default: the
     object holds them as ``ssl.TLSVersion``, which the config does not take.)
     """
-    if security is None or not (getattr(security, "require_encryption", False)
-                                or getattr(security, "tls_ca_file", None)):
+    if security is None or not (
+        getattr(security, "require_encryption", False) or getattr(security, "tls_ca_file", None)
+    ):
         return {}
     env = {"DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True"}
-    for attribute, key in (("tls_ca_file", "CA_FILE"), ("tls_worker_cert", "WORKER__CERT"),
-                           ("tls_worker_key", "WORKER__KEY"), ("tls_ciphers", "CIPHERS")):
+    for attribute, key in (
+        ("tls_ca_file", "CA_FILE"),
+        ("tls_worker_cert", "WORKER__CERT"),
+        ("tls_worker_key", "WORKER__KEY"),
+        ("tls_ciphers", "CIPHERS"),
+    ):
         value = getattr(security, attribute, None)
         if value is not None:
             env[f"DASK_DISTRIBUTED__COMM__TLS__{key}"] = str(value)
     return env
 
 
-def worker_command(scheduler: str, *, name: str, nthreads: int, memory_limit: int | str, host: str,
-                   local_directory: str, launcher: Sequence[str]) -> list[str]:
+def worker_command(
+    scheduler: str,
+    *,
+    name: str,
+    nthreads: int,
+    memory_limit: int | str,
+    host: str,
+    local_directory: str,
+    launcher: Sequence[str],
+) -> list[str]:
     """The command line of one MPI-capable worker: ``launcher`` (e.g. ``mpiexec -n 1``) runs the worker CLI."""
-    return [*launcher, sys.executable, "-m", "distributed.cli.dask_worker", scheduler,
-            "--name", str(name), "--nthreads", str(nthreads), "--memory-limit", str(memory_limit),
-            "--host", host, "--no-nanny", "--no-dashboard", "--preload", PRELOAD,
-            "--local-directory", local_directory, "--death-timeout", "60"]
+    return [
+        *launcher,
+        sys.executable,
+        "-m",
+        "distributed.cli.dask_worker",
+        scheduler,
+        "--name",
+        str(name),
+        "--nthreads",
+        str(nthreads),
+        "--memory-limit",
+        str(memory_limit),
+        "--host",
+        host,
+        "--no-nanny",
+        "--no-dashboard",
+        "--preload",
+        PRELOAD,
+        "--local-directory",
+        local_directory,
+        "--death-timeout",
+        "60",
+    ]
 
 
 def stop_tree(pid: int, grace: float = STOP_GRACE, include_root: bool = True) -> None:
@@ -160,9 +192,20 @@ class MPIWorker(_distributed_process_interface()):
     cluster's :class:`distributed.Security` (TLS), passed on to the worker.
     """
 
-    def __init__(self, scheduler: str, *, name: str | int, nthreads: int = 1, memory_limit: int | str = "auto",
-                 host: str = "127.0.0.1", security: Any = None, local_directory: str | None = None,
-                 launcher: Sequence[str] | None = None, env: Mapping[str, str] | None = None, **_ignored: Any):
+    def __init__(
+        self,
+        scheduler: str,
+        *,
+        name: str | int,
+        nthreads: int = 1,
+        memory_limit: int | str = "auto",
+        host: str = "127.0.0.1",
+        security: Any = None,
+        local_directory: str | None = None,
+        launcher: Sequence[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        **_ignored: Any,
+    ):
         super().__init__()
         from hpclab.mpi import find_mpiexec, launcher_env
 
@@ -170,13 +213,18 @@ class MPIWorker(_distributed_process_interface()):
         self.name = name
         self.launcher = list(launcher) if launcher is not None else [find_mpiexec(), "-n", "1"]
         self.command = worker_command(
-            scheduler, name=str(name), nthreads=nthreads, memory_limit=memory_limit, host=host,
-            local_directory=local_directory or tempfile.gettempdir(), launcher=self.launcher)
+            scheduler,
+            name=str(name),
+            nthreads=nthreads,
+            memory_limit=memory_limit,
+            host=host,
+            local_directory=local_directory or tempfile.gettempdir(),
+            launcher=self.launcher,
+        )
         import psutil
 
         me = psutil.Process()
-        self.env = {**launcher_env(env), **security_env(security),
-                    WORKER_PARENT_ENV: f"{me.pid}:{me.create_time()}"}
+        self.env = {**launcher_env(env), **security_env(security), WORKER_PARENT_ENV: f"{me.pid}:{me.create_time()}"}
         self.process: asyncio.subprocess.Process | None = None
         self.restarts = 0
         self._closing = False
@@ -186,7 +234,8 @@ class MPIWorker(_distributed_process_interface()):
         # A session of its own: a Jupyter interrupt (SIGINT to the kernel's process group)
         # must not reach mpiexec, which would end the worker.
         self.process = await asyncio.create_subprocess_exec(
-            *self.command, env=self.env, stdin=asyncio.subprocess.DEVNULL, start_new_session=True)
+            *self.command, env=self.env, stdin=asyncio.subprocess.DEVNULL, start_new_session=True
+        )
 
     async def _supervise(self) -> None:
         while not self._closing:
@@ -211,7 +260,7 @@ class MPIWorker(_distributed_process_interface()):
             await asyncio.get_running_loop().run_in_executor(None, stop_tree, self.process.pid, STOP_GRACE, False)
             try:
                 await asyncio.wait_for(self.process.wait(), STOP_GRACE)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 self.process.kill()
                 await self.process.wait()
         await super().close()
@@ -220,15 +269,20 @@ class MPIWorker(_distributed_process_interface()):
         return f"<MPIWorker {self.name!r}: {shlex.join(self.launcher)} ... ({self.status})>"
 
 
-def mpi_worker_spec(*, nthreads: int, memory_limit: int | str, security: Any = None,
-                    host: str = "127.0.0.1") -> dict[str, Any]:
+def mpi_worker_spec(
+    *, nthreads: int, memory_limit: int | str, security: Any = None, host: str = "127.0.0.1"
+) -> dict[str, Any]:
     """A ``SpecCluster`` worker spec (``cluster.new_spec``) for :class:`MPIWorker` workers."""
-    return {"cls": MPIWorker, "options": {"nthreads": nthreads, "memory_limit": memory_limit,
-                                          "security": security, "host": host}}
+    return {
+        "cls": MPIWorker,
+        "options": {"nthreads": nthreads, "memory_limit": memory_limit, "security": security, "host": host},
+    }
 
 
-def jobqueue_options(launcher: str = 'srun --mpi=pmi2 -n 1 --cpus-per-task="$SLURM_CPUS_PER_TASK" --cpu-bind=cores',
-                     python: str | None = None) -> dict[str, Any]:
+def jobqueue_options(
+    launcher: str = 'srun --mpi=pmi2 -n 1 --cpus-per-task="$SLURM_CPUS_PER_TASK" --cpu-bind=cores',
+    python: str | None = None,
+) -> dict[str, Any]:
     """Options for dask-jobqueue's ``SLURMCluster(...)`` that make its workers MPI-capable.
 
     Each worker job runs ``launcher python -m distributed.cli.dask_worker ...
@@ -241,5 +295,8 @@ def jobqueue_options(launcher: str = 'srun --mpi=pmi2 -n 1 --cpus-per-task="$SLU
     to the worker jobs through sbatch's environment; measured on the virtual
     cluster, srun then refuses: "CPU binding outside of job step allocation".
     """
-    return {"python": f"{launcher} {python or sys.executable}", "nanny": False,
-            "worker_extra_args": ["--preload", PRELOAD]}
+    return {
+        "python": f"{launcher} {python or sys.executable}",
+        "nanny": False,
+        "worker_extra_args": ["--preload", PRELOAD],
+    }

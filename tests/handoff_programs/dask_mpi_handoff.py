@@ -17,8 +17,13 @@ from dask_mpi import initialize
 # Every rank (workers too: they unpickle its functions by name) imports handoff_scenarios from beside this file.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-initialize(interface=os.environ.get("HPCLAB_IFACE", "lo"), nthreads=1, dashboard=False, dashboard_address="127.0.0.1:0",
-           local_directory=os.environ.get("TMPDIR", tempfile.gettempdir()))
+initialize(
+    interface=os.environ.get("HPCLAB_IFACE", "lo"),
+    nthreads=1,
+    dashboard=False,
+    dashboard_address="127.0.0.1:0",
+    local_directory=os.environ.get("TMPDIR", tempfile.gettempdir()),
+)
 
 import distributed  # noqa: E402  (only rank 1 gets here)
 import handoff_scenarios  # noqa: E402  (the functions every kind of cluster runs)

@@ -15,8 +15,13 @@ import time
 import numpy as np
 from dask_mpi import initialize
 
-initialize(interface="lo", nthreads=1, dashboard=False, dashboard_address="127.0.0.1:0",
-           local_directory=os.environ.get("TMPDIR", tempfile.gettempdir()))
+initialize(
+    interface="lo",
+    nthreads=1,
+    dashboard=False,
+    dashboard_address="127.0.0.1:0",
+    local_directory=os.environ.get("TMPDIR", tempfile.gettempdir()),
+)
 
 import dask.array as da  # noqa: E402  (only rank 1 gets here)
 import distributed  # noqa: E402
@@ -27,7 +32,7 @@ from hpclab import handoff  # noqa: E402
 
 def sum_with_a_victim(pieces, blocks, comm):
     if comm.Get_rank() == comm.Get_size() - 1:
-        time.sleep(1.0)                       # the others are inside Allreduce by now
+        time.sleep(1.0)  # the others are inside Allreduce by now
         os.kill(os.getpid(), signal.SIGKILL)
     local = np.array([sum(float(b.sum()) for b in blocks)], dtype=float)
     total = np.zeros(1)
@@ -42,6 +47,6 @@ distributed.wait(x)
 print("calling", flush=True)
 try:
     handoff.run_on_workers(client, x, sum_with_a_victim, mpi=True, timeout=20, attempts=3)
-    print("survived", flush=True)             # never reached: the job is gone
+    print("survived", flush=True)  # never reached: the job is gone
 except Exception as exc:  # noqa: BLE001  (what the client rank sees, if it lives long enough)
     print(f"raised {type(exc).__name__}: {exc}", flush=True)

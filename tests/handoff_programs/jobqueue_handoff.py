@@ -20,7 +20,10 @@ from hpclab.mpiworker import jobqueue_options  # noqa: E402
 root = os.environ["HPCLAB_ROOT"]
 WORKER_JOBS = 2
 cluster = SLURMCluster(
-    cores=1, processes=1, memory="1GiB", walltime="00:05:00",
+    cores=1,
+    processes=1,
+    memory="1GiB",
+    walltime="00:05:00",
     queue=os.environ.get("SBATCH_PARTITION") or None,
     account=os.environ.get("SBATCH_ACCOUNT") or None,
     interface=os.environ.get("HPCLAB_IFACE"),
@@ -29,7 +32,7 @@ cluster = SLURMCluster(
     # The workers unpickle handoff_scenarios' functions by name: they must find the module too.
     job_script_prologue=[f"source {root}/jobscripts/common.sh", f"export PYTHONPATH={here}"],
     scheduler_options={"dashboard_address": "127.0.0.1:0"},
-    **jobqueue_options(),   # srun --mpi=pmi2 -n 1 ... python -m distributed.cli.dask_worker --no-nanny --preload
+    **jobqueue_options(),  # srun --mpi=pmi2 -n 1 ... python -m distributed.cli.dask_worker --no-nanny --preload
 )
 print("worker job script:")
 print(cluster.job_script())

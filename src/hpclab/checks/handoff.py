@@ -33,7 +33,7 @@ TIMEOUT = 90.0
 MEAN_EXPECTED = float(np.sqrt(np.arange(1, 1001)).mean())  # the data the Q3 program is told to use
 
 # The program Q4's check runs: the learner's function arrives as a cloudpickle file (argv[1]).
-_HALO_PROGRAM = r'''
+_HALO_PROGRAM = r"""
 import sys
 import tempfile
 
@@ -59,7 +59,7 @@ crossings = sum(owner[i] != owner[i + 1] for i in range(len(owner) - 1))
 results = handoff.run_on_workers(client, x, smooth, mpi=True, timeout=45)
 parts = [item for result in results.values() for item in (result or [])]
 client.close()
-'''
+"""
 
 
 def _reference_smooth(data: np.ndarray) -> np.ndarray:
@@ -97,9 +97,11 @@ def check_q1(holder, client, x, block) -> str:
 
     future = next((f for f in futures_of(x) if tuple(f.key[1:]) == tuple(block)), None)
     if future is None:  # the check's own inputs are wrong, not the learner's answer
-        raise Wrong(f"the check could not run (not a problem with your answer): block {tuple(block)} is not a "
-                    "block of a persisted `x`. Run the notebook's cells from the top (they persist `x` on the "
-                    "cluster), then this cell again")
+        raise Wrong(
+            f"the check could not run (not a problem with your answer): block {tuple(block)} is not a "
+            "block of a persisted `x`. Run the notebook's cells from the top (they persist `x` on the "
+            "cluster), then this cell again"
+        )
     truth = sorted(client.who_has([future]).get(future.key, ()))
     if not isinstance(holder, str):
         raise Wrong(f"`holder` should be a worker address (a string like 'tcp://127.0.0.1:40001'), not {show(holder)}")
@@ -140,8 +142,10 @@ def check_q2(local_sum_count, client, x) -> str:
         got_sum = plain(got_sum, float, f"the sum worker {address} returned")
         got_count = plain(got_count, int, f"the count worker {address} returned")
         if got_count != want_count:
-            raise Wrong(f"worker {address} holds {len(held)} blocks with {want_count} elements, but you counted "
-                        f"{show(got_count)}: count elements (block.size), not blocks")
+            raise Wrong(
+                f"worker {address} holds {len(held)} blocks with {want_count} elements, but you counted "
+                f"{show(got_count)}: count elements (block.size), not blocks"
+            )
         if not np.isclose(float(got_sum), want_sum):
             raise Wrong(f"worker {address} returned the sum {show(got_sum)}, expected {want_sum:.6g}")
     total = sum(float(s) for s, _ in results.values()) / sum(int(c) for _, c in results.values())
@@ -155,6 +159,7 @@ def _require_mean_from_handoff(program: str) -> None:
     along the way, on the result of a ``run_on_workers(...)`` call, and not come from
     Dask itself (``x.mean().compute()``).
     """
+
     def top_level(node):  # every node outside function and class bodies
         for child in ast.iter_child_nodes(node):
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
@@ -168,8 +173,10 @@ def _require_mean_from_handoff(program: str) -> None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
             used = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
-            handed = any(isinstance(n, ast.Call) and getattr(n.func, "attr", getattr(n.func, "id", None)) ==
-                         "run_on_workers" for n in ast.walk(node.value))
+            handed = any(
+                isinstance(n, ast.Call) and getattr(n.func, "attr", getattr(n.func, "id", None)) == "run_on_workers"
+                for n in ast.walk(node.value)
+            )
             for name in names:
                 depends.setdefault(name, set()).update(used)
                 if handed:
@@ -184,8 +191,10 @@ def _require_mean_from_handoff(program: str) -> None:
         if name not in seen:
             seen.add(name)
             todo.extend(depends.get(name, ()))
-    raise Wrong("`mean` does not come from what handoff.run_on_workers returned: take it from the results of "
-                "your MPI function (e.g. next(iter(results.values()))), not from Dask (x.mean().compute())")
+    raise Wrong(
+        "`mean` does not come from what handoff.run_on_workers returned: take it from the results of "
+        "your MPI function (e.g. next(iter(results.values()))), not from Dask (x.mean().compute())"
+    )
 
 
 @check(Q3)
@@ -194,8 +203,10 @@ def check_q3(mean_program) -> str:
     program = validate_program(mean_program, "mean_program")
     require_any_call(program, "mean_program", "Allreduce", "allreduce")
     code = code_only(program)  # comments and strings that mention a name do not count
-    for needed, why in (("run_on_workers", "hand the blocks to MPI with handoff.run_on_workers"),
-                        ("mpi=True", "pass mpi=True so your function gets a communicator")):
+    for needed, why in (
+        ("run_on_workers", "hand the blocks to MPI with handoff.run_on_workers"),
+        ("mpi=True", "pass mpi=True so your function gets a communicator"),
+    ):
         if needed not in code:
             raise Wrong(f"`mean_program` should {why}")
     _require_mean_from_handoff(program)
@@ -205,11 +216,15 @@ def check_q3(mean_program) -> str:
     except (TypeError, ValueError):
         value = None
     if value is None:
-        raise Wrong(f"`mean` should be one number, got {show(mean)}; take one worker's result, e.g. "
-                    "next(iter(results.values()))")
+        raise Wrong(
+            f"`mean` should be one number, got {show(mean)}; take one worker's result, e.g. "
+            "next(iter(results.values()))"
+        )
     if not np.isclose(value, MEAN_EXPECTED):
-        raise Wrong(f"mean = {value:.6g}, expected {MEAN_EXPECTED:.6g}: Allreduce the sum *and* the count, "
-                    "then divide (a mean of per-worker means is wrong when workers hold different amounts)")
+        raise Wrong(
+            f"mean = {value:.6g}, expected {MEAN_EXPECTED:.6g}: Allreduce the sum *and* the count, "
+            "then divide (a mean of per-worker means is wrong when workers hold different amounts)"
+        )
     return f"mean = {value:.6f}, reduced by MPI across 3 workers"
 
 
@@ -237,10 +252,12 @@ def check_q4(smooth) -> str:
     except (TypeError, ValueError):
         raise Wrong("return a list of (offset, smoothed block) pairs, one per block the worker holds") from None
     if sorted(got) != sorted(starts):
-        raise Wrong(f"the workers returned blocks starting at {sorted(got)}, expected {sorted(starts)}: one pair per "
-                    "block, with piece.offset[0] as its offset")
+        raise Wrong(
+            f"the workers returned blocks starting at {sorted(got)}, expected {sorted(starts)}: one pair per "
+            "block, with piece.offset[0] as its offset"
+        )
     for offset, length in starts.items():
-        block, expected = got[offset], want[offset:offset + length]
+        block, expected = got[offset], want[offset : offset + length]
         if block.shape != expected.shape:
             raise Wrong(f"the block at offset {offset} has shape {block.shape}, expected {expected.shape}")
         if not np.allclose(block[1:-1], expected[1:-1]):
@@ -248,12 +265,15 @@ def check_q4(smooth) -> str:
         for end, where in ((0, "first"), (-1, "last")):
             if not np.isclose(block[end], expected[end]):
                 side = "left (the previous block's last value)" if end == 0 else "right (the next block's first value)"
-                raise Wrong(f"the {where} value of the block at offset {offset} is {block[end]:.6g}, expected "
-                            f"{expected[end]:.6g}: it needs the {side} neighbour; at the array's ends repeat the "
-                            "edge value")
-    return (f"6 blocks smoothed across {values['crossings']} block edges that lie on different workers "
-            "(the values came by MPI)")
-
+                raise Wrong(
+                    f"the {where} value of the block at offset {offset} is {block[end]:.6g}, expected "
+                    f"{expected[end]:.6g}: it needs the {side} neighbour; at the array's ends repeat the "
+                    "edge value"
+                )
+    return (
+        f"6 blocks smoothed across {values['crossings']} block edges that lie on different workers "
+        "(the values came by MPI)"
+    )
 
 
 def _q5_data() -> np.ndarray:
@@ -284,19 +304,27 @@ def check_q5(weighted_sum) -> str:
             try:
                 results = handoff.run_on_workers(client, x, weighted_sum, mpi=True, timeout=Q5_TIMEOUT)
             except handoff.HandoffTimeout:
-                raise Wrong(f"with the blocks {layout}, a worker waited inside MPI for more than {Q5_TIMEOUT:g} s: "
-                            "every worker must reach the same collectives, also one with no blocks") from None
+                raise Wrong(
+                    f"with the blocks {layout}, a worker waited inside MPI for more than {Q5_TIMEOUT:g} s: "
+                    "every worker must reach the same collectives, also one with no blocks"
+                ) from None
             values = {a: plain(v, float, f"what worker {a} returned") for a, v in results.items()}
             for address, got in values.items():
                 if np.isclose(float(got), want):
                     continue
                 if np.isclose(float(got), unweighted):
-                    raise Wrong(f"with the blocks {layout}, worker {address} returned the plain sum {got:.6g}: "
-                                "weigh each value by its global position i (piece.offset[0] + its place in the block)")
+                    raise Wrong(
+                        f"with the blocks {layout}, worker {address} returned the plain sum {got:.6g}: "
+                        "weigh each value by its global position i (piece.offset[0] + its place in the block)"
+                    )
                 parts = {a: float(v) for a, v in values.items()}
                 if len(set(parts.values())) > 1 and np.isclose(sum(parts.values()), want):
-                    raise Wrong(f"with the blocks {layout}, each worker returned only its own part {parts}: add the "
-                                "parts across workers with comm.allreduce (or comm.Allreduce)")
-                raise Wrong(f"with the blocks {layout}, worker {address} returned {got:.6g}, expected {want:.6g}: "
-                            "the position of block value k is piece.offset[0] + k")
+                    raise Wrong(
+                        f"with the blocks {layout}, each worker returned only its own part {parts}: add the "
+                        "parts across workers with comm.allreduce (or comm.Allreduce)"
+                    )
+                raise Wrong(
+                    f"with the blocks {layout}, worker {address} returned {got:.6g}, expected {want:.6g}: "
+                    "the position of block value k is piece.offset[0] + k"
+                )
     return f"sum of i * x[i] = {want:.6f} on every worker, blocks spread or all on one worker"
