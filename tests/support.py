@@ -28,6 +28,7 @@ def slurm_spec(name: str, **shape):
         "site": "10.213.85",
         "heat": "10.213.87",
         "tls": "10.213.91",
+        "mpicluster": "10.213.93",
     }[name]
     return vcluster.Spec(state=Path(f"/run/hpclab-vcluster-test-{name}"), prefix=f"hpt{name}", subnet=subnet, **shape)
 

@@ -1846,6 +1846,39 @@ wrong(
 wrong(L, "q5", "blocks in reverse order", lambda c: (placement_reverse_order, c.client, c.x11), "not in chunk order")
 wrong(L, "q5", "handoff.placement itself", lambda c: (placement_by_helper, c.client, c.x11), "calls handoff.placement")
 
+
+def _weighted(kind):
+    """Answers to Q6, made inside a function so the MPI workers get them by value (cloudpickle)."""
+
+    def weighted_sum(pieces, blocks, comm):
+        from mpi4py import MPI
+
+        if kind == "plain":
+            local = sum(float(b.sum()) for b in blocks)
+        elif kind == "local positions":
+            local = sum(float((np.arange(b.size) * b).sum()) for b in blocks)
+        else:
+            local = sum(float((np.arange(p.offset[0], p.offset[0] + b.size) * b).sum()) for p, b in zip(pieces, blocks))
+        if kind == "own part":
+            return local
+        total = np.zeros(1)
+        comm.Allreduce(np.array([local], dtype=float), total, op=MPI.SUM)  # sum([]) is the int 0
+        return float(total[0])
+
+    return weighted_sum
+
+
+right(L, "q6", "Allreduce of the weighted parts", lambda c: (_weighted("right"),))
+wrong(L, "q6", "each worker's own part", lambda c: (_weighted("own part"),), "returned only its own part")
+wrong(L, "q6", "no weights", lambda c: (_weighted("plain"),), "returned the plain sum")
+wrong(
+    L,
+    "q6",
+    "positions inside the block",
+    lambda c: (_weighted("local positions"),),
+    "the position of block value k is piece.offset",
+)
+
 # =========================================================================== 12 capstone
 
 L = "12-capstone"

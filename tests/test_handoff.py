@@ -217,8 +217,10 @@ def test_dataframe_partitions_are_placed_with_row_offsets(client):
 
 
 @pytest.mark.slow
-def test_mpi_on_a_local_cluster_is_refused(client, persisted):
-    with pytest.raises(HandoffError, match="the workers are not MPI ranks of one job"):
+def test_mpi_on_a_plain_local_cluster_is_refused_with_the_way_to_start_mpi_workers(client, persisted):
+    with pytest.raises(
+        HandoffError, match=r"the workers are not MPI-capable .* hpclab.cluster.start\(\.\.\., mpi=True\)"
+    ):
         handoff.run_on_workers(client, persisted, lambda pieces, blocks, comm: None, mpi=True)
 
 

@@ -202,3 +202,26 @@ def test_workers_do_not_pass_an_ignored_sigint_on_to_programs_they_start(kernel)
     )
     mask = int(kernel.run(code).strip(), 16)
     assert not mask & (1 << (signal.SIGINT - 1))
+
+
+START_MPI = (
+    "import os, time, hpclab.cluster\n"
+    "client = hpclab.cluster.start(n_workers=2, threads_per_worker=1, memory_limit='1GiB', quiet=True,"
+    " mpi=True)\n"
+    "print(os.getpid(), *sorted(client.run(os.getpid).values()))"
+)
+
+
+def test_mpi_workers_and_their_mpiexec_survive_an_interrupt_and_end_with_the_kernel(kernel):
+    kernel_pid, *workers = map(int, kernel.run(START_MPI).split())
+    kernel.pids.update(workers)
+    launchers = [p.pid for w in workers for p in psutil.Process(w).parents() if p.name().startswith("mpiexec")]
+    kernel.pids.update(launchers)
+    assert len(launchers) == 2
+    assert all(os.getpgid(p) != os.getpgid(kernel_pid) for p in workers + launchers)
+
+    assert interrupt_long_cell(kernel) == "KeyboardInterrupt"
+    assert kernel.run("print(*sorted(client.run(os.getpid).values()))").split() == [str(w) for w in workers]
+
+    kernel.km.shutdown_kernel(now=True)  # no client.close(): the workers must notice the kernel is gone
+    assert not gone(workers + launchers)

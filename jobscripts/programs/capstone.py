@@ -139,7 +139,6 @@ def main() -> None:
 
     # Ranks 0 and 2.. stay inside initialize() (scheduler, workers) until this
     # rank is done; then dask-mpi stops them and the job step ends by itself.
-    import hpclab.binding
     import hpclab.cluster
 
     # Threads and memory per worker: what its task was given.
@@ -152,40 +151,48 @@ def main() -> None:
         dashboard_address="127.0.0.1:0",
     )  # never a fixed port on a shared node
 
-    from distributed import Client, wait
-
-    import hpclab.data
-    import hpclab.handoff
+    from distributed import Client
 
     with Client() as client:
         # Every rank but the scheduler and this one is a worker.
         client.wait_for_workers(MPI.COMM_WORLD.Get_size() - 2, timeout=120)
-        start = time.perf_counter()
-        raw = with_glitches(hpclab.data.air_temperature(chunks={"time": -1, "lat": args.rows}).air)
-        field = to_map(clean(raw), args.rows).persist()
-        wait(field)
-        where = hpclab.handoff.placement(client, field.data)
-        smoothed = hpclab.handoff.run_on_workers(client, field.data, smooth, mpi=True, args=(args.sweeps,))
-        means = hpclab.handoff.run_on_workers(client, field.data, area_mean, mpi=True, args=(field.lat.values,))
-        smoothed_map = assemble(where, smoothed, field.shape)
-        elapsed = time.perf_counter() - start
+        pipeline(client, args.sweeps, args.rows)
 
-        want_map, want_mean = numpy_reference(field.values, field.lat.values, args.sweeps)
-        hosts = sorted(set(client.run(socket.gethostname).values()))
-        held = ", ".join(f"{len(p)}" for p in where.values())
-        print(
-            f"map {field.shape[0]} x {field.shape[1]} in {len(field.chunks[0])} row blocks "
-            f"(blocks per worker: {held}); {args.sweeps} sweeps in {elapsed:.2f} s"
-        )
-        print(f"max difference from NumPy: {np.abs(smoothed_map - want_map).max():.1e}")
-        means = sorted({round(float(m), 4) for m in means.values()})
-        print(
-            f"area-weighted mean {' '.join(f'{m:.4f}' for m in means)} °C (NumPy {want_mean:.4f}) "
-            f"on {len(where)} workers; hosts: {' '.join(hosts)}"
-        )
-        print(f"scheduler: {client.scheduler.address}")
-        for found in hpclab.binding.workers(client):
-            print(hpclab.binding.describe(found))
+
+def pipeline(client, sweeps: int, rows: int) -> None:
+    """Steps 1-4 on the client's workers (dask-mpi ranks, or MPI-capable jobqueue workers); print the checks."""
+    from distributed import wait
+
+    import hpclab.binding
+    import hpclab.data
+    import hpclab.handoff
+
+    start = time.perf_counter()
+    raw = with_glitches(hpclab.data.air_temperature(chunks={"time": -1, "lat": rows}).air)
+    field = to_map(clean(raw), rows).persist()
+    wait(field)
+    where = hpclab.handoff.placement(client, field.data)
+    smoothed = hpclab.handoff.run_on_workers(client, field.data, smooth, mpi=True, args=(sweeps,))
+    means = hpclab.handoff.run_on_workers(client, field.data, area_mean, mpi=True, args=(field.lat.values,))
+    smoothed_map = assemble(where, smoothed, field.shape)
+    elapsed = time.perf_counter() - start
+
+    want_map, want_mean = numpy_reference(field.values, field.lat.values, sweeps)
+    hosts = sorted(set(client.run(socket.gethostname).values()))
+    held = ", ".join(f"{len(p)}" for p in where.values())
+    print(
+        f"map {field.shape[0]} x {field.shape[1]} in {len(field.chunks[0])} row blocks "
+        f"(blocks per worker: {held}); {sweeps} sweeps in {elapsed:.2f} s"
+    )
+    print(f"max difference from NumPy: {np.abs(smoothed_map - want_map).max():.1e}")
+    means = sorted({round(float(m), 4) for m in means.values()})
+    print(
+        f"area-weighted mean {' '.join(f'{m:.4f}' for m in means)} °C (NumPy {want_mean:.4f}) "
+        f"on {len(where)} workers; hosts: {' '.join(hosts)}"
+    )
+    print(f"scheduler: {client.scheduler.address}")
+    for found in hpclab.binding.workers(client):
+        print(hpclab.binding.describe(found))
 
 
 if __name__ == "__main__":

@@ -226,7 +226,7 @@ with distributed.Client() as client:
 """
 
 
-def disk_vs_memory_handoff(n: int = 3000, repeats: int = 3) -> Comparison:
+def disk_vs_memory_handoff(n: int = 10_000, repeats: int = 3) -> Comparison:
     """Lesson 11: hand a persisted array to MPI code through files, or in place in the workers."""
     import os
 
@@ -324,6 +324,82 @@ def tls_worker_transfer(mib: int = 64, repeats: int = 5) -> Comparison:
         return side_by_side(
             f"{mib} MiB from one worker to another", ("plain TCP", one(tcp)), ("TLS", one(tls)), repeats
         )
+
+
+def _local_sum(pieces, blocks, comm):
+    """Sum this worker's blocks, Allreduce the partial sums; also report the seconds the local sum took."""
+    import numpy as np
+    from mpi4py import MPI
+
+    start = time.perf_counter()
+    local = np.array([sum(float(b.sum()) for b in blocks)], dtype=float)
+    seconds = time.perf_counter() - start
+    total = np.zeros(1)
+    comm.Allreduce(local, total, op=MPI.SUM)
+    return float(total[0]), seconds
+
+
+def mpi_cluster_vs_compute(n: int = 10_000, workers: int = 3, repeats: int = 3) -> Comparison:
+    """Lesson 11: in memory on ``cluster.start(mpi=True)`` workers against the computation alone (no copy).
+
+    The baseline is the slowest worker's own time for summing its blocks,
+    measured inside the call: what no handoff can beat. The contender is the
+    whole ``run_on_workers(..., mpi=True)`` call (communicator reused after
+    the first repeat's warm-up).
+    """
+    import dask.array as da
+    import distributed
+
+    import hpclab.cluster
+    from hpclab import handoff
+
+    with hpclab.cluster.client(n_workers=workers, threads_per_worker=1, mpi=True, quiet=True) as client:
+        x = client.persist(da.random.default_rng(0).random((n, n), chunks=(max(1, n // (2 * workers)), n)))
+        distributed.wait(x)
+        handoff.run_on_workers(client, x, _local_sum, mpi=True, timeout=600)  # warm-up: builds the communicator
+        compute, whole = [], []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            results = handoff.run_on_workers(client, x, _local_sum, mpi=True, timeout=600)
+            whole.append(time.perf_counter() - start)
+            compute.append(max(seconds for _, seconds in results.values()))
+    return Comparison(
+        f"sum a {n}x{n} array ({n * n * 8 / 1e6:.0f} MB) on start(mpi=True), {workers} workers",
+        "computation alone",
+        statistics.median(compute),
+        "in memory, whole call",
+        statistics.median(whole),
+        repeats,
+    )
+
+
+def communicator_build(workers: Sequence[int] = (2, 4, 8), repeats: int = 1) -> list[Comparison]:
+    """Lesson 11: growing a communicator over N ``start(mpi=True)`` workers (ceil(log2 N) rounds), and reusing it."""
+    import hpclab.cluster
+    from hpclab import handoff
+
+    rows = []
+    for n in workers:
+        with hpclab.cluster.client(n_workers=n, threads_per_worker=1, mpi=True, quiet=True) as client:
+            built, reused = [], []
+            for _ in range(repeats):
+                client.run(lambda dask_worker: setattr(dask_worker, "_hpclab_mpi", None))  # forget it
+                info = handoff.communicator(client, timeout=300)
+                built.append(info["seconds"])
+                start = time.perf_counter()
+                handoff.communicator(client, timeout=300)
+                reused.append(time.perf_counter() - start)
+        rows.append(
+            Comparison(
+                f"communicator over {n} MPI workers ({info['rounds']} rounds)",
+                "grown (Accept/Connect/Merge)",
+                statistics.median(built),
+                "reused",
+                statistics.median(reused),
+                repeats,
+            )
+        )
+    return rows
 
 
 def _free_port() -> int:
@@ -476,6 +552,8 @@ BENCHMARKS: dict[str, Callable[..., Comparison]] = {
     "handoff": disk_vs_memory_handoff,
     "tls-task": tls_task_round_trip,
     "tls-transfer": tls_worker_transfer,
+    "mpicluster": mpi_cluster_vs_compute,
+    "commbuild": communicator_build,
 }
 #: Run only when named (`hpclab bench setup`): minutes long, and it downloads from the index.
 ON_REQUEST: dict[str, Callable[..., Comparison]] = {"setup": setup_index_vs_wheelhouse, "sandbox": grading_sandbox_cost}
@@ -486,6 +564,8 @@ QUICK = {
     "handoff": {"n": 600, "repeats": 1},
     "tls-task": {"rounds": 20, "repeats": 1},
     "tls-transfer": {"mib": 16, "repeats": 1},
+    "mpicluster": {"n": 600, "workers": 2, "repeats": 1},
+    "commbuild": {"workers": (2, 3), "repeats": 1},
 }
 
 
@@ -496,7 +576,11 @@ def run(names: Sequence[str] | None = None, *, quick: bool = False) -> list[Comp
     unknown = [n for n in chosen if n not in known]
     if unknown:
         raise UsageError(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(known)}")
-    return [known[n](**(QUICK.get(n, {}) if quick else {})) for n in chosen]
+    results: list[Comparison] = []
+    for name in chosen:
+        result = known[name](**(QUICK.get(name, {}) if quick else {}))
+        results.extend(result if isinstance(result, list) else [result])  # some benchmarks give several rows
+    return results
 
 
 def render(results: Sequence[Comparison]) -> str:

@@ -298,8 +298,9 @@ def parser() -> argparse.ArgumentParser:
         "only",
         nargs="*",
         help="benchmarks to run (default: all but setup and sandbox): numpy futures "
-        "pingpong handoff tls-task tls-transfer, setup (minutes: a fresh install from the index and from a wheelhouse) "
-        "and sandbox (one submission graded without and with the grader's sandbox)",
+        "pingpong handoff tls-task tls-transfer mpicluster commbuild, setup (minutes: a fresh install "
+        "from the index and from a wheelhouse) and sandbox (one submission graded without and with "
+        "the grader's sandbox)",
     )
     bench.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke run")
     bench.set_defaults(func=_bench)

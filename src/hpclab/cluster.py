@@ -296,6 +296,7 @@ def start(
     timeout: float = 30,
     quiet: bool = False,
     security: bool = True,
+    mpi: bool = False,
 ):
     """Return a Dask ``Client``; its ``close()`` also stops any cluster it started.
 
@@ -313,6 +314,12 @@ def start(
     Explicit arguments override :func:`plan_layout`. Prefer
     :func:`client` in scripts; this form suits notebooks, where the client
     lives across cells and the last cell calls ``client.close()``.
+
+    ``mpi=True`` makes every worker its own one-process MPI job
+    (:class:`hpclab.mpiworker.MPIWorker`, started by ``mpiexec -n 1``, no
+    nanny), so that ``hpclab.handoff.run_on_workers(..., mpi=True)`` can join
+    them into one communicator. Such workers are restarted when they die and
+    stopped with the client; interrupts do not reach them.
     """
     path = scheduler_file_from(scheduler_file)
     if path is not None:
@@ -330,6 +337,15 @@ def start(
     workers = n_workers or max(1, layout.n_workers * layout.threads_per_worker // threads)
     # Share the same total memory out over however many workers we start.
     memory = memory_limit if memory_limit is not None else layout.memory_limit * layout.n_workers // workers
+    if mpi:
+        c = _start_mpi_cluster(workers, threads, memory, timeout, security)
+        if not quiet:
+            print(
+                f"Local Dask cluster with MPI-capable workers: {_count(workers, 'worker')} x "
+                f"{_count(threads, 'thread')}, each its own `mpiexec -n 1` job, "
+                f"{'TLS' if security else 'plain TCP, no TLS'}; dashboard: {c.dashboard_link}"
+            )
+        return c
     # Client(**cluster options) owns the LocalCluster it creates: close() stops both.
     with _environment_restored():
         c = Client(
@@ -371,6 +387,48 @@ def security_options(security: bool = True) -> dict:
         require_cryptography()  # Dask would fail later, deep inside the cluster's start
         return {"security": True, "protocol": "tls://"}
     return {"protocol": "tcp://"}
+
+
+def _start_mpi_cluster(workers: int, threads: int, memory, timeout: float, security: bool = True):
+    """A client owning a LocalCluster (scheduler only) that then gets :class:`~hpclab.mpiworker.MPIWorker` workers.
+
+    The scheduler is the LocalCluster's, so ``client.close()`` stops the
+    workers too; the cluster's security (TLS) is handed to every worker.
+    """
+    from distributed import Client
+
+    from hpclab.errors import SetupError
+    from hpclab.mpiworker import mpi_worker_spec
+
+    with _environment_restored():
+        c = Client(
+            n_workers=0,
+            threads_per_worker=threads,
+            memory_limit=memory,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            processes=True,
+            timeout=timeout,
+            **security_options(security),
+        )
+    try:
+        cluster = c.cluster
+        cluster.new_spec = mpi_worker_spec(
+            nthreads=threads, memory_limit=memory, security=getattr(cluster, "security", None)
+        )
+        cluster.scale(workers)
+        # Each worker starts mpiexec, Python, Dask and MPI: allow more than a plain worker needs.
+        c.wait_for_workers(workers, timeout=max(timeout, 60))
+    except BaseException as exc:
+        c.close()
+        if isinstance(exc, (TimeoutError, OSError)):
+            raise SetupError(
+                f"the {workers} MPI-capable Dask workers did not all start ({exc}): each runs "
+                "`mpiexec -n 1 python -m distributed.cli.dask_worker ...`; check that `hpclab doctor` "
+                "finds mpiexec and mpi4py, or start without mpi=True"
+            ) from exc
+        raise
+    return c
 
 
 def interrupt_safe_preloads() -> dict[str, list[str]]:

@@ -64,6 +64,12 @@ SETTINGS: tuple[Setting, ...] = (
         "unset outside the sandbox",
     ),
     Setting(
+        "HPCLAB_MPI_WORKER_PARENT",
+        "hpclab.mpiworker",
+        "set for start(mpi=True) workers: the process (pid:start time) they must not outlive",
+        "set by hpclab itself",
+    ),
+    Setting(
         "HPCLAB_MPIEXEC",
         "hpclab.mpi, hpclab doctor",
         "the MPI launcher to use",
@@ -124,6 +130,7 @@ BWRAP = "HPCLAB_BWRAP"
 SANDBOX_UID_BASE = "HPCLAB_SANDBOX_UID_BASE"
 MEMORY_LIMIT = "HPCLAB_MEMORY_LIMIT"
 SANDBOXED = "HPCLAB_SANDBOXED"
+MPI_WORKER_PARENT = "HPCLAB_MPI_WORKER_PARENT"
 IFACE = "HPCLAB_IFACE"
 SITE = "HPCLAB_SITE"
 

@@ -9,11 +9,13 @@ Prints one line per scenario for tests/test_handoff.py to check.
 """
 
 import os
-import socket
+import sys
 import tempfile
 
-import numpy as np
 from dask_mpi import initialize
+
+# Every rank (workers too: they unpickle its functions by name) imports handoff_scenarios from beside this file.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 initialize(
     interface=os.environ.get("HPCLAB_IFACE", "lo"),
@@ -23,106 +25,18 @@ initialize(
     local_directory=os.environ.get("TMPDIR", tempfile.gettempdir()),
 )
 
-import dask.array as da  # noqa: E402  (only rank 1 gets here)
-import distributed  # noqa: E402
+import distributed  # noqa: E402  (only rank 1 gets here)
+import handoff_scenarios  # noqa: E402  (the functions every kind of cluster runs)
 from mpi4py import MPI  # noqa: E402
-
-from hpclab import handoff  # noqa: E402
-
-
-def partial_sum(pieces, blocks, comm):
-    """Each worker sums its own blocks; Allreduce adds the partial sums across workers."""
-    local = np.array([sum(float(b.sum()) for b in blocks)], dtype=float)  # 0.0 on a worker with no blocks
-    total = np.zeros(1)
-    comm.Allreduce(local, total, op=MPI.SUM)
-    return {
-        "total": float(total[0]),
-        "comm_rank": comm.Get_rank(),
-        "comm_size": comm.Get_size(),
-        "world_rank": MPI.COMM_WORLD.Get_rank(),
-        "host": socket.gethostname(),
-        "first": pieces[0].index if pieces else None,
-        "n_blocks": len(blocks),
-    }
-
-
-def moving_average(pieces, blocks, comm):
-    """3-point moving average of a 1-D array; the values across block edges come by MPI messages."""
-    owner = {}
-    for rank, indices in enumerate(comm.allgather([p.index[0] for p in pieces])):
-        for i in indices:
-            owner[i] = rank
-    last = max(owner)
-    sends = []
-    for piece, block in zip(pieces, blocks):
-        i = piece.index[0]
-        if i > 0:  # my first value is the right halo of block i-1
-            sends.append(comm.isend(block[0], dest=owner[i - 1], tag=2 * i))
-        if i < last:  # my last value is the left halo of block i+1
-            sends.append(comm.isend(block[-1], dest=owner[i + 1], tag=2 * i + 1))
-    out = []
-    for piece, block in zip(pieces, blocks):
-        i = piece.index[0]
-        left = comm.recv(source=owner[i - 1], tag=2 * (i - 1) + 1) if i > 0 else block[0]
-        right = comm.recv(source=owner[i + 1], tag=2 * (i + 1)) if i < last else block[-1]
-        padded = np.concatenate([[left], block, [right]])
-        out.append((piece.offset[0], (padded[:-2] + padded[1:-1] + padded[2:]) / 3))
-    MPI.Request.waitall(sends)
-    return out
-
-
-def assemble(results):
-    parts = sorted(part for result in results.values() for part in result)
-    return np.concatenate([block for _, block in parts])
 
 
 def main():
     client = distributed.Client()
     n_workers = MPI.COMM_WORLD.Get_size() - 2
     client.wait_for_workers(n_workers, timeout=60)
-    workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
-    print(f"workers: {len(workers)}")
     print(f"scheduler: {client.scheduler.address}")  # tls:// when Dask's config holds credentials
-
-    data = np.random.default_rng(11).random(97)
-    x = da.from_array(data, chunks=((9, 20, 5, 13, 17, 8, 25),)) * 2 + 1  # uneven chunks, computed by Dask
-    expected = data * 2 + 1
-    x = client.persist(x)
-    distributed.wait(x)
-
-    results = handoff.run_on_workers(client, x, partial_sum, mpi=True, timeout=60)
-    totals = {round(r["total"], 9) for r in results.values()}
-    print(
-        f"allreduce: total={results[workers[0]]['total']:.9f} numpy={expected.sum():.9f} "
-        f"agree={len(totals) == 1 and np.isclose(totals.pop(), expected.sum())}"
-    )
-    by_rank = sorted(results.values(), key=lambda r: r["comm_rank"])
-    firsts = [r["first"] for r in by_rank if r["first"] is not None]
-    order_ok = (
-        firsts == sorted(firsts)
-        and [r["comm_rank"] for r in by_rank] == list(range(len(workers)))
-        and all(r["comm_size"] == len(workers) for r in by_rank)
-    )
-    print(f"comm order follows chunk order: {order_ok}")
-    print("hosts: " + " ".join(sorted({r["host"] for r in results.values()})))
-
-    padded = np.pad(expected, 1, mode="edge")
-    reference = (padded[:-2] + padded[1:-1] + padded[2:]) / 3
-    smooth = assemble(handoff.run_on_workers(client, x, moving_average, mpi=True, timeout=60))
-    print(f"halo: blocks={x.numblocks[0]} match={smooth.shape == reference.shape and np.allclose(smooth, reference)}")
-
-    one = workers[-1]
-    y = client.persist(da.from_array(data, chunks=10) * 2 + 1, workers=[one])
-    distributed.wait(y)
-    held = {address: len(p) for address, p in handoff.placement(client, y).items()}
-    results = handoff.run_on_workers(client, y, partial_sum, mpi=True, timeout=60)
-    print(
-        f"uneven: holders={sum(1 for n in held.values() if n)} empty={sum(1 for n in held.values() if not n)} "
-        f"called={len(results)} agree={all(np.isclose(r['total'], expected.sum()) for r in results.values())} "
-        f"holder_is_rank0={results[one]['comm_rank'] == 0}"
-    )
-    smooth = assemble(handoff.run_on_workers(client, y, moving_average, mpi=True, timeout=60))
-    print(f"uneven halo: match={np.allclose(smooth, reference)}")
+    for line in handoff_scenarios.scenarios(client, timeout=60):
+        print(line)
     client.close()
 
 

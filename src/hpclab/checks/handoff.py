@@ -2,7 +2,8 @@
 
 Q3 and Q4 run for real: a dask-mpi job on 5 ranks (scheduler, client, 3
 workers) started with :func:`hpclab.mpi.run`. Q4's function travels to that
-job with cloudpickle, so the learner can write it in the notebook.
+job with cloudpickle, so the learner can write it in the notebook. Q5 re-implements placement() from futures_of and who_has; Q6 starts
+its own cluster of two MPI-capable workers (``hpclab.cluster.start(mpi=True)``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ Q2 = Question(LESSON, "q2", "a per-worker sum and count with run_on_workers", po
 Q3 = Question(LESSON, "q3", "the global mean with Allreduce in a dask-mpi job", points=2, level=2)
 Q4 = Question(LESSON, "q4", "a halo exchange between neighbouring blocks", points=3, level=3)
 Q5 = Question(LESSON, "q5", "placement() by hand, from futures_of and who_has", points=2, level=2)
-QUESTIONS = [Q1, Q2, Q3, Q4, Q5]
+Q6 = Question(LESSON, "q6", "a weighted sum with MPI on start(mpi=True) workers", points=2, level=2)
+QUESTIONS = [Q1, Q2, Q3, Q4, Q5, Q6]
+Q6_TIMEOUT = 30.0  # seconds inside MPI before the check calls the function stuck
 
 N_RANKS = 5  # scheduler + client + 3 workers
 TIMEOUT = 90.0
@@ -356,3 +359,57 @@ def check_q5(block_placement, client, x) -> str:
         )
     counts = ", ".join(str(len(v)) for v in truth.values())
     return f"the same as handoff.placement: {counts} blocks per worker, every worker listed, in chunk order"
+
+
+def _q6_data() -> np.ndarray:
+    return np.random.default_rng(3).random(50)
+
+
+@check(Q6)
+def check_q6(weighted_sum) -> str:
+    """``weighted_sum(pieces, blocks, comm)`` returns sum(i * x[i]) over the whole array on every worker."""
+    require(weighted_sum, "weighted_sum")
+    if not callable(weighted_sum):
+        raise Wrong("`weighted_sum` should be a function of (pieces, blocks, comm)")
+    import dask.array as da
+    import distributed
+
+    import hpclab.cluster
+    from hpclab import handoff
+
+    data = _q6_data()
+    want = float((np.arange(data.size) * data).sum())
+    unweighted = float(data.sum())
+    with hpclab.cluster.client(n_workers=2, threads_per_worker=1, mpi=True, quiet=True) as client:
+        workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
+        spread = client.persist(da.from_array(data, chunks=((7, 13, 9, 11, 10),)))
+        lopsided = client.persist(da.from_array(data, chunks=10), workers=[workers[-1]])
+        distributed.wait([spread, lopsided])
+        for layout, x in (("spread over both workers", spread), ("all on one worker", lopsided)):
+            try:
+                results = handoff.run_on_workers(client, x, weighted_sum, mpi=True, timeout=Q6_TIMEOUT)
+            except handoff.HandoffTimeout:
+                raise Wrong(
+                    f"with the blocks {layout}, a worker waited inside MPI for more than {Q6_TIMEOUT:g} s: "
+                    "every worker must reach the same collectives, also one with no blocks"
+                ) from None
+            values = {a: plain(v, float, f"what worker {a} returned") for a, v in results.items()}
+            for address, got in values.items():
+                if np.isclose(float(got), want):
+                    continue
+                if np.isclose(float(got), unweighted):
+                    raise Wrong(
+                        f"with the blocks {layout}, worker {address} returned the plain sum {got:.6g}: "
+                        "weigh each value by its global position i (piece.offset[0] + its place in the block)"
+                    )
+                parts = {a: float(v) for a, v in values.items()}
+                if len(set(parts.values())) > 1 and np.isclose(sum(parts.values()), want):
+                    raise Wrong(
+                        f"with the blocks {layout}, each worker returned only its own part {parts}: add the "
+                        "parts across workers with comm.allreduce (or comm.Allreduce)"
+                    )
+                raise Wrong(
+                    f"with the blocks {layout}, worker {address} returned {got:.6g}, expected {want:.6g}: "
+                    "the position of block value k is piece.offset[0] + k"
+                )
+    return f"sum of i * x[i] = {want:.6f} on every worker, blocks spread or all on one worker"

@@ -1,0 +1,304 @@
+"""Dask workers that can join MPI communicators, on any cluster (not only under dask-mpi).
+
+Under ``dask-mpi`` every worker is a rank of one ``MPI_COMM_WORLD``. Elsewhere
+(a LocalCluster, dask-jobqueue) the workers are independent processes; MPI
+can still join them into one communicator at run time (``MPI_Open_port`` /
+``Accept`` / ``Connect`` / ``Intercomm_merge``, see :mod:`hpclab.handoff`),
+but only if each one was started by an MPI launcher: with the MPICH 5 wheel two
+bare singletons cannot connect ("Local and remote groups ... overlap",
+pmodels/mpich#7805). So each worker here is its own one-process MPI job:
+
+    mpiexec -n 1 python -m distributed.cli.dask_worker SCHEDULER --no-nanny --preload hpclab.mpiworker
+
+* :class:`MPIWorker` starts such a worker for a Dask ``SpecCluster`` (and so
+  for the LocalCluster of :func:`hpclab.cluster.start` with ``mpi=True``),
+  restarts it when it dies (as Dask's nanny would) and stops its whole
+  process tree on close.
+* :func:`dask_setup` (this module as a worker preload) initializes MPI in the
+  worker's main thread at start-up, and ends the worker when the process that
+  started the cluster is gone (``HPCLAB_MPI_WORKER_PARENT``).
+* :func:`jobqueue_options` gives dask-jobqueue's ``SLURMCluster`` the same
+  workers, each launched by ``srun --mpi=pmi2 -n 1`` inside its job.
+
+No nanny: the nanny would start the worker as a child process that is not
+part of the launcher's MPI job. Memory limits therefore pause and spill, but
+nothing restarts a worker that grows past its limit, except the kernel's OOM
+killer followed by :class:`MPIWorker`'s restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shlex
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hpclab import config
+
+WORKER_PARENT_ENV = config.MPI_WORKER_PARENT  # pid the worker must not outlive (set by MPIWorker)
+PRELOAD = "hpclab.mpiworker"
+STOP_GRACE = 5.0  # seconds a worker gets to leave by itself before its process tree is killed
+
+
+# ------------------------------------------------------------------ inside the worker
+
+
+def _watch_parent(pid: int, created: float, interval: float = 0.5) -> threading.Thread:
+    """A daemon thread that ends this process once process ``pid`` (started at ``created``) is gone.
+
+    The worker's own parent is the MPI launcher, which lives in a session of its
+    own (so a Jupyter interrupt does not reach it) and would outlive a killed
+    kernel; the kernel is watched instead. ``created`` guards against pid reuse.
+    """
+    import psutil
+
+    def alive() -> bool:
+        try:
+            return abs(psutil.Process(pid).create_time() - created) < 1.0
+        except psutil.Error:
+            return False
+
+    def watch() -> None:
+        while alive():
+            time.sleep(interval)
+        os._exit(1)
+
+    thread = threading.Thread(target=watch, name="hpclab: exit with the cluster's owner", daemon=True)
+    thread.start()
+    return thread
+
+
+def dask_setup(worker) -> None:
+    """Worker preload: initialize MPI now, in the main thread, under this worker's own launcher."""
+    from mpi4py import MPI  # noqa: F401  (importing initializes MPI, THREAD_MULTIPLE by default)
+
+    parent = os.environ.get(WORKER_PARENT_ENV, "")
+    if parent:
+        pid, _, created = parent.partition(":")
+        _watch_parent(int(pid), float(created or 0))
+
+
+# ------------------------------------------------------------------ launching
+
+
+def security_env(security: Any) -> dict[str, str]:
+    """Dask config, as environment variables, that gives a worker the cluster's TLS credentials.
+
+    ``Security`` objects (also ``Security.temporary()``, which keeps its
+    certificates in memory, not in files) hold paths or PEM text; the worker
+    CLI reads both from Dask's config when it gets no ``--tls-*`` options.
+    Empty for a cluster without TLS. (TLS versions stay Dask's default: the
+    object holds them as ``ssl.TLSVersion``, which the config does not take.)
+    """
+    if security is None or not (
+        getattr(security, "require_encryption", False) or getattr(security, "tls_ca_file", None)
+    ):
+        return {}
+    env = {"DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True"}
+    for attribute, key in (
+        ("tls_ca_file", "CA_FILE"),
+        ("tls_worker_cert", "WORKER__CERT"),
+        ("tls_worker_key", "WORKER__KEY"),
+        ("tls_ciphers", "CIPHERS"),
+    ):
+        value = getattr(security, attribute, None)
+        if value is not None:
+            env[f"DASK_DISTRIBUTED__COMM__TLS__{key}"] = str(value)
+    return env
+
+
+def worker_command(
+    scheduler: str,
+    *,
+    name: str,
+    nthreads: int,
+    memory_limit: int | str,
+    host: str,
+    local_directory: str,
+    launcher: Sequence[str],
+) -> list[str]:
+    """The command line of one MPI-capable worker: ``launcher`` (e.g. ``mpiexec -n 1``) runs the worker CLI."""
+    return [
+        *launcher,
+        sys.executable,
+        "-m",
+        "distributed.cli.dask_worker",
+        scheduler,
+        "--name",
+        str(name),
+        "--nthreads",
+        str(nthreads),
+        "--memory-limit",
+        str(memory_limit),
+        "--host",
+        host,
+        "--no-nanny",
+        "--no-dashboard",
+        "--preload",
+        PRELOAD,
+        "--local-directory",
+        local_directory,
+        "--death-timeout",
+        "60",
+    ]
+
+
+def stop_tree(pid: int, grace: float = STOP_GRACE, include_root: bool = True) -> None:
+    """Stop process ``pid`` and all its descendants, the deepest first; kill what is left after ``grace`` s.
+
+    Leaves first: a Dask worker given SIGTERM leaves cleanly and its
+    ``mpiexec`` then ends by itself, without the "BAD TERMINATION" report it
+    prints when it is signalled while its process still runs. With
+    ``include_root=False`` only the descendants (the caller reaps the root).
+    """
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [*reversed(root.children(recursive=True))] + ([root] if include_root else [])
+    except psutil.NoSuchProcess:
+        return
+    for proc in procs:
+        try:
+            proc.terminate()
+        except psutil.NoSuchProcess:
+            continue
+        try:
+            proc.wait(timeout=grace)
+        except psutil.TimeoutExpired:
+            pass
+    for proc in procs:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(procs, timeout=grace)
+
+
+def _distributed_process_interface():
+    from distributed.deploy.spec import ProcessInterface
+
+    return ProcessInterface
+
+
+class MPIWorker(_distributed_process_interface()):
+    """One Dask worker that is its own one-process MPI job, for a ``SpecCluster``'s worker spec.
+
+    Restarted when it dies while the cluster runs (its data are then lost and
+    recomputed by Dask, as after a nanny restart). ``security`` is the
+    cluster's :class:`distributed.Security` (TLS), passed on to the worker.
+    """
+
+    def __init__(
+        self,
+        scheduler: str,
+        *,
+        name: str | int,
+        nthreads: int = 1,
+        memory_limit: int | str = "auto",
+        host: str = "127.0.0.1",
+        security: Any = None,
+        local_directory: str | None = None,
+        launcher: Sequence[str] | None = None,
+        env: Mapping[str, str] | None = None,
+        **_ignored: Any,
+    ):
+        super().__init__()
+        from hpclab.mpi import find_mpiexec, launcher_env
+
+        self.scheduler = scheduler
+        self.name = name
+        self.launcher = list(launcher) if launcher is not None else [find_mpiexec(), "-n", "1"]
+        self.command = worker_command(
+            scheduler,
+            name=str(name),
+            nthreads=nthreads,
+            memory_limit=memory_limit,
+            host=host,
+            local_directory=local_directory or tempfile.gettempdir(),
+            launcher=self.launcher,
+        )
+        import psutil
+
+        me = psutil.Process()
+        self.env = {**launcher_env(env), **security_env(security), WORKER_PARENT_ENV: f"{me.pid}:{me.create_time()}"}
+        self.process: asyncio.subprocess.Process | None = None
+        self.restarts = 0
+        self._closing = False
+        self._supervisor: asyncio.Task | None = None
+
+    async def _launch(self) -> None:
+        # A session of its own: a Jupyter interrupt (SIGINT to the kernel's process group)
+        # must not reach mpiexec, which would end the worker.
+        self.process = await asyncio.create_subprocess_exec(
+            *self.command, env=self.env, stdin=asyncio.subprocess.DEVNULL, start_new_session=True
+        )
+
+    async def _supervise(self) -> None:
+        while not self._closing:
+            await self.process.wait()
+            if self._closing:
+                return
+            self.restarts += 1
+            await asyncio.sleep(0.5)
+            if not self._closing:
+                await self._launch()
+
+    async def start(self) -> None:
+        await self._launch()
+        self._supervisor = asyncio.ensure_future(self._supervise())
+        await super().start()
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+        if self.process is not None and self.process.returncode is None:
+            await asyncio.get_running_loop().run_in_executor(None, stop_tree, self.process.pid, STOP_GRACE, False)
+            try:
+                await asyncio.wait_for(self.process.wait(), STOP_GRACE)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+        await super().close()
+
+    def __repr__(self) -> str:
+        return f"<MPIWorker {self.name!r}: {shlex.join(self.launcher)} ... ({self.status})>"
+
+
+def mpi_worker_spec(
+    *, nthreads: int, memory_limit: int | str, security: Any = None, host: str = "127.0.0.1"
+) -> dict[str, Any]:
+    """A ``SpecCluster`` worker spec (``cluster.new_spec``) for :class:`MPIWorker` workers."""
+    return {
+        "cls": MPIWorker,
+        "options": {"nthreads": nthreads, "memory_limit": memory_limit, "security": security, "host": host},
+    }
+
+
+def jobqueue_options(
+    launcher: str = 'srun --mpi=pmi2 -n 1 --cpus-per-task="$SLURM_CPUS_PER_TASK" --cpu-bind=cores',
+    python: str | None = None,
+) -> dict[str, Any]:
+    """Options for dask-jobqueue's ``SLURMCluster(...)`` that make its workers MPI-capable.
+
+    Each worker job runs ``launcher python -m distributed.cli.dask_worker ...
+    --no-nanny --preload hpclab.mpiworker``: the job step is a one-task MPI job
+    (``srun --mpi=pmi2`` gives it PMI; use the site's launcher where srun's
+    PMI does not match the MPI library, e.g. ``mpiexec -n 1``).
+    ``SLURMCluster(cores=..., memory=..., **jobqueue_options())``.
+    ``--cpu-bind`` is explicit because a SLURMCluster started inside a job
+    step hands that step's ``SLURM_CPU_BIND`` (a mask of the *driver's* CPUs)
+    to the worker jobs through sbatch's environment; measured on the virtual
+    cluster, srun then refuses: "CPU binding outside of job step allocation".
+    """
+    return {
+        "python": f"{launcher} {python or sys.executable}",
+        "nanny": False,
+        "worker_extra_args": ["--preload", PRELOAD],
+    }
