@@ -822,7 +822,7 @@ def _run_with_mpi(
             # A stuck worker can never take part in MPI again: restart it now, whatever happens next.
             restarted = _restart_stuck(client, failure, timeout)
             if not failure.retry:  # func's own error (no worker lost): trying again would fail the same way
-                raise next(iter(failure.outcome.errors.values()))
+                raise next(iter(failure.outcome.errors.values())) from None
             note = f"; restarted the stuck workers {', '.join(restarted)}" if restarted else ""
             failures.append(f"{failure}{note}")
             if attempt < attempts:
