@@ -464,3 +464,18 @@ def test_a_submission_whose_release_had_other_checks_is_flagged():
     older.metadata["hpclab"]["version"] = "0.0.1"
     note = release_note(Path("old.ipynb"), older, release)
     assert "differ from release" in note and "in q3;" in note and "by hand" in note
+
+
+def test_a_submission_the_grader_failed_on_is_not_counted_as_graded(tmp_path, monkeypatch):
+    """A grader failure (here: the kernel cannot start) is the grader's, not the learner's error."""
+    from hpclab import grade as grading
+
+    def broken(*args, **kwargs):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(grading, "execute", broken)
+    _save(tmp_path, "anna.ipynb", _solved(_exercise(), "q1"))
+    outcome = grading.grade([tmp_path], release_dir=ROOT / "exercises", sandbox=False, progress=False)
+    assert {r.status for r in outcome.rows} == {grading.GRADER_ERROR}
+    assert outcome.ungraded == [str(tmp_path / "anna.ipynb")]
+    assert any("no space left on device" in p for p in outcome.problems)

@@ -96,6 +96,15 @@ def test_credentials_are_private_and_never_reused(tmp_path):
         tls.write_credentials(shared)
 
 
+def test_credentials_refusing_a_running_jobs_folder_leave_it_alone(tmp_path):
+    folder = tls.write_credentials(tmp_path / "scheduler-7.tls")  # a job's, still in use
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with pytest.raises(ValueError, match="already exists"):
+        with tls.credentials(folder):
+            pass
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
 def test_a_group_readable_credentials_folder_is_refused_by_the_client(tmp_path):
     folder = tls.write_credentials(tmp_path / "job.tls")
     folder.chmod(0o750)
@@ -259,4 +268,8 @@ def test_the_jobqueue_demos_cluster_refuses_strangers_and_its_worker_job_joins(t
                 assert not list(tmp_path.glob("pwned-*"))
         finally:
             worker.terminate()
-            worker.wait(timeout=30)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()

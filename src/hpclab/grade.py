@@ -405,7 +405,8 @@ def grade_one(
                 stopped = box.stopped
         status_of, hints = assess(run.notebook, release, run.status, run.timed_out_cells)
     except Exception as exc:  # never let one submission stop the room
-        status_of = {q.id: "error" for q in release.questions}
+        # Not the learner's "error": the grader failed (no sandbox uid free, bwrap broke, /tmp full...).
+        status_of = {q.id: GRADER_ERROR for q in release.questions}
         return Graded(
             _rows(str(path), release, status_of),
             f"{path}: grading failed ({type(exc).__name__}: {exc})",
@@ -521,9 +522,13 @@ def read_csv(path: str | os.PathLike) -> dict[str, list[Row]]:
 def graded_completely(rows: Sequence[Row], questions: Iterable[str] | None = None) -> bool:
     """Whether rows of one submission say it was graded: a row per question (``questions``,
     when known), none of them an unreadable file or a grader failure."""
-    if not rows or any(r.question == "*" for r in rows):
+    if not rows or any(r.question == "*" or r.status == GRADER_ERROR for r in rows):
         return False
     return questions is None or {r.question for r in rows} == set(questions)
+
+
+# A submission the grader itself failed on: not graded (exit status 1), and graded again by --resume.
+GRADER_ERROR = "grader-error"
 
 
 @dataclass
@@ -620,7 +625,7 @@ def grade(
             found = grade_one(path, release_dir, releases, fallback, timeout, cell_timeout, limits, fallback_from)
         except Exception as exc:  # never let one submission stop the room
             found = Graded(
-                [Row(str(path), "*", "", 0, 0, "error")], f"{path}: grading failed ({type(exc).__name__}: {exc})"
+                [Row(str(path), "*", "", 0, 0, GRADER_ERROR)], f"{path}: grading failed ({type(exc).__name__}: {exc})"
             )
         if results is not None:
             results.add(found.rows)

@@ -326,7 +326,20 @@ class Sandbox:
                 SANDBOXED_ENV: "1",
             }
         )
-        for name in ("IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "DASK_CONFIG"):
+        # Ways out to the grader's own services: the session bus (systemd-run --user runs code
+        # outside), the ssh agent, the runtime folder of the grader's user. The network namespace
+        # removes abstract sockets only; a socket file's path is enough to reach these.
+        for name in (
+            "IPYTHONDIR",
+            "JUPYTER_CONFIG_DIR",
+            "JUPYTER_DATA_DIR",
+            "DASK_CONFIG",
+            "DBUS_SESSION_BUS_ADDRESS",
+            "SSH_AUTH_SOCK",
+            "XDG_RUNTIME_DIR",
+            "DISPLAY",
+            "WAYLAND_DISPLAY",
+        ):
             env.pop(name, None)
         if self.uid is not None:
             env["USER"] = env["LOGNAME"] = "learner"

@@ -151,7 +151,14 @@ def credentials(folder: str | os.PathLike | None = None) -> Iterator[dict[str, s
     made = Path(tempfile.mkdtemp(prefix="hpclab-tls-")) if folder is None else None
     target = made / "credentials" if made is not None else Path(folder)
     try:
-        yield dask_environment(write_credentials(target))
+        # Refuses a folder that holds files already (a running job's): then nothing here is removed.
+        written = write_credentials(target)
+    except BaseException:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+        raise
+    try:
+        yield dask_environment(written)
     finally:
         shutil.rmtree(made if made is not None else target, ignore_errors=True)
 
