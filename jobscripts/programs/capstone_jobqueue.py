@@ -11,10 +11,13 @@ Usage (see jobscripts/capstone-jobqueue.sh): python capstone_jobqueue.py [--swee
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 
 from dask_jobqueue import SLURMCluster
 from distributed import Client
+from distributed.security import Security
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
@@ -31,6 +34,11 @@ def main() -> None:
     args = parser.parse_args()
 
     root = os.environ["HPCLAB_ROOT"]
+    # TLS, as in jobqueue_demo.py: new credentials for this cluster alone, written for the worker
+    # jobs into a private folder on the shared filesystem (mode 0700), removed at the end.
+    results = os.path.join(root, "results")
+    os.makedirs(results, exist_ok=True)
+    private = tempfile.mkdtemp(prefix="jobqueue-tls-", dir=results)
     cluster = SLURMCluster(
         cores=1,
         processes=1,
@@ -44,15 +52,18 @@ def main() -> None:
         # The workers unpickle capstone's functions by name, so they import it from here too.
         job_script_prologue=[f"source {root}/jobscripts/common.sh", f"export PYTHONPATH={here}"],
         scheduler_options={"dashboard_address": "127.0.0.1:0"},  # a free port, reached by SSH tunnel
+        security=Security.temporary(),  # the scheduler, the worker jobs and our client speak tls://
+        shared_temp_directory=private,
         **jobqueue_options(),
     )
     try:
         cluster.scale(jobs=args.workers)
         with Client(cluster) as client:
             client.wait_for_workers(args.workers, timeout=180)
-            capstone.pipeline(client, args.sweeps, args.rows)
+            capstone.pipeline(client, args.sweeps, args.rows)  # prints the scheduler address: tls://
     finally:
         cluster.close()  # cancels the worker jobs, also after an error
+        shutil.rmtree(private, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -70,6 +70,12 @@ SETTINGS: tuple[Setting, ...] = (
         "set by hpclab itself",
     ),
     Setting(
+        "HPCLAB_JOBQUEUE_LOGS",
+        "jobscripts/programs/capstone_jobqueue.py (and its test)",
+        "where dask-jobqueue writes the worker jobs' logs",
+        "results/jobqueue-logs/",
+    ),
+    Setting(
         "HPCLAB_MPIEXEC",
         "hpclab.mpi, hpclab doctor",
         "the MPI launcher to use",
