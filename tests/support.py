@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -79,3 +82,62 @@ def require_browser() -> None:
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the browser tests: {message}")
         pytest.skip(message)
+
+
+@contextlib.contextmanager
+def cli_scheduler_and_worker(path: Path, env: dict[str, str] | None = None):
+    """A scheduler and one worker started with Dask's own CLI on loopback, found by scheduler file ``path``.
+
+    ``env`` is their whole environment (a job's TLS configuration, say); both are stopped afterwards.
+    """
+    common = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=path.parent, env=env)
+    scheduler = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--dashboard-address",
+            "127.0.0.1:0",
+            "--scheduler-file",
+            str(path),
+        ],
+        **common,
+    )
+    worker = None
+    try:
+        deadline = time.monotonic() + 60
+        while not path.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                "--scheduler-file",
+                str(path),
+                "--nthreads",
+                "1",
+                "--nworkers",
+                "1",
+                "--host",
+                "127.0.0.1",
+                "--no-dashboard",
+                "--memory-limit",
+                "1GiB",
+            ],
+            **common,
+        )
+        yield path
+    finally:
+        for proc in (worker, scheduler):
+            if proc is not None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()

@@ -7,11 +7,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
 from hpclab import cluster
+
+from support import cli_scheduler_and_worker
 
 GiB = 1024**3
 
@@ -138,58 +139,8 @@ def test_stale_scheduler_file_gives_a_connection_error(tmp_path):
 @pytest.fixture
 def scheduler_file(tmp_path):
     """A real scheduler and worker started with Dask's own CLI, found by scheduler file."""
-    path = tmp_path / "scheduler.json"
-    common = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
-    scheduler = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "distributed.cli.dask_scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--dashboard-address",
-            "127.0.0.1:0",
-            "--scheduler-file",
-            str(path),
-        ],
-        **common,
-    )
-    worker = None
-    try:
-        deadline = time.monotonic() + 60
-        while not path.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "distributed.cli.dask_worker",
-                "--scheduler-file",
-                str(path),
-                "--nthreads",
-                "1",
-                "--nworkers",
-                "1",
-                "--host",
-                "127.0.0.1",
-                "--no-dashboard",
-                "--memory-limit",
-                "1GiB",
-            ],
-            **common,
-        )
+    with cli_scheduler_and_worker(tmp_path / "scheduler.json") as path:
         yield path
-    finally:
-        for proc in (worker, scheduler):
-            if proc is not None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
 
 
 @pytest.mark.slow

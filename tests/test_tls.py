@@ -11,13 +11,14 @@ import os
 import stat
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from hpclab import cluster, tls
+
+from support import cli_scheduler_and_worker
 
 STRANGER = Path(__file__).parent / "tls_stranger.py"
 STRANGER_WAYS = ("plain-tcp", "tls-without-certificate", "tls-own-certificate")
@@ -162,57 +163,8 @@ def tls_scheduler_file(tmp_path):
     """A scheduler and a worker started as a job does (Dask's CLI, TLS from the configuration only)."""
     path = tmp_path / "scheduler.json"
     env = {**_clean_env(), **tls.dask_environment(tls.write_credentials(tls.beside(path)))}
-    common = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path, env=env)
-    scheduler = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "distributed.cli.dask_scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--dashboard-address",
-            "127.0.0.1:0",
-            "--scheduler-file",
-            str(path),
-        ],
-        **common,
-    )
-    worker = None
-    try:
-        deadline = time.monotonic() + 60
-        while not path.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "distributed.cli.dask_worker",
-                "--scheduler-file",
-                str(path),
-                "--nthreads",
-                "1",
-                "--nworkers",
-                "1",
-                "--host",
-                "127.0.0.1",
-                "--no-dashboard",
-                "--memory-limit",
-                "1GiB",
-            ],
-            **common,
-        )
+    with cli_scheduler_and_worker(path, env):
         yield path
-    finally:
-        for proc in (worker, scheduler):
-            if proc is not None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
 
 
 @pytest.mark.slow
