@@ -38,7 +38,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hpclab import config
+from hpclab import config, processes
 
 WORKER_PARENT_ENV = config.MPI_WORKER_PARENT  # pid the worker must not outlive (set by MPIWorker)
 PRELOAD = "hpclab.mpiworker"
@@ -148,38 +148,6 @@ def worker_command(
     ]
 
 
-def stop_tree(pid: int, grace: float = STOP_GRACE, include_root: bool = True) -> None:
-    """Stop process ``pid`` and all its descendants, the deepest first; kill what is left after ``grace`` s.
-
-    Leaves first: a Dask worker given SIGTERM leaves cleanly and its
-    ``mpiexec`` then ends by itself, without the "BAD TERMINATION" report it
-    prints when it is signalled while its process still runs. With
-    ``include_root=False`` only the descendants (the caller reaps the root).
-    """
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        procs = [*reversed(root.children(recursive=True))] + ([root] if include_root else [])
-    except psutil.NoSuchProcess:
-        return
-    for proc in procs:
-        try:
-            proc.terminate()
-        except psutil.NoSuchProcess:
-            continue
-        try:
-            proc.wait(timeout=grace)
-        except psutil.TimeoutExpired:
-            pass
-    for proc in procs:
-        try:
-            proc.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(procs, timeout=grace)
-
-
 def _distributed_process_interface():
     from distributed.deploy.spec import ProcessInterface
 
@@ -259,7 +227,9 @@ class MPIWorker(_distributed_process_interface()):
         if self._supervisor is not None:
             self._supervisor.cancel()
         if self.process is not None and self.process.returncode is None:
-            await asyncio.get_running_loop().run_in_executor(None, stop_tree, self.process.pid, STOP_GRACE, False)
+            await asyncio.get_running_loop().run_in_executor(
+                None, processes.stop_tree, self.process.pid, STOP_GRACE, False
+            )
             try:
                 await asyncio.wait_for(self.process.wait(), STOP_GRACE)
             except TimeoutError:

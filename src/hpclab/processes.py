@@ -99,3 +99,33 @@ def mapped_paths(containing: str) -> set[str]:
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, OSError, NotImplementedError):
             continue
     return mapped
+
+
+def stop_tree(pid: int, grace: float = 5, include_root: bool = True) -> None:
+    """Stop process ``pid`` and all its descendants, the deepest first; kill what is left after ``grace`` s.
+
+    Leaves first: a Dask worker given SIGTERM leaves cleanly and its
+    ``mpiexec`` then ends by itself, without the "BAD TERMINATION" report it
+    prints when it is signalled while its process still runs. With
+    ``include_root=False`` only the descendants (the caller reaps the root).
+    """
+    try:
+        root = psutil.Process(pid)
+        procs = [*reversed(root.children(recursive=True))] + ([root] if include_root else [])
+    except psutil.NoSuchProcess:
+        return
+    for proc in procs:
+        try:
+            proc.terminate()
+        except psutil.NoSuchProcess:
+            continue
+        try:
+            proc.wait(timeout=grace)
+        except psutil.TimeoutExpired:
+            pass
+    for proc in procs:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(procs, timeout=grace)
