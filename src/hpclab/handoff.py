@@ -434,7 +434,7 @@ def _everywhere(
     return outcome
 
 
-class _AttemptFailed(Exception):
+class _AttemptFailed(HandoffError):
     """One attempt of the MPI phase failed; ``outcome`` says where, ``retry`` whether another may succeed."""
 
     def __init__(self, message: str, outcome: _Outcome, retry: bool):
