@@ -223,7 +223,10 @@ def _needed_paths() -> list[Path]:
         Path(os.path.realpath(sys.executable)).parent.parent,
         Path(hpclab.__file__).resolve().parent,
     ]
-    paths += [Path(p) for p in sys.path if p and os.path.isdir(p)]
+    # Not the grader's working folder (``python -m`` puts it on sys.path): other learners'
+    # submissions and the scores may sit there, and the kernel needs nothing from it.
+    here = Path.cwd().resolve()
+    paths += [Path(p) for p in sys.path if p and os.path.isdir(p) and Path(p).resolve() != here]
     seen, unique = set(), []
     for p in paths:
         p = Path(os.path.abspath(p))
