@@ -31,15 +31,25 @@ def test_unknown_benchmark_is_named():
 
 
 @pytest.mark.slow
+def _open_mpi() -> bool:
+    from mpi4py import MPI
+
+    return "Open MPI" in MPI.Get_library_version()
+
+
 def test_quick_bench_runs_every_comparison_for_real():
+    # MPI-capable workers need MPICH (hpclab.mpiworker.require_connectable_mpi): under Open MPI
+    # (make test-openmpi) the two rows that use them are left out, the rest is the same.
+    names = [n for n in bench.BENCHMARKS if not (_open_mpi() and n in ("mpicluster", "commbuild"))]
     proc = subprocess.run(
-        [sys.executable, "-m", "hpclab.cli", "bench", "--quick"], capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "hpclab.cli", "bench", "--quick", *names], capture_output=True, text=True, timeout=600
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = [line for line in proc.stdout.splitlines() if re.search(r"\d+(\.\d+)?x$", line)]
     # commbuild gives one row per worker count
-    assert len(rows) == len(bench.BENCHMARKS) - 1 + len(bench.QUICK["commbuild"]["workers"]), proc.stdout
-    for name in (
+    expected = len(names) + (len(bench.QUICK["commbuild"]["workers"]) - 1 if "commbuild" in names else 0)
+    assert len(rows) == expected, proc.stdout
+    wanted = (
         "sum of squares",
         "prime test",
         "ping-pong",
@@ -48,7 +58,8 @@ def test_quick_bench_runs_every_comparison_for_real():
         "16 MiB from one worker",
         "sum a",
         "communicator over 3 MPI workers",
-    ):
+    )
+    for name in wanted[: len(wanted) - (0 if "commbuild" in names else 2)]:
         assert any(row.startswith(name) for row in rows), name
 
 

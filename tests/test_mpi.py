@@ -129,3 +129,16 @@ def test_the_innermost_launcher_names_the_rank():
     assert (bare["launcher"], bare["rank"], bare["size"], bare["pmi"]) == ("srun", 1, 4, "")
     assert mpi.launcher_view({"OMPI_COMM_WORLD_RANK": "1", "OMPI_COMM_WORLD_SIZE": "2"})["rank"] == 1
     assert mpi.launcher_view({}) == {}
+
+
+def test_mpi_capable_dask_workers_refuse_open_mpi_with_the_reason():
+    """Under Open MPI (make test-openmpi) separate mpiexec jobs cannot connect: say so instead of hanging."""
+    from mpi4py import MPI
+
+    from hpclab import cluster
+    from hpclab.errors import SetupError
+
+    if "Open MPI" not in MPI.Get_library_version():
+        pytest.skip("MPICH connects separate mpiexec jobs; tests/test_mpi_cluster.py runs them")
+    with pytest.raises(SetupError, match="need an MPICH-family MPI"):
+        cluster.start(n_workers=1, mpi=True, quiet=True)

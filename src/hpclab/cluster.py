@@ -398,8 +398,9 @@ def _start_mpi_cluster(workers: int, threads: int, memory, timeout: float, secur
     from distributed import Client
 
     from hpclab.errors import SetupError
-    from hpclab.mpiworker import mpi_worker_spec
+    from hpclab.mpiworker import mpi_worker_spec, require_connectable_mpi
 
+    require_connectable_mpi()
     with _environment_restored():
         c = Client(
             n_workers=0,

@@ -272,3 +272,29 @@ def jobqueue_options(
         "nanny": False,
         "worker_extra_args": ["--preload", PRELOAD],
     }
+
+
+def require_connectable_mpi() -> None:
+    """Refuse, with the reason, an MPI whose separate one-process jobs cannot join one communicator.
+
+    Measured: with MPICH, ``mpiexec -n 1`` jobs ``Open_port``/``Accept``/``Connect``
+    fine; with PyPI's Open MPI 5 they wait in the first round for ever (separate
+    ``mpiexec`` jobs share no PMIx server), so starting them would only hang.
+    """
+    import mpi4py
+
+    if "mpi4py.MPI" not in sys.modules:
+        mpi4py.rc.initialize = False
+    from mpi4py import MPI
+
+    from hpclab.doctor import family_of_vendor
+    from hpclab.errors import SetupError
+
+    family = family_of_vendor(MPI.get_vendor()[0])
+    if family == "Open MPI":
+        raise SetupError(
+            "MPI-capable Dask workers (start(mpi=True), jobqueue_options) need an MPICH-family MPI: with "
+            "Open MPI, separate `mpiexec -n 1` jobs cannot connect to each other without a shared PMIx "
+            "server, so building their communicator would never finish. Install the mpich wheel "
+            "(`pip install -e '.[mpich]'`), or use dask-mpi (one mpirun for the whole cluster)."
+        )
