@@ -141,3 +141,10 @@ def cli_scheduler_and_worker(path: Path, env: dict[str, str] | None = None):
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+
+
+def hpclab_cli(*args: str, cwd, timeout: float = 600, env: dict[str, str] | None = None):
+    """Run ``hpclab ARGS...`` as a user would (this Python's ``-m hpclab.cli``); the completed process."""
+    return subprocess.run(
+        [sys.executable, "-m", "hpclab.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env
+    )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import copy
 import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from hpclab.grade import GradeError, Row, collect, load_release, restore_checks, summary
+
+from support import hpclab_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = "01-parallel-concepts"
@@ -81,30 +81,23 @@ def graded(tmp_path_factory):
     _save(room, "error.ipynb", error)
 
     out = room / "scores.csv"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hpclab.cli",
-            "grade",
-            str(room),
-            "--out",
-            str(out),
-            "--release",
-            str(ROOT / "exercises"),
-            "--cell-timeout",
-            "30",
-            "--timeout",
-            "180",
-            "--jobs",
-            "2",
-            "--feedback",
-            str(room / "feedback"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
+    proc = hpclab_cli(
+        "grade",
+        str(room),
+        "--out",
+        str(out),
+        "--release",
+        str(ROOT / "exercises"),
+        "--cell-timeout",
+        "30",
+        "--timeout",
+        "180",
+        "--jobs",
+        "2",
+        "--feedback",
+        str(room / "feedback"),
         cwd=room,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     with open(out, newline="") as fh:
@@ -327,28 +320,21 @@ def test_resume_keeps_graded_submissions_and_grades_the_rest(tmp_path):
     lines += [f"{room / 'a-correct.ipynb'},{q},★,0,1,passed" for q in ("q1", "q2", "q3", "q4", "q5")]
     lines += [f"{room / 'b-blank.ipynb'},q1,★,0,1,not-attempted", f"{room / 'b-blank.ipynb'},q2,★,0"]
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hpclab.cli",
-            "grade",
-            str(room),
-            "--out",
-            str(out),
-            "--resume",
-            "--release",
-            str(ROOT / "exercises"),
-            "--cell-timeout",
-            "60",
-            "--timeout",
-            "180",
-            "--no-progress",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
+    proc = hpclab_cli(
+        "grade",
+        str(room),
+        "--out",
+        str(out),
+        "--resume",
+        "--release",
+        str(ROOT / "exercises"),
+        "--cell-timeout",
+        "60",
+        "--timeout",
+        "180",
+        "--no-progress",
         cwd=tmp_path,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     assert "1 submission(s) already in" in proc.stdout
@@ -363,23 +349,16 @@ def test_resume_keeps_graded_submissions_and_grades_the_rest(tmp_path):
 def test_exit_status_is_1_when_a_submission_could_not_be_graded(tmp_path):
     (tmp_path / "garbage.ipynb").write_text("this is not JSON {")
     out = tmp_path / "scores.csv"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hpclab.cli",
-            "grade",
-            str(tmp_path / "garbage.ipynb"),
-            "--out",
-            str(out),
-            "--release",
-            str(ROOT / "exercises"),
-            "--no-progress",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    proc = hpclab_cli(
+        "grade",
+        str(tmp_path / "garbage.ipynb"),
+        "--out",
+        str(out),
+        "--release",
+        str(ROOT / "exercises"),
+        "--no-progress",
         cwd=tmp_path,
+        timeout=120,
     )
     assert proc.returncode == 1, proc.stderr
     assert "1 submission(s) could not be graded" in proc.stderr
@@ -388,26 +367,19 @@ def test_exit_status_is_1_when_a_submission_could_not_be_graded(tmp_path):
 
 def test_no_sandbox_is_said_once(tmp_path):
     (tmp_path / "garbage.ipynb").write_text("not JSON")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hpclab.cli",
-            "grade",
-            str(tmp_path),
-            "--out",
-            str(tmp_path / "s.csv"),
-            "--release",
-            str(ROOT / "exercises"),
-            "--exercise",
-            LESSON,
-            "--no-sandbox",
-            "--no-progress",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    proc = hpclab_cli(
+        "grade",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "s.csv"),
+        "--release",
+        str(ROOT / "exercises"),
+        "--exercise",
+        LESSON,
+        "--no-sandbox",
+        "--no-progress",
         cwd=tmp_path,
+        timeout=120,
     )
     assert proc.stderr.count("WITHOUT a sandbox") == 1 and "--no-sandbox" in proc.stderr
     assert "NOT sandboxed" in proc.stdout
@@ -417,25 +389,18 @@ def test_a_machine_without_bubblewrap_grades_unsandboxed_after_one_warning(tmp_p
     import os
 
     (tmp_path / "garbage.ipynb").write_text("not JSON")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hpclab.cli",
-            "grade",
-            str(tmp_path),
-            "--out",
-            str(tmp_path / "s.csv"),
-            "--release",
-            str(ROOT / "exercises"),
-            "--exercise",
-            LESSON,
-            "--no-progress",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    proc = hpclab_cli(
+        "grade",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "s.csv"),
+        "--release",
+        str(ROOT / "exercises"),
+        "--exercise",
+        LESSON,
+        "--no-progress",
         cwd=tmp_path,
+        timeout=120,
         env={**os.environ, "HPCLAB_BWRAP": str(tmp_path / "no-bwrap-here")},
     )
     assert proc.returncode == 0, proc.stderr

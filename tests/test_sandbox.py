@@ -13,7 +13,6 @@ import csv
 import hashlib
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,6 +21,8 @@ import pytest
 
 from hpclab.execute import OUTPUT_LIMIT, execute
 from hpclab.sandbox import Limits, Sandbox, unavailable_reason
+
+from support import hpclab_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = ROOT / "exercises"
@@ -286,33 +287,26 @@ def hostile_room(tmp_path_factory, sandbox_seen):
 
     before = _course_digest()
     out = room / "scores.csv"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hpclab.cli",
-            "grade",
-            str(room),
-            "--out",
-            str(out),
-            "--release",
-            str(EXERCISES),
-            "--cell-timeout",
-            "60",
-            "--timeout",
-            "180",
-            "--jobs",
-            "2",
-            "--memory",
-            "1",
-            "--max-procs",
-            str(PROCESS_LIMIT),
-            "--no-progress",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
+    proc = hpclab_cli(
+        "grade",
+        str(room),
+        "--out",
+        str(out),
+        "--release",
+        str(EXERCISES),
+        "--cell-timeout",
+        "60",
+        "--timeout",
+        "180",
+        "--jobs",
+        "2",
+        "--memory",
+        "1",
+        "--max-procs",
+        str(PROCESS_LIMIT),
+        "--no-progress",
         cwd=room,
+        timeout=900,
     )
     after = _course_digest()
     with open(out, newline="") as fh:
