@@ -153,3 +153,16 @@ def test_course_map_lists_every_lesson_with_the_timing_its_notebook_states():
     assert total, "README's course map has no 'In all: ...' line"
     assert (int(total.group(1)), int(total.group(2))) == (teaching, exercises)
     assert int(total.group(3)) * 60 + int(total.group(4)) == teaching + exercises
+
+
+def test_instructor_notes_state_the_timing_of_the_course_map():
+    rows = _course_map()
+    for name, (teaching, exercises, _) in rows.items():
+        note = ROOT / "instructors" / name.replace(".ipynb", ".md")
+        stated = re.search(
+            r"\*\*Timing:\*\* (\d+) min teaching / (\d+) min exercises", note.read_text(encoding="utf-8")
+        )
+        assert stated, f"{note.name}: no '**Timing:** N min teaching / M min exercises' line"
+        assert (int(stated.group(1)), int(stated.group(2))) == (teaching, exercises), (
+            f"{note.name} says {stated.group(1)} / {stated.group(2)} min; README's course map says {teaching} / {exercises}"
+        )
