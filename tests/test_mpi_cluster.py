@@ -137,6 +137,56 @@ def test_one_thread_workers_busy_with_tasks_still_build_and_run_mpi(client):
     assert client.gather(busy) == [1, 1, 1]
 
 
+def test_calls_from_two_clients_at_once_take_turns_instead_of_deadlocking_in_the_build(client):
+    import dask.array as da
+    import distributed
+
+    # Two notebooks on one cluster, each calling at the same moment while no communicator exists yet:
+    # without the scheduler's lock both builds' Accept/Connect rounds reach the workers' MPI threads
+    # in different orders and every worker waits for a partner busy with the other build (measured).
+    other = distributed.Client(client.scheduler.address, security=client.security)
+    try:
+        arrays = {c: c.persist(da.arange(60, chunks=7, dtype=float)) for c in (client, other)}
+        distributed.wait(list(arrays.values()))
+        client.run(lambda dask_worker: setattr(dask_worker, "_hpclab_mpi", None))  # forget the communicator
+        results, errors = [], []
+
+        def call(c):
+            try:
+                results.append(
+                    handoff.run_on_workers(c, arrays[c], handoff_scenarios.partial_sum, mpi=True, timeout=20)
+                )
+            except Exception as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=call, args=(c,)) for c in (client, other) * 2]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert [{r["total"] for r in result.values()} for result in results] == [{float(np.arange(60).sum())}] * 4
+    finally:
+        other.close()
+
+
+def test_a_call_waiting_longer_than_its_timeout_for_another_mpi_phase_says_so(client):
+    import dask.array as da
+    import distributed
+
+    x = client.persist(da.ones(30, chunks=10))
+    distributed.wait(x)
+    held = distributed.Lock(handoff.MPI_PHASE_LOCK, scheduler_rpc=client.scheduler, loop=client.loop)
+    assert held.acquire(timeout=30)
+    try:
+        with pytest.raises(handoff.HandoffTimeout, match="another MPI phase"):
+            handoff.run_on_workers(client, x, handoff_scenarios.partial_sum, mpi=True, timeout=1)
+    finally:
+        held.release()
+    results = handoff.run_on_workers(client, x, handoff_scenarios.partial_sum, mpi=True, timeout=60)
+    assert {r["total"] for r in results.values()} == {30.0}
+
+
 def test_an_error_in_func_is_raised_and_the_partners_left_waiting_are_restarted(client):
     import dask.array as da
     import distributed

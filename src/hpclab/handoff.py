@@ -18,9 +18,10 @@ The order of blocks is always *chunk order*: C order over the chunk grid
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
@@ -559,6 +560,34 @@ def _grow_communicator(client, key: tuple[str, ...], timeout: float | None) -> i
     return len(rounds)
 
 
+MPI_PHASE_LOCK = "hpclab-handoff-mpi-phase"  # a scheduler-side lock: one MPI phase at a time per cluster
+
+
+@contextlib.contextmanager
+def _one_mpi_phase_at_a_time(client, timeout: float | None) -> Iterator[None]:
+    """Hold the cluster's MPI lock: two MPI phases at once would interleave their collectives.
+
+    Each worker runs its MPI calls one after another in its own MPI thread; two
+    calls running together (two threads of a notebook, two notebooks on one
+    dask-mpi cluster) reach the workers in different orders, and a collective
+    of one then waits for partners that are inside the other: a deadlock. The
+    lock lives on the scheduler, so it holds across clients; a client that dies
+    holding it loses it when its lease ends.
+    """
+    from distributed import Lock
+
+    lock = Lock(MPI_PHASE_LOCK, scheduler_rpc=client.scheduler, loop=client.loop)
+    if not lock.acquire(timeout=timeout):
+        raise HandoffTimeout(
+            f"another MPI phase (run_on_workers(..., mpi=True) or communicator()) held this cluster's "
+            f"workers for more than {timeout} s: wait for it to finish, or give a longer timeout"
+        )
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def communicator(client, workers: Sequence[str] | None = None, *, timeout: float | None = None) -> dict[str, Any]:
     """Make sure ``workers`` (default: all) share one MPI communicator; reuse it while they stay the same.
 
@@ -566,9 +595,11 @@ def communicator(client, workers: Sequence[str] | None = None, *, timeout: float
     independent MPI workers (``cluster.start(mpi=True)``, jobqueue) it is grown
     with ``Open_port``/``Accept``/``Connect``/``Merge`` in ceil(log2 n) rounds
     (:func:`tree_rounds`). Returns ``{"mode", "workers", "built", "rounds", "seconds"}``.
+    Waits (up to ``timeout``) while another MPI phase runs on the cluster.
     """
     try:
-        return _communicator(client, workers, timeout)
+        with _one_mpi_phase_at_a_time(client, timeout):
+            return _communicator(client, workers, timeout)
     except _AttemptFailed as failure:
         kind = HandoffTimeout if failure.outcome.stuck else HandoffError
         raise kind(f"{failure}; a stuck worker must be restarted (run_on_workers(..., attempts=2) does)") from None
@@ -758,7 +789,8 @@ def run_on_workers(
     workers' communicator (see :func:`communicator`) is built once and reused
     until the set of workers changes; ``comm`` is a reordered copy, freed when
     ``func`` returns. MPI runs in a thread of its own on each worker, so busy
-    or one-thread workers take part at once; run one such call at a time.
+    or one-thread workers take part at once. One MPI phase runs at a time on a
+    cluster (a lock on its scheduler): a second call waits, up to ``timeout``.
 
     ``timeout`` (seconds) bounds each step of the MPI phase on every worker: a
     worker still inside MPI after it (a partner died or raised inside a
@@ -774,7 +806,8 @@ def run_on_workers(
     if attempts < 1:
         raise HandoffError(f"attempts={attempts!r}: need at least 1 attempt")
     if mpi:
-        return _run_with_mpi(client, collection, func, tuple(args), dict(kwargs or {}), timeout, attempts)
+        with _one_mpi_phase_at_a_time(client, timeout):
+            return _run_with_mpi(client, collection, func, tuple(args), dict(kwargs or {}), timeout, attempts)
     pieces, futures = _placed(client, collection)
     order = list(pieces)
     name = getattr(func, "__name__", "func")
