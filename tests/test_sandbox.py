@@ -542,6 +542,34 @@ def test_a_submission_cannot_read_the_solutions_the_room_or_the_graders_outputs(
 
 SMALL_LIMIT = 320 * 2**20  # bytes: a kernel needs about a third of it
 
+HOLDS_MEMORY_FILES = """
+import os, time
+chunk = b"\\0" * 2**24
+try:
+    for i in range(12):  # 12 files of 64 MiB: 768 MiB at most, even if nothing stopped it
+        if KIND == "memfd":
+            fd = os.memfd_create(f"hog{i}")
+        else:
+            fd = os.open(f"/dev/shm/hog{i}", os.O_CREAT | os.O_WRONLY, 0o600)
+        for _ in range(4):
+            os.write(fd, chunk)  # written, never mapped: no process's RSS or PSS shows these pages
+        print("held", (i + 1) * 64, "MiB", flush=True)
+except OSError as exc:  # /dev/shm is full (its size is the limit): keep what it holds
+    print("refused", exc, flush=True)
+time.sleep(600)  # hold it: only the watchdog's kill may end this cell
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["memfd", "shm"])
+def test_memory_held_in_memfd_or_shm_files_is_stopped_at_the_limit(sandbox_seen, kind):
+    code = f"KIND = {kind!r}\n" + HOLDS_MEMORY_FILES
+    text, run, stopped = _run_in_sandbox(code, Limits(memory=SMALL_LIMIT, processes=PROCESS_LIMIT), cell_timeout=60)
+    assert "over the limit of 0.31 GiB" in stopped and "files in memory" in stopped, (stopped, run.status, text)
+    assert run.status == "kernel-died"
+    assert "held 64 MiB" in text  # it did start holding memory before it was stopped
+
+
 FILLS_A_FOLDER = """
 import errno, os
 from ipykernel.connect import get_connection_file
@@ -568,14 +596,14 @@ finally:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("where", ["tmp", "home", "scratch", "cwd"])
+@pytest.mark.parametrize("where", ["tmp", "home", "scratch", "cwd", "sockets"])
 def test_a_file_bigger_than_the_limit_is_refused_or_stopped_and_never_reaches_the_disk(sandbox_seen, where):
     code = f"WHERE = {where!r}\n" + FILLS_A_FOLDER
     text, run, stopped = _run_in_sandbox(code, Limits(memory=SMALL_LIMIT, processes=PROCESS_LIMIT))
     wrote = [int(line.split()[1]) for line in text.splitlines() if line.startswith("wrote ")]
     assert max(wrote, default=0) <= SMALL_LIMIT, (text[-500:], stopped)
     refused = [line for line in text.splitlines() if line.startswith("refused")]
-    # A clear reason: the file system is full.
+    # A clear reason either way: the file system is full or the file too big, or the grader stopped it.
     assert (refused and refused[0].split()[1] in ("ENOSPC", "EFBIG")) or "over the limit" in stopped, (text, stopped)
     on = text.splitlines()[0].split()
     if where != "sockets":  # the kernel's socket folder is the grader's (bounded by the limit above)

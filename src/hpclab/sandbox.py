@@ -21,9 +21,14 @@ as well.
 
 Limits, none of them cgroups (those belong to the machine): ``RLIMIT_NPROC``
 (processes and threads), ``RLIMIT_CPU`` (CPU seconds per process),
-``RLIMIT_CORE`` 0, and a watchdog thread that polls the memory (RSS) of the
-sandbox's whole process tree, as Dask's nanny does, and stops the sandbox past
-the limit (PSS, so shared pages count once; ``RLIMIT_AS`` would break OpenBLAS, pyarrow and Dask's threads).
+``RLIMIT_CORE`` 0, ``RLIMIT_FSIZE`` (no file larger than the memory limit:
+every file it can write is held in memory) and ``RLIMIT_NOFILE``, and a
+watchdog thread that polls what the sandbox holds, as Dask's nanny does, and
+stops it past the memory limit: the PSS of its whole process tree (shared
+pages count once; ``RLIMIT_AS`` would break OpenBLAS, pyarrow and Dask's
+threads), plus the memory no process maps: memfd files its processes hold
+open, the used space of its tmpfs mounts, and the files in the kernel's
+socket folder (the one place it writes on the host's disk).
 
 The kernel keeps its IPC transport: its sockets live in a folder bound into the
 sandbox at the same path, so grader and kernel both reach them. Kernel
@@ -72,6 +77,7 @@ _START = (
     f"mkdir -p {INSIDE_HOME} {INSIDE_SCRATCH} && cp -R {INSIDE_SEED}/home/. {INSIDE_HOME}/ "
     f'&& cp -R {INSIDE_SEED}/work/. . && exec "$@"'
 )
+OPEN_FILES = 4096  # RLIMIT_NOFILE: a kernel, a local Dask cluster and MPI ranks use a few hundred
 
 
 class SandboxError(SetupError):
@@ -82,9 +88,12 @@ class SandboxError(SetupError):
 class Limits:
     """What one submission may use."""
 
-    memory: int = 4 * 1024**3  # bytes of RSS, summed over the submission's processes; also each tmpfs's size
+    # bytes: the PSS of the submission's processes plus its files in memory (tmpfs, memfd, socket folder);
+    # also the size of each of its tmpfs mounts and the largest file it may write (RLIMIT_FSIZE)
+    memory: int = 4 * 1024**3
     processes: int = 512  # processes and threads of the submission's uid (RLIMIT_NPROC)
     cpu_seconds: int = 900  # CPU seconds per process (RLIMIT_CPU)
+    open_files: int = OPEN_FILES  # file descriptors per process (RLIMIT_NOFILE)
     poll: float = 0.25  # seconds between two looks of the memory watchdog
 
 
@@ -470,6 +479,8 @@ class Sandbox:
             f"--nproc={limits.processes}",
             f"--cpu={limits.cpu_seconds}",
             "--core=0",
+            f"--fsize={_at_most_hard_limit('RLIMIT_FSIZE', limits.memory)}",
+            f"--nofile={_at_most_hard_limit('RLIMIT_NOFILE', limits.open_files)}",
             "--",
             bwrap_program() or "bwrap",
             *self._mounts().args(),
@@ -572,34 +583,38 @@ class Sandbox:
             return []
 
     def memory(self) -> int:
-        """Bytes the sandbox's processes use together: the sum of their PSS.
+        """Bytes the sandbox holds: its processes' PSS plus its files in memory (see :meth:`usage`)."""
+        return sum(self.usage().values())
 
-        PSS shares each page among the processes that map it, so forked
-        children and the libraries every Python loads are counted once; a sum
-        of RSS would count them in every process.
+    def usage(self) -> dict[str, int]:
+        """What the sandbox holds, in bytes, by kind: what the watchdog counts against the limit.
+
+        ``processes``: the sum of their PSS, which shares each page among the
+        processes that map it, so forked children and the libraries every
+        Python loads are counted once (a sum of RSS would count them in every
+        process). ``files in memory``: what no process needs to map, so PSS
+        misses it: memfd files its processes hold open, the used space of its
+        tmpfs mounts (/tmp with home and scratch, /dev/shm, the working
+        directory), and the socket folder on the host's disk. A page both
+        mapped and in such a file counts twice: the limit errs on the
+        machine's side.
         """
-        import psutil
+        procs = self.processes()
+        held = _held_files(procs, self._tmpfs_mounts(), self._sockets, self.limits.memory)
+        return {"processes": _pss(procs), "files in memory": held}
 
-        total = 0
-        for proc in self.processes():
-            try:
-                total += proc.memory_full_info().pss
-            except (psutil.NoSuchProcess, psutil.ZombieProcess):
-                continue
-            except (psutil.AccessDenied, AttributeError):
-                try:
-                    total += proc.memory_info().rss
-                except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-                    continue
-        return total
+    def _tmpfs_mounts(self) -> list[str]:
+        return ["/tmp", "/dev/shm", str(self.workdir)]
 
     def _watchdog(self) -> None:
         while not self._done.wait(self.limits.poll):
-            used = self.memory()
+            usage = self.usage()
+            used = sum(usage.values())
             self.peak_memory = max(self.peak_memory, used)
             if used > self.limits.memory:
+                parts = ", ".join(f"{kind} {size / 2**30:.2f} GiB" for kind, size in usage.items())
                 self.stopped = (
-                    f"stopped by the grader: its processes used {used / 2**30:.2f} GiB of memory, "
+                    f"stopped by the grader: it held {used / 2**30:.2f} GiB of memory ({parts}), "
                     f"over the limit of {self.limits.memory / 2**30:.2f} GiB"
                 )
                 self._kill_everything()
@@ -635,6 +650,14 @@ class Sandbox:
             time.sleep(0.1)
 
 
+def _at_most_hard_limit(name: str, wanted: int) -> int:
+    """``wanted``, or less when this process's hard limit ``name`` is lower: only root may raise one."""
+    import resource
+
+    hard = resource.getrlimit(getattr(resource, name))[1]
+    return wanted if _is_root() or hard == resource.RLIM_INFINITY else min(wanted, hard)
+
+
 def _processes_of(uid: int) -> int:
     """Processes and threads ``uid`` runs now (what RLIMIT_NPROC counts)."""
     import psutil
@@ -647,3 +670,94 @@ def _processes_of(uid: int) -> int:
         except (TypeError, AttributeError):
             continue
     return count
+
+
+def _pss(procs) -> int:
+    """The sum of the PSS of ``procs`` (RSS where PSS cannot be read)."""
+    import psutil
+
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_full_info().pss
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+        except (psutil.AccessDenied, AttributeError):
+            try:
+                total += proc.memory_info().rss
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+    return total
+
+
+def _held_files(procs, tmpfs_mounts: Sequence[str], sockets: Path | None, limit: int) -> int:
+    """Bytes of memory files ``procs`` hold open, their tmpfs mounts' use, and ``sockets``' files.
+
+    ``limit`` bounds the walk through ``sockets`` (past it, the sum is over anyway).
+    """
+    pids = [proc.pid for proc in procs]
+    inside = _inside_pid(pids)
+    mounts = 0 if inside is None else sum(_used_space(f"/proc/{inside}/root{m}") for m in tmpfs_mounts)
+    return _memfd_bytes(pids) + mounts + (_folder_bytes(sockets, limit) if sockets is not None else 0)
+
+
+def _inside_pid(pids: Iterable[int]) -> int | None:
+    """One of ``pids`` that lives in the sandbox's mount namespace (not the grader's)."""
+    try:
+        ours = os.readlink("/proc/self/ns/mnt")
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            if os.readlink(f"/proc/{pid}/ns/mnt") != ours:
+                return pid
+        except OSError:
+            continue
+    return None
+
+
+def _used_space(path: str) -> int:
+    """Bytes in use on the file system at ``path`` (0 when it is gone)."""
+    try:
+        info = os.statvfs(path)
+    except OSError:
+        return 0
+    return (info.f_blocks - info.f_bfree) * info.f_frsize
+
+
+def _memfd_bytes(pids: Iterable[int]) -> int:
+    """Bytes stored in the memfd files ``pids`` hold open, each file counted once."""
+    sizes: dict[tuple[int, int], int] = {}
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            link = f"/proc/{pid}/fd/{fd}"
+            try:
+                if not os.readlink(link).startswith("/memfd:"):
+                    continue
+                info = os.stat(link)
+            except OSError:
+                continue
+            sizes[(info.st_dev, info.st_ino)] = info.st_blocks * 512
+    return sum(sizes.values())
+
+
+def _folder_bytes(top: Path, limit: int) -> int:
+    """Bytes the files under ``top`` take on disk, each entry at least a block (empty files too).
+
+    Stops counting past ``limit``: a folder filled with millions of files is
+    over any limit long before it is walked through.
+    """
+    total = 0
+    for folder, dirs, files in os.walk(top):
+        for name in dirs + files:
+            try:
+                total += max(os.lstat(os.path.join(folder, name)).st_blocks * 512, 4096)
+            except OSError:
+                continue
+            if total > limit:
+                return total
+    return total
