@@ -464,6 +464,11 @@ def _outside_tmp(prefix: str, near: Path) -> Path:
     return folder
 
 
+# A course-looking name that is no course setting must stay out too. Spelled in two parts: test_config
+# fails on any HPCLAB_ name used in the course but not listed, and listing this one would let it through.
+UNLISTED = "HPCLAB" + "_TEST_SECRET_TOKEN"
+SECRETS = {UNLISTED: "hpclab-secret-4711", "AWS_SECRET_ACCESS_KEY": "aws-secret-4711"}
+
 LOOKS_AROUND = r"""
 import json, os, sys
 import hpclab.data
@@ -488,7 +493,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def looked_around(sandbox_seen):
-    """A room and the grader's outputs outside /tmp, and a submission looking for them."""
+    """A room and the grader's outputs outside /tmp, secrets in its environment, and a submission looking."""
     import shutil
 
     from hpclab.data import data_root
@@ -516,6 +521,8 @@ def looked_around(sandbox_seen):
         ]
         with pytest.MonkeyPatch.context() as mp:
             mp.chdir(room)  # the grader's working folder: the room, as README's example runs it
+            for name, value in SECRETS.items():
+                mp.setenv(name, value)
             code = LOOKS_AROUND.replace("TARGETS", repr(targets))
             limits = Limits(memory=2 * 1024**3, processes=PROCESS_LIMIT)
             text, run, _ = _run_in_sandbox(code, limits, readable=[data_root()])
@@ -538,6 +545,46 @@ def test_a_submission_cannot_read_the_solutions_the_room_or_the_graders_outputs(
     # Of the course folder only what a kernel needs: the package (not src/ around it), the lessons, the data.
     assert files[str(ROOT / "src")] == ["hpclab"]
     assert set(files[str(ROOT)]) <= {"src", "exercises", "notebooks", "jobscripts", "solutions", "data", ".venv"}
+
+
+@pytest.mark.slow
+def test_the_graders_secrets_do_not_reach_a_submission(looked_around):
+    import procs
+
+    env = looked_around[0]["env"]
+    assert not set(SECRETS) & set(env), sorted(env)
+    assert not any(value in SECRETS.values() for value in env.values())
+    assert env[procs.TAG] == os.environ[procs.TAG]  # the leak check still finds what a submission starts
+    assert env["HOME"].startswith("/tmp/") and env["HPCLAB_SANDBOXED"] == "1"
+
+
+def test_the_kernels_environment_is_an_allowlist():
+    from hpclab.sandbox import passed_env
+
+    grader = {
+        **SECRETS,
+        "SSH_AUTH_SOCK": "/run/user/0/ssh",
+        "GITHUB_TOKEN": "ghp_x",
+        "PYTHONPATH": "/work/course",
+        "HPCLAB_BWRAP": "/usr/bin/bwrap",
+        "PATH": "/venv/bin:/usr/bin",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "DASK_DISTRIBUTED__WORKER__DAEMON": "False",
+        "HPCLAB_DATA_SIZE": "small",
+        "HPCLAB_TEST_RUN": "tag",
+    }
+    kept = passed_env(grader)
+    assert kept == {
+        "PATH": "/venv/bin:/usr/bin",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "DASK_DISTRIBUTED__WORKER__DAEMON": "False",
+        "HPCLAB_DATA_SIZE": "small",
+        "HPCLAB_TEST_RUN": "tag",
+    }
 
 
 SMALL_LIMIT = 320 * 2**20  # bytes: a kernel needs about a third of it

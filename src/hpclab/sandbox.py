@@ -33,8 +33,11 @@ socket folder (the one place it writes on the host's disk).
 The kernel keeps its IPC transport: its sockets live in a folder bound into the
 sandbox at the same path, so grader and kernel both reach them. Kernel
 interrupts go as messages (the kernel signals its own process group inside the
-sandbox). Processes keep the grader's environment, so a test's leak check
-still finds everything a submission started.
+sandbox). The kernel's environment is built from an allowlist
+(:data:`PASSED_ENV`): the locale, the course's own ``HPCLAB_*`` variables
+(the tests' leak-check tag among them, so a test still finds everything a
+submission started), thread, MPI and Dask settings; nothing else of the
+grader's environment (tokens, keys, session sockets) reaches a submission.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +81,48 @@ _START = (
     f'&& cp -R {INSIDE_SEED}/work/. . && exec "$@"'
 )
 OPEN_FILES = 4096  # RLIMIT_NOFILE: a kernel, a local Dask cluster and MPI ranks use a few hundred
+
+# The grader's variables a kernel keeps (by name, then by prefix); everything else is left out.
+PASSED_ENV = frozenset(
+    {
+        "PATH",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "TERM",
+        "USER",
+        "LOGNAME",
+        "VIRTUAL_ENV",
+        "JUPYTER_PLATFORM_DIRS",
+        "MPLBACKEND",
+        "PYDEVD_DISABLE_FILE_VALIDATION",
+        "PYTHONHASHSEED",
+        "PYTHONUTF8",
+        "PYTHONIOENCODING",
+        "PYTHONWARNINGS",
+        "PYTHONUNBUFFERED",
+        "NO_COLOR",
+        "OMPI_ALLOW_RUN_AS_ROOT",
+        "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM",
+    }
+)
+PASSED_ENV_PREFIXES = (
+    "LC_",  # locale
+    "OMP_",  # thread counts of OpenMP, OpenBLAS, MKL, numexpr, BLIS
+    "OPENBLAS_",
+    "MKL_",
+    "NUMEXPR_",
+    "BLIS_",
+    "DASK_",  # Dask's configuration
+    "MPIR_CVAR_",  # MPICH's, Open MPI's and PRRTE's settings
+    "MPICH_",
+    "HYDRA_",
+    "OMPI_MCA_",
+    "PRTE_MCA_",
+    "PMIX_MCA_",
+)
+# Course variables that make no sense inside: the grader's own, and a scheduler the sandbox cannot reach.
+GRADER_ONLY_ENV = frozenset({config.BWRAP, config.SANDBOX_UID_BASE, config.SCHEDULER_FILE})
 
 
 class SandboxError(SetupError):
@@ -350,6 +395,22 @@ def _course_folder(release: Path) -> Path | None:
     return root if (root / "solutions").is_dir() and release.is_relative_to(root) else None
 
 
+def passed_env(base: Mapping[str, str]) -> dict[str, str]:
+    """The variables of ``base`` a sandboxed kernel keeps: an allowlist, never a denylist.
+
+    :data:`PASSED_ENV` by name, :data:`PASSED_ENV_PREFIXES` by prefix (locale,
+    thread counts, Dask, MPI), and the course's own ``HPCLAB_*`` variables of
+    :data:`hpclab.config.SETTINGS` but the grader's (:data:`GRADER_ONLY_ENV`).
+    A course that needs one more variable inside adds it here.
+    """
+    course = {s.name for s in config.SETTINGS} - GRADER_ONLY_ENV
+    return {
+        name: value
+        for name, value in base.items()
+        if name in PASSED_ENV or name in course or name.startswith(PASSED_ENV_PREFIXES)
+    }
+
+
 @dataclass
 class Sandbox:
     """The sandbox of one submission: enter it (``with``), wrap the kernel's command, leave it."""
@@ -429,10 +490,15 @@ class Sandbox:
             _chown_tree(folder, self.uid)
 
     def env(self, base: dict[str, str]) -> dict[str, str]:
-        """The kernel's environment inside: private home, tmp and scratch."""
+        """The kernel's environment inside: ``base`` through the allowlist, then the sandbox's own.
+
+        Only what :func:`passed_env` lets through reaches a submission: the
+        grader's tokens, keys and session sockets (``SSH_AUTH_SOCK``, the
+        session bus) stay outside.
+        """
         from hpclab.data import DATA_ENV, SCRATCH_ENV, data_root
 
-        env = dict(base)
+        env = passed_env(base)
         if "PATH" in env:  # only the bound paths exist inside: no detours through folders left out
             env["PATH"] = os.pathsep.join(os.path.abspath(p) for p in env["PATH"].split(os.pathsep) if p)
         env.update(
@@ -450,21 +516,6 @@ class Sandbox:
                 SANDBOXED_ENV: "1",
             }
         )
-        # Ways out to the grader's own services: the session bus (systemd-run --user runs code
-        # outside), the ssh agent, the runtime folder of the grader's user. The network namespace
-        # removes abstract sockets only; a socket file's path is enough to reach these.
-        for name in (
-            "IPYTHONDIR",
-            "JUPYTER_CONFIG_DIR",
-            "JUPYTER_DATA_DIR",
-            "DASK_CONFIG",
-            "DBUS_SESSION_BUS_ADDRESS",
-            "SSH_AUTH_SOCK",
-            "XDG_RUNTIME_DIR",
-            "DISPLAY",
-            "WAYLAND_DISPLAY",
-        ):
-            env.pop(name, None)
         if self.uid is not None:
             env["USER"] = env["LOGNAME"] = "learner"
         return env
