@@ -590,16 +590,32 @@ def test_the_kernels_environment_is_an_allowlist():
 SMALL_LIMIT = 320 * 2**20  # bytes: a kernel needs about a third of it
 
 HOLDS_MEMORY_FILES = """
-import os, time
+import ctypes, os, time
 chunk = b"\\0" * 2**24
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype, libc.shmat.argtypes = ctypes.c_void_p, [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+libc.shmdt.argtypes = [ctypes.c_void_p]
+
+
+def hold(i):
+    # 64 MiB written, then mapped by no process: no process's RSS or PSS shows these pages.
+    if KIND == "sysv":
+        segment = libc.shmget(0, 2**26, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600
+        address = libc.shmat(segment, None, 0)
+        ctypes.memset(address, 1, 2**26)
+        libc.shmdt(ctypes.c_void_p(address))
+        return
+    if KIND == "memfd":
+        fd = os.memfd_create(f"hog{i}")
+    else:
+        fd = os.open(f"/dev/shm/hog{i}", os.O_CREAT | os.O_WRONLY, 0o600)
+    for _ in range(4):
+        os.write(fd, chunk)
+
+
 try:
-    for i in range(12):  # 12 files of 64 MiB: 768 MiB at most, even if nothing stopped it
-        if KIND == "memfd":
-            fd = os.memfd_create(f"hog{i}")
-        else:
-            fd = os.open(f"/dev/shm/hog{i}", os.O_CREAT | os.O_WRONLY, 0o600)
-        for _ in range(4):
-            os.write(fd, chunk)  # written, never mapped: no process's RSS or PSS shows these pages
+    for i in range(12):  # 12 times 64 MiB: 768 MiB at most, even if nothing stopped it
+        hold(i)
         print("held", (i + 1) * 64, "MiB", flush=True)
 except OSError as exc:  # /dev/shm is full (its size is the limit): keep what it holds
     print("refused", exc, flush=True)
@@ -608,8 +624,8 @@ time.sleep(600)  # hold it: only the watchdog's kill may end this cell
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["memfd", "shm"])
-def test_memory_held_in_memfd_or_shm_files_is_stopped_at_the_limit(sandbox_seen, kind):
+@pytest.mark.parametrize("kind", ["memfd", "shm", "sysv"])
+def test_memory_held_in_memfd_shm_or_sysv_segments_is_stopped_at_the_limit(sandbox_seen, kind):
     code = f"KIND = {kind!r}\n" + HOLDS_MEMORY_FILES
     text, run, stopped = _run_in_sandbox(code, Limits(memory=SMALL_LIMIT, processes=PROCESS_LIMIT), cell_timeout=60)
     assert "over the limit of 0.31 GiB" in stopped and "files in memory" in stopped, (stopped, run.status, text)

@@ -27,8 +27,9 @@ watchdog thread that polls what the sandbox holds, as Dask's nanny does, and
 stops it past the memory limit: the PSS of its whole process tree (shared
 pages count once; ``RLIMIT_AS`` would break OpenBLAS, pyarrow and Dask's
 threads), plus the memory no process maps: memfd files its processes hold
-open, the used space of its tmpfs mounts, and the files in the kernel's
-socket folder (the one place it writes on the host's disk).
+open, the used space of its tmpfs mounts, System V shared memory in its IPC
+namespace, and the files in the kernel's socket folder (the one place it
+writes on the host's disk).
 
 The kernel keeps its IPC transport: its sockets live in a folder bound into the
 sandbox at the same path, so grader and kernel both reach them. Kernel
@@ -429,6 +430,7 @@ class Sandbox:
         self._root: Path | None = None
         self._pid: int | None = None
         self._sockets: Path | None = None
+        self._in_ipc_namespace = False  # the watchdog's thread has joined the sandbox's IPC namespace
         self._watch: threading.Thread | None = None
         self._done = threading.Event()
 
@@ -646,13 +648,28 @@ class Sandbox:
         process). ``files in memory``: what no process needs to map, so PSS
         misses it: memfd files its processes hold open, the used space of its
         tmpfs mounts (/tmp with home and scratch, /dev/shm, the working
-        directory), and the socket folder on the host's disk. A page both
-        mapped and in such a file counts twice: the limit errs on the
-        machine's side.
+        directory), System V segments (``shmget``; as root, where the
+        watchdog can see them) and the socket folder on the host's disk. A
+        page both mapped and in such a file counts twice: the limit errs on
+        the machine's side.
         """
         procs = self.processes()
         held = _held_files(procs, self._tmpfs_mounts(), self._sockets, self.limits.memory)
-        return {"processes": _pss(procs), "files in memory": held}
+        return {"processes": _pss(procs), "files in memory": held + self._sysv_shm(procs)}
+
+    def _sysv_shm(self, procs) -> int:
+        """Bytes resident in the System V shared memory of the sandbox's IPC namespace (0 if unseen).
+
+        /proc/sysvipc/shm lists the segments of the reader's own IPC
+        namespace: the watchdog's thread joins the sandbox's (once, and
+        only that thread; it uses no IPC itself).
+        """
+        if not self._in_ipc_namespace:
+            inside = _inside_pid([proc.pid for proc in procs])
+            if inside is None or not _join_ipc_namespace(inside):
+                return 0
+            self._in_ipc_namespace = True
+        return _sysv_shm_bytes()
 
     def _tmpfs_mounts(self) -> list[str]:
         return ["/tmp", "/dev/shm", str(self.workdir)]
@@ -812,3 +829,35 @@ def _folder_bytes(top: Path, limit: int) -> int:
             if total > limit:
                 return total
     return total
+
+
+CLONE_NEWIPC = 0x08000000
+
+
+def _join_ipc_namespace(pid: int) -> bool:
+    """Move the calling thread (only it) into the IPC namespace of ``pid``; False where that is refused."""
+    import ctypes
+
+    try:
+        fd = os.open(f"/proc/{pid}/ns/ipc", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        return ctypes.CDLL(None, use_errno=True).setns(fd, CLONE_NEWIPC) == 0
+    finally:
+        os.close(fd)
+
+
+def _sysv_shm_bytes(table: str = "/proc/sysvipc/shm") -> int:
+    """Resident bytes of the System V segments in ``table`` (the reader's IPC namespace)."""
+    try:
+        lines = Path(table).read_text().splitlines()
+    except OSError:
+        return 0
+    if not lines:
+        return 0
+    header = lines[0].split()
+    if "rss" not in header:
+        return 0
+    column = header.index("rss")
+    return sum(int(row.split()[column]) for row in lines[1:] if len(row.split()) > column)
