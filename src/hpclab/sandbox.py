@@ -3,7 +3,8 @@
 What a submission gets: its own PID, network (only ``lo``), IPC and UTS
 namespaces, and a file system built from an allowlist, never the host's whole
 ``/``: the system folders (``/usr``, ``/etc``, ``/lib*``, ``/bin``, ``/sbin``,
-``/opt``), Python itself and the virtual environment, the ``hpclab`` package
+``/opt``, and ``/sys`` for the machine's layout, without its network list),
+Python itself and the virtual environment, the ``hpclab`` package
 folder alone (from an editable install, ``src/hpclab``, never the course
 folder around it), the course's data and the lessons' notebooks and job
 scripts, all read-only. ``solutions/`` is an empty folder there (so
@@ -134,7 +135,8 @@ class SandboxError(SetupError):
 class Limits:
     """What one submission may use."""
 
-    # bytes: the PSS of the submission's processes plus its files in memory (tmpfs, memfd, socket folder);
+    # bytes: the PSS of the submission's processes plus its files in memory (tmpfs, memfd, System V
+    # shared memory, socket folder);
     # also the size of each of its tmpfs mounts and the largest file it may write (RLIMIT_FSIZE)
     memory: int = 4 * 1024**3
     processes: int = 512  # processes and threads of the submission's uid (RLIMIT_NPROC)
