@@ -432,3 +432,253 @@ def test_a_dask_cluster_with_tls_runs_in_the_sandbox(sandbox_seen):
         run = execute(nb, EXERCISES, timeout=180, cell_timeout=120, allow_errors=True, sandbox=box)
     outputs = run.notebook.cells[0].outputs
     assert any(o.get("text", "").startswith("6 tls://") for o in outputs), outputs
+
+
+# ------------------------------------------------------------------ what a submission can see and hold
+
+
+def _run_in_sandbox(code: str, limits: Limits, *, cell_timeout: float = 60, readable=()):
+    """Run one cell in a real sandbox; (its text output, the run, why the watchdog stopped it)."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    with Sandbox(EXERCISES, limits, readable=list(readable)) as box:
+        run = execute(
+            nb, EXERCISES, timeout=cell_timeout + 60, cell_timeout=cell_timeout, allow_errors=True, sandbox=box
+        )
+        stopped = box.stopped
+    outputs = run.notebook.cells[0].outputs
+    text = "".join(o.get("text", "") for o in outputs) + "".join(o.get("evalue", "") for o in outputs)
+    return text, run, stopped
+
+
+def _outside_tmp(prefix: str, near: Path) -> Path:
+    """A folder outside /tmp (pytest's rooms are there, private in every sandbox anyway), as a room would be.
+
+    Made beside ``near`` when that is writable, else in /var/tmp; 0755 with 0644 files, like any folder
+    made under the usual umask: only the sandbox may keep a submission out.
+    """
+    import tempfile
+
+    parent = near if os.access(near, os.W_OK) else Path("/var/tmp")
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    folder.chmod(0o755)
+    return folder
+
+
+# A course-looking name that is no course setting must stay out too. Spelled in two parts: test_config
+# fails on any HPCLAB_ name used in the course but not listed, and listing this one would let it through.
+UNLISTED = "HPCLAB" + "_TEST_SECRET_TOKEN"
+SECRETS = {UNLISTED: "hpclab-secret-4711", "AWS_SECRET_ACCESS_KEY": "aws-secret-4711"}
+
+LOOKS_AROUND = r"""
+import json, os, sys
+import hpclab.data
+
+def look(path):
+    try:
+        if os.path.isdir(path):
+            return sorted(os.listdir(path))
+        with open(path, "rb") as fh:
+            return "read " + repr(fh.read(40))
+    except OSError as exc:
+        return type(exc).__name__
+
+targets = TARGETS
+print(json.dumps({
+    "seen": {path: look(path) for path in targets},
+    "course_root": str(hpclab.data.course_root()),
+    "env": {name: value for name, value in os.environ.items()},
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def looked_around(sandbox_seen):
+    """A room and the grader's outputs outside /tmp, secrets in its environment, and a submission looking."""
+    import shutil
+
+    from hpclab.data import data_root
+
+    room = _outside_tmp("hpclab-room-", Path("/var/tmp"))
+    outputs = _outside_tmp("hpclab-grader-out-", ROOT.parent)
+    try:
+        nbformat.write(_solved("q1", "q2", "q3", "q4", "q5"), room / "peer.ipynb")
+        (outputs / "feedback").mkdir(mode=0o755)
+        for name in ("scores.csv", "gradebook.csv", "report.html", "feedback/peer.md"):
+            (outputs / name).write_text("submission,question,status\npeer.ipynb,q1,passed\n")
+            (outputs / name).chmod(0o644)
+        targets = [
+            str(ROOT / "solutions"),
+            str(ROOT / "solutions" / f"{LESSON}.ipynb"),
+            str(ROOT / "instructors"),
+            str(ROOT / "tests"),
+            str(ROOT / "README.md"),
+            str(room),
+            str(room / "peer.ipynb"),
+            *(str(outputs / name) for name in ("scores.csv", "gradebook.csv", "report.html", "feedback/peer.md")),
+            str(outputs),
+            str(ROOT),
+            str(ROOT / "src"),
+        ]
+        with pytest.MonkeyPatch.context() as mp:
+            mp.chdir(room)  # the grader's working folder: the room, as README's example runs it
+            for name, value in SECRETS.items():
+                mp.setenv(name, value)
+            code = LOOKS_AROUND.replace("TARGETS", repr(targets))
+            limits = Limits(memory=2 * 1024**3, processes=PROCESS_LIMIT)
+            text, run, _ = _run_in_sandbox(code, limits, readable=[data_root()])
+        assert run.status == "ok", (run.status, run.message, text)
+        seen = json.loads(text)
+        return seen, room, outputs
+    finally:
+        shutil.rmtree(room, ignore_errors=True)
+        shutil.rmtree(outputs, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_a_submission_cannot_read_the_solutions_the_room_or_the_graders_outputs(looked_around):
+    seen, room, outputs = looked_around
+    files = seen["seen"]
+    assert files[str(ROOT / "solutions")] == []  # an empty folder: course_root() still finds the course
+    assert seen["course_root"] == str(ROOT)
+    hidden = [p for p in files if p not in (str(ROOT), str(ROOT / "src"), str(ROOT / "solutions"))]
+    assert {p: files[p] for p in hidden} == {p: "FileNotFoundError" for p in hidden}
+    # Of the course folder only what a kernel needs: the package (not src/ around it), the lessons, the data.
+    assert files[str(ROOT / "src")] == ["hpclab"]
+    assert set(files[str(ROOT)]) <= {"src", "exercises", "notebooks", "jobscripts", "solutions", "data", ".venv"}
+
+
+@pytest.mark.slow
+def test_the_graders_secrets_do_not_reach_a_submission(looked_around):
+    import procs
+
+    env = looked_around[0]["env"]
+    assert not set(SECRETS) & set(env), sorted(env)
+    assert not any(value in SECRETS.values() for value in env.values())
+    assert env[procs.TAG] == os.environ[procs.TAG]  # the leak check still finds what a submission starts
+    assert env["HOME"].startswith("/tmp/") and env["HPCLAB_SANDBOXED"] == "1"
+
+
+def test_the_kernels_environment_is_an_allowlist():
+    from hpclab.sandbox import passed_env
+
+    grader = {
+        **SECRETS,
+        "SSH_AUTH_SOCK": "/run/user/0/ssh",
+        "GITHUB_TOKEN": "ghp_x",
+        "PYTHONPATH": "/work/course",
+        "HPCLAB_BWRAP": "/usr/bin/bwrap",
+        "PATH": "/venv/bin:/usr/bin",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "DASK_DISTRIBUTED__WORKER__DAEMON": "False",
+        "HPCLAB_DATA_SIZE": "small",
+        "HPCLAB_TEST_RUN": "tag",
+    }
+    kept = passed_env(grader)
+    assert kept == {
+        "PATH": "/venv/bin:/usr/bin",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "DASK_DISTRIBUTED__WORKER__DAEMON": "False",
+        "HPCLAB_DATA_SIZE": "small",
+        "HPCLAB_TEST_RUN": "tag",
+    }
+
+
+SMALL_LIMIT = 320 * 2**20  # bytes: a kernel needs about a third of it
+
+HOLDS_MEMORY_FILES = """
+import ctypes, os, time
+chunk = b"\\0" * 2**24
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype, libc.shmat.argtypes = ctypes.c_void_p, [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+libc.shmdt.argtypes = [ctypes.c_void_p]
+
+
+def hold(i):
+    # 64 MiB written, then mapped by no process: no process's RSS or PSS shows these pages.
+    if KIND == "sysv":
+        segment = libc.shmget(0, 2**26, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600
+        address = libc.shmat(segment, None, 0)
+        ctypes.memset(address, 1, 2**26)
+        libc.shmdt(ctypes.c_void_p(address))
+        return
+    if KIND == "memfd":
+        fd = os.memfd_create(f"hog{i}")
+    else:
+        fd = os.open(f"/dev/shm/hog{i}", os.O_CREAT | os.O_WRONLY, 0o600)
+    for _ in range(4):
+        os.write(fd, chunk)
+
+
+try:
+    for i in range(12):  # 12 times 64 MiB: 768 MiB at most, even if nothing stopped it
+        hold(i)
+        print("held", (i + 1) * 64, "MiB", flush=True)
+except OSError as exc:  # /dev/shm is full (its size is the limit): keep what it holds
+    print("refused", exc, flush=True)
+time.sleep(600)  # hold it: only the watchdog's kill may end this cell
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["memfd", "shm", "sysv"])
+def test_memory_held_in_memfd_shm_or_sysv_segments_is_stopped_at_the_limit(sandbox_seen, kind):
+    code = f"KIND = {kind!r}\n" + HOLDS_MEMORY_FILES
+    text, run, stopped = _run_in_sandbox(code, Limits(memory=SMALL_LIMIT, processes=PROCESS_LIMIT), cell_timeout=60)
+    assert "over the limit of 0.31 GiB" in stopped and "files in memory" in stopped, (stopped, run.status, text)
+    assert run.status == "kernel-died"
+    assert "held 64 MiB" in text  # it did start holding memory before it was stopped
+
+
+FILLS_A_FOLDER = """
+import errno, os
+from ipykernel.connect import get_connection_file
+folder = {"tmp": "/tmp", "home": os.environ["HOME"], "scratch": os.environ["HPCLAB_SCRATCH"], "cwd": ".",
+          "sockets": os.path.dirname(get_connection_file())}[WHERE]
+path = os.path.join(folder, "big.bin")
+mounts = [line.split() for line in open("/proc/self/mounts")]
+point, kind = max(((m[1], m[2]) for m in mounts if os.path.realpath(folder).startswith(m[1].rstrip("/") + "/")
+                   or os.path.realpath(folder) == m[1]), key=lambda m: len(m[0]))
+print("on", kind, point, flush=True)
+chunk = b"x" * 2**24
+written = 0
+try:
+    with open(path, "wb", buffering=0) as fh:
+        while written < 2**30:  # 1 GiB at most, whatever happens; the limit is 320 MiB
+            written += fh.write(chunk)
+            print("wrote", written, flush=True)
+except OSError as exc:
+    print("refused", errno.errorcode[exc.errno], "after", written, flush=True)
+finally:
+    if os.path.exists(path):
+        os.unlink(path)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["tmp", "home", "scratch", "cwd", "sockets"])
+def test_a_file_bigger_than_the_limit_is_refused_or_stopped_and_never_reaches_the_disk(sandbox_seen, where):
+    code = f"WHERE = {where!r}\n" + FILLS_A_FOLDER
+    text, run, stopped = _run_in_sandbox(code, Limits(memory=SMALL_LIMIT, processes=PROCESS_LIMIT))
+    wrote = [int(line.split()[1]) for line in text.splitlines() if line.startswith("wrote ")]
+    assert max(wrote, default=0) <= SMALL_LIMIT, (text[-500:], stopped)
+    refused = [line for line in text.splitlines() if line.startswith("refused")]
+    # A clear reason either way: the file system is full or the file too big, or the grader stopped it.
+    assert (refused and refused[0].split()[1] in ("ENOSPC", "EFBIG")) or "over the limit" in stopped, (text, stopped)
+    on = text.splitlines()[0].split()
+    if where != "sockets":  # the kernel's socket folder is the grader's (bounded by the limit above)
+        assert on[1] == "tmpfs", on  # in memory, never on the machine's disk
+
+
+@pytest.mark.slow
+def test_mpi_runs_in_the_sandbox(sandbox_seen):
+    code = (
+        "from hpclab import mpi\n"
+        "result = mpi.run('from mpi4py import MPI\\nrank = MPI.COMM_WORLD.Get_rank()', n=2, collect=['rank'])\n"
+        "print('ranks', sorted(v['rank'] for v in result.values.values()))"
+    )
+    text, run, stopped = _run_in_sandbox(code, Limits(memory=2 * 1024**3, processes=PROCESS_LIMIT))
+    assert "ranks [0, 1]" in text, (run.status, text, stopped)

@@ -1,27 +1,45 @@
 """Run one learner submission's kernel in a sandbox: Linux namespaces by bubblewrap.
 
 What a submission gets: its own PID, network (only ``lo``), IPC and UTS
-namespaces; the whole file system read-only (the course tree and the installed
-packages included), with a private writable ``/tmp``, home, scratch folder and
-a writable copy of the release folder as its working directory; the course's
-data read-only. As root, everything in it runs under a dedicated unprivileged
-uid of its own (so ``RLIMIT_NPROC`` counts that submission's processes only,
-and it can signal nothing but itself), with no capabilities and
-``no_new_privs`` (setuid programs give nothing). Without root, bubblewrap
-makes a user namespace instead and the process limit counts the instructor's
-own processes as well.
+namespaces, and a file system built from an allowlist, never the host's whole
+``/``: the system folders (``/usr``, ``/etc``, ``/lib*``, ``/bin``, ``/sbin``,
+``/opt``, and ``/sys`` for the machine's layout, without its network list),
+Python itself and the virtual environment, the ``hpclab`` package
+folder alone (from an editable install, ``src/hpclab``, never the course
+folder around it), the course's data and the lessons' notebooks and job
+scripts, all read-only. ``solutions/`` is an empty folder there (so
+:func:`hpclab.data.course_root` still finds the course); other submissions,
+the grader's working folder and its output files exist nowhere inside. The
+writable places are memory: ``/tmp`` (with the home and scratch folders),
+``/dev/shm`` and the working directory (a fresh copy of the release folder,
+at the release folder's path) are tmpfs mounts of at most the memory limit
+each. As root, everything in it runs under a dedicated unprivileged uid of
+its own (so ``RLIMIT_NPROC`` counts that submission's processes only, and it
+can signal nothing but itself), with no capabilities and ``no_new_privs``
+(setuid programs give nothing). Without root, bubblewrap makes a user
+namespace instead and the process limit counts the instructor's own processes
+as well.
 
 Limits, none of them cgroups (those belong to the machine): ``RLIMIT_NPROC``
 (processes and threads), ``RLIMIT_CPU`` (CPU seconds per process),
-``RLIMIT_CORE`` 0, and a watchdog thread that polls the memory (RSS) of the
-sandbox's whole process tree, as Dask's nanny does, and stops the sandbox past
-the limit (PSS, so shared pages count once; ``RLIMIT_AS`` would break OpenBLAS, pyarrow and Dask's threads).
+``RLIMIT_CORE`` 0, ``RLIMIT_FSIZE`` (no file larger than the memory limit:
+every file it can write is held in memory) and ``RLIMIT_NOFILE``, and a
+watchdog thread that polls what the sandbox holds, as Dask's nanny does, and
+stops it past the memory limit: the PSS of its whole process tree (shared
+pages count once; ``RLIMIT_AS`` would break OpenBLAS, pyarrow and Dask's
+threads), plus the memory no process maps: memfd files its processes hold
+open, the used space of its tmpfs mounts, System V shared memory in its IPC
+namespace, and the files in the kernel's socket folder (the one place it
+writes on the host's disk).
 
 The kernel keeps its IPC transport: its sockets live in a folder bound into the
 sandbox at the same path, so grader and kernel both reach them. Kernel
 interrupts go as messages (the kernel signals its own process group inside the
-sandbox). Processes keep the grader's environment, so a test's leak check
-still finds everything a submission started.
+sandbox). The kernel's environment is built from an allowlist
+(:data:`PASSED_ENV`): the locale, the course's own ``HPCLAB_*`` variables
+(the tests' leak-check tag among them, so a test still finds everything a
+submission started), thread, MPI and Dask settings; nothing else of the
+grader's environment (tokens, keys, session sockets) reaches a submission.
 """
 
 from __future__ import annotations
@@ -37,7 +55,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +71,60 @@ MEMORY_LIMIT_ENV = config.MEMORY_LIMIT  # set inside the sandbox: its memory lim
 SANDBOXED_ENV = config.SANDBOXED  # set inside the sandbox: "1"
 INSIDE_SCRATCH = "/tmp/hpclab-scratch"
 INSIDE_HOME = "/tmp/hpclab-home"
+INSIDE_SEED = "/run/hpclab"  # read-only inside: the release copy and the home the sandbox starts from
+# Read-only, whole: the system. Symbolic links among them (merged /usr) stay links.
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
+# The course folder's parts a kernel may read besides the release and the data: the lessons and
+# job scripts (learners have both); solutions/ is bound as an empty folder.
+COURSE_PARTS = ("notebooks", "jobscripts")
+# Run inside, as the sandbox's uid, before the kernel: fill the tmpfs mounts from the seed.
+_START = (
+    f"mkdir -p {INSIDE_HOME} {INSIDE_SCRATCH} && cp -R {INSIDE_SEED}/home/. {INSIDE_HOME}/ "
+    f'&& cp -R {INSIDE_SEED}/work/. . && exec "$@"'
+)
+OPEN_FILES = 4096  # RLIMIT_NOFILE: a kernel, a local Dask cluster and MPI ranks use a few hundred
+
+# The grader's variables a kernel keeps (by name, then by prefix); everything else is left out.
+PASSED_ENV = frozenset(
+    {
+        "PATH",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "TERM",
+        "USER",
+        "LOGNAME",
+        "VIRTUAL_ENV",
+        "JUPYTER_PLATFORM_DIRS",
+        "MPLBACKEND",
+        "PYDEVD_DISABLE_FILE_VALIDATION",
+        "PYTHONHASHSEED",
+        "PYTHONUTF8",
+        "PYTHONIOENCODING",
+        "PYTHONWARNINGS",
+        "PYTHONUNBUFFERED",
+        "NO_COLOR",
+        "OMPI_ALLOW_RUN_AS_ROOT",
+        "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM",
+    }
+)
+PASSED_ENV_PREFIXES = (
+    "LC_",  # locale
+    "OMP_",  # thread counts of OpenMP, OpenBLAS, MKL, numexpr, BLIS
+    "OPENBLAS_",
+    "MKL_",
+    "NUMEXPR_",
+    "BLIS_",
+    "DASK_",  # Dask's configuration
+    "MPIR_CVAR_",  # MPICH's, Open MPI's and PRRTE's settings
+    "MPICH_",
+    "HYDRA_",
+    "OMPI_MCA_",
+    "PRTE_MCA_",
+    "PMIX_MCA_",
+)
+# Course variables that make no sense inside: the grader's own, and a scheduler the sandbox cannot reach.
+GRADER_ONLY_ENV = frozenset({config.BWRAP, config.SANDBOX_UID_BASE, config.SCHEDULER_FILE})
 
 
 class SandboxError(SetupError):
@@ -63,9 +135,13 @@ class SandboxError(SetupError):
 class Limits:
     """What one submission may use."""
 
-    memory: int = 4 * 1024**3  # bytes of RSS, summed over the submission's processes
+    # bytes: the PSS of the submission's processes plus its files in memory (tmpfs, memfd, System V
+    # shared memory, socket folder);
+    # also the size of each of its tmpfs mounts and the largest file it may write (RLIMIT_FSIZE)
+    memory: int = 4 * 1024**3
     processes: int = 512  # processes and threads of the submission's uid (RLIMIT_NPROC)
     cpu_seconds: int = 900  # CPU seconds per process (RLIMIT_CPU)
+    open_files: int = OPEN_FILES  # file descriptors per process (RLIMIT_NOFILE)
     poll: float = 0.25  # seconds between two looks of the memory watchdog
 
 
@@ -134,51 +210,95 @@ def _others_can_enter(path: Path) -> bool:
     return bool(mode & stat.S_IROTH)
 
 
-class _Mounts:
-    """bwrap mount options, in order, that make paths reachable for an unprivileged uid.
+def _depth(path: str) -> int:
+    return len(Path(path).parts)
 
-    The whole file system is bound read-only first. A folder on the way to a
-    needed path that other users may not enter (``/root`` holding pyenv, a
-    700 temporary folder holding the data) is replaced by an empty tmpfs, and
-    only the needed path is bound into it: the rest stays hidden.
+
+class _Mounts:
+    """bwrap mount options that build the sandbox's file system from nothing: an allowlist.
+
+    Each mount is kept with its place inside; :meth:`args` emits them parents
+    first, and makes every folder on the way to a mount point that no mount
+    provides as an empty folder others may enter (bwrap's own are 0700, which
+    the sandbox's uid could not cross). Only the mounted paths exist inside:
+    a course folder holding ``src/hpclab`` shows ``src/hpclab`` and nothing else.
     """
 
-    def __init__(self, private: Iterable[str]):
-        self.args: list[str] = []
-        self._done: set[tuple[str, str]] = set()
-        self.masked: set[Path] = {Path(p) for p in private}
+    def __init__(self) -> None:
+        self._ops: list[tuple[str, list[str]]] = []  # (place inside, bwrap options)
+        self._places: set[str] = set()
+        self._read_only: set[str] = set()  # places bound read-only from the same host path
+        self._bound: set[str] = set()  # places bound from the same host path: their folders exist
 
-    def _emit(self, *args: str) -> None:
-        key = (args[0], args[-1])
-        if key not in self._done:
-            self._done.add(key)
-            self.args += args
+    def _add(self, place: str, args: list[str]) -> None:
+        if place not in self._places:
+            self._places.add(place)
+            self._ops.append((place, args))
 
-    def _mask(self, folder: Path) -> None:
-        self._emit("--perms", "0755", "--tmpfs", str(folder))
-        self.masked.add(folder)
+    def _under_read_only(self, place: str) -> bool:
+        return any(Path(place).is_relative_to(top) for top in self._read_only)
 
-    def expose(self, path: Path, *, source: Path | None = None, writable: bool = False) -> None:
+    def system(self, path: str) -> None:
+        """A system folder as it is on the host (a symbolic link stays a link)."""
+        if os.path.islink(path):
+            self._add(path, ["--symlink", os.readlink(path), path])
+        elif os.path.isdir(path):
+            self.read_only(Path(path))
+
+    def read_only(self, path: Path, *, place: str | None = None) -> None:
+        """``path`` readable inside, at ``place`` (default: the same path).
+
+        A folder other users may not enter (a 0700 temporary folder holding
+        the data) becomes an enterable empty folder with its contents bound in.
+        """
         path = Path(os.path.abspath(path))
-        chain = [Path(*path.parts[: i + 1]) for i in range(1, len(path.parts))]
-        for folder in chain[:-1]:
-            if folder in self.masked:
-                continue
-            if not _others_can_enter(folder):
-                self._mask(folder)
-            elif folder.parent in self.masked:
-                self._emit("--ro-bind", str(folder), str(folder))
-        bind = "--bind" if writable else "--ro-bind"
-        if source is not None:
-            self._emit(bind, str(source), str(path))
-        elif writable or (_others_can_enter(path) and path.parent in self.masked):
-            self._emit(bind, str(path), str(path))
-        elif _others_can_enter(path):
-            pass  # already there, read-only, with the whole file system
-        elif path.is_dir():  # e.g. a 700 data folder: bind what is inside it
-            self._mask(path)
+        place = place or str(path)
+        if place == str(path) and self._under_read_only(place):
+            return  # already there, inside a folder bound whole
+        if path.is_dir() and not _others_can_enter(path):
+            self.folder(place)
             for child in sorted(path.iterdir()):
-                self._emit(bind, str(child), str(child))
+                self._add(f"{place}/{child.name}", ["--ro-bind", str(child), f"{place}/{child.name}"])
+            return
+        self._add(place, ["--ro-bind", str(path), place])
+        if place == str(path):
+            self._read_only.add(place)
+            self._bound.add(place)
+
+    def writable(self, path: Path) -> None:
+        """``path`` bound writable at the same place (the kernel's socket folder)."""
+        self._add(str(path), ["--bind", str(path), str(path)])
+        self._bound.add(str(path))
+
+    def folder(self, place: str) -> None:
+        """An empty folder others may enter and nobody inside may write."""
+        self._add(place, ["--perms", "0755", "--dir", place])
+
+    def tmpfs(self, place: str, size: int) -> None:
+        """A writable tmpfs of at most ``size`` bytes, shared like /tmp (1777)."""
+        self._add(place, ["--perms", "1777", "--size", str(size), "--tmpfs", place])
+
+    def special(self, place: str, *args: str) -> None:
+        """A bwrap mount of its own kind (``--dev``, ``--proc``) at ``place``."""
+        self._add(place, [*args, place])
+
+    def args(self) -> list[str]:
+        out: list[str] = []
+        made: set[str] = set()
+        for place, args in sorted(self._ops, key=lambda op: _depth(op[0])):
+            for parent in reversed(Path(place).parents[:-1]):  # not "/"
+                name = str(parent)
+                if name in made or name in self._places or self._inside_bound(name):
+                    continue
+                made.add(name)
+                out += ["--perms", "0755", "--dir", name]
+            made.add(place)
+            out += args
+        return out
+
+    def _inside_bound(self, name: str) -> bool:
+        """True when ``name`` lies in a folder bound from the host: it exists there (or nowhere)."""
+        return any(Path(name).is_relative_to(top) for top in self._bound)
 
 
 def _allocate_uid() -> tuple[int, int]:
@@ -213,34 +333,92 @@ def _chown_tree(top: Path, uid: int) -> None:
             os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
 
 
-def _needed_paths() -> list[Path]:
-    """Where this Python, its packages and hpclab live: the kernel must read them."""
+def _package_dir() -> Path:
+    """The ``hpclab`` package folder: from an editable install, ``src/hpclab`` in the course folder."""
     import hpclab
 
+    return Path(hpclab.__file__).resolve().parent
+
+
+def _site_dirs() -> list[Path]:
+    """Where this Python finds packages: site-packages of the environment and of the base Python."""
+    import site
+    import sysconfig
+
+    found = [*site.getsitepackages(), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    return [Path(p) for p in dict.fromkeys(found) if os.path.isdir(p)]
+
+
+def _pth_folders(site_dirs: Iterable[Path]) -> list[Path]:
+    """Folders that ``.pth`` files put on the kernel's ``sys.path`` (other editable installs)."""
+    folders = []
+    for site_dir in site_dirs:
+        for pth in sorted(site_dir.glob("*.pth")):
+            try:
+                lines = pth.read_text(errors="replace").splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                line = line.strip()
+                if line and not line.startswith(("#", "import ", "import\t")):
+                    folder = (site_dir / line).resolve()
+                    if folder.is_dir():
+                        folders.append(folder)
+    return folders
+
+
+def _needed_paths() -> list[Path]:
+    """What the kernel must read besides the system: this Python, its packages and ``hpclab``.
+
+    Never the grader's working folder or anything else on its ``sys.path``
+    (pytest's, ``python -m``'s): the kernel builds its own. A ``.pth`` folder
+    holding ``hpclab`` (``src/`` of the editable install, or a course folder
+    installed whole) is not bound: only the package folder is, so the
+    solutions and submissions beside it stay out.
+    """
+    package = _package_dir()
     paths = [
         Path(sys.prefix),
         Path(sys.base_prefix),
         Path(os.path.realpath(sys.executable)).parent.parent,
-        Path(hpclab.__file__).resolve().parent,
+        *_site_dirs(),
+        package,
     ]
-    # Not the grader's working folder (``python -m`` puts it on sys.path): other learners'
-    # submissions and the scores may sit there, and the kernel needs nothing from it.
-    here = Path.cwd().resolve()
-    paths += [Path(p) for p in sys.path if p and os.path.isdir(p) and Path(p).resolve() != here]
-    seen, unique = set(), []
-    for p in paths:
-        p = Path(os.path.abspath(p))
-        if p not in seen:
-            seen.add(p)
-            unique.append(p)
-    return unique
+    for folder in _pth_folders(_site_dirs()):
+        if not package.is_relative_to(folder) and not (folder / "solutions").is_dir():
+            paths.append(folder)
+    return list(dict.fromkeys(Path(os.path.abspath(p)) for p in paths))
+
+
+def _course_folder(release: Path) -> Path | None:
+    """The course folder holding the release folder (``solutions/`` beside it), or None."""
+    from hpclab.data import course_root
+
+    root = course_root(release)
+    return root if (root / "solutions").is_dir() and release.is_relative_to(root) else None
+
+
+def passed_env(base: Mapping[str, str]) -> dict[str, str]:
+    """The variables of ``base`` a sandboxed kernel keeps: an allowlist, never a denylist.
+
+    :data:`PASSED_ENV` by name, :data:`PASSED_ENV_PREFIXES` by prefix (locale,
+    thread counts, Dask, MPI), and the course's own ``HPCLAB_*`` variables of
+    :data:`hpclab.config.SETTINGS` but the grader's (:data:`GRADER_ONLY_ENV`).
+    A course that needs one more variable inside adds it here.
+    """
+    course = {s.name for s in config.SETTINGS} - GRADER_ONLY_ENV
+    return {
+        name: value
+        for name, value in base.items()
+        if name in PASSED_ENV or name in course or name.startswith(PASSED_ENV_PREFIXES)
+    }
 
 
 @dataclass
 class Sandbox:
     """The sandbox of one submission: enter it (``with``), wrap the kernel's command, leave it."""
 
-    workdir: Path  # the release folder: the kernel's cwd, a writable private copy inside
+    workdir: Path  # the release folder: the kernel's cwd, a fresh copy on a tmpfs inside
     limits: Limits = field(default_factory=Limits)
     readable: Sequence[Path] = ()  # more read-only paths (the data folder)
     uid: int | None = None
@@ -253,6 +431,8 @@ class Sandbox:
         self._lock_fd: int | None = None
         self._root: Path | None = None
         self._pid: int | None = None
+        self._sockets: Path | None = None
+        self._in_ipc_namespace = False  # the watchdog's thread has joined the sandbox's IPC namespace
         self._watch: threading.Thread | None = None
         self._done = threading.Event()
 
@@ -272,25 +452,28 @@ class Sandbox:
         return self
 
     def _prepare(self) -> None:
+        """The seed the sandbox starts from: a copy of the release and of the home, owned by its uid.
+
+        Inside, a start-up step copies both onto its tmpfs mounts (the
+        working directory, /tmp): nothing a submission writes lands on the
+        host's disk.
+        """
         assert self._root is not None
-        tmp = self._root / "tmp"
-        (tmp / Path(INSIDE_SCRATCH).name).mkdir(parents=True)
-        home = tmp / Path(INSIDE_HOME).name
-        home.mkdir()
+        seed = self._root / "seed"
+        home = seed / "home"
+        home.mkdir(parents=True)
         # Matplotlib's font list, so every kernel does not build it again (seconds each).
         cache = Path(os.environ.get("MPLCONFIGDIR") or Path.home() / ".cache" / "matplotlib")
         if cache.is_dir():
             shutil.copytree(cache, home / ".cache" / "matplotlib", dirs_exist_ok=True)
-        shutil.copytree(self.workdir, self._root / "work", symlinks=True)
+        shutil.copytree(self.workdir, seed / "work", symlinks=True)
         hostname = socket.gethostname()
         (self._root / "hosts").write_text(
             f"127.0.0.1\tlocalhost {hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n"
         )
         os.chmod(self._root, 0o755)
         if self.uid is not None:
-            _chown_tree(tmp, self.uid)
-            _chown_tree(self._root / "work", self.uid)
-        os.chmod(tmp, 0o700)  # only the sandbox itself writes its /tmp
+            _chown_tree(seed, self.uid)
 
     def __exit__(self, *exc) -> None:
         self._done.set()
@@ -311,15 +494,23 @@ class Sandbox:
             _chown_tree(folder, self.uid)
 
     def env(self, base: dict[str, str]) -> dict[str, str]:
-        """The kernel's environment inside: private home, tmp and scratch."""
-        from hpclab.data import SCRATCH_ENV
+        """The kernel's environment inside: ``base`` through the allowlist, then the sandbox's own.
 
-        env = dict(base)
+        Only what :func:`passed_env` lets through reaches a submission: the
+        grader's tokens, keys and session sockets (``SSH_AUTH_SOCK``, the
+        session bus) stay outside.
+        """
+        from hpclab.data import DATA_ENV, SCRATCH_ENV, data_root
+
+        env = passed_env(base)
+        if "PATH" in env:  # only the bound paths exist inside: no detours through folders left out
+            env["PATH"] = os.pathsep.join(os.path.abspath(p) for p in env["PATH"].split(os.pathsep) if p)
         env.update(
             {
                 "HOME": INSIDE_HOME,
                 "TMPDIR": "/tmp",
                 SCRATCH_ENV: INSIDE_SCRATCH,
+                DATA_ENV: str(data_root()),  # where it is bound, whatever the kernel's cwd
                 "XDG_CACHE_HOME": f"{INSIDE_HOME}/.cache",
                 "XDG_CONFIG_HOME": f"{INSIDE_HOME}/.config",
                 "MPLCONFIGDIR": f"{INSIDE_HOME}/.cache/matplotlib",
@@ -329,21 +520,6 @@ class Sandbox:
                 SANDBOXED_ENV: "1",
             }
         )
-        # Ways out to the grader's own services: the session bus (systemd-run --user runs code
-        # outside), the ssh agent, the runtime folder of the grader's user. The network namespace
-        # removes abstract sockets only; a socket file's path is enough to reach these.
-        for name in (
-            "IPYTHONDIR",
-            "JUPYTER_CONFIG_DIR",
-            "JUPYTER_DATA_DIR",
-            "DASK_CONFIG",
-            "DBUS_SESSION_BUS_ADDRESS",
-            "SSH_AUTH_SOCK",
-            "XDG_RUNTIME_DIR",
-            "DISPLAY",
-            "WAYLAND_DISPLAY",
-        ):
-            env.pop(name, None)
         if self.uid is not None:
             env["USER"] = env["LOGNAME"] = "learner"
         return env
@@ -351,79 +527,84 @@ class Sandbox:
     def command(self, argv: Sequence[str], sockets: Path) -> list[str]:
         """``argv`` (the kernel's command) run in this sandbox; ``sockets`` is bound in writable."""
         assert self._root is not None, "enter the sandbox first"
+        self._sockets = Path(sockets)
         limits = self.limits
-        mounts = _Mounts(private=["/tmp", "/dev", "/proc"])
-        for path in _needed_paths():
-            mounts.expose(path)
-        for path in self.readable:
-            if Path(path).exists():
-                mounts.expose(Path(path).resolve())
-        mounts.expose(Path(sockets), writable=True)
-        mounts.expose(self.workdir, source=self._root / "work", writable=True)
-        hostname = socket.gethostname()
         wrapped = [
             "prlimit",
             f"--nproc={limits.processes}",
             f"--cpu={limits.cpu_seconds}",
             "--core=0",
+            f"--fsize={_at_most_hard_limit('RLIMIT_FSIZE', limits.memory)}",
+            f"--nofile={_at_most_hard_limit('RLIMIT_NOFILE', limits.open_files)}",
             "--",
             bwrap_program() or "bwrap",
-            "--ro-bind",
-            "/",
-            "/",
-            "--dev",
-            "/dev",
-            "--perms",
-            "1777",
-            "--size",
-            str(limits.memory),
-            "--tmpfs",
-            "/dev/shm",
-            "--proc",
-            "/proc",
-            # /sys is the host's: its network list would name the host's interfaces, not the sandbox's.
-            "--tmpfs",
-            "/sys/class/net",
-            "--bind",
-            str(self._root / "tmp"),
-            "/tmp",
-            "--ro-bind",
-            str(self._root / "hosts"),
-            "/etc/hosts",
-            *mounts.args,
+            *self._mounts().args(),
             "--unshare-pid",
             "--unshare-net",
             "--unshare-ipc",
             "--unshare-uts",
             "--unshare-cgroup-try",
             "--hostname",
-            hostname,
+            socket.gethostname(),
             "--die-with-parent",
             "--new-session",
             "--chdir",
             str(self.workdir),
         ]
+        # Only the bound paths exist inside: ``tests/../.venv/bin/python`` would not resolve there.
+        argv = [os.path.abspath(a) if a == sys.executable else a for a in argv]
+        start = ["/bin/sh", "-c", _START, "hpclab-sandbox", *argv]
         if self.uid is None:
             wrapped.insert(wrapped.index("--unshare-pid"), "--unshare-user")
             # The process limit counts all of this user's processes: leave room for theirs.
             wrapped[1] = f"--nproc={limits.processes + _processes_of(os.getuid())}"
-            wrapped += ["--", *argv]
-        else:
-            # bwrap keeps root's capabilities for its command: setpriv needs them to become
-            # the dedicated uid, and drops every one of them (and the bounding set) on the way.
-            wrapped += [
-                "--",
-                "setpriv",
-                f"--reuid={self.uid}",
-                f"--regid={self.uid}",
-                "--clear-groups",
-                "--inh-caps=-all",
-                "--bounding-set=-all",
-                "--no-new-privs",
-                "--",
-                *argv,
-            ]
-        return wrapped
+            return [*wrapped, "--", *start]
+        # bwrap keeps root's capabilities for its command: setpriv needs them to become
+        # the dedicated uid, and drops every one of them (and the bounding set) on the way.
+        return [
+            *wrapped,
+            "--",
+            "setpriv",
+            f"--reuid={self.uid}",
+            f"--regid={self.uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+            "--",
+            *start,
+        ]
+
+    def _mounts(self) -> _Mounts:
+        """The sandbox's file system: the allowlist of :mod:`hpclab.sandbox`'s docstring."""
+        assert self._root is not None and self._sockets is not None
+        size = self.limits.memory
+        mounts = _Mounts()
+        for path in SYSTEM_PATHS:
+            mounts.system(path)
+        mounts.read_only(self._root / "hosts", place="/etc/hosts")
+        mounts.special("/dev", "--dev")
+        mounts.special("/proc", "--proc")
+        mounts.read_only(Path("/sys"))  # hwloc (MPI) and BLAS read the machine's layout there
+        # ... but its network list would name the host's interfaces, not the sandbox's.
+        mounts.special("/sys/class/net", "--tmpfs")
+        mounts.tmpfs("/tmp", size)  # home and scratch too
+        mounts.tmpfs("/dev/shm", size)
+        mounts.tmpfs(str(self.workdir), size)
+        mounts.read_only(self._root / "seed", place=INSIDE_SEED)
+        for path in _needed_paths():
+            mounts.read_only(path)
+        course = _course_folder(self.workdir)
+        if course is not None:
+            mounts.folder(str(course / "solutions"))  # empty: course_root() finds the course by it
+            for part in COURSE_PARTS:
+                if (course / part).is_dir():
+                    mounts.read_only(course / part)
+        for path in self.readable:
+            if Path(path).exists():
+                mounts.read_only(Path(path).resolve())
+        mounts.writable(self._sockets)
+        return mounts
 
     # ------------------------------------------------------------------ the watchdog
     def started(self, pid: int, stderr=None) -> None:
@@ -457,34 +638,53 @@ class Sandbox:
             return []
 
     def memory(self) -> int:
-        """Bytes the sandbox's processes use together: the sum of their PSS.
+        """Bytes the sandbox holds: its processes' PSS plus its files in memory (see :meth:`usage`)."""
+        return sum(self.usage().values())
 
-        PSS shares each page among the processes that map it, so forked
-        children and the libraries every Python loads are counted once; a sum
-        of RSS would count them in every process.
+    def usage(self) -> dict[str, int]:
+        """What the sandbox holds, in bytes, by kind: what the watchdog counts against the limit.
+
+        ``processes``: the sum of their PSS, which shares each page among the
+        processes that map it, so forked children and the libraries every
+        Python loads are counted once (a sum of RSS would count them in every
+        process). ``files in memory``: what no process needs to map, so PSS
+        misses it: memfd files its processes hold open, the used space of its
+        tmpfs mounts (/tmp with home and scratch, /dev/shm, the working
+        directory), System V segments (``shmget``; as root, where the
+        watchdog can see them) and the socket folder on the host's disk. A
+        page both mapped and in such a file counts twice: the limit errs on
+        the machine's side.
         """
-        import psutil
+        procs = self.processes()
+        held = _held_files(procs, self._tmpfs_mounts(), self._sockets, self.limits.memory)
+        return {"processes": _pss(procs), "files in memory": held + self._sysv_shm(procs)}
 
-        total = 0
-        for proc in self.processes():
-            try:
-                total += proc.memory_full_info().pss
-            except (psutil.NoSuchProcess, psutil.ZombieProcess):
-                continue
-            except (psutil.AccessDenied, AttributeError):
-                try:
-                    total += proc.memory_info().rss
-                except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-                    continue
-        return total
+    def _sysv_shm(self, procs) -> int:
+        """Bytes resident in the System V shared memory of the sandbox's IPC namespace (0 if unseen).
+
+        /proc/sysvipc/shm lists the segments of the reader's own IPC
+        namespace: the watchdog's thread joins the sandbox's (once, and
+        only that thread; it uses no IPC itself).
+        """
+        if not self._in_ipc_namespace:
+            inside = _inside_pid([proc.pid for proc in procs])
+            if inside is None or not _join_ipc_namespace(inside):
+                return 0
+            self._in_ipc_namespace = True
+        return _sysv_shm_bytes()
+
+    def _tmpfs_mounts(self) -> list[str]:
+        return ["/tmp", "/dev/shm", str(self.workdir)]
 
     def _watchdog(self) -> None:
         while not self._done.wait(self.limits.poll):
-            used = self.memory()
+            usage = self.usage()
+            used = sum(usage.values())
             self.peak_memory = max(self.peak_memory, used)
             if used > self.limits.memory:
+                parts = ", ".join(f"{kind} {size / 2**30:.2f} GiB" for kind, size in usage.items())
                 self.stopped = (
-                    f"stopped by the grader: its processes used {used / 2**30:.2f} GiB of memory, "
+                    f"stopped by the grader: it held {used / 2**30:.2f} GiB of memory ({parts}), "
                     f"over the limit of {self.limits.memory / 2**30:.2f} GiB"
                 )
                 self._kill_everything()
@@ -520,6 +720,14 @@ class Sandbox:
             time.sleep(0.1)
 
 
+def _at_most_hard_limit(name: str, wanted: int) -> int:
+    """``wanted``, or less when this process's hard limit ``name`` is lower: only root may raise one."""
+    import resource
+
+    hard = resource.getrlimit(getattr(resource, name))[1]
+    return wanted if _is_root() or hard == resource.RLIM_INFINITY else min(wanted, hard)
+
+
 def _processes_of(uid: int) -> int:
     """Processes and threads ``uid`` runs now (what RLIMIT_NPROC counts)."""
     import psutil
@@ -532,3 +740,126 @@ def _processes_of(uid: int) -> int:
         except (TypeError, AttributeError):
             continue
     return count
+
+
+def _pss(procs) -> int:
+    """The sum of the PSS of ``procs`` (RSS where PSS cannot be read)."""
+    import psutil
+
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_full_info().pss
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+        except (psutil.AccessDenied, AttributeError):
+            try:
+                total += proc.memory_info().rss
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+    return total
+
+
+def _held_files(procs, tmpfs_mounts: Sequence[str], sockets: Path | None, limit: int) -> int:
+    """Bytes of memory files ``procs`` hold open, their tmpfs mounts' use, and ``sockets``' files.
+
+    ``limit`` bounds the walk through ``sockets`` (past it, the sum is over anyway).
+    """
+    pids = [proc.pid for proc in procs]
+    inside = _inside_pid(pids)
+    mounts = 0 if inside is None else sum(_used_space(f"/proc/{inside}/root{m}") for m in tmpfs_mounts)
+    return _memfd_bytes(pids) + mounts + (_folder_bytes(sockets, limit) if sockets is not None else 0)
+
+
+def _inside_pid(pids: Iterable[int]) -> int | None:
+    """One of ``pids`` that lives in the sandbox's mount namespace (not the grader's)."""
+    try:
+        ours = os.readlink("/proc/self/ns/mnt")
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            if os.readlink(f"/proc/{pid}/ns/mnt") != ours:
+                return pid
+        except OSError:
+            continue
+    return None
+
+
+def _used_space(path: str) -> int:
+    """Bytes in use on the file system at ``path`` (0 when it is gone)."""
+    try:
+        info = os.statvfs(path)
+    except OSError:
+        return 0
+    return (info.f_blocks - info.f_bfree) * info.f_frsize
+
+
+def _memfd_bytes(pids: Iterable[int]) -> int:
+    """Bytes stored in the memfd files ``pids`` hold open, each file counted once."""
+    sizes: dict[tuple[int, int], int] = {}
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            link = f"/proc/{pid}/fd/{fd}"
+            try:
+                if not os.readlink(link).startswith("/memfd:"):
+                    continue
+                info = os.stat(link)
+            except OSError:
+                continue
+            sizes[(info.st_dev, info.st_ino)] = info.st_blocks * 512
+    return sum(sizes.values())
+
+
+def _folder_bytes(top: Path, limit: int) -> int:
+    """Bytes the files under ``top`` take on disk, each entry at least a block (empty files too).
+
+    Stops counting past ``limit``: a folder filled with millions of files is
+    over any limit long before it is walked through.
+    """
+    total = 0
+    for folder, dirs, files in os.walk(top):
+        for name in dirs + files:
+            try:
+                total += max(os.lstat(os.path.join(folder, name)).st_blocks * 512, 4096)
+            except OSError:
+                continue
+            if total > limit:
+                return total
+    return total
+
+
+CLONE_NEWIPC = 0x08000000
+
+
+def _join_ipc_namespace(pid: int) -> bool:
+    """Move the calling thread (only it) into the IPC namespace of ``pid``; False where that is refused."""
+    import ctypes
+
+    try:
+        fd = os.open(f"/proc/{pid}/ns/ipc", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        return ctypes.CDLL(None, use_errno=True).setns(fd, CLONE_NEWIPC) == 0
+    finally:
+        os.close(fd)
+
+
+def _sysv_shm_bytes(table: str = "/proc/sysvipc/shm") -> int:
+    """Resident bytes of the System V segments in ``table`` (the reader's IPC namespace)."""
+    try:
+        lines = Path(table).read_text().splitlines()
+    except OSError:
+        return 0
+    if not lines:
+        return 0
+    header = lines[0].split()
+    if "rss" not in header:
+        return 0
+    column = header.index("rss")
+    return sum(int(row.split()[column]) for row in lines[1:] if len(row.split()) > column)
