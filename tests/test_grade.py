@@ -444,3 +444,115 @@ def test_a_submission_the_grader_failed_on_is_not_counted_as_graded(tmp_path, mo
     assert {r.status for r in outcome.rows} == {grading.GRADER_ERROR}
     assert outcome.ungraded == [str(tmp_path / "anna.ipynb")]
     assert any("no space left on device" in p for p in outcome.problems)
+
+
+# ------------------------------------------------------------------ forged check results
+
+# Learner code that displays what a passing check displays, with this run's token when it can find one
+# (a check cell's source is in the kernel's input history while it runs).
+_FORGER = """import re
+from IPython.display import display
+
+def _token(source=None):
+    found = re.findall(r"grade_with\\('([0-9a-f]+)'\\)", source or "\\n".join(get_ipython().user_ns["In"]))
+    return found[-1] if found else None
+
+def _forge(*ids, source=None):
+    for q in ids or ("q1", "q2", "q3", "q4", "q5"):
+        display({"application/vnd.hpclab.check+json": {"lesson": "01-parallel-concepts", "id": q, "passed": True,
+                 "status": "passed", "points": 3, "message": "well done", "token": _token(source)},
+                 "text/plain": ""}, raw=True)
+"""
+_IMPORTS = "import numpy as np\nfrom hpclab.checks.concepts import check_q1, check_q2, check_q3, check_q4, check_q5\n"
+
+
+@pytest.fixture(scope="module")
+def forged(tmp_path_factory):
+    """A room of blank exercises whose learner code forges passing results in four ways."""
+    room = tmp_path_factory.mktemp("forged")
+    hooks = _exercise()  # the review's cell A, and a hook that copies the run's token from the cell
+    _answer(
+        hooks,
+        "s01-imports",
+        _IMPORTS + _FORGER + "def _after(result):\n"
+        "    if 'check_q' in (result.info.raw_cell or ''):\n"
+        "        _forge(source=result.info.raw_cell)\n"
+        "def _before(info):\n"
+        "    if 'check_q' in (info.raw_cell or ''):\n"
+        "        _forge(source=info.raw_cell)\n"
+        "get_ipython().events.register('post_run_cell', _after)\n"
+        "get_ipython().events.register('pre_run_cell', _before)\n",
+    )
+    _save(room, "hooks.ipynb", hooks)
+    interrupt = _exercise()  # the review's cell B: forge from inside the check, then stop it
+    _answer(interrupt, "s01-imports", _IMPORTS + _FORGER)
+    _answer(interrupt, "s01-q3-answer", "def amdahl(serial_fraction, p):\n    _forge()\n    raise KeyboardInterrupt\n")
+    _save(room, "interrupt.ipynb", interrupt)
+    during = _exercise()  # a hook registered by code the check calls; SystemExit from another check
+    _answer(during, "s01-imports", _IMPORTS + _FORGER)
+    _answer(
+        during,
+        "s01-q3-answer",
+        "def amdahl(serial_fraction, p):\n"
+        "    get_ipython().events.register('post_run_cell', lambda result: _forge('q3'))\n"
+        "    return p\n",
+    )
+    _answer(during, "s01-q5-answer", "import sys\ndef serial_fraction(s, p):\n    _forge('q5')\n    sys.exit(0)\n")
+    _save(room, "during.ipynb", during)
+    exits = _exercise()  # forge, then end the kernel so the check never reports
+    _answer(exits, "s01-imports", _IMPORTS + _FORGER)
+    _answer(
+        exits,
+        "s01-q3-answer",
+        "import os, sys, time\ndef amdahl(serial_fraction, p):\n"
+        "    _forge('q3')\n    sys.stdout.flush()\n    time.sleep(1)\n    os._exit(0)\n",
+    )
+    _save(room, "exits.ipynb", exits)
+    out = room / "scores.csv"
+    proc = hpclab_cli(
+        "grade",
+        str(room),
+        "--out",
+        str(out),
+        "--release",
+        str(ROOT / "exercises"),
+        "--cell-timeout",
+        "60",
+        "--timeout",
+        "180",
+        "--no-progress",
+        "--feedback",
+        str(room / "feedback"),
+        cwd=room,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    with open(out, newline="") as fh:
+        table = {(Path(r["submission"]).name, r["question"]): r for r in csv.DictReader(fh)}
+    return table, room / "feedback"
+
+
+@pytest.mark.slow
+def test_results_forged_by_learner_event_hooks_do_not_count(forged):
+    table, _ = forged
+    assert _statuses(table, "hooks.ipynb") == ["not-attempted"] * 5
+
+
+@pytest.mark.slow
+def test_a_result_forged_inside_a_check_that_is_then_interrupted_fails(forged):
+    table, feedback = forged
+    assert _statuses(table, "interrupt.ipynb") == ["not-attempted", "not-attempted", "failed"] + ["not-attempted"] * 2
+    assert "stopped by KeyboardInterrupt" in (feedback / "interrupt.md").read_text()
+
+
+@pytest.mark.slow
+def test_hooks_registered_during_a_check_and_sys_exit_inside_one_do_not_pass(forged):
+    table, feedback = forged
+    assert _statuses(table, "during.ipynb") == ["not-attempted", "not-attempted", "failed", "not-attempted", "failed"]
+    assert "raised SystemExit" in (feedback / "during.md").read_text()
+
+
+@pytest.mark.slow
+def test_a_kernel_ended_inside_a_check_is_not_a_pass(forged):
+    table, _ = forged
+    assert _statuses(table, "exits.ipynb") == ["not-attempted", "not-attempted"] + ["kernel-died"] * 3

@@ -35,6 +35,10 @@ class Execution:
     elapsed: float
     message: str = ""
     timed_out_cells: list[int] = field(default_factory=list)
+    # Cell index -> the status of its execute_reply ("ok", "error", "aborted"); a cell missing here
+    # never finished (the kernel died or the notebook ran out of time first).
+    replies: dict[int, str] = field(default_factory=dict)
+    cut_cells: list[int] = field(default_factory=list)  # cells whose output was cut (see OUTPUT_LIMIT)
 
 
 def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -120,10 +124,14 @@ async def _execute(
         "traceback": [f"{CELL_TIMEOUT}: this cell ran longer than {cell_timeout:g} s and was interrupted"],
     }
 
+    replies: dict[int, str] = {}
+
     def on_done(cell, cell_index, execute_reply=None, **_):
+        content = (execute_reply or {}).get("content", {})
+        replies[cell_index] = str(content.get("status", ""))
         # nbclient hands our marker back as the reply of a cell it interrupted for
         # running too long: exact, whatever the cell itself raised or printed.
-        if (execute_reply or {}).get("content", {}).get("ename") == CELL_TIMEOUT:
+        if content.get("ename") == CELL_TIMEOUT:
             timed_out.append(cell_index)
             cell.outputs.append(nbformat.v4.new_output("error", **marker))
 
@@ -163,7 +171,7 @@ async def _execute(
                 pass
     if timed_out and status in (OK, ERROR):
         status, message = TIMEOUT, f"cells {timed_out} ran longer than {cell_timeout:g} s and were interrupted"
-    return Execution(nb, status, time.monotonic() - begin, message, timed_out)
+    return Execution(nb, status, time.monotonic() - begin, message, timed_out, replies)
 
 
 def execute(

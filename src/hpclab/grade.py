@@ -19,8 +19,10 @@ import copy
 import csv
 import os
 import re
+import secrets
 import sys
 import tempfile
+import textwrap
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -90,23 +92,40 @@ def load_release(release_dir: Path, lesson: str) -> Release:
     return Release(lesson, path, notebook, questions, check_cell_of)
 
 
-def fresh_check_source(cell_source: str, module: str) -> str:
+def fresh_check_source(cell_source: str, module: str, token: str | None = None) -> str:
     """A check cell that uses the checks as installed, not as the learner's kernel has them.
 
     The exercise imports ``check_qN`` in a cell the learner can edit, and
     learner code could replace a check function or patch its module. So the
     grader drops every ``hpclab.checks`` module from the kernel's import cache
-    and imports the called checks afresh right before calling them. (Code
-    that deliberately patches Python itself can still cheat: no in-kernel
-    grader can stop that; pair grading with an honour code.)
+    and imports the called checks afresh right before calling them. IPython
+    event hooks the learner registered (before, or from code the check calls)
+    could display a forged result after the check's own: none of them runs in
+    this cell (they are back for the learner's later cells). ``token`` is the
+    grading run's secret: the fresh checks put it in their payloads. (Code
+    that deliberately patches Python or IPython itself can still cheat: no
+    in-kernel grader can stop that; pair grading with an honour code.)
     """
     names = sorted(set(_CHECK_CALL.findall(cell_source)))
     imports = ", ".join(f"check_{n}" for n in names)
+    token_line = f"_hpclab_checks.grade_with({token!r})\n" if token else ""
     return (
+        "from IPython.core.getipython import get_ipython as _hpclab_get_ipython\n"
         "import sys as _hpclab_sys\n"
+        "_hpclab_events = _hpclab_get_ipython().events\n"
+        "_hpclab_hooks = _hpclab_events.callbacks\n"
+        "_hpclab_events.callbacks = {_hpclab_e: [] for _hpclab_e in _hpclab_hooks}\n"
         "for _hpclab_m in [m for m in _hpclab_sys.modules if m == 'hpclab.checks' or m.startswith('hpclab.checks.')]:\n"
         "    del _hpclab_sys.modules[_hpclab_m]\n"
-        f"from {module} import {imports}\n" + cell_source
+        f"from {module} import {imports}\n"
+        "import hpclab.checks as _hpclab_checks\n"
+        f"{token_line}"
+        "try:\n" + textwrap.indent(cell_source.strip() or "pass", "    ") + "\nfinally:\n"
+        # Hooks registered while the check ran are dropped; the learner's own come back after this cell.
+        "    _hpclab_events.callbacks = {_hpclab_e: [] for _hpclab_e in _hpclab_hooks}\n"
+        "    _hpclab_events.callbacks['post_run_cell'].append(\n"
+        "        lambda *_a, _h=_hpclab_hooks, _e=_hpclab_events: setattr(_e, 'callbacks', _h)\n"
+        "    )\n"
     )
 
 
@@ -159,7 +178,9 @@ def match_cells(learner_cells: Sequence, release: nbformat.NotebookNode) -> dict
     return matched
 
 
-def restore_checks(learner: nbformat.NotebookNode, release: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def restore_checks(
+    learner: nbformat.NotebookNode, release: nbformat.NotebookNode, token: str | None = None
+) -> nbformat.NotebookNode:
     """The learner's cells with the released check cells put back in place.
 
     Any cell that is (or pretends to be, or is a copy of) a check is dropped;
@@ -168,7 +189,7 @@ def restore_checks(learner: nbformat.NotebookNode, release: nbformat.NotebookNod
     copied under a new id and edited), the check goes right before the
     learner's copy of the next release cell found (the next question's text),
     else after the previous check. Each check imports its functions afresh
-    (see :func:`fresh_check_source`).
+    and carries ``token`` (see :func:`fresh_check_source`).
     """
     module = release.metadata.get("hpclab", {}).get("checks")
     released_checks = {c.id for c in release.cells if is_check_cell(c)}
@@ -185,7 +206,7 @@ def restore_checks(learner: nbformat.NotebookNode, release: nbformat.NotebookNod
         if is_check_cell(cell):
             restored = copy.deepcopy(cell)
             if module:
-                restored.source = fresh_check_source(cell.source, module)
+                restored.source = fresh_check_source(cell.source, module, token)
             here = anchor
             if order - 1 not in matched:
                 following = [matched[r] for r in range(order + 1, len(release.cells)) if r in matched]
@@ -210,10 +231,10 @@ def _error_names(cell) -> list[str]:
 
 
 def statuses(
-    executed: nbformat.NotebookNode, release: Release, run_status: str, timed_out_cells: Sequence[int]
+    executed: nbformat.NotebookNode, release: Release, run_status: str, timed_out_cells: Sequence[int], **kwargs
 ) -> dict[str, str]:
-    """Each question's status from an executed, check-restored notebook."""
-    return assess(executed, release, run_status, timed_out_cells)[0]
+    """Each question's status from an executed, check-restored notebook (see :func:`assess`)."""
+    return assess(executed, release, run_status, timed_out_cells, **kwargs)[0]
 
 
 _HINTS = {
@@ -223,51 +244,130 @@ _HINTS = {
     "error": "your code in the cells before this check raised {errors}: run them top to bottom and fix it",
     "invalid-notebook": "the file could not be read as a notebook: download it again from JupyterLab (File > Download)",
 }
+_CHECK_HINTS = {
+    "timeout": "this check ran past the time limit and was interrupted: look for an endless loop in your answer",
+    "kernel-died": "the notebook's kernel died while this check ran (your answer exited, crashed or used too "
+    "much memory)",
+    "cut": "this check's output was cut because your code printed too much while it ran: print less",
+    "unfinished": "this check did not finish (its cell raised {errors}): run it again and let it finish",
+    "silent": "this check reported no result: its cell raised {errors} or its output was hidden",
+}
+
+
+def _questions_by_cell(release: Release) -> dict[str, set[str]]:
+    """Check cell id -> the ids of the questions that cell checks."""
+    found: dict[str, set[str]] = {}
+    for qid, cell_id in release.check_cell_of.items():
+        found.setdefault(cell_id, set()).add(qid)
+    return found
+
+
+def _check_payload(output, lesson: str, questions: set[str], token: str | None) -> dict | None:
+    """The check result ``output`` holds, or None unless it is one the restored check itself emits:
+    a display of this lesson, for a question of this cell, carrying this run's token."""
+    if output.get("output_type") != "display_data":
+        return None
+    payload = output.get("data", {}).get(MIME_TYPE)
+    if not isinstance(payload, dict) or payload.get("lesson") != lesson or payload.get("id") not in questions:
+        return None
+    if payload.get("token") != token or payload.get("status") not in ("passed", "failed", "not-attempted"):
+        return None
+    return payload
 
 
 def assess(
-    executed: nbformat.NotebookNode, release: Release, run_status: str, timed_out_cells: Sequence[int]
+    executed: nbformat.NotebookNode,
+    release: Release,
+    run_status: str,
+    timed_out_cells: Sequence[int],
+    *,
+    replies: dict[int, str] | None = None,
+    cut_cells: Sequence[int] = (),
+    token: str | None = None,
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """(status, hint) of each question from an executed, check-restored notebook."""
-    check_ids = set(release.check_cell_of.values())
+    """(status, hint) of each question from an executed, check-restored notebook.
+
+    A question's result is the last payload its own check cell holds that
+    the restored check emitted (see :func:`_check_payload`): payloads in other
+    cells, for other questions or without ``token`` are ignored, and a
+    learner's display before the check's own result is overridden by it.
+    It passes only when that cell also finished without error (``replies``:
+    cell index -> execute_reply status, as :class:`~hpclab.execute.Execution`
+    has them) and its output was not cut.
+    """
+    replies = replies or {}
+    questions_of_cell = _questions_by_cell(release)
     reports: dict[str, dict] = {}
+    check_index: dict[str, int] = {}
     region_of: dict[str, list[int]] = {}
     region: list[int] = []
     for index, cell in enumerate(executed.cells):
-        if cell.get("id") in check_ids:
+        if cell.get("id") in questions_of_cell:
             for output in cell.get("outputs", []):
-                payload = output.get("data", {}).get(MIME_TYPE)
-                if payload and payload.get("lesson") == release.lesson:
+                payload = _check_payload(output, release.lesson, questions_of_cell[cell.id], token)
+                if payload is not None:
                     reports[payload["id"]] = payload
+            check_index[cell.id] = index
             region_of[cell.id] = region
             region = []
         elif cell.cell_type == "code":
             region.append(index)
     result, hints = {}, {}
     for question in release.questions:
-        payload = reports.get(question.id)
-        cells = region_of.get(release.check_cell_of[question.id], [])
-        learner_errors = [
-            name for i in cells for name in _error_names(executed.cells[i]) if name not in ("NotImplementedError", "")
-        ]
-        if payload and payload.get("passed"):
-            status = "passed"
-        elif any(i in timed_out_cells for i in cells) or (payload is None and run_status == TIMEOUT):
-            status = "timeout"
-        elif payload is None:
-            status = "kernel-died" if run_status == KERNEL_DIED else "error"
-        elif learner_errors:
-            status = "error"
-        else:
-            status = payload.get("status", "failed")
-        result[question.id] = status
-        if payload and status in ("passed", "failed", "not-attempted"):
-            hints[question.id] = str(payload.get("message", ""))
-        else:
-            hints[question.id] = _HINTS.get(status, "").format(
-                errors=", ".join(sorted(set(learner_errors))) or "an error"
-            )
+        cell_id = release.check_cell_of[question.id]
+        status, hint = _question_status(
+            executed,
+            reports.get(question.id),
+            check_index.get(cell_id),
+            region_of.get(cell_id, []),
+            run_status,
+            timed_out_cells,
+            replies,
+            cut_cells,
+        )
+        result[question.id], hints[question.id] = status, hint
     return result, hints
+
+
+def _question_status(
+    executed: nbformat.NotebookNode,
+    payload: dict | None,
+    check: int | None,
+    region: list[int],
+    run_status: str,
+    timed_out_cells: Sequence[int],
+    replies: dict[int, str],
+    cut_cells: Sequence[int],
+) -> tuple[str, str]:
+    """(status, hint) of one question from its check cell (index ``check``) and the learner cells before it."""
+    learner_errors = [
+        name for i in region for name in _error_names(executed.cells[i]) if name not in ("NotImplementedError", "")
+    ]
+    check_errors = _error_names(executed.cells[check]) if check is not None else []
+    reply = replies.get(check) if check is not None else None
+    named = ", ".join(sorted(set(check_errors))) or "an error"
+    if payload and payload["status"] == "passed" and reply == "ok" and check not in cut_cells:
+        return "passed", str(payload.get("message", ""))
+    if check in timed_out_cells:
+        return "timeout", _CHECK_HINTS["timeout"]
+    if any(i in timed_out_cells for i in region) or (reply is None and run_status == TIMEOUT):
+        return "timeout", _HINTS["timeout"]
+    if reply is None and run_status == KERNEL_DIED:
+        return "kernel-died", _CHECK_HINTS["kernel-died"] if _ran(executed, check) else _HINTS["kernel-died"]
+    if check in cut_cells:
+        return "error", _CHECK_HINTS["cut"]
+    if learner_errors:
+        return "error", _HINTS["error"].format(errors=", ".join(sorted(set(learner_errors))))
+    if payload is None:
+        return "error", _CHECK_HINTS["silent"].format(errors=named)
+    if payload["status"] == "passed":  # the check said so, but its cell did not finish cleanly
+        return "error", _CHECK_HINTS["unfinished"].format(errors=named)
+    return payload["status"], str(payload.get("message", ""))
+
+
+def _ran(executed: nbformat.NotebookNode, index: int | None) -> bool:
+    """Whether cell ``index`` started running (it has outputs)."""
+    return index is not None and bool(executed.cells[index].get("outputs"))
 
 
 def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str | None, str]:
@@ -378,7 +478,8 @@ def grade_one(
         notes.append(version_note)
     stopped = ""
     try:
-        merged = restore_checks(nb, release.notebook)
+        token = secrets.token_hex(16)  # this run's: only payloads carrying it count
+        merged = restore_checks(nb, release.notebook, token)
         if limits is None:
             # Each submission gets its own scratch folder: with --jobs, notebooks run side by side.
             with tempfile.TemporaryDirectory(prefix="hpclab-grade-") as scratch:
@@ -403,7 +504,15 @@ def grade_one(
                     sandbox=box,
                 )
                 stopped = box.stopped
-        status_of, hints = assess(run.notebook, release, run.status, run.timed_out_cells)
+        status_of, hints = assess(
+            run.notebook,
+            release,
+            run.status,
+            run.timed_out_cells,
+            replies=run.replies,
+            cut_cells=run.cut_cells,
+            token=token,
+        )
     except Exception as exc:  # never let one submission stop the room
         # Not the learner's "error": the grader failed (no sandbox uid free, bwrap broke, /tmp full...).
         status_of = {q.id: GRADER_ERROR for q in release.questions}
