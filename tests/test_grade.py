@@ -556,3 +556,49 @@ def test_hooks_registered_during_a_check_and_sys_exit_inside_one_do_not_pass(for
 def test_a_kernel_ended_inside_a_check_is_not_a_pass(forged):
     table, _ = forged
     assert _statuses(table, "exits.ipynb") == ["not-attempted", "not-attempted"] + ["kernel-died"] * 3
+
+
+# ------------------------------------------------------------------ which release a submission is graded against
+
+
+def test_a_lesson_name_that_is_a_path_is_refused():
+    for lesson in ("../solutions/01-parallel-concepts", str(ROOT / "solutions" / LESSON), "01-parallel-concepts/"):
+        with pytest.raises(GradeError, match="is not a lesson name"):
+            load_release(ROOT / "exercises", lesson)
+
+
+def test_the_grader_not_the_submission_chooses_the_lesson():
+    from hpclab.grade import choose_lesson
+
+    release = ROOT / "exercises"
+    for claimed in ("../solutions/01-parallel-concepts", str(ROOT / "solutions" / LESSON), "99-not-released"):
+        lesson, note = choose_lesson(Path("anna.ipynb"), claimed, release, fallback=LESSON)
+        assert lesson == LESSON and "not a released lesson" in note and "the rest of the room" in note
+    lesson, note = choose_lesson(Path("bob.ipynb"), "02-dask-futures", release, exercise=LESSON)
+    assert lesson == LESSON and "names lesson '02-dask-futures', not 01-parallel-concepts" in note
+    assert choose_lesson(Path("carol.ipynb"), "02-dask-futures", release) == ("02-dask-futures", "")
+
+
+@pytest.mark.slow
+def test_with_exercise_every_submission_is_graded_against_it(tmp_path):
+    from hpclab.grade import grade
+
+    claims = {
+        "relative.ipynb": "../solutions/01-parallel-concepts",
+        "absolute.ipynb": str(ROOT / "solutions" / LESSON),
+        "other-lesson.ipynb": "02-dask-futures",
+    }
+    for name, claimed in claims.items():
+        nb = _exercise()
+        nb.metadata["hpclab"]["lesson"] = claimed
+        nb.metadata["hpclab"]["checks"] = "hpclab.checks.futures"  # never used: checks come from the release
+        _save(tmp_path, name, nb)
+    outcome = grade(
+        [tmp_path], release_dir=ROOT / "exercises", exercise=LESSON, cell_timeout=60, timeout=180, progress=False
+    )
+    assert set(outcome.releases) == {LESSON}
+    for name, claimed in claims.items():
+        graded = outcome.graded[str(tmp_path / name)]
+        assert graded.lesson == LESSON and [r.question for r in graded.rows] == ["q1", "q2", "q3", "q4", "q5"]
+        assert {r.status for r in graded.rows} == {"not-attempted"}, graded.note
+        assert f"names lesson {claimed!r}, not {LESSON}" in graded.note

@@ -42,6 +42,9 @@ from hpclab.sandbox import Limits, Sandbox, unavailable_reason
 STATUSES = ("passed", "failed", "not-attempted", "error", "timeout", "kernel-died", "invalid-notebook")
 FIELDS = ("submission", "question", "level", "points", "max_points", "status")
 _CHECK_CALL = re.compile(r"\bcheck_(\w+)\s*\(")
+# A lesson's name as the course spells it (02-dask-futures, 09b-mpi-heat-equation): never a path.
+LESSON_NAME = re.compile(r"[0-9]{2}[a-z]?-[a-z0-9]+(?:-[a-z0-9]+)*")
+_CHECKS_MODULE = re.compile(r"hpclab\.checks\.[a-z_][a-z0-9_]*")
 
 
 class GradeError(HpclabError, ValueError):
@@ -69,17 +72,44 @@ class Release:
     check_cell_of: dict[str, str]  # question id -> cell id
 
 
+def _shown(value: object, width: int = 60) -> str:
+    """A learner-chosen value, quoted and cut short, for a message."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def is_check_cell(cell) -> bool:
     return CHECK_TAG in cell.get("metadata", {}).get("tags", [])
 
 
+def released_lessons(release_dir: str | os.PathLike) -> list[str]:
+    """The lessons ``release_dir`` holds: its notebooks named like a lesson."""
+    return sorted(p.stem for p in Path(release_dir).glob("*.ipynb") if LESSON_NAME.fullmatch(p.stem))
+
+
 def load_release(release_dir: Path, lesson: str) -> Release:
-    """Read ``release_dir/<lesson>.ipynb`` and index its check cells."""
-    path = release_dir / f"{lesson}.ipynb"
+    """Read ``release_dir/<lesson>.ipynb`` and index its check cells.
+
+    ``lesson`` must be a lesson's name, never a path (a submission's metadata
+    names it, and ``../solutions/...`` must not load the solutions); the
+    checks module comes from this release notebook's own metadata and must be
+    one of ``hpclab.checks`` (the grader imports it with its own rights).
+    """
+    if not isinstance(lesson, str) or not LESSON_NAME.fullmatch(lesson):
+        raise GradeError(
+            f"{_shown(lesson)} is not a lesson name (such as 02-dask-futures); "
+            f"pass --exercise with one of: {', '.join(released_lessons(release_dir)) or 'none found'}"
+        )
+    path = Path(release_dir) / f"{lesson}.ipynb"
     if not path.is_file():
         raise GradeError(f"no released exercise {path}; pass --release pointing at the course's exercises/ folder")
     notebook = nbformat.read(path, as_version=4)
     module = notebook.metadata.get("hpclab", {}).get("checks")
+    if not isinstance(module, str) or not _CHECKS_MODULE.fullmatch(module):
+        raise GradeError(
+            f"{path}: its metadata names checks module {_shown(module)}, not one of hpclab.checks; "
+            "rebuild the exercises with `hpclab build`"
+        )
     questions = questions_of(module)
     check_cell_of = {}
     for cell in notebook.cells:
@@ -382,8 +412,50 @@ def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str | Non
             None,
             f"{path}: not a valid notebook ({first_line}); ask the learner to re-download it from JupyterLab (File > Download)",
         )
-    lesson = nb.metadata.get("hpclab", {}).get("lesson")
-    return nb, lesson or None, ""
+    hpclab_metadata = nb.metadata.get("hpclab", {})
+    lesson = hpclab_metadata.get("lesson") if isinstance(hpclab_metadata, dict) else None
+    return nb, (str(lesson) if lesson else None), ""
+
+
+def choose_lesson(
+    path: Path,
+    claimed: str | None,
+    release_dir: Path,
+    exercise: str | None = None,
+    fallback: str | None = None,
+    fallback_from: str = "the rest of the room",
+) -> tuple[str | None, str]:
+    """(the lesson ``path`` is graded against, a note for the instructor or '').
+
+    The learner's metadata (``claimed``) is a wish, not an order: with
+    ``exercise`` (``--exercise``) every submission is graded against it and
+    a different claim is noted; else a claim counts only when it names a
+    lesson ``release_dir`` holds. A missing or unusable claim falls back to
+    ``fallback`` (which came from ``fallback_from``), else to the lesson the
+    file name holds; None when nothing tells the lesson.
+    """
+    if exercise:
+        if claimed is None:
+            return exercise, (
+                f"{path}: no hpclab lesson metadata (cells copied into a new notebook?); "
+                f"graded against {exercise}, the lesson of --exercise"
+            )
+        if claimed != exercise:
+            return (
+                exercise,
+                f"{path}: its metadata names lesson {_shown(claimed)}, not {exercise}; graded against {exercise} (--exercise)",
+            )
+        return exercise, ""
+    if claimed is not None and claimed in released_lessons(release_dir):
+        return claimed, ""
+    if claimed is None:
+        why = "no hpclab lesson metadata (cells copied into a new notebook?)"
+    else:
+        why = f"its metadata names lesson {_shown(claimed)}, which is not a released lesson in {release_dir}"
+    lesson, told = (fallback, fallback_from) if fallback else (_lesson_from_name(path, release_dir), "its file name")
+    if lesson is None:
+        return None, f"{path}: {why} (and its lesson could not be told from its name; pass --exercise)"
+    return lesson, f"{path}: {why}; graded against {lesson}, the lesson of {told}"
 
 
 def _rows(name: str, release: Release, status_of: dict[str, str]) -> list[Row]:
@@ -437,31 +509,27 @@ def grade_one(
     cell_timeout: float,
     limits: Limits | None = None,
     fallback_from: str = "the rest of the room",
+    exercise: str | None = None,
 ) -> Graded:
     """Rows for one submission, a note for the instructor ('' if none) and hints for the learner.
 
-    A notebook without lesson metadata is graded against ``fallback`` (which
-    came from ``fallback_from``), else the lesson its file name holds, with a
-    note. With ``limits`` the submission runs in a
+    The lesson is chosen by :func:`choose_lesson` (``exercise`` first, else
+    the notebook's metadata when it names a released lesson, else
+    ``fallback``, else the file name), with a note when it is not simply
+    the metadata's. With ``limits`` the submission runs in a
     :class:`~hpclab.sandbox.Sandbox` with those limits; without, with the
     grader's own rights.
     """
-    nb, lesson, problem = read_submission(path)
+    nb, claimed, problem = read_submission(path)
     notes = []
+    lesson, lesson_note = choose_lesson(path, claimed, release_dir, exercise, fallback, fallback_from)
     if lesson is None:
-        named = _lesson_from_name(path, release_dir)
-        lesson, told = (fallback, fallback_from) if fallback else (named, "its file name")
-        if lesson is None:
-            problem = problem or f"{path}: notebook has no hpclab lesson metadata"
-            return Graded(
-                [Row(str(path), "*", "", 0, 0, "invalid-notebook")],
-                problem + " (and its lesson could not be told from its name; pass --exercise)",
-            )
-        if not problem:
-            notes.append(
-                f"{path}: no hpclab lesson metadata (cells copied into a new notebook?); "
-                f"graded against {lesson}, the lesson of {told}"
-            )
+        return Graded(
+            [Row(str(path), "*", "", 0, 0, "invalid-notebook")],
+            f"{problem} (and its lesson could not be told from its name; pass --exercise)" if problem else lesson_note,
+        )
+    if lesson_note and not problem:
+        notes.append(lesson_note)
     if lesson not in releases:
         try:
             releases[lesson] = load_release(release_dir, lesson)
@@ -700,7 +768,8 @@ def grade(
     if exercise:
         releases[exercise] = load_release(release_dir, exercise)
     # A room grades one lesson at a time: use it for files whose lesson cannot be read.
-    readable = {read_submission(p)[1] for p in submissions} - {None}
+    # Only lessons the release holds: a submission's metadata may name anything.
+    readable = {read_submission(p)[1] for p in submissions} & set(released_lessons(release_dir))
     fallback = exercise or (readable.pop() if len(readable) == 1 else None)
     fallback_from = "--exercise" if exercise else "the rest of the room"
     if fallback and fallback not in releases:
@@ -711,7 +780,7 @@ def grade(
     limits = (limits or Limits(cpu_seconds=int(timeout) + 60)) if use_sandbox else None
     if use_sandbox:
         for path in submissions:  # every lesson of the room, to make its data beforehand
-            _lesson_of(path, release_dir, releases, fallback)
+            _lesson_of(path, release_dir, releases, fallback, exercise)
         _prepare_data(release_dir, releases)
 
     done: dict[str, list[Row]] = {}
@@ -719,7 +788,7 @@ def grade(
         before = read_csv(out)
         for path in submissions:
             rows = before.get(str(path), [])
-            if rows and graded_completely(rows, _questions_of(path, release_dir, releases, fallback)):
+            if rows and graded_completely(rows, _questions_of(path, release_dir, releases, fallback, exercise)):
                 done[str(path)] = rows
     results = ResultsFile(out, keep=done) if out is not None else None
     skipped = list(done)
@@ -731,7 +800,9 @@ def grade(
 
     def one(path: Path) -> Graded:
         try:
-            found = grade_one(path, release_dir, releases, fallback, timeout, cell_timeout, limits, fallback_from)
+            found = grade_one(
+                path, release_dir, releases, fallback, timeout, cell_timeout, limits, fallback_from, exercise
+            )
         except Exception as exc:  # never let one submission stop the room
             found = Graded(
                 [Row(str(path), "*", "", 0, 0, GRADER_ERROR)], f"{path}: grading failed ({type(exc).__name__}: {exc})"
@@ -762,7 +833,7 @@ def grade(
         or Graded(
             done[path],
             "graded in an earlier run (--resume)",
-            lesson=_lesson_of(Path(path), release_dir, releases, fallback),
+            lesson=_lesson_of(Path(path), release_dir, releases, fallback, exercise),
         )
         for path in map(str, submissions)
     }
@@ -770,12 +841,34 @@ def grade(
     for row in rows:
         by_submission.setdefault(row.submission, []).append(row)
     ungraded = [p for p in map(str, submissions) if not graded_completely(by_submission.get(p, []))]
+    problems += odd_lessons(graded)
     return Outcome(rows, problems, use_sandbox, skipped, ungraded, graded, releases)
 
 
-def _lesson_of(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None) -> str | None:
+def odd_lessons(graded: dict[str, Graded]) -> list[str]:
+    """Notes for the submissions graded against another lesson than most of the room.
+
+    A room grades one lesson at a time; a notebook whose metadata names
+    another released lesson is graded against that one (and the gradebook
+    gets that lesson's columns too): the instructor should know.
+    """
+    counts = Counter(g.lesson for g in graded.values() if g.lesson)
+    if len(counts) < 2:
+        return []
+    common = counts.most_common(1)[0][0]
+    return [
+        f"{path}: graded against {g.lesson}, while most of the room was graded against {common}; "
+        f"pass --exercise {common} to grade every notebook against it"
+        for path, g in graded.items()
+        if g.lesson and g.lesson != common
+    ]
+
+
+def _lesson_of(
+    path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None, exercise: str | None = None
+) -> str | None:
     """The released lesson ``path`` is graded against (loaded into ``releases``), or None."""
-    lesson = read_submission(path)[1] or fallback or _lesson_from_name(path, release_dir)
+    lesson = choose_lesson(path, read_submission(path)[1], release_dir, exercise, fallback)[0]
     if lesson is None:
         return None
     try:
@@ -786,9 +879,11 @@ def _lesson_of(path: Path, release_dir: Path, releases: dict[str, Release], fall
     return lesson
 
 
-def _questions_of(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None):
+def _questions_of(
+    path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None, exercise: str | None = None
+):
     """The question ids ``path`` is graded on, or None when that cannot be told now."""
-    lesson = _lesson_of(path, release_dir, releases, fallback)
+    lesson = _lesson_of(path, release_dir, releases, fallback, exercise)
     return None if lesson is None else [q.id for q in releases[lesson].questions]
 
 
