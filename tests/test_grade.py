@@ -602,3 +602,42 @@ def test_with_exercise_every_submission_is_graded_against_it(tmp_path):
         assert graded.lesson == LESSON and [r.question for r in graded.rows] == ["q1", "q2", "q3", "q4", "q5"]
         assert {r.status for r in graded.rows} == {"not-attempted"}, graded.note
         assert f"names lesson {claimed!r}, not {LESSON}" in graded.note
+
+
+def test_a_submission_whose_rows_cannot_be_written_is_a_grader_error_and_the_run_goes_on(tmp_path, monkeypatch):
+    """A full disk while writing one submission's rows: that one is not graded, the others and the reports are."""
+    import errno
+    import os
+
+    from hpclab import grade as grading
+    from hpclab import report
+
+    real_fsync = os.fsync
+    calls = []
+
+    def disk_full_once(fd):
+        calls.append(fd)
+        if len(calls) == 2:  # the first is the new CSV's header; the second, a.ipynb's rows
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", disk_full_once)
+    room = tmp_path / "room"
+    room.mkdir()
+    for name in ("a.ipynb", "b.ipynb"):
+        (room / name).write_text("this is not JSON {")
+    out = tmp_path / "scores.csv"
+    outcome = grading.grade(
+        [room], release_dir=ROOT / "exercises", exercise=LESSON, sandbox=False, progress=False, out=out
+    )
+    assert outcome.ungraded == [str(room / "a.ipynb")]
+    assert [r.status for r in outcome.graded[str(room / "a.ipynb")].rows] == [grading.GRADER_ERROR]
+    assert any(
+        "could not be written" in p and "No space left on device" in p and "--resume" in p for p in outcome.problems
+    )
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 + 5 and all(line.startswith(str(room / "b.ipynb")) for line in lines[1:])
+    assert set(grading.read_csv(out)) == {str(room / "b.ipynb")}
+    book = report.write_gradebook(outcome, tmp_path / "book.csv")
+    page, _ = report.write_room_report(outcome, tmp_path / "report.md")
+    assert "could not be written" in page.read_text() and "a.ipynb" in book.read_text()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import io
 import os
 import re
 import secrets
@@ -650,19 +651,31 @@ class ResultsFile:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(partial, self.path)
-        self._fh = open(self.path, "a", newline="", encoding="utf-8")
-        self._writer = csv.writer(self._fh)
+        # Unbuffered: rows that could not be written (a full disk) are not left in a buffer to be
+        # written later, half a line into someone else's rows.
+        self._fh = open(self.path, "ab", buffering=0)
         self._lock = threading.Lock()
 
-    def _sync(self) -> None:
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+    def _write_all(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[self._fh.write(view) :]
 
     def add(self, rows: Sequence[Row]) -> None:
+        """Append ``rows`` and sync them to disk; on OSError (a full disk) none of them stays in the file."""
+        text = io.StringIO(newline="")
+        csv.writer(text).writerows([getattr(row, f) for f in FIELDS] for row in rows)
         with self._lock:
-            for row in rows:
-                self._writer.writerow([getattr(row, f) for f in FIELDS])
-            self._sync()
+            start = os.fstat(self._fh.fileno()).st_size
+            try:
+                self._write_all(text.getvalue().encode("utf-8"))
+                os.fsync(self._fh.fileno())
+            except OSError:
+                try:
+                    os.ftruncate(self._fh.fileno(), start)
+                except OSError:
+                    pass  # read_csv drops a half-written line; --resume grades that submission again
+                raise
 
     def close(self) -> None:
         self._fh.close()
@@ -808,7 +821,7 @@ def grade(
                 [Row(str(path), "*", "", 0, 0, GRADER_ERROR)], f"{path}: grading failed ({type(exc).__name__}: {exc})"
             )
         if results is not None:
-            results.add(found.rows)
+            found = _written(results, path, found)
         bar.update(1)
         return found
 
@@ -862,6 +875,25 @@ def odd_lessons(graded: dict[str, Graded]) -> list[str]:
         for path, g in graded.items()
         if g.lesson and g.lesson != common
     ]
+
+
+def _written(results: ResultsFile, path: Path, found: Graded) -> Graded:
+    """``found`` once its rows are in ``results``; a grader error for ``path`` when they cannot be
+    written (a full disk): the run goes on, and ``--resume`` grades the submission again."""
+    try:
+        results.add(found.rows)
+    except OSError as exc:
+        return Graded(
+            [Row(str(path), "*", "", 0, 0, GRADER_ERROR)],
+            f"{path}: its rows could not be written to {results.path} ({exc}); "
+            "free space there, then run the same command again with --resume",
+            {
+                q: "the grader could not record this notebook's result; your instructor has the details"
+                for q in found.hints
+            },
+            found.lesson,
+        )
+    return found
 
 
 def _lesson_of(
