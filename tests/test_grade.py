@@ -641,3 +641,13 @@ def test_a_submission_whose_rows_cannot_be_written_is_a_grader_error_and_the_run
     book = report.write_gradebook(outcome, tmp_path / "book.csv")
     page, _ = report.write_room_report(outcome, tmp_path / "report.md")
     assert "could not be written" in page.read_text() and "a.ipynb" in book.read_text()
+
+
+def test_a_submission_graded_against_another_lesson_than_the_room_is_noted():
+    from hpclab.grade import Graded, odd_lessons
+
+    room = {name: Graded([], lesson=LESSON) for name in ("a.ipynb", "b.ipynb")}
+    assert odd_lessons(room) == []
+    room["c.ipynb"] = Graded([], lesson="02-dask-futures")
+    (note,) = odd_lessons(room)
+    assert note.startswith("c.ipynb: graded against 02-dask-futures") and f"--exercise {LESSON}" in note
