@@ -468,7 +468,7 @@ _IMPORTS = "import numpy as np\nfrom hpclab.checks.concepts import check_q1, che
 
 @pytest.fixture(scope="module")
 def forged(tmp_path_factory):
-    """A room of blank exercises whose learner code forges passing results in four ways."""
+    """A room of blank exercises whose learner code forges passing results in five ways."""
     room = tmp_path_factory.mktemp("forged")
     hooks = _exercise()  # the review's cell A, and a hook that copies the run's token from the cell
     _answer(
@@ -508,6 +508,14 @@ def forged(tmp_path_factory):
         "    _forge('q3')\n    sys.stdout.flush()\n    time.sleep(1)\n    os._exit(0)\n",
     )
     _save(room, "exits.ipynb", exits)
+    floods = _exercise()  # forge, then print past the output limit so the check's own result is cut
+    _answer(floods, "s01-imports", _IMPORTS + _FORGER)
+    _answer(
+        floods,
+        "s01-q3-answer",
+        "def amdahl(serial_fraction, p):\n    _forge('q3')\n    print('f' * 1_100_000)\n    return p\n",
+    )
+    _save(room, "floods.ipynb", floods)
     out = room / "scores.csv"
     proc = hpclab_cli(
         "grade",
@@ -651,3 +659,40 @@ def test_a_submission_graded_against_another_lesson_than_the_room_is_noted():
     room["c.ipynb"] = Graded([], lesson="02-dask-futures")
     (note,) = odd_lessons(room)
     assert note.startswith("c.ipynb: graded against 02-dask-futures") and f"--exercise {LESSON}" in note
+
+
+@pytest.mark.slow
+def test_a_check_whose_output_was_cut_does_not_pass(forged):
+    table, feedback = forged
+    assert _statuses(table, "floods.ipynb") == ["not-attempted", "not-attempted", "error"] + ["not-attempted"] * 2
+    assert "output was cut" in (feedback / "floods.md").read_text()
+
+
+def _payload_output(qid, token, status="passed"):
+    payload = {"lesson": LESSON, "id": qid, "status": status, "passed": status == "passed", "message": status}
+    if token is not None:
+        payload["token"] = token
+    return nbformat.v4.new_output("display_data", data={"application/vnd.hpclab.check+json": payload})
+
+
+def test_only_the_checks_own_payload_counts_for_its_own_question():
+    """assess without a kernel: which outputs of a check cell count, and when a pass is refused."""
+    from hpclab.grade import assess
+
+    release = load_release(ROOT / "exercises", LESSON)
+    executed = restore_checks(_exercise(), release.notebook, "s3cret")
+    index = {c.id: i for i, c in enumerate(executed.cells)}
+    outputs = {
+        "s01-q1-check": [_payload_output(["q1"], "s3cret"), _payload_output("q1", None)],  # odd id; no token
+        "s01-q2-check": [_payload_output("q3", "s3cret"), _payload_output("q2", "s3cret", "failed")],  # other id
+        "s01-q3-check": [_payload_output("q3", "s3cret", "failed"), _payload_output("q3", "s3cret")],  # last wins
+        "s01-q4-check": [_payload_output("q4", "s3cret")],  # passed, but the cell raised
+        "s01-q5-check": [_payload_output("q5", "s3cret")],  # passed, but the cell never finished
+    }
+    for cell_id, outs in outputs.items():
+        executed.cells[index[cell_id]].outputs = outs
+    replies = {i: "ok" for i in range(len(executed.cells))}
+    replies[index["s01-q4-check"]] = "error"
+    del replies[index["s01-q5-check"]]
+    status, _ = assess(executed, release, "kernel-died", [], replies=replies, token="s3cret")
+    assert status == {"q1": "error", "q2": "failed", "q3": "passed", "q4": "error", "q5": "kernel-died"}

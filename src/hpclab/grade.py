@@ -299,7 +299,9 @@ def _check_payload(output, lesson: str, questions: set[str], token: str | None) 
     if output.get("output_type") != "display_data":
         return None
     payload = output.get("data", {}).get(MIME_TYPE)
-    if not isinstance(payload, dict) or payload.get("lesson") != lesson or payload.get("id") not in questions:
+    if not isinstance(payload, dict) or payload.get("lesson") != lesson:
+        return None
+    if not isinstance(payload.get("id"), str) or payload["id"] not in questions:  # learner output may hold anything
         return None
     if payload.get("token") != token or payload.get("status") not in ("passed", "failed", "not-attempted"):
         return None
