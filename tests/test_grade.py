@@ -444,3 +444,255 @@ def test_a_submission_the_grader_failed_on_is_not_counted_as_graded(tmp_path, mo
     assert {r.status for r in outcome.rows} == {grading.GRADER_ERROR}
     assert outcome.ungraded == [str(tmp_path / "anna.ipynb")]
     assert any("no space left on device" in p for p in outcome.problems)
+
+
+# ------------------------------------------------------------------ forged check results
+
+# Learner code that displays what a passing check displays, with this run's token when it can find one
+# (a check cell's source is in the kernel's input history while it runs).
+_FORGER = """import re
+from IPython.display import display
+
+def _token(source=None):
+    found = re.findall(r"grade_with\\('([0-9a-f]+)'\\)", source or "\\n".join(get_ipython().user_ns["In"]))
+    return found[-1] if found else None
+
+def _forge(*ids, source=None):
+    for q in ids or ("q1", "q2", "q3", "q4", "q5"):
+        display({"application/vnd.hpclab.check+json": {"lesson": "01-parallel-concepts", "id": q, "passed": True,
+                 "status": "passed", "points": 3, "message": "well done", "token": _token(source)},
+                 "text/plain": ""}, raw=True)
+"""
+_IMPORTS = "import numpy as np\nfrom hpclab.checks.concepts import check_q1, check_q2, check_q3, check_q4, check_q5\n"
+
+
+@pytest.fixture(scope="module")
+def forged(tmp_path_factory):
+    """A room of blank exercises whose learner code forges passing results in five ways."""
+    room = tmp_path_factory.mktemp("forged")
+    hooks = _exercise()  # the review's cell A, and a hook that copies the run's token from the cell
+    _answer(
+        hooks,
+        "s01-imports",
+        _IMPORTS + _FORGER + "def _after(result):\n"
+        "    if 'check_q' in (result.info.raw_cell or ''):\n"
+        "        _forge(source=result.info.raw_cell)\n"
+        "def _before(info):\n"
+        "    if 'check_q' in (info.raw_cell or ''):\n"
+        "        _forge(source=info.raw_cell)\n"
+        "get_ipython().events.register('post_run_cell', _after)\n"
+        "get_ipython().events.register('pre_run_cell', _before)\n",
+    )
+    _save(room, "hooks.ipynb", hooks)
+    interrupt = _exercise()  # the review's cell B: forge from inside the check, then stop it
+    _answer(interrupt, "s01-imports", _IMPORTS + _FORGER)
+    _answer(interrupt, "s01-q3-answer", "def amdahl(serial_fraction, p):\n    _forge()\n    raise KeyboardInterrupt\n")
+    _save(room, "interrupt.ipynb", interrupt)
+    during = _exercise()  # a hook registered by code the check calls; SystemExit from another check
+    _answer(during, "s01-imports", _IMPORTS + _FORGER)
+    _answer(
+        during,
+        "s01-q3-answer",
+        "def amdahl(serial_fraction, p):\n"
+        "    get_ipython().events.register('post_run_cell', lambda result: _forge('q3'))\n"
+        "    return p\n",
+    )
+    _answer(during, "s01-q5-answer", "import sys\ndef serial_fraction(s, p):\n    _forge('q5')\n    sys.exit(0)\n")
+    _save(room, "during.ipynb", during)
+    exits = _exercise()  # forge, then end the kernel so the check never reports
+    _answer(exits, "s01-imports", _IMPORTS + _FORGER)
+    _answer(
+        exits,
+        "s01-q3-answer",
+        "import os, sys, time\ndef amdahl(serial_fraction, p):\n"
+        "    _forge('q3')\n    sys.stdout.flush()\n    time.sleep(1)\n    os._exit(0)\n",
+    )
+    _save(room, "exits.ipynb", exits)
+    floods = _exercise()  # forge, then print past the output limit so the check's own result is cut
+    _answer(floods, "s01-imports", _IMPORTS + _FORGER)
+    _answer(
+        floods,
+        "s01-q3-answer",
+        "def amdahl(serial_fraction, p):\n    _forge('q3')\n    print('f' * 1_100_000)\n    return p\n",
+    )
+    _save(room, "floods.ipynb", floods)
+    out = room / "scores.csv"
+    proc = hpclab_cli(
+        "grade",
+        str(room),
+        "--out",
+        str(out),
+        "--release",
+        str(ROOT / "exercises"),
+        "--cell-timeout",
+        "60",
+        "--timeout",
+        "180",
+        "--no-progress",
+        "--feedback",
+        str(room / "feedback"),
+        cwd=room,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    with open(out, newline="") as fh:
+        table = {(Path(r["submission"]).name, r["question"]): r for r in csv.DictReader(fh)}
+    return table, room / "feedback"
+
+
+@pytest.mark.slow
+def test_results_forged_by_learner_event_hooks_do_not_count(forged):
+    table, _ = forged
+    assert _statuses(table, "hooks.ipynb") == ["not-attempted"] * 5
+
+
+@pytest.mark.slow
+def test_a_result_forged_inside_a_check_that_is_then_interrupted_fails(forged):
+    table, feedback = forged
+    assert _statuses(table, "interrupt.ipynb") == ["not-attempted", "not-attempted", "failed"] + ["not-attempted"] * 2
+    assert "stopped by KeyboardInterrupt" in (feedback / "interrupt.md").read_text()
+
+
+@pytest.mark.slow
+def test_hooks_registered_during_a_check_and_sys_exit_inside_one_do_not_pass(forged):
+    table, feedback = forged
+    assert _statuses(table, "during.ipynb") == ["not-attempted", "not-attempted", "failed", "not-attempted", "failed"]
+    assert "raised SystemExit" in (feedback / "during.md").read_text()
+
+
+@pytest.mark.slow
+def test_a_kernel_ended_inside_a_check_is_not_a_pass(forged):
+    table, _ = forged
+    assert _statuses(table, "exits.ipynb") == ["not-attempted", "not-attempted"] + ["kernel-died"] * 3
+
+
+# ------------------------------------------------------------------ which release a submission is graded against
+
+
+def test_a_lesson_name_that_is_a_path_is_refused():
+    for lesson in ("../solutions/01-parallel-concepts", str(ROOT / "solutions" / LESSON), "01-parallel-concepts/"):
+        with pytest.raises(GradeError, match="is not a lesson name"):
+            load_release(ROOT / "exercises", lesson)
+
+
+def test_the_grader_not_the_submission_chooses_the_lesson():
+    from hpclab.grade import choose_lesson
+
+    release = ROOT / "exercises"
+    for claimed in ("../solutions/01-parallel-concepts", str(ROOT / "solutions" / LESSON), "99-not-released"):
+        lesson, note = choose_lesson(Path("anna.ipynb"), claimed, release, fallback=LESSON)
+        assert lesson == LESSON and "not a released lesson" in note and "the rest of the room" in note
+    lesson, note = choose_lesson(Path("bob.ipynb"), "02-dask-futures", release, exercise=LESSON)
+    assert lesson == LESSON and "names lesson '02-dask-futures', not 01-parallel-concepts" in note
+    assert choose_lesson(Path("carol.ipynb"), "02-dask-futures", release) == ("02-dask-futures", "")
+
+
+@pytest.mark.slow
+def test_with_exercise_every_submission_is_graded_against_it(tmp_path):
+    from hpclab.grade import grade
+
+    claims = {
+        "relative.ipynb": "../solutions/01-parallel-concepts",
+        "absolute.ipynb": str(ROOT / "solutions" / LESSON),
+        "other-lesson.ipynb": "02-dask-futures",
+    }
+    for name, claimed in claims.items():
+        nb = _exercise()
+        nb.metadata["hpclab"]["lesson"] = claimed
+        nb.metadata["hpclab"]["checks"] = "hpclab.checks.futures"  # never used: checks come from the release
+        _save(tmp_path, name, nb)
+    outcome = grade(
+        [tmp_path], release_dir=ROOT / "exercises", exercise=LESSON, cell_timeout=60, timeout=180, progress=False
+    )
+    assert set(outcome.releases) == {LESSON}
+    for name, claimed in claims.items():
+        graded = outcome.graded[str(tmp_path / name)]
+        assert graded.lesson == LESSON and [r.question for r in graded.rows] == ["q1", "q2", "q3", "q4", "q5"]
+        assert {r.status for r in graded.rows} == {"not-attempted"}, graded.note
+        assert f"names lesson {claimed!r}, not {LESSON}" in graded.note
+
+
+def test_a_submission_whose_rows_cannot_be_written_is_a_grader_error_and_the_run_goes_on(tmp_path, monkeypatch):
+    """A full disk while writing one submission's rows: that one is not graded, the others and the reports are."""
+    import errno
+    import os
+
+    from hpclab import grade as grading
+    from hpclab import report
+
+    real_fsync = os.fsync
+    calls = []
+
+    def disk_full_once(fd):
+        calls.append(fd)
+        if len(calls) == 2:  # the first is the new CSV's header; the second, a.ipynb's rows
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", disk_full_once)
+    room = tmp_path / "room"
+    room.mkdir()
+    for name in ("a.ipynb", "b.ipynb"):
+        (room / name).write_text("this is not JSON {")
+    out = tmp_path / "scores.csv"
+    outcome = grading.grade(
+        [room], release_dir=ROOT / "exercises", exercise=LESSON, sandbox=False, progress=False, out=out
+    )
+    assert outcome.ungraded == [str(room / "a.ipynb")]
+    assert [r.status for r in outcome.graded[str(room / "a.ipynb")].rows] == [grading.GRADER_ERROR]
+    assert any(
+        "could not be written" in p and "No space left on device" in p and "--resume" in p for p in outcome.problems
+    )
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 + 5 and all(line.startswith(str(room / "b.ipynb")) for line in lines[1:])
+    assert set(grading.read_csv(out)) == {str(room / "b.ipynb")}
+    book = report.write_gradebook(outcome, tmp_path / "book.csv")
+    page, _ = report.write_room_report(outcome, tmp_path / "report.md")
+    assert "could not be written" in page.read_text() and "a.ipynb" in book.read_text()
+
+
+def test_a_submission_graded_against_another_lesson_than_the_room_is_noted():
+    from hpclab.grade import Graded, odd_lessons
+
+    room = {name: Graded([], lesson=LESSON) for name in ("a.ipynb", "b.ipynb")}
+    assert odd_lessons(room) == []
+    room["c.ipynb"] = Graded([], lesson="02-dask-futures")
+    (note,) = odd_lessons(room)
+    assert note.startswith("c.ipynb: graded against 02-dask-futures") and f"--exercise {LESSON}" in note
+
+
+@pytest.mark.slow
+def test_a_check_whose_output_was_cut_does_not_pass(forged):
+    table, feedback = forged
+    assert _statuses(table, "floods.ipynb") == ["not-attempted", "not-attempted", "error"] + ["not-attempted"] * 2
+    assert "output was cut" in (feedback / "floods.md").read_text()
+
+
+def _payload_output(qid, token, status="passed"):
+    payload = {"lesson": LESSON, "id": qid, "status": status, "passed": status == "passed", "message": status}
+    if token is not None:
+        payload["token"] = token
+    return nbformat.v4.new_output("display_data", data={"application/vnd.hpclab.check+json": payload})
+
+
+def test_only_the_checks_own_payload_counts_for_its_own_question():
+    """assess without a kernel: which outputs of a check cell count, and when a pass is refused."""
+    from hpclab.grade import assess
+
+    release = load_release(ROOT / "exercises", LESSON)
+    executed = restore_checks(_exercise(), release.notebook, "s3cret")
+    index = {c.id: i for i, c in enumerate(executed.cells)}
+    outputs = {
+        "s01-q1-check": [_payload_output(["q1"], "s3cret"), _payload_output("q1", None)],  # odd id; no token
+        "s01-q2-check": [_payload_output("q3", "s3cret"), _payload_output("q2", "s3cret", "failed")],  # other id
+        "s01-q3-check": [_payload_output("q3", "s3cret", "failed"), _payload_output("q3", "s3cret")],  # last wins
+        "s01-q4-check": [_payload_output("q4", "s3cret")],  # passed, but the cell raised
+        "s01-q5-check": [_payload_output("q5", "s3cret")],  # passed, but the cell never finished
+    }
+    for cell_id, outs in outputs.items():
+        executed.cells[index[cell_id]].outputs = outs
+    replies = {i: "ok" for i in range(len(executed.cells))}
+    replies[index["s01-q4-check"]] = "error"
+    del replies[index["s01-q5-check"]]
+    status, _ = assess(executed, release, "kernel-died", [], replies=replies, token="s3cret")
+    assert status == {"q1": "error", "q2": "failed", "q3": "passed", "q4": "error", "q5": "kernel-died"}

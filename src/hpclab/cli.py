@@ -235,7 +235,9 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", default="scores.csv", help="CSV file to write (default: scores.csv)")
     grade.add_argument("--release", help="folder of released exercises (default: the course's exercises/)")
     grade.add_argument(
-        "--exercise", help="lesson to grade against when a file's metadata is unreadable, e.g. 02-dask-futures"
+        "--exercise",
+        help="grade every submission against this lesson, e.g. 02-dask-futures (a notebook whose metadata "
+        "names another is noted)",
     )
     grade.add_argument("--timeout", type=float, default=600, help="seconds allowed per notebook (default: 600)")
     grade.add_argument(

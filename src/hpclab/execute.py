@@ -21,9 +21,14 @@ import nbformat
 OK, TIMEOUT, KERNEL_DIED, ERROR = "ok", "timeout", "kernel-died", "error"
 # The error name a cell interrupted for running past ``cell_timeout`` carries.
 CELL_TIMEOUT = "CellTimeout"
-# Output one cell may keep (characters of text and data); the rest is dropped with a note, so a
-# cell printing without end cannot fill the grader's memory.
+# Output one cell may keep (characters of its output messages, metadata included); the rest is dropped
+# with a note, so a cell printing without end cannot fill the grader's memory.
 OUTPUT_LIMIT = 1_000_000
+# Output the whole notebook may produce: past it, every cell's further output is dropped but for the
+# check cells' own (each still within OUTPUT_LIMIT), so many cells each just under the limit cannot add up.
+NOTEBOOK_OUTPUT_LIMIT = 20_000_000
+# Messages that end a cell or say what runs: never dropped, whatever the budget.
+_ALWAYS_KEPT = ("status", "execute_input")
 
 
 @dataclass
@@ -35,6 +40,10 @@ class Execution:
     elapsed: float
     message: str = ""
     timed_out_cells: list[int] = field(default_factory=list)
+    # Cell index -> the status of its execute_reply ("ok", "error", "aborted"); a cell missing here
+    # never finished (the kernel died or the notebook ran out of time first).
+    replies: dict[int, str] = field(default_factory=dict)
+    cut_cells: list[int] = field(default_factory=list)  # cells whose output was cut (see OUTPUT_LIMIT)
 
 
 def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -49,39 +58,74 @@ def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def _output_size(out) -> int:
-    if out.get("output_type") == "stream":
-        return len(out.get("text", ""))
-    size = sum(len(str(v)) for v in out.get("data", {}).values())
-    return size + len(str(out.get("traceback", "")))
+def message_size(msg: dict) -> int:
+    """Characters in a kernel message's content and binary buffers: every string, key and number counted,
+    without serialising it again (a huge message is not copied)."""
+    size = sum(len(b) for b in msg.get("buffers") or [])
+    stack = [msg.get("content", {})]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            size += 2 * len(item)
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            size += 1 + len(item)
+            stack.extend(item)
+        elif isinstance(item, (str, bytes, bytearray, memoryview)):
+            size += len(item) + 2
+        else:
+            size += 8  # a number, True, False or None
+    return size
 
 
-def _bounded_client(output_limit: int):
-    """An nbclient NotebookClient that keeps at most ``output_limit`` characters of output per cell."""
+def _cut_note(text: str):
+    return nbformat.v4.new_output("stream", name="stderr", text=f"[hpclab: {text}]\n")
+
+
+def _bounded_client(output_limit: int, notebook_limit: int, exempt_tag: str | None):
+    """An nbclient NotebookClient that keeps at most ``output_limit`` characters of output per cell and
+    ``notebook_limit`` for the notebook (cells tagged ``exempt_tag`` only count against their own limit).
+
+    Every iopub message a cell sends counts, whatever nbclient does with it: outputs with their
+    metadata, display updates (which rewrite earlier outputs), comm traffic (widget state kept in the
+    notebook's metadata). Cells whose output was cut are listed in ``cut_cells``.
+    """
     from nbclient import NotebookClient
 
     class BoundedClient(NotebookClient):
-        def output(self, outs, msg, display_id, cell_index):
-            used = getattr(self, "_hpclab_used", {})
-            self._hpclab_used = used
-            before = used.get(cell_index, 0)
-            if before > output_limit:
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.cut_cells: list[int] = []
+            self._hpclab_used: dict[int, int] = {}  # cell index -> characters received
+            self._hpclab_total = 0
+
+        def process_message(self, msg, cell, cell_index):
+            if msg.get("msg_type") in _ALWAYS_KEPT:
+                return super().process_message(msg, cell, cell_index)
+            size = message_size(msg)
+            used = self._hpclab_used.get(cell_index, 0)
+            exempt = exempt_tag is not None and exempt_tag in cell.get("metadata", {}).get("tags", [])
+            reason = ""
+            if used + size > output_limit:
+                reason = f"output of this cell cut after {output_limit:,} characters"
+            elif not exempt and self._hpclab_total + size > notebook_limit:
+                reason = f"output of this cell cut: the notebook's output passed {notebook_limit:,} characters"
+            if reason:
+                if cell_index not in self.cut_cells:
+                    self.cut_cells.append(cell_index)
+                    cell.outputs.append(_cut_note(reason))
+                self._hpclab_used[cell_index] = output_limit + 1  # nothing more from this cell
                 return None
-            out = super().output(outs, msg, display_id, cell_index)
-            if out is not None:
-                used[cell_index] = before + _output_size(out)
-                if used[cell_index] > output_limit:
-                    if outs and outs[-1] is out:
-                        outs.pop()
-                    outs.append(
-                        nbformat.v4.new_output(
-                            "stream",
-                            name="stderr",
-                            text=f"[hpclab: output of this cell cut after {output_limit:,} characters]\n",
-                        )
-                    )
-                    used[cell_index] = output_limit + 1
-            return out
+            self._hpclab_used[cell_index] = used + size
+            self._hpclab_total += size
+            return super().process_message(msg, cell, cell_index)
+
+        def handle_comm_msg(self, outs, msg, cell_index):
+            try:
+                super().handle_comm_msg(outs, msg, cell_index)
+            except Exception as exc:  # a malformed widget message from the notebook must not stop the run
+                self.log.warning("ignored a comm message nbclient could not handle: %s", exc)
 
     return BoundedClient
 
@@ -109,7 +153,14 @@ def _kernel_manager(sockets: Path, sandbox):
 
 
 async def _execute(
-    nb, cwd: Path, timeout: float, cell_timeout: float, allow_errors: bool, env: dict[str, str], sandbox=None
+    nb,
+    cwd: Path,
+    timeout: float,
+    cell_timeout: float,
+    allow_errors: bool,
+    env: dict[str, str],
+    sandbox=None,
+    limits: tuple[int, int] = (OUTPUT_LIMIT, NOTEBOOK_OUTPUT_LIMIT),
 ) -> Execution:
     from nbclient.exceptions import CellExecutionError, DeadKernelError
 
@@ -120,17 +171,23 @@ async def _execute(
         "traceback": [f"{CELL_TIMEOUT}: this cell ran longer than {cell_timeout:g} s and was interrupted"],
     }
 
+    replies: dict[int, str] = {}
+
     def on_done(cell, cell_index, execute_reply=None, **_):
+        content = (execute_reply or {}).get("content", {})
+        replies[cell_index] = str(content.get("status", ""))
         # nbclient hands our marker back as the reply of a cell it interrupted for
         # running too long: exact, whatever the cell itself raised or printed.
-        if (execute_reply or {}).get("content", {}).get("ename") == CELL_TIMEOUT:
+        if content.get("ename") == CELL_TIMEOUT:
             timed_out.append(cell_index)
             cell.outputs.append(nbformat.v4.new_output("error", **marker))
 
     begin = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="hpclab-kernel-") as sockets:
         km = _kernel_manager(Path(sockets), sandbox)
-        client = _bounded_client(OUTPUT_LIMIT)(
+        from hpclab.build import CHECK_TAG
+
+        client = _bounded_client(*limits, exempt_tag=CHECK_TAG)(
             nb,
             km=km,
             timeout_func=lambda cell: cell_timeout,
@@ -163,7 +220,8 @@ async def _execute(
                 pass
     if timed_out and status in (OK, ERROR):
         status, message = TIMEOUT, f"cells {timed_out} ran longer than {cell_timeout:g} s and were interrupted"
-    return Execution(nb, status, time.monotonic() - begin, message, timed_out)
+    cut = list(getattr(client, "cut_cells", []))
+    return Execution(nb, status, time.monotonic() - begin, message, timed_out, replies, cut)
 
 
 def execute(
@@ -175,6 +233,8 @@ def execute(
     allow_errors: bool = False,
     env: dict[str, str] | None = None,
     sandbox=None,
+    output_limit: int = OUTPUT_LIMIT,
+    notebook_output_limit: int = NOTEBOOK_OUTPUT_LIMIT,
 ) -> Execution:
     """Run every cell of ``nb`` (in place) with ``cwd`` as working directory.
 
@@ -182,11 +242,15 @@ def execute(
     kernel is interrupted and the next cell runs). Never raises for what the
     notebook does; the outcome is in ``Execution.status``. With ``sandbox`` (an
     entered :class:`hpclab.sandbox.Sandbox`) the kernel and all it starts run in it.
+    A cell keeps at most ``output_limit`` characters of output and the notebook
+    ``notebook_output_limit`` (cells tagged ``check`` only their own limit); cut
+    cells end with a note saying so and are listed in ``Execution.cut_cells``.
     """
     env = kernel_env(env)
     if sandbox is not None:
         env = sandbox.env(env)
-    return asyncio.run(_execute(nb, Path(cwd).resolve(), timeout, cell_timeout, allow_errors, env, sandbox))
+    limits = (output_limit, notebook_output_limit)
+    return asyncio.run(_execute(nb, Path(cwd).resolve(), timeout, cell_timeout, allow_errors, env, sandbox, limits))
 
 
 def execute_file(path: str | os.PathLike, **kwargs) -> Execution:

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import copy
 import csv
+import io
 import os
 import re
+import secrets
 import sys
 import tempfile
+import textwrap
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -40,6 +43,9 @@ from hpclab.sandbox import Limits, Sandbox, unavailable_reason
 STATUSES = ("passed", "failed", "not-attempted", "error", "timeout", "kernel-died", "invalid-notebook")
 FIELDS = ("submission", "question", "level", "points", "max_points", "status")
 _CHECK_CALL = re.compile(r"\bcheck_(\w+)\s*\(")
+# A lesson's name as the course spells it (02-dask-futures, 09b-mpi-heat-equation): never a path.
+LESSON_NAME = re.compile(r"[0-9]{2}[a-z]?-[a-z0-9]+(?:-[a-z0-9]+)*")
+_CHECKS_MODULE = re.compile(r"hpclab\.checks\.[a-z_][a-z0-9_]*")
 
 
 class GradeError(HpclabError, ValueError):
@@ -67,17 +73,44 @@ class Release:
     check_cell_of: dict[str, str]  # question id -> cell id
 
 
+def _shown(value: object, width: int = 60) -> str:
+    """A learner-chosen value, quoted and cut short, for a message."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def is_check_cell(cell) -> bool:
     return CHECK_TAG in cell.get("metadata", {}).get("tags", [])
 
 
+def released_lessons(release_dir: str | os.PathLike) -> list[str]:
+    """The lessons ``release_dir`` holds: its notebooks named like a lesson."""
+    return sorted(p.stem for p in Path(release_dir).glob("*.ipynb") if LESSON_NAME.fullmatch(p.stem))
+
+
 def load_release(release_dir: Path, lesson: str) -> Release:
-    """Read ``release_dir/<lesson>.ipynb`` and index its check cells."""
-    path = release_dir / f"{lesson}.ipynb"
+    """Read ``release_dir/<lesson>.ipynb`` and index its check cells.
+
+    ``lesson`` must be a lesson's name, never a path (a submission's metadata
+    names it, and ``../solutions/...`` must not load the solutions); the
+    checks module comes from this release notebook's own metadata and must be
+    one of ``hpclab.checks`` (the grader imports it with its own rights).
+    """
+    if not isinstance(lesson, str) or not LESSON_NAME.fullmatch(lesson):
+        raise GradeError(
+            f"{_shown(lesson)} is not a lesson name (such as 02-dask-futures); "
+            f"pass --exercise with one of: {', '.join(released_lessons(release_dir)) or 'none found'}"
+        )
+    path = Path(release_dir) / f"{lesson}.ipynb"
     if not path.is_file():
         raise GradeError(f"no released exercise {path}; pass --release pointing at the course's exercises/ folder")
     notebook = nbformat.read(path, as_version=4)
     module = notebook.metadata.get("hpclab", {}).get("checks")
+    if not isinstance(module, str) or not _CHECKS_MODULE.fullmatch(module):
+        raise GradeError(
+            f"{path}: its metadata names checks module {_shown(module)}, not one of hpclab.checks; "
+            "rebuild the exercises with `hpclab build`"
+        )
     questions = questions_of(module)
     check_cell_of = {}
     for cell in notebook.cells:
@@ -90,23 +123,40 @@ def load_release(release_dir: Path, lesson: str) -> Release:
     return Release(lesson, path, notebook, questions, check_cell_of)
 
 
-def fresh_check_source(cell_source: str, module: str) -> str:
+def fresh_check_source(cell_source: str, module: str, token: str | None = None) -> str:
     """A check cell that uses the checks as installed, not as the learner's kernel has them.
 
     The exercise imports ``check_qN`` in a cell the learner can edit, and
     learner code could replace a check function or patch its module. So the
     grader drops every ``hpclab.checks`` module from the kernel's import cache
-    and imports the called checks afresh right before calling them. (Code
-    that deliberately patches Python itself can still cheat: no in-kernel
-    grader can stop that; pair grading with an honour code.)
+    and imports the called checks afresh right before calling them. IPython
+    event hooks the learner registered (before, or from code the check calls)
+    could display a forged result after the check's own: none of them runs in
+    this cell (they are back for the learner's later cells). ``token`` is the
+    grading run's secret: the fresh checks put it in their payloads. (Code
+    that deliberately patches Python or IPython itself can still cheat: no
+    in-kernel grader can stop that; pair grading with an honour code.)
     """
     names = sorted(set(_CHECK_CALL.findall(cell_source)))
     imports = ", ".join(f"check_{n}" for n in names)
+    token_line = f"_hpclab_checks.grade_with({token!r})\n" if token else ""
     return (
+        "from IPython.core.getipython import get_ipython as _hpclab_get_ipython\n"
         "import sys as _hpclab_sys\n"
+        "_hpclab_events = _hpclab_get_ipython().events\n"
+        "_hpclab_hooks = _hpclab_events.callbacks\n"
+        "_hpclab_events.callbacks = {_hpclab_e: [] for _hpclab_e in _hpclab_hooks}\n"
         "for _hpclab_m in [m for m in _hpclab_sys.modules if m == 'hpclab.checks' or m.startswith('hpclab.checks.')]:\n"
         "    del _hpclab_sys.modules[_hpclab_m]\n"
-        f"from {module} import {imports}\n" + cell_source
+        f"from {module} import {imports}\n"
+        "import hpclab.checks as _hpclab_checks\n"
+        f"{token_line}"
+        "try:\n" + textwrap.indent(cell_source.strip() or "pass", "    ") + "\nfinally:\n"
+        # Hooks registered while the check ran are dropped; the learner's own come back after this cell.
+        "    _hpclab_events.callbacks = {_hpclab_e: [] for _hpclab_e in _hpclab_hooks}\n"
+        "    _hpclab_events.callbacks['post_run_cell'].append(\n"
+        "        lambda *_a, _h=_hpclab_hooks, _e=_hpclab_events: setattr(_e, 'callbacks', _h)\n"
+        "    )\n"
     )
 
 
@@ -159,7 +209,9 @@ def match_cells(learner_cells: Sequence, release: nbformat.NotebookNode) -> dict
     return matched
 
 
-def restore_checks(learner: nbformat.NotebookNode, release: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def restore_checks(
+    learner: nbformat.NotebookNode, release: nbformat.NotebookNode, token: str | None = None
+) -> nbformat.NotebookNode:
     """The learner's cells with the released check cells put back in place.
 
     Any cell that is (or pretends to be, or is a copy of) a check is dropped;
@@ -168,7 +220,7 @@ def restore_checks(learner: nbformat.NotebookNode, release: nbformat.NotebookNod
     copied under a new id and edited), the check goes right before the
     learner's copy of the next release cell found (the next question's text),
     else after the previous check. Each check imports its functions afresh
-    (see :func:`fresh_check_source`).
+    and carries ``token`` (see :func:`fresh_check_source`).
     """
     module = release.metadata.get("hpclab", {}).get("checks")
     released_checks = {c.id for c in release.cells if is_check_cell(c)}
@@ -185,7 +237,7 @@ def restore_checks(learner: nbformat.NotebookNode, release: nbformat.NotebookNod
         if is_check_cell(cell):
             restored = copy.deepcopy(cell)
             if module:
-                restored.source = fresh_check_source(cell.source, module)
+                restored.source = fresh_check_source(cell.source, module, token)
             here = anchor
             if order - 1 not in matched:
                 following = [matched[r] for r in range(order + 1, len(release.cells)) if r in matched]
@@ -210,10 +262,10 @@ def _error_names(cell) -> list[str]:
 
 
 def statuses(
-    executed: nbformat.NotebookNode, release: Release, run_status: str, timed_out_cells: Sequence[int]
+    executed: nbformat.NotebookNode, release: Release, run_status: str, timed_out_cells: Sequence[int], **kwargs
 ) -> dict[str, str]:
-    """Each question's status from an executed, check-restored notebook."""
-    return assess(executed, release, run_status, timed_out_cells)[0]
+    """Each question's status from an executed, check-restored notebook (see :func:`assess`)."""
+    return assess(executed, release, run_status, timed_out_cells, **kwargs)[0]
 
 
 _HINTS = {
@@ -223,51 +275,132 @@ _HINTS = {
     "error": "your code in the cells before this check raised {errors}: run them top to bottom and fix it",
     "invalid-notebook": "the file could not be read as a notebook: download it again from JupyterLab (File > Download)",
 }
+_CHECK_HINTS = {
+    "timeout": "this check ran past the time limit and was interrupted: look for an endless loop in your answer",
+    "kernel-died": "the notebook's kernel died while this check ran (your answer exited, crashed or used too "
+    "much memory)",
+    "cut": "this check's output was cut because your code printed too much while it ran: print less",
+    "unfinished": "this check did not finish (its cell raised {errors}): run it again and let it finish",
+    "silent": "this check reported no result: its cell raised {errors} or its output was hidden",
+}
+
+
+def _questions_by_cell(release: Release) -> dict[str, set[str]]:
+    """Check cell id -> the ids of the questions that cell checks."""
+    found: dict[str, set[str]] = {}
+    for qid, cell_id in release.check_cell_of.items():
+        found.setdefault(cell_id, set()).add(qid)
+    return found
+
+
+def _check_payload(output, lesson: str, questions: set[str], token: str | None) -> dict | None:
+    """The check result ``output`` holds, or None unless it is one the restored check itself emits:
+    a display of this lesson, for a question of this cell, carrying this run's token."""
+    if output.get("output_type") != "display_data":
+        return None
+    payload = output.get("data", {}).get(MIME_TYPE)
+    if not isinstance(payload, dict) or payload.get("lesson") != lesson:
+        return None
+    if not isinstance(payload.get("id"), str) or payload["id"] not in questions:  # learner output may hold anything
+        return None
+    if payload.get("token") != token or payload.get("status") not in ("passed", "failed", "not-attempted"):
+        return None
+    return payload
 
 
 def assess(
-    executed: nbformat.NotebookNode, release: Release, run_status: str, timed_out_cells: Sequence[int]
+    executed: nbformat.NotebookNode,
+    release: Release,
+    run_status: str,
+    timed_out_cells: Sequence[int],
+    *,
+    replies: dict[int, str] | None = None,
+    cut_cells: Sequence[int] = (),
+    token: str | None = None,
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """(status, hint) of each question from an executed, check-restored notebook."""
-    check_ids = set(release.check_cell_of.values())
+    """(status, hint) of each question from an executed, check-restored notebook.
+
+    A question's result is the last payload its own check cell holds that
+    the restored check emitted (see :func:`_check_payload`): payloads in other
+    cells, for other questions or without ``token`` are ignored, and a
+    learner's display before the check's own result is overridden by it.
+    It passes only when that cell also finished without error (``replies``:
+    cell index -> execute_reply status, as :class:`~hpclab.execute.Execution`
+    has them) and its output was not cut.
+    """
+    replies = replies or {}
+    questions_of_cell = _questions_by_cell(release)
     reports: dict[str, dict] = {}
+    check_index: dict[str, int] = {}
     region_of: dict[str, list[int]] = {}
     region: list[int] = []
     for index, cell in enumerate(executed.cells):
-        if cell.get("id") in check_ids:
+        if cell.get("id") in questions_of_cell:
             for output in cell.get("outputs", []):
-                payload = output.get("data", {}).get(MIME_TYPE)
-                if payload and payload.get("lesson") == release.lesson:
+                payload = _check_payload(output, release.lesson, questions_of_cell[cell.id], token)
+                if payload is not None:
                     reports[payload["id"]] = payload
+            check_index[cell.id] = index
             region_of[cell.id] = region
             region = []
         elif cell.cell_type == "code":
             region.append(index)
     result, hints = {}, {}
     for question in release.questions:
-        payload = reports.get(question.id)
-        cells = region_of.get(release.check_cell_of[question.id], [])
-        learner_errors = [
-            name for i in cells for name in _error_names(executed.cells[i]) if name not in ("NotImplementedError", "")
-        ]
-        if payload and payload.get("passed"):
-            status = "passed"
-        elif any(i in timed_out_cells for i in cells) or (payload is None and run_status == TIMEOUT):
-            status = "timeout"
-        elif payload is None:
-            status = "kernel-died" if run_status == KERNEL_DIED else "error"
-        elif learner_errors:
-            status = "error"
-        else:
-            status = payload.get("status", "failed")
-        result[question.id] = status
-        if payload and status in ("passed", "failed", "not-attempted"):
-            hints[question.id] = str(payload.get("message", ""))
-        else:
-            hints[question.id] = _HINTS.get(status, "").format(
-                errors=", ".join(sorted(set(learner_errors))) or "an error"
-            )
+        cell_id = release.check_cell_of[question.id]
+        status, hint = _question_status(
+            executed,
+            reports.get(question.id),
+            check_index.get(cell_id),
+            region_of.get(cell_id, []),
+            run_status,
+            timed_out_cells,
+            replies,
+            cut_cells,
+        )
+        result[question.id], hints[question.id] = status, hint
     return result, hints
+
+
+def _question_status(
+    executed: nbformat.NotebookNode,
+    payload: dict | None,
+    check: int | None,
+    region: list[int],
+    run_status: str,
+    timed_out_cells: Sequence[int],
+    replies: dict[int, str],
+    cut_cells: Sequence[int],
+) -> tuple[str, str]:
+    """(status, hint) of one question from its check cell (index ``check``) and the learner cells before it."""
+    learner_errors = [
+        name for i in region for name in _error_names(executed.cells[i]) if name not in ("NotImplementedError", "")
+    ]
+    check_errors = _error_names(executed.cells[check]) if check is not None else []
+    reply = replies.get(check) if check is not None else None
+    named = ", ".join(sorted(set(check_errors))) or "an error"
+    if payload and payload["status"] == "passed" and reply == "ok" and check not in cut_cells:
+        return "passed", str(payload.get("message", ""))
+    if check in timed_out_cells:
+        return "timeout", _CHECK_HINTS["timeout"]
+    if any(i in timed_out_cells for i in region) or (reply is None and run_status == TIMEOUT):
+        return "timeout", _HINTS["timeout"]
+    if reply is None and run_status == KERNEL_DIED:
+        return "kernel-died", _CHECK_HINTS["kernel-died"] if _ran(executed, check) else _HINTS["kernel-died"]
+    if check in cut_cells:
+        return "error", _CHECK_HINTS["cut"]
+    if learner_errors:
+        return "error", _HINTS["error"].format(errors=", ".join(sorted(set(learner_errors))))
+    if payload is None:
+        return "error", _CHECK_HINTS["silent"].format(errors=named)
+    if payload["status"] == "passed":  # the check said so, but its cell did not finish cleanly
+        return "error", _CHECK_HINTS["unfinished"].format(errors=named)
+    return payload["status"], str(payload.get("message", ""))
+
+
+def _ran(executed: nbformat.NotebookNode, index: int | None) -> bool:
+    """Whether cell ``index`` started running (it has outputs)."""
+    return index is not None and bool(executed.cells[index].get("outputs"))
 
 
 def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str | None, str]:
@@ -282,8 +415,50 @@ def read_submission(path: Path) -> tuple[nbformat.NotebookNode | None, str | Non
             None,
             f"{path}: not a valid notebook ({first_line}); ask the learner to re-download it from JupyterLab (File > Download)",
         )
-    lesson = nb.metadata.get("hpclab", {}).get("lesson")
-    return nb, lesson or None, ""
+    hpclab_metadata = nb.metadata.get("hpclab", {})
+    lesson = hpclab_metadata.get("lesson") if isinstance(hpclab_metadata, dict) else None
+    return nb, (str(lesson) if lesson else None), ""
+
+
+def choose_lesson(
+    path: Path,
+    claimed: str | None,
+    release_dir: Path,
+    exercise: str | None = None,
+    fallback: str | None = None,
+    fallback_from: str = "the rest of the room",
+) -> tuple[str | None, str]:
+    """(the lesson ``path`` is graded against, a note for the instructor or '').
+
+    The learner's metadata (``claimed``) is a wish, not an order: with
+    ``exercise`` (``--exercise``) every submission is graded against it and
+    a different claim is noted; else a claim counts only when it names a
+    lesson ``release_dir`` holds. A missing or unusable claim falls back to
+    ``fallback`` (which came from ``fallback_from``), else to the lesson the
+    file name holds; None when nothing tells the lesson.
+    """
+    if exercise:
+        if claimed is None:
+            return exercise, (
+                f"{path}: no hpclab lesson metadata (cells copied into a new notebook?); "
+                f"graded against {exercise}, the lesson of --exercise"
+            )
+        if claimed != exercise:
+            return (
+                exercise,
+                f"{path}: its metadata names lesson {_shown(claimed)}, not {exercise}; graded against {exercise} (--exercise)",
+            )
+        return exercise, ""
+    if claimed is not None and claimed in released_lessons(release_dir):
+        return claimed, ""
+    if claimed is None:
+        why = "no hpclab lesson metadata (cells copied into a new notebook?)"
+    else:
+        why = f"its metadata names lesson {_shown(claimed)}, which is not a released lesson in {release_dir}"
+    lesson, told = (fallback, fallback_from) if fallback else (_lesson_from_name(path, release_dir), "its file name")
+    if lesson is None:
+        return None, f"{path}: {why} (and its lesson could not be told from its name; pass --exercise)"
+    return lesson, f"{path}: {why}; graded against {lesson}, the lesson of {told}"
 
 
 def _rows(name: str, release: Release, status_of: dict[str, str]) -> list[Row]:
@@ -337,31 +512,27 @@ def grade_one(
     cell_timeout: float,
     limits: Limits | None = None,
     fallback_from: str = "the rest of the room",
+    exercise: str | None = None,
 ) -> Graded:
     """Rows for one submission, a note for the instructor ('' if none) and hints for the learner.
 
-    A notebook without lesson metadata is graded against ``fallback`` (which
-    came from ``fallback_from``), else the lesson its file name holds, with a
-    note. With ``limits`` the submission runs in a
+    The lesson is chosen by :func:`choose_lesson` (``exercise`` first, else
+    the notebook's metadata when it names a released lesson, else
+    ``fallback``, else the file name), with a note when it is not simply
+    the metadata's. With ``limits`` the submission runs in a
     :class:`~hpclab.sandbox.Sandbox` with those limits; without, with the
     grader's own rights.
     """
-    nb, lesson, problem = read_submission(path)
+    nb, claimed, problem = read_submission(path)
     notes = []
+    lesson, lesson_note = choose_lesson(path, claimed, release_dir, exercise, fallback, fallback_from)
     if lesson is None:
-        named = _lesson_from_name(path, release_dir)
-        lesson, told = (fallback, fallback_from) if fallback else (named, "its file name")
-        if lesson is None:
-            problem = problem or f"{path}: notebook has no hpclab lesson metadata"
-            return Graded(
-                [Row(str(path), "*", "", 0, 0, "invalid-notebook")],
-                problem + " (and its lesson could not be told from its name; pass --exercise)",
-            )
-        if not problem:
-            notes.append(
-                f"{path}: no hpclab lesson metadata (cells copied into a new notebook?); "
-                f"graded against {lesson}, the lesson of {told}"
-            )
+        return Graded(
+            [Row(str(path), "*", "", 0, 0, "invalid-notebook")],
+            f"{problem} (and its lesson could not be told from its name; pass --exercise)" if problem else lesson_note,
+        )
+    if lesson_note and not problem:
+        notes.append(lesson_note)
     if lesson not in releases:
         try:
             releases[lesson] = load_release(release_dir, lesson)
@@ -378,7 +549,8 @@ def grade_one(
         notes.append(version_note)
     stopped = ""
     try:
-        merged = restore_checks(nb, release.notebook)
+        token = secrets.token_hex(16)  # this run's: only payloads carrying it count
+        merged = restore_checks(nb, release.notebook, token)
         if limits is None:
             # Each submission gets its own scratch folder: with --jobs, notebooks run side by side.
             with tempfile.TemporaryDirectory(prefix="hpclab-grade-") as scratch:
@@ -403,7 +575,15 @@ def grade_one(
                     sandbox=box,
                 )
                 stopped = box.stopped
-        status_of, hints = assess(run.notebook, release, run.status, run.timed_out_cells)
+        status_of, hints = assess(
+            run.notebook,
+            release,
+            run.status,
+            run.timed_out_cells,
+            replies=run.replies,
+            cut_cells=run.cut_cells,
+            token=token,
+        )
     except Exception as exc:  # never let one submission stop the room
         # Not the learner's "error": the grader failed (no sandbox uid free, bwrap broke, /tmp full...).
         status_of = {q.id: GRADER_ERROR for q in release.questions}
@@ -473,19 +653,31 @@ class ResultsFile:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(partial, self.path)
-        self._fh = open(self.path, "a", newline="", encoding="utf-8")
-        self._writer = csv.writer(self._fh)
+        # Unbuffered: rows that could not be written (a full disk) are not left in a buffer to be
+        # written later, half a line into someone else's rows.
+        self._fh = open(self.path, "ab", buffering=0)
         self._lock = threading.Lock()
 
-    def _sync(self) -> None:
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+    def _write_all(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[self._fh.write(view) :]
 
     def add(self, rows: Sequence[Row]) -> None:
+        """Append ``rows`` and sync them to disk; on OSError (a full disk) none of them stays in the file."""
+        text = io.StringIO(newline="")
+        csv.writer(text).writerows([getattr(row, f) for f in FIELDS] for row in rows)
         with self._lock:
-            for row in rows:
-                self._writer.writerow([getattr(row, f) for f in FIELDS])
-            self._sync()
+            start = os.fstat(self._fh.fileno()).st_size
+            try:
+                self._write_all(text.getvalue().encode("utf-8"))
+                os.fsync(self._fh.fileno())
+            except OSError:
+                try:
+                    os.ftruncate(self._fh.fileno(), start)
+                except OSError:
+                    pass  # read_csv drops a half-written line; --resume grades that submission again
+                raise
 
     def close(self) -> None:
         self._fh.close()
@@ -591,7 +783,8 @@ def grade(
     if exercise:
         releases[exercise] = load_release(release_dir, exercise)
     # A room grades one lesson at a time: use it for files whose lesson cannot be read.
-    readable = {read_submission(p)[1] for p in submissions} - {None}
+    # Only lessons the release holds: a submission's metadata may name anything.
+    readable = {read_submission(p)[1] for p in submissions} & set(released_lessons(release_dir))
     fallback = exercise or (readable.pop() if len(readable) == 1 else None)
     fallback_from = "--exercise" if exercise else "the rest of the room"
     if fallback and fallback not in releases:
@@ -602,7 +795,7 @@ def grade(
     limits = (limits or Limits(cpu_seconds=int(timeout) + 60)) if use_sandbox else None
     if use_sandbox:
         for path in submissions:  # every lesson of the room, to make its data beforehand
-            _lesson_of(path, release_dir, releases, fallback)
+            _lesson_of(path, release_dir, releases, fallback, exercise)
         _prepare_data(release_dir, releases)
 
     done: dict[str, list[Row]] = {}
@@ -610,7 +803,7 @@ def grade(
         before = read_csv(out)
         for path in submissions:
             rows = before.get(str(path), [])
-            if rows and graded_completely(rows, _questions_of(path, release_dir, releases, fallback)):
+            if rows and graded_completely(rows, _questions_of(path, release_dir, releases, fallback, exercise)):
                 done[str(path)] = rows
     results = ResultsFile(out, keep=done) if out is not None else None
     skipped = list(done)
@@ -622,13 +815,15 @@ def grade(
 
     def one(path: Path) -> Graded:
         try:
-            found = grade_one(path, release_dir, releases, fallback, timeout, cell_timeout, limits, fallback_from)
+            found = grade_one(
+                path, release_dir, releases, fallback, timeout, cell_timeout, limits, fallback_from, exercise
+            )
         except Exception as exc:  # never let one submission stop the room
             found = Graded(
                 [Row(str(path), "*", "", 0, 0, GRADER_ERROR)], f"{path}: grading failed ({type(exc).__name__}: {exc})"
             )
         if results is not None:
-            results.add(found.rows)
+            found = _written(results, path, found)
         bar.update(1)
         return found
 
@@ -653,7 +848,7 @@ def grade(
         or Graded(
             done[path],
             "graded in an earlier run (--resume)",
-            lesson=_lesson_of(Path(path), release_dir, releases, fallback),
+            lesson=_lesson_of(Path(path), release_dir, releases, fallback, exercise),
         )
         for path in map(str, submissions)
     }
@@ -661,12 +856,53 @@ def grade(
     for row in rows:
         by_submission.setdefault(row.submission, []).append(row)
     ungraded = [p for p in map(str, submissions) if not graded_completely(by_submission.get(p, []))]
+    problems += odd_lessons(graded)
     return Outcome(rows, problems, use_sandbox, skipped, ungraded, graded, releases)
 
 
-def _lesson_of(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None) -> str | None:
+def odd_lessons(graded: dict[str, Graded]) -> list[str]:
+    """Notes for the submissions graded against another lesson than most of the room.
+
+    A room grades one lesson at a time; a notebook whose metadata names
+    another released lesson is graded against that one (and the gradebook
+    gets that lesson's columns too): the instructor should know.
+    """
+    counts = Counter(g.lesson for g in graded.values() if g.lesson)
+    if len(counts) < 2:
+        return []
+    common = counts.most_common(1)[0][0]
+    return [
+        f"{path}: graded against {g.lesson}, while most of the room was graded against {common}; "
+        f"pass --exercise {common} to grade every notebook against it"
+        for path, g in graded.items()
+        if g.lesson and g.lesson != common
+    ]
+
+
+def _written(results: ResultsFile, path: Path, found: Graded) -> Graded:
+    """``found`` once its rows are in ``results``; a grader error for ``path`` when they cannot be
+    written (a full disk): the run goes on, and ``--resume`` grades the submission again."""
+    try:
+        results.add(found.rows)
+    except OSError as exc:
+        return Graded(
+            [Row(str(path), "*", "", 0, 0, GRADER_ERROR)],
+            f"{path}: its rows could not be written to {results.path} ({exc}); "
+            "free space there, then run the same command again with --resume",
+            {
+                q: "the grader could not record this notebook's result; your instructor has the details"
+                for q in found.hints
+            },
+            found.lesson,
+        )
+    return found
+
+
+def _lesson_of(
+    path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None, exercise: str | None = None
+) -> str | None:
     """The released lesson ``path`` is graded against (loaded into ``releases``), or None."""
-    lesson = read_submission(path)[1] or fallback or _lesson_from_name(path, release_dir)
+    lesson = choose_lesson(path, read_submission(path)[1], release_dir, exercise, fallback)[0]
     if lesson is None:
         return None
     try:
@@ -677,9 +913,11 @@ def _lesson_of(path: Path, release_dir: Path, releases: dict[str, Release], fall
     return lesson
 
 
-def _questions_of(path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None):
+def _questions_of(
+    path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None, exercise: str | None = None
+):
     """The question ids ``path`` is graded on, or None when that cannot be told now."""
-    lesson = _lesson_of(path, release_dir, releases, fallback)
+    lesson = _lesson_of(path, release_dir, releases, fallback, exercise)
     return None if lesson is None else [q.id for q in releases[lesson].questions]
 
 

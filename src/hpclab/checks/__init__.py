@@ -61,6 +61,20 @@ class Wrong(Exception):
     """Raised by a check body with a hint that says what to look at next."""
 
 
+# Set by the check cells ``hpclab grade`` restores (see :func:`grade_with`); None in a learner's session.
+_grader_token: str | None = None
+
+
+def grade_with(token: str) -> None:
+    """Make this kernel's checks carry ``token``, the grading run's secret, in their payloads.
+
+    The grader accepts a payload only with its own token, so output copied
+    from elsewhere (another notebook, a canned payload) never counts.
+    """
+    global _grader_token
+    _grader_token = token
+
+
 def _emit(question: Question, status: str, message: str) -> None:
     print(f"{_SYMBOL[status]} {question.id} {question.stars} ({question.points} pt) {question.title}: {message}")
     payload = {
@@ -71,6 +85,8 @@ def _emit(question: Question, status: str, message: str) -> None:
         "points": question.points,
         "message": message,  # the hint: the grader's feedback files show it
     }
+    if _grader_token is not None:
+        payload["token"] = _grader_token
     ipython = sys.modules.get("IPython")
     if ipython is not None and ipython.get_ipython() is not None:
         from IPython.display import display
@@ -82,6 +98,8 @@ def check(question: Question) -> Callable[[Callable[..., str | None]], Callable[
     """Turn a check body into a check that reports instead of raising."""
 
     def decorate(body: Callable[..., str | None]) -> Callable[..., None]:
+        emit = _emit  # bound now: learner code the check calls cannot swap the module's _emit
+
         @functools.wraps(body)
         def run_check(*args, **kwargs) -> None:
             try:
@@ -95,12 +113,31 @@ def check(question: Question) -> Callable[[Callable[..., str | None]], Callable[
             except Exception as exc:  # a learner's function may raise anything
                 status = FAILED
                 message = f"your answer raised {type(exc).__name__}: {exc}"
-            _emit(question, status, message)
+            except BaseException as exc:
+                # KeyboardInterrupt or SystemExit from the learner's function (or an interrupt): the
+                # check reports "failed" itself, then lets the exception stop the cell as it would.
+                emit(question, FAILED, _stopped_message(exc))
+                raise
+            emit(question, status, message)
 
         run_check.question = question  # type: ignore[attr-defined]
         return run_check
 
     return decorate
+
+
+def _stopped_message(exc: BaseException) -> str:
+    """The hint for a check that a KeyboardInterrupt, SystemExit or the like stopped."""
+    name = type(exc).__name__
+    if isinstance(exc, KeyboardInterrupt):
+        return (
+            "the check was stopped by KeyboardInterrupt (raised by your answer, or an interrupt) "
+            "before it finished: let your code return a result, then run this cell again"
+        )
+    return (
+        f"your answer raised {name}, which stops the whole notebook, not just the answer: "
+        "return a result (or raise an ordinary exception), then run this cell again"
+    )
 
 
 def require(answer: object, name: str) -> None:
