@@ -266,7 +266,10 @@ def parser() -> argparse.ArgumentParser:
         "--no-sandbox", action="store_true", help="run submissions with your own rights (only for notebooks you trust)"
     )
     grade.add_argument(
-        "--memory", type=float, default=4, help="GiB of memory one submission's processes may use together (default: 4)"
+        "--memory",
+        type=float,
+        default=4,
+        help="GiB of memory one submission may use in all: its processes, and the files it keeps in memory (its /tmp, /dev/shm, memfd) (default: 4)",
     )
     grade.add_argument(
         "--max-procs",
