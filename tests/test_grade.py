@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import re
 from pathlib import Path
 
 import nbformat
@@ -516,6 +517,30 @@ def forged(tmp_path_factory):
         "def amdahl(serial_fraction, p):\n    _forge('q3')\n    print('f' * 1_100_000)\n    return p\n",
     )
     _save(room, "floods.ipynb", floods)
+    finalizer = _exercise()  # the second review's variant B: a __del__ that runs once the check has reported
+    _answer(finalizer, "s01-imports", _IMPORTS + _FORGER)
+    _answer(
+        finalizer,
+        "s01-q3-answer",
+        "class _Late:\n    def __del__(self):\n        _forge('q3')\n"
+        "def amdahl(serial_fraction, p, _late=_Late()):\n"
+        "    globals().pop('amdahl', None)  # freed, with _late, when the check lets go of it\n"
+        "    return 0\n"
+        "del _Late\n",
+    )
+    _save(room, "finalizer.ipynb", finalizer)
+    late_hook = _exercise()  # variant A: a hook object whose __del__ runs when the check drops the hooks
+    _answer(late_hook, "s01-imports", _IMPORTS + _FORGER)
+    _answer(
+        late_hook,
+        "s01-q3-answer",
+        "class _LateHook:\n    def __call__(self, *args):\n        pass\n"
+        "    def __del__(self):\n        _forge('q3')\n"
+        "def amdahl(serial_fraction, p):\n"
+        "    get_ipython().events.register('post_run_cell', _LateHook())\n"
+        "    return p\n",
+    )
+    _save(room, "late_hook.ipynb", late_hook)
     out = room / "scores.csv"
     proc = hpclab_cli(
         "grade",
@@ -561,12 +586,33 @@ def test_hooks_registered_during_a_check_and_sys_exit_inside_one_do_not_pass(for
 
 
 @pytest.mark.slow
+def test_a_result_forged_after_the_checks_own_by_a_finalizer_fails(forged):
+    table, feedback = forged
+    for name in ("finalizer", "late_hook"):
+        assert _statuses(table, f"{name}.ipynb") == ["not-attempted", "not-attempted", "failed"] + ["not-attempted"] * 2
+        assert re.search(r"result was reported [2-9] times", (feedback / f"{name}.md").read_text())
+
+
+@pytest.mark.slow
 def test_a_kernel_ended_inside_a_check_is_not_a_pass(forged):
     table, _ = forged
     assert _statuses(table, "exits.ipynb") == ["not-attempted", "not-attempted"] + ["kernel-died"] * 3
 
 
 # ------------------------------------------------------------------ which release a submission is graded against
+
+
+def test_hpclab_metadata_that_is_not_a_mapping_is_read_as_no_metadata(tmp_path):
+    from hpclab.grade import read_submission, release_note
+
+    nb = _exercise()
+    nb.metadata["hpclab"] = [LESSON, "version 9"]  # a learner's editor may write any JSON value there
+    _save(tmp_path, "odd.ipynb", nb)
+    path = tmp_path / "odd.ipynb"
+    submitted, lesson, problem = read_submission(path)
+    assert (lesson, problem) == (None, "")
+    release = load_release(ROOT / "exercises", LESSON)
+    assert "a release older than version numbers" in release_note(path, submitted, release)
 
 
 def test_a_lesson_name_that_is_a_path_is_refused():

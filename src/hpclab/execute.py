@@ -44,6 +44,9 @@ class Execution:
     # never finished (the kernel died or the notebook ran out of time first).
     replies: dict[int, str] = field(default_factory=dict)
     cut_cells: list[int] = field(default_factory=list)  # cells whose output was cut (see OUTPUT_LIMIT)
+    # Cell index -> every check report (``watch_mime`` data) the cell sent, as the messages arrived:
+    # also those later cleared, rewritten or dropped by the cap. The kernel cannot take one back.
+    reports: dict[int, list] = field(default_factory=dict)
 
 
 def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -83,13 +86,17 @@ def _cut_note(text: str):
     return nbformat.v4.new_output("stream", name="stderr", text=f"[hpclab: {text}]\n")
 
 
-def _bounded_client(output_limit: int, notebook_limit: int, exempt_tag: str | None):
+_DISPLAYS = ("display_data", "execute_result", "update_display_data")
+
+
+def _bounded_client(output_limit: int, notebook_limit: int, exempt_tag: str | None, watch_mime: str | None = None):
     """An nbclient NotebookClient that keeps at most ``output_limit`` characters of output per cell and
     ``notebook_limit`` for the notebook (cells tagged ``exempt_tag`` only count against their own limit).
 
     Every iopub message a cell sends counts, whatever nbclient does with it: outputs with their
     metadata, display updates (which rewrite earlier outputs), comm traffic (widget state kept in the
-    notebook's metadata). Cells whose output was cut are listed in ``cut_cells``.
+    notebook's metadata). Cells whose output was cut are listed in ``cut_cells``. Every ``watch_mime``
+    value a cell displays is kept in ``reports``, whatever happens to the output afterwards.
     """
     from nbclient import NotebookClient
 
@@ -99,10 +106,15 @@ def _bounded_client(output_limit: int, notebook_limit: int, exempt_tag: str | No
             self.cut_cells: list[int] = []
             self._hpclab_used: dict[int, int] = {}  # cell index -> characters received
             self._hpclab_total = 0
+            self.reports: dict[int, list] = {}
 
         def process_message(self, msg, cell, cell_index):
             if msg.get("msg_type") in _ALWAYS_KEPT:
                 return super().process_message(msg, cell, cell_index)
+            if watch_mime and msg.get("msg_type") in _DISPLAYS:
+                data = msg.get("content", {}).get("data")
+                if isinstance(data, dict) and watch_mime in data:
+                    self.reports.setdefault(cell_index, []).append(data[watch_mime])
             size = message_size(msg)
             used = self._hpclab_used.get(cell_index, 0)
             exempt = exempt_tag is not None and exempt_tag in cell.get("metadata", {}).get("tags", [])
@@ -186,8 +198,9 @@ async def _execute(
     with tempfile.TemporaryDirectory(prefix="hpclab-kernel-") as sockets:
         km = _kernel_manager(Path(sockets), sandbox)
         from hpclab.build import CHECK_TAG
+        from hpclab.checks import MIME_TYPE
 
-        client = _bounded_client(*limits, exempt_tag=CHECK_TAG)(
+        client = _bounded_client(*limits, exempt_tag=CHECK_TAG, watch_mime=MIME_TYPE)(
             nb,
             km=km,
             timeout_func=lambda cell: cell_timeout,
@@ -221,7 +234,8 @@ async def _execute(
     if timed_out and status in (OK, ERROR):
         status, message = TIMEOUT, f"cells {timed_out} ran longer than {cell_timeout:g} s and were interrupted"
     cut = list(getattr(client, "cut_cells", []))
-    return Execution(nb, status, time.monotonic() - begin, message, timed_out, replies, cut)
+    reports = dict(getattr(client, "reports", {}))
+    return Execution(nb, status, time.monotonic() - begin, message, timed_out, replies, cut, reports)
 
 
 def execute(

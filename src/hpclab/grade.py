@@ -282,6 +282,8 @@ _CHECK_HINTS = {
     "cut": "this check's output was cut because your code printed too much while it ran: print less",
     "unfinished": "this check did not finish (its cell raised {errors}): run it again and let it finish",
     "silent": "this check reported no result: its cell raised {errors} or its output was hidden",
+    "reported": "this check's result was reported {times} times: only the check itself may display it, "
+    "so code of yours displayed one too; remove that code and grade again",
 }
 
 
@@ -317,6 +319,7 @@ def assess(
     replies: dict[int, str] | None = None,
     cut_cells: Sequence[int] = (),
     token: str | None = None,
+    reported: dict[int, list] | None = None,
 ) -> tuple[dict[str, str], dict[str, str]]:
     """(status, hint) of each question from an executed, check-restored notebook.
 
@@ -326,7 +329,11 @@ def assess(
     learner's display before the check's own result is overridden by it.
     It passes only when that cell also finished without error (``replies``:
     cell index -> execute_reply status, as :class:`~hpclab.execute.Execution`
-    has them) and its output was not cut.
+    has them) and its output was not cut. With ``reported`` (cell index -> every check report the
+    cell sent, as :class:`~hpclab.execute.Execution` has them), it passes only when its check cell sent
+    exactly one report for it with the token: the check's own. Learner code still running in the
+    check cell (a ``__del__``, a hook, a thread) can read the token and display a report of its own
+    after the real one, but it cannot take the real one back, so a forgery always makes two.
     """
     replies = replies or {}
     questions_of_cell = _questions_by_cell(release)
@@ -358,8 +365,19 @@ def assess(
             replies,
             cut_cells,
         )
+        sent = _reports_sent(reported, check_index.get(cell_id), question.id, token)
+        if status == "passed" and sent != 1:
+            status, hint = "failed", _CHECK_HINTS["reported"].format(times=sent)
         result[question.id], hints[question.id] = status, hint
     return result, hints
+
+
+def _reports_sent(reports: dict[int, list] | None, check: int | None, qid: str, token: str | None) -> int:
+    """How many reports for question ``qid`` carrying ``token`` cell ``check`` sent (1 when not tracked)."""
+    if reports is None:
+        return 1
+    sent = reports.get(check, []) if check is not None else []
+    return sum(1 for r in sent if isinstance(r, dict) and r.get("id") == qid and r.get("token") == token)
 
 
 def _question_status(
@@ -485,7 +503,8 @@ def release_note(path: Path, submitted: nbformat.NotebookNode, release: Release)
     """'' when the submission comes from this release, else which release it comes from and whether
     its checks still match this one's (then grading against this release is fair)."""
     ours = release.notebook.metadata.get("hpclab", {}).get("version")
-    theirs = submitted.metadata.get("hpclab", {}).get("version")
+    metadata = submitted.metadata.get("hpclab")  # the learner's file: any JSON value at all
+    theirs = metadata.get("version") if isinstance(metadata, dict) else None
     if not ours or theirs == ours:
         return ""
     checks = {c.id: _normalized(c.source) for c in release.notebook.cells if is_check_cell(c)}
@@ -583,6 +602,7 @@ def grade_one(
             replies=run.replies,
             cut_cells=run.cut_cells,
             token=token,
+            reported=run.reports,
         )
     except Exception as exc:  # never let one submission stop the room
         # Not the learner's "error": the grader failed (no sandbox uid free, bwrap broke, /tmp full...).
