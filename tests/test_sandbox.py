@@ -666,11 +666,13 @@ def test_a_file_bigger_than_the_limit_is_refused_or_stopped_and_never_reaches_th
     wrote = [int(line.split()[1]) for line in text.splitlines() if line.startswith("wrote ")]
     assert max(wrote, default=0) <= SMALL_LIMIT, (text[-500:], stopped)
     refused = [line for line in text.splitlines() if line.startswith("refused")]
+    if where == "sockets":  # the kernel's socket folder is the grader's once the kernel runs: on its disk
+        assert refused and refused[0].split()[1:] == ["EACCES", "after", "0"], (text, stopped)
+        return
     # A clear reason either way: the file system is full or the file too big, or the grader stopped it.
     assert (refused and refused[0].split()[1] in ("ENOSPC", "EFBIG")) or "over the limit" in stopped, (text, stopped)
     on = text.splitlines()[0].split()
-    if where != "sockets":  # the kernel's socket folder is the grader's (bounded by the limit above)
-        assert on[1] == "tmpfs", on  # in memory, never on the machine's disk
+    assert on[1] == "tmpfs", on  # in memory, never on the machine's disk
 
 
 @pytest.mark.slow
@@ -682,3 +684,80 @@ def test_mpi_runs_in_the_sandbox(sandbox_seen):
     )
     text, run, stopped = _run_in_sandbox(code, Limits(memory=2 * 1024**3, processes=PROCESS_LIMIT))
     assert "ranks [0, 1]" in text, (run.status, text, stopped)
+
+
+# ------------------------------------------------------------------ the watchdog cannot be turned off
+
+NESTS_IN_THE_SOCKET_FOLDER = r"""
+import os
+from ipykernel.connect import get_connection_file
+os.chdir(os.path.dirname(get_connection_file()))
+try:
+    for _ in range(1200):  # deeper than Python's recursion limit: os.walk gave up on it
+        os.mkdir("a")
+        os.chdir("a")
+    print("nested", flush=True)
+except OSError as exc:
+    print("refused", type(exc).__name__, flush=True)
+os.chdir("/tmp")
+"""
+
+
+@pytest.mark.slow
+def test_the_socket_folder_is_sealed_once_the_kernel_runs_and_the_watchdog_still_stops_a_hog(sandbox_seen):
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(NESTS_IN_THE_SOCKET_FOLDER),
+            nbformat.v4.new_code_cell(
+                "import time\nx = b'\\1' * (700 * 2**20)\ntime.sleep(30)\nprint('still alive', len(x) >> 20)"
+            ),
+        ]
+    )
+    with Sandbox(EXERCISES, Limits(memory=SMALL_LIMIT, processes=PROCESS_LIMIT)) as box:
+        run = execute(nb, EXERCISES, timeout=120, cell_timeout=60, allow_errors=True, sandbox=box)
+        stopped = box.stopped
+    texts = ["".join(o.get("text", "") for o in cell.outputs) for cell in run.notebook.cells]
+    assert texts[0].startswith("refused PermissionError"), texts
+    assert "still alive" not in texts[1] and "over the limit" in stopped, (texts, stopped, run.status)
+    assert run.status == "kernel-died"
+
+
+def _nest(top: Path, depth: int, name: str = "a") -> None:
+    """``depth`` folders one in another under ``top`` (by relative steps: the whole path may be too long)."""
+    here = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(depth):
+            os.mkdir(name, dir_fd=here)
+            below = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=here)
+            os.close(here)
+            here = below
+        os.close(os.open("f", os.O_CREAT | os.O_WRONLY, 0o600, dir_fd=here))
+    finally:
+        os.close(here)
+
+
+def test_a_folder_nested_deeper_than_the_recursion_limit_is_counted_and_removed(tmp_path):
+    from hpclab.sandbox import _folder_bytes
+
+    top = tmp_path / "sockets"
+    top.mkdir()
+    _nest(top, 1200)
+    assert _folder_bytes(top, 2**40) >= 1201 * 4096  # every folder and the file at the bottom
+    from hpclab.sandbox import remove_tree
+
+    remove_tree(top)
+    assert not top.exists()
+
+
+def test_a_path_too_long_to_look_at_is_an_error_never_skipped_and_is_still_removed(tmp_path):
+    from hpclab.sandbox import _folder_bytes
+
+    top = tmp_path / "sockets"
+    top.mkdir()
+    _nest(top, 40, name="b" * 200)  # 8000 characters: longer than PATH_MAX
+    with pytest.raises(OSError):
+        _folder_bytes(top, 2**40)
+    from hpclab.sandbox import remove_tree
+
+    remove_tree(top)
+    assert not top.exists()

@@ -30,7 +30,9 @@ pages count once; ``RLIMIT_AS`` would break OpenBLAS, pyarrow and Dask's
 threads), plus the memory no process maps: memfd files its processes hold
 open, the used space of its tmpfs mounts, System V shared memory in its IPC
 namespace, and the files in the kernel's socket folder (the one place it
-writes on the host's disk).
+writes on the host's disk, and only while the kernel starts: :meth:`Sandbox.seal`
+gives it back to root before the first cell). What the watchdog cannot
+measure stops the sandbox too: a watchdog that died would lift the limit.
 
 The kernel keeps its IPC transport: its sockets live in a folder bound into the
 sandbox at the same path, so grader and kernel both reach them. Kernel
@@ -55,7 +57,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -480,18 +482,38 @@ class Sandbox:
         if self._watch is not None:
             self._watch.join(timeout=5)
         self._kill_everything()
-        if self._root is not None:
-            shutil.rmtree(self._root, ignore_errors=True)
-            self._root = None
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        root, self._root = self._root, None
+        try:
+            if root is not None:
+                remove_tree(root)
+        finally:
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
 
     # ------------------------------------------------------------------ the command
     def allow(self, folder: Path) -> None:
         """Let the sandbox's uid use ``folder`` (the kernel's socket folder, made by the grader)."""
         if self.uid is not None:
             _chown_tree(folder, self.uid)
+
+    def seal(self, folder: Path) -> None:
+        """Give ``folder`` (the kernel's socket folder) back to root once the kernel is ready.
+
+        The kernel needs to write there only while it starts (its connection
+        file, its sockets); afterwards, a folder the sandbox's uid could write
+        would be a place on the host's disk for it to fill, or to nest folders
+        so deep that walking them fails. Top-down, so nothing new appears in a
+        folder already sealed. Without root the sandbox's uid is the
+        instructor's: nothing to give back.
+        """
+        if self.uid is None:
+            return
+        for path in _tree(Path(folder)):
+            os.chown(path, 0, 0, follow_symlinks=False)
+            mode = os.lstat(path).st_mode
+            if not stat.S_ISLNK(mode):  # readable (the kernel's own connection file), writable by root only
+                os.chmod(path, 0o755 if stat.S_ISDIR(mode) else (stat.S_IMODE(mode) & 0o755) | 0o444)
 
     def env(self, base: dict[str, str]) -> dict[str, str]:
         """The kernel's environment inside: ``base`` through the allowlist, then the sandbox's own.
@@ -678,7 +700,12 @@ class Sandbox:
 
     def _watchdog(self) -> None:
         while not self._done.wait(self.limits.poll):
-            usage = self.usage()
+            try:
+                usage = self.usage()
+            except Exception as exc:  # what it cannot measure, it cannot allow: never die silently
+                self.stopped = f"stopped by the grader: its memory could not be measured ({type(exc).__name__}: {exc})"
+                self._kill_everything()
+                return
             used = sum(usage.values())
             self.peak_memory = max(self.peak_memory, used)
             if used > self.limits.memory:
@@ -815,22 +842,64 @@ def _memfd_bytes(pids: Iterable[int]) -> int:
     return sum(sizes.values())
 
 
+def _tree(top: Path) -> Iterator[str]:
+    """``top`` and every path under it, parents first, without recursion (any depth).
+
+    Fails (``OSError``) on what it cannot read, a path longer than the system
+    allows among them: a caller counting memory must not skip what it cannot see.
+    """
+    pending = [str(top)]
+    while pending:
+        path = pending.pop()
+        yield path
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            try:
+                names = os.listdir(path)
+            except FileNotFoundError:
+                continue
+            pending.extend(os.path.join(path, name) for name in names)
+
+
 def _folder_bytes(top: Path, limit: int) -> int:
     """Bytes the files under ``top`` take on disk, each entry at least a block (empty files too).
 
     Stops counting past ``limit``: a folder filled with millions of files is
-    over any limit long before it is walked through.
+    over any limit long before it is walked through. Raises what the walk
+    cannot read (see :func:`_tree`).
     """
     total = 0
-    for folder, dirs, files in os.walk(top):
-        for name in dirs + files:
-            try:
-                total += max(os.lstat(os.path.join(folder, name)).st_blocks * 512, 4096)
-            except OSError:
-                continue
-            if total > limit:
-                return total
+    for path in _tree(top):
+        if path == str(top):
+            continue
+        try:
+            total += max(os.lstat(path).st_blocks * 512, 4096)
+        except FileNotFoundError:
+            continue
+        if total > limit:
+            return total
     return total
+
+
+def remove_tree(top: Path) -> None:
+    """Remove ``top`` and all under it, however deep (``shutil.rmtree`` recurses and gives up).
+
+    A sandbox may have nested folders deeper than Python's recursion limit or
+    longer than a path may be: ``rm -rf`` (coreutils) walks them by file
+    descriptor. Raises :class:`SandboxError` when ``top`` is still there.
+    """
+    top = Path(top)
+    try:
+        shutil.rmtree(top)
+    except FileNotFoundError:
+        return
+    except (OSError, RecursionError):
+        subprocess.run(["rm", "-rf", "--one-file-system", "--", str(top)], capture_output=True, check=False)
+    if os.path.lexists(top):
+        raise SandboxError(f"could not remove {top}: remove it by hand (`rm -rf {top}`)")
 
 
 CLONE_NEWIPC = 0x08000000
