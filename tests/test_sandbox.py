@@ -761,3 +761,42 @@ def test_a_path_too_long_to_look_at_is_an_error_never_skipped_and_is_still_remov
 
     remove_tree(top)
     assert not top.exists()
+
+
+# ------------------------------------------------------------------ bwrap's own mounts are read-only
+
+WRITES_EVERYWHERE = r"""
+import json, subprocess, sys, tempfile
+from pathlib import Path
+from hpclab.sandbox import Limits, Sandbox, remove_tree
+
+places = sys.argv[2:]
+probe = 'for p in "$@"; do if (: > "$p/hpclab-probe") 2>/dev/null; then echo "$p"; fi; done'
+with Sandbox(Path(sys.argv[1]), Limits(memory=2**28)) as box:
+    sockets = Path(tempfile.mkdtemp(prefix="hpclab-kernel-"))
+    try:
+        argv = box.command(["/bin/sh", "-c", probe, "probe", *places], sockets)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    finally:
+        remove_tree(sockets)
+print(json.dumps({"writable": done.stdout.split(), "status": done.returncode, "stderr": done.stderr[-2000:]}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["root", "user namespace"])
+def test_only_the_tmpfs_mounts_are_writable_not_bwraps_own_root_dev_or_sys(sandbox_seen, mode):
+    import subprocess
+
+    places = ["/", "/dev", "/sys/class/net", str(ROOT / "solutions"), "/tmp", "/dev/shm", str(EXERCISES)]
+    argv = [sys.executable, "-c", WRITES_EVERYWHERE, str(EXERCISES), *places]
+    if mode == "user namespace":  # not root (uid 65534 in a user namespace of its own): bwrap makes one
+        argv = ["unshare", "--user", "--map-user=65534", "--map-group=65534", *argv]
+    env = {k: v for k, v in os.environ.items() if k != "MPLCONFIGDIR"} | {"HOME": "/nonexistent"}
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd="/", env=env)
+    if mode == "user namespace" and "could not make namespaces" in done.stderr:
+        pytest.skip(f"no unprivileged user namespaces here: {done.stderr[-300:]}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen["status"] == 0, seen
+    assert seen["writable"] == ["/tmp", "/dev/shm", str(EXERCISES)], seen

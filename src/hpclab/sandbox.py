@@ -13,7 +13,9 @@ the grader's working folder and its output files exist nowhere inside. The
 writable places are memory: ``/tmp`` (with the home and scratch folders),
 ``/dev/shm`` and the working directory (a fresh copy of the release folder,
 at the release folder's path) are tmpfs mounts of at most the memory limit
-each. As root, everything in it runs under a dedicated unprivileged uid of
+each; bubblewrap's own mounts (its root, ``/dev``, ``/sys/class/net``) are
+made read-only once all is mounted (in a user namespace they would belong to
+the submission). As root, everything in it runs under a dedicated unprivileged uid of
 its own (so ``RLIMIT_NPROC`` counts that submission's processes only, and it
 can signal nothing but itself), with no capabilities and ``no_new_privs``
 (setuid programs give nothing). Without root, bubblewrap makes a user
@@ -231,6 +233,7 @@ class _Mounts:
         self._places: set[str] = set()
         self._read_only: set[str] = set()  # places bound read-only from the same host path
         self._bound: set[str] = set()  # places bound from the same host path: their folders exist
+        self._frozen: list[str] = []  # bwrap's own mounts made read-only once everything is mounted
 
     def _add(self, place: str, args: list[str]) -> None:
         if place not in self._places:
@@ -284,6 +287,16 @@ class _Mounts:
         """A bwrap mount of its own kind (``--dev``, ``--proc``) at ``place``."""
         self._add(place, [*args, place])
 
+    def freeze(self, place: str) -> None:
+        """Make the mount at ``place`` read-only after all others (not the mounts below it).
+
+        bwrap's root, ``--dev`` and plain ``--tmpfs`` mounts are writable, and
+        in a user namespace they belong to the submission: unlimited memory
+        nobody counts, and files planted where the course's folders appear.
+        """
+        if place not in self._frozen:
+            self._frozen.append(place)
+
     def args(self) -> list[str]:
         out: list[str] = []
         made: set[str] = set()
@@ -296,6 +309,8 @@ class _Mounts:
                 out += ["--perms", "0755", "--dir", name]
             made.add(place)
             out += args
+        for place in self._frozen:
+            out += ["--remount-ro", place]
         return out
 
     def _inside_bound(self, name: str) -> bool:
@@ -610,6 +625,8 @@ class Sandbox:
         mounts.read_only(Path("/sys"))  # hwloc (MPI) and BLAS read the machine's layout there
         # ... but its network list would name the host's interfaces, not the sandbox's.
         mounts.special("/sys/class/net", "--tmpfs")
+        for place in ("/", "/dev", "/sys/class/net"):  # bwrap's own: read-only (/dev/shm is a mount of its own)
+            mounts.freeze(place)
         mounts.tmpfs("/tmp", size)  # home and scratch too
         mounts.tmpfs("/dev/shm", size)
         mounts.tmpfs(str(self.workdir), size)
