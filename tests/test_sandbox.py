@@ -800,3 +800,39 @@ def test_only_the_tmpfs_mounts_are_writable_not_bwraps_own_root_dev_or_sys(sandb
     seen = json.loads(done.stdout.splitlines()[-1])
     assert seen["status"] == 0, seen
     assert seen["writable"] == ["/tmp", "/dev/shm", str(EXERCISES)], seen
+
+
+# ------------------------------------------------------------------ the machine-wide memory floor
+
+
+def test_the_memory_floor_is_a_gib_or_a_tenth_of_the_machine_whichever_is_more():
+    from hpclab.sandbox import memory_floor
+
+    assert memory_floor(4 * 2**30) == 2**30
+    assert memory_floor(100 * 2**30) == 10 * 2**30
+
+
+def test_the_machines_memory_is_read_in_bytes(tmp_path):
+    from hpclab.sandbox import _meminfo
+
+    table = tmp_path / "meminfo"
+    table.write_text("MemTotal:       24683652 kB\nMemAvailable:   22978176 kB\nHugePages_Total:       0\n")
+    assert _meminfo(str(table)) == {"MemTotal": 24683652 * 1024, "MemAvailable": 22978176 * 1024, "HugePages_Total": 0}
+
+
+@pytest.mark.slow
+def test_a_sandbox_stops_when_the_machine_falls_under_its_memory_floor(sandbox_seen, tmp_path):
+    import subprocess
+
+    # A floor above all the memory the machine has stands for a machine running short.
+    limits = Limits(memory=SMALL_LIMIT, processes=PROCESS_LIMIT, host_floor=2**60)
+    with Sandbox(EXERCISES, limits) as box:
+        sockets = tmp_path / "sockets"
+        sockets.mkdir()
+        argv = box.command(["/bin/sh", "-c", "sleep 60; echo still running"], sockets)
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, start_new_session=True)
+        box.started(proc.pid)
+        out, _ = proc.communicate(timeout=120)
+        stopped = box.stopped
+    assert "under the floor of" in stopped and "memory left" in stopped, (stopped, out)
+    assert "still running" not in out and proc.returncode == -9, (proc.returncode, out)

@@ -35,6 +35,12 @@ namespace, and the files in the kernel's socket folder (the one place it
 writes on the host's disk, and only while the kernel starts: :meth:`Sandbox.seal`
 gives it back to root before the first cell). What the watchdog cannot
 measure stops the sandbox too: a watchdog that died would lift the limit.
+Last, a guard for the machine: every sandbox stops when the host's
+``MemAvailable`` falls under :func:`memory_floor` (or ``Limits.host_floor``).
+It alone catches what cannot be attributed without cgroups: data queued in
+Unix socket buffers, a tmpfs mounted in a nested user namespace (bubblewrap
+0.8's ``--disable-userns`` needs ``--unshare-user``, which root mode cannot
+use: the dedicated uid must be a real one), kernel memory.
 
 The kernel keeps its IPC transport: its sockets live in a folder bound into the
 sandbox at the same path, so grader and kernel both reach them. Kernel
@@ -147,6 +153,9 @@ class Limits:
     cpu_seconds: int = 900  # CPU seconds per process (RLIMIT_CPU)
     open_files: int = OPEN_FILES  # file descriptors per process (RLIMIT_NOFILE)
     poll: float = 0.25  # seconds between two looks of the memory watchdog
+    # bytes: the watchdog stops the sandbox when the machine's MemAvailable falls under it
+    # (None: memory_floor() of the machine's memory)
+    host_floor: int | None = None
 
 
 def bwrap_program() -> str | None:
@@ -716,25 +725,31 @@ class Sandbox:
         return ["/tmp", "/dev/shm", str(self.workdir)]
 
     def _watchdog(self) -> None:
+        floor = self.limits.host_floor if self.limits.host_floor is not None else host_floor()
         while not self._done.wait(self.limits.poll):
             try:
-                usage = self.usage()
+                why = self._over_limit() or _host_short_of_memory(floor)
             except Exception as exc:  # what it cannot measure, it cannot allow: never die silently
-                self.stopped = f"stopped by the grader: its memory could not be measured ({type(exc).__name__}: {exc})"
-                self._kill_everything()
-                return
-            used = sum(usage.values())
-            self.peak_memory = max(self.peak_memory, used)
-            if used > self.limits.memory:
-                parts = ", ".join(f"{kind} {size / 2**30:.2f} GiB" for kind, size in usage.items())
-                self.stopped = (
-                    f"stopped by the grader: it held {used / 2**30:.2f} GiB of memory ({parts}), "
-                    f"over the limit of {self.limits.memory / 2**30:.2f} GiB"
-                )
+                why = f"its memory could not be measured ({type(exc).__name__}: {exc})"
+            if why:
+                self.stopped = f"stopped by the grader: {why}"
                 self._kill_everything()
                 return
             if not self.processes():
                 return
+
+    def _over_limit(self) -> str:
+        """Why the sandbox holds too much ('' when it does not); keeps :attr:`peak_memory`."""
+        usage = self.usage()
+        used = sum(usage.values())
+        self.peak_memory = max(self.peak_memory, used)
+        if used <= self.limits.memory:
+            return ""
+        parts = ", ".join(f"{kind} {size / 2**30:.2f} GiB" for kind, size in usage.items())
+        return (
+            f"it held {used / 2**30:.2f} GiB of memory ({parts}), "
+            f"over the limit of {self.limits.memory / 2**30:.2f} GiB"
+        )
 
     def _kill_everything(self) -> None:
         """SIGKILL the sandbox: its outer processes, then whatever its uid still runs."""
@@ -762,6 +777,42 @@ class Sandbox:
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     pass
             time.sleep(0.1)
+
+
+def memory_floor(total: int) -> int:
+    """The machine's available memory under which sandboxes stop: 1 GiB or a tenth of ``total``, the larger."""
+    return max(2**30, total // 10)
+
+
+def _meminfo(table: str = "/proc/meminfo") -> dict[str, int]:
+    """The machine's memory figures in bytes, by name (``MemTotal``, ``MemAvailable``)."""
+    figures = {}
+    for line in Path(table).read_text().splitlines():
+        name, _, rest = line.partition(":")
+        words = rest.split()
+        if words and words[0].isdigit():
+            figures[name] = int(words[0]) * (1024 if words[1:] == ["kB"] else 1)
+    return figures
+
+
+def host_floor() -> int:
+    """:func:`memory_floor` of this machine's memory."""
+    return memory_floor(_meminfo()["MemTotal"])
+
+
+def _host_short_of_memory(floor: int) -> str:
+    """Why the machine is short of memory ('' when it is not): its MemAvailable under ``floor``.
+
+    The guard for what the watchdog cannot attribute to a sandbox: Unix socket
+    buffers, a tmpfs mounted in a nested user namespace, kernel memory.
+    """
+    available = _meminfo()["MemAvailable"]
+    if available >= floor:
+        return ""
+    return (
+        f"the machine had {available / 2**30:.2f} GiB of memory left, under the floor of {floor / 2**30:.2f} GiB "
+        "(memory held where it cannot be counted, such as socket buffers, or by other programs)"
+    )
 
 
 def _at_most_hard_limit(name: str, wanted: int) -> int:
