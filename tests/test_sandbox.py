@@ -595,6 +595,8 @@ chunk = b"\\0" * 2**24
 libc = ctypes.CDLL(None, use_errno=True)
 libc.shmat.restype, libc.shmat.argtypes = ctypes.c_void_p, [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
 libc.shmdt.argtypes = [ctypes.c_void_p]
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
 
 
 def hold(i):
@@ -605,12 +607,15 @@ def hold(i):
         ctypes.memset(address, 1, 2**26)
         libc.shmdt(ctypes.c_void_p(address))
         return
-    if KIND == "memfd":
+    if KIND in ("memfd", "mapped memfd"):
         fd = os.memfd_create(f"hog{i}")
     else:
         fd = os.open(f"/dev/shm/hog{i}", os.O_CREAT | os.O_WRONLY, 0o600)
     for _ in range(4):
         os.write(fd, chunk)
+    if KIND == "mapped memfd":  # mapped (never touched: no PSS), then no fd left: only the mapping holds it
+        libc.mmap(None, 2**26, 1, 1, fd, 0)  # PROT_READ, MAP_SHARED
+        os.close(fd)
 
 
 try:
@@ -624,7 +629,7 @@ time.sleep(600)  # hold it: only the watchdog's kill may end this cell
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["memfd", "shm", "sysv"])
+@pytest.mark.parametrize("kind", ["memfd", "mapped memfd", "shm", "sysv"])
 def test_memory_held_in_memfd_shm_or_sysv_segments_is_stopped_at_the_limit(sandbox_seen, kind):
     code = f"KIND = {kind!r}\n" + HOLDS_MEMORY_FILES
     text, run, stopped = _run_in_sandbox(code, Limits(memory=SMALL_LIMIT, processes=PROCESS_LIMIT), cell_timeout=60)

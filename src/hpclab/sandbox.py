@@ -29,9 +29,9 @@ every file it can write is held in memory) and ``RLIMIT_NOFILE``, and a
 watchdog thread that polls what the sandbox holds, as Dask's nanny does, and
 stops it past the memory limit: the PSS of its whole process tree (shared
 pages count once; ``RLIMIT_AS`` would break OpenBLAS, pyarrow and Dask's
-threads), plus the memory no process maps: memfd files its processes hold
-open, the used space of its tmpfs mounts, System V shared memory in its IPC
-namespace, and the files in the kernel's socket folder (the one place it
+threads), plus the memory PSS misses: memfd files its processes hold open or
+only map (their whole size, each once), the used space of its tmpfs mounts,
+System V shared memory in its IPC namespace, and the files in the kernel's socket folder (the one place it
 writes on the host's disk, and only while the kernel starts: :meth:`Sandbox.seal`
 gives it back to root before the first cell). What the watchdog cannot
 measure stops the sandbox too: a watchdog that died would lift the limit.
@@ -696,7 +696,7 @@ class Sandbox:
         processes that map it, so forked children and the libraries every
         Python loads are counted once (a sum of RSS would count them in every
         process). ``files in memory``: what no process needs to map, so PSS
-        misses it: memfd files its processes hold open, the used space of its
+        misses it: memfd files its processes hold open or map, the used space of its
         tmpfs mounts (/tmp with home and scratch, /dev/shm, the working
         directory), System V segments (``shmget``; as root, where the
         watchdog can see them) and the socket folder on the host's disk. A
@@ -891,23 +891,63 @@ def _used_space(path: str) -> int:
 
 
 def _memfd_bytes(pids: Iterable[int]) -> int:
-    """Bytes stored in the memfd files ``pids`` hold open, each file counted once."""
+    """Bytes stored in the memfd files ``pids`` hold open or map, each file counted once.
+
+    One rule for both: a memfd file counts its allocated size (``st_blocks``)
+    whether a descriptor or only a mapping keeps it (its descriptor closed);
+    pages of it a process touched count in its PSS as well (see :meth:`Sandbox.usage`).
+    """
     sizes: dict[tuple[int, int], int] = {}
     for pid in pids:
+        sizes.update(_memfds_held(pid))
+        sizes.update(_memfds_mapped(pid))
+    return sum(sizes.values())
+
+
+def _memfds_held(pid: int) -> dict[tuple[int, int], int]:
+    """The memfd files ``pid`` holds a descriptor of: (device, inode) -> allocated bytes."""
+    sizes = {}
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return sizes
+    for fd in fds:
+        link = f"/proc/{pid}/fd/{fd}"
         try:
-            fds = os.listdir(f"/proc/{pid}/fd")
+            if not os.readlink(link).startswith("/memfd:"):
+                continue
+            info = os.stat(link)
         except OSError:
             continue
-        for fd in fds:
-            link = f"/proc/{pid}/fd/{fd}"
-            try:
-                if not os.readlink(link).startswith("/memfd:"):
-                    continue
-                info = os.stat(link)
-            except OSError:
-                continue
-            sizes[(info.st_dev, info.st_ino)] = info.st_blocks * 512
-    return sum(sizes.values())
+        sizes[(info.st_dev, info.st_ino)] = info.st_blocks * 512
+    return sizes
+
+
+def _memfds_mapped(pid: int) -> dict[tuple[int, int], int]:
+    """The memfd files ``pid`` maps: (device, inode) -> allocated bytes.
+
+    The size comes from ``/proc/<pid>/map_files`` (root may read it); where
+    that is refused, the mapping's length stands for it (the machine's side).
+    """
+    sizes: dict[tuple[int, int], int] = {}
+    try:
+        lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
+    except OSError:
+        return sizes
+    for line in lines:
+        fields = line.split(maxsplit=5)
+        if len(fields) < 6 or not fields[5].startswith("/memfd:"):
+            continue
+        span, device, inode = fields[0], fields[3], int(fields[4])
+        major, minor = (int(part, 16) for part in device.split(":"))
+        start, end = (int(part, 16) for part in span.split("-"))
+        try:
+            size = os.stat(f"/proc/{pid}/map_files/{span}").st_blocks * 512
+        except OSError:
+            size = end - start
+        key = (os.makedev(major, minor), inode)
+        sizes[key] = max(sizes.get(key, 0), size)
+    return sizes
 
 
 def _tree(top: Path) -> Iterator[str]:
