@@ -39,8 +39,8 @@ Last, a guard for the machine: every sandbox stops when the host's
 ``MemAvailable`` falls under :func:`memory_floor` (or ``Limits.host_floor``).
 It alone catches what cannot be attributed without cgroups: data queued in
 Unix socket buffers, a tmpfs mounted in a nested user namespace (bubblewrap
-0.8's ``--disable-userns`` needs ``--unshare-user``, which root mode cannot
-use: the dedicated uid must be a real one), kernel memory.
+0.8's ``--disable-userns`` needs ``--unshare-user``: used without root, but
+root mode cannot, the dedicated uid must be a real one), kernel memory.
 
 The kernel keeps its IPC transport: its sockets live in a folder bound into the
 sandbox at the same path, so grader and kernel both reach them. Kernel
@@ -534,10 +534,13 @@ class Sandbox:
         if self.uid is None:
             return
         for path in _tree(Path(folder)):
-            os.chown(path, 0, 0, follow_symlinks=False)
-            mode = os.lstat(path).st_mode
-            if not stat.S_ISLNK(mode):  # readable (the kernel's own connection file), writable by root only
-                os.chmod(path, 0o755 if stat.S_ISDIR(mode) else (stat.S_IMODE(mode) & 0o755) | 0o444)
+            try:
+                os.chown(path, 0, 0, follow_symlinks=False)
+                mode = os.lstat(path).st_mode
+                if not stat.S_ISLNK(mode):  # readable (the kernel's own connection file), writable by root only
+                    os.chmod(path, 0o755 if stat.S_ISDIR(mode) else (stat.S_IMODE(mode) & 0o755) | 0o444)
+            except FileNotFoundError:  # the kernel removed it meanwhile
+                continue
 
     def env(self, base: dict[str, str]) -> dict[str, str]:
         """The kernel's environment inside: ``base`` through the allowlist, then the sandbox's own.
@@ -601,7 +604,9 @@ class Sandbox:
         argv = [os.path.abspath(a) if a == sys.executable else a for a in argv]
         start = ["/bin/sh", "-c", _START, "hpclab-sandbox", *argv]
         if self.uid is None:
-            wrapped.insert(wrapped.index("--unshare-pid"), "--unshare-user")
+            # No user namespace of its own inside (a tmpfs there would be memory nobody counts).
+            at = wrapped.index("--unshare-pid")
+            wrapped[at:at] = ["--unshare-user", "--disable-userns"]
             # The process limit counts all of this user's processes: leave room for theirs.
             wrapped[1] = f"--nproc={limits.processes + _processes_of(os.getuid())}"
             return [*wrapped, "--", *start]
