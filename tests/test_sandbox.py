@@ -727,6 +727,48 @@ def test_the_socket_folder_is_sealed_once_the_kernel_runs_and_the_watchdog_still
     assert run.status == "kernel-died"
 
 
+UNMEASURABLE = r"""
+import json, sys
+from pathlib import Path
+import nbformat
+from hpclab.execute import execute
+from hpclab.sandbox import Limits, Sandbox
+
+code = '''
+import os, time
+from ipykernel.connect import get_connection_file
+here = os.open(os.path.dirname(get_connection_file()), os.O_RDONLY)
+for _ in range(40):  # 8000 characters: a path longer than PATH_MAX
+    os.mkdir("b" * 200, dir_fd=here)
+    here = os.open("b" * 200, os.O_RDONLY, dir_fd=here)
+print("nested", flush=True)
+time.sleep(60)
+print("still running", flush=True)
+'''
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+with Sandbox(Path(sys.argv[1]), Limits(memory=2**30)) as box:
+    run = execute(nb, sys.argv[1], timeout=120, cell_timeout=90, allow_errors=True, sandbox=box)
+    stopped = box.stopped
+text = "".join(o.get("text", "") for o in run.notebook.cells[0].outputs)
+print(json.dumps({"stopped": stopped, "status": run.status, "text": text}))
+"""
+
+
+@pytest.mark.slow
+def test_what_the_watchdog_cannot_measure_stops_the_sandbox(sandbox_seen):
+    import subprocess
+
+    # Without root the socket folder stays the kernel's (its uid is yours): there it can nest
+    # folders deeper than a path may be. As uid 65534 in a user namespace: bwrap's non-root mode.
+    argv = ["unshare", "--user", "--map-user=65534", "--map-group=65534", sys.executable, "-c", UNMEASURABLE]
+    env = {k: v for k, v in os.environ.items() if k != "MPLCONFIGDIR"} | {"HOME": "/nonexistent"}
+    done = subprocess.run([*argv, str(EXERCISES)], capture_output=True, text=True, timeout=300, cwd="/", env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert "nested" in seen["text"] and "still running" not in seen["text"], seen
+    assert "could not be measured" in seen["stopped"] and seen["status"] == "kernel-died", seen
+
+
 def _nest(top: Path, depth: int, name: str = "a") -> None:
     """``depth`` folders one in another under ``top`` (by relative steps: the whole path may be too long)."""
     here = os.open(top, os.O_RDONLY | os.O_DIRECTORY)

@@ -735,7 +735,7 @@ class Sandbox:
             try:
                 why = self._over_limit() or _host_short_of_memory(floor)
             except Exception as exc:  # what it cannot measure, it cannot allow: never die silently
-                why = f"its memory could not be measured ({type(exc).__name__}: {exc})"
+                why = f"its memory could not be measured ({type(exc).__name__}: {str(exc)[:200]})"
             if why:
                 self.stopped = f"stopped by the grader: {why}"
                 self._kill_everything()
