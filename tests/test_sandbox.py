@@ -595,6 +595,8 @@ chunk = b"\\0" * 2**24
 libc = ctypes.CDLL(None, use_errno=True)
 libc.shmat.restype, libc.shmat.argtypes = ctypes.c_void_p, [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
 libc.shmdt.argtypes = [ctypes.c_void_p]
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
 
 
 def hold(i):
@@ -605,12 +607,15 @@ def hold(i):
         ctypes.memset(address, 1, 2**26)
         libc.shmdt(ctypes.c_void_p(address))
         return
-    if KIND == "memfd":
+    if KIND in ("memfd", "mapped memfd"):
         fd = os.memfd_create(f"hog{i}")
     else:
         fd = os.open(f"/dev/shm/hog{i}", os.O_CREAT | os.O_WRONLY, 0o600)
     for _ in range(4):
         os.write(fd, chunk)
+    if KIND == "mapped memfd":  # mapped (never touched: no PSS), then no fd left: only the mapping holds it
+        libc.mmap(None, 2**26, 1, 1, fd, 0)  # PROT_READ, MAP_SHARED
+        os.close(fd)
 
 
 try:
@@ -624,7 +629,7 @@ time.sleep(600)  # hold it: only the watchdog's kill may end this cell
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["memfd", "shm", "sysv"])
+@pytest.mark.parametrize("kind", ["memfd", "mapped memfd", "shm", "sysv"])
 def test_memory_held_in_memfd_shm_or_sysv_segments_is_stopped_at_the_limit(sandbox_seen, kind):
     code = f"KIND = {kind!r}\n" + HOLDS_MEMORY_FILES
     text, run, stopped = _run_in_sandbox(code, Limits(memory=SMALL_LIMIT, processes=PROCESS_LIMIT), cell_timeout=60)
@@ -666,11 +671,13 @@ def test_a_file_bigger_than_the_limit_is_refused_or_stopped_and_never_reaches_th
     wrote = [int(line.split()[1]) for line in text.splitlines() if line.startswith("wrote ")]
     assert max(wrote, default=0) <= SMALL_LIMIT, (text[-500:], stopped)
     refused = [line for line in text.splitlines() if line.startswith("refused")]
+    if where == "sockets":  # the kernel's socket folder is the grader's once the kernel runs: on its disk
+        assert refused and refused[0].split()[1:] == ["EACCES", "after", "0"], (text, stopped)
+        return
     # A clear reason either way: the file system is full or the file too big, or the grader stopped it.
     assert (refused and refused[0].split()[1] in ("ENOSPC", "EFBIG")) or "over the limit" in stopped, (text, stopped)
     on = text.splitlines()[0].split()
-    if where != "sockets":  # the kernel's socket folder is the grader's (bounded by the limit above)
-        assert on[1] == "tmpfs", on  # in memory, never on the machine's disk
+    assert on[1] == "tmpfs", on  # in memory, never on the machine's disk
 
 
 @pytest.mark.slow
@@ -682,3 +689,203 @@ def test_mpi_runs_in_the_sandbox(sandbox_seen):
     )
     text, run, stopped = _run_in_sandbox(code, Limits(memory=2 * 1024**3, processes=PROCESS_LIMIT))
     assert "ranks [0, 1]" in text, (run.status, text, stopped)
+
+
+# ------------------------------------------------------------------ the watchdog cannot be turned off
+
+NESTS_IN_THE_SOCKET_FOLDER = r"""
+import os
+from ipykernel.connect import get_connection_file
+os.chdir(os.path.dirname(get_connection_file()))
+try:
+    for _ in range(1200):  # deeper than Python's recursion limit: os.walk gave up on it
+        os.mkdir("a")
+        os.chdir("a")
+    print("nested", flush=True)
+except OSError as exc:
+    print("refused", type(exc).__name__, flush=True)
+os.chdir("/tmp")
+"""
+
+
+@pytest.mark.slow
+def test_the_socket_folder_is_sealed_once_the_kernel_runs_and_the_watchdog_still_stops_a_hog(sandbox_seen):
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(NESTS_IN_THE_SOCKET_FOLDER),
+            nbformat.v4.new_code_cell(
+                "import time\nx = b'\\1' * (700 * 2**20)\ntime.sleep(30)\nprint('still alive', len(x) >> 20)"
+            ),
+        ]
+    )
+    with Sandbox(EXERCISES, Limits(memory=SMALL_LIMIT, processes=PROCESS_LIMIT)) as box:
+        run = execute(nb, EXERCISES, timeout=120, cell_timeout=60, allow_errors=True, sandbox=box)
+        stopped = box.stopped
+    texts = ["".join(o.get("text", "") for o in cell.outputs) for cell in run.notebook.cells]
+    assert texts[0].startswith("refused PermissionError"), texts
+    assert "still alive" not in texts[1] and "over the limit" in stopped, (texts, stopped, run.status)
+    assert run.status == "kernel-died"
+
+
+UNMEASURABLE = r"""
+import json, sys
+from pathlib import Path
+import nbformat
+from hpclab.execute import execute
+from hpclab.sandbox import Limits, Sandbox
+
+code = '''
+import os, time
+from ipykernel.connect import get_connection_file
+here = os.open(os.path.dirname(get_connection_file()), os.O_RDONLY)
+for _ in range(40):  # 8000 characters: a path longer than PATH_MAX
+    os.mkdir("b" * 200, dir_fd=here)
+    here = os.open("b" * 200, os.O_RDONLY, dir_fd=here)
+print("nested", flush=True)
+time.sleep(60)
+print("still running", flush=True)
+'''
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+with Sandbox(Path(sys.argv[1]), Limits(memory=2**30)) as box:
+    run = execute(nb, sys.argv[1], timeout=120, cell_timeout=90, allow_errors=True, sandbox=box)
+    stopped = box.stopped
+text = "".join(o.get("text", "") for o in run.notebook.cells[0].outputs)
+print(json.dumps({"stopped": stopped, "status": run.status, "text": text}))
+"""
+
+
+@pytest.mark.slow
+def test_what_the_watchdog_cannot_measure_stops_the_sandbox(sandbox_seen):
+    import subprocess
+
+    # Without root the socket folder stays the kernel's (its uid is yours): there it can nest
+    # folders deeper than a path may be. As uid 65534 in a user namespace: bwrap's non-root mode.
+    argv = ["unshare", "--user", "--map-user=65534", "--map-group=65534", sys.executable, "-c", UNMEASURABLE]
+    env = {k: v for k, v in os.environ.items() if k != "MPLCONFIGDIR"} | {"HOME": "/nonexistent"}
+    done = subprocess.run([*argv, str(EXERCISES)], capture_output=True, text=True, timeout=300, cwd="/", env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert "nested" in seen["text"] and "still running" not in seen["text"], seen
+    assert "could not be measured" in seen["stopped"] and seen["status"] == "kernel-died", seen
+
+
+def _nest(top: Path, depth: int, name: str = "a") -> None:
+    """``depth`` folders one in another under ``top`` (by relative steps: the whole path may be too long)."""
+    here = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(depth):
+            os.mkdir(name, dir_fd=here)
+            below = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=here)
+            os.close(here)
+            here = below
+        os.close(os.open("f", os.O_CREAT | os.O_WRONLY, 0o600, dir_fd=here))
+    finally:
+        os.close(here)
+
+
+def test_a_folder_nested_deeper_than_the_recursion_limit_is_counted_and_removed(tmp_path):
+    from hpclab.sandbox import _folder_bytes
+
+    top = tmp_path / "sockets"
+    top.mkdir()
+    _nest(top, 1200)
+    assert _folder_bytes(top, 2**40) >= 1201 * 4096  # every folder and the file at the bottom
+    from hpclab.sandbox import remove_tree
+
+    remove_tree(top)
+    assert not top.exists()
+
+
+def test_a_path_too_long_to_look_at_is_an_error_never_skipped_and_is_still_removed(tmp_path):
+    from hpclab.sandbox import _folder_bytes
+
+    top = tmp_path / "sockets"
+    top.mkdir()
+    _nest(top, 40, name="b" * 200)  # 8000 characters: longer than PATH_MAX
+    with pytest.raises(OSError):
+        _folder_bytes(top, 2**40)
+    from hpclab.sandbox import remove_tree
+
+    remove_tree(top)
+    assert not top.exists()
+
+
+# ------------------------------------------------------------------ bwrap's own mounts are read-only
+
+WRITES_EVERYWHERE = r"""
+import json, subprocess, sys, tempfile
+from pathlib import Path
+from hpclab.sandbox import Limits, Sandbox, remove_tree
+
+places = sys.argv[2:]
+probe = (
+    'for p in "$@"; do if (: > "$p/hpclab-probe") 2>/dev/null; then echo "$p"; fi; done; '
+    "if unshare --user true 2>/dev/null; then echo nested-user-namespace; fi"
+)
+with Sandbox(Path(sys.argv[1]), Limits(memory=2**28)) as box:
+    sockets = Path(tempfile.mkdtemp(prefix="hpclab-kernel-"))
+    try:
+        argv = box.command(["/bin/sh", "-c", probe, "probe", *places], sockets)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    finally:
+        remove_tree(sockets)
+print(json.dumps({"writable": done.stdout.split(), "status": done.returncode, "stderr": done.stderr[-2000:]}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["root", "user namespace"])
+def test_only_the_tmpfs_mounts_are_writable_not_bwraps_own_root_dev_or_sys(sandbox_seen, mode):
+    import subprocess
+
+    places = ["/", "/dev", "/sys/class/net", str(ROOT / "solutions"), "/tmp", "/dev/shm", str(EXERCISES)]
+    argv = [sys.executable, "-c", WRITES_EVERYWHERE, str(EXERCISES), *places]
+    if mode == "user namespace":  # not root (uid 65534 in a user namespace of its own): bwrap makes one
+        argv = ["unshare", "--user", "--map-user=65534", "--map-group=65534", *argv]
+    env = {k: v for k, v in os.environ.items() if k != "MPLCONFIGDIR"} | {"HOME": "/nonexistent"}
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd="/", env=env)
+    if mode == "user namespace" and "could not make namespaces" in done.stderr:
+        pytest.skip(f"no unprivileged user namespaces here: {done.stderr[-300:]}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen["status"] == 0, seen
+    writable = [w for w in seen["writable"] if w != "nested-user-namespace"]
+    assert writable == ["/tmp", "/dev/shm", str(EXERCISES)], seen
+    if mode == "user namespace":  # bwrap --disable-userns; root mode cannot (README)
+        assert "nested-user-namespace" not in seen["writable"], seen
+
+
+# ------------------------------------------------------------------ the machine-wide memory floor
+
+
+def test_the_memory_floor_is_a_gib_or_a_tenth_of_the_machine_whichever_is_more():
+    from hpclab.sandbox import memory_floor
+
+    assert memory_floor(4 * 2**30) == 2**30
+    assert memory_floor(100 * 2**30) == 10 * 2**30
+
+
+def test_the_machines_memory_is_read_in_bytes(tmp_path):
+    from hpclab.sandbox import _meminfo
+
+    table = tmp_path / "meminfo"
+    table.write_text("MemTotal:       24683652 kB\nMemAvailable:   22978176 kB\nHugePages_Total:       0\n")
+    assert _meminfo(str(table)) == {"MemTotal": 24683652 * 1024, "MemAvailable": 22978176 * 1024, "HugePages_Total": 0}
+
+
+@pytest.mark.slow
+def test_a_sandbox_stops_when_the_machine_falls_under_its_memory_floor(sandbox_seen, tmp_path):
+    import subprocess
+
+    # A floor above all the memory the machine has stands for a machine running short.
+    limits = Limits(memory=SMALL_LIMIT, processes=PROCESS_LIMIT, host_floor=2**60)
+    with Sandbox(EXERCISES, limits) as box:
+        sockets = tmp_path / "sockets"
+        sockets.mkdir()
+        argv = box.command(["/bin/sh", "-c", "sleep 60; echo still running"], sockets)
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, start_new_session=True)
+        box.started(proc.pid)
+        out, _ = proc.communicate(timeout=120)
+        stopped = box.stopped
+    assert "under the floor of" in stopped and "memory left" in stopped, (stopped, out)
+    assert "still running" not in out and proc.returncode == -9, (proc.returncode, out)

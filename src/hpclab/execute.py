@@ -195,7 +195,8 @@ async def _execute(
             cell.outputs.append(nbformat.v4.new_output("error", **marker))
 
     begin = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="hpclab-kernel-") as sockets:
+    sockets = tempfile.mkdtemp(prefix="hpclab-kernel-")
+    try:
         km = _kernel_manager(Path(sockets), sandbox)
         from hpclab.build import CHECK_TAG
         from hpclab.checks import MIME_TYPE
@@ -211,6 +212,8 @@ async def _execute(
             resources={"metadata": {"path": str(cwd)}},
             on_cell_executed=on_done,
             shutdown_kernel="immediate",
+            # The kernel is ready and no cell has run: its socket folder is the grader's again.
+            on_notebook_start=None if sandbox is None else lambda **_: sandbox.seal(Path(sockets)),
         )
         status, message = OK, ""
         try:
@@ -231,6 +234,10 @@ async def _execute(
                     await km.cleanup_resources()
             except Exception:  # the kernel may already be gone; never mask the result
                 pass
+    finally:
+        from hpclab.sandbox import remove_tree
+
+        remove_tree(Path(sockets))  # however deep a sandbox nested folders there
     if timed_out and status in (OK, ERROR):
         status, message = TIMEOUT, f"cells {timed_out} ran longer than {cell_timeout:g} s and were interrupted"
     cut = list(getattr(client, "cut_cells", []))

@@ -13,7 +13,9 @@ the grader's working folder and its output files exist nowhere inside. The
 writable places are memory: ``/tmp`` (with the home and scratch folders),
 ``/dev/shm`` and the working directory (a fresh copy of the release folder,
 at the release folder's path) are tmpfs mounts of at most the memory limit
-each. As root, everything in it runs under a dedicated unprivileged uid of
+each; bubblewrap's own mounts (its root, ``/dev``, ``/sys/class/net``) are
+made read-only once all is mounted (in a user namespace they would belong to
+the submission). As root, everything in it runs under a dedicated unprivileged uid of
 its own (so ``RLIMIT_NPROC`` counts that submission's processes only, and it
 can signal nothing but itself), with no capabilities and ``no_new_privs``
 (setuid programs give nothing). Without root, bubblewrap makes a user
@@ -27,10 +29,18 @@ every file it can write is held in memory) and ``RLIMIT_NOFILE``, and a
 watchdog thread that polls what the sandbox holds, as Dask's nanny does, and
 stops it past the memory limit: the PSS of its whole process tree (shared
 pages count once; ``RLIMIT_AS`` would break OpenBLAS, pyarrow and Dask's
-threads), plus the memory no process maps: memfd files its processes hold
-open, the used space of its tmpfs mounts, System V shared memory in its IPC
-namespace, and the files in the kernel's socket folder (the one place it
-writes on the host's disk).
+threads), plus the memory PSS misses: memfd files its processes hold open or
+only map (their whole size, each once), the used space of its tmpfs mounts,
+System V shared memory in its IPC namespace, and the files in the kernel's socket folder (the one place it
+writes on the host's disk, and only while the kernel starts: :meth:`Sandbox.seal`
+gives it back to root before the first cell). What the watchdog cannot
+measure stops the sandbox too: a watchdog that died would lift the limit.
+Last, a guard for the machine: every sandbox stops when the host's
+``MemAvailable`` falls under :func:`memory_floor` (or ``Limits.host_floor``).
+It alone catches what cannot be attributed without cgroups: data queued in
+Unix socket buffers, a tmpfs mounted in a nested user namespace (bubblewrap
+0.8's ``--disable-userns`` needs ``--unshare-user``: used without root, but
+root mode cannot, the dedicated uid must be a real one), kernel memory.
 
 The kernel keeps its IPC transport: its sockets live in a folder bound into the
 sandbox at the same path, so grader and kernel both reach them. Kernel
@@ -55,7 +65,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,6 +153,9 @@ class Limits:
     cpu_seconds: int = 900  # CPU seconds per process (RLIMIT_CPU)
     open_files: int = OPEN_FILES  # file descriptors per process (RLIMIT_NOFILE)
     poll: float = 0.25  # seconds between two looks of the memory watchdog
+    # bytes: the watchdog stops the sandbox when the machine's MemAvailable falls under it
+    # (None: memory_floor() of the machine's memory)
+    host_floor: int | None = None
 
 
 def bwrap_program() -> str | None:
@@ -229,6 +242,7 @@ class _Mounts:
         self._places: set[str] = set()
         self._read_only: set[str] = set()  # places bound read-only from the same host path
         self._bound: set[str] = set()  # places bound from the same host path: their folders exist
+        self._frozen: list[str] = []  # bwrap's own mounts made read-only once everything is mounted
 
     def _add(self, place: str, args: list[str]) -> None:
         if place not in self._places:
@@ -282,6 +296,16 @@ class _Mounts:
         """A bwrap mount of its own kind (``--dev``, ``--proc``) at ``place``."""
         self._add(place, [*args, place])
 
+    def freeze(self, place: str) -> None:
+        """Make the mount at ``place`` read-only after all others (not the mounts below it).
+
+        bwrap's root, ``--dev`` and plain ``--tmpfs`` mounts are writable, and
+        in a user namespace they belong to the submission: unlimited memory
+        nobody counts, and files planted where the course's folders appear.
+        """
+        if place not in self._frozen:
+            self._frozen.append(place)
+
     def args(self) -> list[str]:
         out: list[str] = []
         made: set[str] = set()
@@ -294,6 +318,8 @@ class _Mounts:
                 out += ["--perms", "0755", "--dir", name]
             made.add(place)
             out += args
+        for place in self._frozen:
+            out += ["--remount-ro", place]
         return out
 
     def _inside_bound(self, name: str) -> bool:
@@ -480,18 +506,41 @@ class Sandbox:
         if self._watch is not None:
             self._watch.join(timeout=5)
         self._kill_everything()
-        if self._root is not None:
-            shutil.rmtree(self._root, ignore_errors=True)
-            self._root = None
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        root, self._root = self._root, None
+        try:
+            if root is not None:
+                remove_tree(root)
+        finally:
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
 
     # ------------------------------------------------------------------ the command
     def allow(self, folder: Path) -> None:
         """Let the sandbox's uid use ``folder`` (the kernel's socket folder, made by the grader)."""
         if self.uid is not None:
             _chown_tree(folder, self.uid)
+
+    def seal(self, folder: Path) -> None:
+        """Give ``folder`` (the kernel's socket folder) back to root once the kernel is ready.
+
+        The kernel needs to write there only while it starts (its connection
+        file, its sockets); afterwards, a folder the sandbox's uid could write
+        would be a place on the host's disk for it to fill, or to nest folders
+        so deep that walking them fails. Top-down, so nothing new appears in a
+        folder already sealed. Without root the sandbox's uid is the
+        instructor's: nothing to give back.
+        """
+        if self.uid is None:
+            return
+        for path in _tree(Path(folder)):
+            try:
+                os.chown(path, 0, 0, follow_symlinks=False)
+                mode = os.lstat(path).st_mode
+                if not stat.S_ISLNK(mode):  # readable (the kernel's own connection file), writable by root only
+                    os.chmod(path, 0o755 if stat.S_ISDIR(mode) else (stat.S_IMODE(mode) & 0o755) | 0o444)
+            except FileNotFoundError:  # the kernel removed it meanwhile
+                continue
 
     def env(self, base: dict[str, str]) -> dict[str, str]:
         """The kernel's environment inside: ``base`` through the allowlist, then the sandbox's own.
@@ -555,7 +604,9 @@ class Sandbox:
         argv = [os.path.abspath(a) if a == sys.executable else a for a in argv]
         start = ["/bin/sh", "-c", _START, "hpclab-sandbox", *argv]
         if self.uid is None:
-            wrapped.insert(wrapped.index("--unshare-pid"), "--unshare-user")
+            # No user namespace of its own inside (a tmpfs there would be memory nobody counts).
+            at = wrapped.index("--unshare-pid")
+            wrapped[at:at] = ["--unshare-user", "--disable-userns"]
             # The process limit counts all of this user's processes: leave room for theirs.
             wrapped[1] = f"--nproc={limits.processes + _processes_of(os.getuid())}"
             return [*wrapped, "--", *start]
@@ -588,6 +639,8 @@ class Sandbox:
         mounts.read_only(Path("/sys"))  # hwloc (MPI) and BLAS read the machine's layout there
         # ... but its network list would name the host's interfaces, not the sandbox's.
         mounts.special("/sys/class/net", "--tmpfs")
+        for place in ("/", "/dev", "/sys/class/net"):  # bwrap's own: read-only (/dev/shm is a mount of its own)
+            mounts.freeze(place)
         mounts.tmpfs("/tmp", size)  # home and scratch too
         mounts.tmpfs("/dev/shm", size)
         mounts.tmpfs(str(self.workdir), size)
@@ -648,7 +701,7 @@ class Sandbox:
         processes that map it, so forked children and the libraries every
         Python loads are counted once (a sum of RSS would count them in every
         process). ``files in memory``: what no process needs to map, so PSS
-        misses it: memfd files its processes hold open, the used space of its
+        misses it: memfd files its processes hold open or map, the used space of its
         tmpfs mounts (/tmp with home and scratch, /dev/shm, the working
         directory), System V segments (``shmget``; as root, where the
         watchdog can see them) and the socket folder on the host's disk. A
@@ -677,20 +730,31 @@ class Sandbox:
         return ["/tmp", "/dev/shm", str(self.workdir)]
 
     def _watchdog(self) -> None:
+        floor = self.limits.host_floor if self.limits.host_floor is not None else host_floor()
         while not self._done.wait(self.limits.poll):
-            usage = self.usage()
-            used = sum(usage.values())
-            self.peak_memory = max(self.peak_memory, used)
-            if used > self.limits.memory:
-                parts = ", ".join(f"{kind} {size / 2**30:.2f} GiB" for kind, size in usage.items())
-                self.stopped = (
-                    f"stopped by the grader: it held {used / 2**30:.2f} GiB of memory ({parts}), "
-                    f"over the limit of {self.limits.memory / 2**30:.2f} GiB"
-                )
+            try:
+                why = self._over_limit() or _host_short_of_memory(floor)
+            except Exception as exc:  # what it cannot measure, it cannot allow: never die silently
+                why = f"its memory could not be measured ({type(exc).__name__}: {str(exc)[:200]})"
+            if why:
+                self.stopped = f"stopped by the grader: {why}"
                 self._kill_everything()
                 return
             if not self.processes():
                 return
+
+    def _over_limit(self) -> str:
+        """Why the sandbox holds too much ('' when it does not); keeps :attr:`peak_memory`."""
+        usage = self.usage()
+        used = sum(usage.values())
+        self.peak_memory = max(self.peak_memory, used)
+        if used <= self.limits.memory:
+            return ""
+        parts = ", ".join(f"{kind} {size / 2**30:.2f} GiB" for kind, size in usage.items())
+        return (
+            f"it held {used / 2**30:.2f} GiB of memory ({parts}), "
+            f"over the limit of {self.limits.memory / 2**30:.2f} GiB"
+        )
 
     def _kill_everything(self) -> None:
         """SIGKILL the sandbox: its outer processes, then whatever its uid still runs."""
@@ -718,6 +782,42 @@ class Sandbox:
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     pass
             time.sleep(0.1)
+
+
+def memory_floor(total: int) -> int:
+    """The machine's available memory under which sandboxes stop: 1 GiB or a tenth of ``total``, the larger."""
+    return max(2**30, total // 10)
+
+
+def _meminfo(table: str = "/proc/meminfo") -> dict[str, int]:
+    """The machine's memory figures in bytes, by name (``MemTotal``, ``MemAvailable``)."""
+    figures = {}
+    for line in Path(table).read_text().splitlines():
+        name, _, rest = line.partition(":")
+        words = rest.split()
+        if words and words[0].isdigit():
+            figures[name] = int(words[0]) * (1024 if words[1:] == ["kB"] else 1)
+    return figures
+
+
+def host_floor() -> int:
+    """:func:`memory_floor` of this machine's memory."""
+    return memory_floor(_meminfo()["MemTotal"])
+
+
+def _host_short_of_memory(floor: int) -> str:
+    """Why the machine is short of memory ('' when it is not): its MemAvailable under ``floor``.
+
+    The guard for what the watchdog cannot attribute to a sandbox: Unix socket
+    buffers, a tmpfs mounted in a nested user namespace, kernel memory.
+    """
+    available = _meminfo()["MemAvailable"]
+    if available >= floor:
+        return ""
+    return (
+        f"the machine had {available / 2**30:.2f} GiB of memory left, under the floor of {floor / 2**30:.2f} GiB "
+        "(memory held where it cannot be counted, such as socket buffers, or by other programs)"
+    )
 
 
 def _at_most_hard_limit(name: str, wanted: int) -> int:
@@ -796,41 +896,123 @@ def _used_space(path: str) -> int:
 
 
 def _memfd_bytes(pids: Iterable[int]) -> int:
-    """Bytes stored in the memfd files ``pids`` hold open, each file counted once."""
+    """Bytes stored in the memfd files ``pids`` hold open or map, each file counted once.
+
+    One rule for both: a memfd file counts its allocated size (``st_blocks``)
+    whether a descriptor or only a mapping keeps it (its descriptor closed);
+    pages of it a process touched count in its PSS as well (see :meth:`Sandbox.usage`).
+    """
     sizes: dict[tuple[int, int], int] = {}
     for pid in pids:
+        sizes.update(_memfds_held(pid))
+        sizes.update(_memfds_mapped(pid))
+    return sum(sizes.values())
+
+
+def _memfds_held(pid: int) -> dict[tuple[int, int], int]:
+    """The memfd files ``pid`` holds a descriptor of: (device, inode) -> allocated bytes."""
+    sizes = {}
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return sizes
+    for fd in fds:
+        link = f"/proc/{pid}/fd/{fd}"
         try:
-            fds = os.listdir(f"/proc/{pid}/fd")
+            if not os.readlink(link).startswith("/memfd:"):
+                continue
+            info = os.stat(link)
         except OSError:
             continue
-        for fd in fds:
-            link = f"/proc/{pid}/fd/{fd}"
+        sizes[(info.st_dev, info.st_ino)] = info.st_blocks * 512
+    return sizes
+
+
+def _memfds_mapped(pid: int) -> dict[tuple[int, int], int]:
+    """The memfd files ``pid`` maps: (device, inode) -> allocated bytes.
+
+    The size comes from ``/proc/<pid>/map_files`` (root may read it); where
+    that is refused, the mapping's length stands for it (the machine's side).
+    """
+    sizes: dict[tuple[int, int], int] = {}
+    try:
+        lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
+    except OSError:
+        return sizes
+    for line in lines:
+        fields = line.split(maxsplit=5)
+        if len(fields) < 6 or not fields[5].startswith("/memfd:"):
+            continue
+        span, device, inode = fields[0], fields[3], int(fields[4])
+        major, minor = (int(part, 16) for part in device.split(":"))
+        start, end = (int(part, 16) for part in span.split("-"))
+        try:
+            size = os.stat(f"/proc/{pid}/map_files/{span}").st_blocks * 512
+        except OSError:
+            size = end - start
+        key = (os.makedev(major, minor), inode)
+        sizes[key] = max(sizes.get(key, 0), size)
+    return sizes
+
+
+def _tree(top: Path) -> Iterator[str]:
+    """``top`` and every path under it, parents first, without recursion (any depth).
+
+    Fails (``OSError``) on what it cannot read, a path longer than the system
+    allows among them: a caller counting memory must not skip what it cannot see.
+    """
+    pending = [str(top)]
+    while pending:
+        path = pending.pop()
+        yield path
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISDIR(info.st_mode):
             try:
-                if not os.readlink(link).startswith("/memfd:"):
-                    continue
-                info = os.stat(link)
-            except OSError:
+                names = os.listdir(path)
+            except FileNotFoundError:
                 continue
-            sizes[(info.st_dev, info.st_ino)] = info.st_blocks * 512
-    return sum(sizes.values())
+            pending.extend(os.path.join(path, name) for name in names)
 
 
 def _folder_bytes(top: Path, limit: int) -> int:
     """Bytes the files under ``top`` take on disk, each entry at least a block (empty files too).
 
     Stops counting past ``limit``: a folder filled with millions of files is
-    over any limit long before it is walked through.
+    over any limit long before it is walked through. Raises what the walk
+    cannot read (see :func:`_tree`).
     """
     total = 0
-    for folder, dirs, files in os.walk(top):
-        for name in dirs + files:
-            try:
-                total += max(os.lstat(os.path.join(folder, name)).st_blocks * 512, 4096)
-            except OSError:
-                continue
-            if total > limit:
-                return total
+    for path in _tree(top):
+        if path == str(top):
+            continue
+        try:
+            total += max(os.lstat(path).st_blocks * 512, 4096)
+        except FileNotFoundError:
+            continue
+        if total > limit:
+            return total
     return total
+
+
+def remove_tree(top: Path) -> None:
+    """Remove ``top`` and all under it, however deep (``shutil.rmtree`` recurses and gives up).
+
+    A sandbox may have nested folders deeper than Python's recursion limit or
+    longer than a path may be: ``rm -rf`` (coreutils) walks them by file
+    descriptor. Raises :class:`SandboxError` when ``top`` is still there.
+    """
+    top = Path(top)
+    try:
+        shutil.rmtree(top)
+    except FileNotFoundError:
+        return
+    except (OSError, RecursionError):
+        subprocess.run(["rm", "-rf", "--one-file-system", "--", str(top)], capture_output=True, check=False)
+    if os.path.lexists(top):
+        raise SandboxError(f"could not remove {top}: remove it by hand (`rm -rf {top}`)")
 
 
 CLONE_NEWIPC = 0x08000000
