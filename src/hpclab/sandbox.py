@@ -93,6 +93,7 @@ _START = (
     f'&& cp -R {INSIDE_SEED}/work/. . && exec "$@"'
 )
 OPEN_FILES = 4096  # RLIMIT_NOFILE: a kernel, a local Dask cluster and MPI ranks use a few hundred
+FOLDER_SIZE = 1 << 20  # an empty read-only folder's tmpfs: room for the mount points bound into it
 
 # The grader's variables a kernel keeps (by name, then by prefix); everything else is left out.
 PASSED_ENV = frozenset(
@@ -285,8 +286,15 @@ class _Mounts:
         self._bound.add(str(path))
 
     def folder(self, place: str) -> None:
-        """An empty folder others may enter and nobody inside may write."""
-        self._add(place, ["--perms", "0755", "--dir", place])
+        """An empty folder others may enter and nobody inside may write.
+
+        A small tmpfs of its own, made read-only once everything is mounted: a
+        plain ``--dir`` lies in whatever holds it, and where that is the
+        sandbox's ``/tmp`` (a course cloned under /tmp) a submission in a user
+        namespace owns it and could write there.
+        """
+        self._add(place, ["--perms", "0755", "--size", str(FOLDER_SIZE), "--tmpfs", place])
+        self.freeze(place)
 
     def tmpfs(self, place: str, size: int) -> None:
         """A writable tmpfs of at most ``size`` bytes, shared like /tmp (1777)."""
@@ -299,7 +307,7 @@ class _Mounts:
     def freeze(self, place: str) -> None:
         """Make the mount at ``place`` read-only after all others (not the mounts below it).
 
-        bwrap's root, ``--dev`` and plain ``--tmpfs`` mounts are writable, and
+        bwrap's root, ``--dev``, plain ``--tmpfs`` and :meth:`folder` mounts are writable, and
         in a user namespace they belong to the submission: unlimited memory
         nobody counts, and files planted where the course's folders appear.
         """
