@@ -833,6 +833,22 @@ print(json.dumps({"writable": done.stdout.split(), "status": done.returncode, "s
 """
 
 
+def test_an_empty_folder_is_a_mount_of_its_own_made_read_only_after_what_is_bound_into_it():
+    # A plain --dir lies in whatever holds it: under the sandbox's /tmp (a course cloned there) a
+    # submission in a user namespace owns it. The end-to-end test below sees that only for such a clone.
+    from hpclab.sandbox import _Mounts
+
+    mounts = _Mounts()
+    mounts.tmpfs("/tmp", 2**20)
+    mounts.folder("/tmp/course/solutions")
+    mounts.special("/tmp/course/solutions/inner", "--proc")
+    args = mounts.args()
+    at = args.index("/tmp/course/solutions")  # its first mention: where it is made
+    assert args[at - 1] == "--tmpfs" and args[at - 5 : at - 3] == ["--perms", "0755"], args
+    assert args[-2:] == ["--remount-ro", "/tmp/course/solutions"], args
+    assert args.index("/tmp/course/solutions/inner") < len(args) - 2, args
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["root", "user namespace"])
 def test_only_the_tmpfs_mounts_are_writable_not_bwraps_own_root_dev_or_sys(sandbox_seen, mode):

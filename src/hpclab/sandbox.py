@@ -293,12 +293,12 @@ class _Mounts:
         sandbox's ``/tmp`` (a course cloned under /tmp) a submission in a user
         namespace owns it and could write there.
         """
-        self._add(place, ["--perms", "0755", "--size", str(FOLDER_SIZE), "--tmpfs", place])
+        self.tmpfs(place, FOLDER_SIZE, perms="0755")
         self.freeze(place)
 
-    def tmpfs(self, place: str, size: int) -> None:
-        """A writable tmpfs of at most ``size`` bytes, shared like /tmp (1777)."""
-        self._add(place, ["--perms", "1777", "--size", str(size), "--tmpfs", place])
+    def tmpfs(self, place: str, size: int, *, perms: str = "1777") -> None:
+        """A writable tmpfs of at most ``size`` bytes, shared like /tmp (1777) unless ``perms`` says otherwise."""
+        self._add(place, ["--perms", perms, "--size", str(size), "--tmpfs", place])
 
     def special(self, place: str, *args: str) -> None:
         """A bwrap mount of its own kind (``--dev``, ``--proc``) at ``place``."""
