@@ -31,7 +31,7 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 install: $(VENV)/.installed
 
 # The lessons' datasets are made here, before JupyterLab starts (offline; see README, "Data").
-# `hpclab lab` (src/hpclab/lab.py) holds the JupyterLab options; the browser tests use it too.
+# `hpclab lab` (src/hpclab/tools/lab.py) holds the JupyterLab options; the browser tests use it too.
 lab: install
 	$(BIN)/hpclab data prepare --size $(DATA_SIZE)
 	HPCLAB_DATA_SIZE=$(DATA_SIZE) $(BIN)/hpclab lab --root $(CURDIR)

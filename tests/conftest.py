@@ -1,7 +1,7 @@
 """Shared fixtures: the course root, notebook timing table, and the leak check.
 
-Helpers that tests import (the course root, virtual clusters, the browser) live in
-``support.py``: pytest loads this file as a plugin, not as a module to import.
+Helpers that tests import (the course root, virtual clusters, the browser) live in the
+``tests.support`` package: pytest loads this file as a plugin, not as a module to import.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import procs  # noqa: E402
-from support import ROOT, RUN_TAG  # noqa: E402
+from tests.support import ROOT, RUN_TAG, procs
 
 os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 # Make the venv's python, jupyter and mpiexec win over anything on PATH.

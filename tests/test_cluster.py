@@ -11,8 +11,7 @@ import sys
 import pytest
 
 from hpclab import cluster
-
-from support import cli_scheduler_and_worker
+from tests.support import cli_scheduler_and_worker
 
 GiB = 1024**3
 
@@ -197,7 +196,7 @@ def test_a_kernel_under_a_jupyter_server_prints_the_proxied_dashboard_link(tmp_p
     """A real kernel (its parent: this process, posing as the Jupyter server) finds the server file."""
     import nbformat
 
-    from hpclab.execute import execute
+    from hpclab.grading.execute import execute
 
     _server_file(tmp_path, os.getpid(), "/user/ada/")
     nb = nbformat.v4.new_notebook()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from hpclab import config
+from tests.support import ROOT  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 NAME = re.compile(r"\bHPCLAB_[A-Z][A-Z0-9_]*[A-Z0-9]\b")
-SOURCES = ["src/hpclab/**/*.py", "jobscripts/**/*.sh", "jobscripts/**/*.py", "tests/*.py", "Makefile", ".ci/run"]
+SOURCES = ["src/hpclab/**/*.py", "jobscripts/**/*.sh", "jobscripts/**/*.py", "tests/**/*.py", "Makefile", ".ci/run"]
 
 
 def _used_names() -> dict[str, str]:

@@ -18,8 +18,7 @@ import pandas as pd
 import pytest
 
 from hpclab import data
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT  # noqa: E402
 
 # A child Python in which every attempt to reach the network fails, as on a compute node.
 NO_NETWORK = textwrap.dedent(

@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from hpclab import doctor, mpi, vcluster
+from hpclab import doctor, mpi
 from hpclab.mpi import find_mpiexec
-
-from support import ROOT, running_vcluster
+from hpclab.slurm import vcluster
+from tests.support import ROOT, running_vcluster
 
 # Variables that would make the doctor think it runs in a job, under a launcher, or with a scheduler.
 _SITUATION = ("SLURM_", "SLURMD_", "PMI_", "PMIX_", "OMPI_", "HPCLAB_MPIEXEC", "HPCLAB_SCHEDULER_FILE", "HPCLAB_IFACE")

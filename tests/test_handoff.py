@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hpclab import handoff, mpi, vcluster
+from hpclab import handoff, mpi
 from hpclab.handoff import HandoffError, Piece
-
-from support import ROOT, running_vcluster
+from hpclab.slurm import vcluster
+from tests.support import ROOT, running_vcluster
 
 PROGRAMS = Path(__file__).parent / "handoff_programs"
 DATA = np.arange(80, dtype=float).reshape(10, 8)
@@ -248,7 +248,7 @@ def _lines(output: str) -> dict[str, str]:
     return {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in output.splitlines() if ":" in line}
 
 
-def _assert_handoff_output(out: str, workers: int) -> None:
+def assert_handoff_output(out: str, workers: int) -> None:
     lines = _lines(out)
     assert lines["workers"] == str(workers), out
     total, numpy_total = re.search(r"total=([\d.]+) numpy=([\d.]+) agree=True", lines["allreduce"]).groups()
@@ -266,7 +266,7 @@ def test_dask_mpi_workers_run_allreduce_and_halo_exchange_on_their_own_blocks(n)
 
     with tls.credentials() as dask_tls:  # as a job script's dask_tls: the handoff works unchanged over TLS
         result = mpi.run(PROGRAMS / "dask_mpi_handoff.py", n=n, timeout=120, env={**os.environ, **dask_tls})
-    _assert_handoff_output(result.stdout[1], workers=n - 2)
+    assert_handoff_output(result.stdout[1], workers=n - 2)
     assert _lines(result.stdout[1])["scheduler"].startswith("tls://127.0.0.1:")
 
 
@@ -286,6 +286,6 @@ def test_handoff_runs_under_slurm_across_two_nodes(tmp_path):
         job = vcluster.wait(spec, job_id, timeout=240)
         out = job.output()
     assert job.ok, f"handoff job ended {job.state} {job.exit_code}:\n{out[-3000:]}"
-    _assert_handoff_output(out, workers=3)
+    assert_handoff_output(out, workers=3)
     assert _lines(out)["hosts"] == "node1 node2", out
     assert _lines(out)["scheduler"].startswith("tls://10.213.83."), out

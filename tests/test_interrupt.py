@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from hpclab.execute import kernel_env
+from hpclab.grading.execute import kernel_env
 
 pytestmark = pytest.mark.slow
 

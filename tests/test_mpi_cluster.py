@@ -23,10 +23,9 @@ import psutil
 import pytest
 
 from hpclab import handoff, mpiworker
-
-sys.path.insert(0, str(Path(__file__).parent / "handoff_programs"))
-import handoff_scenarios  # noqa: E402
-from test_handoff import _assert_handoff_output  # noqa: E402
+from tests.handoff_programs import handoff_scenarios
+from tests.support import ROOT
+from tests.test_handoff import assert_handoff_output
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +34,7 @@ pytestmark = pytest.mark.slow
 def _workers_find_the_scenarios():
     """Dask pickles importable functions by name: the workers (started in this module) must import them too."""
     before = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [handoff_scenarios.__file__.rsplit("/", 1)[0], before]))
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), before]))
     yield
     if before is None:
         os.environ.pop("PYTHONPATH")
@@ -96,7 +95,7 @@ def test_mpi_workers_are_one_process_mpi_jobs_outside_the_callers_session(client
 
 
 def test_the_same_functions_as_under_dask_mpi_agree_with_numpy_including_uneven_placement(client):
-    _assert_handoff_output("\n".join(handoff_scenarios.scenarios(client, timeout=60)), workers=3)
+    assert_handoff_output("\n".join(handoff_scenarios.scenarios(client, timeout=60)), workers=3)
 
 
 def test_the_communicator_takes_ceil_log2_rounds_and_is_reused_while_the_workers_stay(client):
@@ -381,11 +380,10 @@ def test_security_env_is_empty_without_tls_and_carries_pem_text_with_it():
 
 @pytest.mark.slurm
 def test_jobqueue_workers_launched_by_srun_run_the_same_functions(tmp_path):
-    from test_handoff import _lines
+    from tests.test_handoff import _lines
 
-    from hpclab import vcluster
-
-    from support import ROOT, running_vcluster
+    from hpclab.slurm import vcluster
+    from tests.support import ROOT, running_vcluster
 
     with running_vcluster("mpicluster") as spec:
         job_id = vcluster.submit(
@@ -398,7 +396,7 @@ def test_jobqueue_workers_launched_by_srun_run_the_same_functions(tmp_path):
         out = job.output()
     assert job.ok, f"jobqueue handoff job ended {job.state} {job.exit_code}:\n{out[-4000:]}"
     assert "srun --mpi=pmi2 -n 1" in out and "--no-nanny" in out and "--preload hpclab.mpiworker" in out, out
-    _assert_handoff_output(out, workers=2)
+    assert_handoff_output(out, workers=2)
     assert len(_lines(out)["hosts"].split()) >= 1, out
 
 
@@ -406,9 +404,8 @@ def test_jobqueue_workers_launched_by_srun_run_the_same_functions(tmp_path):
 def test_the_capstone_runs_unchanged_on_jobqueue_workers(tmp_path):
     import re
 
-    from hpclab import vcluster
-
-    from support import ROOT, running_vcluster
+    from hpclab.slurm import vcluster
+    from tests.support import ROOT, running_vcluster
 
     with running_vcluster("mpicluster") as spec:
         job_id = vcluster.submit(

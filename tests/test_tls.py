@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from hpclab import cluster, tls
-
-from support import cli_scheduler_and_worker
+from tests.support import cli_scheduler_and_worker
 
 STRANGER = Path(__file__).parent / "tls_stranger.py"
 STRANGER_WAYS = ("plain-tcp", "tls-without-certificate", "tls-own-certificate")

@@ -10,7 +10,7 @@ from hpclab.errors import HpclabError, UsageError
 
 
 def _build(args: argparse.Namespace) -> int:
-    from hpclab.build import build_all
+    from hpclab.grading.build import build_all
 
     root = Path(args.root)
     changed = build_all(root / "solutions", root / "exercises", check=args.check)
@@ -25,8 +25,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from hpclab.grade import grade, summary
-    from hpclab.sandbox import Limits
+    from hpclab.grading.grade import grade, summary
+    from hpclab.grading.sandbox import Limits
 
     for name in ("jobs", "max_procs"):
         if getattr(args, name) < 1:
@@ -52,7 +52,7 @@ def _grade(args: argparse.Namespace) -> int:
     print(summary(outcome.rows))
     for problem in outcome.problems:
         print(f"note: {problem}", file=sys.stderr)
-    from hpclab import report
+    from hpclab.grading import report
 
     out = Path(args.out)
     print("\n" + report.room_table(outcome))
@@ -80,7 +80,7 @@ def _vcluster(args: argparse.Namespace) -> int:
     import os
     import subprocess
 
-    from hpclab import vcluster
+    from hpclab.slurm import vcluster
 
     spec = vcluster.Spec(nodes=args.nodes, dedicated=args.dedicated_cpus) if args.action == "up" else vcluster.Spec()
     if args.action == "up":
@@ -102,7 +102,7 @@ def _vcluster(args: argparse.Namespace) -> int:
 
 
 def _deps(args: argparse.Namespace) -> int:
-    from hpclab import deps
+    from hpclab.tools import deps
 
     if args.action == "moved":
         old, new = (
@@ -131,12 +131,12 @@ def _deps(args: argparse.Namespace) -> int:
 
 
 def _site_check(args: argparse.Namespace) -> int:
-    from hpclab import sitecheck
+    from hpclab.slurm import sitecheck
 
     root = Path(args.root).resolve()
     prefix: list[str] = []
     if args.vcluster:
-        from hpclab import vcluster
+        from hpclab.slurm import vcluster
 
         prefix = vcluster.exec_argv(vcluster.Spec(), [], cwd=str(root))
     print(f"submitting the site check's jobs from {root} (each takes seconds once it starts) ...", flush=True)
@@ -182,7 +182,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from hpclab import bench
+    from hpclab.tools import bench
 
     print(bench.render(bench.run(args.only or None, quick=args.quick)))
     return 0
@@ -197,7 +197,7 @@ def _tls(args: argparse.Namespace) -> int:
 
 
 def _kernel(args: argparse.Namespace) -> int:
-    from hpclab import kernel
+    from hpclab.tools import kernel
 
     where = kernel.install(user=not args.system, prefix=args.prefix, name=args.name, display_name=args.display_name)
     print(f"kernel {args.name!r} ({args.display_name}) installed in {where}")
@@ -209,7 +209,7 @@ def _kernel(args: argparse.Namespace) -> int:
 
 
 def _lab(args: argparse.Namespace) -> int:
-    from hpclab.lab import run_lab
+    from hpclab.tools.lab import run_lab
 
     extra = args.jupyter_args[1:] if args.jupyter_args[:1] == ["--"] else args.jupyter_args
     run_lab(args.root, port=args.port, token=args.token, extra=extra)
@@ -359,7 +359,7 @@ def parser() -> argparse.ArgumentParser:
     lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="more jupyter lab options, after --")
     lab.set_defaults(func=_lab)
 
-    from hpclab.kernel import DISPLAY_NAME, NAME
+    from hpclab.tools.kernel import DISPLAY_NAME, NAME
 
     kern = sub.add_parser("kernel", help="register this environment as a Jupyter kernel (JupyterHub, Open OnDemand)")
     kern_sub = kern.add_subparsers(dest="action", required=True)

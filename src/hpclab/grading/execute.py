@@ -1,0 +1,281 @@
+"""Execute a notebook in a fresh kernel, safely: used by the grader and the tests.
+
+Kernels talk over IPC sockets in a private temporary directory (TCP ports
+race when many notebooks run at once), run in the notebook's own folder, are
+interrupted when a cell runs too long, and are always shut down afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+OK, TIMEOUT, KERNEL_DIED, ERROR = "ok", "timeout", "kernel-died", "error"
+# The error name a cell interrupted for running past ``cell_timeout`` carries.
+CELL_TIMEOUT = "CellTimeout"
+# Output one cell may keep (characters of its output messages, metadata included); the rest is dropped
+# with a note, so a cell printing without end cannot fill the grader's memory.
+OUTPUT_LIMIT = 1_000_000
+# Output the whole notebook may produce: past it, every cell's further output is dropped but for the
+# check cells' own (each still within OUTPUT_LIMIT), so many cells each just under the limit cannot add up.
+NOTEBOOK_OUTPUT_LIMIT = 20_000_000
+# Messages that end a cell or say what runs: never dropped, whatever the budget.
+_ALWAYS_KEPT = ("status", "execute_input")
+
+
+@dataclass
+class Execution:
+    """The executed notebook and how the run ended."""
+
+    notebook: nbformat.NotebookNode
+    status: str  # ok | timeout | kernel-died | error
+    elapsed: float
+    message: str = ""
+    timed_out_cells: list[int] = field(default_factory=list)
+    # Cell index -> the status of its execute_reply ("ok", "error", "aborted"); a cell missing here
+    # never finished (the kernel died or the notebook ran out of time first).
+    replies: dict[int, str] = field(default_factory=dict)
+    cut_cells: list[int] = field(default_factory=list)  # cells whose output was cut (see OUTPUT_LIMIT)
+    # Cell index -> every check report (``watch_mime`` data) the cell sent, as the messages arrived:
+    # also those later cleared, rewritten or dropped by the cap. The kernel cannot take one back.
+    reports: dict[int, list] = field(default_factory=dict)
+
+
+def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for the kernel: this interpreter's bin/ first, no plot windows."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env["JUPYTER_PLATFORM_DIRS"] = "1"
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def message_size(msg: dict) -> int:
+    """Characters in a kernel message's content and binary buffers: every string, key and number counted,
+    without serialising it again (a huge message is not copied)."""
+    size = sum(len(b) for b in msg.get("buffers") or [])
+    stack = [msg.get("content", {})]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            size += 2 * len(item)
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            size += 1 + len(item)
+            stack.extend(item)
+        elif isinstance(item, (str, bytes, bytearray, memoryview)):
+            size += len(item) + 2
+        else:
+            size += 8  # a number, True, False or None
+    return size
+
+
+def _cut_note(text: str):
+    return nbformat.v4.new_output("stream", name="stderr", text=f"[hpclab: {text}]\n")
+
+
+_DISPLAYS = ("display_data", "execute_result", "update_display_data")
+
+
+def _bounded_client(output_limit: int, notebook_limit: int, exempt_tag: str | None, watch_mime: str | None = None):
+    """An nbclient NotebookClient that keeps at most ``output_limit`` characters of output per cell and
+    ``notebook_limit`` for the notebook (cells tagged ``exempt_tag`` only count against their own limit).
+
+    Every iopub message a cell sends counts, whatever nbclient does with it: outputs with their
+    metadata, display updates (which rewrite earlier outputs), comm traffic (widget state kept in the
+    notebook's metadata). Cells whose output was cut are listed in ``cut_cells``. Every ``watch_mime``
+    value a cell displays is kept in ``reports``, whatever happens to the output afterwards.
+    """
+    from nbclient import NotebookClient
+
+    class BoundedClient(NotebookClient):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.cut_cells: list[int] = []
+            self._hpclab_used: dict[int, int] = {}  # cell index -> characters received
+            self._hpclab_total = 0
+            self.reports: dict[int, list] = {}
+
+        def process_message(self, msg, cell, cell_index):
+            if msg.get("msg_type") in _ALWAYS_KEPT:
+                return super().process_message(msg, cell, cell_index)
+            if watch_mime and msg.get("msg_type") in _DISPLAYS:
+                data = msg.get("content", {}).get("data")
+                if isinstance(data, dict) and watch_mime in data:
+                    self.reports.setdefault(cell_index, []).append(data[watch_mime])
+            size = message_size(msg)
+            used = self._hpclab_used.get(cell_index, 0)
+            exempt = exempt_tag is not None and exempt_tag in cell.get("metadata", {}).get("tags", [])
+            reason = ""
+            if used + size > output_limit:
+                reason = f"output of this cell cut after {output_limit:,} characters"
+            elif not exempt and self._hpclab_total + size > notebook_limit:
+                reason = f"output of this cell cut: the notebook's output passed {notebook_limit:,} characters"
+            if reason:
+                if cell_index not in self.cut_cells:
+                    self.cut_cells.append(cell_index)
+                    cell.outputs.append(_cut_note(reason))
+                self._hpclab_used[cell_index] = output_limit + 1  # nothing more from this cell
+                return None
+            self._hpclab_used[cell_index] = used + size
+            self._hpclab_total += size
+            return super().process_message(msg, cell, cell_index)
+
+        def handle_comm_msg(self, outs, msg, cell_index):
+            try:
+                super().handle_comm_msg(outs, msg, cell_index)
+            except Exception as exc:  # a malformed widget message from the notebook must not stop the run
+                self.log.warning("ignored a comm message nbclient could not handle: %s", exc)
+
+    return BoundedClient
+
+
+def _kernel_manager(sockets: Path, sandbox):
+    """An AsyncKernelManager over IPC in ``sockets``; with a sandbox, its kernel starts inside it."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class SandboxedKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            # The kernel signals its own process group inside the sandbox: a signal to bwrap
+            # from outside would not reach it.
+            self.kernel_spec.interrupt_mode = "message"
+            sandbox.allow(sockets)
+            # ipykernel exits when its parent is pid 1, and inside the sandbox it is (bwrap's
+            # reaper): no parent poller; bwrap --die-with-parent ties the kernel to the grader.
+            kw.update(independent=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            await super()._async_launch_kernel(sandbox.command(kernel_cmd, sockets), **kw)
+            sandbox.started(self.provisioner.pid, self.provisioner.process.stderr)
+
+    cls = AsyncKernelManager if sandbox is None else SandboxedKernelManager
+    km = cls(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
+    km.connection_file = str(sockets / "kernel.json")
+    return km
+
+
+async def _execute(
+    nb,
+    cwd: Path,
+    timeout: float,
+    cell_timeout: float,
+    allow_errors: bool,
+    env: dict[str, str],
+    sandbox=None,
+    limits: tuple[int, int] = (OUTPUT_LIMIT, NOTEBOOK_OUTPUT_LIMIT),
+) -> Execution:
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+    timed_out: list[int] = []
+    marker = {
+        "ename": CELL_TIMEOUT,
+        "evalue": f"this cell ran longer than {cell_timeout:g} s and was interrupted",
+        "traceback": [f"{CELL_TIMEOUT}: this cell ran longer than {cell_timeout:g} s and was interrupted"],
+    }
+
+    replies: dict[int, str] = {}
+
+    def on_done(cell, cell_index, execute_reply=None, **_):
+        content = (execute_reply or {}).get("content", {})
+        replies[cell_index] = str(content.get("status", ""))
+        # nbclient hands our marker back as the reply of a cell it interrupted for
+        # running too long: exact, whatever the cell itself raised or printed.
+        if content.get("ename") == CELL_TIMEOUT:
+            timed_out.append(cell_index)
+            cell.outputs.append(nbformat.v4.new_output("error", **marker))
+
+    begin = time.monotonic()
+    sockets = tempfile.mkdtemp(prefix="hpclab-kernel-")
+    try:
+        km = _kernel_manager(Path(sockets), sandbox)
+        from hpclab.checks import MIME_TYPE
+        from hpclab.grading.build import CHECK_TAG
+
+        client = _bounded_client(*limits, exempt_tag=CHECK_TAG, watch_mime=MIME_TYPE)(
+            nb,
+            km=km,
+            timeout_func=lambda cell: cell_timeout,
+            interrupt_on_timeout=True,
+            error_on_timeout=marker,
+            allow_errors=allow_errors,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(cwd)}},
+            on_cell_executed=on_done,
+            shutdown_kernel="immediate",
+            # The kernel is ready and no cell has run: its socket folder is the grader's again.
+            on_notebook_start=None if sandbox is None else lambda **_: sandbox.seal(Path(sockets)),
+        )
+        status, message = OK, ""
+        try:
+            await asyncio.wait_for(client.async_execute(env=env), timeout)
+        except TimeoutError:
+            status, message = TIMEOUT, f"the notebook did not finish within {timeout:g} s"
+        except DeadKernelError as exc:
+            status, message = KERNEL_DIED, f"the kernel died ({exc})"
+        except CellExecutionError as exc:
+            status, message = ERROR, str(exc)
+        finally:
+            try:
+                if km.has_kernel:
+                    # A polite shutdown lets the kernel close its Dask clusters;
+                    # jupyter_client kills the kernel's process group if it hangs.
+                    await km.shutdown_kernel(now=status != OK)
+                else:
+                    await km.cleanup_resources()
+            except Exception:  # the kernel may already be gone; never mask the result
+                pass
+    finally:
+        from hpclab.grading.sandbox import remove_tree
+
+        remove_tree(Path(sockets))  # however deep a sandbox nested folders there
+    if timed_out and status in (OK, ERROR):
+        status, message = TIMEOUT, f"cells {timed_out} ran longer than {cell_timeout:g} s and were interrupted"
+    cut = list(getattr(client, "cut_cells", []))
+    reports = dict(getattr(client, "reports", {}))
+    return Execution(nb, status, time.monotonic() - begin, message, timed_out, replies, cut, reports)
+
+
+def execute(
+    nb: nbformat.NotebookNode,
+    cwd: str | os.PathLike,
+    *,
+    timeout: float = 600,
+    cell_timeout: float = 300,
+    allow_errors: bool = False,
+    env: dict[str, str] | None = None,
+    sandbox=None,
+    output_limit: int = OUTPUT_LIMIT,
+    notebook_output_limit: int = NOTEBOOK_OUTPUT_LIMIT,
+) -> Execution:
+    """Run every cell of ``nb`` (in place) with ``cwd`` as working directory.
+
+    ``timeout`` bounds the whole notebook, ``cell_timeout`` one cell (the
+    kernel is interrupted and the next cell runs). Never raises for what the
+    notebook does; the outcome is in ``Execution.status``. With ``sandbox`` (an
+    entered :class:`hpclab.grading.sandbox.Sandbox`) the kernel and all it starts run in it.
+    A cell keeps at most ``output_limit`` characters of output and the notebook
+    ``notebook_output_limit`` (cells tagged ``check`` only their own limit); cut
+    cells end with a note saying so and are listed in ``Execution.cut_cells``.
+    """
+    env = kernel_env(env)
+    if sandbox is not None:
+        env = sandbox.env(env)
+    limits = (output_limit, notebook_output_limit)
+    return asyncio.run(_execute(nb, Path(cwd).resolve(), timeout, cell_timeout, allow_errors, env, sandbox, limits))
+
+
+def execute_file(path: str | os.PathLike, **kwargs) -> Execution:
+    """Read a notebook file and run it in its own folder."""
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    return execute(nb, path.parent, **kwargs)

@@ -1,0 +1,561 @@
+"""A real Slurm cluster of virtual nodes on one Linux machine: ``hpclab vcluster up|down|status``.
+
+Learners without a cluster account, and our CI, need a real Slurm to submit
+job scripts to. This builds one from Debian's ``slurm-wlm`` and ``munge``:
+
+* a *head* node (hostname ``vhead``) runs ``slurmctld`` and is where you log
+  in to submit jobs (``hpclab vcluster login`` or ``hpclab vcluster exec``);
+* ``node1`` .. ``nodeN`` each run ``slurmd`` in their own network, UTS and
+  mount namespaces, so ``#SBATCH --nodes=2`` really lands on two hosts with
+  their own hostname and address.
+
+Everything lives in namespaces this module creates: a bridge inside the head
+namespace joins the nodes on a private subnet that exists nowhere else, and
+each node's ``/etc/hosts`` and ``/etc/slurm`` are bind mounts visible only
+inside that node. Nothing on the machine's own network, ``/etc/hosts`` or
+``/etc/slurm`` is touched. ``down`` removes everything ``up`` made, and
+``up`` cleans up after itself when it fails half-way.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shlex
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from hpclab import processes
+from hpclab.errors import HpclabError
+from hpclab.slurm import jobs
+from hpclab.slurm.jobs import Job
+
+REQUIRED = {
+    "slurmctld": "slurm-wlm",
+    "slurmd": "slurm-wlm",
+    "sbatch": "slurm-wlm",
+    "munged": "munge",
+    "nsenter": "util-linux",
+    "unshare": "util-linux",
+    "ip": "iproute2",
+}
+
+
+class VClusterError(HpclabError, RuntimeError):
+    """The virtual cluster cannot be started, used or stopped; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Shape of the virtual cluster. Defaults suit a 2-core CI machine.
+
+    By default every node advertises the host's real CPUs (so a binding never
+    names a CPU the host lacks) and the nodes share them, as several virtual
+    machines share one host. With ``dedicated=True`` each node owns its own
+    slice of the host's CPUs instead (``host CPUs // nodes`` each), so that a
+    2-node run really has twice the CPUs of a 1-node run.
+    """
+
+    nodes: int = 2
+    dedicated: bool = False
+    memory_mb: int | None = None  # per node; default: the node's share of the host's memory
+    subnet: str = "10.213.77"  # /24, exists only inside our namespaces
+    state: Path = Path("/run/hpclab-vcluster")
+    prefix: str = "hpclab"
+    head: str = "vhead"
+
+    @property
+    def node_names(self) -> list[str]:
+        return [f"node{i}" for i in range(1, self.nodes + 1)]
+
+    def host_cpus(self) -> list[int]:
+        """The host CPUs this process may use, in order."""
+        return sorted(os.sched_getaffinity(0))
+
+    def node_cpus(self, node: str) -> list[int]:
+        """Host CPUs that ``node``'s tasks may be bound to."""
+        cpus = self.host_cpus()
+        if not self.dedicated:
+            return cpus
+        share = len(cpus) // self.nodes
+        index = int(node[4:]) - 1
+        return cpus[index * share : (index + 1) * share]
+
+    def node_memory_mb(self) -> int:
+        """RealMemory of each node: its share of what this machine lets us use, less a margin for the host."""
+        if self.memory_mb is not None:
+            return self.memory_mb
+        from distributed.system import MEMORY_LIMIT  # the machine's memory, or less if a cgroup limits us
+
+        return int(MEMORY_LIMIT * 0.8 / self.nodes / 2**20)
+
+    def address(self, host: str) -> str:
+        return f"{self.subnet}.1" if host == self.head else f"{self.subnet}.{10 + int(host[4:])}"
+
+    def netns(self, host: str) -> str:
+        return f"{self.prefix}-{host}"
+
+    @property
+    def etc(self) -> Path:
+        return self.state / "etc"
+
+    @property
+    def munge_socket(self) -> Path:
+        return self.state / "munge" / "munge.socket"
+
+    def pidfile(self, daemon: str) -> Path:
+        return self.state / "pids" / f"{daemon}.pid"
+
+
+def node_line(spec: Spec, node: str) -> str:
+    """slurm.conf's line for one node: CPUs that exist, and the node's share of memory."""
+    cpus = len(spec.node_cpus(node))
+    memory = spec.node_memory_mb()
+    return (
+        f"NodeName={node} NodeAddr={spec.address(node)} CPUs={cpus} Boards=1 SocketsPerBoard=1 "
+        f"CoresPerSocket={cpus} ThreadsPerCore=1 RealMemory={memory} State=UNKNOWN"
+    )
+
+
+def slurm_conf(spec: Spec, first_job_id: int = 1) -> str:
+    """slurm.conf for the virtual cluster (every line has a reason, see comments)."""
+    s = spec.state
+    nodes = "\n".join(node_line(spec, n) for n in spec.node_names)
+    cpus = min(len(spec.node_cpus(n)) for n in spec.node_names)
+    # A site's usual default: a CPU's share of the node's memory.
+    def_mem = max(1, spec.node_memory_mb() // cpus)
+    return f"""# Written by `hpclab vcluster up`; removed by `hpclab vcluster down`.
+ClusterName=hpclab
+# A fresh range of job ids each time: MPI names shared-memory segments after the
+# job id, and a killed job's leftovers must not clash with a new job's.
+FirstJobId={first_job_id}
+SlurmctldHost={spec.head}({spec.address(spec.head)})
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket={spec.munge_socket}
+StateSaveLocation={s}/ctld
+SlurmctldPidFile={s}/pids/slurmctld.pid
+SlurmctldLogFile={s}/log/slurmctld.log
+# %n: every slurmd gets its own spool, pid and log (they share one filesystem)
+SlurmdSpoolDir={s}/spool/%n
+SlurmdPidFile={s}/pids/slurmd-%n.pid
+SlurmdLogFile={s}/log/slurmd-%n.log
+# Tasks are bound to their CPUs as on a production site (sched_setaffinity).
+# The cgroup plugins would do the same through the machine's cgroups, which
+# are not ours to change: processes are tracked through /proc instead.
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/affinity
+TaskProlog={spec.etc}/task-prolog.sh
+# Memory is scheduled (CR_Core_Memory) and enforced: every second slurmstepd
+# reads each step's memory from /proc and kills a step that uses more than
+# its job asked for (OverMemoryKill), as cgroup-based sites do.
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherFrequency=task=1
+JobAcctGatherParams=OverMemoryKill
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+# Each node reports the configuration below, not what slurmd detects
+SlurmdParameters=config_overrides
+# Schedule at once instead of batching submissions for up to 3 s
+SchedulerParameters=batch_sched_delay=0
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+DefMemPerCPU={def_mem}
+# srun starts MPI ranks through PMI2, which the mpich wheel understands
+MpiDefault=pmi2
+ReturnToService=2
+SlurmctldTimeout=30
+SlurmdTimeout=30
+InactiveLimit=0
+KillWait=5
+MinJobAge=300
+{nodes}
+PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+"""
+
+
+CGROUP_CONF = "# cgroup v2 hosts without systemd\nIgnoreSystemdOnFailure=yes\n"
+
+
+def hosts_file(spec: Spec) -> str:
+    lines = ["127.0.0.1 localhost", "::1 localhost ip6-localhost ip6-loopback"]
+    lines += [f"{spec.address(h)} {h}" for h in [spec.head, *spec.node_names]]
+    return "\n".join(lines) + "\n"
+
+
+def _run(argv: list[str], what: str) -> str:
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    if proc.returncode != 0:
+        raise VClusterError(f"{what} failed: `{shlex.join(argv)}`: {proc.stderr.strip() or proc.stdout.strip()}")
+    return proc.stdout
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _foreign_slurmctld(spec: Spec) -> list[int]:
+    """Running slurmctld processes on this machine that are not ours (zombies run nothing)."""
+    ours = _read_pid(spec.pidfile("slurmctld"))
+    found = []
+    for proc in psutil.process_iter(["name", "status"]):
+        if proc.info["name"] == "slurmctld" and proc.pid != ours and proc.info["status"] != psutil.STATUS_ZOMBIE:
+            found.append(proc.pid)
+    return found
+
+
+def preflight(spec: Spec) -> None:
+    """Refuse clearly when we cannot or must not start: a shape this machine cannot give first."""
+    if spec.nodes < 1:
+        raise VClusterError("a cluster needs at least one node")
+    if spec.dedicated and spec.nodes > len(spec.host_cpus()):
+        raise VClusterError(
+            f"{spec.nodes} nodes with dedicated CPUs need at least {spec.nodes} CPUs; "
+            f"this machine lets us use {len(spec.host_cpus())}: use fewer nodes, "
+            "or shared CPUs (the default)"
+        )
+    if os.geteuid() != 0:
+        raise VClusterError(
+            "the virtual cluster needs root (network namespaces, slurmd): run `sudo hpclab vcluster up`"
+        )
+    missing = sorted({pkg for prog, pkg in REQUIRED.items() if shutil.which(prog) is None})
+    if missing:
+        raise VClusterError(
+            f"missing Debian packages: {' '.join(missing)}. Install them with "
+            f"`apt-get update && apt-get install -y {' '.join(missing)}`"
+        )
+    foreign = _foreign_slurmctld(spec)
+    if foreign:
+        raise VClusterError(
+            f"another slurmctld is already running (pid {foreign[0]}); stop it first, "
+            "the virtual cluster must not mix with a real one"
+        )
+
+
+def _daemon(spec: Spec, host: str, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> int:
+    """Start ``command`` as host ``host``: its netns, its own hostname and mounts."""
+    inner = (
+        f"hostname {shlex.quote(host)} && "
+        f"mount --bind {shlex.quote(str(spec.state / 'hosts'))} /etc/hosts && "
+        f"mkdir -p /etc/slurm && mount --bind {shlex.quote(str(spec.etc))} /etc/slurm && "
+        f"exec {shlex.join(command)}"
+    )
+    argv = [
+        "nsenter",
+        f"--net=/run/netns/{spec.netns(host)}",
+        "--",
+        "unshare",
+        "--uts",
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "sh",
+        "-c",
+        inner,
+    ]
+    log = open(spec.state / "log" / f"{name}.out", "ab")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
+    env.update(extra_env or {})
+    proc = subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env, cwd="/"
+    )
+    log.close()
+    spec.pidfile(name).write_text(f"{proc.pid}\n")
+    return proc.pid
+
+
+def _cpu_list(cpus: list[int]) -> str:
+    return ",".join(map(str, cpus))
+
+
+def _slurmd(spec: Spec, node: str) -> int:
+    """Start ``node``'s slurmd (and so its job steps) on the node's host CPUs."""
+    cpus = _cpu_list(spec.node_cpus(node))
+    return _daemon(spec, node, f"slurmd-{node}", ["taskset", "-c", cpus, "slurmd", "-D", "-N", node])
+
+
+def task_prolog(spec: Spec) -> str:
+    """Slurm's TaskProlog: move each bound task from the node's own CPU numbers to the host's.
+
+    task/affinity binds a task to CPUs numbered as the node sees them (0, 1,
+    ...), and has done so when the prolog runs, in a child of the task
+    process. Where a node's CPUs are other host CPUs (a dedicated node, or a
+    machine whose usable CPUs do not start at 0), node CPU ``i`` is host CPU
+    ``map[i]``. A task Slurm did not bind (more tasks than CPUs) kept slurmd's
+    own CPUs, all of the node's host CPUs, and is left alone.
+    """
+    cases = "\n".join(
+        f"    {n}) map=({' '.join(map(str, spec.node_cpus(n)))}) ;;"
+        for n in spec.node_names
+        if spec.node_cpus(n) != list(range(len(spec.node_cpus(n))))
+    )
+    return f"""#!/bin/bash
+# Written by `hpclab vcluster up`: see hpclab.slurm.vcluster.task_prolog.
+case "${{SLURMD_NODENAME:-}}" in
+{cases}
+    *) exit 0 ;;   # node CPU i is host CPU i
+esac
+task=$PPID
+cpus=()
+IFS=, read -r -a ranges <<< "$(taskset -pc "$task" | sed 's/.*: //')"
+for range in "${{ranges[@]}}"; do
+    for ((cpu = ${{range%-*}}; cpu <= ${{range#*-}}; cpu++)); do cpus+=("$cpu"); done
+done
+[[ "${{cpus[*]}}" == "${{map[*]}}" ]] && exit 0   # not bound: already the node's host CPUs
+moved=()
+for cpu in "${{cpus[@]}}"; do
+    (( cpu < ${{#map[@]}} )) || exit 0             # not a node CPU number: leave it
+    moved+=("${{map[cpu]}}")
+done
+taskset -pc "$(IFS=,; echo "${{moved[*]}}")" "$task" >/dev/null
+"""
+
+
+def _network(spec: Spec) -> None:
+    head = spec.netns(spec.head)
+    _run(["ip", "netns", "add", head], "creating the head namespace")
+    _run(["ip", "-n", head, "link", "set", "lo", "up"], "loopback")
+    _run(["ip", "-n", head, "link", "add", "br0", "type", "bridge"], "creating the bridge")
+    _run(["ip", "-n", head, "addr", "add", f"{spec.address(spec.head)}/24", "dev", "br0"], "bridge address")
+    _run(["ip", "-n", head, "link", "set", "br0", "up"], "bridge up")
+    # A default route to an address nobody owns: tools that probe "how would I
+    # reach the internet" (Dask does) pick the node's own address, and nothing leaves.
+    _run(["ip", "-n", head, "route", "add", "default", "via", f"{spec.subnet}.254"], "default route")
+    for node in spec.node_names:
+        ns, port = spec.netns(node), f"v{node}"
+        _run(["ip", "netns", "add", ns], f"creating {node}'s namespace")
+        _run(
+            ["ip", "link", "add", port, "netns", head, "type", "veth", "peer", "name", "eth0", "netns", ns],
+            f"wiring {node}",
+        )
+        _run(["ip", "-n", head, "link", "set", port, "master", "br0", "up"], f"attaching {node}")
+        _run(["ip", "-n", ns, "link", "set", "lo", "up"], "loopback")
+        _run(["ip", "-n", ns, "addr", "add", f"{spec.address(node)}/24", "dev", "eth0"], f"{node}'s address")
+        _run(["ip", "-n", ns, "link", "set", "eth0", "up"], f"{node}'s link")
+        _run(["ip", "-n", ns, "route", "add", "default", "via", f"{spec.subnet}.254"], "default route")
+
+
+def _munge(spec: Spec) -> None:
+    key = spec.state / "munge" / "munge.key"
+    key.write_bytes(os.urandom(1024))
+    key.chmod(0o400)
+    _run(
+        [
+            "munged",
+            f"--socket={spec.munge_socket}",
+            f"--key-file={key}",
+            f"--pid-file={spec.pidfile('munged')}",
+            f"--log-file={spec.state / 'log' / 'munged.log'}",
+            f"--seed-file={spec.state / 'munge' / 'seed'}",
+            "--force",
+        ],
+        "starting munged",
+    )
+
+
+def exec_argv(spec: Spec, argv: list[str], host: str | None = None, cwd: str | None = None) -> list[str]:
+    """Command line that runs ``argv`` on ``host`` (default: the head/login node)."""
+    host = host or spec.head
+    daemon = "slurmctld" if host == spec.head else f"slurmd-{host}"
+    pid = _read_pid(spec.pidfile(daemon))
+    if pid is None or not processes.alive(pid):
+        raise VClusterError(f"{host} is not running; start the cluster with `hpclab vcluster up`")
+    return ["nsenter", "-t", str(pid), "--net", "--uts", "--mount", f"--wd={cwd or os.getcwd()}", "--", *argv]
+
+
+def run(
+    spec: Spec,
+    argv: list[str],
+    *,
+    host: str | None = None,
+    cwd: str | None = None,
+    timeout: float = 60,
+    check: bool = True,
+) -> subprocess.CompletedProcess:
+    """Run a command on a virtual host (``sbatch``, ``squeue``, ...) and capture its output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
+    proc = subprocess.run(exec_argv(spec, argv, host, cwd), capture_output=True, text=True, timeout=timeout, env=env)
+    if check and proc.returncode != 0:
+        raise VClusterError(f"`{shlex.join(argv)}` on {host or spec.head} failed: {proc.stderr.strip()}")
+    return proc
+
+
+def _wait_idle(spec: Spec, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        proc = run(spec, ["sinfo", "-h", "-N", "-o", "%N %t"], cwd="/", check=False, timeout=10)
+        last = proc.stdout.strip() or proc.stderr.strip()
+        states = dict(line.split() for line in proc.stdout.splitlines() if line.strip())
+        if len(states) == spec.nodes and all(s in ("idle", "mix", "alloc") for s in states.values()):
+            return
+        time.sleep(0.2)
+    logs = spec.state / "log"
+    raise VClusterError(f"nodes did not become idle within {timeout:g} s (sinfo: {last!r}); see the logs in {logs}")
+
+
+def up(spec: Spec = Spec(), timeout: float = 60, *, reuse: bool = True) -> str:
+    """Start munge, slurmctld and one slurmd per node; return the status text.
+
+    If this cluster is already up, ``reuse`` returns its status; without it,
+    refuse (someone else owns it and will take it down when they are done).
+    """
+    if is_up(spec):
+        running = _shape_file(spec).read_text().strip() if _shape_file(spec).exists() else ""
+        if running and running != _shape(spec):
+            raise VClusterError(
+                f"the virtual cluster is already up as {running}, not {_shape(spec)}: run `hpclab vcluster down` first"
+            )
+        if reuse:
+            return status(spec)
+        raise VClusterError(
+            f"the virtual cluster in {spec.state} is already up, started by someone else; "
+            "wait for them or use another state folder"
+        )
+    preflight(spec)
+    down(spec)  # clear the remains of an earlier, interrupted run
+    try:
+        for sub in ("etc", "ctld", "spool", "log", "pids", "munge"):
+            (spec.state / sub).mkdir(parents=True, exist_ok=True)
+        (spec.state / "munge").chmod(0o700)
+        (spec.etc / "slurm.conf").write_text(slurm_conf(spec, first_job_id=random.randrange(1000, 60_000_000, 1000)))
+        (spec.etc / "cgroup.conf").write_text(CGROUP_CONF)
+        (spec.etc / "task-prolog.sh").write_text(task_prolog(spec))
+        (spec.etc / "task-prolog.sh").chmod(0o755)
+        (spec.state / "hosts").write_text(hosts_file(spec))
+        _shape_file(spec).write_text(_shape(spec) + "\n")
+        _network(spec)
+        _munge(spec)
+        _daemon(spec, spec.head, "slurmctld", ["slurmctld", "-D", "-i"])
+        for node in spec.node_names:
+            _slurmd(spec, node)
+        _wait_idle(spec, timeout)
+    except BaseException:
+        down(spec)
+        raise
+    return status(spec)
+
+
+def _shape(spec: Spec) -> str:
+    return f"{spec.nodes} node(s) with {'dedicated' if spec.dedicated else 'shared'} CPUs"
+
+
+def _shape_file(spec: Spec) -> Path:
+    return spec.state / "shape"
+
+
+def is_up(spec: Spec = Spec()) -> bool:
+    pid = _read_pid(spec.pidfile("slurmctld"))
+    return pid is not None and processes.alive(pid) and Path(f"/run/netns/{spec.netns(spec.head)}").exists()
+
+
+def _stop(*pids: int, grace: float = 5, reap: float = 10) -> None:
+    """Stop these daemons and wait until they are out of the process table.
+
+    Only then can the next ``up`` start without meeting our own remains; daemons
+    an earlier ``hpclab vcluster up`` left behind are reaped by init.
+    """
+    running = processes.stop(pids, grace=grace, reap=reap)
+    if running:
+        raise VClusterError(
+            f"processes {', '.join(str(p.pid) for p in running)} did not stop within "
+            f"{grace + reap:g} s of SIGTERM and SIGKILL; see `ps -fp {running[0].pid}`"
+        )
+
+
+def _our_pid(pidfile: Path) -> int | None:
+    """The pid in ``pidfile`` if that process is still the one we started (not a reused pid)."""
+    pid = _read_pid(pidfile)
+    if pid is None:
+        return None
+    try:
+        started = psutil.Process(pid).create_time()
+    except psutil.NoSuchProcess:
+        return None
+    return pid if started <= pidfile.stat().st_mtime + 1 else None
+
+
+def _namespace_pids(ns: str) -> list[int]:
+    proc = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True, timeout=30)
+    return [int(p) for p in proc.stdout.split() if p.isdigit()]
+
+
+def _our_namespaces(spec: Spec) -> list[str]:
+    """Every network namespace named with our prefix: however many nodes `up` made."""
+    names = [p.name for p in Path("/run/netns").glob(f"{spec.prefix}-*")] if Path("/run/netns").is_dir() else []
+    head = spec.netns(spec.head)
+    return sorted(n for n in names if n != head) + ([head] if head in names else [])
+
+
+def down(spec: Spec = Spec()) -> None:
+    """Stop every daemon and job process, delete the namespaces and the state folder.
+
+    Works from what is there (pid files, namespaces with our prefix), not from
+    ``spec.nodes``, so a cluster started with more nodes is removed whole.
+    """
+    pidfiles = sorted((spec.state / "pids").glob("*.pid")) if (spec.state / "pids").is_dir() else []
+    # munged goes last: slurmd and job steps still talk to it while they shut down.
+    _stop(*[pid for f in pidfiles if f.stem != "munged" and (pid := _our_pid(f)) is not None])
+    for ns in _our_namespaces(spec):
+        _stop(*_namespace_pids(ns))  # job steps, Dask workers, anything left inside
+        subprocess.run(["ip", "netns", "delete", ns], capture_output=True, timeout=30)
+    munged = _our_pid(spec.pidfile("munged"))
+    if munged is not None:
+        _stop(munged)
+    if spec.state.exists():
+        from hpclab.mpi import remove_stale_shm
+
+        remove_stale_shm(since=spec.state.stat().st_mtime - 1)  # left by jobs that were killed
+    shutil.rmtree(spec.state, ignore_errors=True)
+
+
+def status(spec: Spec = Spec()) -> str:
+    """One paragraph: is it up, which nodes, and how to use it."""
+    if not is_up(spec):
+        return "virtual cluster: down (start it with `hpclab vcluster up`)"
+    info = run(spec, ["sinfo", "-N", "-o", "%N %T %c %m"], cwd="/", check=False).stdout.strip()
+    return (
+        f"virtual cluster: up (state in {spec.state})\n{info}\n"
+        "submit jobs from the login node: `hpclab vcluster login`, then `sbatch jobscripts/...`; "
+        "or in one go: `hpclab vcluster exec -- sbatch jobscripts/...`"
+    )
+
+
+def runner(spec: Spec, cwd: str | os.PathLike = "/", timeout: float = 20) -> jobs.Runner:
+    """Run Slurm's commands on the login node, for :mod:`hpclab.slurm.jobs`."""
+    return lambda argv: run(spec, argv, cwd=str(cwd), check=False, timeout=timeout)
+
+
+def submit(
+    spec: Spec,
+    script: str | os.PathLike,
+    *,
+    cwd: str | os.PathLike,
+    args: list[str] = (),
+    sbatch_options: list[str] = (),
+) -> str:
+    """``sbatch`` a script from ``cwd`` on the login node; return the job id."""
+    try:
+        return jobs.submit(runner(spec, cwd, timeout=60), str(script), args=args, sbatch_options=sbatch_options)
+    except jobs.JobError as exc:
+        raise VClusterError(str(exc)) from None
+
+
+def wait(spec: Spec, job_id: str, timeout: float = 300) -> Job:
+    """Wait for a job of the virtual cluster to end (see :func:`hpclab.slurm.jobs.wait`)."""
+    try:
+        return jobs.wait(runner(spec), job_id, timeout, where="the virtual cluster")
+    except jobs.JobError as exc:
+        raise VClusterError(str(exc)) from None
