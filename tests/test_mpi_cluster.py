@@ -380,10 +380,9 @@ def test_security_env_is_empty_without_tls_and_carries_pem_text_with_it():
 
 @pytest.mark.slurm
 def test_jobqueue_workers_launched_by_srun_run_the_same_functions(tmp_path):
-    from tests.test_handoff import _lines
-
     from hpclab.slurm import vcluster
     from tests.support import ROOT, running_vcluster
+    from tests.test_handoff import _lines
 
     with running_vcluster("mpicluster") as spec:
         job_id = vcluster.submit(
