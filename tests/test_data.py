@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from hpclab import data
+from hpclab.data import download, generators
 from tests.support import ROOT  # noqa: E402
 
 # A child Python in which every attempt to reach the network fails, as on a compute node.
@@ -99,9 +100,9 @@ def test_full_size_is_larger_in_every_dataset(tmp_path):
     for name in data.DATASETS:
         spec = data.dataset(name)
         assert len(spec.filenames("full")) >= len(spec.filenames("small"))
-    data._write_readings(tmp_path / "day.csv", 0, "full", data.SEED)  # one file of each, not all of them
+    generators._write_readings(tmp_path / "day.csv", 0, "full", data.SEED)  # one file of each, not all of them
     assert len(pd.read_csv(tmp_path / "day.csv")) == 20 * 1440
-    data._write_people(tmp_path / "p.jsonl", 0, "full", data.SEED)
+    generators._write_people(tmp_path / "p.jsonl", 0, "full", data.SEED)
     assert len((tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()) == 10_000
     assert len(data.dataset("readings").filenames("full")) == 31
     assert len(data.dataset("people").filenames("full")) == 16
@@ -351,8 +352,8 @@ def test_loader_gives_up_on_a_server_that_never_finishes(server, tmp_path):
 
 def test_air_temperature_uses_the_download_when_it_checks_out(server, tmp_path, monkeypatch):
     base, digest = server
-    monkeypatch.setattr(data, "NCEP_URL", f"{base}/air.nc")
-    monkeypatch.setattr(data, "NCEP_HASH", digest)
+    monkeypatch.setattr(download, "NCEP_URL", f"{base}/air.nc")
+    monkeypatch.setattr(download, "NCEP_HASH", digest)
     ds = data.air_temperature(source="download", size="small", root=tmp_path)
     assert ds.sizes["time"] == 8  # the served file, not the generated year
     ds.close()
@@ -360,8 +361,8 @@ def test_air_temperature_uses_the_download_when_it_checks_out(server, tmp_path, 
 
 def test_air_temperature_falls_back_to_generated_data_with_one_warning(server, tmp_path, monkeypatch):
     base, _ = server
-    monkeypatch.setattr(data, "NCEP_URL", f"{base}/air.nc")
-    monkeypatch.setattr(data, "NCEP_HASH", "md5:" + "0" * 32)
+    monkeypatch.setattr(download, "NCEP_URL", f"{base}/air.nc")
+    monkeypatch.setattr(download, "NCEP_HASH", "md5:" + "0" * 32)
     with pytest.warns(data.OfflineFallback, match="Using the generated air temperature") as caught:
         ds = data.air_temperature(source="download", size="small", root=tmp_path)
     assert len([w for w in caught if w.category is data.OfflineFallback]) == 1

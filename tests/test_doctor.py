@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from hpclab import doctor, mpi
+from hpclab.doctor import security
 from hpclab.mpi import find_mpiexec
 from hpclab.slurm import vcluster
 from tests.support import ROOT, running_vcluster
@@ -35,8 +36,8 @@ def _findings(proc: subprocess.CompletedProcess, section: str) -> list[dict]:
 
 
 # The MPI this environment loads (the mpich wheel by default; Open MPI or a site's MPI elsewhere).
-LIBRARY = doctor.mpi_library()
-FAMILY = doctor.family_of_vendor(LIBRARY["vendor"])
+LIBRARY = mpi.mpi_library()
+FAMILY = mpi.family_of_vendor(LIBRARY["vendor"])
 # A launcher of another family than the loaded library, as its --version would print it.
 OTHER_LAUNCHER = (
     ("mpirun (Open MPI) 4.1.5", "Open MPI 4.1.5")
@@ -155,21 +156,6 @@ def test_tunnel_from_a_compute_node_jumps_through_the_login_node():
         == "ssh -J ada@login1 -L 8787:localhost:4321 ada@node7"
     )
     assert doctor.tunnel_line(4321, user="ada", host="login1") == "ssh -L 8787:localhost:4321 ada@login1"
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("mpirun (Open MPI) 4.1.5\n\nReport bugs to http://www.open-mpi.org/community/help/", ("Open MPI", "4.1.5")),
-        ("mpirun (Open MPI) 5.0.3", ("Open MPI", "5.0.3")),
-        ("HYDRA build details:\n    Version:                                 4.0.2\n", ("MPICH", "4.0.2")),
-        ("Intel(R) MPI Library for Linux* OS, Version 2021.10 Build 20230619", ("Intel MPI", "2021.10")),
-        ("slurm 22.05.8", ("Slurm", "22.05.8")),
-        ("something else", ("", "")),
-    ],
-)
-def test_launchers_are_recognised_from_their_version_text(text, expected):
-    assert doctor.identify_launcher(text) == expected
 
 
 _ROUTES = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
@@ -296,7 +282,7 @@ def test_other_human_users_make_a_machine_shared():
 def test_the_current_clients_scheduler_is_checked(monkeypatch):
     from hpclab import cluster
 
-    monkeypatch.setattr(doctor, "shared_machine", lambda env: "a login node")
+    monkeypatch.setattr(security, "shared_machine", lambda env: "a login node")
     with cluster.client(n_workers=1, memory_limit="1GiB", quiet=True, security=False):
         assert [f.status for f in doctor.tls_findings({})] == ["warn"]
     with cluster.client(n_workers=1, memory_limit="1GiB", quiet=True):

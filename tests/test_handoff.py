@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ from hpclab import handoff, mpi
 from hpclab.handoff import HandoffError, Piece
 from hpclab.slurm import vcluster
 from tests.support import ROOT, running_vcluster
+from tests.support.handoff import assert_handoff_output, output_lines
 
 PROGRAMS = Path(__file__).parent / "handoff_programs"
 DATA = np.arange(80, dtype=float).reshape(10, 8)
@@ -244,21 +244,6 @@ def test_write_pieces_runs_on_the_workers_of_a_persisted_array(client, persisted
 # ------------------------------------------------------------------ real dask-mpi under mpiexec
 
 
-def _lines(output: str) -> dict[str, str]:
-    return {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in output.splitlines() if ":" in line}
-
-
-def assert_handoff_output(out: str, workers: int) -> None:
-    lines = _lines(out)
-    assert lines["workers"] == str(workers), out
-    total, numpy_total = re.search(r"total=([\d.]+) numpy=([\d.]+) agree=True", lines["allreduce"]).groups()
-    assert float(total) == pytest.approx(float(numpy_total))
-    assert lines["comm order follows chunk order"] == "True", out
-    assert lines["halo"] == "blocks=7 match=True", out
-    assert lines["uneven"] == f"holders=1 empty={workers - 1} called={workers} agree=True holder_is_rank0=True", out
-    assert lines["uneven halo"] == "match=True", out
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("n", [5, 6])
 def test_dask_mpi_workers_run_allreduce_and_halo_exchange_on_their_own_blocks(n):
@@ -267,7 +252,7 @@ def test_dask_mpi_workers_run_allreduce_and_halo_exchange_on_their_own_blocks(n)
     with tls.credentials() as dask_tls:  # as a job script's dask_tls: the handoff works unchanged over TLS
         result = mpi.run(PROGRAMS / "dask_mpi_handoff.py", n=n, timeout=120, env={**os.environ, **dask_tls})
     assert_handoff_output(result.stdout[1], workers=n - 2)
-    assert _lines(result.stdout[1])["scheduler"].startswith("tls://127.0.0.1:")
+    assert output_lines(result.stdout[1])["scheduler"].startswith("tls://127.0.0.1:")
 
 
 # ------------------------------------------------------------------ Slurm, two virtual nodes
@@ -287,5 +272,5 @@ def test_handoff_runs_under_slurm_across_two_nodes(tmp_path):
         out = job.output()
     assert job.ok, f"handoff job ended {job.state} {job.exit_code}:\n{out[-3000:]}"
     assert_handoff_output(out, workers=3)
-    assert _lines(out)["hosts"] == "node1 node2", out
-    assert _lines(out)["scheduler"].startswith("tls://10.213.83."), out
+    assert output_lines(out)["hosts"] == "node1 node2", out
+    assert output_lines(out)["scheduler"].startswith("tls://10.213.83."), out

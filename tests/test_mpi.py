@@ -131,6 +131,21 @@ def test_the_innermost_launcher_names_the_rank():
     assert mpi.launcher_view({}) == {}
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("mpirun (Open MPI) 4.1.5\n\nReport bugs to http://www.open-mpi.org/community/help/", ("Open MPI", "4.1.5")),
+        ("mpirun (Open MPI) 5.0.3", ("Open MPI", "5.0.3")),
+        ("HYDRA build details:\n    Version:                                 4.0.2\n", ("MPICH", "4.0.2")),
+        ("Intel(R) MPI Library for Linux* OS, Version 2021.10 Build 20230619", ("Intel MPI", "2021.10")),
+        ("slurm 22.05.8", ("Slurm", "22.05.8")),
+        ("something else", ("", "")),
+    ],
+)
+def test_launchers_are_recognised_from_their_version_text(text, expected):
+    assert mpi.identify_launcher(text) == expected
+
+
 def test_mpi_capable_dask_workers_refuse_open_mpi_with_the_reason():
     """Under Open MPI (make test-openmpi) separate mpiexec jobs cannot connect: say so instead of hanging."""
     from mpi4py import MPI

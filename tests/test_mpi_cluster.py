@@ -23,9 +23,10 @@ import psutil
 import pytest
 
 from hpclab import handoff, mpiworker
+from hpclab.handoff.worker import mpi_status
 from tests.handoff_programs import handoff_scenarios
 from tests.support import ROOT
-from tests.test_handoff import assert_handoff_output
+from tests.support.handoff import assert_handoff_output, output_lines
 
 pytestmark = pytest.mark.slow
 
@@ -86,7 +87,7 @@ def client():
 
 
 def test_mpi_workers_are_one_process_mpi_jobs_outside_the_callers_session(client):
-    status = client.run(handoff._mpi_status)
+    status = client.run(mpi_status)
     assert len(status) == 3
     assert all(s["mpi"] and s["size"] == 1 and s["launched"] for s in status.values()), status
     procs = _worker_processes(client).values()
@@ -382,7 +383,6 @@ def test_security_env_is_empty_without_tls_and_carries_pem_text_with_it():
 def test_jobqueue_workers_launched_by_srun_run_the_same_functions(tmp_path):
     from hpclab.slurm import vcluster
     from tests.support import ROOT, running_vcluster
-    from tests.test_handoff import _lines
 
     with running_vcluster("mpicluster") as spec:
         job_id = vcluster.submit(
@@ -396,7 +396,7 @@ def test_jobqueue_workers_launched_by_srun_run_the_same_functions(tmp_path):
     assert job.ok, f"jobqueue handoff job ended {job.state} {job.exit_code}:\n{out[-4000:]}"
     assert "srun --mpi=pmi2 -n 1" in out and "--no-nanny" in out and "--preload hpclab.mpiworker" in out, out
     assert_handoff_output(out, workers=2)
-    assert len(_lines(out)["hosts"].split()) >= 1, out
+    assert len(output_lines(out)["hosts"].split()) >= 1, out
 
 
 @pytest.mark.slurm

@@ -9,6 +9,14 @@ so it can be shown in rank order rather than interleaved.
 
 In a notebook: ``%load_ext hpclab.mpi`` and then a cell starting with
 ``%%mpirun -n 4``.
+
+This module also says *which* MPI is at hand (:func:`mpi_library`,
+:func:`family_of_vendor`, :func:`identify_launcher`, :func:`compare_launcher`):
+a launcher and a library of different MPIs do not speak the same start-up
+protocol (PMI), and every rank then runs alone as "rank 0 of 1". ``hpclab
+doctor`` and the MPI-capable Dask workers (:mod:`hpclab.mpiworker`) both ask
+here. Nothing in this module starts MPI in the calling process: the library is
+looked at with ``mpi4py.rc.initialize = False``.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
+import re
 import shlex
 import shutil
 import subprocess
@@ -25,6 +34,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from hpclab import config, processes
 from hpclab.errors import HpclabError, UsageError
@@ -33,11 +43,12 @@ MPIEXEC_ENV = config.MPIEXEC
 
 # Runs on every rank: send this rank's stdout/stderr to its own files, run the
 # learner's program as __main__, then save the variables the caller asked for.
+# (A program of its own, in each rank's interpreter: it imports hpclab.mpi like any other.)
 _BOOTSTRAP = r"""
 import os, pickle, runpy, sys
+from hpclab.mpi import launcher_view
 
 def _rank():
-    from hpclab.mpi import launcher_view
     rank = launcher_view(os.environ).get("rank")
     if rank is None:
         from mpi4py import MPI
@@ -88,7 +99,13 @@ NOT_DEFINED = "<hpclab: not defined>"
 
 
 class MPIError(HpclabError, RuntimeError):
-    """An MPI job exited with an error; ``result`` holds every rank's output."""
+    """An MPI job exited with an error.
+
+    Attributes
+    ----------
+    result : MPIResult
+        Every rank's output; ``str(error)`` already shows each rank's stderr.
+    """
 
     def __init__(self, message: str, result: MPIResult):
         super().__init__(message)
@@ -101,7 +118,25 @@ class MPITimeout(MPIError):
 
 @dataclass
 class MPIResult:
-    """What one ``mpiexec`` run produced, per rank."""
+    """What one ``mpiexec`` run produced, per rank.
+
+    Attributes
+    ----------
+    n : int
+        Number of ranks.
+    returncode : int
+        The launcher's exit code (0: every rank succeeded).
+    elapsed : float
+        Wall-clock seconds, launcher start to end.
+    stdout, stderr : dict of int to str
+        Each rank's output, by rank.
+    values : dict of int to dict
+        Per rank, the variables :func:`run` was asked to ``collect``.
+    launcher_output : str
+        What ``mpiexec`` itself printed.
+    timed_out : bool
+        True when the job was stopped for taking too long.
+    """
 
     n: int
     returncode: int
@@ -114,10 +149,22 @@ class MPIResult:
 
     @property
     def ok(self) -> bool:
+        """True when the job finished in time and every rank succeeded."""
         return self.returncode == 0 and not self.timed_out
 
     def text(self, stream: str = "stdout") -> str:
-        """All ranks' output in rank order, each line prefixed with its rank."""
+        """All ranks' output in rank order, each line prefixed with its rank.
+
+        Parameters
+        ----------
+        stream : {"stdout", "stderr"}
+            Which output.
+
+        Returns
+        -------
+        str
+            Lines like ``[rank 0] hello``, rank 0's first.
+        """
         by_rank = self.stdout if stream == "stdout" else self.stderr
         width = len(str(self.n - 1))
         lines = []
@@ -139,13 +186,26 @@ class MPIResult:
 
 
 def launcher_view(env: Mapping[str, str]) -> dict:
-    """Which launcher started this process, and the rank and size it assigned (empty if none).
+    """Which launcher started this process, and the rank and size it assigned.
 
     The innermost launcher wins: ``mpiexec`` run inside a Slurm step inherits
     the step's ``SLURM_PROCID``, so MPI's own variables come first. MPICH's
     Hydra (and Slurm's PMI2) set PMI_RANK/PMI_SIZE, Open MPI's mpirun
     OMPI_COMM_WORLD_RANK/SIZE, PMIx launchers PMIX_RANK; srun alone (no PMI,
-    the "rank 0 of 1" trap) only SLURM_PROCID/SLURM_STEP_NUM_TASKS.
+    the "rank 0 of 1" trap) only SLURM_PROCID/SLURM_STEP_NUM_TASKS. Nothing
+    starts MPI: only the environment is read.
+
+    Parameters
+    ----------
+    env : mapping
+        The environment to read, usually ``os.environ``.
+
+    Returns
+    -------
+    dict
+        ``launcher`` (e.g. ``"srun"``, ``"mpiexec (PMI)"``), ``rank``,
+        ``size`` and ``pmi`` (the start-up protocol); empty when no launcher
+        started this process.
     """
 
     def number(name: str) -> int | None:
@@ -189,7 +249,19 @@ def find_mpiexec() -> str:
     """The ``mpiexec`` that belongs to this Python's MPI.
 
     ``HPCLAB_MPIEXEC`` wins; then the one next to this interpreter (the
-    ``mpich`` wheel installs it into the venv's bin/); then ``PATH``.
+    ``mpich`` wheel installs it into the venv's bin/); then ``PATH``. A
+    launcher of another MPI than the one mpi4py loaded starts every rank as
+    "rank 0 of 1"; ``hpclab doctor`` checks the one found here.
+
+    Returns
+    -------
+    str
+        The launcher's path (as given, for ``HPCLAB_MPIEXEC``).
+
+    Raises
+    ------
+    FileNotFoundError
+        No launcher anywhere; the message says how to get one.
     """
     chosen = os.environ.get(MPIEXEC_ENV)
     if chosen:
@@ -212,6 +284,17 @@ def launcher_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     Workshop laptops and CI have 2 cores but lessons use 4 ranks; MPICH allows
     that by default, Open MPI needs to be told. Open MPI also refuses to run as
     root; ``HPCLAB_MPI_AS_ROOT=1`` (containers, CI) lifts that, on request only.
+    This Python's bin/ comes first on ``PATH``, so the ranks find its tools.
+
+    Parameters
+    ----------
+    base : mapping, optional
+        The environment to start from (default: ``os.environ``); not changed.
+
+    Returns
+    -------
+    dict
+        A new environment; settings already in ``base`` are kept.
     """
     env = dict(os.environ if base is None else base)
     env["PYTHONUNBUFFERED"] = "1"
@@ -251,7 +334,18 @@ def remove_stale_shm(since: float) -> int:
 
     MPICH unlinks them when a job ends normally; a job that is killed (a
     timeout, a crash during start-up) leaves them in /dev/shm, where they hold
-    memory and can clash with a later job's segment name.
+    memory and can clash with a later job's segment name. Only this user's
+    segments are touched.
+
+    Parameters
+    ----------
+    since : float
+        A ``time.time()``: segments modified before it are left alone.
+
+    Returns
+    -------
+    int
+        How many segments were deleted.
     """
     if not SHM_DIR.is_dir():
         return 0
@@ -287,12 +381,48 @@ def run(
     cwd: str | os.PathLike | None = None,
     env: Mapping[str, str] | None = None,
 ) -> MPIResult:
-    """Run ``program`` (a path to a .py file, or Python source) on ``n`` ranks.
+    """Run ``program`` on ``n`` MPI ranks and collect each rank's output.
 
-    ``collect`` names global variables whose value on each rank is returned in
-    ``result.values[rank]`` (used by the exercise checks). With ``check=True``
-    a non-zero exit raises :class:`MPIError` and a timeout raises
-    :class:`MPITimeout`, both carrying every rank's stderr.
+    The program runs under ``mpiexec -n N python -m mpi4py``, so an uncaught
+    exception on one rank aborts every rank instead of leaving the others
+    waiting; ``timeout`` ends a deadlocked job. The ranks' output is kept per
+    rank, to be shown in rank order.
+
+    Parameters
+    ----------
+    program : str or path-like
+        A path to a .py file, or Python source code.
+    n : int
+        Number of ranks (at least 1).
+    timeout : float
+        Seconds before the job is stopped as stuck.
+    args : sequence of str
+        The program's command-line arguments (``sys.argv[1:]`` on every rank).
+    collect : iterable of str
+        Names of global variables whose value on each rank is returned in
+        ``result.values[rank]`` (used by the exercise checks).
+    check : bool
+        Raise on failure (default); with False, return the result anyway.
+    cwd : str or path-like, optional
+        Working directory of the ranks.
+    env : mapping, optional
+        Their environment (default: this process's), see :func:`launcher_env`.
+
+    Returns
+    -------
+    MPIResult
+        Every rank's stdout, stderr and collected values.
+
+    Raises
+    ------
+    MPITimeout
+        ``check`` and the job did not finish within ``timeout``.
+    MPIError
+        ``check`` and the job exited with an error; carries every rank's stderr.
+    FileNotFoundError
+        No MPI launcher (see :func:`find_mpiexec`).
+    UsageError
+        ``n`` is less than 1.
     """
     if n < 1:
         raise UsageError(f"n must be at least 1 rank, got {n}")
@@ -399,7 +529,27 @@ def _magic_parser() -> argparse.ArgumentParser:
 
 
 def mpirun_magic(line: str, cell: str) -> MPIResult | None:
-    """Body of the ``%%mpirun -n N [--timeout S]`` cell magic."""
+    """Body of the ``%%mpirun -n N [--timeout S]`` cell magic: run the cell on N ranks.
+
+    Parameters
+    ----------
+    line : str
+        The options after ``%%mpirun`` (``-n``/``--np``, ``--timeout``).
+    cell : str
+        The cell's code.
+
+    Returns
+    -------
+    None
+        The ranks' output is printed, in rank order.
+
+    Raises
+    ------
+    MPITimeout, MPIError
+        The job took too long or failed; with every rank's stderr.
+    UsageError
+        The options cannot be read.
+    """
     try:
         options = _magic_parser().parse_args(shlex.split(line))
     except SystemExit:
@@ -423,5 +573,228 @@ def mpirun_magic(line: str, cell: str) -> MPIResult | None:
 
 
 def load_ipython_extension(ipython) -> None:
-    """``%load_ext hpclab.mpi`` registers the ``%%mpirun`` cell magic."""
+    """``%load_ext hpclab.mpi`` registers the ``%%mpirun`` cell magic.
+
+    Parameters
+    ----------
+    ipython : IPython.core.interactiveshell.InteractiveShell
+        The shell IPython passes in.
+    """
     ipython.register_magic_function(mpirun_magic, magic_kind="cell", magic_name="mpirun")
+
+
+# ------------------------------------------------ which MPI: the library and its launchers
+
+#: How well a launcher fits the library (:func:`compare_launcher`), in the doctor's three words;
+#: :mod:`hpclab.doctor.findings` takes its statuses from here, so there is one definition.
+OK, WARN, FAIL = "ok", "warn", "fail"
+
+#: The fix for srun tasks that MPI does not see as one job (the "rank 0 of 1" trap).
+PMI_FIX = (
+    "launch with `srun --mpi=pmi2 ...` (or `export SLURM_MPI_TYPE=pmi2` before srun; "
+    "`srun --mpi=list` shows what your site offers, e.g. pmix)"
+)
+
+# Families of MPI: launchers and libraries within one family talk the same
+# start-up protocol (PMI); across families they do not.
+_MPICH_LIKE = {"MPICH", "Intel MPI", "MVAPICH"}
+
+
+def import_mpi() -> ModuleType:
+    """``mpi4py.MPI``, loaded without initialising MPI (unless something already did).
+
+    Importing ``mpi4py.MPI`` normally calls ``MPI_Init``; in a notebook kernel
+    or on a login node that is unwanted (and under a launcher of another MPI
+    it can hang). With ``mpi4py.rc.initialize = False`` set before the first
+    import, the library is only loaded, enough to ask who made it.
+
+    Returns
+    -------
+    module
+        The ``mpi4py.MPI`` extension module.
+
+    Raises
+    ------
+    ImportError
+        mpi4py is not installed, or cannot load an MPI library.
+    """
+    import mpi4py  # noqa: PLC0415  may be missing: the doctor reports that instead of failing to import
+
+    if "mpi4py.MPI" not in sys.modules:
+        mpi4py.rc.initialize = False
+    from mpi4py import MPI  # noqa: PLC0415  loads libmpi (initialising it is switched off just above)
+
+    return MPI
+
+
+def mpi_library() -> dict:
+    """What mpi4py loaded: vendor, version, first line of the library's own label, file.
+
+    MPI is *not* initialised here (see :func:`import_mpi`), so this is safe in
+    a notebook kernel or on a login node.
+
+    Returns
+    -------
+    dict
+        ``vendor`` and ``version`` (as mpi4py reports them, e.g. ``"MPICH"``,
+        ``"4.3.0"``), ``label`` (the first line of ``MPI_Get_library_version``),
+        ``path`` (the libmpi file, None if mpi4py cannot tell) and ``mpi4py``
+        (its version).
+
+    Raises
+    ------
+    ImportError, RuntimeError, OSError
+        mpi4py is missing or cannot load an MPI library.
+    """
+    import mpi4py  # noqa: PLC0415  may be missing: the doctor reports that instead of failing to import
+
+    MPI = import_mpi()
+    vendor, version = MPI.get_vendor()
+    label = MPI.Get_library_version().strip().splitlines()
+    return {
+        "vendor": vendor,
+        "version": ".".join(map(str, version)),
+        "label": " ".join(label[0].split()) if label else "",
+        "path": _loaded_libmpi(),
+        "mpi4py": mpi4py.__version__,
+    }
+
+
+def _loaded_libmpi() -> str | None:
+    """The libmpi file mpi4py loads, as mpi4py itself reports it (None if it cannot tell)."""
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "mpi4py", "--mpi-library"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    path = proc.stdout.strip()
+    return path if proc.returncode == 0 and path else None
+
+
+def family_of_vendor(vendor: str) -> str:
+    """Group mpi4py's vendor name into a launcher family.
+
+    Parameters
+    ----------
+    vendor : str
+        The vendor as ``mpi4py.MPI.get_vendor()`` names it.
+
+    Returns
+    -------
+    str
+        ``"Open MPI"``, ``"Intel MPI"``, ``"MVAPICH"`` or ``"MPICH"``; any other
+        vendor unchanged.
+    """
+    v = vendor.lower()
+    if "open mpi" in v or "openmpi" in v:
+        return "Open MPI"
+    if "intel" in v:
+        return "Intel MPI"
+    if "mvapich" in v:
+        return "MVAPICH"
+    if "mpich" in v:
+        return "MPICH"
+    return vendor
+
+
+def identify_launcher(version_text: str) -> tuple[str, str]:
+    """Which MPI a launcher belongs to, from what its ``--version`` printed.
+
+    Parameters
+    ----------
+    version_text : str
+        The launcher's ``--version`` output (see :func:`launcher_version`).
+
+    Returns
+    -------
+    tuple of str
+        ``(family, version)``: family as :func:`family_of_vendor` names it, or
+        ``"Slurm"`` for srun; ``("", "")`` for a launcher not recognised.
+    """
+    text = version_text
+    patterns = [
+        ("Open MPI", r"\((?:Open MPI|OpenRTE|PRRTE)\)\s*v?([\d.]+)", r"Open MPI|OpenRTE|PRRTE|prterun"),
+        ("Intel MPI", r"Intel\(R\) MPI Library.*?Version\s*([\d.]+)", r"Intel\(R\) MPI"),
+        ("MVAPICH", r"MVAPICH\S*\s*(?:Version:?)?\s*([\d.]+)", r"MVAPICH"),
+        ("MPICH", r"Version:\s*([\d.]+)", r"HYDRA|MPICH"),
+        ("Slurm", r"slurm(?:-wlm)?\s+([\d.]+)", r"^slurm"),
+    ]
+    for family, version_re, marker in patterns:
+        if re.search(marker, text, re.I | re.M):
+            match = re.search(version_re, text, re.I | re.S)
+            return family, match.group(1) if match else ""
+    return "", ""
+
+
+def launcher_version(path: str) -> str:
+    """What ``path --version`` prints (stdout and stderr), or ``<could not run: ...>``.
+
+    Parameters
+    ----------
+    path : str
+        The launcher (``mpiexec``, ``mpirun``, ``srun``...).
+
+    Returns
+    -------
+    str
+        Its output, stripped; ``"<could not run: REASON>"`` when it does not
+        start or takes more than 20 s.
+    """
+    try:
+        proc = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"<could not run: {exc}>"
+    return (proc.stdout + proc.stderr).strip()
+
+
+def compare_launcher(library: dict, path: str, version_text: str) -> tuple[str, str, str]:
+    """Does the launcher at ``path`` belong to the MPI library mpi4py loaded?
+
+    Parameters
+    ----------
+    library : dict
+        :func:`mpi_library`'s answer (``vendor`` and ``version`` are used).
+    path : str
+        The launcher, as it is named in the description.
+    version_text : str
+        Its :func:`launcher_version`.
+
+    Returns
+    -------
+    tuple of str
+        ``(status, description, fix)``: status :data:`OK` (same MPI, or srun),
+        :data:`WARN` (related or unrecognised) or :data:`FAIL` (another MPI, or it
+        does not run); fix may be ``""`` when the caller knows the better one.
+    """
+    family, version = identify_launcher(version_text)
+    lib_family = family_of_vendor(library["vendor"])
+    named = f"{family} {version}".strip() if family else "an MPI launcher I do not recognise"
+    if version_text.startswith("<could not run"):
+        return FAIL, f"{path} does not run: {version_text[1:-1]}", "point hpclab at a working launcher"
+    if family == "Slurm":
+        return OK, f"{path} is Slurm's srun {version}: it starts any MPI that speaks PMI", PMI_FIX
+    if not family:
+        first = version_text.splitlines()[0] if version_text else "no output"
+        return WARN, f"{path} is {named} (`--version` said: {first!r})", "check it belongs to " + lib_family
+    if family == lib_family:
+        if family == "MPICH" and version and library["version"] and version != library["version"]:
+            return (
+                WARN,
+                f"{path} is MPICH's Hydra {version}, but the library is MPICH {library['version']}: "
+                "two different installations",
+                "use the mpiexec of the same installation (the one next to this Python, or the module "
+                "mpi4py was built against)",
+            )
+        return OK, f"{path} is {named}: it belongs to the library mpi4py loaded ({lib_family})", ""
+    if family in _MPICH_LIKE and lib_family in _MPICH_LIKE:
+        return (
+            WARN,
+            f"{path} is {named} but mpi4py loaded {lib_family}: related (both MPICH-based), usually works",
+            "prefer the launcher of the same MPI",
+        )
+    return FAIL, f"{path} is {named}, but mpi4py loaded {lib_family} {library['version']}: they do not match", ""

@@ -38,7 +38,12 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import psutil
+from distributed.deploy.spec import ProcessInterface
+
 from hpclab import config, processes
+from hpclab.errors import SetupError
+from hpclab.mpi import family_of_vendor, find_mpiexec, import_mpi, launcher_env
 
 WORKER_PARENT_ENV = config.MPI_WORKER_PARENT  # pid the worker must not outlive (set by MPIWorker)
 PRELOAD = "hpclab.mpiworker"
@@ -55,7 +60,6 @@ def _watch_parent(pid: int, created: float, interval: float = 0.5) -> threading.
     own (so a Jupyter interrupt does not reach it) and would outlive a killed
     kernel; the kernel is watched instead. ``created`` guards against pid reuse.
     """
-    import psutil
 
     def alive() -> bool:
         try:
@@ -75,7 +79,7 @@ def _watch_parent(pid: int, created: float, interval: float = 0.5) -> threading.
 
 def dask_setup(worker) -> None:
     """Worker preload: initialize MPI now, in the main thread, under this worker's own launcher."""
-    from mpi4py import MPI  # noqa: F401  (importing initializes MPI, THREAD_MULTIPLE by default)
+    from mpi4py import MPI  # noqa: F401, PLC0415  importing initializes MPI (THREAD_MULTIPLE), here and now
 
     parent = os.environ.get(WORKER_PARENT_ENV, "")
     if parent:
@@ -148,13 +152,7 @@ def worker_command(
     ]
 
 
-def _distributed_process_interface():
-    from distributed.deploy.spec import ProcessInterface
-
-    return ProcessInterface
-
-
-class MPIWorker(_distributed_process_interface()):
+class MPIWorker(ProcessInterface):
     """One Dask worker that is its own one-process MPI job, for a ``SpecCluster``'s worker spec.
 
     Restarted when it dies while the cluster runs (its data are then lost and
@@ -177,8 +175,6 @@ class MPIWorker(_distributed_process_interface()):
         **_ignored: Any,
     ):
         super().__init__()
-        from hpclab.mpi import find_mpiexec, launcher_env
-
         self.scheduler = scheduler
         self.name = name
         self.launcher = list(launcher) if launcher is not None else [find_mpiexec(), "-n", "1"]
@@ -191,8 +187,6 @@ class MPIWorker(_distributed_process_interface()):
             local_directory=local_directory or tempfile.gettempdir(),
             launcher=self.launcher,
         )
-        import psutil
-
         me = psutil.Process()
         self.env = {**launcher_env(env), **security_env(security), WORKER_PARENT_ENV: f"{me.pid}:{me.create_time()}"}
         self.process: asyncio.subprocess.Process | None = None
@@ -200,26 +194,27 @@ class MPIWorker(_distributed_process_interface()):
         self._closing = False
         self._supervisor: asyncio.Task | None = None
 
-    async def _launch(self) -> None:
+    async def _launch(self) -> asyncio.subprocess.Process:
         # A session of its own: a Jupyter interrupt (SIGINT to the kernel's process group)
         # must not reach mpiexec, which would end the worker.
         self.process = await asyncio.create_subprocess_exec(
             *self.command, env=self.env, stdin=asyncio.subprocess.DEVNULL, start_new_session=True
         )
+        return self.process
 
-    async def _supervise(self) -> None:
+    async def _supervise(self, process: asyncio.subprocess.Process) -> None:
         while not self._closing:
-            await self.process.wait()
+            await process.wait()
             if self._closing:
                 return
             self.restarts += 1
             await asyncio.sleep(0.5)
             if not self._closing:
-                await self._launch()
+                process = await self._launch()
 
     async def start(self) -> None:
-        await self._launch()
-        self._supervisor = asyncio.ensure_future(self._supervise())
+        process = await self._launch()
+        self._supervisor = asyncio.ensure_future(self._supervise(process))
         await super().start()
 
     async def close(self) -> None:
@@ -280,17 +275,9 @@ def require_connectable_mpi() -> None:
     Measured: with MPICH, ``mpiexec -n 1`` jobs ``Open_port``/``Accept``/``Connect``
     fine; with PyPI's Open MPI 5 they wait in the first round for ever (separate
     ``mpiexec`` jobs share no PMIx server), so starting them would only hang.
+    MPI is not initialised here (:func:`hpclab.mpi.import_mpi`).
     """
-    import mpi4py
-
-    if "mpi4py.MPI" not in sys.modules:
-        mpi4py.rc.initialize = False
-    from mpi4py import MPI
-
-    from hpclab.doctor import family_of_vendor
-    from hpclab.errors import SetupError
-
-    family = family_of_vendor(MPI.get_vendor()[0])
+    family = family_of_vendor(import_mpi().get_vendor()[0])
     if family == "Open MPI":
         raise SetupError(
             "MPI-capable Dask workers (start(mpi=True), jobqueue_options) need an MPICH-family MPI: with "

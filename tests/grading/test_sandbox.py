@@ -785,12 +785,12 @@ def _nest(top: Path, depth: int, name: str = "a") -> None:
 
 
 def test_a_folder_nested_deeper_than_the_recursion_limit_is_counted_and_removed(tmp_path):
-    from hpclab.grading.sandbox import _folder_bytes
+    from hpclab.grading.sandbox.files import folder_bytes
 
     top = tmp_path / "sockets"
     top.mkdir()
     _nest(top, 1200)
-    assert _folder_bytes(top, 2**40) >= 1201 * 4096  # every folder and the file at the bottom
+    assert folder_bytes(top, 2**40) >= 1201 * 4096  # every folder and the file at the bottom
     from hpclab.grading.sandbox import remove_tree
 
     remove_tree(top)
@@ -798,13 +798,13 @@ def test_a_folder_nested_deeper_than_the_recursion_limit_is_counted_and_removed(
 
 
 def test_a_path_too_long_to_look_at_is_an_error_never_skipped_and_is_still_removed(tmp_path):
-    from hpclab.grading.sandbox import _folder_bytes
+    from hpclab.grading.sandbox.files import folder_bytes
 
     top = tmp_path / "sockets"
     top.mkdir()
     _nest(top, 40, name="b" * 200)  # 8000 characters: longer than PATH_MAX
     with pytest.raises(OSError):
-        _folder_bytes(top, 2**40)
+        folder_bytes(top, 2**40)
     from hpclab.grading.sandbox import remove_tree
 
     remove_tree(top)
@@ -837,9 +837,9 @@ print(json.dumps({"writable": done.stdout.split(), "status": done.returncode, "s
 def test_an_empty_folder_is_a_mount_of_its_own_made_read_only_after_what_is_bound_into_it():
     # A plain --dir lies in whatever holds it: under the sandbox's /tmp (a course cloned there) a
     # submission in a user namespace owns it. The end-to-end test below sees that only for such a clone.
-    from hpclab.grading.sandbox import _Mounts
+    from hpclab.grading.sandbox.mounts import Mounts
 
-    mounts = _Mounts()
+    mounts = Mounts()
     mounts.tmpfs("/tmp", 2**20)
     mounts.folder("/tmp/course/solutions")
     mounts.special("/tmp/course/solutions/inner", "--proc")
@@ -883,7 +883,7 @@ def test_the_memory_floor_is_a_gib_or_a_tenth_of_the_machine_whichever_is_more()
 
 
 def test_the_machines_memory_is_read_in_bytes(tmp_path):
-    from hpclab.grading.sandbox import _meminfo
+    from hpclab.grading.sandbox.memory import _meminfo
 
     table = tmp_path / "meminfo"
     table.write_text("MemTotal:       24683652 kB\nMemAvailable:   22978176 kB\nHugePages_Total:       0\n")

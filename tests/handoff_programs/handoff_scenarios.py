@@ -3,8 +3,8 @@
 Used by dask_mpi_handoff.py (dask-mpi under mpiexec/srun), by
 tests/test_mpi_cluster.py (hpclab.cluster.start(mpi=True)) and by the
 jobqueue program: the same ``partial_sum`` and ``moving_average`` run on all.
-:func:`scenarios` returns one line per check, for tests/test_handoff.py's
-``_assert_handoff_output``.
+:func:`scenarios` returns one line per check, for
+``assert_handoff_output`` (tests/support/handoff.py).
 """
 
 import socket

@@ -27,11 +27,11 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hpclab.doctor import FAIL, OK, SYMBOL, Finding
+from hpclab.doctor.findings import FAIL, OK, SYMBOL, Finding
 from hpclab.errors import SetupError
 from hpclab.slurm import jobs
 
@@ -55,7 +55,7 @@ TITLES = {
 
 
 def row(name: str, status: str, seen: str, fix: str = "") -> Finding:
-    """One row of the table, as the doctor's :class:`~hpclab.doctor.Finding`: section = check, message = what was seen."""
+    """One row of the table, as the doctor's :class:`~hpclab.doctor.findings.Finding`: section = check, message = what was seen."""
     return Finding(section=name, status=status, message=seen, fix=fix)
 
 
@@ -284,7 +284,7 @@ def probes(results: str) -> list[Probe]:
 
 
 def site_runner(
-    root: str | Path, *, prefix: list[str] = (), env: Mapping[str, str] | None = None, timeout: float = 60
+    root: str | Path, *, prefix: Sequence[str] = (), env: Mapping[str, str] | None = None, timeout: float = 60
 ) -> jobs.Runner:
     """Run Slurm commands with the site profile loaded, as learners submit.
 

@@ -1,0 +1,129 @@
+"""One MPI step on every worker at once, from the client: what happened where.
+
+Every MPI step (open a port, one round of merging, call ``func``) runs on all
+workers of the phase at the same moment, each in its worker's MPI thread
+(:func:`hpclab.handoff.worker.in_mpi_thread`). A partner that died or raised
+inside a collective leaves the others blocked in MPI; so each worker is asked
+separately, and the :class:`Outcome` sorts the answers into ok, errors, stuck
+(inside MPI past the timeout), frozen (not even the event loop answers) and
+lost (the worker is gone).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hpclab.handoff.errors import HandoffError
+from hpclab.handoff.worker import in_mpi_thread, mpi_status
+
+FROZEN_GRACE = 10.0  # seconds past the timeout before a worker that does not answer at all counts as frozen
+
+
+@dataclass
+class Outcome:
+    """What one MPI step did on every worker it ran on."""
+
+    ok: dict[str, Any]
+    errors: dict[str, BaseException]
+    stuck: dict[str, str]
+    lost: dict[str, BaseException]  # the worker could not be reached or died during the step
+    frozen: set = field(default_factory=set)  # stuck workers whose event loop does not answer either
+
+
+class AttemptFailed(HandoffError):
+    """One attempt of the MPI phase failed; ``outcome`` says where, ``retry`` whether another may succeed.
+
+    ``where`` maps each worker of the attempt to ``(host, pid, COMM_WORLD size)``
+    once the caller knows it (empty until then).
+    """
+
+    def __init__(self, message: str, outcome: Outcome, retry: bool):
+        super().__init__(message)
+        self.outcome = outcome
+        self.retry = retry
+        self.where: dict[str, tuple[Any, Any, Any]] = {}
+
+
+async def _run_each(
+    client, step: Callable, args_by_worker: Mapping[str, tuple], timeout: float | None, what: str
+) -> dict[str, Any]:
+    """``client.run`` on each worker separately, so one that never answers cannot hold up the others."""
+    calls = {
+        address: asyncio.ensure_future(
+            client._run(in_mpi_thread, step, {address: args}, timeout, what, workers=[address], on_error="return")
+        )
+        for address, args in args_by_worker.items()
+    }
+    done, pending = await asyncio.wait(
+        list(calls.values()), timeout=None if timeout is None else timeout + FROZEN_GRACE
+    )
+    results: dict[str, Any] = {}
+    for address, call in calls.items():
+        if call in pending:
+            call.cancel()
+            results[address] = (
+                "frozen",
+                f"{what}, and not answering at all: its event loop is blocked "
+                "(an MPI call that holds the GIL, e.g. a pickle-based comm.allreduce)",
+            )
+        elif call.exception() is not None:
+            results[address] = call.exception()
+        else:
+            results[address] = call.result().get(address, OSError("no answer"))
+    return results
+
+
+def everywhere(
+    client, step: Callable, args_by_worker: Mapping[str, tuple], timeout: float | None, what: str
+) -> Outcome:
+    """Run ``step(dask_worker, state, *args)`` in the MPI thread of every worker named in ``args_by_worker``.
+
+    ``what`` names the step in messages about stuck workers; ``timeout``
+    bounds the step on each worker.
+    """
+    results = client.sync(_run_each, client, step, dict(args_by_worker), timeout, what)
+    outcome = Outcome({}, {}, {}, {})
+    for address in args_by_worker:
+        result = results[address]
+        if isinstance(result, BaseException):
+            outcome.lost[address] = result
+        elif result[0] == "ok":
+            outcome.ok[address] = result[1]
+        elif result[0] == "error":
+            outcome.errors[address] = result[1]
+        else:
+            outcome.stuck[address] = result[1]
+            if result[0] == "frozen":
+                outcome.frozen.add(address)
+    return outcome
+
+
+def check(outcome: Outcome, what: str) -> None:
+    """Raise AttemptFailed unless the step worked on every worker."""
+    if outcome.lost or outcome.stuck:
+        # A worker that raised while its partners wait inside a collective is func's own error: no retry.
+        retry = bool(outcome.lost) or not outcome.errors
+        parts = [f"worker {a} was lost ({type(e).__name__}: {e})" for a, e in outcome.lost.items()]
+        parts += [f"worker {a} is stuck in {s}" for a, s in outcome.stuck.items()]
+        parts += [f"worker {a} raised {e!r}" for a, e in outcome.errors.items()]
+        raise AttemptFailed(f"{what}: " + "; ".join(parts), outcome, retry=retry)
+    if outcome.errors:
+        address, error = next(iter(outcome.errors.items()))
+        raise AttemptFailed(f"{what}: worker {address} raised {error!r}", outcome, retry=False)
+
+
+def worker_status(client, workers: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Each worker's :func:`~hpclab.handoff.worker.mpi_status`; AttemptFailed if one is lost or stuck."""
+    status = client.run(mpi_status, workers=list(workers), on_error="return")
+    lost = {a: s for a, s in status.items() if isinstance(s, BaseException)}
+    missing = [a for a in workers if a not in status]
+    if lost or missing:
+        outcome = Outcome({}, {}, {}, {**lost, **{a: OSError("no answer") for a in missing}})
+        check(outcome, "asking the workers about MPI")
+    stuck = {a: s["stuck"] for a, s in status.items() if s.get("stuck")}
+    if stuck:
+        check(Outcome({}, {}, stuck, {}), "before the MPI phase")
+    return status

@@ -1,0 +1,200 @@
+"""The worker side of the in-memory route: what runs inside each Dask worker.
+
+The client sends these functions to the workers (``client.run`` on a
+worker's event loop, or ``client.submit`` as a task); they must be importable
+there, so they live in a module of their own with nothing of the client side.
+
+MPI runs in one thread of its own on each worker (see :class:`WorkerMPI`),
+never in Dask's task threads, and is never initialised here: a worker is an
+MPI process only if it was started as one (dask-mpi, ``mpiexec -n 1``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from hpclab.handoff.blocks import Piece
+from hpclab.handoff.errors import PERSIST_HINT, HandoffError
+
+MPI_LAUNCH_ENV_VARS = ("PMI_FD", "PMI_PORT", "PMI_RANK", "PMIX_NAMESPACE", "PMIX_RANK")  # set by a launcher
+STATE_ATTRIBUTE = "_hpclab_mpi"  # attribute of the Dask worker object holding its MPI state (a WorkerMPI)
+
+
+@dataclass
+class WorkerMPI:
+    """One worker's MPI side: a thread of its own for MPI calls, and the communicators it belongs to.
+
+    MPI runs in this one thread, never in Dask's task threads: a worker with
+    one thread, busy with other tasks, still takes part in building a
+    communicator at once, and its event loop (heartbeats) stays free.
+    ``stuck`` says what that thread is blocked in after a timeout: such a
+    worker cannot take part in MPI any more and must be restarted.
+    """
+
+    executor: Any
+    comms: dict = field(default_factory=dict)  # workers key -> communicator of exactly those workers
+    building: dict = field(default_factory=dict)  # build token -> communicator grown so far
+    ports: dict = field(default_factory=dict)  # build token -> port this worker opened
+    stuck: str | None = None
+
+
+def _worker_state(dask_worker) -> WorkerMPI:
+    state = getattr(dask_worker, STATE_ATTRIBUTE, None)
+    if state is None:
+        state = WorkerMPI(ThreadPoolExecutor(1, thread_name_prefix="hpclab-mpi"))
+        setattr(dask_worker, STATE_ATTRIBUTE, state)
+    return state
+
+
+def mpi_status(dask_worker=None) -> dict[str, Any]:
+    """Runs on a worker: is this process an initialized MPI rank, how was it launched, what does it hold?
+
+    Never initializes MPI itself (a bare singleton could not connect anyway):
+    it looks for an ``mpi4py.MPI`` that is already imported.
+    """
+    module = sys.modules.get("mpi4py.MPI")
+    if module is None or not module.Is_initialized() or module.Is_finalized():
+        return {"mpi": False}
+    world = module.COMM_WORLD
+    state = getattr(dask_worker, STATE_ATTRIBUTE, None)
+    return {
+        "mpi": True,
+        "size": world.Get_size(),
+        "rank": world.Get_rank(),
+        "thread": module.Query_thread(),
+        "multiple": module.THREAD_MULTIPLE,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "launched": any(name in os.environ for name in MPI_LAUNCH_ENV_VARS),
+        "comms": sorted(state.comms) if state else [],
+        "stuck": state.stuck if state else None,
+    }
+
+
+async def in_mpi_thread(
+    step: Callable, args_by_worker: Mapping[str, tuple], timeout: float | None, what: str, dask_worker=None
+) -> tuple[str, Any]:
+    """Runs on a worker (``client.run``, on its event loop): do ``step`` in the worker's MPI thread.
+
+    Returns ``("ok", value)``, ``("error", exception)`` or ``("stuck", what)``
+    when ``step`` did not return within ``timeout`` seconds (it stays blocked;
+    the worker is marked stuck).
+    """
+    args = args_by_worker[dask_worker.address]
+    state = _worker_state(dask_worker)
+    if state.stuck:
+        return ("stuck", state.stuck)
+    if step is step_call:  # the blocks are read here, on the worker's event loop, which owns dask_worker.data
+        key, position, func, pieces, keys, fargs, fkwargs = args
+        try:
+            args = (key, position, func, pieces, [dask_worker.data[k] for k in keys], fargs, fkwargs)
+        except KeyError as missing:
+            return (
+                "error",
+                HandoffError(f"worker {dask_worker.address} no longer holds block {missing}; {PERSIST_HINT}"),
+            )
+    loop = asyncio.get_running_loop()
+    running = loop.run_in_executor(state.executor, step, dask_worker, state, *args)
+    try:
+        return ("ok", await asyncio.wait_for(asyncio.shield(running), timeout))
+    except TimeoutError:
+        state.stuck = f"{what}, for more than {timeout:g} s"
+        return ("stuck", state.stuck)
+    except Exception as exc:  # the function's own error, sent back to the caller
+        return ("error", exc)
+
+
+def step_begin(dask_worker, state: WorkerMPI, token: str, open_port: bool) -> str | None:
+    """Start building a communicator: this worker alone (a copy of COMM_SELF); open a port if it accepts first."""
+    from mpi4py import MPI  # noqa: PLC0415  importing mpi4py.MPI initialises MPI
+
+    state.building[token] = MPI.COMM_SELF.Dup()
+    if open_port:
+        state.ports[token] = MPI.Open_port()
+        return state.ports[token]
+    return None
+
+
+def step_round(dask_worker, state: WorkerMPI, token: str, role: str, port: str | None, open_next: bool) -> str | None:
+    """One round of the tree: the group of ``accept`` workers and the group of ``connect`` workers merge.
+
+    Accept/Connect are collective over each group's communicator (the port
+    matters on the group's first rank only); the accepting group gets the low
+    ranks, so ranks keep the order of the workers' key.
+    """
+    from mpi4py import MPI  # noqa: PLC0415  importing mpi4py.MPI initialises MPI
+
+    comm = state.building[token]
+    if role in ("accept", "connect"):
+        if role == "accept":
+            inter = comm.Accept(port if comm.Get_rank() == 0 else None, root=0)
+        else:
+            inter = comm.Connect(port if comm.Get_rank() == 0 else None, root=0)
+        merged = inter.Merge(high=(role == "connect"))
+        inter.Free()
+        comm.Free()
+        state.building[token] = merged
+        if token in state.ports:
+            MPI.Close_port(state.ports.pop(token))
+    if open_next:
+        state.ports[token] = MPI.Open_port()
+        return state.ports[token]
+    return None
+
+
+def step_finish(dask_worker, state: WorkerMPI, token: str, key: tuple[str, ...]) -> int:
+    """Keep the communicator just grown as the one of the workers ``key``; return this worker's rank in it."""
+    # Communicators over an older set of workers are dropped, not freed: a dead partner could hang MPI_Comm_free.
+    state.comms = {key: state.building.pop(token)}
+    return state.comms[key].Get_rank()
+
+
+def step_world(dask_worker, state: WorkerMPI, key: tuple[str, ...], ranks: list[int], tag: int) -> int:
+    """Under dask-mpi: the communicator of exactly the workers, from MPI_COMM_WORLD (collective over them)."""
+    from mpi4py import MPI  # noqa: PLC0415  importing mpi4py.MPI initialises MPI
+
+    world = MPI.COMM_WORLD
+    group = world.Get_group().Incl(ranks)
+    try:
+        comm = world.Create_group(group, tag)
+    finally:
+        group.Free()
+    state.comms = {key: comm}
+    return comm.Get_rank()
+
+
+def step_call(
+    dask_worker,
+    state: WorkerMPI,
+    key: tuple[str, ...],
+    position: int,
+    func: Callable,
+    pieces: list[Piece],
+    blocks: list[Any],
+    args: tuple,
+    kwargs: dict,
+) -> Any:
+    """Reorder the workers' communicator into chunk order (Split), call func on the local blocks, free it."""
+    comm = state.comms[key].Split(0, position)
+    try:
+        return func(pieces, blocks, comm, *args, **kwargs)
+    finally:
+        comm.Free()
+
+
+def exit_soon(dask_worker=None) -> int:
+    """Runs on a worker's event loop: leave in a moment (its MPI thread is stuck; the worker is restarted)."""
+    asyncio.get_running_loop().call_later(0.2, os._exit, 0)
+    return os.getpid()
+
+
+def call_on_worker(func: Callable, pieces: list[Piece], blocks: list[Any], args: tuple, kwargs: dict) -> Any:
+    """Runs on one worker as a task (mpi=False): call func on the local blocks."""
+    return func(pieces, list(blocks), None, *args, **kwargs)
