@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from hpclab.grading.execute import kernel_env
+from hpclab.grading.execute import grading_kernel_env
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +39,7 @@ class Kernel:
         self.km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
         self.log = Path(sockets) / "kernel.log"  # the kernel's own stderr: its log lines
         self._log_file = self.log.open("wb")  # open for the kernel's life: a restart reuses it
-        self.km.start_kernel(env=kernel_env(), cwd=sockets, stderr=self._log_file)
+        self.km.start_kernel(env=grading_kernel_env(), cwd=sockets, stderr=self._log_file)
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=WAIT)

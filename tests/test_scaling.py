@@ -22,14 +22,14 @@ def amdahl_times(f: float, t1: float = 10.0, counts=COUNTS) -> dict[int, float]:
 
 def test_speedup_and_efficiency_of_strong_scaling():
     times = {1: 12.0, 2: 6.0, 4: 4.0}
-    assert scaling.speedup(times) == {1: 1.0, 2: 2.0, 4: 3.0}
+    assert scaling.speedups(times) == {1: 1.0, 2: 2.0, 4: 3.0}
     assert scaling.efficiency(times) == {1: 1.0, 2: 1.0, 4: 0.75}
 
 
 def test_weak_scaling_efficiency_is_the_time_ratio():
     times = {1: 2.0, 2: 2.0, 4: 2.5}
     assert scaling.efficiency(times, weak=True) == {1: 1.0, 2: 1.0, 4: 0.8}
-    assert scaling.speedup(times, weak=True) == {1: 1.0, 2: 2.0, 4: 3.2}
+    assert scaling.speedups(times, weak=True) == {1: 1.0, 2: 2.0, 4: 3.2}
 
 
 def test_amdahl_and_gustafson_formulas():
@@ -43,14 +43,14 @@ def test_amdahl_and_gustafson_formulas():
 
 @pytest.mark.parametrize("f", [0.0, 0.02, 0.1, 0.35, 1.0])
 def test_fit_amdahl_recovers_a_known_serial_fraction(f):
-    s = scaling.speedup(amdahl_times(f))
+    s = scaling.speedups(amdahl_times(f))
     assert scaling.fit_amdahl(list(s), list(s.values())) == pytest.approx(f, abs=1e-12)
 
 
 def test_fit_amdahl_is_close_on_noisy_timings():
     rng = np.random.default_rng(0)
     times = {p: t * (1 + rng.normal(0, 0.01)) for p, t in amdahl_times(0.05).items()}
-    s = scaling.speedup(times)
+    s = scaling.speedups(times)
     assert scaling.fit_amdahl(list(s), list(s.values())) == pytest.approx(0.05, abs=0.01)
 
 
@@ -80,7 +80,7 @@ def test_fits_stay_between_zero_and_one():
     ],
 )
 def test_bad_times_get_a_clear_message(times, message):
-    for use in (scaling.speedup, scaling.efficiency, scaling.table):
+    for use in (scaling.speedups, scaling.efficiency, scaling.table):
         with pytest.raises(ValueError, match=message):
             use(times)
 
@@ -171,5 +171,5 @@ def test_plot_returns_a_figure_with_speedup_and_efficiency():
     labels = [line.get_label() for line in ax_s.get_lines()]
     assert {"ideal", "measured", "Amdahl, f = 0.100", "best possible on 4 cores"} <= set(labels)
     measured = next(line for line in ax_s.get_lines() if line.get_label() == "measured")
-    assert np.allclose(measured.get_ydata(), list(scaling.speedup(amdahl_times(0.1)).values()))
+    assert np.allclose(measured.get_ydata(), list(scaling.speedups(amdahl_times(0.1)).values()))
     matplotlib.pyplot.close(fig)

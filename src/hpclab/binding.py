@@ -15,6 +15,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from distributed import get_worker
+
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 
 
@@ -27,6 +29,18 @@ def probe(dask_worker=None) -> dict[str, Any]:
     ``machine`` is the kernel's boot id where there is one: virtual nodes of one
     machine share it and real nodes never do, so CPU numbers of two nodes are
     the same CPUs exactly when their ``machine`` is equal.
+
+    Parameters
+    ----------
+    dask_worker : distributed.Worker, optional
+        The worker this runs in; by default found with ``get_worker()``.
+
+    Returns
+    -------
+    dict
+        ``host``, ``machine``, ``pid``, ``cpus`` (sorted CPU numbers),
+        ``threads`` and ``memory_limit`` (bytes; None outside a worker, or
+        for a worker without a limit).
     """
     try:
         cpus = sorted(os.sched_getaffinity(0))
@@ -43,10 +57,8 @@ def probe(dask_worker=None) -> dict[str, Any]:
     worker = dask_worker
     if worker is None:
         try:
-            from distributed import get_worker
-
             worker = get_worker()
-        except (ImportError, ValueError):  # not inside a Dask worker
+        except ValueError:  # not inside a Dask worker
             return found
     found["threads"] = worker.state.nthreads
     found["memory_limit"] = worker.memory_manager.memory_limit
@@ -54,12 +66,40 @@ def probe(dask_worker=None) -> dict[str, Any]:
 
 
 def workers(client) -> list[dict[str, Any]]:
-    """:func:`probe` on every worker of ``client``'s cluster, sorted by host and CPUs."""
+    """:func:`probe` on every worker of ``client``'s cluster, sorted by host and CPUs.
+
+    What a job asked for is not always what its workers got: this shows, for
+    each worker, the node it runs on, the CPUs it may use, its threads and its
+    memory limit, so a job can print them next to its request.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        A client of the cluster to look at.
+
+    Returns
+    -------
+    list of dict
+        One :func:`probe` result per worker, sorted by host, CPUs and pid.
+    """
     return sorted(client.run(probe).values(), key=lambda p: (p["host"], p["cpus"], p["pid"]))
 
 
 def describe(found: dict[str, Any], what: str = "worker") -> str:
-    """One line a person can read and a test can parse: ``worker on node1: CPUs 0,1, 2 threads, ...``."""
+    """One line a person can read and a test can parse: ``worker on node1: CPUs 0,1, 2 threads, ...``.
+
+    Parameters
+    ----------
+    found : dict
+        One result of :func:`probe` (or of :func:`workers`).
+    what : str, default "worker"
+        What ran the probe, the line's first word.
+
+    Returns
+    -------
+    str
+        Host, CPUs, threads and, when there is one, the memory limit in MiB.
+    """
     limit = found.get("memory_limit")
     memory = f", memory limit {limit / 2**20:.0f} MiB" if limit else ""
     return (

@@ -18,8 +18,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from hpclab import config
-from hpclab.errors import UsageError
+import psutil
+from jupyter_core.paths import jupyter_runtime_dir
+
+from hpclab import config, tls
+from hpclab.errors import SetupError, UsageError
 
 SCHEDULER_FILE_ENV = config.SCHEDULER_FILE
 GUARD_PRELOAD = "hpclab.guard"  # module run in each nanny and worker (interrupt safety)
@@ -28,7 +31,19 @@ DASK_DEFAULT_LINK = "{scheme}://{host}:{port}/status"  # distributed.dashboard.l
 
 @dataclass(frozen=True)
 class Layout:
-    """How many worker processes, threads each, and memory each, and why."""
+    """How many worker processes, threads each, and memory each, and why.
+
+    Attributes
+    ----------
+    n_workers : int
+        Worker processes.
+    threads_per_worker : int
+        Threads in each worker.
+    memory_limit : int
+        Bytes each worker may use before Dask spills, pauses and restarts it.
+    reason : str
+        Where the thread count came from, e.g. ``threads from SLURM_CPUS_PER_TASK``.
+    """
 
     n_workers: int
     threads_per_worker: int
@@ -37,7 +52,18 @@ class Layout:
 
 
 def available_cores() -> int:
-    """Cores this process may run on (respects Slurm/cgroup CPU affinity)."""
+    """The number of cores this process may run on.
+
+    Not the machine's core count: inside a Slurm job, a container or a cgroup,
+    the process may be bound to fewer CPUs, and starting more workers than
+    that only makes them take turns. (On macOS, which has no CPU affinity, the
+    machine's count.)
+
+    Returns
+    -------
+    int
+        The CPUs in this process's affinity mask, at least 1.
+    """
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # macOS has no sched_getaffinity
@@ -62,8 +88,24 @@ def available_memory(env: Mapping[str, str] | None = None) -> int:
 
     Inside a job, ``--mem`` arrives as ``SLURM_MEM_PER_NODE`` and ``--mem-per-cpu``
     as ``SLURM_MEM_PER_CPU`` (both in MiB), and the job is killed when it uses
-    more; in the grader's sandbox, ``HPCLAB_MEMORY_LIMIT`` (bytes) is its limit. Outside Slurm, Dask's own reading counts limits set by a container,
+    more; in the grader's sandbox, ``HPCLAB_MEMORY_LIMIT`` (bytes) is its
+    limit. Outside Slurm, Dask's own reading counts limits set by a container,
     a cgroup or ``ulimit -v``, not just the machine's total.
+
+    Parameters
+    ----------
+    env : mapping of str to str, optional
+        The environment to read; by default ``os.environ``.
+
+    Returns
+    -------
+    int
+        The bytes a cluster started here may use in all.
+
+    Raises
+    ------
+    UsageError
+        If one of those variables is set but is not a whole number of at least 1.
     """
     env = os.environ if env is None else env
     # In the grader's sandbox: the memory its watchdog allows (bytes), so workers spill before it stops them.
@@ -77,13 +119,32 @@ def available_memory(env: Mapping[str, str] | None = None) -> int:
     if per_cpu is not None:
         cpus = _positive_int(env, "SLURM_CPUS_ON_NODE") or _positive_int(env, "SLURM_CPUS_PER_TASK") or 1
         return per_cpu * cpus * 1024**2
-    from distributed.system import MEMORY_LIMIT
+    from distributed.system import MEMORY_LIMIT  # noqa: PLC0415  distributed is slow to import; every hpclab command loads cluster (via doctor)
 
     return int(MEMORY_LIMIT)
 
 
 def slurm_cpus_per_task(env: Mapping[str, str] | None = None) -> int:
-    """CPUs Slurm gives each task (``--cpus-per-task``; 1 when unset), checked to be a whole number."""
+    """CPUs Slurm gives each task of the job (``--cpus-per-task``; 1 when unset).
+
+    A task's threads (a Dask worker's ``nthreads``, OpenMP threads) should be
+    this many: more take turns on the same CPUs, fewer leave CPUs idle.
+
+    Parameters
+    ----------
+    env : mapping of str to str, optional
+        The environment to read; by default ``os.environ``.
+
+    Returns
+    -------
+    int
+        ``SLURM_CPUS_PER_TASK``, or 1 when it is not set (outside Slurm, too).
+
+    Raises
+    ------
+    UsageError
+        If ``SLURM_CPUS_PER_TASK`` is set but is not a whole number of at least 1.
+    """
     env = os.environ if env is None else env
     return _positive_int(env, "SLURM_CPUS_PER_TASK") or 1
 
@@ -95,6 +156,24 @@ def slurm_task_memory(env: Mapping[str, str] | None = None, share: float = 0.9) 
     per task, or ``--mem`` / tasks per node), times ``share``: dask-mpi's
     scheduler and client ranks live on the same nodes and need some too, and
     Slurm kills the whole step when the node's total goes over.
+
+    Parameters
+    ----------
+    env : mapping of str to str, optional
+        The environment to read; by default ``os.environ``.
+    share : float, default 0.9
+        The part of the task's memory its worker may use.
+
+    Returns
+    -------
+    int or None
+        Bytes, or None when the job asked for no memory (or this is not a job).
+
+    Raises
+    ------
+    UsageError
+        If a Slurm memory or count variable is set but is not a whole number of
+        at least 1.
     """
     env = os.environ if env is None else env
     per_cpu = _positive_int(env, "SLURM_MEM_PER_CPU")
@@ -121,6 +200,28 @@ def plan_layout(
     side-step the GIL for pure-Python work) and 2 on machines with 8+ cores.
     Workers fill the remaining cores; memory is shared out evenly, keeping a
     margin for the scheduler and the notebook.
+
+    Parameters
+    ----------
+    env : mapping of str to str, optional
+        The environment to read; by default ``os.environ``.
+    cores : int, optional
+        Cores to fill; by default :func:`available_cores`.
+    memory : int, optional
+        Bytes to share out; by default :func:`available_memory`.
+    memory_fraction : float, default 0.8
+        The part of ``memory`` the workers get together.
+
+    Returns
+    -------
+    Layout
+        Workers, threads per worker, memory per worker, and the reason.
+
+    Raises
+    ------
+    UsageError
+        If ``SLURM_CPUS_PER_TASK``, ``OMP_NUM_THREADS`` or a memory variable is
+        set but is not a whole number of at least 1.
     """
     env = os.environ if env is None else env
     cores = available_cores() if cores is None else cores
@@ -166,18 +267,17 @@ def security_for(scheduler_file: str | os.PathLike):
     folder beside the file (:func:`hpclab.tls.beside`); without that folder,
     Dask's own configuration (site-issued certificates) is used.
     """
-    from hpclab import tls
-
     path = Path(scheduler_file)
     if tls.scheme(scheduler_address(path)) != "tls":
         return None
     folder = tls.beside(path)
     if folder.is_dir():
         return tls.security_from(folder)
-    from distributed.security import Security
+    from distributed.security import Security  # noqa: PLC0415  distributed is slow to import; every hpclab command loads cluster (via doctor)
 
     configured = Security()
-    if configured.tls_ca_file and configured.tls_client_cert:
+    # Security declares its fields only in __slots__, which mypy does not read as attributes.
+    if configured.tls_ca_file and configured.tls_client_cert:  # type: ignore[attr-defined]
         return configured
     raise UsageError(
         f"the scheduler in {path} speaks TLS, but its credentials are not in {folder} "
@@ -194,7 +294,7 @@ def connect(scheduler_file: str | os.PathLike, timeout: float = 30, security=Non
     FileNotFoundError or ConnectionError with what to do next, instead of
     Dask's long retry loop and generic OSError.
     """
-    from distributed import Client
+    from distributed import Client  # noqa: PLC0415  distributed is slow to import; every hpclab command loads cluster (via doctor)
 
     path = Path(scheduler_file)
     if not path.is_file():
@@ -227,8 +327,6 @@ def jupyter_server(env: Mapping[str, str] | None = None, runtime_dir: str | os.P
     ours. A kernel started by nbclient (the grader, the tests) has none.
     """
     env = os.environ if env is None else env
-    import psutil
-
     ancestors = set()
     if env.get("JPY_PARENT_PID", "").isdigit():
         ancestors.add(int(env["JPY_PARENT_PID"]))
@@ -237,8 +335,6 @@ def jupyter_server(env: Mapping[str, str] | None = None, runtime_dir: str | os.P
     except psutil.Error:
         pass
     if runtime_dir is None:
-        from jupyter_core.paths import jupyter_runtime_dir
-
         runtime_dir = env.get("JUPYTER_RUNTIME_DIR") or jupyter_runtime_dir()
     for path in sorted(Path(runtime_dir).glob("jpserver-*.json")):
         try:
@@ -276,7 +372,7 @@ def use_jupyter_dashboard_link(env: Mapping[str, str] | None = None) -> str:
     shown), but only while it is Dask's default: a link set by the user, e.g.
     ``DASK_DISTRIBUTED__DASHBOARD__LINK``, is left alone.
     """
-    import dask
+    import dask  # noqa: PLC0415  dask is slow to import; every hpclab command loads cluster (via doctor)
 
     current = dask.config.get("distributed.dashboard.link")
     if current != DASK_DEFAULT_LINK:
@@ -320,6 +416,50 @@ def start(
     nanny), so that ``hpclab.handoff.run_on_workers(..., mpi=True)`` can join
     them into one communicator. Such workers are restarted when they die and
     stopped with the client; interrupts do not reach them.
+
+    Parameters
+    ----------
+    scheduler_file : str or path, optional
+        A running scheduler's file to connect to (e.g. one ``dask-mpi`` wrote
+        in a batch job); by default ``HPCLAB_SCHEDULER_FILE``, and when that is
+        unset too, a new local cluster is started.
+    n_workers : int, optional
+        Worker processes; by default as many as fit the cores at
+        ``threads_per_worker`` threads each.
+    threads_per_worker : int, optional
+        Threads in each worker; by default from :func:`plan_layout`.
+    memory_limit : int or str, optional
+        Memory per worker (bytes, or e.g. ``"2GiB"``); by default the memory
+        :func:`plan_layout` plans, shared out over the workers started.
+    timeout : float, default 30
+        Seconds to wait for the scheduler (and, with ``mpi=True``, at least 60
+        for the workers).
+    quiet : bool, default False
+        True: print nothing (by default one line says what was started or
+        connected to, and the dashboard's link).
+    security : bool, default True
+        TLS with new in-memory credentials (or, connecting, the job's
+        credentials beside its scheduler file); False: plain TCP.
+    mpi : bool, default False
+        Start MPI-capable workers, each its own ``mpiexec -n 1`` job.
+
+    Returns
+    -------
+    distributed.Client
+        Connected to the cluster; ``close()`` it when done.
+
+    Raises
+    ------
+    UsageError
+        If ``security`` is not a bool, a Slurm or OpenMP variable is not a
+        whole number, or the scheduler file is not one.
+    SetupError
+        If ``cryptography`` is missing (TLS), or with ``mpi=True`` the MPI
+        cannot connect separate jobs or the workers did not start.
+    FileNotFoundError
+        If the named scheduler file does not exist.
+    ConnectionError
+        If no scheduler answers at the address in the scheduler file.
     """
     path = scheduler_file_from(scheduler_file)
     if path is not None:
@@ -328,7 +468,7 @@ def start(
             print(f"Connected to the scheduler in {path}; dashboard: {c.dashboard_link}")
         return c
 
-    from distributed import Client
+    from distributed import Client  # noqa: PLC0415  distributed is slow to import; every hpclab command loads cluster (via doctor)
 
     proxied = use_jupyter_dashboard_link().endswith("proxy/{port}/status")
     layout = plan_layout()
@@ -382,9 +522,7 @@ def security_options(security: bool = True) -> dict:
             "Client(cluster) directly"
         )
     if security:
-        from hpclab.tls import require_cryptography
-
-        require_cryptography()  # Dask would fail later, deep inside the cluster's start
+        tls.require_cryptography()  # Dask would fail later, deep inside the cluster's start
         return {"security": True, "protocol": "tls://"}
     return {"protocol": "tcp://"}
 
@@ -395,10 +533,10 @@ def _start_mpi_cluster(workers: int, threads: int, memory, timeout: float, secur
     The scheduler is the LocalCluster's, so ``client.close()`` stops the
     workers too; the cluster's security (TLS) is handed to every worker.
     """
-    from distributed import Client
+    from distributed import Client  # noqa: PLC0415  distributed is slow to import; every hpclab command loads cluster (via doctor)
 
-    from hpclab.errors import SetupError
-    from hpclab.mpiworker import mpi_worker_spec, require_connectable_mpi
+    # mpiworker defines a subclass of Dask's ProcessInterface, so importing it imports distributed.
+    from hpclab.mpiworker import mpi_worker_spec, require_connectable_mpi  # noqa: PLC0415  imports distributed
 
     require_connectable_mpi()
     with _environment_restored():
@@ -414,6 +552,7 @@ def _start_mpi_cluster(workers: int, threads: int, memory, timeout: float, secur
         )
     try:
         cluster = c.cluster
+        assert cluster is not None  # Client(n_workers=0, ...) made its LocalCluster
         cluster.new_spec = mpi_worker_spec(
             nthreads=threads, memory_limit=memory, security=getattr(cluster, "security", None)
         )
@@ -439,7 +578,7 @@ def interrupt_safe_preloads() -> dict[str, list[str]]:
     which used to kill every local worker (dask/distributed#1925). Preloads
     already set in Dask's config are kept, ours are added after them.
     """
-    import dask
+    import dask  # noqa: PLC0415  dask is slow to import; every hpclab command loads cluster (via doctor)
 
     def with_guard(key: str) -> list[str]:
         configured = dask.config.get(key, default=None) or []
@@ -477,7 +616,28 @@ def _environment_restored() -> Iterator[None]:
 
 @contextlib.contextmanager
 def client(scheduler_file: str | os.PathLike | None = None, **options) -> Iterator:
-    """``with client() as c:`` — :func:`start`, and always close on the way out."""
+    """``with client() as c:`` — :func:`start`, and always close on the way out.
+
+    The form for scripts and job programs: the cluster stops when the block
+    ends, even when it ends with an error, so no workers are left behind.
+
+    Parameters
+    ----------
+    scheduler_file : str or path, optional
+        As for :func:`start`.
+    **options
+        The keyword arguments of :func:`start`.
+
+    Yields
+    ------
+    distributed.Client
+        The client :func:`start` returned; closed (with its cluster) on the way out.
+
+    Raises
+    ------
+    UsageError, SetupError, FileNotFoundError, ConnectionError
+        As :func:`start` does.
+    """
     c = start(scheduler_file, **options)
     try:
         yield c

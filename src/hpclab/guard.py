@@ -26,6 +26,8 @@ import signal
 import threading
 import time
 
+from distributed import Nanny  # costs nothing here: Dask loads this module as a preload
+
 _BLOCKABLE = hasattr(signal, "pthread_sigmask")
 
 
@@ -85,8 +87,6 @@ def detach_from_kernel() -> None:
 
 def dask_setup(dask_object) -> None:
     """Preload entry point: Dask calls it with the Nanny (in the kernel) or the Worker (its own process)."""
-    from distributed import Nanny
-
     if isinstance(dask_object, Nanny):
         hold_sigint_for_children()
     else:

@@ -92,7 +92,7 @@ def with_marker(marker: str) -> list[psutil.Process]:
 
 def mapped_paths(containing: str) -> set[str]:
     """Paths containing ``containing`` that some process we may inspect has mapped into memory."""
-    mapped = set()
+    mapped: set[str] = set()
     for candidate in psutil.process_iter():
         try:
             mapped.update(m.path for m in candidate.memory_maps(grouped=True) if containing in m.path)

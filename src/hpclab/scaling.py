@@ -28,9 +28,11 @@ import os
 import statistics
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
+from hpclab import mpi
 from hpclab.errors import UsageError
 
 Times = Mapping[int, float]
@@ -121,11 +123,6 @@ def measure(
 ) -> dict[int, float]:
     """Median run time of ``target`` for each worker/rank count: ``{count: seconds}``.
 
-    ``target`` is either a callable, called as ``target(count)`` (it starts its
-    own workers, e.g. a Dask cluster of that size), or an MPI program (source
-    text or a path) run with :func:`hpclab.mpi.run` on ``count`` ranks with
-    ``args`` (a list, or a function of the count for weak scaling).
-
     For MPI programs the whole ``mpiexec`` run is timed, start-up included,
     unless ``time_variable`` names a global each rank sets to its own timing
     (e.g. measured with ``MPI.Wtime()``); then the slowest rank's value is used,
@@ -134,6 +131,39 @@ def measure(
     The repeats go round the counts (1, 2, 4, 1, 2, 4, ...) rather than one
     count at a time, so a spell when the machine is busy with something else
     slows down every count a little instead of one count a lot.
+
+    Parameters
+    ----------
+    target : callable, str or path
+        Either a callable, called as ``target(count)`` (it starts its own
+        workers, e.g. a Dask cluster of that size), or an MPI program (source
+        text or a path to a ``.py`` file) run with :func:`hpclab.mpi.run` on
+        ``count`` ranks.
+    counts : iterable of int
+        The worker/rank counts to run, each at least 1 and listed once.
+    repeats : int, default 3
+        Timed runs per count; the median is kept.
+    args : sequence of str, or callable, default ()
+        Command-line arguments of an MPI program: a list, or a function of the
+        count (for weak scaling, where the problem grows with the ranks).
+    time_variable : str, optional
+        A global each rank of an MPI program sets to its own timing in seconds;
+        None times the whole ``mpiexec`` run.
+    timeout : float, default 120
+        Seconds one MPI run may take.
+    clock : callable, default time.perf_counter
+        Where times of a callable ``target`` are read from.
+
+    Returns
+    -------
+    dict of int to float
+        The median time in seconds for each count, in the order of ``counts``.
+
+    Raises
+    ------
+    UsageError
+        If the counts, ``repeats`` or ``target`` cannot be used, or a rank set
+        ``time_variable`` to something that is not a number.
     """
     counts = _counts(counts)
     if repeats < 1:
@@ -145,7 +175,6 @@ def measure(
             target(count)
             return clock() - start
     elif isinstance(target, (str, os.PathLike)):
-        from hpclab import mpi
 
         def once(count: int) -> float:
             run_args = args(count) if callable(args) else args
@@ -155,7 +184,7 @@ def measure(
                 return result.elapsed
             reported = []
             for rank in range(count):
-                value = result.values.get(rank, {}).get(time_variable, mpi.NOT_DEFINED)
+                value: Any = result.values.get(rank, {}).get(time_variable, mpi.NOT_DEFINED)
                 try:
                     reported.append(float(value))
                 except (TypeError, ValueError):
@@ -181,11 +210,32 @@ def measure(
 # --------------------------------------------------------------------------- derived numbers
 
 
-def speedup(times: Times, *, weak: bool = False) -> dict[int, float]:
-    """Speedup for each count: ``T(1)/T(p)``, or for weak scaling ``p T(1)/T(p)``.
+def speedups(times: Times, *, weak: bool = False) -> dict[int, float]:
+    """The speedup for each count: ``T(1)/T(p)``, or for weak scaling ``p T(1)/T(p)``.
 
-    The weak-scaling (scaled) speedup says how much more work per second p
-    workers got done than one worker.
+    One speedup per worker/rank count of a scaling study (compare two single
+    timings with :func:`hpclab.timing.speedup`). The weak-scaling (scaled)
+    speedup says how much more work per second p workers got done than one
+    worker.
+
+    Parameters
+    ----------
+    times : mapping of int to float
+        Seconds per worker/rank count, ``{1: 8.0, 2: 4.2, ...}``; it must
+        include the 1-worker baseline.
+    weak : bool, default False
+        True for weak scaling (the work per worker is fixed): the scaled speedup.
+
+    Returns
+    -------
+    dict of int to float
+        The speedup for each count, sorted by count (1.0 for the baseline).
+
+    Raises
+    ------
+    UsageError
+        If ``times`` is not such a mapping, a time is not a positive number, or
+        there is no 1-worker time.
     """
     t = _times(times)
     return {p: (p if weak else 1) * t[1] / tp for p, tp in t.items()}
@@ -196,13 +246,51 @@ def efficiency(times: Times, *, weak: bool = False) -> dict[int, float]:
 
     Strong scaling: ``S(p)/p``. Weak scaling: ``T(1)/T(p)`` (ideal: the time
     stays the same as work and workers grow together). Both equal 1 when ideal.
+
+    Parameters
+    ----------
+    times : mapping of int to float
+        Seconds per worker/rank count, including the 1-worker baseline.
+    weak : bool, default False
+        True for weak scaling (the work per worker is fixed).
+
+    Returns
+    -------
+    dict of int to float
+        The efficiency for each count, sorted by count.
+
+    Raises
+    ------
+    UsageError
+        If ``times`` cannot be used (see :func:`speedups`).
     """
     t = _times(times)
     return {p: t[1] / tp if weak else t[1] / tp / p for p, tp in t.items()}
 
 
 def amdahl(f: float, p: float | np.ndarray) -> float | np.ndarray:
-    """Amdahl's law: the speedup on ``p`` workers of a fixed job with serial fraction ``f``."""
+    """Amdahl's law: the speedup on ``p`` workers of a fixed job with serial fraction ``f``.
+
+    ``S = 1 / (f + (1 - f) / p)``: the serial part takes as long on any number
+    of workers, so no number of workers gets past ``1/f``.
+
+    Parameters
+    ----------
+    f : float
+        The serial fraction of the work, between 0 and 1.
+    p : float or numpy.ndarray
+        The number of workers (at least 1), or an array of them.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The speedup, a float for one ``p`` and an array for an array.
+
+    Raises
+    ------
+    UsageError
+        If ``f`` is outside [0, 1] or a ``p`` is below 1.
+    """
     f, p = _fraction(f), _workers(p)
     out = 1.0 / (f + (1.0 - f) / p)
     return out if out.ndim else float(out)
@@ -212,6 +300,23 @@ def gustafson(f: float, p: float | np.ndarray) -> float | np.ndarray:
     """Gustafson's law: the scaled speedup on ``p`` workers when the work grows with ``p``.
 
     ``f`` is the serial share of the run time on p workers: ``S = p - f (p - 1)``.
+
+    Parameters
+    ----------
+    f : float
+        The serial share of the run time, between 0 and 1.
+    p : float or numpy.ndarray
+        The number of workers (at least 1), or an array of them.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The scaled speedup, a float for one ``p`` and an array for an array.
+
+    Raises
+    ------
+    UsageError
+        If ``f`` is outside [0, 1] or a ``p`` is below 1.
     """
     f, p = _fraction(f), _workers(p)
     out = p - f * (p - 1.0)
@@ -225,6 +330,25 @@ def fit_amdahl(counts: Sequence[int], speedups: Sequence[float]) -> float:
     f is a one-parameter least-squares fit, clipped to [0, 1]. Runs with more
     workers than cores make f look larger than the code's own serial part:
     leave them out of the fit.
+
+    Parameters
+    ----------
+    counts : sequence of int
+        The worker/rank counts, at least one of them above 1.
+    speedups : sequence of float
+        The measured speedup for each count, in the same order (e.g. the values
+        of :func:`speedups`).
+
+    Returns
+    -------
+    float
+        The serial fraction, between 0 and 1.
+
+    Raises
+    ------
+    UsageError
+        If the counts and speedups differ in length, a speedup is not a
+        positive number, or no count is above 1.
     """
     p, s = _pairs(counts, speedups)
     x, y = 1.0 - 1.0 / p, 1.0 / s - 1.0 / p
@@ -236,6 +360,25 @@ def fit_gustafson(counts: Sequence[int], speedups: Sequence[float]) -> float:
 
     ``p - S = f (p - 1)`` is linear in f: a one-parameter least-squares fit,
     clipped to [0, 1].
+
+    Parameters
+    ----------
+    counts : sequence of int
+        The worker/rank counts, at least one of them above 1.
+    speedups : sequence of float
+        The measured scaled speedup for each count, in the same order (e.g. the
+        values of ``speedups(times, weak=True)``).
+
+    Returns
+    -------
+    float
+        The serial fraction, between 0 and 1.
+
+    Raises
+    ------
+    UsageError
+        If the counts and speedups differ in length, a speedup is not a
+        positive number, or no count is above 1.
     """
     p, s = _pairs(counts, speedups)
     x, y = p - 1.0, p - s
@@ -244,12 +387,12 @@ def fit_gustafson(counts: Sequence[int], speedups: Sequence[float]) -> float:
 
 def _model(
     times: dict[int, float], weak: bool, serial_fraction: float | None, cores: int | None
-) -> tuple[float, str, Callable[[np.ndarray], np.ndarray], str]:
+) -> tuple[float, str, Callable[[float | np.ndarray], float | np.ndarray], str]:
     """The fitted (or given) serial fraction, the model's name, its S(p), and where f came from."""
     name = "Gustafson" if weak else "Amdahl"
     law = gustafson if weak else amdahl
     if serial_fraction is None:
-        s = speedup(times, weak=weak)
+        s = speedups(times, weak=weak)
         usable = [p for p in s if cores is None or p <= cores]
         if not any(p > 1 for p in usable):  # nothing parallel within the cores: use every run
             usable = list(s)
@@ -275,12 +418,35 @@ def table(
 ) -> str:
     """A plain-text table of time, speedup, efficiency and the fitted model per count.
 
-    ``serial_fraction`` defaults to the fit (Amdahl for strong, Gustafson for weak
-    scaling). With ``cores``, rows with more workers than cores are marked and
-    left out of the fit: taking turns on a core is not the program's fault.
+    With ``cores``, rows with more workers than cores are marked and left out
+    of the fit: taking turns on a core is not the program's fault.
+
+    Parameters
+    ----------
+    times : mapping of int to float
+        Seconds per worker/rank count, including the 1-worker baseline.
+    weak : bool, default False
+        True for weak scaling: scaled speedups and Gustafson's law.
+    serial_fraction : float, optional
+        The model's serial fraction; by default fitted to the times (Amdahl's
+        law for strong, Gustafson's for weak scaling).
+    cores : int, optional
+        The cores the runs had; counts above it are marked and not fitted.
+    label : str, default "workers"
+        What the counts count (e.g. "ranks"), for the header.
+
+    Returns
+    -------
+    str
+        One line per count, then a line naming the model and its serial fraction.
+
+    Raises
+    ------
+    UsageError
+        If ``times`` or ``serial_fraction`` cannot be used.
     """
     t = _times(times)
-    s, e = speedup(t, weak=weak), efficiency(t, weak=weak)
+    s, e = speedups(t, weak=weak), efficiency(t, weak=weak)
     f, name, model, source = _model(t, weak, serial_fraction, cores)
     head_s = "scaled S" if weak else "speedup"
     lines = [f"{label:>8} {'time [s]':>10} {head_s:>9} {'efficiency':>10} {name + ' S':>11}"]
@@ -303,13 +469,30 @@ def plot(
 ):
     """Speedup and efficiency against the ideal and the fitted model; returns the figure.
 
-    Same arguments as :func:`table`. With ``cores``, counts above it are shaded
-    as oversubscribed.
+    With ``cores``, counts above it are shaded as oversubscribed, and the best
+    speedup those cores allow is drawn.
+
+    Parameters
+    ----------
+    times, weak, serial_fraction, cores, label
+        As for :func:`table`.
+    title : str, optional
+        The figure's title; by default "Strong scaling" or "Weak scaling".
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels: speedup and efficiency against the count.
+
+    Raises
+    ------
+    UsageError
+        If ``times`` or ``serial_fraction`` cannot be used.
     """
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # noqa: PLC0415  matplotlib is slow to import; only plots need it
 
     t = _times(times)
-    s, e = speedup(t, weak=weak), efficiency(t, weak=weak)
+    s, e = speedups(t, weak=weak), efficiency(t, weak=weak)
     f, name, model, _ = _model(t, weak, serial_fraction, cores)
     counts = np.array(list(t), dtype=float)
     dense = np.linspace(1, counts.max(), 200)

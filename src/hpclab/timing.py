@@ -19,7 +19,23 @@ from hpclab.errors import UsageError
 
 @dataclass(frozen=True)
 class Timing:
-    """The timed runs of one callable (warm-up runs excluded) and their median."""
+    """The timed runs of one callable (warm-up runs excluded) and their median.
+
+    What :func:`median_time` returns. It keeps every time, not just the median,
+    so a lesson can show how much the runs varied; printed, it is one line such
+    as ``numpy: 12.3 ms (median of 3, 1 warm-up)``.
+
+    Attributes
+    ----------
+    label : str
+        What was timed, for printing.
+    times : tuple of float
+        The timed runs, in seconds, in the order they ran.
+    warmup : int
+        How many untimed runs came first.
+    result : object
+        The last call's return value (not compared, not printed).
+    """
 
     label: str
     times: tuple[float, ...]
@@ -47,8 +63,32 @@ def _seconds(value: float) -> str:
 def median_time(func: Callable[[], Any], *, repeat: int = 3, warmup: int = 1, label: str = "") -> Timing:
     """Call ``func`` ``warmup`` times untimed, then ``repeat`` times timed; keep every time.
 
-    The last call's return value is kept as ``result`` so a lesson can check it
-    computed the right thing without paying for one more run.
+    The first call pays for imports, caches and start-up, and one run on a
+    shared machine can be off by half: warm-up runs and the median of several
+    make a claim about speed that holds. The last call's return value is kept
+    as ``result`` so a lesson can check it computed the right thing without
+    paying for one more run.
+
+    Parameters
+    ----------
+    func : callable
+        Called with no arguments (wrap others: ``lambda: f(x)``).
+    repeat : int, default 3
+        Timed calls, at least 1.
+    warmup : int, default 1
+        Untimed calls first, 0 or more.
+    label : str, optional
+        The name printed with the timing; by default ``func.__name__``.
+
+    Returns
+    -------
+    Timing
+        Every timed run, their ``median`` and the last ``result``.
+
+    Raises
+    ------
+    UsageError
+        If ``repeat`` is below 1 or ``warmup`` is negative.
     """
     if repeat < 1:
         raise UsageError(f"repeat must be at least 1, got {repeat}")
@@ -66,5 +106,22 @@ def median_time(func: Callable[[], Any], *, repeat: int = 3, warmup: int = 1, la
 
 
 def speedup(baseline: Timing, contender: Timing) -> float:
-    """How many times faster ``contender`` ran than ``baseline`` (medians; below 1: slower)."""
+    """How many times faster ``contender`` ran than ``baseline``: the ratio of their medians.
+
+    For two ways of doing one thing, each timed with :func:`median_time`; for a
+    scaling study (one time per worker count) use :func:`hpclab.scaling.speedups`.
+
+    Parameters
+    ----------
+    baseline : Timing
+        The reference, e.g. the serial version.
+    contender : Timing
+        The version compared with it.
+
+    Returns
+    -------
+    float
+        ``baseline.median / contender.median``: above 1 when ``contender`` was
+        faster, below 1 when it was slower.
+    """
     return baseline.median / contender.median

@@ -23,6 +23,7 @@ Not covered: the dashboard (plain HTTP) and MPI's own ports.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shlex
 import shutil
@@ -40,8 +41,6 @@ SUFFIX = ".tls"  # scheduler-42.json -> scheduler-42.tls/
 
 def require_cryptography() -> None:
     """SetupError unless the ``cryptography`` package, which makes the credentials, is installed."""
-    import importlib.util
-
     if importlib.util.find_spec("cryptography") is None:
         raise SetupError(
             "TLS credentials need the `cryptography` package: run `make install` again (or `pip install cryptography`)"
@@ -50,14 +49,29 @@ def require_cryptography() -> None:
 
 def temporary():
     """New credentials for one cluster, in memory only: a self-signed certificate and its key."""
-    from distributed.security import Security
+    from distributed.security import Security  # noqa: PLC0415  distributed is slow to import; every hpclab command loads tls
 
     require_cryptography()
     return Security.temporary()
 
 
 def beside(scheduler_file: str | os.PathLike) -> Path:
-    """The credentials folder that goes with a scheduler file: ``scheduler-42.json`` -> ``scheduler-42.tls``."""
+    """The credentials folder that goes with a scheduler file: ``scheduler-42.json`` -> ``scheduler-42.tls``.
+
+    One fixed place per scheduler file, on the filesystem every node of the
+    job sees, so the job knows where to write its credentials and a notebook
+    knows where to find them without being told.
+
+    Parameters
+    ----------
+    scheduler_file : str or path
+        The scheduler file a job's ``dask-mpi --scheduler-file`` writes.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder next to it: the file's name with ``.tls`` for its suffix.
+    """
     path = Path(scheduler_file)
     return path.with_name(path.stem + SUFFIX)
 
@@ -80,11 +94,30 @@ def _check_private(folder: Path) -> None:
 def write_credentials(folder: str | os.PathLike, security=None) -> Path:
     """Write a cluster's certificate and key into ``folder`` (made with mode 0700, files 0600); return it.
 
-    ``security`` defaults to new :func:`temporary` credentials. The folder
-    must not exist yet, or be empty, yours and private: old credentials are
-    never reused or overwritten. It belongs on a filesystem every node of the
-    job sees (beside the scheduler file, not in a node-local ``$TMPDIR``);
-    the job removes it when it ends.
+    The folder must not exist yet, or be empty, yours and private: old
+    credentials are never reused or overwritten. It belongs on a filesystem
+    every node of the job sees (beside the scheduler file, not in a node-local
+    ``$TMPDIR``); the job removes it when it ends.
+
+    Parameters
+    ----------
+    folder : str or path
+        Where to write ``cert.pem`` and ``key.pem``.
+    security : distributed.Security, optional
+        In-memory credentials to write; by default new :func:`temporary` ones.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+
+    Raises
+    ------
+    UsageError
+        If ``security`` holds no in-memory credentials, or the folder exists
+        and is not empty, not yours, or readable by others.
+    SetupError
+        If the ``cryptography`` package, which makes new credentials, is missing.
     """
     folder = Path(folder)
     security = temporary() if security is None else security
@@ -125,6 +158,24 @@ def dask_environment(folder: str | os.PathLike) -> dict[str, str]:
 
     Every process that inherits them (scheduler, workers and clients of a job
     step) speaks ``tls://`` with these credentials and refuses anything else.
+    dask-mpi builds its scheduler and workers without a ``security=``
+    argument, so the configuration is the way to give them TLS.
+
+    Parameters
+    ----------
+    folder : str or path
+        A folder holding credentials, as :func:`write_credentials` makes.
+
+    Returns
+    -------
+    dict of str to str
+        ``DASK_DISTRIBUTED__COMM__...`` variables: TLS required, the CA, and
+        the certificate and key of every role.
+
+    Raises
+    ------
+    UsageError
+        If the folder holds no credentials.
     """
     cert, key = (str(p.resolve()) for p in _files(folder))
     env = {
@@ -147,9 +198,33 @@ def credentials(folder: str | os.PathLike | None = None) -> Iterator[dict[str, s
     ``mpiexec`` in a notebook): what ``dask_tls`` does in a job. The folder
     is private and temporary unless ``folder`` is given (e.g.
     ``beside(scheduler_file)``, where a client finds them).
+
+    Parameters
+    ----------
+    folder : str or path, optional
+        Where to write the credentials; by default a new private temporary
+        folder. Either way it is removed when the block ends.
+
+    Yields
+    ------
+    dict of str to str
+        The Dask configuration for them, as :func:`dask_environment` gives it:
+        pass it in the environment of the programs that should use them.
+
+    Raises
+    ------
+    UsageError
+        If ``folder`` exists and is not an empty private folder of yours (then
+        nothing in it is removed).
+    SetupError
+        If the ``cryptography`` package is missing.
     """
-    made = Path(tempfile.mkdtemp(prefix="hpclab-tls-")) if folder is None else None
-    target = made / "credentials" if made is not None else Path(folder)
+    made: Path | None = None
+    if folder is None:
+        made = Path(tempfile.mkdtemp(prefix="hpclab-tls-"))
+        target = made / "credentials"
+    else:
+        target = Path(folder)
     try:
         # Refuses a folder that holds files already (a running job's): then nothing here is removed.
         written = write_credentials(target)
@@ -169,8 +244,31 @@ def shell_exports(env: Mapping[str, str]) -> str:
 
 
 def security_from(folder: str | os.PathLike):
-    """A client's ``Security`` from a job's credentials folder (for ``Client(..., security=...)``)."""
-    from distributed.security import Security
+    """A client's ``Security`` from a job's credentials folder, for ``Client(..., security=...)``.
+
+    How a notebook on the login node reaches the TLS scheduler of a batch job:
+    the job wrote its credentials (:func:`write_credentials`) into a folder
+    only its user may read; a client that holds them is let in. The folder is
+    refused unless it is yours and private, so nobody else's credentials, or
+    credentials others could have copied, are used.
+
+    Parameters
+    ----------
+    folder : str or path
+        The job's credentials folder, usually ``beside(scheduler_file)``.
+
+    Returns
+    -------
+    distributed.Security
+        TLS required, with the job's certificate as the authority and as this
+        client's certificate.
+
+    Raises
+    ------
+    UsageError
+        If the folder holds no credentials, is not yours, or others may read it.
+    """
+    from distributed.security import Security  # noqa: PLC0415  distributed is slow to import; every hpclab command loads tls
 
     folder = Path(folder)
     cert, key = _files(folder)

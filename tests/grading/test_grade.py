@@ -10,7 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from hpclab.grading.grade import GradeError, Row, collect, load_release, restore_checks, summary
+from hpclab.grading import GradeError, Row, Status, collect, load_release, summary
+from hpclab.grading.restore import restore_checks
 from tests.support import (
     ROOT,  # noqa: E402
     hpclab_cli,
@@ -248,7 +249,7 @@ def test_summary_counts_statuses():
 @pytest.mark.slow
 def test_an_interrupted_cell_leaves_the_cluster_to_the_later_answers(tmp_path):
     """Lesson 02 starts a Dask cluster first; an endless Q2 must not cost Q3 and Q4 (they use it)."""
-    from hpclab.grading.grade import grade
+    from hpclab.grading import grade
 
     lesson = "02-dask-futures"
     exercise = nbformat.read(ROOT / "exercises" / f"{lesson}.ipynb", as_version=4)
@@ -289,7 +290,7 @@ def test_checks_are_found_by_content_when_ids_and_tags_are_lost():
 
 
 def test_lesson_is_told_from_the_file_name():
-    from hpclab.grading.grade import _lesson_from_name
+    from hpclab.grading.lessons import _lesson_from_name
 
     release = ROOT / "exercises"
     assert _lesson_from_name(Path("anna-01-parallel-concepts (2).ipynb"), release) == LESSON
@@ -303,7 +304,7 @@ def test_a_notebook_without_metadata_is_graded_against_the_lesson_its_name_holds
     nb = _copied_into_a_new_notebook(_solved(_exercise(), "q1", "q2", "q3", "q4", "q5"))
     path = tmp_path / "copied-01-parallel-concepts.ipynb"
     _save(tmp_path, path.name, nb)
-    from hpclab.grading.grade import grade
+    from hpclab.grading import grade
 
     outcome = grade([path], release_dir=ROOT / "exercises", cell_timeout=60, timeout=180, progress=False)
     assert [r.status for r in outcome.rows] == ["passed"] * 5, outcome.problems
@@ -410,7 +411,7 @@ def test_a_machine_without_bubblewrap_grades_unsandboxed_after_one_warning(tmp_p
 
 
 def test_a_submission_from_an_older_release_is_graded_when_its_checks_match():
-    from hpclab.grading.grade import release_note
+    from hpclab.grading.lessons import release_note
 
     release = load_release(ROOT / "exercises", LESSON)
     assert release.notebook.metadata["hpclab"]["version"]  # the release carries the course version
@@ -424,7 +425,7 @@ def test_a_submission_from_an_older_release_is_graded_when_its_checks_match():
 
 
 def test_a_submission_whose_release_had_other_checks_is_flagged():
-    from hpclab.grading.grade import release_note
+    from hpclab.grading.lessons import release_note
 
     release = load_release(ROOT / "exercises", LESSON)
     older = _answer(_exercise(), "s01-q3-check", "check_q3(amdahl, 0.5)")
@@ -435,15 +436,15 @@ def test_a_submission_whose_release_had_other_checks_is_flagged():
 
 def test_a_submission_the_grader_failed_on_is_not_counted_as_graded(tmp_path, monkeypatch):
     """A grader failure (here: the kernel cannot start) is the grader's, not the learner's error."""
-    from hpclab.grading import grade as grading
+    from hpclab.grading import grade, room
 
     def broken(*args, **kwargs):
         raise OSError("no space left on device")
 
-    monkeypatch.setattr(grading, "execute", broken)
+    monkeypatch.setattr(room, "execute", broken)
     _save(tmp_path, "anna.ipynb", _solved(_exercise(), "q1"))
-    outcome = grading.grade([tmp_path], release_dir=ROOT / "exercises", sandbox=False, progress=False)
-    assert {r.status for r in outcome.rows} == {grading.GRADER_ERROR}
+    outcome = grade([tmp_path], release_dir=ROOT / "exercises", sandbox=False, progress=False)
+    assert {r.status for r in outcome.rows} == {Status.GRADER_ERROR}
     assert outcome.ungraded == [str(tmp_path / "anna.ipynb")]
     assert any("no space left on device" in p for p in outcome.problems)
 
@@ -604,7 +605,8 @@ def test_a_kernel_ended_inside_a_check_is_not_a_pass(forged):
 
 
 def test_hpclab_metadata_that_is_not_a_mapping_is_read_as_no_metadata(tmp_path):
-    from hpclab.grading.grade import read_submission, release_note
+    from hpclab.grading.lessons import release_note
+    from hpclab.grading.submissions import read_submission
 
     nb = _exercise()
     nb.metadata["hpclab"] = [LESSON, "version 9"]  # a learner's editor may write any JSON value there
@@ -623,7 +625,7 @@ def test_a_lesson_name_that_is_a_path_is_refused():
 
 
 def test_the_grader_not_the_submission_chooses_the_lesson():
-    from hpclab.grading.grade import choose_lesson
+    from hpclab.grading.lessons import choose_lesson
 
     release = ROOT / "exercises"
     for claimed in ("../solutions/01-parallel-concepts", str(ROOT / "solutions" / LESSON), "99-not-released"):
@@ -636,7 +638,7 @@ def test_the_grader_not_the_submission_chooses_the_lesson():
 
 @pytest.mark.slow
 def test_with_exercise_every_submission_is_graded_against_it(tmp_path):
-    from hpclab.grading.grade import grade
+    from hpclab.grading import grade
 
     claims = {
         "relative.ipynb": "../solutions/01-parallel-concepts",
@@ -664,8 +666,7 @@ def test_a_submission_whose_rows_cannot_be_written_is_a_grader_error_and_the_run
     import errno
     import os
 
-    from hpclab.grading import grade as grading
-    from hpclab.grading import report
+    from hpclab.grading import grade, read_csv, report
 
     real_fsync = os.fsync
     calls = []
@@ -682,24 +683,23 @@ def test_a_submission_whose_rows_cannot_be_written_is_a_grader_error_and_the_run
     for name in ("a.ipynb", "b.ipynb"):
         (room / name).write_text("this is not JSON {")
     out = tmp_path / "scores.csv"
-    outcome = grading.grade(
-        [room], release_dir=ROOT / "exercises", exercise=LESSON, sandbox=False, progress=False, out=out
-    )
+    outcome = grade([room], release_dir=ROOT / "exercises", exercise=LESSON, sandbox=False, progress=False, out=out)
     assert outcome.ungraded == [str(room / "a.ipynb")]
-    assert [r.status for r in outcome.graded[str(room / "a.ipynb")].rows] == [grading.GRADER_ERROR]
+    assert [r.status for r in outcome.graded[str(room / "a.ipynb")].rows] == [Status.GRADER_ERROR]
     assert any(
         "could not be written" in p and "No space left on device" in p and "--resume" in p for p in outcome.problems
     )
     lines = out.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1 + 5 and all(line.startswith(str(room / "b.ipynb")) for line in lines[1:])
-    assert set(grading.read_csv(out)) == {str(room / "b.ipynb")}
+    assert set(read_csv(out)) == {str(room / "b.ipynb")}
     book = report.write_gradebook(outcome, tmp_path / "book.csv")
     page, _ = report.write_room_report(outcome, tmp_path / "report.md")
     assert "could not be written" in page.read_text() and "a.ipynb" in book.read_text()
 
 
 def test_a_submission_graded_against_another_lesson_than_the_room_is_noted():
-    from hpclab.grading.grade import Graded, odd_lessons
+    from hpclab.grading import Graded
+    from hpclab.grading.lessons import odd_lessons
 
     room = {name: Graded([], lesson=LESSON) for name in ("a.ipynb", "b.ipynb")}
     assert odd_lessons(room) == []
@@ -724,7 +724,7 @@ def _payload_output(qid, token, status="passed"):
 
 def test_only_the_checks_own_payload_counts_for_its_own_question():
     """assess without a kernel: which outputs of a check cell count, and when a pass is refused."""
-    from hpclab.grading.grade import assess
+    from hpclab.grading.assess import assess
 
     release = load_release(ROOT / "exercises", LESSON)
     executed = restore_checks(_exercise(), release.notebook, "s3cret")

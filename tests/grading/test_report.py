@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from hpclab.grading import report
-from hpclab.grading.grade import Graded, Outcome, Row, load_release
+from hpclab.grading import Graded, Outcome, Row, load_release, report
 from tests.support import ROOT  # noqa: E402
 
 LESSON = "01-parallel-concepts"

@@ -18,13 +18,38 @@ that an object whose ``==`` always says True cannot pass.
 
 from __future__ import annotations
 
+import ast
 import functools
 import importlib
+import inspect
+import numbers
 import sys
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from hpclab.errors import UsageError
+
+__all__ = [
+    "FAILED",
+    "MIME_TYPE",
+    "NOT_ATTEMPTED",
+    "PASSED",
+    "NotAttempted",
+    "Question",
+    "Wrong",
+    "calls_in_source",
+    "check",
+    "grade_with",
+    "plain",
+    "questions_of",
+    "require",
+    "require_dask_array",
+    "source_of",
+]
 
 MIME_TYPE = "application/vnd.hpclab.check+json"
 
@@ -89,7 +114,7 @@ def _emit(question: Question, status: str, message: str) -> None:
         payload["token"] = _grader_token
     ipython = sys.modules.get("IPython")
     if ipython is not None and ipython.get_ipython() is not None:
-        from IPython.display import display
+        from IPython.display import display  # noqa: PLC0415  only inside a running kernel; workers and the grader skip it
 
         display({MIME_TYPE: payload, "text/plain": ""}, raw=True)
 
@@ -175,10 +200,6 @@ def plain(value: object, kind: type, name: str, *, of: type | None = None, keys:
     any other class is refused however it defines ``==``. For containers, ``of``
     converts every element (the values of a dict) and ``keys`` the keys of a dict.
     """
-    import numbers
-
-    import numpy as np
-
     wanted = "a NumPy array of numbers" if kind is np.ndarray else _KIND_NAMES.get(kind, kind.__name__)
 
     def refuse() -> Wrong:
@@ -253,10 +274,6 @@ def source_of(func: object, name: str) -> str:
     NotAttempted while the body is still ``raise NotImplementedError()``; :class:`Wrong`
     when ``func`` is not a function defined with ``def`` in a cell or a file.
     """
-    import ast
-    import inspect
-    import textwrap
-
     require(func, name)
     if not callable(func):
         raise Wrong(f"`{name}` should be a function, not the {type(func).__name__} {_short(func)}")
@@ -277,13 +294,29 @@ def source_of(func: object, name: str) -> str:
     return source
 
 
-def called_names(source: str) -> set[str]:
+def calls_in_source(source: str) -> set[str]:
     """Every function or method name the code calls: ``client.map(...)`` gives ``map``.
 
-    Read from the syntax tree, so names in comments and strings never count.
-    """
-    import ast
+    Read from the syntax tree, so names in comments and strings never count. For
+    the source of a function Python has already defined (from :func:`source_of`);
+    a learner's MPI program, which may not parse, goes through
+    :func:`hpclab.checks.mpicheck.calls_in_program` instead.
 
+    Parameters
+    ----------
+    source : str
+        Python source code.
+
+    Returns
+    -------
+    set of str
+        The called names, without their objects (``comm.Send`` gives ``Send``).
+
+    Raises
+    ------
+    SyntaxError
+        When ``source`` is not valid Python.
+    """
     names = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call):
@@ -294,10 +327,9 @@ def called_names(source: str) -> set[str]:
     return names
 
 
-def require_dask_array(value: object, name: str):
+def require_dask_array(value: object, name: str) -> Any:
     """Fail with a hint when ``value`` is not a lazy Dask array (a computed one is NumPy)."""
-    import dask.array as da
-    import numpy as np
+    import dask.array as da  # noqa: PLC0415  about a second to import: the MPI lessons' checks and the grader do without
 
     if isinstance(value, np.ndarray):
         raise Wrong(f"`{name}` is a NumPy array: it has been computed already. Leave out .compute() and keep it lazy")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from distributed import futures_of
 
 from hpclab.checks import Question, Wrong, check, require, require_dask_array
 
@@ -69,8 +70,6 @@ def check_q2(col_means, data) -> str:
 def check_q3(kept, data) -> str:
     require(kept, "kept")
     kept = require_dask_array(kept, "kept")
-    from distributed import futures_of
-
     futures = futures_of(kept)
     if not futures:
         raise Wrong("`kept` holds no results on the workers: call .persist() on `data` while the client is running")

@@ -7,7 +7,9 @@ import math
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import dask.bag as db
 from dask import is_dask_collection
+from dask.highlevelgraph import HighLevelGraph
 
 from hpclab.checks import Question, Wrong, check, plain, require
 
@@ -27,15 +29,19 @@ def _records(folder) -> list[dict]:
     return [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line]
 
 
+def _layer_names(bag: db.Bag) -> list[str]:
+    """The names of the layers of a bag's task graph ('read-text-…', 'filter-…', 'foldby-…')."""
+    graph = bag.__dask_graph__()  # a HighLevelGraph: Bag() wraps any other graph in one
+    return [str(name) for name in graph.layers] if isinstance(graph, HighLevelGraph) else []
+
+
 @check(Q1)
 def check_q1(people, n_people, people_folder) -> str:
     require(people, "people")
     require(n_people, "n_people")
-    import dask.bag as db
-
     if not isinstance(people, db.Bag):
         raise Wrong(f"`people` is a {type(people).__name__}; make it with db.read_text(...).map(json.loads)")
-    if all(str(name).startswith("from_sequence") for name in people.__dask_graph__().layers):
+    if all(name.startswith("from_sequence") for name in _layer_names(people)):
         raise Wrong(
             "`people` holds records that Python read and parsed already (db.from_sequence): let Dask read "
             "the files and parse every line, db.read_text(pattern).map(json.loads)"
@@ -58,13 +64,11 @@ def check_q1(people, n_people, people_folder) -> str:
 @check(Q2)
 def check_q2(seniors, people_folder) -> str:
     require(seniors, "seniors")
-    import dask.bag as db
-
     if not isinstance(seniors, db.Bag):
         raise Wrong(
             f"`seniors` is a {type(seniors).__name__}; it should be a lazy Bag (.filter(...) without .compute())"
         )
-    if not any(str(name).startswith(("filter", "remove")) for name in seniors.__dask_graph__().layers):
+    if not any(name.startswith(("filter", "remove")) for name in _layer_names(seniors)):
         raise Wrong(
             "`seniors` is not a filtered bag: keep the people aged 65 or over with people.filter(...), "
             "so that Dask tests every record where it is read"
@@ -106,15 +110,12 @@ def check_q3(top_jobs, people_folder) -> str:
 @check(Q4)
 def check_q4(totals, mean_age_by_state, people_folder) -> str:
     require(totals, "totals")
-    import dask.bag as db
-
     if not isinstance(totals, db.Bag):
         raise Wrong(
             f"`totals` is a {type(totals).__name__}; it should be the lazy Bag that people.foldby(...) "
             "returns (compute it only to make mean_age_by_state)"
         )
-    layers = [str(name) for name in totals.__dask_graph__().layers]
-    if not any(name.startswith("foldby") for name in layers):
+    if not any(name.startswith("foldby") for name in _layer_names(totals)):
         raise Wrong(
             "`totals` is not made with foldby: fold the records per state with "
             "people.foldby(key, binop, initial, combine, combine_initial)"
@@ -126,12 +127,12 @@ def check_q4(totals, mean_age_by_state, people_folder) -> str:
             "dict(...) of the computed (state, mean) pairs"
         )
     mean_age_by_state = plain(mean_age_by_state, dict, "mean_age_by_state", of=float)
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # state -> [sum of ages, people]
     for record in _records(people_folder):
-        entry = totals[record["address"]["state"]]
+        entry = sums[record["address"]["state"]]
         entry[0] += record["age"]
         entry[1] += 1
-    expected = {state: total / n for state, (total, n) in totals.items()}
+    expected = {state: total / n for state, (total, n) in sums.items()}
     if set(mean_age_by_state) != set(expected):
         missing = sorted(set(expected) - set(mean_age_by_state))[:3]
         raise Wrong(
@@ -145,5 +146,5 @@ def check_q4(totals, mean_age_by_state, people_folder) -> str:
                 f"{state}: {got!r}, expected {mean:.3f}. Fold (sum of ages, count) pairs, "
                 "then divide once at the end: a mean of means is not the mean"
             )
-    oldest = max(expected, key=expected.get)
+    oldest = max(expected, key=lambda state: expected[state])
     return f"{len(expected)} states; the oldest on average: {oldest} ({expected[oldest]:.1f} years)"

@@ -16,11 +16,14 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+from typing import Any
 
 import numpy as np
 from dask import is_dask_collection
 
+from hpclab import mpi
 from hpclab.checks import NotAttempted, Question, Wrong, check, mpicheck, plain, require
+from hpclab.handoff import Piece
 
 LESSON = "12-capstone"
 Q1 = Question(LESSON, "q1", "clean the readings with Dask", points=1, level=1)
@@ -118,7 +121,7 @@ def _whole_map(seed: int) -> np.ndarray:
     return np.random.default_rng(seed).normal(15, 8, size=_SHAPE)
 
 
-def _run(func, name: str, call: str, collect: list[str]) -> tuple[mpicheck.mpi.MPIResult, np.ndarray]:
+def _run(func, name: str, call: str, collect: list[str]) -> tuple[mpi.MPIResult, np.ndarray]:
     """Run the learner's function on a fresh random map; the result and that map (for the expected values)."""
     seed = int(np.random.default_rng().integers(2**31))
     program = _LAYOUT + "\n\n" + _source(func, name) + "\n\n" + call + "\n"
@@ -234,16 +237,20 @@ def collectives_in_loops(source: str) -> list[tuple[str, str, int]]:
     tree = ast.parse(source)
     defs = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     inner = defs[1:] if defs and tree.body and defs[0] is tree.body[0] else defs
-    calls_of = {d.name: {_call_name(c) for c in ast.walk(d) if isinstance(c, ast.Call)} for d in inner}
+    calls_of = {
+        d.name: {name for c in ast.walk(d) if isinstance(c, ast.Call) and (name := _call_name(c)) is not None}
+        for d in inner
+    }
     hidden = {name: sorted(calls & _COLLECTIVES) for name, calls in calls_of.items() if calls & _COLLECTIVES}
     changed = True
     while changed:  # a helper that calls a helper that calls a collective
         changed = False
         for name, calls in calls_of.items():
-            found = sorted({c for h in calls & set(hidden) for c in hidden[h]} | set(hidden.get(name, [])))
-            if found and hidden.get(name) != found:
-                hidden[name], changed = found, True
-    seen, found = set(), []
+            reached = sorted({c for h in calls & set(hidden) for c in hidden[h]} | set(hidden.get(name, [])))
+            if reached and hidden.get(name) != reached:
+                hidden[name], changed = reached, True
+    seen: set[int] = set()
+    found: list[tuple[str, str, int]] = []
     for node in ast.walk(tree):
         for part in _repeated(node):
             for call in ast.walk(part):
@@ -251,6 +258,8 @@ def collectives_in_loops(source: str) -> list[tuple[str, str, int]]:
                     continue
                 seen.add(id(call))
                 name = _call_name(call)
+                if name is None:
+                    continue
                 if name in _COLLECTIVES:
                     found.append((name, name, call.lineno))
                 elif name in hidden:
@@ -376,7 +385,7 @@ def check_q4(smooth) -> str:
         rank: {"result": [want[_BOUNDS[b][0] : _BOUNDS[b][1]] for b in blocks]} for rank, blocks in _OWNER.items()
     }
     for rank, blocks in _OWNER.items():
-        got = result.values[rank]["result"]
+        got: Any = result.values[rank]["result"]  # the list of arrays the learner's smooth returned
         if len(got) != len(blocks):
             raise Wrong(
                 f"rank {rank} holds {len(blocks)} blocks but smooth returned {len(got)}: "
@@ -397,7 +406,7 @@ def check_q4(smooth) -> str:
                     "which may live on another rank"
                 )
     mpicheck.expect(result, expected, verb="returned")
-    if not mpicheck.called_names(source, "smooth") & _POINT_TO_POINT:
+    if not mpicheck.calls_in_program(source, "smooth") & _POINT_TO_POINT:
         raise Wrong(
             "the map is right, but `smooth` sends no point-to-point message: the halo rows should "
             "travel on every sweep from the rank holding a neighbouring block (`comm.Isend`/`comm.Irecv` "
@@ -409,8 +418,6 @@ def check_q4(smooth) -> str:
 @check(Q5)
 def check_q5(assemble) -> str:
     require(assemble, "assemble")
-    from hpclab.handoff import Piece
-
     full = np.arange(6 * 4, dtype=float).reshape(6, 4)
     where = {
         "tcp://a": [Piece((0, 0), (0, 0), (2, 4), "x0"), Piece((2, 0), (4, 0), (2, 4), "x2")],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import math
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from hpclab import scaling
 from hpclab.checks import Question, Wrong, check, plain, require
 from hpclab.checks.mpicheck import (
     DEFAULT_TIMEOUT,
-    called_names,
+    calls_in_program,
     expect,
     require_calls,
     run_answer,
@@ -38,7 +39,8 @@ Q7 = Question(LESSON, "q7", "uneven pieces with Scatterv, sums with Allgather", 
 Q8 = Question(LESSON, "q8", "an in-place Allreduce inside a Split communicator", points=2, level=2)
 QUESTIONS = [Q1, Q2, Q3, Q4, Q5, Q6, Q7, Q8]
 
-CONFIG = {"samples": 1_000_000, "seed": 2024, "method": "monte-carlo"}
+SEED = 2024  # Q2: the seed in the broadcast dictionary
+CONFIG = {"samples": 1_000_000, "seed": SEED, "method": "monte-carlo"}
 PI_SAMPLES = 1_000_003  # not a multiple of 4 on purpose
 
 
@@ -70,7 +72,7 @@ def check_q1(share) -> str:
 def check_q2(bcast_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     require_calls(bcast_program, "bcast_program", "bcast(")
     result = run_answer(bcast_program, "bcast_program", n=RANKS, collect=["config", "my_seed"], timeout=timeout)
-    expected = {r: {"config": CONFIG, "my_seed": CONFIG["seed"] + r} for r in range(RANKS)}
+    expected = {r: {"config": CONFIG, "my_seed": SEED + r} for r in range(RANKS)}
     expect(result, expected, verb="holds")
     return "one call, and every rank has its own copy of the dictionary"
 
@@ -178,7 +180,7 @@ def _pi_run(pi_program: str, timeout: float):
 @check(Q6)
 def check_q6(pi_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     require_calls(pi_program, "pi_program", "Wtime")
-    calls = called_names(pi_program, "pi_program")
+    calls = calls_in_program(pi_program, "pi_program")
     if "Wtime" not in calls:
         raise Wrong("`pi_program` should time its work with MPI.Wtime() (call it before and after)")
     if not calls & {"Reduce", "reduce", "Allreduce", "allreduce"}:
@@ -187,18 +189,20 @@ def check_q6(pi_program, timeout: float = DEFAULT_TIMEOUT) -> str:
             "question asks: a comment or a name that mentions it does not combine anything"
         )
     first = _pi_run(pi_program, timeout)
-    counts, hits = [], []
+    counts: list[int] = []
+    hits: list[int] = []
     for rank, held in first.items():
         try:
             counts.append(int(held["my_samples"]))
-            hits.append(int(np.asarray(held["hits"]).ravel()[0]) if np.size(held["hits"]) == 1 else None)
+            hit = int(np.asarray(held["hits"]).ravel()[0]) if np.size(held["hits"]) == 1 else None
         except (TypeError, ValueError):
             raise Wrong(
                 f"rank {rank} holds my_samples = {show(held['my_samples'])} and hits = {show(held['hits'])}; "
                 "both should be whole numbers, defined on every rank"
             ) from None
-        if hits[-1] is None:
+        if hit is None:
             raise Wrong(f"rank {rank} holds hits = {show(held['hits'])}; it should be one whole number")
+        hits.append(hit)
         try:
             elapsed = float(held["elapsed"])
         except (TypeError, ValueError):
@@ -258,7 +262,7 @@ UNEVEN_COUNTS = [r + 1 for r in range(RANKS)]  # 1, 2, 3, 4: rank r gets r + 1 v
 @check(Q7)
 def check_q7(scatterv_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     program = validate_program(scatterv_program, "scatterv_program")
-    calls = called_names(program, "scatterv_program")
+    calls = calls_in_program(program, "scatterv_program")
     if "Scatterv" not in calls:
         raise Wrong(
             "`scatterv_program` should deal out the pieces with comm.Scatterv, giving the counts and "
@@ -274,7 +278,7 @@ def check_q7(scatterv_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     starts = [sum(UNEVEN_COUNTS[:r]) for r in range(RANKS)]
     pieces = [np.arange(start, start + count, dtype=float) for start, count in zip(starts, UNEVEN_COUNTS)]
     for rank in range(RANKS):
-        got = result.values[rank]["piece"]
+        got: Any = result.values[rank]["piece"]  # whatever the learner's rank held
         if got is None or np.size(got) != UNEVEN_COUNTS[rank]:
             raise Wrong(
                 f"rank {rank} holds piece = {show(got)}, but it should receive {UNEVEN_COUNTS[rank]} "
@@ -315,7 +319,7 @@ def _in_place_allreduce(program: str) -> tuple[bool, bool]:
 @check(Q8)
 def check_q8(split_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     program = validate_program(split_program, "split_program")
-    if "Split" not in called_names(program, "split_program"):
+    if "Split" not in calls_in_program(program, "split_program"):
         raise Wrong(
             "`split_program` should make the even and the odd ranks' communicator with "
             "comm.Split(color, key), the colour being rank % 2"

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dask
+import dask.dataframe as dd
+import pandas as pd
 from dask import is_dask_collection
 
 from hpclab.checks import Question, Wrong, check, plain, require
+from hpclab.data import READINGS_DTYPES
 
 LESSON = "04-dask-dataframes"
 Q1 = Question(LESSON, "q1", "count rows that match a filter", points=1, level=1)
@@ -29,10 +33,6 @@ def _csv_files(folder) -> list[Path]:
 
 def _read_days(folder):
     """Each CSV file as a pandas DataFrame, read with the right types (the reference)."""
-    import pandas as pd
-
-    from hpclab.data import READINGS_DTYPES
-
     return [pd.read_csv(f, dtype=READINGS_DTYPES, parse_dates=["time"]) for f in _csv_files(folder)]
 
 
@@ -55,8 +55,6 @@ def check_q1(n_rows, df) -> str:
 @check(Q2)
 def check_q2(spread, df) -> str:
     require(spread, "spread")
-    import dask.dataframe as dd
-
     if not isinstance(spread, dd.Series):
         raise Wrong(
             f"`spread` is a {type(spread).__name__}; it should be a lazy Dask Series "
@@ -84,9 +82,6 @@ def check_q2(spread, df) -> str:
 @check(Q3)
 def check_q3(readings, csv_folder) -> str:
     require(readings, "readings")
-    import dask.dataframe as dd
-    import pandas as pd
-
     if not isinstance(readings, dd.DataFrame):
         raise Wrong(f"`readings` is a {type(readings).__name__}; make it with dask.dataframe.read_csv")
     files = _csv_files(csv_folder)
@@ -119,8 +114,6 @@ def check_q3(readings, csv_folder) -> str:
 @check(Q4)
 def check_q4(back, parquet_dir, csv_folder) -> str:
     require(back, "back")
-    import dask.dataframe as dd
-
     written = sorted(Path(parquet_dir).glob("*.parquet"))
     if not written:
         raise Wrong(f"no .parquet files in {parquet_dir}: write them with readings.to_parquet(parquet_dir)")
@@ -141,9 +134,6 @@ def check_q4(back, parquet_dir, csv_folder) -> str:
 @check(Q5)
 def check_q5(daily_range, ranges, csv_folder) -> str:
     require(ranges, "ranges")
-    import dask.dataframe as dd
-    import pandas as pd
-
     sample = pd.DataFrame(
         {"station": pd.array(["a", "a", "b", "a"], dtype="string"), "temperature": [1.0, 4.5, 2.0, 3.0]}
     )
@@ -187,8 +177,6 @@ def _nodes(frame) -> list:
 @check(Q6)
 def check_q6(compact, rare) -> str:
     require(compact, "compact")
-    import dask.dataframe as dd
-
     if not isinstance(compact, dd.DataFrame):
         raise Wrong(
             f"`compact` is a {type(compact).__name__}; it should be a lazy Dask DataFrame (leave out .compute())"
@@ -203,8 +191,6 @@ def check_q6(compact, rare) -> str:
             "you gave the number of partitions; the question asks for a size: "
             'repartition(partition_size="1MB") lets Dask measure the partitions and combine them'
         )
-    import dask
-
     # Threads, not a distributed client: finding the sizes under a client can hang on Python 3.11
     # (dask/distributed#9101), and the learner's session may have one.
     with dask.config.set(scheduler="threads"):
@@ -224,8 +210,6 @@ def check_q6(compact, rare) -> str:
 @check(Q7)
 def check_q7(a7, station_dir, csv_folder) -> str:
     require(a7, "a7")
-    import dask.dataframe as dd
-
     folders = sorted(p.name for p in Path(station_dir).glob("station=*") if p.is_dir())
     if not folders:
         raise Wrong(

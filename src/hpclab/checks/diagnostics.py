@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from pathlib import Path
+
+import dask
+import numpy as np
+from distributed import KilledWorker
 
 from hpclab.checks import NotAttempted, Question, Wrong, check, plain, require, require_dask_array, source_of
 
@@ -29,8 +34,6 @@ def _worker_limits(client) -> dict[str, int]:
 
 def _fractions(dask_worker) -> dict[str, float]:
     """The fractions a running worker really uses (the nanny's terminate comes from the same config)."""
-    import dask
-
     manager = dask_worker.memory_manager
     return {
         "target": manager.memory_target_fraction,
@@ -199,10 +202,6 @@ def _broken(n):
 
 def _hog(limit: int):
     """Fill more than a worker's memory limit, and hold it until the nanny steps in."""
-    import time
-
-    import numpy as np
-
     block = np.ones(int(limit), dtype=np.uint8)  # ones, not zeros: every page is really touched
     time.sleep(15)
     return int(block[:: 2**20].sum())
@@ -219,8 +218,6 @@ def _set_allowed_failures(value, dask_scheduler=None):
 def check_q4(run_guarded, client) -> str:
     source_of(run_guarded, "run_guarded")
     require(client, "client")
-    from distributed import KilledWorker
-
     try:
         answer = run_guarded(client, _double, 21)
     except NotImplementedError:

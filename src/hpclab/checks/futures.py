@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from hpclab.checks import Question, Wrong, called_names, check, plain, require, source_of
+import math
+
+import distributed
+from dask.delayed import Delayed
+
+from hpclab.checks import Question, Wrong, calls_in_source, check, plain, require, source_of
 from hpclab.checks._reference import is_prime as _is_prime
 
 LESSON = "02-dask-futures"
@@ -29,8 +34,6 @@ def check_q1(is_prime) -> str:
 @check(Q2)
 def check_q2(lazy_count, numbers) -> str:
     require(lazy_count, "lazy_count")
-    from dask.delayed import Delayed
-
     if not isinstance(lazy_count, Delayed):
         raise Wrong(
             f"`lazy_count` is a {type(lazy_count).__name__}, not a Delayed: build it "
@@ -53,9 +56,7 @@ def check_q2(lazy_count, numbers) -> str:
 @check(Q3)
 def check_q3(futures, n_primes, numbers) -> str:
     require(n_primes, "n_primes")
-    from distributed import Future
-
-    if not isinstance(futures, list) or not all(isinstance(f, Future) for f in futures):
+    if not isinstance(futures, list) or not all(isinstance(f, distributed.Future) for f in futures):
         raise Wrong("`futures` should be the list that client.map returned")
     if len(futures) != len(numbers):
         raise Wrong(f"{len(futures)} futures for {len(numbers)} numbers: map over all of `numbers`")
@@ -72,7 +73,7 @@ def check_q3(futures, n_primes, numbers) -> str:
 @check(Q4)
 def check_q4(first_primes, client, numbers) -> str:
     source = source_of(first_primes, "first_primes")
-    calls = called_names(source)
+    calls = calls_in_source(source)
     if "as_completed" not in calls:
         raise Wrong(
             "first_primes should loop over as_completed(futures), which hands you each future as it "
@@ -116,10 +117,6 @@ def check_q5(attempts, failed_inputs, roots, mixed) -> str:
     require(attempts, "attempts")
     require(failed_inputs, "failed_inputs")
     require(roots, "roots")
-    import math
-
-    import distributed
-
     if not isinstance(attempts, (list, tuple)) or not all(isinstance(f, distributed.Future) for f in attempts):
         raise Wrong(
             "`attempts` should be the list of futures client.map returns (one per number), not their "

@@ -11,13 +11,18 @@ from __future__ import annotations
 import ast
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
+import cloudpickle
+import dask.array as da
+import distributed
 import numpy as np
 
-from hpclab import mpi
-from hpclab.checks import Question, Wrong, called_names, check, plain, require, source_of
-from hpclab.checks.mpicheck import _crash_report, code_only, require_any_call, show, validate_program
+import hpclab.cluster
+from hpclab import handoff, mpi, tls
+from hpclab.checks import Question, Wrong, calls_in_source, check, plain, require, source_of
+from hpclab.checks.mpicheck import code_only, crash_report, require_any_call, show, validate_program
 
 LESSON = "11-dask-to-mpi"
 Q1 = Question(LESSON, "q1", "which worker holds a block", points=1, level=1)
@@ -68,11 +73,9 @@ def _reference_smooth(data: np.ndarray) -> np.ndarray:
     return (padded[:-2] + padded[1:-1] + padded[2:]) / 3
 
 
-def _run_dask_mpi(program: str, name: str, collect: list[str], args: list[str] = ()) -> dict:
+def _run_dask_mpi(program: str, name: str, collect: list[str], args: Sequence[str] = ()) -> dict:
     """Run a dask-mpi program on 5 ranks, over TLS as every course cluster; rank 1's collected variables,
     or Wrong with the reason."""
-    from hpclab import tls
-
     with tls.credentials() as dask_tls:
         result = mpi.run(
             program,
@@ -89,7 +92,7 @@ def _run_dask_mpi(program: str, name: str, collect: list[str], args: list[str] =
             "worker reaches (remember: workers with no blocks are called too), or a recv with no matching send?"
         )
     if result.returncode != 0:
-        report = _crash_report(result)
+        report = crash_report(result)
         if "NotImplementedError" in report:
             raise NotImplementedError(report)  # the blank exercise's placeholder: not attempted yet
         raise Wrong(report)
@@ -106,9 +109,7 @@ def _run_dask_mpi(program: str, name: str, collect: list[str], args: list[str] =
 def check_q1(holder, client, x, block) -> str:
     """``holder``: the address of the worker that holds ``block`` of the persisted array ``x``."""
     require(holder, "holder")
-    from distributed import futures_of
-
-    future = next((f for f in futures_of(x) if tuple(f.key[1:]) == tuple(block)), None)
+    future = next((f for f in distributed.futures_of(x) if tuple(f.key[1:]) == tuple(block)), None)
     if future is None:  # the check's own inputs are wrong, not the learner's answer
         raise Wrong(
             f"the check could not run (not a problem with your answer): block {tuple(block)} is not a "
@@ -130,8 +131,6 @@ def check_q1(holder, client, x, block) -> str:
 def check_q2(local_sum_count, client, x) -> str:
     """``local_sum_count(pieces, blocks, comm)`` returns (sum, number of elements) of a worker's blocks."""
     require(local_sum_count, "local_sum_count")
-    from hpclab import handoff
-
     if not callable(local_sum_count):
         raise Wrong("`local_sum_count` should be a function of (pieces, blocks, comm)")
     empty = local_sum_count([], [], None)  # the blank exercise raises NotImplementedError here
@@ -245,8 +244,6 @@ def check_q3(mean_program) -> str:
 def check_q4(smooth) -> str:
     """``smooth(pieces, blocks, comm)`` returns [(offset, smoothed block)] using neighbours' edge values."""
     require(smooth, "smooth")
-    import cloudpickle
-
     if not callable(smooth):
         raise Wrong("`smooth` should be a function of (pieces, blocks, comm)")
     fd, path = tempfile.mkstemp(suffix=".pkl", prefix="hpclab-smooth-")
@@ -309,12 +306,7 @@ def _learner_placement(block_placement, client, collection, what: str) -> dict:
 def check_q5(block_placement, client, x) -> str:
     """``block_placement(client, x)`` -> {every worker address: [block indexes it holds, in chunk order]}."""
     source = source_of(block_placement, "block_placement")
-    import dask.array as da
-    import distributed
-
-    from hpclab import handoff
-
-    calls = called_names(source)
+    calls = calls_in_source(source)
     if "placement" in calls:
         raise Wrong(
             "block_placement calls handoff.placement: write it yourself from distributed.futures_of(x) "
@@ -371,12 +363,6 @@ def check_q6(weighted_sum) -> str:
     require(weighted_sum, "weighted_sum")
     if not callable(weighted_sum):
         raise Wrong("`weighted_sum` should be a function of (pieces, blocks, comm)")
-    import dask.array as da
-    import distributed
-
-    import hpclab.cluster
-    from hpclab import handoff
-
     data = _q6_data()
     want = float((np.arange(data.size) * data).sum())
     unweighted = float(data.sum())

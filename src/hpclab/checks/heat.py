@@ -22,7 +22,15 @@ from pathlib import Path
 import numpy as np
 
 from hpclab.checks import Question, Wrong, check
-from hpclab.checks.mpicheck import DEFAULT_TIMEOUT, _parse, called_names, expect, run_answer, show, validate_program
+from hpclab.checks.mpicheck import (
+    DEFAULT_TIMEOUT,
+    calls_in_program,
+    expect,
+    parse_program,
+    run_answer,
+    show,
+    validate_program,
+)
 
 LESSON = "09b-mpi-heat-equation"
 RANKS = 4
@@ -68,7 +76,7 @@ def heat_serial(n: int = HEAT_N, steps: int = STEPS) -> np.ndarray:
 
 def _require_call(program: str, name: str, calls: set[str] | tuple[str, ...], why: str) -> None:
     """:class:`Wrong` with ``why`` unless the program's code really calls one of ``calls``."""
-    if not called_names(program, name) & set(calls):
+    if not calls_in_program(program, name) & set(calls):
         raise Wrong(f"`{name}` should call {' or '.join(f'`{c}`' for c in sorted(calls))}: {why}")
 
 
@@ -303,7 +311,7 @@ def overlaps(program: str, name: str = "program") -> bool:
     calls ``Isend``/``Irecv``. A statement that posts *and* waits (a helper that
     does the whole exchange) overlaps nothing.
     """
-    tree = _parse(program, name)
+    tree = parse_program(program, name)
     functions = _functions(tree)
     for node in ast.walk(tree):
         for field in ("body", "orelse", "finalbody"):

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import itertools
 
+import dask.array as da
 import numpy as np
+from dask_ml.model_selection import GridSearchCV
+from dask_ml.wrappers import ParallelPostFit
+from sklearn.metrics import r2_score
 
 from hpclab.checks import Question, Wrong, check, plain, require, require_dask_array
 
@@ -41,8 +45,6 @@ def check_q1(X_big, X_test) -> str:
 @check(Q2)
 def check_q2(model, predicted, X_big, y_test) -> str:
     require(predicted, "predicted")
-    from dask_ml.wrappers import ParallelPostFit
-
     if not isinstance(model, ParallelPostFit):
         raise Wrong(f"`model` is a {type(model).__name__}; wrap the scikit-learn estimator in ParallelPostFit(...)")
     predicted = require_dask_array(predicted, "predicted")
@@ -69,8 +71,6 @@ def check_q2(model, predicted, X_big, y_test) -> str:
 @check(Q3)
 def check_q3(search, param_grid, X_test, y_test) -> str:
     require(search, "search")
-    from dask_ml.model_selection import GridSearchCV
-
     if not isinstance(search, GridSearchCV):
         raise Wrong(f"`search` is a {type(search).__name__}; use GridSearchCV from dask_ml.model_selection")
     if not hasattr(search, "best_params_"):
@@ -97,9 +97,6 @@ def check_q3(search, param_grid, X_test, y_test) -> str:
 @check(Q4)
 def check_q4(r2_lazy) -> str:
     require(r2_lazy, "r2_lazy")
-    import dask.array as da
-    from sklearn.metrics import r2_score
-
     rng = np.random.default_rng(7)
     y_true = rng.normal(size=1000)
     cases = {

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from hpclab import checks, mpi
-from hpclab.checks import Wrong, require
+from hpclab import mpi
+from hpclab.checks import Wrong, calls_in_source, require
 
 DEFAULT_TIMEOUT = 20.0
 
@@ -65,7 +65,7 @@ def run_answer(
             f"a deadlock? {_DEADLOCK_HINT}"
         )
     if result.returncode != 0:
-        raise Wrong(_crash_report(result))
+        raise Wrong(crash_report(result))
     missing = [rank for rank in range(n) if rank not in result.values]
     if collect and missing:
         raise Wrong(f"ranks {missing} ended without reporting their variables; did the program call sys.exit()?")
@@ -97,7 +97,24 @@ def _error_line(stderr: str) -> str:
     return message + where
 
 
-def _crash_report(result: mpi.MPIResult) -> str:
+def crash_report(result: mpi.MPIResult) -> str:
+    """What went wrong in a run that did not end cleanly, as a hint for the learner.
+
+    Names the first rank that raised, with its error line and where in the program
+    ("rank 2 raised ValueError: ... (line 7 of your program: `x = ...`)"), and the
+    other ranks that failed too; without a Python error, the launcher's last lines.
+    Shared with checks that run their own MPI job (:mod:`hpclab.checks.handoff`).
+
+    Parameters
+    ----------
+    result : hpclab.mpi.MPIResult
+        A finished run whose return code is not 0.
+
+    Returns
+    -------
+    str
+        One line for a :class:`~hpclab.checks.Wrong`.
+    """
     raised = [rank for rank in range(result.n) if "Traceback" in result.stderr.get(rank, "")]
     if raised:
         first = raised[0]
@@ -176,8 +193,29 @@ def expect(
                 raise Wrong(f"rank {rank} {verb} {name} = {show(got)} but expected {show(want)}")
 
 
-def _parse(program: str, name: str) -> ast.Module:
-    """The program's syntax tree, or :class:`Wrong` pointing at the line Python cannot read."""
+def parse_program(program: str, name: str) -> ast.Module:
+    """The program's syntax tree, or :class:`Wrong` pointing at the line Python cannot read.
+
+    Checks that read a program's structure (which calls it makes, where) parse it
+    with this, so that a syntax error is a hint, not a crash of the check.
+
+    Parameters
+    ----------
+    program : str
+        The learner's program.
+    name : str
+        The variable that holds it, for the message.
+
+    Returns
+    -------
+    ast.Module
+        The syntax tree.
+
+    Raises
+    ------
+    Wrong
+        When ``program`` is not valid Python ("`name` is not valid Python (... on line 3 ...)").
+    """
     try:
         return ast.parse(program)
     except SyntaxError as exc:
@@ -209,20 +247,39 @@ def code_only(program: str) -> str:
     return "".join(token.string for token in tokens if token.type not in skip)
 
 
-def called_names(program: str, name: str = "program") -> set[str]:
-    """The names of every function or method the program calls.
+def calls_in_program(program: str, name: str = "program") -> set[str]:
+    """The names of every function or method the learner's program calls.
 
     ``comm.Send(...)`` and ``MPI.COMM_WORLD.Send(...)`` give ``Send``, ``print(...)``
     gives ``print``. Read from the syntax tree, so comments and strings never count.
+    Unlike :func:`hpclab.checks.calls_in_source`, a program that is not valid Python
+    is a :class:`Wrong` that points at the line.
+
+    Parameters
+    ----------
+    program : str
+        The learner's program.
+    name : str
+        The variable that holds it, for the message.
+
+    Returns
+    -------
+    set of str
+        The called names.
+
+    Raises
+    ------
+    Wrong
+        When ``program`` is not valid Python.
     """
-    _parse(program, name)  # a SyntaxError becomes a Wrong that points at the line
-    return checks.called_names(program)
+    parse_program(program, name)  # a SyntaxError becomes a Wrong that points at the line
+    return calls_in_source(program)
 
 
 def require_calls(program: str, name: str, *calls: str) -> None:
     """Raise :class:`Wrong` if the program's code (not its comments or strings) never uses one of ``calls``."""
     program = validate_program(program, name)
-    _parse(program, name)
+    parse_program(program, name)
     code = code_only(program)
     missing = [call for call in calls if call.replace(" ", "") not in code]
     if missing:
@@ -235,7 +292,7 @@ def require_any_call(program: str, name: str, *calls: str) -> None:
     Only calls in the code count: a comment or a string that mentions ``send`` does not.
     """
     program = validate_program(program, name)
-    if not called_names(program, name) & set(calls):
+    if not calls_in_program(program, name) & set(calls):
         raise Wrong(
             f"`{name}` should move the data with MPI messages (call {', '.join(f'`{c}`' for c in calls)}), "
             "not compute the other ranks' values itself"

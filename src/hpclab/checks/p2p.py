@@ -13,8 +13,8 @@ import numpy as np
 from hpclab.checks import Question, Wrong, check
 from hpclab.checks.mpicheck import (
     DEFAULT_TIMEOUT,
-    _parse,
     expect,
+    parse_program,
     require_any_call,
     require_calls,
     run_answer,
@@ -55,12 +55,12 @@ def buffer_datatypes(program: str, method: str) -> list[str | None]:
 
     A name assigned from ``MPI.X`` earlier in the program counts as ``MPI.X``.
     """
-    tree = _parse(program, "buffer_program")
-    aliases = {}
+    tree = parse_program(program, "buffer_program")
+    aliases: dict[str, ast.expr] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             aliases[node.targets[0].id] = node.value
-    found = []
+    found: list[str | None] = []
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method):
             continue

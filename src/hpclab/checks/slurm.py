@@ -223,9 +223,9 @@ def check_q3(scheduler_info) -> str:
             path = _write_scheduler_file(folder, f"scheduler-{i}.json", address, dashboard)
             # The learner's function should take a str as well as a Path.
             cases.append((str(path) if i == 1 else path, address, dashboard))
-        for path, address, dashboard in cases:
+        for given, address, dashboard in cases:
             try:
-                got = scheduler_info(path)
+                got = scheduler_info(given)
             except KeyError as exc:
                 if dashboard is None:
                     raise Wrong(

@@ -3,7 +3,11 @@ anomalies that keep their chunks, and a Zarr checkpoint."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import dask.array
 import numpy as np
+import xarray as xr
 
 from hpclab.checks import Question, Wrong, check, plain, require
 
@@ -28,8 +32,6 @@ def longest_true_run(mask: np.ndarray) -> np.ndarray:
 
 
 def _is_lazy(da) -> bool:
-    import dask.array
-
     return isinstance(getattr(da, "data", None), dask.array.Array)
 
 
@@ -44,8 +46,6 @@ def _require_dask_computes(da, name: str) -> None:
 
 
 def _dataarray(obj, name: str):
-    import xarray as xr
-
     if not isinstance(obj, xr.DataArray):
         raise Wrong(f"`{name}` is a {type(obj).__name__}; it should be an xarray DataArray")
     return obj
@@ -114,13 +114,13 @@ def check_q4(longest_run, frost_spell, ds) -> str:
         ([], 0),
         ([True, False, True, True, True], 3),
     ]
-    for series, expected in cases:
+    for series, longest in cases:
         got = longest_run(np.array(series, dtype=bool))
         if got is None:
             raise Wrong(f"longest_run({series}) returned None: end it with `return ...`")
         got = plain(got, int, f"longest_run({series})")
-        if got != expected:
-            raise Wrong(f"longest_run({series}) returned {got!r}, expected {expected}")
+        if got != longest:
+            raise Wrong(f"longest_run({series}) returned {got!r}, expected {longest}")
     frost_spell = _dataarray(frost_spell, "frost_spell")
     if not _is_lazy(frost_spell):
         raise Wrong(
@@ -192,8 +192,6 @@ def _as_dataset(air):
 @check(Q6)
 def check_q6(checkpoint, zarr_path, air) -> str:
     require(checkpoint, "checkpoint")
-    from pathlib import Path
-
     store = Path(zarr_path)
     if not ((store / "zarr.json").exists() or (store / ".zgroup").exists()):
         raise Wrong(

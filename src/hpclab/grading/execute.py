@@ -18,6 +18,10 @@ from pathlib import Path
 
 import nbformat
 
+from hpclab.checks import MIME_TYPE
+from hpclab.grading.build import CHECK_TAG
+from hpclab.grading.sandbox import Sandbox, remove_tree
+
 OK, TIMEOUT, KERNEL_DIED, ERROR = "ok", "timeout", "kernel-died", "error"
 # The error name a cell interrupted for running past ``cell_timeout`` carries.
 CELL_TIMEOUT = "CellTimeout"
@@ -49,8 +53,14 @@ class Execution:
     reports: dict[int, list] = field(default_factory=dict)
 
 
-def kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment for the kernel: this interpreter's bin/ first, no plot windows."""
+def grading_kernel_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for a kernel that runs a notebook to grade or test it.
+
+    This interpreter's ``bin/`` first (the kernel and what it starts use this environment),
+    Jupyter's platform folders, inline plots (never a window), no debugger warnings; then
+    ``extra``. (Not :func:`hpclab.tools.kernel.kernel_env`, the environment a registered
+    JupyterLab kernel starts with.)
+    """
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env["JUPYTER_PLATFORM_DIRS"] = "1"
@@ -98,7 +108,7 @@ def _bounded_client(output_limit: int, notebook_limit: int, exempt_tag: str | No
     notebook's metadata). Cells whose output was cut are listed in ``cut_cells``. Every ``watch_mime``
     value a cell displays is kept in ``reports``, whatever happens to the output afterwards.
     """
-    from nbclient import NotebookClient
+    from nbclient import NotebookClient  # noqa: PLC0415  heavy: only a notebook run needs it
 
     class BoundedClient(NotebookClient):
         def __init__(self, *args, **kwargs):
@@ -142,23 +152,33 @@ def _bounded_client(output_limit: int, notebook_limit: int, exempt_tag: str | No
     return BoundedClient
 
 
-def _kernel_manager(sockets: Path, sandbox):
+def _kernel_manager(sockets: Path, sandbox: Sandbox | None):
     """An AsyncKernelManager over IPC in ``sockets``; with a sandbox, its kernel starts inside it."""
-    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.manager import AsyncKernelManager  # noqa: PLC0415  heavy: only a notebook run needs it
 
-    class SandboxedKernelManager(AsyncKernelManager):
-        async def _async_launch_kernel(self, kernel_cmd, **kw):
-            # The kernel signals its own process group inside the sandbox: a signal to bwrap
-            # from outside would not reach it.
-            self.kernel_spec.interrupt_mode = "message"
-            sandbox.allow(sockets)
-            # ipykernel exits when its parent is pid 1, and inside the sandbox it is (bwrap's
-            # reaper): no parent poller; bwrap --die-with-parent ties the kernel to the grader.
-            kw.update(independent=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            await super()._async_launch_kernel(sandbox.command(kernel_cmd, sockets), **kw)
-            sandbox.started(self.provisioner.pid, self.provisioner.process.stderr)
+    cls = AsyncKernelManager
+    if sandbox is not None:
+        box: Sandbox = sandbox  # the kernel manager below launches its kernels in it
 
-    cls = AsyncKernelManager if sandbox is None else SandboxedKernelManager
+        class SandboxedKernelManager(AsyncKernelManager):
+            async def _async_launch_kernel(self, kernel_cmd, **kw):
+                if self.kernel_spec is None:
+                    raise RuntimeError("jupyter_client launched a kernel without a kernel spec")
+                # The kernel signals its own process group inside the sandbox: a signal to bwrap
+                # from outside would not reach it.
+                self.kernel_spec.interrupt_mode = "message"
+                box.allow(sockets)
+                # ipykernel exits when its parent is pid 1, and inside the sandbox it is (bwrap's
+                # reaper): no parent poller; bwrap --die-with-parent ties the kernel to the grader.
+                kw.update(independent=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                await super()._async_launch_kernel(box.command(kernel_cmd, sockets), **kw)
+                # The local provisioner's kernel process (jupyter_client declares it untyped, as None).
+                process: subprocess.Popen | None = getattr(self.provisioner, "process", None)
+                if process is None:
+                    raise RuntimeError(f"no kernel process to sandbox from provisioner {self.provisioner!r}")
+                box.started(process.pid, process.stderr)
+
+        cls = SandboxedKernelManager
     km = cls(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
     km.connection_file = str(sockets / "kernel.json")
     return km
@@ -171,10 +191,13 @@ async def _execute(
     cell_timeout: float,
     allow_errors: bool,
     env: dict[str, str],
-    sandbox=None,
+    sandbox: Sandbox | None = None,
     limits: tuple[int, int] = (OUTPUT_LIMIT, NOTEBOOK_OUTPUT_LIMIT),
 ) -> Execution:
-    from nbclient.exceptions import CellExecutionError, DeadKernelError
+    from nbclient.exceptions import (  # noqa: PLC0415  heavy: only a notebook run needs it
+        CellExecutionError,
+        DeadKernelError,
+    )
 
     timed_out: list[int] = []
     marker = {
@@ -198,9 +221,6 @@ async def _execute(
     sockets = tempfile.mkdtemp(prefix="hpclab-kernel-")
     try:
         km = _kernel_manager(Path(sockets), sandbox)
-        from hpclab.checks import MIME_TYPE
-        from hpclab.grading.build import CHECK_TAG
-
         client = _bounded_client(*limits, exempt_tag=CHECK_TAG, watch_mime=MIME_TYPE)(
             nb,
             km=km,
@@ -235,8 +255,6 @@ async def _execute(
             except Exception:  # the kernel may already be gone; never mask the result
                 pass
     finally:
-        from hpclab.grading.sandbox import remove_tree
-
         remove_tree(Path(sockets))  # however deep a sandbox nested folders there
     if timed_out and status in (OK, ERROR):
         status, message = TIMEOUT, f"cells {timed_out} ran longer than {cell_timeout:g} s and were interrupted"
@@ -253,21 +271,47 @@ def execute(
     cell_timeout: float = 300,
     allow_errors: bool = False,
     env: dict[str, str] | None = None,
-    sandbox=None,
+    sandbox: Sandbox | None = None,
     output_limit: int = OUTPUT_LIMIT,
     notebook_output_limit: int = NOTEBOOK_OUTPUT_LIMIT,
 ) -> Execution:
-    """Run every cell of ``nb`` (in place) with ``cwd`` as working directory.
+    """Run every cell of ``nb`` (in place) in a fresh kernel with ``cwd`` as working directory.
 
-    ``timeout`` bounds the whole notebook, ``cell_timeout`` one cell (the
-    kernel is interrupted and the next cell runs). Never raises for what the
-    notebook does; the outcome is in ``Execution.status``. With ``sandbox`` (an
-    entered :class:`hpclab.grading.sandbox.Sandbox`) the kernel and all it starts run in it.
-    A cell keeps at most ``output_limit`` characters of output and the notebook
-    ``notebook_output_limit`` (cells tagged ``check`` only their own limit); cut
-    cells end with a note saying so and are listed in ``Execution.cut_cells``.
+    The grader and the notebook tests run learners' and lessons' notebooks this way: the
+    kernel talks over IPC sockets in a private folder (no TCP port races when notebooks run
+    side by side), a cell that runs too long is interrupted and the next one runs, output
+    is bounded, and the kernel is always shut down afterwards.
+
+    Parameters
+    ----------
+    nb
+        The notebook; its cells get their outputs in place.
+    cwd
+        The kernel's working directory.
+    timeout
+        Seconds the whole notebook may run.
+    cell_timeout
+        Seconds one cell may run before the kernel is interrupted (the cell gets a
+        :data:`CELL_TIMEOUT` error and the next cell runs).
+    allow_errors
+        Go on after a cell that raises (else the run stops there with status :data:`ERROR`).
+    env
+        Variables set for the kernel over :func:`grading_kernel_env`'s.
+    sandbox
+        An entered :class:`~hpclab.grading.sandbox.Sandbox`: the kernel and all it starts run in it.
+    output_limit, notebook_output_limit
+        Characters of output one cell, and the whole notebook, may keep (cells tagged
+        ``check`` count only against their own limit); a cut cell ends with a note saying so.
+
+    Returns
+    -------
+    Execution
+        The notebook and how the run ended: ``status`` (:data:`OK`, :data:`TIMEOUT`,
+        :data:`KERNEL_DIED` or :data:`ERROR`), the cells timed out, each cell's reply,
+        the cells whose output was cut and every check report each cell sent.
+        Never raises for what the notebook does.
     """
-    env = kernel_env(env)
+    env = grading_kernel_env(env)
     if sandbox is not None:
         env = sandbox.env(env)
     limits = (output_limit, notebook_output_limit)

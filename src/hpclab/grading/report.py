@@ -1,6 +1,6 @@
 """What a graded room tells learners and the instructor.
 
-Three views of one grading run (:class:`hpclab.grading.grade.Outcome`): a feedback
+Three views of one grading run (:class:`hpclab.grading.results.Outcome`): a feedback
 file per learner (each question, its status, the check's hint), a room report
 (pass rate per question and the commonest statuses, on the terminal, as
 Markdown and as a plot), and a gradebook (one row per learner, one column per
@@ -16,14 +16,28 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-STATUS_WORDS = {
-    "passed": "✅ passed",
-    "failed": "❌ failed",
-    "not-attempted": "⏳ not attempted",
-    "error": "💥 error",
-    "timeout": "⏱ timeout",
-    "kernel-died": "☠ kernel died",
-    "invalid-notebook": "🚫 invalid notebook",
+from hpclab.grading.results import Outcome
+from hpclab.grading.status import STATUSES, Status
+
+#: How a learner's feedback shows each status (a status not here, such as a grader error, as it is).
+STATUS_WORDS: dict[str, str] = {
+    Status.PASSED: "✅ passed",
+    Status.FAILED: "❌ failed",
+    Status.NOT_ATTEMPTED: "⏳ not attempted",
+    Status.ERROR: "💥 error",
+    Status.TIMEOUT: "⏱ timeout",
+    Status.KERNEL_DIED: "☠ kernel died",
+    Status.INVALID_NOTEBOOK: "🚫 invalid notebook",
+}
+# Each status's colour in the room plot.
+_COLOURS = {
+    Status.PASSED: "#2ca02c",
+    Status.FAILED: "#d62728",
+    Status.NOT_ATTEMPTED: "#bbbbbb",
+    Status.ERROR: "#ff7f0e",
+    Status.TIMEOUT: "#9467bd",
+    Status.KERNEL_DIED: "#8c564b",
+    Status.INVALID_NOTEBOOK: "#7f7f7f",
 }
 
 
@@ -42,7 +56,7 @@ class QuestionStats:
         return self.passed / self.learners if self.learners else 0.0
 
 
-def _title(outcome, lesson: str | None, qid: str) -> str:
+def _title(outcome: Outcome, lesson: str | None, qid: str) -> str:
     release = outcome.releases.get(lesson) if lesson else None
     for question in release.questions if release else []:
         if question.id == qid:
@@ -50,7 +64,7 @@ def _title(outcome, lesson: str | None, qid: str) -> str:
     return ""
 
 
-def question_stats(outcome) -> list[QuestionStats]:
+def question_stats(outcome: Outcome) -> list[QuestionStats]:
     """Per lesson and question: how many learners, how many passed, which statuses."""
     found: dict[tuple[str, str], list] = {}
     for graded in outcome.graded.values():
@@ -61,7 +75,9 @@ def question_stats(outcome) -> list[QuestionStats]:
     for (lesson, qid), rows in found.items():
         counts = Counter(r.status for r in rows)
         stats.append(
-            QuestionStats(lesson, qid, _title(outcome, lesson, qid), rows[0].level, len(rows), counts["passed"], counts)
+            QuestionStats(
+                lesson, qid, _title(outcome, lesson, qid), rows[0].level, len(rows), counts[Status.PASSED], counts
+            )
         )
     return stats
 
@@ -70,7 +86,7 @@ def _commonest(counts: Counter, n: int = 3) -> str:
     return ", ".join(f"{count} {status}" for status, count in counts.most_common(n))
 
 
-def room_table(outcome) -> str:
+def room_table(outcome: Outcome) -> str:
     """The room report for the terminal: one line per question, hardest questions easy to spot."""
     stats = question_stats(outcome)
     if not stats:
@@ -92,35 +108,23 @@ def room_table(outcome) -> str:
     return "\n".join(lines)
 
 
-def plot_room(outcome, path: str | os.PathLike) -> Path:
+def plot_room(outcome: Outcome, path: str | os.PathLike) -> Path:
     """A stacked bar per question: how many learners got each status (saved as PNG)."""
-    import matplotlib
+    import matplotlib  # noqa: PLC0415  heavy, and only the room plot needs it
 
     matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from hpclab.grading.grade import STATUSES
+    import matplotlib.pyplot as plt  # noqa: PLC0415  after choosing the Agg backend above
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415  heavy, only the room plot needs it
 
     stats = question_stats(outcome)
-    colours = {
-        "passed": "#2ca02c",
-        "failed": "#d62728",
-        "not-attempted": "#bbbbbb",
-        "error": "#ff7f0e",
-        "timeout": "#9467bd",
-        "kernel-died": "#8c564b",
-        "invalid-notebook": "#7f7f7f",
-    }
     labels = [s.question if len({x.lesson for x in stats}) == 1 else f"{s.lesson}\n{s.question}" for s in stats]
     fig, ax = plt.subplots(figsize=(max(4.0, 0.8 * len(stats) + 2), 3.5))
     bottom = [0] * len(stats)
     for status in STATUSES:
         heights = [s.statuses.get(status, 0) for s in stats]
         if any(heights):
-            ax.bar(labels, heights, bottom=bottom, label=status, color=colours[status])
+            ax.bar(labels, heights, bottom=bottom, label=status, color=_COLOURS[status])
             bottom = [b + h for b, h in zip(bottom, heights)]
-    from matplotlib.ticker import MaxNLocator
-
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("learners")
     ax.set_title("How the room did, question by question")
@@ -132,7 +136,7 @@ def plot_room(outcome, path: str | os.PathLike) -> Path:
     return path
 
 
-def write_room_report(outcome, path: str | os.PathLike) -> tuple[Path, Path]:
+def write_room_report(outcome: Outcome, path: str | os.PathLike) -> tuple[Path, Path]:
     """The room report as Markdown at ``path``, with its plot beside it (same name, .png)."""
     path = Path(path)
     image = plot_room(outcome, path.with_suffix(".png"))
@@ -162,7 +166,7 @@ def _safe_name(submission: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", Path(submission).stem).strip("_") or "submission"
 
 
-def feedback_markdown(outcome, submission: str) -> str:
+def feedback_markdown(outcome: Outcome, submission: str) -> str:
     """One learner's feedback: score, then each question with its status and what to look at."""
     graded = outcome.graded[submission]
     rows = [r for r in graded.rows if r.question != "*"]
@@ -187,7 +191,7 @@ def feedback_markdown(outcome, submission: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_feedback(outcome, folder: str | os.PathLike) -> list[Path]:
+def write_feedback(outcome: Outcome, folder: str | os.PathLike) -> list[Path]:
     """A Markdown feedback file per learner in ``folder`` (named after the submission)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -204,7 +208,7 @@ def write_feedback(outcome, folder: str | os.PathLike) -> list[Path]:
     return written
 
 
-def write_gradebook(outcome, path: str | os.PathLike) -> Path:
+def write_gradebook(outcome: Outcome, path: str | os.PathLike) -> Path:
     """One row per learner, one column of points per question, then total and maximum."""
     stats = question_stats(outcome)
     several = len({s.lesson for s in stats}) > 1

@@ -26,7 +26,7 @@ from typing import IO
 import psutil
 
 from hpclab.grading.sandbox.bubblewrap import bwrap_program, unavailable_reason
-from hpclab.grading.sandbox.environment import kernel_env
+from hpclab.grading.sandbox.environment import sandboxed_env
 from hpclab.grading.sandbox.errors import SandboxError
 from hpclab.grading.sandbox.files import chown_tree, remove_tree, tree
 from hpclab.grading.sandbox.limits import Limits, at_most_hard_limit
@@ -158,7 +158,7 @@ class Sandbox:
         through reaches a submission: the grader's tokens, keys and session
         sockets (``SSH_AUTH_SOCK``, the session bus) stay outside.
         """
-        return kernel_env(base, memory=self.limits.memory, dedicated_uid=self.uid is not None)
+        return sandboxed_env(base, memory=self.limits.memory, dedicated_uid=self.uid is not None)
 
     def command(self, argv: Sequence[str], sockets: Path) -> list[str]:
         """``argv`` (the kernel's command) run in this sandbox; ``sockets`` is bound in writable."""

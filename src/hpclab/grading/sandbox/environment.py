@@ -80,7 +80,7 @@ def passed_env(base: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def kernel_env(base: Mapping[str, str], *, memory: int, dedicated_uid: bool) -> dict[str, str]:
+def sandboxed_env(base: Mapping[str, str], *, memory: int, dedicated_uid: bool) -> dict[str, str]:
     """The kernel's environment inside: ``base`` through :func:`passed_env`, then the sandbox's own.
 
     Parameters

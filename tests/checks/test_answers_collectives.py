@@ -1,0 +1,290 @@
+"""Lesson 09-mpi-collectives' checks (hpclab.checks.collectives): bcast, Scatter/Gather, reductions,
+scaling, π, Scatterv and an in-place Allreduce on a Split communicator.
+
+Every question against a wrong answer and an alternative right one: tests/support/answers.py
+says how the table works.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import cloudpickle
+import numpy as np
+import pytest
+
+from tests.support.answers import MPI_HEAD as HEAD
+from tests.support.answers import Answers
+
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+ANSWERS = Answers("09-mpi-collectives")
+right, wrong = ANSWERS.right, ANSWERS.wrong
+
+
+def share_bool(total, size, rank):
+    return total // size + (rank < total % size)
+
+
+def share_floor(total, size, rank):
+    return total // size
+
+
+CLUSTER_TIMES = {1: 96.0, 2: 49.5, 4: 26.1, 8: 14.9, 16: 9.6, 32: 7.2}
+
+
+def _direct_fit(speedups):
+    """Least squares on S(p) itself, by a fine grid: the 'other sensible fit' the question allows."""
+    grid = np.linspace(0, 0.2, 20_001)
+    errors = sum((1 / (grid + (1 - grid) / p) - s) ** 2 for p, s in speedups.items())
+    return float(grid[int(np.argmin(errors))])
+
+
+def _scaling(how):
+    from hpclab import scaling
+
+    speedups = {p: np.float64(CLUSTER_TIMES[1] / t) for p, t in CLUSTER_TIMES.items()}
+    f = _direct_fit(speedups)
+    cores = 1
+    while scaling.amdahl(f, cores) / cores >= 0.8:
+        cores += 1
+    if how == "one point":
+        s2 = speedups[2]
+        f = (2 / s2 - 1) / (2 - 1)
+    if how == "cores of the other fit":
+        cores = 8
+    if how == "times over":
+        speedups = {p: t / CLUSTER_TIMES[1] for p, t in CLUSTER_TIMES.items()}
+    return CLUSTER_TIMES, speedups, f, cores
+
+
+PI = (
+    HEAD
+    + """
+import sys
+total = int(sys.argv[1])
+my_samples = total // comm.size + (comm.rank < total % comm.size)
+seq = np.random.SeedSequence(99).spawn(comm.size)[comm.rank]
+rng = np.random.default_rng(seq)
+t0 = MPI.Wtime()
+points = rng.random((my_samples, 2))
+hits = int(((points ** 2).sum(axis=1) <= 1).sum())
+COMBINE
+elapsed = MPI.Wtime() - t0
+pi_estimate = 4 * total_hits / total if comm.rank == 0 else None
+"""
+)
+
+right("q1", "a boolean added to the floor", lambda c: (share_bool,), fast=True)
+wrong("q1", "the floor only", lambda c: (share_floor,), "(they add up to 8, not 10)", fast=True)
+right(
+    "q2",
+    "bcast of a conditional expression",
+    lambda c: (
+        HEAD
+        + """
+config = comm.bcast({"samples": 1_000_000, "seed": 2024, "method": "monte-carlo"} if comm.rank == 0 else None)
+my_seed = config["seed"] + comm.rank
+""",
+    ),
+)
+wrong(
+    "q2",
+    "every rank builds its own",
+    lambda c: (
+        HEAD
+        + """
+config = {"samples": 1_000_000, "seed": 2024, "method": "monte-carlo"}  # no need to bcast(
+my_seed = config["seed"] + comm.rank
+""",
+    ),
+    "`bcast(`",
+    fast=True,
+)
+right(
+    "q3",
+    "explicit [buffer, MPI.DOUBLE]",
+    lambda c: (
+        HEAD
+        + """
+data = np.arange(16, dtype="d") if comm.rank == 0 else None
+chunk = np.empty(4)
+comm.Scatter([data, MPI.DOUBLE] if comm.rank == 0 else None, [chunk, MPI.DOUBLE], root=0)
+squared = chunk ** 2
+result = np.empty(16) if comm.rank == 0 else None
+comm.Gather([squared, MPI.DOUBLE], [result, MPI.DOUBLE] if comm.rank == 0 else None, root=0)
+""",
+    ),
+)
+wrong(
+    "q3",
+    "lower-case scatter of a list",
+    lambda c: (
+        HEAD
+        + """
+data = np.arange(16, dtype="d") if comm.rank == 0 else None
+chunk = comm.scatter(np.split(data, comm.size) if comm.rank == 0 else None, root=0)
+squared = chunk ** 2
+parts = comm.gather(squared, root=0)
+result = np.concatenate(parts) if comm.rank == 0 else None
+""",
+    ),
+    "`.Scatter(`",
+    fast=True,
+)
+right(
+    "q4",
+    "upper-case calls on NumPy buffers",
+    lambda c: (
+        HEAD
+        + """
+value = (3 * comm.rank + 1) % 7
+total = np.zeros(1, dtype="i")
+comm.Allreduce(np.array([value], dtype="i"), total, op=MPI.SUM)
+largest = np.zeros(1, dtype="i") if comm.rank == 0 else None
+comm.Reduce(np.array([value], dtype="i"), largest, op=MPI.MAX, root=0)
+""",
+    ),
+)
+wrong(
+    "q4",
+    "gather, then Python's max",
+    lambda c: (
+        HEAD
+        + """
+value = (3 * comm.rank + 1) % 7
+total = comm.allreduce(value)
+values = comm.gather(value, root=0)
+largest = max(values) if comm.rank == 0 else None
+""",
+    ),
+    "`MPI.MAX`",
+    fast=True,
+)
+right("q5", "least squares on S(p): f = 0.044, 7 cores", lambda c: _scaling("direct"), fast=True)
+wrong("q5", "f from the 2-core run alone", lambda c: _scaling("one point"), "does not fit these speedups", fast=True)
+wrong(
+    "q5",
+    "cores that do not follow from f",
+    lambda c: _scaling("cores of the other fit"),
+    "first drops below 0.8 at p = 7",
+    fast=True,
+)
+wrong("q5", "T(p) / T(1)", lambda c: _scaling("times over"), "expected T(1)/T(2) = 1.939", fast=True)
+right(
+    "q6",
+    "lower-case reduce, one 2-column draw",
+    lambda c: (PI.replace("COMBINE", "total_hits = comm.reduce(hits, op=MPI.SUM, root=0)"),),
+)
+wrong(
+    "q6",
+    "reduce only in a comment; gather does the work",
+    lambda c: (PI.replace("COMBINE", "total_hits = sum(comm.gather(hits, root=0) or [])  # instead of reduce"),),
+    "a comment or a name that mentions it does not combine anything",
+    fast=True,
+)
+
+UNEVEN = (
+    HEAD
+    + """
+counts = np.arange(1, comm.size + 1)
+displs = DISPLS
+data = np.arange(10, dtype="d") if comm.rank == 0 else None
+piece = np.zeros(counts[comm.rank])
+comm.Scatterv([data, (counts, displs), MPI.DOUBLE] if comm.rank == 0 else None, [piece, MPI.DOUBLE], root=0)
+sums = comm.allgather(float(piece.sum()))
+"""
+)
+right(
+    "q7",
+    "tuple of counts and cumsum displacements, lower-case allgather",
+    lambda c: (UNEVEN.replace("DISPLS", "np.concatenate([[0], np.cumsum(counts)[:-1]])"),),
+)
+wrong(
+    "q7",
+    "displacements one apart",
+    lambda c: (UNEVEN.replace("DISPLS", "np.arange(comm.size)"),),
+    "the displacements say where each piece starts",
+)
+wrong(
+    "q7",
+    "lower-case scatter of np.split pieces",
+    lambda c: (
+        HEAD
+        + """
+data = np.arange(10, dtype="d") if comm.rank == 0 else None
+piece = comm.scatter(np.split(data, [1, 3, 6]) if comm.rank == 0 else None, root=0)
+sums = comm.allgather(piece.sum())
+""",
+    ),
+    "deal out the pieces with comm.Scatterv",
+    fast=True,
+)
+wrong(
+    "q7",
+    "gather, then bcast",
+    lambda c: (
+        UNEVEN.replace("DISPLS", "[0, 1, 3, 6]").replace(
+            "sums = comm.allgather(float(piece.sum()))", "sums = comm.bcast(comm.gather(piece.sum(), root=0), root=0)"
+        ),
+    ),
+    "comm.Allgather (or comm.allgather)",
+    fast=True,
+)
+
+SPLIT = (
+    HEAD
+    + """
+values = np.array([comm.rank, comm.rank ** 2], dtype="d")
+half = comm.Split(comm.rank % 2, comm.rank)
+half_rank = half.Get_rank()
+REDUCE
+"""
+)
+right(
+    "q8",
+    "positional colour and key, [buffer, MPI.DOUBLE]",
+    lambda c: (
+        SPLIT.replace("REDUCE", "half.Allreduce(sendbuf=MPI.IN_PLACE, recvbuf=[values, MPI.DOUBLE], op=MPI.SUM)"),
+    ),
+)
+wrong(
+    "q8",
+    "Allreduce on COMM_WORLD",
+    lambda c: (SPLIT.replace("REDUCE", "comm.Allreduce(MPI.IN_PLACE, values, op=MPI.SUM)"),),
+    "the communicator Split returned",
+)
+wrong(
+    "q8",
+    "a second array, IN_PLACE only in a comment",
+    lambda c: (
+        SPLIT.replace(
+            "REDUCE",
+            "total = np.empty(2)\nhalf.Allreduce(values, total, op=MPI.SUM)  # instead of MPI.IN_PLACE\nvalues = total",
+        ),
+    ),
+    "pass MPI.IN_PLACE as the send buffer",
+    fast=True,
+)
+wrong(
+    "q8",
+    "split into first and second half",
+    lambda c: (
+        SPLIT.replace("comm.rank % 2", "comm.rank // 2").replace(
+            "REDUCE", "half.Allreduce(MPI.IN_PLACE, values, op=MPI.SUM)"
+        ),
+    ),
+    "rank 1 holds half_rank = 1 but expected 0",
+)
+
+
+# =========================================================================== the tests
+
+
+def test_every_question_has_a_wrong_and_a_right_answer():
+    assert not ANSWERS.missing(), "\n".join(ANSWERS.missing())
+
+
+@pytest.mark.parametrize("case", ANSWERS.params())
+def test_check_verdict(case, ctx, capsys):
+    ANSWERS.assert_verdict(case, ctx, capsys)

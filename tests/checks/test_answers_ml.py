@@ -1,0 +1,125 @@
+"""Lesson 07-dask-ml's checks (hpclab.checks.ml): big arrays, ParallelPostFit, GridSearchCV, a lazy R².
+
+Every question against a wrong answer and an alternative right one: tests/support/answers.py
+says how the table works.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import cloudpickle
+import numpy as np
+import pytest
+
+from tests.support import answers
+from tests.support.answers import Answers
+
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+ANSWERS = Answers("07-dask-ml")
+right, wrong = ANSWERS.right, ANSWERS.wrong
+
+
+class Inputs(answers.Inputs):
+    @functools.cached_property
+    def digits(self):
+        from sklearn import datasets
+        from sklearn.model_selection import train_test_split
+
+        self.client  # noqa: B018
+        digits = datasets.load_digits()
+        X = digits.images.reshape(len(digits.images), -1)
+        return train_test_split(X, digits.target, test_size=0.5, random_state=0)
+
+    @functools.cached_property
+    def X_big(self):
+        import dask.array as da
+
+        X_test = self.digits[1]
+        return da.concatenate([da.from_array(X_test, chunks=X_test.shape) for _ in range(20)])
+
+
+def _da():
+    import dask.array as da
+
+    return da
+
+
+def r2_from_var(y_true, y_pred, compute=True):
+    r2 = 1 - ((y_true - y_pred) ** 2).mean() / y_true.var()
+    return r2.compute() if compute else r2
+
+
+def r2_always_computed(y_true, y_pred, compute=True):
+    return float((1 - ((y_true - y_pred) ** 2).sum() / ((y_true - y_true.mean()) ** 2).sum()).compute())
+
+
+def r2_wrong_total(y_true, y_pred, compute=True):
+    r2 = 1 - ((y_true - y_pred) ** 2).sum() / (y_true**2).sum()
+    return r2.compute() if compute else r2
+
+
+def _model(c, wrap=True, numpy_first=False):
+    from dask_ml.wrappers import ParallelPostFit
+    from sklearn.svm import SVC
+
+    X_train, X_test, y_train, y_test = c.digits
+    model = ParallelPostFit(estimator=SVC(gamma=0.001)) if wrap else SVC(gamma=0.001)
+    model.fit(X_train, y_train)
+    predicted = model.predict(c.X_big) if wrap else c.X_big.map_blocks(model.predict, drop_axis=1, dtype=int)
+    if numpy_first:
+        predicted = _da().from_array(model.predict(c.X_big.compute()), chunks=len(X_test))
+    return model, predicted, c.X_big, y_test
+
+
+PARAM_GRID = {"C": [1, 10], "gamma": [0.001, 0.0001]}
+
+
+def _search(c, kind):
+    from sklearn.svm import SVC
+
+    X_train, X_test, y_train, y_test = c.digits
+    if kind == "sklearn":
+        from sklearn.model_selection import GridSearchCV
+    else:
+        from dask_ml.model_selection import GridSearchCV
+    search = GridSearchCV(SVC(), PARAM_GRID, cv=3)
+    if kind != "unfitted":
+        search.fit(X_train, y_train)
+    return search, PARAM_GRID, X_test, y_test
+
+
+right(
+    "q1",
+    "one list repeated",
+    lambda c: (_da().concatenate([_da().from_array(c.digits[1], chunks=c.digits[1].shape)] * 20), c.digits[1]),
+)
+wrong(
+    "q1",
+    "stacked in NumPy, chunked by Dask",
+    lambda c: (_da().from_array(np.vstack([c.digits[1]] * 20)), c.digits[1]),
+    "make one block per copy",
+)
+right("q2", "ParallelPostFit(estimator=...)", _model)
+wrong("q2", "predicted in NumPy, wrapped again", lambda c: _model(c, numpy_first=True), "is not computed from X_big")
+wrong("q2", "a bare SVC mapped over the blocks", lambda c: _model(c, wrap=False), "wrap the scikit-learn estimator")
+right("q3", "three folds", lambda c: _search(c, "dask"))
+wrong("q3", "scikit-learn's GridSearchCV", lambda c: _search(c, "sklearn"), "from dask_ml.model_selection")
+wrong("q3", "never fitted", lambda c: _search(c, "unfitted"), "has not been fitted")
+right("q4", "mean squared error over the variance", lambda c: (r2_from_var,))
+wrong("q4", "always computes", lambda c: (r2_always_computed,), "with compute=False, r2_lazy returned a float")
+wrong("q4", "total sum of squares not centred", lambda c: (r2_wrong_total,), "= 1 - SS_res / SS_tot")
+
+
+# =========================================================================== the tests
+
+
+def test_every_question_has_a_wrong_and_a_right_answer():
+    assert not ANSWERS.missing(), "\n".join(ANSWERS.missing())
+
+
+@pytest.mark.parametrize("case", ANSWERS.params())
+def test_check_verdict(case, ctx, capsys):
+    ANSWERS.assert_verdict(case, ctx, capsys)

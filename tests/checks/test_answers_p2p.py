@@ -1,0 +1,230 @@
+"""Lesson 08-mpi-point-to-point's checks (hpclab.checks.p2p): send/recv, buffers, deadlocks, rings, halos.
+
+Every question against a wrong answer and an alternative right one: tests/support/answers.py
+says how the table works.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import cloudpickle
+import pytest
+
+from tests.support.answers import MPI_HEAD as HEAD
+from tests.support.answers import Answers
+
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+ANSWERS = Answers("08-mpi-point-to-point")
+right, wrong = ANSWERS.right, ANSWERS.wrong
+
+
+right(
+    "q1",
+    "a tag and any source",
+    lambda c: (
+        HEAD
+        + """
+message = None
+if comm.rank == 0:
+    comm.send({"from": 0, "primes": [2, 3, 5, 7]}, dest=3, tag=11)
+if comm.rank == 3:
+    message = comm.recv(source=MPI.ANY_SOURCE, tag=11)
+""",
+    ),
+)
+wrong(
+    "q1",
+    "sent to rank 2",
+    lambda c: (
+        HEAD
+        + """
+message = None
+if comm.rank == 0:
+    comm.send({"from": 0, "primes": [2, 3, 5, 7]}, dest=2)
+if comm.rank == 2:
+    message = comm.recv(source=0)
+""",
+    ),
+    "rank 2 received message =",
+)
+
+BUFFER = (
+    HEAD
+    + """
+buffer = np.zeros(8, dtype="i")
+if comm.rank == 1:
+    comm.Send(SEND, dest=2, tag=7)
+elif comm.rank == 2:
+    comm.Recv(RECV, source=1, tag=7)
+"""
+)
+right(
+    "q2",
+    "MPI.INT32_T through a name",
+    lambda c: (
+        BUFFER.replace("buffer = ", "INT32 = MPI.INT32_T\nbuffer = ")
+        .replace("SEND", "[np.arange(1, 9, dtype='i'), INT32]")
+        .replace("RECV", "[buffer, INT32]"),
+    ),
+)
+wrong(
+    "q2",
+    "datatype guessed, MPI.INT only in a comment",
+    lambda c: (BUFFER.replace("SEND", "np.arange(1, 9, dtype='i')").replace("RECV", "buffer") + "# [data, MPI.INT]\n",),
+    "lets mpi4py guess the datatype",
+    fast=True,
+)
+wrong(
+    "q2",
+    "a 64-bit type",
+    lambda c: (BUFFER.replace("SEND", "[np.arange(1, 9, dtype='i'), MPI.LONG]").replace("RECV", "[buffer, MPI.LONG]"),),
+    "does not describe the 32-bit integers",
+    fast=True,
+)
+
+right(
+    "q3",
+    "even ranks send first",
+    lambda c: (
+        HEAD
+        + """
+partner = comm.rank ^ 1
+outgoing = np.full(50_000, float(comm.rank))
+received = np.empty(50_000)
+if comm.rank % 2 == 0:
+    comm.Send(outgoing, dest=partner)
+    comm.Recv(received, source=partner)
+else:
+    comm.Recv(received, source=partner)
+    comm.Send(outgoing, dest=partner)
+""",
+    ),
+)
+wrong(
+    "q3",
+    "the partner's values made locally",
+    lambda c: (
+        HEAD
+        + """
+received = np.full(50_000, float(comm.rank ^ 1))  # what Sendrecv would bring
+""",
+    ),
+    "should move the data with MPI messages",
+    fast=True,
+)
+
+right(
+    "q4",
+    "Probe, then receive from whoever it was",
+    lambda c: (
+        HEAD
+        + """
+arrivals = None
+if comm.rank == 0:
+    arrivals = {}
+    for _ in range(comm.size - 1):
+        status = MPI.Status()
+        comm.Probe(source=MPI.ANY_SOURCE, tag=MPI.ANY_TAG, status=status)
+        value = comm.recv(source=status.Get_source(), tag=status.Get_tag())
+        arrivals[status.source] = (value, status.tag)
+else:
+    comm.send(100 * comm.rank, dest=0, tag=comm.rank)
+""",
+    ),
+)
+wrong(
+    "q4",
+    "receives in rank order",
+    lambda c: (
+        HEAD
+        + """
+arrivals = None
+if comm.rank == 0:
+    arrivals = {source: (comm.recv(source=source, tag=source), source) for source in range(1, comm.size)}
+else:
+    comm.send(100 * comm.rank, dest=0, tag=comm.rank)
+""",
+    ),
+    "`ANY_SOURCE`",
+    fast=True,
+)
+
+right(
+    "q5",
+    "Python ints in buffers made by the list",
+    lambda c: (
+        HEAD
+        + """
+size = comm.size
+bufs = [np.empty(1, dtype="i8") for _ in range(2)]
+mine = np.array([comm.rank], dtype="i8")
+reqs = [comm.Isend(mine, dest=(comm.rank + 1) % size, tag=10), comm.Isend(mine, dest=(comm.rank - 1) % size, tag=20)]
+reqs += [comm.Irecv(bufs[0], source=(comm.rank - 1) % size, tag=10),
+         comm.Irecv(bufs[1], source=(comm.rank + 1) % size, tag=20)]
+MPI.Request.Waitall(reqs)
+from_left, from_right = int(bufs[0][0]), int(bufs[1][0])
+""",
+    ),
+)
+wrong(
+    "q5",
+    "blocking sendrecv",
+    lambda c: (
+        HEAD
+        + """
+left, right = (comm.rank - 1) % comm.size, (comm.rank + 1) % comm.size
+from_left = comm.sendrecv(comm.rank, dest=right, source=left)
+from_right = comm.sendrecv(comm.rank, dest=left, source=right)
+""",
+    ),
+    "`Isend`",
+    fast=True,
+)
+
+right(
+    "q6",
+    "Isend/Irecv with PROC_NULL",
+    lambda c: (
+        HEAD
+        + """
+first = 5 * comm.rank
+u = np.zeros(7)
+u[1:-1] = np.arange(first, first + 5, dtype=float) ** 2
+left = comm.rank - 1 if comm.rank > 0 else MPI.PROC_NULL
+right = comm.rank + 1 if comm.rank < comm.size - 1 else MPI.PROC_NULL
+reqs = [comm.Irecv(u[0:1], source=left, tag=1), comm.Irecv(u[6:7], source=right, tag=2),
+        comm.Isend(u[5:6].copy(), dest=right, tag=1), comm.Isend(u[1:2].copy(), dest=left, tag=2)]
+MPI.Request.Waitall(reqs)
+laplacian = u[:-2] - 2 * u[1:-1] + u[2:]
+""",
+    ),
+)
+wrong(
+    "q6",
+    "ghosts computed from the formula",
+    lambda c: (
+        HEAD
+        + """
+r = comm.rank
+x = np.arange(5 * r - 1, 5 * r + 6, dtype=float)
+u = x ** 2  # as if sent by the neighbours
+laplacian = u[:-2] - 2 * u[1:-1] + u[2:]
+""",
+    ),
+    "should move the data with MPI messages",
+    fast=True,
+)
+
+
+# =========================================================================== the tests
+
+
+def test_every_question_has_a_wrong_and_a_right_answer():
+    assert not ANSWERS.missing(), "\n".join(ANSWERS.missing())
+
+
+@pytest.mark.parametrize("case", ANSWERS.params())
+def test_check_verdict(case, ctx, capsys):
+    ANSWERS.assert_verdict(case, ctx, capsys)
