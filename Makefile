@@ -10,7 +10,7 @@ export JUPYTER_PLATFORM_DIRS := 1
 PYTEST_ARGS ?=
 # Dataset size for `make lab`: full for the workshop, small for a quick look.
 DATA_SIZE ?= full
-# The versions CI passed with (README, "Tested versions"); `make lock` refreshes them.
+# The versions CI passed with (docs/developing.md, "Tested versions"); `make lock` refreshes them.
 LOCK := requirements.lock
 CONSTRAINTS ?= -c $(LOCK)
 # A folder of wheels made by `make wheelhouse`: when present, installs use it and no index.
@@ -30,7 +30,7 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 
 install: $(VENV)/.installed
 
-# The lessons' datasets are made here, before JupyterLab starts (offline; see README, "Data").
+# The lessons' datasets are made here, before JupyterLab starts (offline; see docs/setup.md, "The data").
 # `hpclab lab` (src/hpclab/tools/lab.py) holds the JupyterLab options; the browser tests use it too.
 lab: install
 	$(BIN)/hpclab data prepare --size $(DATA_SIZE)

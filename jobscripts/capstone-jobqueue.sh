@@ -3,7 +3,7 @@
 # this driver job submits worker jobs, each one MPI-capable Dask worker, and
 # MPI smooths the map in their memory. Compare jobscripts/capstone.sh.
 # Submit from the course root:  sbatch jobscripts/capstone-jobqueue.sh [SWEEPS]
-# Prepare the data first on the login node: hpclab data prepare (see README, Data).
+# Prepare the data first on the login node: hpclab data prepare (see docs/setup.md, The data).
 #SBATCH --job-name=capstone-jq # name shown by squeue; %x in --output
 #SBATCH --ntasks=1             # the driver: scheduler and client; the workers are jobs of their own
 #SBATCH --cpus-per-task=1      # the scheduler needs little

@@ -2,7 +2,7 @@
 # The capstone pipeline (lesson 12): Dask cleans and averages the air
 # temperatures, then MPI smooths the map in the workers' memory.
 # Submit from the course root:  sbatch jobscripts/capstone.sh [SWEEPS]
-# Prepare the data first on the login node: hpclab data prepare (see README, Data).
+# Prepare the data first on the login node: hpclab data prepare (see docs/setup.md, The data).
 #SBATCH --job-name=capstone    # name shown by squeue; %x in --output
 #SBATCH --nodes=2              # two hosts
 #SBATCH --ntasks=2             # one Dask worker (= one MPI rank of the stencil) per node ...

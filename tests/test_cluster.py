@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from hpclab import cluster
+from hpclab import cluster, config
 from tests.support import cli_scheduler_and_worker
 
 GiB = 1024**3
@@ -93,7 +93,7 @@ def test_bad_thread_setting_names_the_variable(value):
 
 
 def test_scheduler_file_argument_beats_environment(tmp_path):
-    env = {cluster.SCHEDULER_FILE_ENV: str(tmp_path / "env.json")}
+    env = {config.SCHEDULER_FILE: str(tmp_path / "env.json")}
     assert cluster.scheduler_file_from(tmp_path / "arg.json", env) == tmp_path / "arg.json"
     assert cluster.scheduler_file_from(None, env) == tmp_path / "env.json"
     assert cluster.scheduler_file_from(None, {}) is None
@@ -144,7 +144,7 @@ def scheduler_file(tmp_path):
 
 @pytest.mark.slow
 def test_client_connects_through_the_environment_variable(scheduler_file, monkeypatch):
-    monkeypatch.setenv(cluster.SCHEDULER_FILE_ENV, str(scheduler_file))
+    monkeypatch.setenv(config.SCHEDULER_FILE, str(scheduler_file))
     with cluster.client(timeout=30, quiet=True) as c:
         c.wait_for_workers(1, timeout=60)
         assert c.submit(pow, 2, 10).result() == 1024

@@ -1,4 +1,4 @@
-"""Every HPCLAB_* variable is listed once, in hpclab.config, and README shows that list."""
+"""Every HPCLAB_* variable is listed once, in hpclab.config, and docs/reference/settings.md shows it."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _used_names() -> dict[str, str]:
 def test_every_hpclab_variable_used_anywhere_is_listed_in_config():
     listed = {s.name for s in config.SETTINGS}
     unlisted = {name: where for name, where in _used_names().items() if name not in listed}
-    assert unlisted == {}, "add these to hpclab.config.SETTINGS (and README's table): " + repr(unlisted)
+    assert unlisted == {}, "add these to hpclab.config.SETTINGS (then run `hpclab reference`): " + repr(unlisted)
 
 
 def test_each_variable_is_listed_once_with_what_it_does():
@@ -32,9 +32,9 @@ def test_each_variable_is_listed_once_with_what_it_does():
     assert all(s.read_by and s.meaning and s.default for s in config.SETTINGS)
 
 
-def test_readme_holds_the_table_made_from_config():
-    assert config.markdown_table() in (ROOT / "README.md").read_text(), (
-        "README's settings table differs from hpclab.config: paste config.markdown_table() into it"
+def test_the_settings_page_holds_the_table_made_from_config():
+    assert config.markdown_table() in (ROOT / "docs/reference/settings.md").read_text(), (
+        "docs/reference/settings.md differs from hpclab.config: run `python -m hpclab.tools.reference`"
     )
 
 

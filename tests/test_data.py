@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hpclab import data
+from hpclab import config, data
 from hpclab.data import download, generators
 from tests.support import ROOT  # noqa: E402
 
@@ -210,7 +210,7 @@ def test_unknown_dataset_gets_a_suggestion_and_the_list(tmp_path):
 
 
 def test_unknown_size_names_the_variable(monkeypatch):
-    monkeypatch.setenv(data.SIZE_ENV, "medium")
+    monkeypatch.setenv(config.DATA_SIZE, "medium")
     with pytest.raises(data.DataError, match=r"'medium' \(from HPCLAB_DATA_SIZE\).*'small'.*'full'"):
         data.data_size()
 
@@ -235,10 +235,10 @@ def test_read_only_folder_names_the_folder_and_the_fix(tmp_path):
 
 
 def test_data_folder_defaults_to_data_in_the_course_root(monkeypatch):
-    monkeypatch.delenv(data.DATA_ENV, raising=False)
+    monkeypatch.delenv(config.DATA, raising=False)
     monkeypatch.chdir(ROOT / "notebooks")
     assert data.data_root() == ROOT / "data"
-    monkeypatch.setenv(data.DATA_ENV, "/somewhere/else")
+    monkeypatch.setenv(config.DATA, "/somewhere/else")
     assert data.data_root() == Path("/somewhere/else")
 
 
@@ -382,8 +382,8 @@ def test_closed_port_means_offline(tmp_path):
 
 def test_scratch_folder_can_be_given_per_process(tmp_path, monkeypatch):
     # The grader gives every notebook its own, so parallel grading never shares files.
-    monkeypatch.setenv(data.SCRATCH_ENV, str(tmp_path / "mine"))
+    monkeypatch.setenv(config.SCRATCH, str(tmp_path / "mine"))
     assert data.scratch_dir() == (tmp_path / "mine").resolve()
     assert (tmp_path / "mine").is_dir()
-    monkeypatch.delenv(data.SCRATCH_ENV)
+    monkeypatch.delenv(config.SCRATCH)
     assert data.scratch_dir().name == "scratch"

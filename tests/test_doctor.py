@@ -16,6 +16,9 @@ from hpclab.mpi import find_mpiexec
 from hpclab.slurm import vcluster
 from tests.support import ROOT, running_vcluster
 
+# Runs real MPI: `make test-openmpi` runs this module again on Open MPI.
+pytestmark = pytest.mark.mpi
+
 # Variables that would make the doctor think it runs in a job, under a launcher, or with a scheduler.
 _SITUATION = ("SLURM_", "SLURMD_", "PMI_", "PMIX_", "OMPI_", "HPCLAB_MPIEXEC", "HPCLAB_SCHEDULER_FILE", "HPCLAB_IFACE")
 

@@ -11,8 +11,6 @@ from hpclab.errors import HpclabError
 
 def _hpclab_exception_classes():
     for info in pkgutil.walk_packages(hpclab.__path__, "hpclab."):
-        if info.name == "hpclab.__main__":  # `python -m hpclab`: importing it runs the command
-            continue
         module = importlib.import_module(info.name)
         for _, obj in inspect.getmembers(module, inspect.isclass):
             if issubclass(obj, BaseException) and not issubclass(obj, Warning) and obj.__module__ == info.name:

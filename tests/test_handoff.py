@@ -14,6 +14,9 @@ from hpclab.slurm import vcluster
 from tests.support import ROOT, running_vcluster
 from tests.support.handoff import assert_handoff_output, output_lines
 
+# Runs real MPI: `make test-openmpi` runs this module again on Open MPI.
+pytestmark = pytest.mark.mpi
+
 PROGRAMS = Path(__file__).parent / "handoff_programs"
 DATA = np.arange(80, dtype=float).reshape(10, 8)
 CHUNKS = ((3, 5, 2), (4, 4))

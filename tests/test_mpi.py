@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from hpclab import mpi
+from hpclab import config, mpi
+
+# Runs real MPI: `make test-openmpi` runs this module again on Open MPI.
+pytestmark = pytest.mark.mpi
 
 HELLO = """
 from mpi4py import MPI
@@ -95,7 +98,7 @@ def test_zero_ranks_is_refused():
 
 
 def test_explicit_launcher_that_does_not_exist_is_reported(monkeypatch):
-    monkeypatch.setenv(mpi.MPIEXEC_ENV, "/nonexistent/mpiexec")
+    monkeypatch.setenv(config.MPIEXEC, "/nonexistent/mpiexec")
     with pytest.raises(FileNotFoundError, match="HPCLAB_MPIEXEC"):
         mpi.run(HELLO, 2)
 

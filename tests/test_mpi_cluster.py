@@ -421,4 +421,4 @@ def test_the_capstone_runs_unchanged_on_jobqueue_workers(tmp_path):
     assert difference and float(difference.group(1)) < 1e-9, out[-3000:]
     match = re.search(r"^area-weighted mean (-?[\d.]+) °C \(NumPy (-?[\d.]+)\) on 2 workers", out, re.M)
     assert match and match.group(1) == match.group(2), out[-3000:]
-    assert re.search(r"^scheduler: tls://", out, re.M), out[-3000:]  # strangers are refused (README, Security)
+    assert re.search(r"^scheduler: tls://", out, re.M), out[-3000:]  # strangers are refused (docs/security.md)

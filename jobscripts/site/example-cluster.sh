@@ -8,7 +8,7 @@ export SBATCH_PARTITION="${SBATCH_PARTITION:-compute}"
 # export SBATCH_RESERVATION=workshop_day1                   # only during the workshop
 
 # Software from the module system, then the course environment built against it
-# (README, "Installing on a cluster").
+# (docs/on-a-cluster.md, "Installing on a cluster").
 if command -v module >/dev/null 2>&1; then
     module load python/3.11 mpi/openmpi/4.1
 fi

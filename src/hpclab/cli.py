@@ -1,16 +1,35 @@
-"""The ``hpclab`` command: a thin layer over the library."""
+"""The ``hpclab`` command: a thin layer over the library.
+
+Each subcommand's handler (``_build``, ``_grade``, ...) turns parsed arguments into one
+library call and prints its result; what a command does lives in the module it calls
+(``hpclab.grading``, ``hpclab.slurm``, ``hpclab.tools``, the learner's runtime), so a lesson,
+a test or a job script can call the same function the command does. :func:`parser` is public:
+the CLI reference page is generated from it.
+
+Most modules are imported here at the top (each costs milliseconds). The few whose import pulls
+in a heavy stack that the other subcommands do not need (the grader's nbformat and nbclient, the
+benchmarks' dask and distributed) are imported by their own handler, so ``hpclab --help`` and
+``hpclab build --check`` (run by the pre-commit hook) stay quick.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
+from hpclab import config, data, doctor, tls
 from hpclab.errors import HpclabError, UsageError
+from hpclab.slurm import sitecheck, vcluster
+from hpclab.tools import deps, kernel, reference
+from hpclab.tools.lab import run_lab
 
 
 def _build(args: argparse.Namespace) -> int:
-    from hpclab.grading.build import build_all
+    from hpclab.grading.build import build_all  # noqa: PLC0415  the grading stack (nbformat): ~1 s
 
     root = Path(args.root)
     changed = build_all(root / "solutions", root / "exercises", check=args.check)
@@ -25,8 +44,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from hpclab.grading.grade import grade, summary
-    from hpclab.grading.sandbox import Limits
+    from hpclab.grading import grade, report, summary  # noqa: PLC0415  the grading stack (nbformat, nbclient): ~1 s
+    from hpclab.grading.sandbox import Limits  # noqa: PLC0415  the grading stack (nbformat, nbclient): ~1 s
 
     for name in ("jobs", "max_procs"):
         if getattr(args, name) < 1:
@@ -52,8 +71,6 @@ def _grade(args: argparse.Namespace) -> int:
     print(summary(outcome.rows))
     for problem in outcome.problems:
         print(f"note: {problem}", file=sys.stderr)
-    from hpclab.grading import report
-
     out = Path(args.out)
     print("\n" + report.room_table(outcome))
     room_file, plot = report.write_room_report(outcome, args.report or out.with_name(out.stem + "-report.md"))
@@ -77,11 +94,6 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _vcluster(args: argparse.Namespace) -> int:
-    import os
-    import subprocess
-
-    from hpclab.slurm import vcluster
-
     spec = vcluster.Spec(nodes=args.nodes, dedicated=args.dedicated_cpus) if args.action == "up" else vcluster.Spec()
     if args.action == "up":
         print(vcluster.up(spec))
@@ -102,8 +114,6 @@ def _vcluster(args: argparse.Namespace) -> int:
 
 
 def _deps(args: argparse.Namespace) -> int:
-    from hpclab.tools import deps
-
     if args.action == "moved":
         old, new = (
             deps.lock_versions(Path(path).read_text()) if Path(path).exists() else {} for path in (args.old, args.new)
@@ -131,13 +141,9 @@ def _deps(args: argparse.Namespace) -> int:
 
 
 def _site_check(args: argparse.Namespace) -> int:
-    from hpclab.slurm import sitecheck
-
     root = Path(args.root).resolve()
     prefix: list[str] = []
     if args.vcluster:
-        from hpclab.slurm import vcluster
-
         prefix = vcluster.exec_argv(vcluster.Spec(), [], cwd=str(root))
     print(f"submitting the site check's jobs from {root} (each takes seconds once it starts) ...", flush=True)
     rows = sitecheck.check(
@@ -148,8 +154,6 @@ def _site_check(args: argparse.Namespace) -> int:
 
 
 def _data(args: argparse.Namespace) -> int:
-    from hpclab import data
-
     results = data.prepare(
         args.names or None, size=args.size, root=args.dir, force=args.force, progress=not args.no_progress
     )
@@ -161,15 +165,11 @@ def _data(args: argparse.Namespace) -> int:
     if args.download:
         print(f"NCEP sample: {data.download_air_temperature(folder.parent / 'downloads')}")
     if args.dir is not None:
-        print(f"Lessons read it with: export {data.DATA_ENV}={folder.parent} {data.SIZE_ENV}={folder.name}")
+        print(f"Lessons read it with: export {config.DATA}={folder.parent} {config.DATA_SIZE}={folder.name}")
     return 0
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    import json
-
-    from hpclab import doctor
-
     found = doctor.report(mpi=True if args.mpi else None, timeout=args.timeout)
     if args.json:
         # One line per task when srun/mpiexec runs the doctor on many tasks at once.
@@ -182,23 +182,19 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from hpclab.tools import bench
+    from hpclab.tools import bench  # noqa: PLC0415  it imports dask.array, distributed and numpy: ~1 s
 
     print(bench.render(bench.run(args.only or None, quick=args.quick)))
     return 0
 
 
 def _tls(args: argparse.Namespace) -> int:
-    from hpclab import tls
-
     folder = tls.write_credentials(args.folder)
     print(tls.shell_exports(tls.dask_environment(folder)), end="")
     return 0
 
 
 def _kernel(args: argparse.Namespace) -> int:
-    from hpclab.tools import kernel
-
     where = kernel.install(user=not args.system, prefix=args.prefix, name=args.name, display_name=args.display_name)
     print(f"kernel {args.name!r} ({args.display_name}) installed in {where}")
     print(
@@ -209,14 +205,21 @@ def _kernel(args: argparse.Namespace) -> int:
 
 
 def _lab(args: argparse.Namespace) -> int:
-    from hpclab.tools.lab import run_lab
-
     extra = args.jupyter_args[1:] if args.jupyter_args[:1] == ["--"] else args.jupyter_args
     run_lab(args.root, port=args.port, token=args.token, extra=extra)
     return 0  # not reached: JupyterLab replaced this process
 
 
+def _reference(args: argparse.Namespace) -> int:
+    return reference.main(["--root", str(args.root), *(["--check"] if args.check else [])], cli_parser=parser())
+
+
 def parser() -> argparse.ArgumentParser:
+    """The ``hpclab`` command's argument parser: every subcommand, its options and their help.
+
+    Public so that the CLI reference page is generated from the parser itself, and cannot drift
+    from what the command accepts. Each subcommand sets ``func``, the handler :func:`main` calls.
+    """
     top = argparse.ArgumentParser(prog="hpclab", description="Tools for the hpclab course.")
     sub = top.add_subparsers(dest="subcommand", required=True)
 
@@ -285,8 +288,8 @@ def parser() -> argparse.ArgumentParser:
     )
     grade.set_defaults(func=_grade)
 
-    data = sub.add_parser("data", help="the course datasets (made offline from seeded generators)")
-    data_sub = data.add_subparsers(dest="action", required=True)
+    dataset = sub.add_parser("data", help="the course datasets (made offline from seeded generators)")
+    data_sub = dataset.add_subparsers(dest="action", required=True)
     prep = data_sub.add_parser("prepare", help="make the datasets now (e.g. on a login node before a job)")
     prep.add_argument("names", nargs="*", help="datasets to make (default: all): air_temperature, people, readings")
     prep.add_argument("--size", choices=["small", "full"], help="default: $HPCLAB_DATA_SIZE, else full")
@@ -359,14 +362,12 @@ def parser() -> argparse.ArgumentParser:
     lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="more jupyter lab options, after --")
     lab.set_defaults(func=_lab)
 
-    from hpclab.tools.kernel import DISPLAY_NAME, NAME
-
     kern = sub.add_parser("kernel", help="register this environment as a Jupyter kernel (JupyterHub, Open OnDemand)")
     kern_sub = kern.add_subparsers(dest="action", required=True)
     kern_install = kern_sub.add_parser("install", help="install the kernelspec (default: for this user)")
-    kern_install.add_argument("--name", default=NAME, help=f"kernelspec name (default: {NAME})")
+    kern_install.add_argument("--name", default=kernel.NAME, help=f"kernelspec name (default: {kernel.NAME})")
     kern_install.add_argument(
-        "--display-name", default=DISPLAY_NAME, help=f"what JupyterLab shows (default: {DISPLAY_NAME!r})"
+        "--display-name", default=kernel.DISPLAY_NAME, help=f"what JupyterLab shows (default: {kernel.DISPLAY_NAME!r})"
     )
     where = kern_install.add_mutually_exclusive_group()
     where.add_argument("--prefix", help="install into PREFIX/share/jupyter/kernels instead of the user's folder")
@@ -392,10 +393,21 @@ def parser() -> argparse.ArgumentParser:
     )
     doc.add_argument("--timeout", type=float, default=60, help="seconds allowed for MPI to start (default: 60)")
     doc.set_defaults(func=_doctor)
+
+    ref = sub.add_parser("reference", help="write docs/reference/ (settings and this command) from the code")
+    ref.add_argument("--root", type=Path, default=Path("."), help="course root holding docs/ (default: .)")
+    ref.add_argument("--check", action="store_true", help="only compare the pages with the code; exit 1 if stale")
+    ref.set_defaults(func=_reference)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``hpclab ARGV...`` (default: the process's arguments); return the exit status.
+
+    An :class:`~hpclab.errors.HpclabError` or an ``OSError`` is the user's or the machine's
+    problem, and its message already says what to do: it is printed in one line, status 2.
+    Anything else is a bug in hpclab and keeps its traceback.
+    """
     args = parser().parse_args(argv)
     try:
         return args.func(args)

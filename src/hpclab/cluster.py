@@ -24,7 +24,6 @@ from jupyter_core.paths import jupyter_runtime_dir
 from hpclab import config, tls
 from hpclab.errors import SetupError, UsageError
 
-SCHEDULER_FILE_ENV = config.SCHEDULER_FILE
 GUARD_PRELOAD = "hpclab.guard"  # module run in each nanny and worker (interrupt safety)
 DASK_DEFAULT_LINK = "{scheme}://{host}:{port}/status"  # distributed.dashboard.link as Dask ships it
 
@@ -244,7 +243,7 @@ def plan_layout(
 def scheduler_file_from(argument: str | os.PathLike | None, env: Mapping[str, str] | None = None) -> Path | None:
     """The scheduler file to use: the argument, else ``HPCLAB_SCHEDULER_FILE``, else None."""
     env = os.environ if env is None else env
-    chosen = argument if argument is not None else env.get(SCHEDULER_FILE_ENV) or None
+    chosen = argument if argument is not None else env.get(config.SCHEDULER_FILE) or None
     return None if chosen is None else Path(chosen).expanduser().resolve()
 
 
@@ -302,7 +301,7 @@ def connect(scheduler_file: str | os.PathLike, timeout: float = 30, security=Non
             f"Scheduler file {path} does not exist. Start the scheduler first "
             "(for example `srun dask-mpi --scheduler-file "
             f"{path}` in a batch job) and wait until the file appears, or unset "
-            f"{SCHEDULER_FILE_ENV} to start a local cluster instead."
+            f"{config.SCHEDULER_FILE} to start a local cluster instead."
         )
     if security is None:
         security = security_for(path)

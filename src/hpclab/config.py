@@ -2,7 +2,7 @@
 
 Modules take the names from here instead of spelling them, `hpclab doctor`
 prints the ones that are set, and a test checks that no ``HPCLAB_*`` name is
-used anywhere in the course without being listed (and README's table with it).
+used anywhere in the course without being listed (and docs/reference/settings.md with it).
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def current(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def markdown_table() -> str:
-    """README's table of the variables (a test keeps README equal to it)."""
+    """The table of docs/reference/settings.md (`hpclab reference` writes it; a test keeps it current)."""
     lines = ["| Variable | Read by | What it does | Default |", "|---|---|---|---|"]
     lines += [f"| `{s.name}` | {s.read_by} | {s.meaning} | {s.default} |" for s in SETTINGS]
     return "\n".join(lines)

@@ -39,8 +39,6 @@ from types import ModuleType
 from hpclab import config, processes
 from hpclab.errors import HpclabError, UsageError
 
-MPIEXEC_ENV = config.MPIEXEC
-
 # Runs on every rank: send this rank's stdout/stderr to its own files, run the
 # learner's program as __main__, then save the variables the caller asked for.
 # (A program of its own, in each rank's interpreter: it imports hpclab.mpi like any other.)
@@ -263,7 +261,7 @@ def find_mpiexec() -> str:
     FileNotFoundError
         No launcher anywhere; the message says how to get one.
     """
-    chosen = os.environ.get(MPIEXEC_ENV)
+    chosen = os.environ.get(config.MPIEXEC)
     if chosen:
         return chosen
     beside = Path(sys.executable).parent / "mpiexec"
@@ -273,7 +271,7 @@ def find_mpiexec() -> str:
     if found is None:
         raise FileNotFoundError(
             "No mpiexec found. Install the MPI wheel (`pip install mpich`), load your "
-            f"site's MPI module, or set {MPIEXEC_ENV} to the launcher's path."
+            f"site's MPI module, or set {config.MPIEXEC} to the launcher's path."
         )
     return found
 
@@ -468,7 +466,7 @@ def run(
         except FileNotFoundError:
             raise FileNotFoundError(
                 f"Cannot start the MPI launcher {command[0]!r}: no such program. Fix or "
-                f"unset {MPIEXEC_ENV}, or install MPI (`pip install mpich`)."
+                f"unset {config.MPIEXEC}, or install MPI (`pip install mpich`)."
             ) from None
         timed_out = False
         started_at = time.time() - 1

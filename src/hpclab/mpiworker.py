@@ -45,7 +45,6 @@ from hpclab import config, processes
 from hpclab.errors import SetupError
 from hpclab.mpi import family_of_vendor, find_mpiexec, import_mpi, launcher_env
 
-WORKER_PARENT_ENV = config.MPI_WORKER_PARENT  # pid the worker must not outlive (set by MPIWorker)
 PRELOAD = "hpclab.mpiworker"
 STOP_GRACE = 5.0  # seconds a worker gets to leave by itself before its process tree is killed
 
@@ -81,7 +80,7 @@ def dask_setup(worker) -> None:
     """Worker preload: initialize MPI now, in the main thread, under this worker's own launcher."""
     from mpi4py import MPI  # noqa: F401, PLC0415  importing initializes MPI (THREAD_MULTIPLE), here and now
 
-    parent = os.environ.get(WORKER_PARENT_ENV, "")
+    parent = os.environ.get(config.MPI_WORKER_PARENT, "")
     if parent:
         pid, _, created = parent.partition(":")
         _watch_parent(int(pid), float(created or 0))
@@ -188,7 +187,11 @@ class MPIWorker(ProcessInterface):
             launcher=self.launcher,
         )
         me = psutil.Process()
-        self.env = {**launcher_env(env), **security_env(security), WORKER_PARENT_ENV: f"{me.pid}:{me.create_time()}"}
+        self.env = {
+            **launcher_env(env),
+            **security_env(security),
+            config.MPI_WORKER_PARENT: f"{me.pid}:{me.create_time()}",
+        }
         self.process: asyncio.subprocess.Process | None = None
         self.restarts = 0
         self._closing = False

@@ -6,6 +6,9 @@ import pytest
 
 from hpclab.checks.collectives import _in_place_allreduce
 
+# Runs real MPI: `make test-openmpi` runs this module again on Open MPI.
+pytestmark = pytest.mark.mpi
+
 
 @pytest.mark.parametrize(
     "program, expected",

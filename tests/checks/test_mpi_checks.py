@@ -8,6 +8,9 @@ import pytest
 from hpclab import mpi
 from hpclab.checks import capstone, collectives, handoff, mpicheck, p2p
 
+# Runs real MPI: `make test-openmpi` runs this module again on Open MPI.
+pytestmark = pytest.mark.mpi
+
 RING = """
 import numpy as np
 from mpi4py import MPI

@@ -521,7 +521,7 @@ def looked_around(sandbox_seen):
             str(ROOT / "src"),
         ]
         with pytest.MonkeyPatch.context() as mp:
-            mp.chdir(room)  # the grader's working folder: the room, as README's example runs it
+            mp.chdir(room)  # the grader's working folder: the room, as docs/grading.md's example runs it
             for name, value in SECRETS.items():
                 mp.setenv(name, value)
             code = LOOKS_AROUND.replace("TARGETS", repr(targets))
@@ -868,7 +868,7 @@ def test_only_the_tmpfs_mounts_are_writable_not_bwraps_own_root_dev_or_sys(sandb
     assert seen["status"] == 0, seen
     writable = [w for w in seen["writable"] if w != "nested-user-namespace"]
     assert writable == ["/tmp", "/dev/shm", str(EXERCISES)], seen
-    if mode == "user namespace":  # bwrap --disable-userns; root mode cannot (README)
+    if mode == "user namespace":  # bwrap --disable-userns; root mode cannot (docs/grading.md)
         assert "nested-user-namespace" not in seen["writable"], seen
 
 

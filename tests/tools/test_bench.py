@@ -10,6 +10,9 @@ import pytest
 
 from hpclab.tools import bench
 
+# Runs real MPI: `make test-openmpi` runs this module again on Open MPI.
+pytestmark = pytest.mark.mpi
+
 
 def test_side_by_side_alternates_and_keeps_medians():
     calls = []
@@ -30,13 +33,13 @@ def test_unknown_benchmark_is_named():
         bench.run(["gpu"])
 
 
-@pytest.mark.slow
 def _open_mpi() -> bool:
     from mpi4py import MPI
 
     return "Open MPI" in MPI.Get_library_version()
 
 
+@pytest.mark.slow
 def test_quick_bench_runs_every_comparison_for_real():
     # MPI-capable workers need MPICH (hpclab.mpiworker.require_connectable_mpi): under Open MPI
     # (make test-openmpi) the two rows that use them are left out, the rest is the same.

@@ -28,14 +28,7 @@ its paths, and the generators import NumPy, pandas or xarray when they run.
 
 from __future__ import annotations
 
-from hpclab.data.download import (
-    AIR_SOURCE_ENV,
-    NCEP_HASH,
-    NCEP_URL,
-    OfflineFallback,
-    air_temperature,
-    download_air_temperature,
-)
+from hpclab.data.download import NCEP_HASH, NCEP_URL, OfflineFallback, air_temperature, download_air_temperature
 from hpclab.data.errors import DataError
 from hpclab.data.generators import (
     DATASETS,
@@ -48,32 +41,18 @@ from hpclab.data.generators import (
 )
 from hpclab.data.making import Prepared, path, prepare
 from hpclab.data.manifest import MANIFEST, MANIFEST_FORMAT, read_manifest, sha256, verify
-from hpclab.data.paths import (
-    DATA_ENV,
-    DEFAULT_SIZE,
-    SCRATCH_ENV,
-    SIZE_ENV,
-    SIZES,
-    course_root,
-    data_root,
-    data_size,
-    scratch_dir,
-)
+from hpclab.data.paths import DEFAULT_SIZE, SIZES, course_root, data_root, data_size, scratch_dir
 
 __all__ = [
-    "AIR_SOURCE_ENV",
     "DATASETS",
-    "DATA_ENV",
     "DEFAULT_SIZE",
     "MANIFEST",
     "MANIFEST_FORMAT",
     "NCEP_HASH",
     "NCEP_URL",
     "READINGS_DTYPES",
-    "SCRATCH_ENV",
     "SEED",
     "SIZES",
-    "SIZE_ENV",
     "DataError",
     "Dataset",
     "OfflineFallback",

@@ -22,8 +22,6 @@ from hpclab.data.errors import DataError
 from hpclab.data.making import path
 from hpclab.data.paths import data_root, ensure_writable
 
-AIR_SOURCE_ENV = config.AIR_SOURCE
-
 # The real NCEP sample that xarray's tutorial downloads, with the checksum its
 # publisher lists beside it (air_temperature.nc.md5 in the same repository).
 NCEP_URL = "https://github.com/pydata/xarray-data/raw/master/air_temperature.nc"
@@ -168,7 +166,7 @@ def air_temperature(
     """
     import xarray as xr  # noqa: PLC0415  heavy: the CLI and the grader import hpclab.data, mostly for paths
 
-    source = (source or os.environ.get(AIR_SOURCE_ENV) or "generated").strip().lower()
+    source = (source or os.environ.get(config.AIR_SOURCE) or "generated").strip().lower()
     if source not in ("generated", "download"):
         raise DataError(f"Unknown air-temperature source {source!r}: use 'generated' or 'download'.")
     if source == "download":

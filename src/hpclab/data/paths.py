@@ -18,9 +18,6 @@ from pathlib import Path
 from hpclab import config
 from hpclab.data.errors import DataError
 
-DATA_ENV = config.DATA
-SIZE_ENV = config.DATA_SIZE
-SCRATCH_ENV = config.SCRATCH
 SIZES = ("small", "full")
 DEFAULT_SIZE = "full"
 
@@ -64,7 +61,7 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
     Path
         The data folder (it holds one folder per size), resolved.
     """
-    chosen = root if root is not None else os.environ.get(DATA_ENV) or None
+    chosen = root if root is not None else os.environ.get(config.DATA) or None
     if chosen is None:
         return course_root() / "data"
     path = Path(chosen).expanduser()
@@ -95,10 +92,10 @@ def data_size(size: str | None = None) -> str:
         The size (given, or from ``HPCLAB_DATA_SIZE``) is neither.
     """
     from_env = size is None
-    chosen = (os.environ.get(SIZE_ENV) or DEFAULT_SIZE) if size is None else size
+    chosen = (os.environ.get(config.DATA_SIZE) or DEFAULT_SIZE) if size is None else size
     chosen = chosen.strip().lower()
     if chosen not in SIZES:
-        where = f" (from {SIZE_ENV})" if from_env else ""
+        where = f" (from {config.DATA_SIZE})" if from_env else ""
         raise DataError(f"Unknown data size {chosen!r}{where}: use 'small' (quick tests) or 'full' (the workshop).")
     return chosen
 
@@ -112,7 +109,7 @@ def ensure_writable(folder: Path) -> None:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise DataError(
-            f"Cannot write to the data folder {folder} ({reason}). Set {DATA_ENV} to a folder you can "
+            f"Cannot write to the data folder {folder} ({reason}). Set {config.DATA} to a folder you can "
             "write to, or pass --dir to `hpclab data prepare`."
         ) from None
 
@@ -140,7 +137,7 @@ def scratch_dir(root: str | os.PathLike | None = None) -> Path:
     DataError
         The folder cannot be made or written to.
     """
-    own = os.environ.get(SCRATCH_ENV) if root is None else None
+    own = os.environ.get(config.SCRATCH) if root is None else None
     folder = Path(own).expanduser().resolve() if own else data_root(root) / "scratch"
     ensure_writable(folder)
     return folder

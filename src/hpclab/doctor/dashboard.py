@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from hpclab.cluster import DASK_DEFAULT_LINK, SCHEDULER_FILE_ENV, dashboard_link_template, jupyter_server
+from hpclab import config
+from hpclab.cluster import DASK_DEFAULT_LINK, dashboard_link_template, jupyter_server
 from hpclab.doctor.findings import FAIL, OK, WARN, Finding
 from hpclab.errors import UsageError
 
@@ -125,7 +126,7 @@ def dashboard_findings(env: Mapping[str, str]) -> list[Finding]:
         )
     )
 
-    path = env.get(SCHEDULER_FILE_ENV)
+    path = env.get(config.SCHEDULER_FILE)
     if path:
         try:
             info = read_scheduler_file(path)
@@ -134,10 +135,10 @@ def dashboard_findings(env: Mapping[str, str]) -> list[Finding]:
                 Finding(
                     "Dashboard",
                     FAIL,
-                    f"{SCHEDULER_FILE_ENV}: {exc}",
+                    f"{config.SCHEDULER_FILE}: {exc}",
                     "start the scheduler first (e.g. `srun dask-mpi --scheduler-file "
                     f"$PWD/scheduler.json` in a job) and wait for the file, or unset "
-                    f"{SCHEDULER_FILE_ENV}",
+                    f"{config.SCHEDULER_FILE}",
                 )
             )
             return found

@@ -13,9 +13,9 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from hpclab import config
 from hpclab.doctor.findings import FAIL, OK, WARN, Finding
 from hpclab.mpi import (
-    MPIEXEC_ENV,
     compare_launcher,
     family_of_vendor,
     find_mpiexec,
@@ -72,8 +72,8 @@ def mpi_findings(env: Mapping[str, str]) -> list[Finding]:
         found.append(Finding("MPI", FAIL, "no MPI launcher found for hpclab.mpi.run", str(exc)))
         launcher = None
     if launcher is not None:
-        if env.get(MPIEXEC_ENV):
-            source = MPIEXEC_ENV
+        if env.get(config.MPIEXEC):
+            source = config.MPIEXEC
         elif Path(launcher).parent == Path(sys.executable).parent:
             source = "next to this Python"
         else:
@@ -81,7 +81,7 @@ def mpi_findings(env: Mapping[str, str]) -> list[Finding]:
         text = launcher_version(launcher)
         status, said, fix = compare_launcher(library, launcher, text)
         if status == FAIL and not fix:
-            fix = _fix_for_mismatch(source if source == MPIEXEC_ENV else "PATH", lib_family)
+            fix = _fix_for_mismatch(source if source == config.MPIEXEC else "PATH", lib_family)
         family, version = identify_launcher(text)
         found.append(
             Finding(

@@ -96,6 +96,6 @@ def settings_finding(env: Mapping[str, str]) -> Finding:
     """The course's ``HPCLAB_*`` variables that are set here (see :mod:`hpclab.config`)."""
     chosen = config.current(env)
     if not chosen:
-        return Finding("Python", OK, 'no HPCLAB_* variables set: every default applies (README, "Settings")')
+        return Finding("Python", OK, "no HPCLAB_* variables set: every default applies (docs/reference/settings.md)")
     shown = ", ".join(f"{name}={value}" for name, value in chosen.items())
     return Finding("Python", OK, f"settings: {shown}", details={"settings": chosen})

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 import psutil
 
-from hpclab.cluster import SCHEDULER_FILE_ENV
+from hpclab import config
 from hpclab.doctor.dashboard import read_scheduler_file
 from hpclab.doctor.findings import OK, WARN, Finding, plural
 
@@ -57,10 +57,10 @@ def tls_findings(
     shared = shared_machine(env) if shared is False else shared
     client_address = _current_client_address() if client_address is False else client_address
     named = []
-    if env.get(SCHEDULER_FILE_ENV):
+    if env.get(config.SCHEDULER_FILE):
         try:
-            address = read_scheduler_file(env[SCHEDULER_FILE_ENV])["address"]
-            named.append((f"the scheduler in {env[SCHEDULER_FILE_ENV]}", address))
+            address = read_scheduler_file(env[config.SCHEDULER_FILE])["address"]
+            named.append((f"the scheduler in {env[config.SCHEDULER_FILE]}", address))
         except ValueError:
             pass  # the Dashboard section reports the unreadable file
     if client_address:
@@ -86,7 +86,7 @@ def tls_findings(
                     f"use{why}: anyone who can reach that port can run code as you",
                     "start it with TLS: hpclab.cluster.start() (its default), "
                     "LocalCluster(security=Security.temporary()), or `dask_tls` in a job "
-                    "script (jobscripts/common.sh); README, Security",
+                    "script (jobscripts/common.sh); docs/security.md",
                     details={"address": address, "shared": shared},
                 )
             )

@@ -28,7 +28,8 @@ from pathlib import Path
 import nbformat
 from tqdm.auto import tqdm
 
-from hpclab.data import MANIFEST, SCRATCH_ENV, data_root, data_size, prepare
+from hpclab import config
+from hpclab.data import MANIFEST, data_root, data_size, prepare
 from hpclab.grading.assess import HINTS, assess
 from hpclab.grading.execute import KERNEL_DIED, TIMEOUT, execute
 from hpclab.grading.lessons import choose_lesson, odd_lessons, release_note
@@ -351,7 +352,7 @@ def grade_one(
                     timeout=timeout,
                     cell_timeout=cell_timeout,
                     allow_errors=True,
-                    env={SCRATCH_ENV: scratch},
+                    env={config.SCRATCH: scratch},
                 )
         else:
             with Sandbox(release.path.parent, limits, readable=[data_root()]) as box:

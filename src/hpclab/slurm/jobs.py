@@ -14,10 +14,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from hpclab.errors import HpclabError
 
-Runner = Callable[[list[str]], subprocess.CompletedProcess]
+#: Runs one command line (``["sbatch", ...]``) where Slurm is, and returns the completed process
+#: with its output as text; it must not raise on a non-zero exit status (the caller reads it).
+Runner = Callable[[list[str]], subprocess.CompletedProcess[str]]
 
 TERMINAL_STATES = {
     "COMPLETED",
@@ -58,26 +61,45 @@ class Job:
 
     @property
     def ok(self) -> bool:
+        """Whether the job completed with exit code 0 and no signal (Slurm's ``0:0``).
+
+        Both are read: the state says the job ran to its end (not cancelled, out of time or
+        memory), the exit code says the script itself succeeded.
+        """
         return self.state == "COMPLETED" and self.exit_code == "0:0"
 
     def output(self) -> str:
+        """The job's standard output as text; empty when the file is not there (yet, or any more).
+
+        Undecodable bytes are replaced, so a job that printed binary noise still shows what it said.
+        """
         return self.stdout_path.read_text(errors="replace") if self.stdout_path.exists() else ""
 
 
 def submit(run: Runner, script: str, *, args: Sequence[str] = (), sbatch_options: Sequence[str] = ()) -> str:
-    """``sbatch --parsable`` a script; return the job id."""
+    """``sbatch --parsable`` a script through ``run``; return the job id.
+
+    ``--parsable`` prints the id alone (``id;cluster`` on a federation), so no
+    locale or Slurm version changes what is read. ``sbatch_options`` go before
+    the script, ``args`` after it (the script's own arguments).
+
+    Raises
+    ------
+    JobError
+        sbatch refused the script; the message holds what sbatch said.
+    """
     proc = run(["sbatch", "--parsable", *sbatch_options, script, *args])
     if proc.returncode != 0:
         raise JobError(f"sbatch {script} failed: {(proc.stderr or proc.stdout).strip()}")
     return proc.stdout.strip().split(";")[0]
 
 
-def _number(value) -> int:
+def _number(value: Any) -> int:
     """Newer Slurm wraps numbers as ``{"set": true, "number": 3}``."""
     return value.get("number", 0) if isinstance(value, dict) else value
 
 
-def _exit_code(value) -> str:
+def _exit_code(value: Any) -> str:
     """Slurm's "code:signal" from squeue's JSON: a raw wait status (22.05), or an object (23.02 and later)."""
     if isinstance(value, int):
         return f"{value >> 8}:{value & 0x7F}"
@@ -88,12 +110,12 @@ def _exit_code(value) -> str:
     return "?"
 
 
-def _first(value) -> str:
+def _first(value: Any) -> str:
     """A state field: a string (22.05) or a list of flags, main state first (23.02 and later)."""
     return (value[0] if value else "UNKNOWN") if isinstance(value, list) else str(value or "UNKNOWN")
 
 
-def _output_path(job: dict) -> str:
+def _output_path(job: dict[str, Any]) -> str:
     """Where the job's stdout goes: squeue's JSON holds the pattern as given (empty: Slurm's default).
 
     The replacements sbatch documents for file names are applied (``%j`` job id,
@@ -111,7 +133,8 @@ def _output_path(job: dict) -> str:
         "N": str(job.get("batch_host", "")),
         "%": "%",
     }
-    out, i = [], 0
+    out: list[str] = []
+    i = 0
     while i < len(pattern):
         if pattern[i] == "%" and i + 1 < len(pattern) and pattern[i + 1] in values:
             out.append(values[pattern[i + 1]])
@@ -159,10 +182,17 @@ def job_fields(run: Runner, job_id: str) -> dict[str, str]:
 
 
 def wait(run: Runner, job_id: str, timeout: float = 300, where: str = "this cluster") -> Job:
-    """Poll ``scontrol`` until the job ends (``sbatch --wait`` adds ~10 s per job).
+    """Poll Slurm (:func:`job_fields`) until the job ends; return it (``sbatch --wait`` adds ~10 s per job).
 
     A job that can never start, or is still running after ``timeout`` s, is
-    cancelled and reported with :class:`JobError`.
+    cancelled rather than left in the queue. ``where`` names the cluster in
+    the message of a job that asks for more than it has.
+
+    Raises
+    ------
+    JobError
+        The job can never start, did not end within ``timeout``, or Slurm no
+        longer knows it; the message says which.
     """
     deadline = time.monotonic() + timeout
     while True:

@@ -83,7 +83,7 @@ def judge_mpi(job: jobs.Job, out: str) -> Finding:
             FAIL,
             f"no rank said hello (job {job.state})",
             "set SLURM_MPI_TYPE in the site profile to what `srun --mpi=list` offers, and build "
-            "mpi4py against the site's MPI (README, Installing on a cluster)",
+            "mpi4py against the site's MPI (docs/on-a-cluster.md, Installing on a cluster)",
         )
     sizes = {int(size) for _, size, _, _ in ranks}
     if sizes != {len(ranks)}:

@@ -25,6 +25,7 @@ import shlex
 import shutil
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ import psutil
 
 from hpclab import processes
 from hpclab.errors import HpclabError
+from hpclab.mpi import remove_stale_shm
 from hpclab.slurm import jobs
 from hpclab.slurm.jobs import Job
 
@@ -71,6 +73,7 @@ class Spec:
 
     @property
     def node_names(self) -> list[str]:
+        """The compute nodes' hostnames, ``node1`` .. ``nodeN`` (Slurm's node names too)."""
         return [f"node{i}" for i in range(1, self.nodes + 1)]
 
     def host_cpus(self) -> list[int]:
@@ -90,25 +93,31 @@ class Spec:
         """RealMemory of each node: its share of what this machine lets us use, less a margin for the host."""
         if self.memory_mb is not None:
             return self.memory_mb
-        from distributed.system import MEMORY_LIMIT  # the machine's memory, or less if a cgroup limits us
+        # The machine's memory, or less if a cgroup limits us.
+        from distributed.system import MEMORY_LIMIT  # noqa: PLC0415  distributed takes ~0.3 s; only `up` needs it
 
         return int(MEMORY_LIMIT * 0.8 / self.nodes / 2**20)
 
     def address(self, host: str) -> str:
+        """``host``'s IPv4 address on the private subnet: ``.1`` for the head, ``.10+i`` for node ``i``."""
         return f"{self.subnet}.1" if host == self.head else f"{self.subnet}.{10 + int(host[4:])}"
 
     def netns(self, host: str) -> str:
+        """The name of ``host``'s network namespace (``ip netns``), prefixed so ``down`` finds ours only."""
         return f"{self.prefix}-{host}"
 
     @property
     def etc(self) -> Path:
+        """The folder bind-mounted over ``/etc/slurm`` inside every virtual host (slurm.conf and friends)."""
         return self.state / "etc"
 
     @property
     def munge_socket(self) -> Path:
+        """Our munged's socket: in the state folder, so it never meets a munged the machine runs itself."""
         return self.state / "munge" / "munge.socket"
 
     def pidfile(self, daemon: str) -> Path:
+        """Where the pid of ``daemon`` (``slurmctld``, ``slurmd-node1``, ``munged``) is kept, for ``down``."""
         return self.state / "pids" / f"{daemon}.pid"
 
 
@@ -186,6 +195,10 @@ CGROUP_CONF = "# cgroup v2 hosts without systemd\nIgnoreSystemdOnFailure=yes\n"
 
 
 def hosts_file(spec: Spec) -> str:
+    """The ``/etc/hosts`` every virtual host sees: the head and each node by name, on the private subnet.
+
+    Bind-mounted inside each host's own mount namespace, so the machine's own file is never touched.
+    """
     lines = ["127.0.0.1 localhost", "::1 localhost ip6-localhost ip6-loopback"]
     lines += [f"{spec.address(h)} {h}" for h in [spec.head, *spec.node_names]]
     return "\n".join(lines) + "\n"
@@ -383,7 +396,7 @@ def run(
     cwd: str | None = None,
     timeout: float = 60,
     check: bool = True,
-) -> subprocess.CompletedProcess:
+) -> subprocess.CompletedProcess[str]:
     """Run a command on a virtual host (``sbatch``, ``squeue``, ...) and capture its output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
     proc = subprocess.run(exec_argv(spec, argv, host, cwd), capture_output=True, text=True, timeout=timeout, env=env)
@@ -457,6 +470,7 @@ def _shape_file(spec: Spec) -> Path:
 
 
 def is_up(spec: Spec = Spec()) -> bool:
+    """Whether this cluster's slurmctld is running and its head namespace exists."""
     pid = _read_pid(spec.pidfile("slurmctld"))
     return pid is not None and processes.alive(pid) and Path(f"/run/netns/{spec.netns(spec.head)}").exists()
 
@@ -515,8 +529,6 @@ def down(spec: Spec = Spec()) -> None:
     if munged is not None:
         _stop(munged)
     if spec.state.exists():
-        from hpclab.mpi import remove_stale_shm
-
         remove_stale_shm(since=spec.state.stat().st_mtime - 1)  # left by jobs that were killed
     shutil.rmtree(spec.state, ignore_errors=True)
 
@@ -533,18 +545,18 @@ def status(spec: Spec = Spec()) -> str:
     )
 
 
-def runner(spec: Spec, cwd: str | os.PathLike = "/", timeout: float = 20) -> jobs.Runner:
+def runner(spec: Spec, cwd: str | os.PathLike[str] = "/", timeout: float = 20) -> jobs.Runner:
     """Run Slurm's commands on the login node, for :mod:`hpclab.slurm.jobs`."""
     return lambda argv: run(spec, argv, cwd=str(cwd), check=False, timeout=timeout)
 
 
 def submit(
     spec: Spec,
-    script: str | os.PathLike,
+    script: str | os.PathLike[str],
     *,
-    cwd: str | os.PathLike,
-    args: list[str] = (),
-    sbatch_options: list[str] = (),
+    cwd: str | os.PathLike[str],
+    args: Sequence[str] = (),
+    sbatch_options: Sequence[str] = (),
 ) -> str:
     """``sbatch`` a script from ``cwd`` on the login node; return the job id."""
     try:

@@ -8,14 +8,34 @@ prints the two medians and their ratio; nothing is asserted about them.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import dask.array as da
+import distributed
+import numpy as np
+
+from hpclab import cluster, handoff, mpi, tls
 from hpclab.errors import SetupError, UsageError
+from hpclab.tools.deps import LOCK
+
+if TYPE_CHECKING:
+    from mpi4py import MPI
+
+#: The source checkout this module runs from (src/hpclab/tools/bench.py -> the folder holding src/):
+#: the ``setup`` benchmark installs it, as a learner's fresh clone would be installed.
+SOURCE_ROOT = Path(__file__).resolve().parents[3]
 
 
 @dataclass(frozen=True)
@@ -66,8 +86,6 @@ def side_by_side(
 
 def numpy_vs_loop(size: int = 1_000_000, repeats: int = 5) -> Comparison:
     """Lesson 01: a Python loop against NumPy for a sum of squares."""
-    import numpy as np
-
     x = np.random.default_rng(0).random(size)
 
     def loop() -> None:
@@ -88,12 +106,9 @@ def _slow_is_prime(n: int) -> bool:
 
 def futures_vs_serial(count: int = 40, start: int = 2_000_000, repeats: int = 3) -> Comparison:
     """Lesson 02: prime counting, serial against Dask futures on this machine's cores."""
-    from hpclab.cluster import available_cores
-    from hpclab.cluster import start as start_client
-
     numbers = range(start, start + count)
-    workers = available_cores()
-    with start_client(n_workers=workers, threads_per_worker=1, quiet=True) as client:
+    workers = cluster.available_cores()
+    with cluster.start(n_workers=workers, threads_per_worker=1, quiet=True) as client:
 
         def serial() -> None:
             sum(map(_slow_is_prime, numbers))
@@ -118,7 +133,7 @@ main(["pingpong", *sys.argv[1:]])
 
 def parse_pingpong(text: str) -> dict[int, float]:
     """Message size (bytes) -> mean round-trip time (s), from ``python -m mpi4py.bench pingpong`` output."""
-    times = {}
+    times: dict[int, float] = {}
     for line in text.splitlines():
         fields = line.replace("|", " ").split()
         if len(fields) >= 3 and fields[0].isdigit():
@@ -128,8 +143,6 @@ def parse_pingpong(text: str) -> dict[int, float]:
 
 def pingpong_times(sizes: tuple[int, int], *, pickled: bool, warmup: int = 3, rounds: int = 20) -> dict[int, float]:
     """Run ``mpi4py.bench pingpong`` on 2 ranks for message sizes ``sizes[0]..sizes[1]`` (powers of 2)."""
-    from hpclab import mpi
-
     args = [
         "-m",
         str(sizes[0]),
@@ -226,12 +239,16 @@ with distributed.Client() as client:
 """
 
 
+def _seconds(values: dict[str, object], name: str) -> float:
+    """A time in seconds that an MPI program left in its variable ``name`` (:func:`hpclab.mpi.run`'s ``collect``)."""
+    value = values.get(name)
+    if not isinstance(value, int | float):
+        raise SetupError(f"the benchmark program left {name} = {value!r}, not a number of seconds")
+    return float(value)
+
+
 def disk_vs_memory_handoff(n: int = 10_000, repeats: int = 3) -> Comparison:
     """Lesson 11: hand a persisted array to MPI code through files, or in place in the workers."""
-    import os
-
-    from hpclab import mpi, tls
-
     with tls.credentials() as dask_tls:  # over TLS, as the lessons' and jobs' dask-mpi clusters
         result = mpi.run(
             _HANDOFF,
@@ -245,38 +262,40 @@ def disk_vs_memory_handoff(n: int = 10_000, repeats: int = 3) -> Comparison:
     return Comparison(
         f"hand a {n}x{n} array ({n * n * 8 / 1e6:.0f} MB) to MPI and sum it",
         "through files",
-        float(values["disk_s"]),
+        _seconds(values, "disk_s"),
         "in memory (hpclab.handoff)",
-        float(values["memory_s"]),
+        _seconds(values, "memory_s"),
         repeats,
     )
 
 
-def _tcp_and_tls_clients(memory_limit: str = "1GiB"):
+def _tcp_and_tls_clients(
+    memory_limit: str = "1GiB",
+) -> tuple[contextlib.ExitStack, distributed.Client, distributed.Client]:
     """Two local clusters of two one-thread workers each: plain TCP (``security=False``) and TLS (the default)."""
-    import contextlib
-
-    from hpclab.cluster import client
-
     stack = contextlib.ExitStack()
-    options = dict(n_workers=2, threads_per_worker=1, memory_limit=memory_limit, quiet=True)
-    tcp = stack.enter_context(client(security=False, **options))
-    tls = stack.enter_context(client(**options))
-    for c in (tcp, tls):
+    plain, secure = (
+        stack.enter_context(
+            cluster.client(n_workers=2, threads_per_worker=1, memory_limit=memory_limit, quiet=True, security=security)
+        )
+        for security in (False, True)
+    )
+    for c in (plain, secure):
         c.wait_for_workers(2, timeout=120)
-    return stack, tcp, tls
+    return stack, plain, secure
 
 
 def _add_one(x: int) -> int:
+    """The smallest task worth sending: what a round trip costs is then the overhead alone."""
     return x + 1
 
 
 def tls_task_round_trip(rounds: int = 200, repeats: int = 5) -> Comparison:
-    """README, Security: what TLS costs a small task: submit, run on a worker, result back."""
-    stack, tcp, tls = _tcp_and_tls_clients()
+    """docs/security.md: what TLS costs a small task: submit, run on a worker, result back."""
+    stack, plain, secure = _tcp_and_tls_clients()
     with stack:
 
-        def one(c) -> Callable[[], float]:
+        def one(c: distributed.Client) -> Callable[[], float]:
             def run() -> float:
                 start = time.perf_counter()
                 for i in range(rounds):
@@ -285,26 +304,25 @@ def tls_task_round_trip(rounds: int = 200, repeats: int = 5) -> Comparison:
 
             return run
 
-        for c in (tcp, tls):
+        for c in (plain, secure):
             one(c)()  # warm up: connections open, functions cached
-        return side_by_side(f"task round trip (mean of {rounds})", ("plain TCP", one(tcp)), ("TLS", one(tls)), repeats)
+        return side_by_side(
+            f"task round trip (mean of {rounds})", ("plain TCP", one(plain)), ("TLS", one(secure)), repeats
+        )
 
 
-def _ones(nbytes: int):
-    import numpy as np
-
+def _ones(nbytes: int) -> np.ndarray:
+    """An array of ``nbytes`` bytes, made on the worker that runs this (so only the transfer is timed)."""
     return np.ones(nbytes // 8)
 
 
 def tls_worker_transfer(mib: int = 64, repeats: int = 5) -> Comparison:
-    """README, Security: what TLS costs moving data: an array made on one worker, needed by the other."""
-    import distributed
-
+    """docs/security.md: what TLS costs moving data: an array made on one worker, needed by the other."""
     nbytes = mib * 1024**2
-    stack, tcp, tls = _tcp_and_tls_clients(memory_limit=f"{max(1, 4 * mib // 1024 + 1)}GiB")
+    stack, plain, secure = _tcp_and_tls_clients(memory_limit=f"{max(1, 4 * mib // 1024 + 1)}GiB")
     with stack:
 
-        def one(c) -> Callable[[], float]:
+        def one(c: distributed.Client) -> Callable[[], float]:
             first, second = sorted(c.scheduler_info()["workers"])
 
             def run() -> float:
@@ -319,17 +337,18 @@ def tls_worker_transfer(mib: int = 64, repeats: int = 5) -> Comparison:
 
             return run
 
-        for c in (tcp, tls):
+        for c in (plain, secure):
             one(c)()
         return side_by_side(
-            f"{mib} MiB from one worker to another", ("plain TCP", one(tcp)), ("TLS", one(tls)), repeats
+            f"{mib} MiB from one worker to another", ("plain TCP", one(plain)), ("TLS", one(secure)), repeats
         )
 
 
-def _local_sum(pieces, blocks, comm):
+def _local_sum(
+    pieces: Sequence[handoff.Piece], blocks: Sequence[np.ndarray], comm: MPI.Intracomm
+) -> tuple[float, float]:
     """Sum this worker's blocks, Allreduce the partial sums; also report the seconds the local sum took."""
-    import numpy as np
-    from mpi4py import MPI
+    from mpi4py import MPI  # noqa: PLC0415  runs on an MPI worker; importing MPI at module top would initialise it
 
     start = time.perf_counter()
     local = np.array([sum(float(b.sum()) for b in blocks)], dtype=float)
@@ -347,13 +366,7 @@ def mpi_cluster_vs_compute(n: int = 10_000, workers: int = 3, repeats: int = 3) 
     whole ``run_on_workers(..., mpi=True)`` call (communicator reused after
     the first repeat's warm-up).
     """
-    import dask.array as da
-    import distributed
-
-    import hpclab.cluster
-    from hpclab import handoff
-
-    with hpclab.cluster.client(n_workers=workers, threads_per_worker=1, mpi=True, quiet=True) as client:
+    with cluster.client(n_workers=workers, threads_per_worker=1, mpi=True, quiet=True) as client:
         x = client.persist(da.random.default_rng(0).random((n, n), chunks=(max(1, n // (2 * workers)), n)))
         distributed.wait(x)
         handoff.run_on_workers(client, x, _local_sum, mpi=True, timeout=600)  # warm-up: builds the communicator
@@ -375,12 +388,9 @@ def mpi_cluster_vs_compute(n: int = 10_000, workers: int = 3, repeats: int = 3) 
 
 def communicator_build(workers: Sequence[int] = (2, 4, 8), repeats: int = 1) -> list[Comparison]:
     """Lesson 11: growing a communicator over N ``start(mpi=True)`` workers (ceil(log2 N) rounds), and reusing it."""
-    import hpclab.cluster
-    from hpclab import handoff
-
     rows = []
     for n in workers:
-        with hpclab.cluster.client(n_workers=n, threads_per_worker=1, mpi=True, quiet=True) as client:
+        with cluster.client(n_workers=n, threads_per_worker=1, mpi=True, quiet=True) as client:
             built, reused = [], []
             for _ in range(repeats):
                 client.run(lambda dask_worker: setattr(dask_worker, "_hpclab_mpi", None))  # forget it
@@ -403,8 +413,7 @@ def communicator_build(workers: Sequence[int] = (2, 4, 8), repeats: int = 1) -> 
 
 
 def _free_port() -> int:
-    import socket
-
+    """A TCP port on 127.0.0.1 that was free a moment ago (for the JupyterLab the setup benchmark starts)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -415,12 +424,6 @@ def _install_and_serve(root: Path, venv: Path, index_options: list[str], timeout
 
     The setup a learner goes through after cloning (``make lab``, less the data).
     """
-    import os
-    import subprocess
-    import urllib.request
-
-    from hpclab.tools.deps import LOCK
-
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=timeout)
     subprocess.run(
@@ -477,15 +480,12 @@ def _install_and_serve(root: Path, venv: Path, index_options: list[str], timeout
 
 
 def setup_index_vs_wheelhouse(wheelhouse: str | None = None, repeats: int = 1) -> Comparison:
-    """README, Start: a fresh install of the lock from the package index, and from a wheelhouse, to a serving JupyterLab.
+    """docs/setup.md, Which install, where: a fresh install of the lock from the package index, and from a wheelhouse, to a serving JupyterLab.
 
     Without ``wheelhouse`` one is made first (``make wheelhouse``, not timed).
     Needs the package index for the first side; pip's cache makes repeats faster.
     """
-    import subprocess
-    import tempfile
-
-    root = Path(__file__).resolve().parents[2]
+    root = SOURCE_ROOT
     with tempfile.TemporaryDirectory(prefix="hpclab-bench-setup-") as tmp:
         folder = Path(wheelhouse) if wheelhouse else Path(tmp) / "wheelhouse"
         if not wheelhouse:
@@ -510,13 +510,11 @@ def setup_index_vs_wheelhouse(wheelhouse: str | None = None, repeats: int = 1) -
 
 
 def grading_sandbox_cost(lesson: str = "01-parallel-concepts", repeats: int = 3) -> Comparison:
-    """README, grading: one submission (the lesson's solution) graded without and with the sandbox."""
-    import tempfile
+    """docs/grading.md, The sandbox: one submission (the lesson's solution) graded without and with the sandbox."""
+    import nbformat  # noqa: PLC0415  ~1 s (jsonschema); only this on-request benchmark reads notebooks
 
-    import nbformat
-
-    from hpclab.grading.grade import find_release_dir, grade_one
-    from hpclab.grading.sandbox import Limits, unavailable_reason
+    from hpclab.grading import find_release_dir, grade_one  # noqa: PLC0415  the grading stack: only `bench sandbox` grades
+    from hpclab.grading.sandbox import Limits, unavailable_reason  # noqa: PLC0415  the grading stack: only `bench sandbox` grades
 
     reason = unavailable_reason()
     if reason:
@@ -532,7 +530,7 @@ def grading_sandbox_cost(lesson: str = "01-parallel-concepts", repeats: int = 3)
         path = Path(tmp) / f"{lesson}.ipynb"
         nbformat.write(exercise, path)
 
-        def graded(limits):
+        def graded(limits: Limits | None) -> None:
             rows = grade_one(path, release_dir, {}, None, 600, 180, limits).rows
             if not all(r.status == "passed" for r in rows):
                 raise SetupError(f"the solution of {lesson} did not pass: {[r.status for r in rows]}")
@@ -545,7 +543,10 @@ def grading_sandbox_cost(lesson: str = "01-parallel-concepts", repeats: int = 3)
         )
 
 
-BENCHMARKS: dict[str, Callable[..., Comparison]] = {
+#: A benchmark gives one comparison, or several rows (``commbuild``: one per worker count).
+Benchmark = Callable[..., Comparison | list[Comparison]]
+
+BENCHMARKS: dict[str, Benchmark] = {
     "numpy": numpy_vs_loop,
     "futures": futures_vs_serial,
     "pingpong": pickle_vs_buffer,
@@ -556,8 +557,9 @@ BENCHMARKS: dict[str, Callable[..., Comparison]] = {
     "commbuild": communicator_build,
 }
 #: Run only when named (`hpclab bench setup`): minutes long, and it downloads from the index.
-ON_REQUEST: dict[str, Callable[..., Comparison]] = {"setup": setup_index_vs_wheelhouse, "sandbox": grading_sandbox_cost}
-QUICK = {
+ON_REQUEST: dict[str, Benchmark] = {"setup": setup_index_vs_wheelhouse, "sandbox": grading_sandbox_cost}
+#: Keyword arguments of each benchmark for ``--quick``: small sizes, one repeat.
+QUICK: dict[str, dict[str, Any]] = {
     "numpy": {"size": 200_000, "repeats": 3},
     "futures": {"count": 12, "start": 100_000, "repeats": 1},
     "pingpong": {"nbytes": 1024**2, "rounds": 5, "repeats": 1},

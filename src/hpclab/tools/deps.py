@@ -14,6 +14,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import yaml
+
 from hpclab.errors import UsageError
 
 LOCK = "requirements.lock"
@@ -65,8 +67,6 @@ def direct_requirements(pyproject: str | Path) -> dict[str, str]:
 
 def conda_requirements(environment: str | Path) -> dict[str, str]:
     """environment.yml's conda packages (not its pip section), PyPI name -> spec."""
-    import yaml
-
     found = {}
     for entry in yaml.safe_load(Path(environment).read_text())["dependencies"]:
         if isinstance(entry, str):
@@ -78,11 +78,13 @@ def conda_requirements(environment: str | Path) -> dict[str, str]:
 
 
 def _lower_bound(spec: str) -> str | None:
+    """The version of a ``>=`` bound in ``spec``, if it has one."""
     match = re.search(r">=\s*([^\s,;]+)", spec)
     return match.group(1) if match else None
 
 
-def _version_key(version: str) -> tuple:
+def _version_key(version: str) -> tuple[int | str, ...]:
+    """A sort key for release versions: numeric parts compare as numbers (``2.10`` after ``2.9``)."""
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"[.+-]", version))
 
 

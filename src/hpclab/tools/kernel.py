@@ -29,15 +29,24 @@ def kernel_env() -> dict[str, str]:
 
 
 def install(
-    *, user: bool = True, prefix: str | os.PathLike | None = None, name: str = NAME, display_name: str = DISPLAY_NAME
+    *,
+    user: bool = True,
+    prefix: str | os.PathLike[str] | None = None,
+    name: str = NAME,
+    display_name: str = DISPLAY_NAME,
 ) -> Path:
     """Install a kernelspec that runs this Python; return the folder it was written to.
 
     ``prefix`` installs into ``PREFIX/share/jupyter/kernels`` (e.g. another
     environment's ``sys.prefix``); otherwise into the user's Jupyter data
     folder (``user=True``, the default) or the system-wide one.
+
+    Raises
+    ------
+    UsageError
+        ``name`` holds characters Jupyter does not allow in a kernel name.
     """
-    from ipykernel.kernelspec import install as ipykernel_install
+    from ipykernel.kernelspec import install as ipykernel_install  # noqa: PLC0415  jupyter_client, zmq: ~0.1 s
 
     if not name.replace("-", "").replace("_", "").isalnum():
         raise UsageError(f"kernel name {name!r}: use letters, digits, - and _ only (Jupyter's rule)")

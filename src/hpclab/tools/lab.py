@@ -11,12 +11,19 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 
 def lab_argv(
-    root: str | os.PathLike, *, port: int | None = None, token: str | None = None, extra: Sequence[str] = ()
+    root: str | os.PathLike[str], *, port: int | None = None, token: str | None = None, extra: Sequence[str] = ()
 ) -> list[str]:
-    """The ``jupyter lab`` command line for the course rooted at ``root``."""
+    """The ``jupyter lab`` command line for the course rooted at ``root``.
+
+    One place builds it, so ``make lab`` and the browser tests start the same server: on
+    127.0.0.1 with a token, in ``root``, no news or update check. ``port`` and ``token``
+    default to Jupyter's own choice (8888 or the next free port; a random token); ``extra``
+    options go last, so they win over ours.
+    """
     argv = [
         str(Path(sys.executable).parent / "jupyter"),
         "lab",
@@ -35,7 +42,13 @@ def lab_argv(
     return argv + list(extra)
 
 
-def run_lab(root: str | os.PathLike, **options) -> None:
-    """Replace this process by JupyterLab (see :func:`lab_argv`)."""
-    argv = lab_argv(root, **options)
+def run_lab(
+    root: str | os.PathLike[str], *, port: int | None = None, token: str | None = None, extra: Sequence[str] = ()
+) -> NoReturn:
+    """Replace this process by JupyterLab (see :func:`lab_argv`); never returns.
+
+    ``exec`` rather than a child process: Ctrl-C and the terminal then reach JupyterLab itself,
+    and no idle ``hpclab`` waits beside it.
+    """
+    argv = lab_argv(root, port=port, token=token, extra=extra)
     os.execv(argv[0], argv)

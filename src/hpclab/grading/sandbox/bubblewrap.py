@@ -1,6 +1,6 @@
 """Bubblewrap, the program that makes a sandbox's namespaces: where it is, and whether it works here.
 
-A sandbox needs Linux, bubblewrap (``bwrap``, or the program :data:`BWRAP_ENV`
+A sandbox needs Linux, bubblewrap (``bwrap``, or the program :data:`config.BWRAP`
 names) and, as root, util-linux's ``setpriv`` and ``prlimit``. Whether
 bubblewrap can make namespaces on this machine (a container or a kernel may
 refuse them) is learned by starting a trivial sandbox once.
@@ -17,12 +17,10 @@ import sys
 from hpclab import config
 from hpclab.grading.sandbox.uids import is_root
 
-BWRAP_ENV = config.BWRAP  # the bubblewrap program (default: bwrap on PATH)
-
 
 def bwrap_program() -> str | None:
-    """The bubblewrap program: :data:`BWRAP_ENV` when set, else ``bwrap`` on ``PATH`` (None when neither)."""
-    return os.environ.get(BWRAP_ENV) or shutil.which("bwrap")
+    """The bubblewrap program: :data:`config.BWRAP` when set, else ``bwrap`` on ``PATH`` (None when neither)."""
+    return os.environ.get(config.BWRAP) or shutil.which("bwrap")
 
 
 @functools.cache
@@ -63,7 +61,7 @@ def unavailable_reason() -> str:
     if not program:
         return (
             "bubblewrap is not installed (Debian/Ubuntu: `sudo apt-get install bubblewrap`; "
-            f"or set {BWRAP_ENV} to its path)"
+            f"or set {config.BWRAP} to its path)"
         )
     if is_root():
         for tool in ("setpriv", "prlimit"):

@@ -15,11 +15,8 @@ import os
 from collections.abc import Mapping
 
 from hpclab import config
-from hpclab.data import DATA_ENV, SCRATCH_ENV, data_root
+from hpclab.data import data_root
 from hpclab.grading.sandbox.mounts import INSIDE_HOME, INSIDE_SCRATCH
-
-MEMORY_LIMIT_ENV = config.MEMORY_LIMIT  # set inside the sandbox: its memory limit in bytes
-SANDBOXED_ENV = config.SANDBOXED  # set inside the sandbox: "1"
 
 # The grader's variables a kernel keeps (by name, then by prefix); everything else is left out.
 PASSED_ENV = frozenset(
@@ -88,7 +85,7 @@ def sandboxed_env(base: Mapping[str, str], *, memory: int, dedicated_uid: bool) 
     base
         The grader's environment for the kernel.
     memory
-        The sandbox's memory limit in bytes (:data:`MEMORY_LIMIT_ENV` inside).
+        The sandbox's memory limit in bytes (:data:`config.MEMORY_LIMIT` inside).
     dedicated_uid
         True when the kernel runs under a dedicated uid (as root): then it is user ``learner``.
 
@@ -104,15 +101,15 @@ def sandboxed_env(base: Mapping[str, str], *, memory: int, dedicated_uid: bool) 
         {
             "HOME": INSIDE_HOME,
             "TMPDIR": "/tmp",
-            SCRATCH_ENV: INSIDE_SCRATCH,
-            DATA_ENV: str(data_root()),  # where it is bound, whatever the kernel's cwd
+            config.SCRATCH: INSIDE_SCRATCH,
+            config.DATA: str(data_root()),  # where it is bound, whatever the kernel's cwd
             "XDG_CACHE_HOME": f"{INSIDE_HOME}/.cache",
             "XDG_CONFIG_HOME": f"{INSIDE_HOME}/.config",
             "MPLCONFIGDIR": f"{INSIDE_HOME}/.cache/matplotlib",
             "JUPYTER_RUNTIME_DIR": f"{INSIDE_HOME}/runtime",
             "PYTHONDONTWRITEBYTECODE": "1",
-            MEMORY_LIMIT_ENV: str(memory),
-            SANDBOXED_ENV: "1",
+            config.MEMORY_LIMIT: str(memory),
+            config.SANDBOXED: "1",
         }
     )
     if dedicated_uid:

@@ -20,7 +20,6 @@ import psutil
 from hpclab import config
 from hpclab.grading.sandbox.errors import SandboxError
 
-UID_BASE_ENV = config.SANDBOX_UID_BASE  # first of the dedicated uids, as root (default below)
 DEFAULT_UID_BASE = 2_913_000_000  # far from login users, system users and /etc/subuid ranges
 UID_COUNT = 4096
 LOCK_DIR = Path("/run/hpclab-sandbox")  # one flock per dedicated uid while it is in use
@@ -37,10 +36,10 @@ def allocate_uid() -> tuple[int, int]:
     Raises
     ------
     SandboxError
-        When every uid of the range is in use (set :data:`UID_BASE_ENV` to another range).
+        When every uid of the range is in use (set :data:`config.SANDBOX_UID_BASE` to another range).
     """
     LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
-    base = int(os.environ.get(UID_BASE_ENV) or DEFAULT_UID_BASE)
+    base = int(os.environ.get(config.SANDBOX_UID_BASE) or DEFAULT_UID_BASE)
     in_use = set()
     for proc in psutil.process_iter(["uids"]):
         try:
@@ -57,7 +56,9 @@ def allocate_uid() -> tuple[int, int]:
             os.close(fd)
             continue
         return uid, fd
-    raise SandboxError(f"all {UID_COUNT} sandbox uids from {base} are in use; set {UID_BASE_ENV} to another range")
+    raise SandboxError(
+        f"all {UID_COUNT} sandbox uids from {base} are in use; set {config.SANDBOX_UID_BASE} to another range"
+    )
 
 
 def processes_of(uid: int) -> int:
