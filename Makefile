@@ -57,8 +57,8 @@ system-deps:
 	    fi; \
 	fi
 
-# The pre-commit hooks (.pre-commit-config.yaml) on every file: ruff lint and format, exercises
-# in step with solutions, shellcheck. Local hooks only: nothing is fetched.
+# The pre-commit hooks (.pre-commit-config.yaml) on every file: ruff lint and format, mypy, the
+# generated reference pages and exercises in step with the code and solutions, shellcheck. Local hooks only: nothing is fetched.
 lint: install
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 

@@ -34,7 +34,7 @@ def test_each_variable_is_listed_once_with_what_it_does():
 
 def test_the_settings_page_holds_the_table_made_from_config():
     assert config.markdown_table() in (ROOT / "docs/reference/settings.md").read_text(), (
-        "docs/reference/settings.md differs from hpclab.config: run `python -m hpclab.tools.reference`"
+        "docs/reference/settings.md differs from hpclab.config: run `hpclab reference`"
     )
 
 

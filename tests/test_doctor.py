@@ -220,7 +220,7 @@ def _srun_doctor(cluster, mpi: str, *args: str, srun_options: tuple[str, ...] = 
         "doctor",
         *args,
     ]
-    return vcluster.run(cluster, argv, cwd=str(ROOT), check=False, timeout=180)
+    return vcluster.run_command(cluster, argv, cwd=str(ROOT), check=False, timeout=180)
 
 
 @pytest.mark.slurm

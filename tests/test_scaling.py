@@ -173,3 +173,10 @@ def test_plot_returns_a_figure_with_speedup_and_efficiency():
     measured = next(line for line in ax_s.get_lines() if line.get_label() == "measured")
     assert np.allclose(measured.get_ydata(), list(scaling.speedups(amdahl_times(0.1)).values()))
     matplotlib.pyplot.close(fig)
+
+
+def test_the_old_name_speedup_says_where_it_went():
+    with pytest.raises(AttributeError, match="renamed speedups"):
+        scaling.speedup  # noqa: B018
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        scaling.nonsense  # noqa: B018

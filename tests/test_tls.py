@@ -18,9 +18,7 @@ import pytest
 
 from hpclab import cluster, tls
 from tests.support import cli_scheduler_and_worker
-
-STRANGER = Path(__file__).parent / "tls_stranger.py"
-STRANGER_WAYS = ("plain-tcp", "tls-without-certificate", "tls-own-certificate")
+from tests.support.tls import STRANGER, STRANGER_WAYS
 
 
 def _clean_env() -> dict[str, str]:

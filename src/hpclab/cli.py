@@ -44,8 +44,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from hpclab.grading import grade, report, summary  # noqa: PLC0415  the grading stack (nbformat, nbclient): ~1 s
-    from hpclab.grading.sandbox import Limits  # noqa: PLC0415  the grading stack (nbformat, nbclient): ~1 s
+    from hpclab.grading import grade, report, summary  # noqa: PLC0415  the grading stack (nbformat, the checks' numpy): ~1 s
+    from hpclab.grading.sandbox import Limits  # noqa: PLC0415  loaded with the grading stack on the line above
 
     for name in ("jobs", "max_procs"):
         if getattr(args, name) < 1:
@@ -146,10 +146,10 @@ def _site_check(args: argparse.Namespace) -> int:
     if args.vcluster:
         prefix = vcluster.exec_argv(vcluster.Spec(), [], cwd=str(root))
     print(f"submitting the site check's jobs from {root} (each takes seconds once it starts) ...", flush=True)
-    rows = sitecheck.check(
+    rows = sitecheck.run_probes(
         sitecheck.site_runner(root, prefix=prefix), root, timeout=args.timeout, only=args.only or None
     )
-    print(sitecheck.table(rows))
+    print(sitecheck.findings_table(rows))
     return 0 if all(r.status == sitecheck.PASS for r in rows) else 1
 
 
@@ -184,7 +184,7 @@ def _doctor(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from hpclab.tools import bench  # noqa: PLC0415  it imports dask.array, distributed and numpy: ~1 s
 
-    print(bench.render(bench.run(args.only or None, quick=args.quick)))
+    print(bench.render_comparisons(bench.run_benchmarks(args.only or None, quick=args.quick)))
     return 0
 
 

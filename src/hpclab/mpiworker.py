@@ -258,12 +258,28 @@ def jobqueue_options(
     Each worker job runs ``launcher python -m distributed.cli.dask_worker ...
     --no-nanny --preload hpclab.mpiworker``: the job step is a one-task MPI job
     (``srun --mpi=pmi2`` gives it PMI; use the site's launcher where srun's
-    PMI does not match the MPI library, e.g. ``mpiexec -n 1``).
-    ``SLURMCluster(cores=..., memory=..., **jobqueue_options())``.
+    PMI does not match the MPI library, e.g. ``mpiexec -n 1``), so MPI can later
+    join the workers into one communicator (:func:`hpclab.handoff.run_on_workers`).
     ``--cpu-bind`` is explicit because a SLURMCluster started inside a job
     step hands that step's ``SLURM_CPU_BIND`` (a mask of the *driver's* CPUs)
     to the worker jobs through sbatch's environment; measured on the virtual
     cluster, srun then refuses: "CPU binding outside of job step allocation".
+
+    Parameters
+    ----------
+    launcher : str
+        The command that starts each worker as a one-task MPI job (default: Slurm's ``srun``
+        with PMI-2, the task's CPUs, bound to cores).
+    python : str, optional
+        The Python the workers run (default: this one, ``sys.executable``).
+
+    Returns
+    -------
+    dict
+        Keyword arguments for ``SLURMCluster``: ``python`` (launcher and interpreter),
+        ``nanny=False`` (MPI needs the worker to be the launched process) and the
+        ``--preload hpclab.mpiworker`` worker argument. Use as
+        ``SLURMCluster(cores=..., memory=..., **jobqueue_options())``.
     """
     return {
         "python": f"{launcher} {python or sys.executable}",

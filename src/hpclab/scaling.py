@@ -522,3 +522,13 @@ def plot(
     fig.suptitle(title or f"{'Weak' if weak else 'Strong'} scaling")
     fig.tight_layout()
     return fig
+
+
+def __getattr__(name: str) -> object:
+    """Say where a name of an older release went, instead of a bare AttributeError."""
+    if name == "speedup":
+        raise AttributeError(
+            "hpclab.scaling.speedup was renamed speedups (one speedup per process count; CHANGELOG.md); "
+            "hpclab.timing.speedup compares two timings"
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -168,7 +168,7 @@ def test_gridsearch_with_dask_mpi_finds_a_good_model(cluster, tmp_path):
 @pytest.mark.slurm
 @pytest.mark.slow
 def test_pi_scaling_array_and_summary(cluster):
-    proc = vcluster.run(cluster, ["bash", "jobscripts/pi-scaling.sh", "400000"], cwd=str(ROOT))
+    proc = vcluster.run_command(cluster, ["bash", "jobscripts/pi-scaling.sh", "400000"], cwd=str(ROOT))
     match = re.search(r"array job (\d+) \(3 tasks: 1 2 4 ranks\), summary job (\d+)\nresults: (\S+)", proc.stdout)
     assert match, proc.stdout + proc.stderr
     results = Path(match.group(3)).parent
@@ -232,7 +232,7 @@ PROBE = "import os, socket; print('probe', socket.gethostname(), len(os.sched_ge
 
 def _probe_job(cluster, tmp_path, body: str, *options: str) -> str:
     """A job of inline shell lines (``--wrap``); its output."""
-    job_id = vcluster.run(
+    job_id = vcluster.run_command(
         cluster,
         ["sbatch", "--parsable", f"--output={tmp_path}/wrap-%j.out", *options, "--wrap", body],
         cwd=str(tmp_path),
@@ -282,7 +282,7 @@ def test_a_one_cpu_step_is_bound_to_one_cpu(cluster, tmp_path):
 @pytest.mark.slow
 def test_a_job_over_its_memory_request_is_killed(cluster, tmp_path):
     grab = f"{sys.executable} -c \"import time; block = bytearray(600 * 2**20); time.sleep(8); print('survived')\""
-    job_id = vcluster.run(
+    job_id = vcluster.run_command(
         cluster,
         ["sbatch", "--parsable", f"--output={tmp_path}/oom-%j.out", "--mem=150M", "--wrap", f"srun {grab}"],
         cwd=str(tmp_path),

@@ -2,7 +2,7 @@ import json
 
 import nbformat
 
-from hpclab.grading.execute import CELL_TIMEOUT, OUTPUT_LIMIT, TIMEOUT, execute
+from hpclab.grading.execute import CELL_TIMEOUT, OUTPUT_LIMIT, RunStatus, execute
 
 
 def test_only_a_cell_interrupted_for_its_time_counts_as_timed_out(tmp_path):
@@ -15,7 +15,7 @@ def test_only_a_cell_interrupted_for_its_time_counts_as_timed_out(tmp_path):
     )
     run = execute(nb, tmp_path, timeout=120, cell_timeout=3, allow_errors=True)
     assert run.timed_out_cells == [1]
-    assert run.status == TIMEOUT and "[1]" in run.message
+    assert run.status == RunStatus.TIMEOUT and "[1]" in run.message
     assert [o.get("ename") for o in run.notebook.cells[0].outputs] == ["KeyboardInterrupt"]
     assert CELL_TIMEOUT in [o.get("ename") for o in run.notebook.cells[1].outputs]
     assert run.notebook.cells[2].outputs[0]["text"] == "after the endless loop\n"

@@ -12,35 +12,12 @@ import pytest
 
 from hpclab.grading import GradeError, Row, Status, collect, load_release, summary
 from hpclab.grading.restore import restore_checks
-from tests.support import (
-    ROOT,  # noqa: E402
-    hpclab_cli,
-)
+from tests.support import ROOT, hpclab_cli
+from tests.support.notebooks import answer, exercise, solved
 
 LESSON = "01-parallel-concepts"
 EXERCISE = ROOT / "exercises" / f"{LESSON}.ipynb"
 SOLUTION = ROOT / "solutions" / f"{LESSON}.ipynb"
-
-
-def _exercise():
-    return nbformat.read(EXERCISE, as_version=4)
-
-
-def _answer(nb, cell_id: str, source: str):
-    """Write a learner's answer into the cell with this id."""
-    for cell in nb.cells:
-        if cell.id == cell_id:
-            cell.source = source
-            return nb
-    raise KeyError(cell_id)
-
-
-def _solved(nb, *questions: str):
-    """Fill in the solution's answer for the given questions (e.g. 'q1')."""
-    solution = {c.id: c.source for c in nbformat.read(SOLUTION, as_version=4).cells}
-    for q in questions:
-        _answer(nb, f"s01-{q}-answer", solution[f"s01-{q}-answer"])
-    return nb
 
 
 def _save(folder: Path, name: str, nb) -> None:
@@ -51,24 +28,24 @@ def _save(folder: Path, name: str, nb) -> None:
 def graded(tmp_path_factory):
     room = tmp_path_factory.mktemp("room")
     everything = ("q1", "q2", "q3", "q4", "q5")
-    _save(room, "correct.ipynb", _solved(_exercise(), *everything))
-    wrong = _solved(_exercise(), *everything)
-    _answer(wrong, "s01-q3-answer", "def amdahl(serial_fraction, p):\n    return p\n")
+    _save(room, "correct.ipynb", solved(exercise(LESSON), LESSON, *everything))
+    wrong = solved(exercise(LESSON), LESSON, *everything)
+    answer(wrong, "s01-q3-answer", "def amdahl(serial_fraction, p):\n    return p\n")
     _save(room, "wrong.ipynb", wrong)
-    _save(room, "my attempt (1).ipynb", _exercise())  # blank, and renamed by the learner
-    loop = _solved(_exercise(), "q1")
-    _answer(loop, "s01-q2-answer", "while True:\n    pass\n")
+    _save(room, "my attempt (1).ipynb", exercise(LESSON))  # blank, and renamed by the learner
+    loop = solved(exercise(LESSON), LESSON, "q1")
+    answer(loop, "s01-q2-answer", "while True:\n    pass\n")
     _save(room, "loop.ipynb", loop)
     (room / "garbage.ipynb").write_text("this is not JSON {")
-    died = _solved(_exercise(), "q1")
-    _answer(died, "s01-q2-answer", "import os\nos._exit(1)\n")
+    died = solved(exercise(LESSON), LESSON, "q1")
+    answer(died, "s01-q2-answer", "import os\nos._exit(1)\n")
     _save(room, "died.ipynb", died)
-    tampered = _solved(_exercise(), "q1")
+    tampered = solved(exercise(LESSON), LESSON, "q1")
     tampered.cells = [c for c in tampered.cells if c.id != "s01-q4-check"]  # deleted a check
-    _answer(tampered, "s01-q5-check", "print('✅ q5')")  # and faked another
+    answer(tampered, "s01-q5-check", "print('✅ q5')")  # and faked another
     _save(room, "tampered.ipynb", tampered)
-    spoof = _exercise()  # no answers, but the learner's import cell fakes passing checks
-    _answer(
+    spoof = exercise(LESSON)  # no answers, but the learner's import cell fakes passing checks
+    answer(
         spoof,
         "s01-imports",
         "import numpy as np\nimport hpclab.checks.concepts as real\n"
@@ -79,8 +56,8 @@ def graded(tmp_path_factory):
         "real.check_q1 = check_q1\n",
     )
     _save(room, "spoof.ipynb", spoof)
-    error = _solved(_exercise(), "q2", "q3", "q4", "q5")
-    _answer(error, "s01-q1-answer", "speedup = 1 / 0\n")
+    error = solved(exercise(LESSON), LESSON, "q2", "q3", "q4", "q5")
+    answer(error, "s01-q1-answer", "speedup = 1 / 0\n")
     _save(room, "error.ipynb", error)
 
     out = room / "scores.csv"
@@ -203,7 +180,7 @@ def test_summary_table_is_printed(graded):
 
 
 def test_restore_puts_checks_back_after_their_answer_cells():
-    release = _exercise()
+    release = exercise(LESSON)
     learner = copy.deepcopy(release)
     learner.cells = [c for c in learner.cells if "check" not in c.metadata.get("tags", [])]
     learner.cells.append(nbformat.v4.new_code_cell("extra = 1"))
@@ -219,7 +196,7 @@ def test_restore_puts_checks_back_after_their_answer_cells():
 
 
 def test_restore_ignores_a_learner_cell_pretending_to_be_a_check():
-    release = _exercise()
+    release = exercise(LESSON)
     learner = copy.deepcopy(release)
     fake = nbformat.v4.new_code_cell("print('✅')", metadata={"tags": ["check"]})
     learner.cells.insert(2, fake)
@@ -252,13 +229,11 @@ def test_an_interrupted_cell_leaves_the_cluster_to_the_later_answers(tmp_path):
     from hpclab.grading import grade
 
     lesson = "02-dask-futures"
-    exercise = nbformat.read(ROOT / "exercises" / f"{lesson}.ipynb", as_version=4)
-    solution = {c.id: c.source for c in nbformat.read(ROOT / "solutions" / f"{lesson}.ipynb", as_version=4).cells}
     later = ("q1", "q3", "q4", "q5")
-    for q in later:
-        _answer(exercise, f"s02-{q}-answer", solution[f"s02-{q}-answer"])
-    _answer(exercise, "s02-q2-answer", "lazy_count = None\nwhile True:\n    pass\n")
-    _save(tmp_path, "endless-q2.ipynb", exercise)
+    endless = answer(
+        solved(exercise(lesson), lesson, *later), "s02-q2-answer", "lazy_count = None\nwhile True:\n    pass\n"
+    )
+    _save(tmp_path, "endless-q2.ipynb", endless)
     rows, problems = grade(
         [tmp_path / "endless-q2.ipynb"], release_dir=ROOT / "exercises", cell_timeout=20, timeout=300, progress=False
     )
@@ -276,8 +251,8 @@ def _copied_into_a_new_notebook(nb):
 
 
 def test_checks_are_found_by_content_when_ids_and_tags_are_lost():
-    release = _exercise()
-    learner = _copied_into_a_new_notebook(_solved(_exercise(), "q1", "q3"))
+    release = exercise(LESSON)
+    learner = _copied_into_a_new_notebook(solved(exercise(LESSON), LESSON, "q1", "q3"))
     merged = restore_checks(learner, release)
     sources = [c.source for c in merged.cells]
     checks = [i for i, c in enumerate(merged.cells) if c.get("id", "").startswith("s01-") and c.id.endswith("-check")]
@@ -301,7 +276,7 @@ def test_lesson_is_told_from_the_file_name():
 
 @pytest.mark.slow
 def test_a_notebook_without_metadata_is_graded_against_the_lesson_its_name_holds(tmp_path):
-    nb = _copied_into_a_new_notebook(_solved(_exercise(), "q1", "q2", "q3", "q4", "q5"))
+    nb = _copied_into_a_new_notebook(solved(exercise(LESSON), LESSON, "q1", "q2", "q3", "q4", "q5"))
     path = tmp_path / "copied-01-parallel-concepts.ipynb"
     _save(tmp_path, path.name, nb)
     from hpclab.grading import grade
@@ -315,8 +290,8 @@ def test_a_notebook_without_metadata_is_graded_against_the_lesson_its_name_holds
 def test_resume_keeps_graded_submissions_and_grades_the_rest(tmp_path):
     room = tmp_path / "room"
     room.mkdir()
-    _save(room, "a-correct.ipynb", _solved(_exercise(), "q1", "q2", "q3", "q4", "q5"))
-    _save(room, "b-blank.ipynb", _exercise())
+    _save(room, "a-correct.ipynb", solved(exercise(LESSON), LESSON, "q1", "q2", "q3", "q4", "q5"))
+    _save(room, "b-blank.ipynb", exercise(LESSON))
     out = tmp_path / "scores.csv"
     # A grader that died while writing b's rows: a's rows complete, b's cut short mid-line.
     lines = ["submission,question,level,points,max_points,status"]
@@ -415,20 +390,20 @@ def test_a_submission_from_an_older_release_is_graded_when_its_checks_match():
 
     release = load_release(ROOT / "exercises", LESSON)
     assert release.notebook.metadata["hpclab"]["version"]  # the release carries the course version
-    older = _exercise()
+    older = exercise(LESSON)
     older.metadata["hpclab"]["version"] = "0.0.1"
     note = release_note(Path("old.ipynb"), older, release)
     assert "started from release 0.0.1" in note and "whose checks are the same" in note
     del older.metadata["hpclab"]["version"]
     assert "older than version numbers" in release_note(Path("old.ipynb"), older, release)
-    assert release_note(Path("now.ipynb"), _exercise(), release) == ""
+    assert release_note(Path("now.ipynb"), exercise(LESSON), release) == ""
 
 
 def test_a_submission_whose_release_had_other_checks_is_flagged():
     from hpclab.grading.lessons import release_note
 
     release = load_release(ROOT / "exercises", LESSON)
-    older = _answer(_exercise(), "s01-q3-check", "check_q3(amdahl, 0.5)")
+    older = answer(exercise(LESSON), "s01-q3-check", "check_q3(amdahl, 0.5)")
     older.metadata["hpclab"]["version"] = "0.0.1"
     note = release_note(Path("old.ipynb"), older, release)
     assert "differ from release" in note and "in q3;" in note and "by hand" in note
@@ -442,7 +417,7 @@ def test_a_submission_the_grader_failed_on_is_not_counted_as_graded(tmp_path, mo
         raise OSError("no space left on device")
 
     monkeypatch.setattr(room, "execute", broken)
-    _save(tmp_path, "anna.ipynb", _solved(_exercise(), "q1"))
+    _save(tmp_path, "anna.ipynb", solved(exercise(LESSON), LESSON, "q1"))
     outcome = grade([tmp_path], release_dir=ROOT / "exercises", sandbox=False, progress=False)
     assert {r.status for r in outcome.rows} == {Status.GRADER_ERROR}
     assert outcome.ungraded == [str(tmp_path / "anna.ipynb")]
@@ -473,8 +448,8 @@ _IMPORTS = "import numpy as np\nfrom hpclab.checks.concepts import check_q1, che
 def forged(tmp_path_factory):
     """A room of blank exercises whose learner code forges passing results in five ways."""
     room = tmp_path_factory.mktemp("forged")
-    hooks = _exercise()  # the review's cell A, and a hook that copies the run's token from the cell
-    _answer(
+    hooks = exercise(LESSON)  # the review's cell A, and a hook that copies the run's token from the cell
+    answer(
         hooks,
         "s01-imports",
         _IMPORTS + _FORGER + "def _after(result):\n"
@@ -487,41 +462,41 @@ def forged(tmp_path_factory):
         "get_ipython().events.register('pre_run_cell', _before)\n",
     )
     _save(room, "hooks.ipynb", hooks)
-    interrupt = _exercise()  # the review's cell B: forge from inside the check, then stop it
-    _answer(interrupt, "s01-imports", _IMPORTS + _FORGER)
-    _answer(interrupt, "s01-q3-answer", "def amdahl(serial_fraction, p):\n    _forge()\n    raise KeyboardInterrupt\n")
+    interrupt = exercise(LESSON)  # the review's cell B: forge from inside the check, then stop it
+    answer(interrupt, "s01-imports", _IMPORTS + _FORGER)
+    answer(interrupt, "s01-q3-answer", "def amdahl(serial_fraction, p):\n    _forge()\n    raise KeyboardInterrupt\n")
     _save(room, "interrupt.ipynb", interrupt)
-    during = _exercise()  # a hook registered by code the check calls; SystemExit from another check
-    _answer(during, "s01-imports", _IMPORTS + _FORGER)
-    _answer(
+    during = exercise(LESSON)  # a hook registered by code the check calls; SystemExit from another check
+    answer(during, "s01-imports", _IMPORTS + _FORGER)
+    answer(
         during,
         "s01-q3-answer",
         "def amdahl(serial_fraction, p):\n"
         "    get_ipython().events.register('post_run_cell', lambda result: _forge('q3'))\n"
         "    return p\n",
     )
-    _answer(during, "s01-q5-answer", "import sys\ndef serial_fraction(s, p):\n    _forge('q5')\n    sys.exit(0)\n")
+    answer(during, "s01-q5-answer", "import sys\ndef serial_fraction(s, p):\n    _forge('q5')\n    sys.exit(0)\n")
     _save(room, "during.ipynb", during)
-    exits = _exercise()  # forge, then end the kernel so the check never reports
-    _answer(exits, "s01-imports", _IMPORTS + _FORGER)
-    _answer(
+    exits = exercise(LESSON)  # forge, then end the kernel so the check never reports
+    answer(exits, "s01-imports", _IMPORTS + _FORGER)
+    answer(
         exits,
         "s01-q3-answer",
         "import os, sys, time\ndef amdahl(serial_fraction, p):\n"
         "    _forge('q3')\n    sys.stdout.flush()\n    time.sleep(1)\n    os._exit(0)\n",
     )
     _save(room, "exits.ipynb", exits)
-    floods = _exercise()  # forge, then print past the output limit so the check's own result is cut
-    _answer(floods, "s01-imports", _IMPORTS + _FORGER)
-    _answer(
+    floods = exercise(LESSON)  # forge, then print past the output limit so the check's own result is cut
+    answer(floods, "s01-imports", _IMPORTS + _FORGER)
+    answer(
         floods,
         "s01-q3-answer",
         "def amdahl(serial_fraction, p):\n    _forge('q3')\n    print('f' * 1_100_000)\n    return p\n",
     )
     _save(room, "floods.ipynb", floods)
-    finalizer = _exercise()  # the second review's variant B: a __del__ that runs once the check has reported
-    _answer(finalizer, "s01-imports", _IMPORTS + _FORGER)
-    _answer(
+    finalizer = exercise(LESSON)  # the second review's variant B: a __del__ that runs once the check has reported
+    answer(finalizer, "s01-imports", _IMPORTS + _FORGER)
+    answer(
         finalizer,
         "s01-q3-answer",
         "class _Late:\n    def __del__(self):\n        _forge('q3')\n"
@@ -531,9 +506,9 @@ def forged(tmp_path_factory):
         "del _Late\n",
     )
     _save(room, "finalizer.ipynb", finalizer)
-    late_hook = _exercise()  # variant A: a hook object whose __del__ runs when the check drops the hooks
-    _answer(late_hook, "s01-imports", _IMPORTS + _FORGER)
-    _answer(
+    late_hook = exercise(LESSON)  # variant A: a hook object whose __del__ runs when the check drops the hooks
+    answer(late_hook, "s01-imports", _IMPORTS + _FORGER)
+    answer(
         late_hook,
         "s01-q3-answer",
         "class _LateHook:\n    def __call__(self, *args):\n        pass\n"
@@ -608,7 +583,7 @@ def test_hpclab_metadata_that_is_not_a_mapping_is_read_as_no_metadata(tmp_path):
     from hpclab.grading.lessons import release_note
     from hpclab.grading.submissions import read_submission
 
-    nb = _exercise()
+    nb = exercise(LESSON)
     nb.metadata["hpclab"] = [LESSON, "version 9"]  # a learner's editor may write any JSON value there
     _save(tmp_path, "odd.ipynb", nb)
     path = tmp_path / "odd.ipynb"
@@ -646,7 +621,7 @@ def test_with_exercise_every_submission_is_graded_against_it(tmp_path):
         "other-lesson.ipynb": "02-dask-futures",
     }
     for name, claimed in claims.items():
-        nb = _exercise()
+        nb = exercise(LESSON)
         nb.metadata["hpclab"]["lesson"] = claimed
         nb.metadata["hpclab"]["checks"] = "hpclab.checks.futures"  # never used: checks come from the release
         _save(tmp_path, name, nb)
@@ -727,7 +702,7 @@ def test_only_the_checks_own_payload_counts_for_its_own_question():
     from hpclab.grading.assess import assess
 
     release = load_release(ROOT / "exercises", LESSON)
-    executed = restore_checks(_exercise(), release.notebook, "s3cret")
+    executed = restore_checks(exercise(LESSON), release.notebook, "s3cret")
     index = {c.id: i for i, c in enumerate(executed.cells)}
     outputs = {
         "s01-q1-check": [_payload_output(["q1"], "s3cret"), _payload_output("q1", None)],  # odd id; no token

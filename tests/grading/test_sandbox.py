@@ -25,6 +25,7 @@ from tests.support import (
     ROOT,  # noqa: E402
     hpclab_cli,
 )
+from tests.support.notebooks import answer, exercise, solved
 
 EXERCISES = ROOT / "exercises"
 LESSON = "01-parallel-concepts"
@@ -160,26 +161,6 @@ def test_a_flood_of_output_is_cut_and_the_next_cell_still_runs(sandbox_seen):
 # ------------------------------------------------------------------ a hostile room
 
 
-def _exercise():
-    return nbformat.read(EXERCISES / f"{LESSON}.ipynb", as_version=4)
-
-
-def _answer(nb, cell_id: str, source: str):
-    for cell in nb.cells:
-        if cell.id == cell_id:
-            cell.source = source
-            return nb
-    raise KeyError(cell_id)
-
-
-def _solved(*questions: str):
-    solution = {c.id: c.source for c in nbformat.read(ROOT / "solutions" / f"{LESSON}.ipynb", as_version=4).cells}
-    nb = _exercise()
-    for q in questions:
-        _answer(nb, f"s01-{q}-answer", solution[f"s01-{q}-answer"])
-    return nb
-
-
 def _course_digest() -> dict[str, str]:
     """A hash of every file of the course tree a submission could try to change (and the packages it uses)."""
     import numpy
@@ -271,9 +252,9 @@ except OSError as exc:
 def hostile_room(tmp_path_factory, sandbox_seen):
     room = tmp_path_factory.mktemp("hostile-room")
     everything = ("q1", "q2", "q3", "q4", "q5")
-    nbformat.write(_solved(*everything), room / "correct.ipynb")
-    wrong = _solved(*everything)
-    _answer(wrong, "s01-q3-answer", "def amdahl(serial_fraction, p):\n    return p\n")
+    nbformat.write(solved(exercise(LESSON), LESSON, *everything), room / "correct.ipynb")
+    wrong = solved(exercise(LESSON), LESSON, *everything)
+    answer(wrong, "s01-q3-answer", "def amdahl(serial_fraction, p):\n    return p\n")
     nbformat.write(wrong, room / "wrong.ipynb")
     for name, code in [
         ("writes-course", WRITES_COURSE),
@@ -283,8 +264,10 @@ def hostile_room(tmp_path_factory, sandbox_seen):
         ("fork-bomb", FORK_BOMB),
         ("floods-output", FLOODS_OUTPUT),
     ]:
-        nbformat.write(_answer(_solved("q1"), "s01-q2-answer", code), room / f"{name}.ipynb")
-    nbformat.write(_solved(*everything), room / "zz-correct-after.ipynb")  # graded after the hostile ones
+        nbformat.write(answer(solved(exercise(LESSON), LESSON, "q1"), "s01-q2-answer", code), room / f"{name}.ipynb")
+    nbformat.write(
+        solved(exercise(LESSON), LESSON, *everything), room / "zz-correct-after.ipynb"
+    )  # graded after the hostile ones
 
     before = _course_digest()
     out = room / "scores.csv"
@@ -502,7 +485,7 @@ def looked_around(sandbox_seen):
     room = _outside_tmp("hpclab-room-", Path("/var/tmp"))
     outputs = _outside_tmp("hpclab-grader-out-", ROOT.parent)
     try:
-        nbformat.write(_solved("q1", "q2", "q3", "q4", "q5"), room / "peer.ipynb")
+        nbformat.write(solved(exercise(LESSON), LESSON, "q1", "q2", "q3", "q4", "q5"), room / "peer.ipynb")
         (outputs / "feedback").mkdir(mode=0o755)
         for name in ("scores.csv", "gradebook.csv", "report.html", "feedback/peer.md"):
             (outputs / name).write_text("submission,question,status\npeer.ipynb,q1,passed\n")

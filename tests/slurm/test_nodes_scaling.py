@@ -24,7 +24,9 @@ def dedicated():
 
 def test_dedicated_nodes_own_different_host_cpus(dedicated):
     probe = "import os, socket; print(socket.gethostname(), sorted(os.sched_getaffinity(0)))"
-    out = vcluster.run(dedicated, ["srun", "-N2", "--ntasks-per-node=1", "python3", "-c", probe], cwd="/").stdout
+    out = vcluster.run_command(
+        dedicated, ["srun", "-N2", "--ntasks-per-node=1", "python3", "-c", probe], cwd="/"
+    ).stdout
     bound = dict(line.split(" ", 1) for line in out.strip().splitlines())
     assert sorted(bound) == ["node1", "node2"], out
     # One task per node, bound to the first of the host CPUs that node owns, never the other node's.

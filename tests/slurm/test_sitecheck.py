@@ -24,9 +24,9 @@ def _job(state: str = "COMPLETED", code: str = "0:0") -> Job:
 def test_every_check_passes_on_the_virtual_cluster():
     with running_vcluster("site") as spec:
         runner = sitecheck.site_runner(ROOT, prefix=vcluster.exec_argv(spec, [], cwd=str(ROOT)))
-        rows = sitecheck.check(runner, ROOT, timeout=300)
+        rows = sitecheck.run_probes(runner, ROOT, timeout=300)
         _refused_submission_is_a_failed_row(spec)
-    print(sitecheck.table(rows))
+    print(sitecheck.findings_table(rows))
     assert [r.section for r in rows] == [
         "MPI on 2 nodes",
         "CPU binding",
@@ -35,7 +35,7 @@ def test_every_check_passes_on_the_virtual_cluster():
         "dask-mpi on 2 nodes",
         "dask-jobqueue workers",
     ]
-    assert all(r.status == sitecheck.PASS for r in rows), sitecheck.table(rows)
+    assert all(r.status == sitecheck.PASS for r in rows), sitecheck.findings_table(rows)
     binding = rows[1].message
     assert "told: 2 CPUs, one-CPU step: 1 core" in binding and "always pass --cpus-per-task" in binding
     assert not list(ROOT.glob(".site-check-*")), "the results folder must be removed"
@@ -46,9 +46,9 @@ def _refused_submission_is_a_failed_row(spec):
     """A partition the site does not have: sbatch refuses, and the table says so instead of crashing."""
     env = dict(os.environ, SBATCH_PARTITION="no-such-partition")
     runner = sitecheck.site_runner(ROOT, prefix=vcluster.exec_argv(spec, [], cwd=str(ROOT)), env=env)
-    rows = sitecheck.check(runner, ROOT, only=["mpi"], timeout=60)
+    rows = sitecheck.run_probes(runner, ROOT, only=["mpi"], timeout=60)
     assert rows[0].status == sitecheck.FAIL and "invalid partition" in rows[0].message.lower(), rows
-    assert "0 of 1 checks passed" in sitecheck.table(rows)
+    assert "0 of 1 checks passed" in sitecheck.findings_table(rows)
 
 
 def test_mpi_judge_fails_when_every_rank_is_alone():

@@ -19,7 +19,7 @@ import pytest
 from hpclab import cluster as hpclab_cluster
 from hpclab.slurm import vcluster
 from tests.support import ROOT, running_vcluster
-from tests.test_tls import STRANGER, STRANGER_WAYS
+from tests.support.tls import STRANGER, STRANGER_WAYS
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -33,7 +33,7 @@ def cluster():
 def _wait_for(path: Path, cluster, job_id: str, timeout: float = 180) -> str:
     deadline = time.monotonic() + timeout
     while not path.exists():
-        state = vcluster.run(cluster, ["squeue", "-h", "-j", job_id, "-o", "%T"], cwd="/", check=False).stdout
+        state = vcluster.run_command(cluster, ["squeue", "-h", "-j", job_id, "-o", "%T"], cwd="/", check=False).stdout
         if not state.strip() or time.monotonic() > deadline:
             job = vcluster.wait(cluster, job_id, timeout=60)
             pytest.fail(f"job {job_id} never wrote {path} ({job.state}):\n{job.output()[-3000:]}")
@@ -43,7 +43,7 @@ def _wait_for(path: Path, cluster, job_id: str, timeout: float = 180) -> str:
 
 def _attempts(cluster, host: str, address: str, sentinel: Path, owner: Path | None = None) -> dict[str, str]:
     argv = [sys.executable, str(STRANGER), address, str(sentinel)] + (["--owner", str(owner)] if owner else [])
-    proc = vcluster.run(cluster, argv, host=host, cwd=str(ROOT), timeout=120)
+    proc = vcluster.run_command(cluster, argv, host=host, cwd=str(ROOT), timeout=120)
     found = {}
     for line in proc.stdout.splitlines():
         name, _, outcome = line.partition(": ")

@@ -27,20 +27,20 @@ def cluster():
 
 
 def test_two_idle_nodes_with_their_own_hostnames(cluster):
-    nodes = vcluster.run(cluster, ["sinfo", "-h", "-N", "-o", "%N %t"], cwd="/").stdout.split("\n")
+    nodes = vcluster.run_command(cluster, ["sinfo", "-h", "-N", "-o", "%N %t"], cwd="/").stdout.split("\n")
     assert [n.split() for n in nodes if n] == [["node1", "idle"], ["node2", "idle"]]
-    hosts = vcluster.run(cluster, ["srun", "-N2", "--ntasks-per-node=1", "hostname"], cwd="/").stdout.split()
+    hosts = vcluster.run_command(cluster, ["srun", "-N2", "--ntasks-per-node=1", "hostname"], cwd="/").stdout.split()
     assert sorted(hosts) == ["node1", "node2"]
 
 
 def test_nodes_advertise_cpus_the_host_has_and_bind_tasks_to_them(cluster):
-    nodes = vcluster.run(cluster, ["sinfo", "-h", "-N", "-o", "%N %c %m"], cwd="/").stdout.split("\n")
+    nodes = vcluster.run_command(cluster, ["sinfo", "-h", "-N", "-o", "%N %c %m"], cwd="/").stdout.split("\n")
     host_cpus = len(os.sched_getaffinity(0))
     for line in filter(None, nodes):
         name, cpus, memory = line.split()
         assert int(cpus) == host_cpus, line
         assert int(memory) == cluster.node_memory_mb(), line
-    config = vcluster.run(cluster, ["scontrol", "show", "config"], cwd="/").stdout
+    config = vcluster.run_command(cluster, ["scontrol", "show", "config"], cwd="/").stdout
     assert re.search(r"^TaskPlugin\s+= task/affinity", config, re.M), config
     assert re.search(r"^SelectTypeParameters\s+= CR_CORE_MEMORY", config, re.M | re.I), config
     assert "OverMemoryKill" in config
@@ -48,7 +48,7 @@ def test_nodes_advertise_cpus_the_host_has_and_bind_tasks_to_them(cluster):
 
 
 def test_nodes_have_distinct_addresses_on_their_own_subnet(cluster):
-    out = vcluster.run(cluster, ["ip", "-4", "-br", "addr", "show", "eth0"], host="node2", cwd="/").stdout
+    out = vcluster.run_command(cluster, ["ip", "-4", "-br", "addr", "show", "eth0"], host="node2", cwd="/").stdout
     assert f"{cluster.subnet}.12/24" in out
     # The machine's own network never sees that subnet.
     assert cluster.subnet not in subprocess.run(["ip", "-4", "addr"], capture_output=True, text=True).stdout
@@ -56,7 +56,7 @@ def test_nodes_have_distinct_addresses_on_their_own_subnet(cluster):
 
 def test_the_machines_hosts_file_is_untouched(cluster):
     assert "node1" not in Path("/etc/hosts").read_text()
-    inside = vcluster.run(cluster, ["cat", "/etc/hosts"], host="node1", cwd="/").stdout
+    inside = vcluster.run_command(cluster, ["cat", "/etc/hosts"], host="node1", cwd="/").stdout
     assert f"{cluster.subnet}.11 node1" in inside
 
 

@@ -24,13 +24,13 @@ def test_side_by_side_alternates_and_keeps_medians():
 
 
 def test_render_prints_both_medians_and_their_ratio():
-    text = bench.render([bench.Comparison("demo", "slow way", 3.0, "fast way", 1.5, 3)])
+    text = bench.render_comparisons([bench.Comparison("demo", "slow way", 3.0, "fast way", 1.5, 3)])
     assert re.search(r"demo\s+slow way 3 s\s+fast way 1.5 s\s+2.0x", text)
 
 
 def test_unknown_benchmark_is_named():
     with pytest.raises(ValueError, match="unknown benchmark 'gpu'; choose from numpy"):
-        bench.run(["gpu"])
+        bench.run_benchmarks(["gpu"])
 
 
 def _open_mpi() -> bool:

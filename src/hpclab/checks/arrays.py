@@ -18,6 +18,20 @@ QUESTIONS = [Q1, Q2, Q3, Q4, Q5]
 
 @check(Q1)
 def check_q1(grid) -> str:
+    """Check ``grid``: a lazy 6000 x 4000 Dask array of random numbers in [0, 1), in blocks of 1500 x 1000.
+
+    Looks at the shape, the chunks and the dtype, at how the numbers are made (by Dask, block by block, not wrapped
+    from a NumPy array made beforehand), and at the numbers of one block.
+
+    Parameters
+    ----------
+    grid : dask.array.Array
+        Your array, not computed.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(grid, "grid")
     grid = require_dask_array(grid, "grid")
     if grid.shape != (6000, 4000):
@@ -51,6 +65,22 @@ def check_q1(grid) -> str:
 
 @check(Q2)
 def check_q2(col_means, data) -> str:
+    """Check ``col_means``: the mean of every column of ``data``, as a lazy Dask array.
+
+    It must be built from ``data``'s own task graph (not computed and wrapped again), hold one value per column, and
+    match NumPy's column means once computed.
+
+    Parameters
+    ----------
+    col_means : dask.array.Array
+        Your lazy result, one mean per column.
+    data : dask.array.Array
+        The lesson's 2-d array.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(col_means, "col_means")
     col_means = require_dask_array(col_means, "col_means")
     _require_built_from(col_means, data, "col_means", "data.mean(axis=0)")
@@ -68,6 +98,22 @@ def check_q2(col_means, data) -> str:
 
 @check(Q3)
 def check_q3(kept, data) -> str:
+    """Check ``kept``: ``data`` persisted, its blocks computed and held in the workers' memory.
+
+    Looks for one finished future per block (a graph with no task left to run), the chunks of ``data`` and the same
+    sum.
+
+    Parameters
+    ----------
+    kept : dask.array.Array
+        ``data`` persisted on the running cluster.
+    data : dask.array.Array
+        The lesson's 2-d array.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(kept, "kept")
     kept = require_dask_array(kept, "kept")
     futures = futures_of(kept)
@@ -85,6 +131,21 @@ def check_q3(kept, data) -> str:
 
 @check(Q4)
 def check_q4(rows, data) -> str:
+    """Check ``rows``: ``data`` rechunked into blocks of 250 complete rows, with the same values.
+
+    It must be built lazily from ``data``, keep its shape, and hold whole rows in every block.
+
+    Parameters
+    ----------
+    rows : dask.array.Array
+        Your rechunked array.
+    data : dask.array.Array
+        The lesson's 2-d array.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(rows, "rows")
     rows = require_dask_array(rows, "rows")
     _require_built_from(rows, data, "rows", "data.rechunk(...)")
@@ -104,6 +165,24 @@ def check_q4(rows, data) -> str:
 
 @check(Q5)
 def check_q5(scale_block, scaled, data) -> str:
+    """Check ``scale_block`` and ``scaled``: every block of ``data`` rescaled to run from 0 to 1, with ``map_blocks``.
+
+    First calls ``scale_block`` on a small NumPy block, then checks that ``scaled`` comes from ``data``'s graph,
+    keeps its chunks, and that every block is scaled by its own minimum and maximum.
+
+    Parameters
+    ----------
+    scale_block : callable
+        Your function: ``scale_block(block) -> numpy.ndarray``, the block minus its minimum, divided by its range.
+    scaled : dask.array.Array
+        ``scale_block`` applied to every block of ``data``, not computed.
+    data : dask.array.Array
+        The lesson's 2-d array.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(scale_block, "scale_block")
     block = np.array([[-2.0, 0.0], [6.0, 2.0]])
     got = scale_block(block.copy())

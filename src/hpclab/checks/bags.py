@@ -37,6 +37,24 @@ def _layer_names(bag: db.Bag) -> list[str]:
 
 @check(Q1)
 def check_q1(people, n_people, people_folder) -> str:
+    """Check ``people`` and ``n_people``: the JSON-lines files read into a bag of dicts, and the number of records.
+
+    ``people`` must be read and parsed by Dask (not made from records Python read already), and ``n_people`` must be
+    a computed count equal to the number of records in the files.
+
+    Parameters
+    ----------
+    people : dask.bag.Bag
+        Your bag, one dict per line of the files.
+    n_people : int
+        The number of records, computed.
+    people_folder : str or pathlib.Path
+        The folder of the lesson's ``.jsonl`` files; the check reads them without Dask for the expected answer.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(people, "people")
     require(n_people, "n_people")
     if not isinstance(people, db.Bag):
@@ -63,6 +81,21 @@ def check_q1(people, n_people, people_folder) -> str:
 
 @check(Q2)
 def check_q2(seniors, people_folder) -> str:
+    """Check ``seniors``: a lazy, filtered bag of the people aged 65 or over.
+
+    The bag's graph must hold a filter step, and once computed it must hold exactly the records with age >= 65.
+
+    Parameters
+    ----------
+    seniors : dask.bag.Bag
+        Your filtered bag, not computed.
+    people_folder : str or pathlib.Path
+        The folder of the lesson's ``.jsonl`` files.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(seniors, "seniors")
     if not isinstance(seniors, db.Bag):
         raise Wrong(
@@ -85,6 +118,21 @@ def check_q2(seniors, people_folder) -> str:
 
 @check(Q3)
 def check_q3(top_jobs, people_folder) -> str:
+    """Check ``top_jobs``: the three most common occupations with their counts, most common first.
+
+    Occupations that share a count are interchangeable: any of them is accepted.
+
+    Parameters
+    ----------
+    top_jobs : list of (str, int)
+        Computed ``(occupation, count)`` pairs.
+    people_folder : str or pathlib.Path
+        The folder of the lesson's ``.jsonl`` files.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(top_jobs, "top_jobs")
     if is_dask_collection(top_jobs):
         raise Wrong("`top_jobs` is still lazy: call .compute()")
@@ -109,6 +157,24 @@ def check_q3(top_jobs, people_folder) -> str:
 
 @check(Q4)
 def check_q4(totals, mean_age_by_state, people_folder) -> str:
+    """Check ``totals`` and ``mean_age_by_state``: the mean age in each state, folded with ``foldby``.
+
+    ``totals`` must be the lazy bag that ``people.foldby(...)`` returns; the means are compared with the exact mean
+    age of each state (``record["address"]["state"]``).
+
+    Parameters
+    ----------
+    totals : dask.bag.Bag
+        The lazy result of ``people.foldby(...)``.
+    mean_age_by_state : dict of str to float
+        The mean age per state, computed from ``totals``.
+    people_folder : str or pathlib.Path
+        The folder of the lesson's ``.jsonl`` files.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(totals, "totals")
     if not isinstance(totals, db.Bag):
         raise Wrong(

@@ -292,6 +292,22 @@ def _require_neighbour_halo(source: str, name: str) -> None:
 
 @check(Q1)
 def check_q1(clean, raw) -> str:
+    """Check ``clean``: broken readings masked as NaN and the rest converted from Kelvin to °C, lazily.
+
+    Calls ``clean(raw)``: the result must still be a Dask collection of the same shape, with NaN exactly where a
+    reading lies outside 180–340 K, and the other readings minus 273.15.
+
+    Parameters
+    ----------
+    clean : callable
+        Your function: ``clean(air) -> xarray.DataArray``, lazy (no ``.values``, ``.load()`` or ``.compute()``).
+    raw : xarray.DataArray
+        The lesson's Dask-backed readings in K, broken ones included.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(clean, "clean")
     out = clean(raw)
     if out is None:
@@ -325,6 +341,22 @@ def check_q1(clean, raw) -> str:
 
 @check(Q2)
 def check_q2(to_map, raw) -> str:
+    """Check ``to_map``: the time mean of the cleaned readings, a lazy (lat, lon) map in blocks of whole rows.
+
+    Calls ``to_map`` on ``raw`` cleaned by the reference: the map must be lazy, split along lat only (at least two
+    row blocks), free of NaN, and equal to the mean over time that skips NaN.
+
+    Parameters
+    ----------
+    to_map : callable
+        Your function: ``to_map(air) -> xarray.DataArray``, lazy.
+    raw : xarray.DataArray
+        The lesson's raw readings; the check cleans them itself first.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(to_map, "to_map")
     cleaned = reference_clean(raw)
     out = to_map(cleaned)
@@ -363,6 +395,20 @@ def check_q2(to_map, raw) -> str:
 
 @check(Q3)
 def check_q3(area_mean) -> str:
+    """Check ``area_mean``: the area-weighted mean of the whole map, on every rank, with Allreduce.
+
+    Pastes your function's source into an MPI program and runs it on 3 ranks that hold the row blocks of a random
+    map unevenly (one rank holds none): every rank must return the mean weighted by cos(latitude).
+
+    Parameters
+    ----------
+    area_mean : callable
+        Your function, defined with ``def`` in a cell: ``area_mean(pieces, blocks, comm, lat) -> float``.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     _source(area_mean, "area_mean")
     result, full = _run(area_mean, "area_mean", "result = area_mean(pieces, blocks, comm, lat)", ["result"])
     want = reference_area_mean(full, _LAT)
@@ -375,6 +421,23 @@ def check_q3(area_mean) -> str:
 
 @check(Q4)
 def check_q4(smooth) -> str:
+    """Check ``smooth``: Jacobi sweeps over the whole map, with a halo exchange between neighbouring blocks.
+
+    Refuses a data-moving collective (allgather, bcast, allreduce, ...) inside a loop, runs your function for 3
+    sweeps on 3 ranks that hold the blocks unevenly, compares every block with NumPy, and requires point-to-point
+    messages for the halo rows.
+
+    Parameters
+    ----------
+    smooth : callable
+        Your function, defined with ``def`` in a cell:
+        ``smooth(pieces, blocks, comm, sweeps) -> list of numpy.ndarray``, one smoothed block per block, in the same
+        order.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     source = _source(smooth, "smooth")
     _require_neighbour_halo(source, "smooth")
     result, full = _run(
@@ -417,6 +480,20 @@ def check_q4(smooth) -> str:
 
 @check(Q5)
 def check_q5(assemble) -> str:
+    """Check ``assemble``: the whole array put back together from the blocks the workers returned.
+
+    Calls it on a small array whose blocks three workers hold out of order, one worker holding none.
+
+    Parameters
+    ----------
+    assemble : callable
+        Your function: ``assemble(where, blocks, shape) -> numpy.ndarray``, where ``where`` maps each worker to its
+        list of ``Piece`` and ``blocks`` each worker to its blocks, in the same order.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(assemble, "assemble")
     full = np.arange(6 * 4, dtype=float).reshape(6, 4)
     where = {

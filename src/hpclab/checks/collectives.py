@@ -51,6 +51,20 @@ def _reference_share(total: int, size: int, rank: int) -> int:
 
 @check(Q1)
 def check_q1(share) -> str:
+    """Check ``share``: how many of ``total`` samples each rank takes, evenly and with none lost.
+
+    Tried on several totals and rank counts, 0 samples and a single rank included: the shares must add up to
+    ``total``, differ by at most one, and the first ``total % size`` ranks take the extra ones.
+
+    Parameters
+    ----------
+    share : callable
+        Your function: ``share(total, size, rank) -> int``.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(share, "share")
     for total, size in ((8, 4), (10, 4), (3, 4), (0, 3), (7, 1), (1_000_003, 4), (99, 7)):
         got = [share(total, size, rank) for rank in range(size)]
@@ -70,6 +84,21 @@ def check_q1(share) -> str:
 
 @check(Q2)
 def check_q2(bcast_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``bcast_program``: rank 0's ``config`` dictionary broadcast to every rank with ``bcast``.
+
+    Runs the program on 4 ranks: every rank must hold ``config`` and its own ``my_seed``.
+
+    Parameters
+    ----------
+    bcast_program : str
+        Your whole MPI program, as a string: it must call ``bcast``.
+    timeout : float, optional
+        Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require_calls(bcast_program, "bcast_program", "bcast(")
     result = run_answer(bcast_program, "bcast_program", n=RANKS, collect=["config", "my_seed"], timeout=timeout)
     expected = {r: {"config": CONFIG, "my_seed": SEED + r} for r in range(RANKS)}
@@ -79,6 +108,22 @@ def check_q2(bcast_program, timeout: float = DEFAULT_TIMEOUT) -> str:
 
 @check(Q3)
 def check_q3(scatter_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``scatter_program``: NumPy buffers dealt out with ``Scatter``, squared, and collected with ``Gather``.
+
+    Runs the program on 4 ranks: every rank must hold its values in ``chunk`` and their squares in ``squared``, and
+    rank 0 alone all the squares in ``result`` (None elsewhere).
+
+    Parameters
+    ----------
+    scatter_program : str
+        Your whole MPI program, as a string: it must call ``comm.Scatter`` and ``comm.Gather``.
+    timeout : float, optional
+        Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require_calls(scatter_program, "scatter_program", ".Scatter(", ".Gather(")
     result = run_answer(
         scatter_program, "scatter_program", n=RANKS, collect=["chunk", "squared", "result"], timeout=timeout
@@ -98,6 +143,22 @@ def check_q3(scatter_program, timeout: float = DEFAULT_TIMEOUT) -> str:
 
 @check(Q4)
 def check_q4(reduce_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``reduce_program``: a sum on every rank with an all-reduce, a maximum on rank 0 with ``MPI.MAX``.
+
+    Runs the program on 4 ranks: every rank must hold ``value`` and ``total``, and ``largest`` only on rank 0 (None
+    elsewhere).
+
+    Parameters
+    ----------
+    reduce_program : str
+        Your whole MPI program, as a string: it must use ``MPI.MAX``.
+    timeout : float, optional
+        Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require_calls(reduce_program, "reduce_program", "MPI.MAX")
     result = run_answer(
         reduce_program, "reduce_program", n=RANKS, collect=["value", "total", "largest"], timeout=timeout
@@ -136,6 +197,27 @@ def _reasonable_fits(speedups: dict[int, float]) -> tuple[float, float]:
 
 @check(Q5)
 def check_q5(cluster_times, speedups, serial_fraction, cores_below_80) -> str:
+    """Check the scaling table read: speedups, a fitted serial fraction, and where efficiency drops below 80%.
+
+    ``speedups`` must be T(1) / T(p) for every core count, ``serial_fraction`` a sound fit of Amdahl's law to all of
+    them (not to one measurement), and ``cores_below_80`` the first core count at which amdahl(f, p) / p is below
+    0.8 for your fraction f.
+
+    Parameters
+    ----------
+    cluster_times : dict of int to float
+        The measured times in seconds per number of cores, as the lesson gives them.
+    speedups : dict of int to float
+        Your speedup for every core count.
+    serial_fraction : float
+        The serial fraction you fitted.
+    cores_below_80 : int
+        The smallest core count at which the efficiency falls below 0.8.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(speedups, "speedups")
     require(serial_fraction, "serial_fraction")
     require(cores_below_80, "cores_below_80")
@@ -179,6 +261,24 @@ def _pi_run(pi_program: str, timeout: float):
 
 @check(Q6)
 def check_q6(pi_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``pi_program``: the Monte Carlo estimate of π, split over the ranks, timed, and combined with a reduce.
+
+    Runs the program twice on 4 ranks with the number of samples as ``sys.argv[1]``. Every rank must hold
+    ``my_samples``, ``hits`` and a positive ``elapsed`` from ``MPI.Wtime``; the shares must add up and differ by at
+    most one, the ranks must draw different random numbers, rank 0 alone holds ``pi_estimate`` (close to π), and
+    both runs must give the same estimate.
+
+    Parameters
+    ----------
+    pi_program : str
+        Your whole MPI program, as a string: it must call ``MPI.Wtime`` and a reduce.
+    timeout : float, optional
+        Seconds each run may take before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require_calls(pi_program, "pi_program", "Wtime")
     calls = calls_in_program(pi_program, "pi_program")
     if "Wtime" not in calls:
@@ -261,6 +361,22 @@ UNEVEN_COUNTS = [r + 1 for r in range(RANKS)]  # 1, 2, 3, 4: rank r gets r + 1 v
 
 @check(Q7)
 def check_q7(scatterv_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``scatterv_program``: uneven pieces dealt out with ``Scatterv``, their sums shared with ``Allgather``.
+
+    Runs the program on 4 ranks: rank r must hold the next r + 1 values of ``data`` in ``piece``, and every rank the
+    sums of all the pieces in ``sums``.
+
+    Parameters
+    ----------
+    scatterv_program : str
+        Your whole MPI program, as a string: it must call ``Scatterv`` and ``Allgather`` (or ``allgather``).
+    timeout : float, optional
+        Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     program = validate_program(scatterv_program, "scatterv_program")
     calls = calls_in_program(program, "scatterv_program")
     if "Scatterv" not in calls:
@@ -318,6 +434,22 @@ def _in_place_allreduce(program: str) -> tuple[bool, bool]:
 
 @check(Q8)
 def check_q8(split_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``split_program``: an in-place ``Allreduce`` on the even or the odd ranks' communicator from ``Split``.
+
+    Looks for ``Split`` and an ``Allreduce`` with ``MPI.IN_PLACE`` as its send buffer, then runs the program on 4
+    ranks: every rank's ``values`` must hold the sum over its half, and ``half_rank`` its rank in that half.
+
+    Parameters
+    ----------
+    split_program : str
+        Your whole MPI program, as a string: it must call ``Split`` and ``Allreduce``.
+    timeout : float, optional
+        Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     program = validate_program(split_program, "split_program")
     if "Split" not in calls_in_program(program, "split_program"):
         raise Wrong(

@@ -31,6 +31,19 @@ def _expect(func, cases, formula: str) -> None:
 
 @check(Q1)
 def check_q1(speedup) -> str:
+    """Check ``speedup``: the serial time divided by the parallel time.
+
+    Tried on a few pairs of timings, one of them a parallel run slower than the serial one.
+
+    Parameters
+    ----------
+    speedup : callable
+        Your function: ``speedup(t_serial, t_parallel) -> float``.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(speedup, "speedup")
     _expect(
         speedup, [((10.0, 5.0), 2.0), ((12.0, 4.0), 3.0), ((3.0, 6.0), 0.5)], "speedup = serial time / parallel time"
@@ -40,6 +53,19 @@ def check_q1(speedup) -> str:
 
 @check(Q2)
 def check_q2(efficiency) -> str:
+    """Check ``efficiency``: the speedup divided by the number of workers.
+
+    Tried on a few timings and worker counts.
+
+    Parameters
+    ----------
+    efficiency : callable
+        Your function: ``efficiency(t_serial, t_parallel, p) -> float`` for ``p`` workers.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(efficiency, "efficiency")
     _expect(
         efficiency,
@@ -51,6 +77,19 @@ def check_q2(efficiency) -> str:
 
 @check(Q3)
 def check_q3(amdahl) -> str:
+    """Check ``amdahl``: the best speedup on ``p`` workers when a fraction of the work is serial.
+
+    Compared with Amdahl's law, S(p) = 1 / (f + (1 - f) / p), for serial fractions from 0 to 1.
+
+    Parameters
+    ----------
+    amdahl : callable
+        Your function: ``amdahl(serial_fraction, p) -> float``.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(amdahl, "amdahl")
     _expect(
         amdahl,
@@ -62,6 +101,21 @@ def check_q3(amdahl) -> str:
 
 @check(Q4)
 def check_q4(sum_of_squares) -> str:
+    """Check ``sum_of_squares``: the sum of the squares of an array's elements, with NumPy and no Python loop.
+
+    Reads your function's source first: a for or while loop, a comprehension, the built-ins ``sum``, ``map`` or
+    ``reduce``, or a call of ``sum_of_squares_loop`` fail. Then compares the results on several arrays, an empty one
+    included.
+
+    Parameters
+    ----------
+    sum_of_squares : callable
+        Your function, defined with ``def`` in a cell: ``sum_of_squares(x) -> float`` for a 1-d NumPy array ``x``.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(sum_of_squares, "sum_of_squares")
     _require_no_python_loop(sum_of_squares)
     rng = np.random.default_rng(1)
@@ -103,6 +157,19 @@ def _require_no_python_loop(func) -> None:
 
 @check(Q5)
 def check_q5(serial_fraction) -> str:
+    """Check ``serial_fraction``: the serial fraction that explains a measured speedup under Amdahl's law.
+
+    Tried on speedups that known serial fractions give on 2, 4 and 16 workers.
+
+    Parameters
+    ----------
+    serial_fraction : callable
+        Your function: ``serial_fraction(s, p) -> float`` for a speedup ``s`` measured on ``p`` >= 2 workers.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(serial_fraction, "serial_fraction")
     cases = []
     for f in (0.0, 0.1, 0.25):

@@ -38,6 +38,19 @@ def _read_days(folder):
 
 @check(Q1)
 def check_q1(n_rows, df) -> str:
+    """Check ``n_rows``: the number of rows of ``df`` with name "Alice" and x > 0.5.
+
+    Parameters
+    ----------
+    n_rows : int
+        Your count, computed (not a lazy Dask object).
+    df : dask.dataframe.DataFrame
+        The lesson's DataFrame, with ``name``, ``x`` and ``y`` columns.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(n_rows, "n_rows")
     if is_dask_collection(n_rows):
         raise Wrong("`n_rows` is still a lazy Dask object: ask for the number with .compute()")
@@ -54,6 +67,22 @@ def check_q1(n_rows, df) -> str:
 
 @check(Q2)
 def check_q2(spread, df) -> str:
+    """Check ``spread``: the standard deviation of ``y`` per ``name`` over the rows with x > 0, kept lazy.
+
+    It must be a Dask Series built from ``df`` itself (not computed and wrapped again); the check computes it and
+    compares it with pandas.
+
+    Parameters
+    ----------
+    spread : dask.dataframe.Series
+        Your lazy result, one value per name.
+    df : dask.dataframe.DataFrame
+        The lesson's DataFrame, with ``name``, ``x`` and ``y`` columns.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(spread, "spread")
     if not isinstance(spread, dd.Series):
         raise Wrong(
@@ -81,6 +110,23 @@ def check_q2(spread, df) -> str:
 
 @check(Q3)
 def check_q3(readings, csv_folder) -> str:
+    """Check ``readings``: every CSV file of ``csv_folder`` read into one Dask DataFrame with the right column types.
+
+    Looks for one partition per file, ``time`` as datetime64, ``station`` as text, a ``flag`` type that can hold
+    empty cells, and every row of the files.
+
+    Parameters
+    ----------
+    readings : dask.dataframe.DataFrame
+        Your DataFrame, read with ``dask.dataframe.read_csv``.
+    csv_folder : str or pathlib.Path
+        The folder of the lesson's CSV files, one day per file; the check reads them with pandas for the expected
+        answer.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(readings, "readings")
     if not isinstance(readings, dd.DataFrame):
         raise Wrong(f"`readings` is a {type(readings).__name__}; make it with dask.dataframe.read_csv")
@@ -113,6 +159,24 @@ def check_q3(readings, csv_folder) -> str:
 
 @check(Q4)
 def check_q4(back, parquet_dir, csv_folder) -> str:
+    """Check the Parquet round trip: files in ``parquet_dir``, read back into ``back`` with only the columns needed.
+
+    ``back`` must be read from the Parquet files with exactly the columns ``time``, ``station`` and ``temperature``,
+    in that order, and hold as many rows as the CSV files.
+
+    Parameters
+    ----------
+    back : dask.dataframe.DataFrame
+        Your DataFrame, read with ``dask.dataframe.read_parquet``.
+    parquet_dir : str or pathlib.Path
+        The folder you wrote the Parquet files into.
+    csv_folder : str or pathlib.Path
+        The folder of the lesson's CSV files.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(back, "back")
     written = sorted(Path(parquet_dir).glob("*.parquet"))
     if not written:
@@ -133,6 +197,26 @@ def check_q4(back, parquet_dir, csv_folder) -> str:
 
 @check(Q5)
 def check_q5(daily_range, ranges, csv_folder) -> str:
+    """Check ``daily_range`` and ``ranges``: the temperature range per station and day, with ``map_partitions``.
+
+    First calls ``daily_range`` on a small pandas DataFrame, then checks that ``ranges`` is a lazy Dask Series made
+    with ``map_partitions``, with one partition per day file and max minus min of the temperature per station and
+    day.
+
+    Parameters
+    ----------
+    daily_range : callable
+        Your function: ``daily_range(part) -> pandas.Series``, for a pandas DataFrame with ``station`` and
+        ``temperature`` columns the range of temperature per station.
+    ranges : dask.dataframe.Series
+        ``daily_range`` applied to every partition of ``readings``, not computed.
+    csv_folder : str or pathlib.Path
+        The folder of the lesson's CSV files.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(ranges, "ranges")
     sample = pd.DataFrame(
         {"station": pd.array(["a", "a", "b", "a"], dtype="string"), "temperature": [1.0, 4.5, 2.0, 3.0]}
@@ -176,6 +260,22 @@ def _nodes(frame) -> list:
 
 @check(Q6)
 def check_q6(compact, rare) -> str:
+    """Check ``compact``: ``rare`` repartitioned by size into fewer, fuller partitions, every row kept.
+
+    ``compact`` must be a lazy DataFrame made from ``rare`` with ``repartition(partition_size=...)`` (a size, not a
+    number of partitions), with fewer partitions than ``rare`` and the same rows.
+
+    Parameters
+    ----------
+    compact : dask.dataframe.DataFrame
+        Your repartitioned DataFrame, not computed.
+    rare : dask.dataframe.DataFrame
+        The lesson's sparse DataFrame: one small partition per day.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(compact, "compact")
     if not isinstance(compact, dd.DataFrame):
         raise Wrong(
@@ -209,6 +309,25 @@ def check_q6(compact, rare) -> str:
 
 @check(Q7)
 def check_q7(a7, station_dir, csv_folder) -> str:
+    """Check ``a7``: the rows of station A7, read back from Parquet partitioned by station.
+
+    ``station_dir`` must hold one ``station=...`` folder per station, and ``a7`` must be a lazy read of it that
+    opens only the A7 folder (``filters=`` in ``read_parquet``), keeps the ``station`` column and holds exactly A7's
+    rows.
+
+    Parameters
+    ----------
+    a7 : dask.dataframe.DataFrame
+        Your DataFrame, read lazily with ``dask.dataframe.read_parquet``.
+    station_dir : str or pathlib.Path
+        The folder you wrote ``readings`` into, partitioned on ``station``.
+    csv_folder : str or pathlib.Path
+        The folder of the lesson's CSV files.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(a7, "a7")
     folders = sorted(p.name for p in Path(station_dir).glob("station=*") if p.is_dir())
     if not folders:

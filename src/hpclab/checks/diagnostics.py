@@ -45,6 +45,22 @@ def _fractions(dask_worker) -> dict[str, float]:
 
 @check(Q1)
 def check_q1(thresholds, client) -> str:
+    """Check ``thresholds``: the bytes at which one worker reaches its target, spill, pause and terminate thresholds.
+
+    Each value must be one worker's ``memory_limit`` times the fraction the workers use for that threshold; the
+    hints catch fractions given instead of bytes, the whole cluster's memory, and GB taken for GiB.
+
+    Parameters
+    ----------
+    thresholds : dict of str to float
+        Keys ``"target"``, ``"spill"``, ``"pause"`` and ``"terminate"``; values in bytes.
+    client : distributed.Client
+        The client of the lesson's cluster; the check reads the workers' limits and fractions through it.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(thresholds, "thresholds")
     thresholds = plain(thresholds, dict, "thresholds", of=float)
     if set(thresholds) != set(THRESHOLDS):
@@ -111,6 +127,24 @@ def _cdn_scripts(text: str) -> list[str]:
 
 @check(Q2)
 def check_q2(report_path, n_tasks, bad) -> str:
+    """Check the performance report at ``report_path``, and ``n_tasks`` read from it.
+
+    The file must be a Dask performance report that opens offline (no JavaScript loaded from the internet), record
+    the computation of ``bad.sum()``, and ``n_tasks`` must be the number of tasks on its Summary tab.
+
+    Parameters
+    ----------
+    report_path : str or pathlib.Path
+        The report's file.
+    n_tasks : int
+        The number of tasks you read on the report's Summary tab.
+    bad : dask.array.Array
+        The lesson's array of many tiny chunks, whose sum the report recorded.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(report_path, "report_path")
     path = Path(plain(str(report_path) if isinstance(report_path, Path) else report_path, str, "report_path"))
     if not path.is_file():
@@ -152,6 +186,24 @@ def check_q2(report_path, n_tasks, bad) -> str:
 
 @check(Q3)
 def check_q3(good, bad, client) -> str:
+    """Check ``good``: the same data as ``bad``, created with bigger chunks from the start.
+
+    ``good`` must not be built from ``bad`` (rechunking keeps the tiny tasks) nor wrap a NumPy array; it needs at
+    least one chunk per worker thread, at most four, and the same sum as ``bad``.
+
+    Parameters
+    ----------
+    good : dask.array.Array
+        Your array, not computed.
+    bad : dask.array.Array
+        The lesson's array of many tiny chunks.
+    client : distributed.Client
+        The lesson's client; its workers' threads set how many chunks are right.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(good, "good")
     good = require_dask_array(good, "good")
     if good.shape != bad.shape or good.dtype != bad.dtype:
@@ -216,6 +268,25 @@ def _set_allowed_failures(value, dask_scheduler=None):
 
 @check(Q4)
 def check_q4(run_guarded, client) -> str:
+    """Check ``run_guarded``: run a function on the cluster; None when its worker is killed over its memory limit.
+
+    Calls it with a function that returns a result, with one that raises ValueError (which must still raise), and
+    with one that fills a worker's memory, so that the worker is killed on purpose: that call must return None, and
+    only once the cluster has all its workers back. Needs workers with a memory limit of at most 2 GiB, as the
+    lesson starts them.
+
+    Parameters
+    ----------
+    run_guarded : callable
+        Your function, defined with ``def`` in a cell: ``run_guarded(client, func, *args)``, the result of
+        ``func(*args)``, or None when the worker running it was killed.
+    client : distributed.Client
+        The client of the lesson's cluster, whose workers have nannies.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     source_of(run_guarded, "run_guarded")
     require(client, "client")
     try:

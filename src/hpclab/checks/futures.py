@@ -21,6 +21,19 @@ QUESTIONS = [Q1, Q2, Q3, Q4, Q5]
 
 @check(Q1)
 def check_q1(is_prime) -> str:
+    """Check ``is_prime``: True for primes and False otherwise.
+
+    Compared with a reference on small numbers (0 and 1 included), squares of primes and larger primes.
+
+    Parameters
+    ----------
+    is_prime : callable
+        Your function: ``is_prime(n) -> bool``.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(is_prime, "is_prime")
     for n in (0, 1, 2, 3, 4, 9, 15, 25, 49, 97, 100, 7919, 7921):
         got = is_prime(n)
@@ -33,6 +46,22 @@ def check_q1(is_prime) -> str:
 
 @check(Q2)
 def check_q2(lazy_count, numbers) -> str:
+    """Check ``lazy_count``: one Delayed object that computes to the number of primes in ``numbers``.
+
+    Its graph must hold a task for every prime test (``is_prime`` wrapped in ``dask.delayed`` as well), so that
+    nothing ran while you built it; the check computes it.
+
+    Parameters
+    ----------
+    lazy_count : dask.delayed.Delayed
+        Your lazy count, not computed.
+    numbers : list of int
+        The lesson's numbers.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(lazy_count, "lazy_count")
     if not isinstance(lazy_count, Delayed):
         raise Wrong(
@@ -55,6 +84,21 @@ def check_q2(lazy_count, numbers) -> str:
 
 @check(Q3)
 def check_q3(futures, n_primes, numbers) -> str:
+    """Check ``futures`` and ``n_primes``: ``is_prime`` mapped over ``numbers`` with ``client.map``, then counted.
+
+    Parameters
+    ----------
+    futures : list of distributed.Future
+        The list ``client.map`` returned, one future per number.
+    n_primes : int
+        How many of the gathered results are prime.
+    numbers : list of int
+        The lesson's numbers.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(n_primes, "n_primes")
     if not isinstance(futures, list) or not all(isinstance(f, distributed.Future) for f in futures):
         raise Wrong("`futures` should be the list that client.map returned")
@@ -72,6 +116,24 @@ def check_q3(futures, n_primes, numbers) -> str:
 
 @check(Q4)
 def check_q4(first_primes, client, numbers) -> str:
+    """Check ``first_primes``: stop as soon as enough primes have finished, with ``as_completed``.
+
+    Reads your function's source for ``as_completed``, ``client.map`` (or ``client.submit``) and ``cancel``, then
+    calls it for 5 and for 2 primes: each call must return that many different primes of ``numbers``.
+
+    Parameters
+    ----------
+    first_primes : callable
+        Your function, defined with ``def`` in a cell: ``first_primes(client, numbers, how_many=5) -> list of int``.
+    client : distributed.Client
+        The client ``first_primes`` submits the work to.
+    numbers : list of int
+        The lesson's numbers.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     source = source_of(first_primes, "first_primes")
     calls = calls_in_source(source)
     if "as_completed" not in calls:
@@ -112,8 +174,26 @@ def check_q4(first_primes, client, numbers) -> str:
 
 @check(Q5)
 def check_q5(attempts, failed_inputs, roots, mixed) -> str:
-    """``attempts``: one future per input of ``mixed``; ``failed_inputs``: the inputs whose task raised;
-    ``roots``: the results of the others, in input order."""
+    """Check the failed futures: which inputs of ``mixed`` failed, and the results that exist.
+
+    Waits for ``attempts`` and compares your lists with the futures' statuses and results.
+
+    Parameters
+    ----------
+    attempts : list of distributed.Future
+        One future per input of ``mixed``, from mapping ``checked_sqrt`` over it: the futures themselves, not their
+        results.
+    failed_inputs : list of float
+        The inputs whose task raised, in the order of ``mixed``.
+    roots : list of float
+        The results of the other tasks, in input order.
+    mixed : list of float
+        The lesson's numbers, some of them negative.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(attempts, "attempts")
     require(failed_inputs, "failed_inputs")
     require(roots, "roots")

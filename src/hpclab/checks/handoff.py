@@ -107,7 +107,23 @@ def _run_dask_mpi(program: str, name: str, collect: list[str], args: Sequence[st
 
 @check(Q1)
 def check_q1(holder, client, x, block) -> str:
-    """``holder``: the address of the worker that holds ``block`` of the persisted array ``x``."""
+    """Check ``holder``: the address of the worker that holds ``block`` of the persisted array ``x``.
+
+    Parameters
+    ----------
+    holder : str
+        A worker address, such as ``'tcp://127.0.0.1:40001'``.
+    client : distributed.Client
+        The lesson's client; the check asks its scheduler who holds the block.
+    x : dask.array.Array
+        The persisted array.
+    block : tuple of int
+        The block's index, such as ``(1, 2)``.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(holder, "holder")
     future = next((f for f in distributed.futures_of(x) if tuple(f.key[1:]) == tuple(block)), None)
     if future is None:  # the check's own inputs are wrong, not the learner's answer
@@ -129,7 +145,24 @@ def check_q1(holder, client, x, block) -> str:
 
 @check(Q2)
 def check_q2(local_sum_count, client, x) -> str:
-    """``local_sum_count(pieces, blocks, comm)`` returns (sum, number of elements) of a worker's blocks."""
+    """Check ``local_sum_count``: the sum and the number of elements of one worker's blocks.
+
+    Called first as for a worker with no blocks, where it must give (0, 0), then on every worker through
+    ``handoff.run_on_workers`` and compared with the blocks ``handoff.placement`` reports.
+
+    Parameters
+    ----------
+    local_sum_count : callable
+        Your function: ``local_sum_count(pieces, blocks, comm) -> (float, int)``.
+    client : distributed.Client
+        The lesson's client.
+    x : dask.array.Array
+        The persisted array.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(local_sum_count, "local_sum_count")
     if not callable(local_sum_count):
         raise Wrong("`local_sum_count` should be a function of (pieces, blocks, comm)")
@@ -211,7 +244,21 @@ def _require_mean_from_handoff(program: str) -> None:
 
 @check(Q3)
 def check_q3(mean_program) -> str:
-    """``mean_program``: a dask-mpi program whose rank 1 ends with the global ``mean`` from Allreduce."""
+    """Check ``mean_program``: a dask-mpi program whose rank 1 ends with the global ``mean`` from Allreduce.
+
+    Looks for an all-reduce, ``handoff.run_on_workers`` with ``mpi=True``, and a top-level ``mean`` that comes from
+    what ``run_on_workers`` returned; then runs the program on 5 ranks (scheduler, client, 3 workers) and compares
+    ``mean`` with the mean of the data the question names.
+
+    Parameters
+    ----------
+    mean_program : str
+        Your whole dask-mpi program, as a string.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     program = validate_program(mean_program, "mean_program")
     require_any_call(program, "mean_program", "Allreduce", "allreduce")
     code = code_only(program)  # comments and strings that mention a name do not count
@@ -242,7 +289,21 @@ def check_q3(mean_program) -> str:
 
 @check(Q4)
 def check_q4(smooth) -> str:
-    """``smooth(pieces, blocks, comm)`` returns [(offset, smoothed block)] using neighbours' edge values."""
+    """Check ``smooth``: a 3-point average of every block, using the edge values of neighbouring blocks.
+
+    Sends your function (with cloudpickle) to a dask-mpi job of 3 workers holding six uneven blocks, and compares
+    every returned block with the whole array smoothed (its two ends repeat their edge value).
+
+    Parameters
+    ----------
+    smooth : callable
+        Your function: ``smooth(pieces, blocks, comm) -> list of (int, numpy.ndarray)``, one
+        ``(piece.offset[0], smoothed block)`` pair per block the worker holds.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(smooth, "smooth")
     if not callable(smooth):
         raise Wrong("`smooth` should be a function of (pieces, blocks, comm)")
@@ -304,7 +365,26 @@ def _learner_placement(block_placement, client, collection, what: str) -> dict:
 
 @check(Q5)
 def check_q5(block_placement, client, x) -> str:
-    """``block_placement(client, x)`` -> {every worker address: [block indexes it holds, in chunk order]}."""
+    """Check ``block_placement``: ``handoff.placement`` written by hand from ``futures_of`` and ``who_has``.
+
+    Reads the function's source (it must not call ``placement``), compares its result with ``handoff.placement`` for
+    ``x``, then tries an array held entirely by one worker: every worker must appear, with [] when it holds no
+    block.
+
+    Parameters
+    ----------
+    block_placement : callable
+        Your function, defined with ``def`` in a cell: ``block_placement(client, x) -> dict``, {every worker
+        address: [block indexes it holds, in chunk order]}.
+    client : distributed.Client
+        The lesson's client.
+    x : dask.array.Array
+        The persisted array.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     source = source_of(block_placement, "block_placement")
     calls = calls_in_source(source)
     if "placement" in calls:
@@ -359,7 +439,22 @@ def _q6_data() -> np.ndarray:
 
 @check(Q6)
 def check_q6(weighted_sum) -> str:
-    """``weighted_sum(pieces, blocks, comm)`` returns sum(i * x[i]) over the whole array on every worker."""
+    """Check ``weighted_sum``: sum(i * x[i]) over the whole array, on every worker, with MPI.
+
+    Starts its own cluster of two MPI-capable workers (``mpi=True``) and runs your function with the blocks spread
+    over both workers, then all on one: every worker must return the global weighted sum, and no worker may wait
+    inside MPI for more than 30 s.
+
+    Parameters
+    ----------
+    weighted_sum : callable
+        Your function: ``weighted_sum(pieces, blocks, comm) -> float``, where ``i`` is a value's position in the
+        whole array.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(weighted_sum, "weighted_sum")
     if not callable(weighted_sum):
         raise Wrong("`weighted_sum` should be a function of (pieces, blocks, comm)")

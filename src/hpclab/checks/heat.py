@@ -107,6 +107,22 @@ def _coords_of(result, name: str) -> dict[int, tuple[int, int]]:
 
 @check(Q1)
 def check_q1(cart_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``cart_program``: a 2-D Cartesian communicator, each rank's coordinates and its four neighbours.
+
+    Looks for ``Compute_dims``, ``Create_cart`` and ``Shift``, runs the program on 4 ranks, and checks every rank's
+    ``dims``, ``rank``, ``coords`` and ``neighbours`` (north, south, west, east; ``MPI.PROC_NULL`` beyond an edge).
+
+    Parameters
+    ----------
+    cart_program : str
+        Your whole MPI program, as a string: it must call ``Compute_dims``, ``Create_cart`` and ``Shift``.
+    timeout : float, optional
+        Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     program = validate_program(cart_program, "cart_program")
     _require_call(program, "cart_program", {"Compute_dims"}, "let MPI choose the grid for the ranks it has")
     _require_call(program, "cart_program", {"Create_cart"}, "build the Cartesian communicator")
@@ -193,6 +209,23 @@ def strip_expected(rank: int, size: int = RANKS) -> np.ndarray:
 
 @check(Q2)
 def check_q2(column_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``column_program``: a column halo exchanged with a derived datatype and ``Sendrecv``.
+
+    Looks for ``Create_vector`` (or ``Create_subarray``), ``Commit`` and ``Sendrecv``, runs the program on 4 ranks
+    side by side, and compares every rank's padded block ``u``: ghost columns filled, ghost rows left alone.
+
+    Parameters
+    ----------
+    column_program : str
+        Your whole MPI program, as a string: it must describe the column with a committed derived datatype and swap
+        it with ``Sendrecv``.
+    timeout : float, optional
+        Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     program = validate_program(column_program, "column_program")
     _require_call(
         program,
@@ -263,6 +296,23 @@ def _side_report(rank: int, got: np.ndarray, want: np.ndarray) -> str:
 
 @check(Q3)
 def check_q3(exchange_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``exchange_program``: a non-blocking halo exchange on the 2 x 2 grid of ranks.
+
+    Looks for ``Create_cart``, ``Isend``, ``Irecv`` and ``Waitall``, runs the program on 4 ranks, and compares every
+    rank's padded block ``u`` (placed by its ``coords``) with the expected ghost rows and columns; the corners stay
+    0.
+
+    Parameters
+    ----------
+    exchange_program : str
+        Your whole MPI program, as a string: it must call ``Create_cart``, ``Isend``, ``Irecv`` and ``Waitall``.
+    timeout : float, optional
+        Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     program = validate_program(exchange_program, "exchange_program")
     _require_call(program, "exchange_program", {"Create_cart"}, "put the ranks on the 2 x 2 Cartesian grid")
     _require_call(program, "exchange_program", {"Isend", "isend"}, "send the halos without blocking")
@@ -339,6 +389,22 @@ def overlaps(program: str, name: str = "program") -> bool:
 
 @check(Q4)
 def check_q4(step_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``step_program``: heat-equation steps that overlap the halo exchange with work, and equal the serial ones.
+
+    Reads the program's syntax tree for messages posted, then other work, then the wait; runs the program on 4 ranks
+    and compares every rank's ``block`` (its owned points, placed by its ``coords``) with the serial answer.
+
+    Parameters
+    ----------
+    step_program : str
+        Your whole MPI program, as a string: it must call ``Isend``, ``Irecv`` and ``Waitall``.
+    timeout : float, optional
+        Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     program = validate_program(step_program, "step_program")
     _require_call(program, "step_program", {"Isend", "isend"}, "send the halos without blocking")
     _require_call(program, "step_program", {"Irecv", "irecv"}, "receive the halos without blocking")
@@ -395,6 +461,22 @@ def check_q4(step_program, timeout: float = DEFAULT_TIMEOUT) -> str:
 
 @check(Q5)
 def check_q5(io_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``io_program``: the whole field written to one file with collective MPI-IO.
+
+    Looks for ``MPI.File.Open`` and a collective write, runs the program on 4 ranks with the file's path as
+    ``sys.argv[1]``, and compares the file's float64 values with the global 6 x 8 field in row-major order.
+
+    Parameters
+    ----------
+    io_program : str
+        Your whole MPI program, as a string: it must open the file with ``MPI.File.Open`` and write collectively.
+    timeout : float, optional
+        Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     program = validate_program(io_program, "io_program")
     _require_call(program, "io_program", {"Open"}, "open the file with MPI.File.Open on the communicator")
     _require_call(

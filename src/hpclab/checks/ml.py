@@ -24,6 +24,19 @@ COPIES = 20  # Q1 and Q2: how many copies of the test set make the "large" array
 
 @check(Q1)
 def check_q1(X_big, X_test) -> str:
+    """Check ``X_big``: a large Dask array of 20 copies of ``X_test`` stacked as rows, one block per copy.
+
+    Parameters
+    ----------
+    X_big : dask.array.Array
+        Your array, not computed.
+    X_test : numpy.ndarray
+        The lesson's test features.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(X_big, "X_big")
     X_big = require_dask_array(X_big, "X_big")
     n, features = X_test.shape
@@ -44,6 +57,26 @@ def check_q1(X_big, X_test) -> str:
 
 @check(Q2)
 def check_q2(model, predicted, X_big, y_test) -> str:
+    """Check ``model`` and ``predicted``: labels predicted block by block with ``ParallelPostFit``.
+
+    ``model`` must be a ``ParallelPostFit``, and ``predicted`` a lazy Dask array computed from the blocks of
+    ``X_big``, one label per row, at least 90% of them right.
+
+    Parameters
+    ----------
+    model : dask_ml.wrappers.ParallelPostFit
+        Your wrapped, fitted estimator.
+    predicted : dask.array.Array
+        Your predictions for ``X_big``, not computed.
+    X_big : dask.array.Array
+        The array of Q1.
+    y_test : numpy.ndarray
+        The true labels of ``X_test``.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(predicted, "predicted")
     if not isinstance(model, ParallelPostFit):
         raise Wrong(f"`model` is a {type(model).__name__}; wrap the scikit-learn estimator in ParallelPostFit(...)")
@@ -70,6 +103,26 @@ def check_q2(model, predicted, X_big, y_test) -> str:
 
 @check(Q3)
 def check_q3(search, param_grid, X_test, y_test) -> str:
+    """Check ``search``: a fitted ``GridSearchCV`` from dask_ml that tried every setting of ``param_grid``.
+
+    Every combination of ``param_grid`` must have been tried, and the best model must score at least 0.95 on the
+    held-out data.
+
+    Parameters
+    ----------
+    search : dask_ml.model_selection.GridSearchCV
+        Your search, fitted.
+    param_grid : dict of str to list
+        The lesson's grid of settings.
+    X_test : numpy.ndarray
+        The held-out features.
+    y_test : numpy.ndarray
+        The held-out labels.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(search, "search")
     if not isinstance(search, GridSearchCV):
         raise Wrong(f"`search` is a {type(search).__name__}; use GridSearchCV from dask_ml.model_selection")
@@ -96,6 +149,20 @@ def check_q3(search, param_grid, X_test, y_test) -> str:
 
 @check(Q4)
 def check_q4(r2_lazy) -> str:
+    """Check ``r2_lazy``: R² = 1 - SS_res / SS_tot from Dask reductions, lazy when asked.
+
+    Compared with ``sklearn.metrics.r2_score`` on noisy, perfect and constant predictions: with ``compute=False``
+    the result must be a 0-d Dask array, with the default ``compute=True`` the number itself.
+
+    Parameters
+    ----------
+    r2_lazy : callable
+        Your function: ``r2_lazy(y_true, y_pred, compute=True)`` for two 1-d Dask arrays.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(r2_lazy, "r2_lazy")
     rng = np.random.default_rng(7)
     y_true = rng.normal(size=1000)

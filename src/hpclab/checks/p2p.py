@@ -40,6 +40,21 @@ SEND_CALLS = ("Sendrecv", "sendrecv", "Send", "send", "Isend", "isend", "Ssend",
 
 @check(Q1)
 def check_q1(message_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``message_program``: a Python dictionary sent from rank 0 to rank 3 with ``send`` and ``recv``.
+
+    Runs the program on 4 ranks: rank 3 must hold the dictionary in ``message``, every other rank None.
+
+    Parameters
+    ----------
+    message_program : str
+        Your whole MPI program, as a string: it must use ``comm.send`` and ``comm.recv``.
+    timeout : float, optional
+        Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require_calls(message_program, "message_program", ".send(", ".recv(")
     result = run_answer(message_program, "message_program", n=RANKS, collect=["message"], timeout=timeout)
     expect(result, {r: {"message": MESSAGE if r == 3 else None} for r in range(RANKS)}, verb="received")
@@ -77,6 +92,22 @@ def buffer_datatypes(program: str, method: str) -> list[str | None]:
 
 @check(Q2)
 def check_q2(buffer_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``buffer_program``: a NumPy int32 buffer sent with ``Send`` and ``Recv``, naming the MPI datatype.
+
+    Every ``Send`` and ``Recv`` must name a datatype that describes 32-bit integers; the check then runs the program
+    on 4 ranks and compares every rank's ``buffer`` (dtype ``'i'``).
+
+    Parameters
+    ----------
+    buffer_program : str
+        Your whole MPI program, as a string: it must call ``comm.Send`` and ``comm.Recv``.
+    timeout : float, optional
+        Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     program = validate_program(buffer_program, "buffer_program")
     require_any_call(program, "buffer_program", "Send")
     require_any_call(program, "buffer_program", "Recv")
@@ -108,6 +139,21 @@ def check_q2(buffer_program, timeout: float = DEFAULT_TIMEOUT) -> str:
 
 @check(Q3)
 def check_q3(fixed_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``fixed_program``: large arrays swapped between pairs of ranks without the deadlock.
+
+    Runs the program on 4 ranks (0 with 1, 2 with 3): each rank must hold its partner's array in ``received``.
+
+    Parameters
+    ----------
+    fixed_program : str
+        Your whole MPI program, as a string: the fixed swap, which must send with an MPI call.
+    timeout : float, optional
+        Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require_any_call(fixed_program, "fixed_program", *SEND_CALLS)
     result = run_answer(fixed_program, "fixed_program", n=RANKS, collect=["received"], timeout=timeout)
     expected = {r: {"received": np.full(SWAP_SIZE, float(r ^ 1))} for r in range(RANKS)}
@@ -117,6 +163,22 @@ def check_q3(fixed_program, timeout: float = DEFAULT_TIMEOUT) -> str:
 
 @check(Q4)
 def check_q4(arrivals_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``arrivals_program``: rank 0 receives from any source and records who sent each message.
+
+    Runs the program on 4 ranks: rank 0's ``arrivals`` must map each sender to its value and tag, the other ranks
+    hold None.
+
+    Parameters
+    ----------
+    arrivals_program : str
+        Your whole MPI program, as a string: it must use ``ANY_SOURCE`` and ``Status``.
+    timeout : float, optional
+        Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require_calls(arrivals_program, "arrivals_program", "ANY_SOURCE", "Status")
     result = run_answer(arrivals_program, "arrivals_program", n=RANKS, collect=["arrivals"], timeout=timeout)
     want = {source: (100 * source, source) for source in range(1, RANKS)}
@@ -126,6 +188,21 @@ def check_q4(arrivals_program, timeout: float = DEFAULT_TIMEOUT) -> str:
 
 @check(Q5)
 def check_q5(ring_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``ring_program``: every rank swaps its rank number with both ring neighbours, without blocking.
+
+    Runs the program on 4 ranks and compares every rank's ``from_left`` and ``from_right``.
+
+    Parameters
+    ----------
+    ring_program : str
+        Your whole MPI program, as a string: it must use ``Isend``, ``Irecv`` and ``Waitall``.
+    timeout : float, optional
+        Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require_calls(ring_program, "ring_program", "Isend", "Irecv", "Waitall")
     result = run_answer(ring_program, "ring_program", n=RANKS, collect=["from_left", "from_right"], timeout=timeout)
     expected = {r: {"from_left": (r - 1) % RANKS, "from_right": (r + 1) % RANKS} for r in range(RANKS)}
@@ -146,6 +223,22 @@ def halo_expected(rank: int, size: int = RANKS) -> dict[str, np.ndarray]:
 
 @check(Q6)
 def check_q6(halo_program, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Check ``halo_program``: a 1-D halo exchange that fills every rank's ghost cells from its neighbours.
+
+    Runs the program on 4 ranks and compares every rank's ``u`` (owned cells and ghosts, 0 beyond the ends of the
+    global array) and ``laplacian``.
+
+    Parameters
+    ----------
+    halo_program : str
+        Your whole MPI program, as a string: it must send with MPI messages.
+    timeout : float, optional
+        Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require_any_call(halo_program, "halo_program", *SEND_CALLS)
     result = run_answer(halo_program, "halo_program", n=RANKS, collect=["u", "laplacian"], timeout=timeout)
     expect(result, {r: halo_expected(r) for r in range(RANKS)})

@@ -15,6 +15,20 @@ QUESTIONS = [Q1, Q2, Q3, Q4]
 
 @check(Q1)
 def check_q1(n_cores) -> str:
+    """Check ``n_cores``: the number of CPU cores this process may run on.
+
+    Compared with the cores the process's CPU affinity allows, which inside a Slurm job or a container can be fewer
+    than ``os.cpu_count()`` counts.
+
+    Parameters
+    ----------
+    n_cores : int
+        The number of cores you found.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(n_cores, "n_cores")
     expected = available_cores()
     n_cores = plain(n_cores, int, "n_cores")
@@ -29,6 +43,19 @@ def check_q1(n_cores) -> str:
 
 @check(Q2)
 def check_q2(mpi_vendor) -> str:
+    """Check ``mpi_vendor``: the name of the MPI library that mpi4py talks to.
+
+    Compared, ignoring case and surrounding spaces, with the name ``MPI.get_vendor()`` reports.
+
+    Parameters
+    ----------
+    mpi_vendor : str
+        The library's name, such as ``"MPICH"`` or ``"Open MPI"``.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(mpi_vendor, "mpi_vendor")
     from mpi4py import MPI  # noqa: PLC0415  importing mpi4py.MPI initialises MPI in the learner's kernel
 
@@ -41,6 +68,21 @@ def check_q2(mpi_vendor) -> str:
 
 @check(Q3)
 def check_q3(client, total_threads) -> str:
+    """Check ``total_threads``: the number of threads of all the workers of your Dask cluster.
+
+    Compared with the thread counts the scheduler reports in ``client.nthreads()``.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        The client you started; the check asks its scheduler.
+    total_threads : int
+        Your count of the threads of all the workers together.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(total_threads, "total_threads")
     if client is None:
         raise Wrong("pass the Client you started as the first argument")
@@ -56,6 +98,17 @@ def check_q3(client, total_threads) -> str:
 
 @check(Q4)
 def check_q4(ranks) -> str:
+    """Check ``ranks``: the ranks that answered when the program ran on 4 ranks.
+
+    Parameters
+    ----------
+    ranks : list of int
+        The rank numbers read from the output of ``hpclab.mpi.run(program, n=4)``, in any order.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(ranks, "ranks")
     got = sorted(plain(ranks, list, "ranks", of=int))
     if got != [0, 1, 2, 3]:

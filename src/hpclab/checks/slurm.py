@@ -103,7 +103,15 @@ MAX_MARKED = len(_MISTAKES) + 2
 
 
 def broken_script_lines() -> list[str]:
-    """The lines of :data:`BROKEN_SCRIPT`, so that ``lines[n - 1]`` is line ``n``."""
+    """The lines of :data:`BROKEN_SCRIPT`, so that ``lines[n - 1]`` is line ``n``.
+
+    Use it to look up the lines you mark in Q5 (:func:`check_q5`).
+
+    Returns
+    -------
+    list of str
+        The script's lines, without their line endings.
+    """
     return BROKEN_SCRIPT.splitlines()
 
 
@@ -116,6 +124,23 @@ def _is_int(value: object) -> bool:
 
 @check(Q1)
 def check_q1(n_ranks, n_workers, client_rank) -> str:
+    """Check which rank does what in the question's dask-mpi job: ranks started, workers, and the client's rank.
+
+    Compared with the rules the lesson teaches for a job that calls ``dask_mpi.initialize()``.
+
+    Parameters
+    ----------
+    n_ranks : int
+        The number of ranks srun starts.
+    n_workers : int
+        How many of those ranks become Dask workers.
+    client_rank : int
+        The rank that runs your own code, the client.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     for value, name in ((n_ranks, "n_ranks"), (n_workers, "n_workers"), (client_rank, "client_rank")):
         require(value, name)
     n_ranks, n_workers, client_rank = (
@@ -148,6 +173,21 @@ _KEYS = {"nodes", "ntasks", "cpus-per-task"}
 
 @check(Q2)
 def check_q2(dask_mpi_resources) -> str:
+    """Check ``dask_mpi_resources``: the ``#SBATCH`` settings and srun's task count for a dask-mpi job.
+
+    Tried on several numbers of workers, threads and nodes; a job with more nodes than workers must raise
+    ValueError.
+
+    Parameters
+    ----------
+    dask_mpi_resources : callable
+        Your function: ``dask_mpi_resources(workers, threads, nodes) -> (dict, int)``, the ``#SBATCH`` settings
+        (keys ``"nodes"``, ``"ntasks"``, ``"cpus-per-task"``) and srun's ``--ntasks``.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(dask_mpi_resources, "dask_mpi_resources")
     for workers, threads, nodes in ((4, 1, 2), (2, 8, 2), (6, 4, 3), (1, 2, 1), (16, 10, 4)):
         call = f"dask_mpi_resources(workers={workers}, threads={threads}, nodes={nodes})"
@@ -211,6 +251,20 @@ def _write_scheduler_file(folder: Path, name: str, address: str, dashboard: int 
 
 @check(Q3)
 def check_q3(scheduler_info) -> str:
+    """Check ``scheduler_info``: the scheduler's address and dashboard port, read from a scheduler file.
+
+    Called on three files the check writes, given as a ``pathlib.Path`` or a ``str``; one has no dashboard, and
+    there the port must be None.
+
+    Parameters
+    ----------
+    scheduler_info : callable
+        Your function: ``scheduler_info(path) -> (str, int or None)``.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(scheduler_info, "scheduler_info")
     rng = random.Random()
     with tempfile.TemporaryDirectory(prefix="hpclab-check-") as tmp:
@@ -275,6 +329,21 @@ def _reference_core_hours(
 
 @check(Q4)
 def check_q4(core_hours) -> str:
+    """Check ``core_hours``: the core-hours Slurm charges for a finished job.
+
+    Tried on jobs of under an hour, of hours and of days, on shared and on exclusive nodes.
+
+    Parameters
+    ----------
+    core_hours : callable
+        Your function: ``core_hours(elapsed, nodes, ntasks, cpus_per_task, cores_per_node, exclusive) -> float``,
+        with ``elapsed`` as ``sacct`` prints it (``"01:30:00"``, ``"1-02:00:00"``); called with the arguments after
+        ``elapsed`` by keyword.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(core_hours, "core_hours")
     cases = [
         # elapsed, nodes, ntasks, cpus_per_task, cores_per_node, exclusive
@@ -319,6 +388,20 @@ def check_q4(core_hours) -> str:
 
 @check(Q5)
 def check_q5(mistakes) -> str:
+    """Check ``mistakes``: the line numbers of :data:`BROKEN_SCRIPT` that show its mistakes.
+
+    Every mistake must be marked on one of its lines, no fine line may be marked, and at most a couple of lines more
+    than there are mistakes; the hints name the kind of mistake still to find, never a line.
+
+    Parameters
+    ----------
+    mistakes : set of int
+        Line numbers counted from 1, as :func:`broken_script_lines` numbers them.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(mistakes, "mistakes")
     marked = plain(mistakes, set, "mistakes", of=int)
     n_lines = len(broken_script_lines())

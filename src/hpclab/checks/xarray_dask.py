@@ -53,6 +53,19 @@ def _dataarray(obj, name: str):
 
 @check(Q1)
 def check_q1(air) -> str:
+    """Check ``air``: the air temperature opened with chunks that keep every time series whole.
+
+    ``air`` must be backed by Dask, with all of time in one chunk and at most 25 x 25 grid points per chunk.
+
+    Parameters
+    ----------
+    air : xarray.DataArray
+        The ``air`` variable of ``hpclab.data.air_temperature(chunks=...)``.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(air, "air")
     air = _dataarray(air, "air")
     if not _is_lazy(air):
@@ -69,6 +82,21 @@ def check_q1(air) -> str:
 
 @check(Q2)
 def check_q2(clim, ds) -> str:
+    """Check ``clim``: the mean of ``air`` for each calendar month.
+
+    Compared with the mean over all years of each month, on dimensions month (12), lat and lon.
+
+    Parameters
+    ----------
+    clim : xarray.DataArray
+        Your climatology, with dimensions ``month``, ``lat`` and ``lon``.
+    ds : xarray.Dataset
+        The lesson's air-temperature dataset, holding ``air``.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(clim, "clim")
     clim = _dataarray(clim, "clim")
     if set(clim.dims) != {"month", "lat", "lon"} or clim.sizes.get("month") != 12:
@@ -86,6 +114,22 @@ def check_q2(clim, ds) -> str:
 
 @check(Q3)
 def check_q3(anom, ds) -> str:
+    """Check ``anom``: ``air`` minus the climatology of each time step's calendar month, kept lazy.
+
+    ``anom`` must be backed by Dask, be computed by Dask (not computed first and chunked again), have the sizes of
+    ``air``, and match the anomalies the check computes with NumPy.
+
+    Parameters
+    ----------
+    anom : xarray.DataArray
+        Your anomalies, not computed.
+    ds : xarray.Dataset
+        The lesson's air-temperature dataset, holding ``air``.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(anom, "anom")
     anom = _dataarray(anom, "anom")
     if not _is_lazy(anom):
@@ -106,6 +150,26 @@ def check_q3(anom, ds) -> str:
 
 @check(Q4)
 def check_q4(longest_run, frost_spell, ds) -> str:
+    """Check ``longest_run`` and ``frost_spell``: the longest frost spell at every grid point, with ``apply_ufunc``.
+
+    First calls ``longest_run`` on a few short series, then checks that ``frost_spell`` is lazy, computed by Dask
+    over lat and lon with time consumed as the core dimension, and equal to the longest run of steps with air below
+    273.15 K.
+
+    Parameters
+    ----------
+    longest_run : callable
+        Your function: ``longest_run(frozen) -> int``, the length of the longest run of True in a 1-d boolean NumPy
+        array.
+    frost_spell : xarray.DataArray
+        Your result, with dimensions ``lat`` and ``lon``, not computed.
+    ds : xarray.Dataset
+        The lesson's air-temperature dataset, holding ``air``.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(frost_spell, "frost_spell")
     cases = [
         ([False, True, True, False, True], 2),
@@ -157,6 +221,22 @@ def _same_anomaly(got, ds, name: str) -> float:
 
 @check(Q5)
 def check_q5(anom_fast, air) -> str:
+    """Check ``anom_fast``: lazy anomalies that keep the chunks of ``air``.
+
+    ``anom_fast`` must have as many chunks as ``air`` and few tasks (a grouped subtraction rechunked afterwards
+    keeps all its small tasks), and the values of ``air`` minus its monthly climatology.
+
+    Parameters
+    ----------
+    anom_fast : xarray.DataArray
+        Your anomalies, not computed.
+    air : xarray.DataArray
+        The chunked ``air`` of Q1.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(anom_fast, "anom_fast")
     anom_fast = _dataarray(anom_fast, "anom_fast")
     require(air, "air")
@@ -191,6 +271,24 @@ def _as_dataset(air):
 
 @check(Q6)
 def check_q6(checkpoint, zarr_path, air) -> str:
+    """Check ``checkpoint``: the anomalies written to a Zarr store and reopened lazily.
+
+    There must be a Zarr store at ``zarr_path``, and ``checkpoint`` must be backed by Dask and read straight from
+    the store (its graph only opens data), with the sizes of ``air`` and the anomalies' values.
+
+    Parameters
+    ----------
+    checkpoint : xarray.DataArray
+        The anomalies, reopened from the Zarr store.
+    zarr_path : str or pathlib.Path
+        Where you wrote the Zarr store.
+    air : xarray.DataArray
+        The chunked ``air`` of Q1.
+
+    Notes
+    -----
+    Prints the check's verdict (passed / failed / not attempted); returns None.
+    """
     require(checkpoint, "checkpoint")
     store = Path(zarr_path)
     if not ((store / "zarr.json").exists() or (store / ".zgroup").exists()):

@@ -30,7 +30,7 @@ def _fix_for_mismatch(source: str, lib_family: str) -> str:
         "or reinstall mpi4py against the MPI you want to use: load its module, then "
         "`pip install --no-binary=mpi4py --force-reinstall mpi4py`"
     )
-    if source == "HPCLAB_MPIEXEC":
+    if source == config.MPIEXEC:
         beside = Path(sys.executable).parent / "mpiexec"
         target = f"`export HPCLAB_MPIEXEC={beside}`" if beside.exists() else f"the mpiexec of {lib_family}"
         return f"point HPCLAB_MPIEXEC at {lib_family}'s launcher ({target}) or unset it, {rebuild}"

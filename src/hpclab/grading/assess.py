@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import nbformat
 
 from hpclab.checks import MIME_TYPE
-from hpclab.grading.execute import KERNEL_DIED, TIMEOUT
+from hpclab.grading.execute import RunStatus
 from hpclab.grading.release import Release
 from hpclab.grading.status import Status
 
@@ -167,9 +167,9 @@ def _question_status(
         return Status.PASSED, str(payload.get("message", ""))
     if check in timed_out_cells:
         return Status.TIMEOUT, _CHECK_HINTS[Status.TIMEOUT]
-    if any(i in timed_out_cells for i in region) or (reply is None and run_status == TIMEOUT):
+    if any(i in timed_out_cells for i in region) or (reply is None and run_status == RunStatus.TIMEOUT):
         return Status.TIMEOUT, HINTS[Status.TIMEOUT]
-    if reply is None and run_status == KERNEL_DIED:
+    if reply is None and run_status == RunStatus.KERNEL_DIED:
         hint = _CHECK_HINTS[Status.KERNEL_DIED] if _ran(executed, check) else HINTS[Status.KERNEL_DIED]
         return Status.KERNEL_DIED, hint
     if check in cut_cells:

@@ -8,6 +8,7 @@ interrupted when a cell runs too long, and are always shut down afterwards.
 from __future__ import annotations
 
 import asyncio
+import enum
 import os
 import subprocess
 import sys
@@ -22,7 +23,16 @@ from hpclab.checks import MIME_TYPE
 from hpclab.grading.build import CHECK_TAG
 from hpclab.grading.sandbox import Sandbox, remove_tree
 
-OK, TIMEOUT, KERNEL_DIED, ERROR = "ok", "timeout", "kernel-died", "error"
+
+class RunStatus(enum.StrEnum):
+    """How one notebook run ended (the grader turns these into each question's :class:`~hpclab.grading.Status`)."""
+
+    OK = "ok"
+    TIMEOUT = "timeout"
+    KERNEL_DIED = "kernel-died"
+    ERROR = "error"
+
+
 # The error name a cell interrupted for running past ``cell_timeout`` carries.
 CELL_TIMEOUT = "CellTimeout"
 # Output one cell may keep (characters of its output messages, metadata included); the rest is dropped
@@ -40,7 +50,7 @@ class Execution:
     """The executed notebook and how the run ended."""
 
     notebook: nbformat.NotebookNode
-    status: str  # ok | timeout | kernel-died | error
+    status: RunStatus
     elapsed: float
     message: str = ""
     timed_out_cells: list[int] = field(default_factory=list)
@@ -235,29 +245,32 @@ async def _execute(
             # The kernel is ready and no cell has run: its socket folder is the grader's again.
             on_notebook_start=None if sandbox is None else lambda **_: sandbox.seal(Path(sockets)),
         )
-        status, message = OK, ""
+        status, message = RunStatus.OK, ""
         try:
             await asyncio.wait_for(client.async_execute(env=env), timeout)
         except TimeoutError:
-            status, message = TIMEOUT, f"the notebook did not finish within {timeout:g} s"
+            status, message = RunStatus.TIMEOUT, f"the notebook did not finish within {timeout:g} s"
         except DeadKernelError as exc:
-            status, message = KERNEL_DIED, f"the kernel died ({exc})"
+            status, message = RunStatus.KERNEL_DIED, f"the kernel died ({exc})"
         except CellExecutionError as exc:
-            status, message = ERROR, str(exc)
+            status, message = RunStatus.ERROR, str(exc)
         finally:
             try:
                 if km.has_kernel:
                     # A polite shutdown lets the kernel close its Dask clusters;
                     # jupyter_client kills the kernel's process group if it hangs.
-                    await km.shutdown_kernel(now=status != OK)
+                    await km.shutdown_kernel(now=status != RunStatus.OK)
                 else:
                     await km.cleanup_resources()
             except Exception:  # the kernel may already be gone; never mask the result
                 pass
     finally:
         remove_tree(Path(sockets))  # however deep a sandbox nested folders there
-    if timed_out and status in (OK, ERROR):
-        status, message = TIMEOUT, f"cells {timed_out} ran longer than {cell_timeout:g} s and were interrupted"
+    if timed_out and status in (RunStatus.OK, RunStatus.ERROR):
+        status, message = (
+            RunStatus.TIMEOUT,
+            f"cells {timed_out} ran longer than {cell_timeout:g} s and were interrupted",
+        )
     cut = list(getattr(client, "cut_cells", []))
     reports = dict(getattr(client, "reports", {}))
     return Execution(nb, status, time.monotonic() - begin, message, timed_out, replies, cut, reports)
@@ -294,7 +307,7 @@ def execute(
         Seconds one cell may run before the kernel is interrupted (the cell gets a
         :data:`CELL_TIMEOUT` error and the next cell runs).
     allow_errors
-        Go on after a cell that raises (else the run stops there with status :data:`ERROR`).
+        Go on after a cell that raises (else the run stops there with status :attr:`RunStatus.ERROR`).
     env
         Variables set for the kernel over :func:`grading_kernel_env`'s.
     sandbox
@@ -306,8 +319,8 @@ def execute(
     Returns
     -------
     Execution
-        The notebook and how the run ended: ``status`` (:data:`OK`, :data:`TIMEOUT`,
-        :data:`KERNEL_DIED` or :data:`ERROR`), the cells timed out, each cell's reply,
+        The notebook and how the run ended: ``status`` (:attr:`RunStatus.OK`, :attr:`RunStatus.TIMEOUT`,
+        :attr:`RunStatus.KERNEL_DIED` or :attr:`RunStatus.ERROR`), the cells timed out, each cell's reply,
         the cells whose output was cut and every check report each cell sent.
         Never raises for what the notebook does.
     """

@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 from hpclab import config
 from hpclab.data import MANIFEST, data_root, data_size, prepare
 from hpclab.grading.assess import HINTS, assess
-from hpclab.grading.execute import KERNEL_DIED, TIMEOUT, execute
+from hpclab.grading.execute import RunStatus, execute
 from hpclab.grading.lessons import choose_lesson, odd_lessons, release_note
 from hpclab.grading.release import GradeError, Release, find_release_dir, load_release, released_lessons
 from hpclab.grading.restore import restore_checks
@@ -389,7 +389,7 @@ def grade_one(
         hints = {
             q: (h if status_of[q] != Status.KERNEL_DIED else f"your notebook was {stopped}") for q, h in hints.items()
         }
-    elif run.status in (TIMEOUT, KERNEL_DIED):
+    elif run.status in (RunStatus.TIMEOUT, RunStatus.KERNEL_DIED):
         notes.append(f"{path}: {run.message}")
     return Graded(rows_for(str(path), release, status_of), "; ".join(notes), hints, lesson)
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from hpclab.handoff.blocks import worker_addresses
 from hpclab.handoff.errors import HandoffError, HandoffTimeout
-from hpclab.handoff.steps import AttemptFailed, check, everywhere, worker_status
+from hpclab.handoff.steps import AttemptFailed, everywhere, raise_if_failed, worker_status
 from hpclab.handoff.worker import step_begin, step_finish, step_round, step_world
 
 MPI_PHASE_LOCK = "hpclab-handoff-mpi-phase"  # a scheduler-side lock: one MPI phase at a time per cluster
@@ -102,7 +102,7 @@ def _grow_communicator(client, key: tuple[str, ...], timeout: float | None) -> i
     outcome = everywhere(
         client, step_begin, {a: (token, i in acceptors(0)) for i, a in enumerate(key)}, timeout, "opening MPI ports"
     )
-    check(outcome, "building the communicator")
+    raise_if_failed(outcome, "building the communicator")
     ports = {i: outcome.ok[key[i]] for i in acceptors(0)}
     for r, pairs in enumerate(rounds):
         role = ["idle"] * n
@@ -123,10 +123,10 @@ def _grow_communicator(client, key: tuple[str, ...], timeout: float | None) -> i
             timeout,
             f"round {r + 1} of {len(rounds)} of building the communicator",
         )
-        check(outcome, "building the communicator")
+        raise_if_failed(outcome, "building the communicator")
         ports = {i: outcome.ok[key[i]] for i in following}
     outcome = everywhere(client, step_finish, {a: (token, key) for a in key}, timeout, "building the communicator")
-    check(outcome, "building the communicator")
+    raise_if_failed(outcome, "building the communicator")
     if [outcome.ok[a] for a in key] != list(range(n)):
         raise HandoffError(f"the communicator came out in the wrong order: {outcome.ok} (expected {list(key)})")
     return len(rounds)
@@ -175,7 +175,7 @@ def build_communicator(client, workers: Sequence[str] | None, timeout: float | N
             timeout,
             "building the communicator from MPI_COMM_WORLD",
         )
-        check(outcome, "building the communicator")
+        raise_if_failed(outcome, "building the communicator")
         rounds = 1
     else:
         rounds = _grow_communicator(client, key, timeout)

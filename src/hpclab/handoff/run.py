@@ -22,7 +22,7 @@ import psutil
 from hpclab.handoff.blocks import Piece, placed, worker_addresses
 from hpclab.handoff.comms import build_communicator, one_mpi_phase_at_a_time
 from hpclab.handoff.errors import HandoffError, HandoffRetry, HandoffTimeout
-from hpclab.handoff.steps import FROZEN_GRACE, AttemptFailed, check, everywhere, worker_status
+from hpclab.handoff.steps import FROZEN_GRACE, AttemptFailed, everywhere, raise_if_failed, worker_status
 from hpclab.handoff.worker import call_on_worker, exit_soon, step_call
 
 
@@ -72,7 +72,7 @@ def _mpi_phase(
     }
     name = getattr(func, "__name__", "func")
     outcome = everywhere(client, step_call, calls, timeout, f"{name} (inside MPI)")
-    check(outcome, f"calling {name}")
+    raise_if_failed(outcome, f"calling {name}")
     return {address: outcome.ok[address] for address in order}
 
 

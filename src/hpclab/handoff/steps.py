@@ -4,7 +4,7 @@ Every MPI step (open a port, one round of merging, call ``func``) runs on all
 workers of the phase at the same moment, each in its worker's MPI thread
 (:func:`hpclab.handoff.worker.in_mpi_thread`). A partner that died or raised
 inside a collective leaves the others blocked in MPI; so each worker is asked
-separately, and the :class:`Outcome` sorts the answers into ok, errors, stuck
+separately, and the :class:`StepOutcome` sorts the answers into ok, errors, stuck
 (inside MPI past the timeout), frozen (not even the event loop answers) and
 lost (the worker is gone).
 """
@@ -23,7 +23,7 @@ FROZEN_GRACE = 10.0  # seconds past the timeout before a worker that does not an
 
 
 @dataclass
-class Outcome:
+class StepOutcome:
     """What one MPI step did on every worker it ran on."""
 
     ok: dict[str, Any]
@@ -40,7 +40,7 @@ class AttemptFailed(HandoffError):
     once the caller knows it (empty until then).
     """
 
-    def __init__(self, message: str, outcome: Outcome, retry: bool):
+    def __init__(self, message: str, outcome: StepOutcome, retry: bool):
         super().__init__(message)
         self.outcome = outcome
         self.retry = retry
@@ -78,14 +78,14 @@ async def _run_each(
 
 def everywhere(
     client, step: Callable, args_by_worker: Mapping[str, tuple], timeout: float | None, what: str
-) -> Outcome:
+) -> StepOutcome:
     """Run ``step(dask_worker, state, *args)`` in the MPI thread of every worker named in ``args_by_worker``.
 
     ``what`` names the step in messages about stuck workers; ``timeout``
     bounds the step on each worker.
     """
     results = client.sync(_run_each, client, step, dict(args_by_worker), timeout, what)
-    outcome = Outcome({}, {}, {}, {})
+    outcome = StepOutcome({}, {}, {}, {})
     for address in args_by_worker:
         result = results[address]
         if isinstance(result, BaseException):
@@ -101,7 +101,7 @@ def everywhere(
     return outcome
 
 
-def check(outcome: Outcome, what: str) -> None:
+def raise_if_failed(outcome: StepOutcome, what: str) -> None:
     """Raise AttemptFailed unless the step worked on every worker."""
     if outcome.lost or outcome.stuck:
         # A worker that raised while its partners wait inside a collective is func's own error: no retry.
@@ -121,9 +121,9 @@ def worker_status(client, workers: Sequence[str]) -> dict[str, dict[str, Any]]:
     lost = {a: s for a, s in status.items() if isinstance(s, BaseException)}
     missing = [a for a in workers if a not in status]
     if lost or missing:
-        outcome = Outcome({}, {}, {}, {**lost, **{a: OSError("no answer") for a in missing}})
-        check(outcome, "asking the workers about MPI")
+        outcome = StepOutcome({}, {}, {}, {**lost, **{a: OSError("no answer") for a in missing}})
+        raise_if_failed(outcome, "asking the workers about MPI")
     stuck = {a: s["stuck"] for a, s in status.items() if s.get("stuck")}
     if stuck:
-        check(Outcome({}, {}, stuck, {}), "before the MPI phase")
+        raise_if_failed(StepOutcome({}, {}, stuck, {}), "before the MPI phase")
     return status

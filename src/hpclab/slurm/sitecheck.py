@@ -313,7 +313,9 @@ def site_runner(
     return run
 
 
-def check(run: jobs.Runner, root: str | Path, *, timeout: float = 600, only: list[str] | None = None) -> list[Finding]:
+def run_probes(
+    run: jobs.Runner, root: str | Path, *, timeout: float = 600, only: list[str] | None = None
+) -> list[Finding]:
     """Submit every probe through ``run``, wait for all (``timeout`` s in all), and judge each.
 
     A probe that cannot be submitted or does not finish in time is a failed
@@ -358,7 +360,7 @@ def _judged(run: jobs.Runner, probe: Probe, job_id: str | None, problem: str, de
     return probe.judge(job, job.output())
 
 
-def table(rows: list[Finding]) -> str:
+def findings_table(rows: list[Finding]) -> str:
     """The pass/fail table, with the fix under every failure and a last line that sums up."""
     width = max(len(r.section) for r in rows)
     lines = []

@@ -388,7 +388,7 @@ def exec_argv(spec: Spec, argv: list[str], host: str | None = None, cwd: str | N
     return ["nsenter", "-t", str(pid), "--net", "--uts", "--mount", f"--wd={cwd or os.getcwd()}", "--", *argv]
 
 
-def run(
+def run_command(
     spec: Spec,
     argv: list[str],
     *,
@@ -409,7 +409,7 @@ def _wait_idle(spec: Spec, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:
-        proc = run(spec, ["sinfo", "-h", "-N", "-o", "%N %t"], cwd="/", check=False, timeout=10)
+        proc = run_command(spec, ["sinfo", "-h", "-N", "-o", "%N %t"], cwd="/", check=False, timeout=10)
         last = proc.stdout.strip() or proc.stderr.strip()
         states = dict(line.split() for line in proc.stdout.splitlines() if line.strip())
         if len(states) == spec.nodes and all(s in ("idle", "mix", "alloc") for s in states.values()):
@@ -537,7 +537,7 @@ def status(spec: Spec = Spec()) -> str:
     """One paragraph: is it up, which nodes, and how to use it."""
     if not is_up(spec):
         return "virtual cluster: down (start it with `hpclab vcluster up`)"
-    info = run(spec, ["sinfo", "-N", "-o", "%N %T %c %m"], cwd="/", check=False).stdout.strip()
+    info = run_command(spec, ["sinfo", "-N", "-o", "%N %T %c %m"], cwd="/", check=False).stdout.strip()
     return (
         f"virtual cluster: up (state in {spec.state})\n{info}\n"
         "submit jobs from the login node: `hpclab vcluster login`, then `sbatch jobscripts/...`; "
@@ -547,7 +547,7 @@ def status(spec: Spec = Spec()) -> str:
 
 def runner(spec: Spec, cwd: str | os.PathLike[str] = "/", timeout: float = 20) -> jobs.Runner:
     """Run Slurm's commands on the login node, for :mod:`hpclab.slurm.jobs`."""
-    return lambda argv: run(spec, argv, cwd=str(cwd), check=False, timeout=timeout)
+    return lambda argv: run_command(spec, argv, cwd=str(cwd), check=False, timeout=timeout)
 
 
 def submit(

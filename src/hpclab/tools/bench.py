@@ -28,6 +28,7 @@ import numpy as np
 
 from hpclab import cluster, handoff, mpi, tls
 from hpclab.errors import SetupError, UsageError
+from hpclab.handoff.worker import STATE_ATTRIBUTE
 from hpclab.tools.deps import LOCK
 
 if TYPE_CHECKING:
@@ -393,7 +394,7 @@ def communicator_build(workers: Sequence[int] = (2, 4, 8), repeats: int = 1) -> 
         with cluster.client(n_workers=n, threads_per_worker=1, mpi=True, quiet=True) as client:
             built, reused = [], []
             for _ in range(repeats):
-                client.run(lambda dask_worker: setattr(dask_worker, "_hpclab_mpi", None))  # forget it
+                client.run(lambda dask_worker, name=STATE_ATTRIBUTE: setattr(dask_worker, name, None))  # forget it
                 info = handoff.communicator(client, timeout=300)
                 built.append(info["seconds"])
                 start = time.perf_counter()
@@ -571,7 +572,7 @@ QUICK: dict[str, dict[str, Any]] = {
 }
 
 
-def run(names: Sequence[str] | None = None, *, quick: bool = False) -> list[Comparison]:
+def run_benchmarks(names: Sequence[str] | None = None, *, quick: bool = False) -> list[Comparison]:
     """Run the named benchmarks (default: all), smaller with ``quick``."""
     known = {**BENCHMARKS, **ON_REQUEST}
     chosen = list(names) if names else list(BENCHMARKS)
@@ -585,7 +586,7 @@ def run(names: Sequence[str] | None = None, *, quick: bool = False) -> list[Comp
     return results
 
 
-def render(results: Sequence[Comparison]) -> str:
+def render_comparisons(results: Sequence[Comparison]) -> str:
     """A table: each comparison's two medians and the ratio between them."""
     lines = [f"{'comparison':<46} {'baseline':>30} {'contender':>34} {'ratio':>7}"]
     for r in results:

@@ -5,15 +5,14 @@ an option or an ``HPCLAB_*`` variable. These two pages are therefore written by
 this module from the things they describe: the settings page from
 :data:`hpclab.config.SETTINGS` (through :func:`hpclab.config.markdown_table`),
 the command-line page from the ``hpclab`` command's own argparse parser, every
-subcommand with its help and its options. ``python -m hpclab.tools.reference``
+subcommand with its help and its options. ``hpclab reference``
 rewrites both; with ``--check`` it only compares them with the files on disk
 and exits 1, naming the stale pages and the command that fixes them (a test
 in ``tests/tools/test_reference.py`` does the same).
 
-The parser is handed in (:func:`cli_page` takes it as an argument): this module
-sits below the command line in the package's layers and never imports
-:mod:`hpclab.cli`. Run on its own, it finds the parser through the installed
-``hpclab`` command's entry point (:func:`installed_parser`).
+The parser is handed in (:func:`cli_page` and :func:`main` take it as an argument):
+this module sits below the command line in the package's layers and never imports
+:mod:`hpclab.cli`; the ``hpclab reference`` command passes its own parser.
 """
 
 from __future__ import annotations
@@ -23,19 +22,15 @@ import difflib
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from importlib import import_module, metadata
 from pathlib import Path
 
 from hpclab import config
-from hpclab.errors import SetupError
 
 #: The generated pages, relative to the course root.
 SETTINGS_PAGE = Path("docs/reference/settings.md")
 CLI_PAGE = Path("docs/reference/cli.md")
 #: The command that rewrites them (what a stale page's message tells you to run).
-COMMAND = "python -m hpclab.tools.reference"
-#: The console script whose parser the CLI page documents.
-SCRIPT = "hpclab"
+COMMAND = "hpclab reference"
 #: Lines of difference shown per stale page by ``--check``.
 DIFF_LINES = 30
 
@@ -375,45 +370,15 @@ def write(root: Path, top: argparse.ArgumentParser) -> list[Path]:
     return written
 
 
-def installed_parser() -> argparse.ArgumentParser:
-    """The parser of the installed ``hpclab`` command, found through its console-script entry point.
-
-    Finding it by name, as the ``hpclab`` script itself does, keeps this module
-    below the command line in the layers (it never imports :mod:`hpclab.cli`).
-
-    Returns
-    -------
-    argparse.ArgumentParser
-        What the entry point's module's ``parser()`` returns (``hpclab.cli.parser()``).
-
-    Raises
-    ------
-    SetupError
-        When the course is not installed (no ``hpclab`` entry point), or its module has no ``parser()``.
-    """
-    found = metadata.entry_points(group="console_scripts", name=SCRIPT)
-    if not found:
-        raise SetupError(f"no {SCRIPT!r} command is installed in this environment: run `make install` first")
-    module = import_module(next(iter(found)).module)
-    make = getattr(module, "parser", None)
-    if make is None:
-        raise SetupError(f"{module.__name__} has no parser(): cannot document the {SCRIPT!r} command")
-    parser = make()
-    if not isinstance(parser, argparse.ArgumentParser):
-        raise SetupError(f"{module.__name__}.parser() returned {type(parser).__name__}, not an ArgumentParser")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None, cli_parser: argparse.ArgumentParser | None = None) -> int:
-    """``python -m hpclab.tools.reference [--check] [--root DIR]``: rewrite or check the reference pages.
+def main(argv: Sequence[str] | None, cli_parser: argparse.ArgumentParser) -> int:
+    """``hpclab reference [--check] [--root DIR]``: rewrite or check the reference pages.
 
     Parameters
     ----------
     argv : sequence of str, optional
         Command-line arguments (default: ``sys.argv[1:]``).
-    cli_parser : argparse.ArgumentParser, optional
-        The ``hpclab`` command's parser; default: the installed command's (:func:`installed_parser`).
-        The ``hpclab`` command itself passes its own.
+    cli_parser : argparse.ArgumentParser
+        The ``hpclab`` command's parser (``hpclab.cli.parser()``), which the CLI page documents.
 
     Returns
     -------
@@ -428,7 +393,7 @@ def main(argv: Sequence[str] | None = None, cli_parser: argparse.ArgumentParser 
         "--check", action="store_true", help="only compare the pages with the code; exit 1 if any is stale"
     )
     args = options.parse_args(argv)
-    top = cli_parser if cli_parser is not None else installed_parser()
+    top = cli_parser
     if args.check:
         found = stale(args.root, top)
         for relative, diff in found.items():
@@ -443,7 +408,3 @@ def main(argv: Sequence[str] | None = None, cli_parser: argparse.ArgumentParser 
     written = write(args.root, top)
     print("rewrote " + ", ".join(map(str, written)) if written else "reference pages were already current")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
