@@ -14,6 +14,7 @@ import cloudpickle
 import numpy as np
 import pytest
 
+from hpclab.checks import capstone
 from tests.support import answers
 from tests.support.answers import Answers
 
@@ -225,6 +226,12 @@ def assemble_in_worker_order(where, blocks, shape):
 
 right("q1", "xr.where", lambda c: (clean_with_xr_where, c.raw))
 wrong("q1", "no mask", lambda c: (clean_no_mask, c.raw), "the -9999 fill values are still there")
+wrong(
+    "q1",
+    "the check's reference clean()",
+    lambda c: (capstone.reference_clean, c.raw),
+    "comes from the course's own checks",
+)
 right("q2", "rechunk first, then the mean", lambda c: (to_map_chunk_first, c.raw))
 wrong("q2", "computed", lambda c: (to_map_computed, c.raw), "that is already computed")
 right("q3", "lower-case allreduce of a NumPy pair", lambda c: (_area_mean_allreduce(),))

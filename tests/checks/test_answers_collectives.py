@@ -13,6 +13,7 @@ import cloudpickle
 import numpy as np
 import pytest
 
+from hpclab.checks import collectives
 from tests.support.answers import MPI_HEAD as HEAD
 from tests.support.answers import Answers
 
@@ -77,6 +78,13 @@ pi_estimate = 4 * total_hits / total if comm.rank == 0 else None
 
 right("q1", "a boolean added to the floor", lambda c: (share_bool,), fast=True)
 wrong("q1", "the floor only", lambda c: (share_floor,), "(they add up to 8, not 10)", fast=True)
+wrong(
+    "q1",
+    "the check's own share()",
+    lambda c: (collectives._reference_share,),
+    "comes from the course's own checks",
+    fast=True,
+)
 right(
     "q2",
     "bcast of a conditional expression",

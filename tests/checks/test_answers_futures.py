@@ -13,6 +13,7 @@ import cloudpickle
 import numpy as np
 import pytest
 
+from hpclab.checks import _reference
 from tests.support import answers
 from tests.support.answers import AlwaysEqual, Answers
 
@@ -24,6 +25,11 @@ right, wrong = ANSWERS.right, ANSWERS.wrong
 
 class Inputs(answers.Inputs):
     numbers = list(range(10_000, 10_120))  # 13 primes
+
+
+def is_prime_wrapped(n):
+    """Lifted, one step removed: the learner's own function calls the course's reference code."""
+    return _reference.is_prime(n)
 
 
 def is_prime(n):
@@ -106,6 +112,20 @@ def _mapped(c, n_primes=None):
 
 right("q1", "NumPy booleans", lambda c: (is_prime_numpy,))
 wrong("q1", "odd means prime", lambda c: (is_prime_odd,), "is_prime(1) returned True; 1 is not prime")
+wrong(
+    "q1",
+    "lifted from the course's reference code",
+    lambda c: (_reference.is_prime,),
+    "comes from the course's own checks",
+    fast=True,
+)
+wrong(
+    "q1",
+    "a wrapper around the course's reference code",
+    lambda c: (is_prime_wrapped,),
+    "comes from the course's own checks",
+    fast=True,
+)
 right("q2", "Python's sum of Delayed objects", _sum_of_delayed)
 wrong("q2", "the tests run eagerly, one delayed sum", _eager_count, "the prime tests already ran")
 wrong("q2", "computed already", _computed_count, "not a Delayed")

@@ -228,3 +228,12 @@ def test_every_question_has_a_wrong_and_a_right_answer():
 @pytest.mark.parametrize("case", ANSWERS.params())
 def test_check_verdict(case, ctx, capsys):
     ANSWERS.assert_verdict(case, ctx, capsys)
+
+
+wrong(
+    "q1",
+    "a program that runs the course's own checks code",
+    lambda c: (HEAD + "from hpclab.checks import p2p\nmessage = None\n",),
+    "comes from the course's own checks",
+    fast=True,
+)

@@ -25,6 +25,7 @@ import inspect
 import numbers
 import sys
 import textwrap
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ import numpy as np
 from hpclab.errors import UsageError
 
 __all__ = [
+    "COURSE_CODE",
     "FAILED",
     "MIME_TYPE",
     "NOT_ATTEMPTED",
@@ -43,9 +45,11 @@ __all__ = [
     "Wrong",
     "calls_in_source",
     "check",
+    "course_origin",
     "grade_with",
     "plain",
     "questions_of",
+    "refuse_course_code",
     "require",
     "require_dask_array",
     "source_of",
@@ -128,6 +132,7 @@ def check(question: Question) -> Callable[[Callable[..., str | None]], Callable[
         @functools.wraps(body)
         def run_check(*args, **kwargs) -> None:
             try:
+                refuse_course_code(body, args, kwargs)
                 message = body(*args, **kwargs) or "well done"
                 status = PASSED
             except (NotAttempted, NotImplementedError) as exc:
@@ -149,6 +154,94 @@ def check(question: Question) -> Callable[[Callable[..., str | None]], Callable[
         return run_check
 
     return decorate
+
+
+#: Where the checks and their reference implementations live: code from here is never an answer.
+COURSE_CODE = "hpclab.checks"
+
+
+def _from_course(name: object) -> bool:
+    return isinstance(name, str) and (name == COURSE_CODE or name.startswith(COURSE_CODE + "."))
+
+
+def _codes(code: types.CodeType) -> list[types.CodeType]:
+    """A code object and every code object nested in it (inner functions, lambdas, comprehensions)."""
+    found = [code]
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            found += _codes(const)
+    return found
+
+
+def course_origin(answer: object) -> str | None:
+    """Where in the course's own checks ``answer`` comes from, or None when it is the learner's.
+
+    An answer is lifted when it *is* an object of :data:`COURSE_CODE` (``from hpclab.checks._reference
+    import is_prime``), or when a function of the learner's reaches one: through a global or a
+    closure it uses (``ref.is_prime(n)``, a module alias included), a string it imports by name,
+    or another function of the learner's that does. Library helpers (NumPy, Dask, hpclab's runtime)
+    are the learner's to use and are not looked into. A program handed in as text is lifted when
+    it names the checks at all.
+    """
+    if isinstance(answer, str):
+        return COURSE_CODE if COURSE_CODE in answer else None
+    home = getattr(inspect.unwrap(answer), "__module__", None) if callable(answer) else None
+    todo, seen = [answer], set()
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, types.ModuleType):
+            if _from_course(item.__name__):
+                return item.__name__
+            continue
+        if not callable(item):
+            continue
+        if isinstance(item, functools.partial):
+            todo += [item.func, *item.args, *item.keywords.values()]
+            continue
+        func = inspect.unwrap(item)
+        module = getattr(func, "__module__", None)
+        if _from_course(module):
+            return f"{module}.{getattr(func, '__qualname__', '')}".rstrip(".")
+        code = getattr(func, "__code__", None)
+        if code is None or module != home:  # a library's function: not the learner's to inspect
+            continue
+        names = getattr(func, "__globals__", {})
+        for inner in _codes(code):
+            todo += [names[name] for name in inner.co_names if name in names]
+            if any(isinstance(const, str) and COURSE_CODE in const for const in inner.co_consts):
+                return COURSE_CODE
+        for cell in getattr(func, "__closure__", None) or ():
+            try:
+                todo.append(cell.cell_contents)
+            except ValueError:  # an empty cell: a variable not bound yet
+                pass
+    return None
+
+
+def refuse_course_code(body: Callable[..., object], args: tuple, kwargs: dict) -> None:
+    """Raise :class:`Wrong` when an argument of a check comes from the course's own checks.
+
+    The checks and their reference implementations are importable from every learner kernel
+    (they must be: the checks run there). An answer must be the learner's own work, so each
+    argument is looked at before the check runs, whatever the question.
+    """
+    try:
+        bound = inspect.signature(body).bind_partial(*args, **kwargs).arguments
+    except TypeError:  # the check itself will say what is missing
+        return
+    for name, value in bound.items():
+        try:
+            origin = course_origin(value)
+        except Exception:  # an answer object that breaks when looked at: the check itself will judge it
+            origin = None
+        if origin:
+            raise Wrong(
+                f"`{name}` comes from the course's own checks ({origin}), not from your work: "
+                "write the answer yourself (a library's helpers are fine)"
+            )
 
 
 def _stopped_message(exc: BaseException) -> str:

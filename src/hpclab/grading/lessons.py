@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from hpclab.grading.release import Release, is_check_cell, released_lessons, shown
+from hpclab.grading.release import Release, is_check_cell, released_lessons
 from hpclab.grading.restore import normalized_source
 from hpclab.grading.results import Graded
 
@@ -46,7 +46,8 @@ def choose_lesson(
         if claimed != exercise:
             return (
                 exercise,
-                f"{path}: its metadata names lesson {shown(claimed)}, not {exercise}; graded against {exercise} (--exercise)",
+                f"{path}: its metadata names {_claim(claimed, release_dir)}, not {exercise}; "
+                f"graded against {exercise} (--exercise)",
             )
         return exercise, ""
     if claimed is not None and claimed in released_lessons(release_dir):
@@ -54,11 +55,16 @@ def choose_lesson(
     if claimed is None:
         why = "no hpclab lesson metadata (cells copied into a new notebook?)"
     else:
-        why = f"its metadata names lesson {shown(claimed)}, which is not a released lesson in {release_dir}"
+        why = f"its metadata names a lesson that is not released in {release_dir}"
     lesson, told = (fallback, fallback_from) if fallback else (_lesson_from_name(path, release_dir), "its file name")
     if lesson is None:
         return None, f"{path}: {why} (and its lesson could not be told from its name; pass --exercise)"
     return lesson, f"{path}: {why}; graded against {lesson}, the lesson of {told}"
+
+
+def _claim(claimed: str, release_dir: Path) -> str:
+    """A lesson the metadata names, in words: a released lesson by its name, anything else never quoted."""
+    return f"lesson {claimed}" if claimed in released_lessons(release_dir) else "a lesson that is not released"
 
 
 def _lesson_from_name(path: Path, release_dir: Path) -> str | None:
@@ -87,7 +93,8 @@ def release_note(path: Path, submitted: nbformat.NotebookNode, release: Release)
     changed = sorted(
         {qid for qid, cell_id in release.check_cell_of.items() if their_cells.get(cell_id) != checks.get(cell_id)}
     )
-    origin = f"release {theirs}" if theirs else "a release older than version numbers"
+    # The learner's metadata is never quoted (notes reach the learner and the log): only described.
+    origin = "another release of this lesson" if theirs else "a release made before exercises carried a version"
     if not changed:
         return f"{path}: started from {origin}; graded against release {ours}, whose checks are the same"
     return (
