@@ -44,9 +44,17 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from hpclab.grading import grade, report, summary  # noqa: PLC0415  the grading stack (nbformat, the checks' numpy): ~1 s
+    from hpclab.grading import (  # noqa: PLC0415  the grading stack (nbformat, the checks' numpy): ~1 s
+        grade,
+        lms,  # noqa: PLC0415  loaded with the grading stack on the line above
+        report,
+        summary,
+    )
     from hpclab.grading.sandbox import Limits  # noqa: PLC0415  loaded with the grading stack on the line above
 
+    if bool(args.lms) != bool(args.roster):
+        raise UsageError("--lms and --roster go together: the roster says which learner handed in which file")
+    roster = lms.read_roster(args.roster) if args.roster else []  # before grading: a bad roster fails fast
     for name in ("jobs", "max_procs"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
@@ -79,6 +87,13 @@ def _grade(args: argparse.Namespace) -> int:
     if args.feedback:
         written = report.write_feedback(outcome, args.feedback)
         print(f"feedback: {len(written)} file(s) in {args.feedback}")
+    if args.lms:
+        written_lms, lms_notes = lms.write_lms(
+            outcome, roster, args.lms, args.lms_out or out.with_name(f"{out.stem}-{args.lms}.csv")
+        )
+        for note in lms_notes:
+            print(f"note: {note}", file=sys.stderr)
+        print(f"{args.lms} gradebook to import: {written_lms} (docs/grading.md, 'Into Canvas or Moodle')")
     if outcome.skipped:
         print(f"\n{len(outcome.skipped)} submission(s) already in {args.out} were kept (--resume)")
     print(f"\nscores written to {args.out} ({'sandboxed' if outcome.sandboxed else 'NOT sandboxed'})")
@@ -262,6 +277,15 @@ def parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="one row per learner, one column per question (default: OUT-gradebook.csv next to --out)",
     )
+    grade.add_argument(
+        "--lms",
+        choices=["canvas", "moodle"],
+        help="also write a gradebook this LMS imports, learners matched through --roster (default: OUT-LMS.csv)",
+    )
+    grade.add_argument(
+        "--roster", metavar="CSV", help="the learners for --lms: a CSV with the columns id, name and file"
+    )
+    grade.add_argument("--lms-out", metavar="FILE", help="where --lms writes its file (default: OUT-LMS.csv)")
     grade.add_argument(
         "--resume", action="store_true", help="keep the submissions --out already holds and grade only the others"
     )

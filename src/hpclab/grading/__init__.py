@@ -21,7 +21,9 @@ each can be read, tested and changed on its own:
 - :mod:`~hpclab.grading.room`: the room graded (:func:`grade`, :func:`grade_one`,
   :func:`summary`);
 - :mod:`~hpclab.grading.report`: what learners and the instructor read (feedback files, the
-  room report, the gradebook).
+  room report, the gradebook);
+- :mod:`~hpclab.grading.lms`: the scores as a file Canvas or Moodle imports, learners matched
+  through the instructor's roster.
 
 The ``hpclab build`` and ``hpclab grade`` commands are thin layers over these modules; this face
 re-exports what they, the benchmarks and the tests call. The modules import one another by full
@@ -30,6 +32,7 @@ re-exports (``grade`` is the function, ``room`` its module).
 """
 
 from hpclab.grading.build import BuildError, build_all
+from hpclab.grading.lms import Learner, RosterError, read_roster, write_lms
 from hpclab.grading.release import GradeError, Release, find_release_dir, load_release
 from hpclab.grading.results import FIELDS, Graded, Outcome, Row, read_csv, write_csv
 from hpclab.grading.room import grade, grade_one, summary
@@ -42,8 +45,10 @@ __all__ = [
     "BuildError",
     "GradeError",
     "Graded",
+    "Learner",
     "Outcome",
     "Release",
+    "RosterError",
     "Row",
     "Status",
     "build_all",
@@ -53,6 +58,8 @@ __all__ = [
     "grade_one",
     "load_release",
     "read_csv",
+    "read_roster",
     "summary",
     "write_csv",
+    "write_lms",
 ]
