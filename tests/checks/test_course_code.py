@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+import hpclab
 from hpclab import timing
 from hpclab.checks import _reference, course_origin
 from hpclab.checks import _reference as ref
@@ -45,6 +46,10 @@ def by_name(n):
     return importlib.import_module("hpclab.checks._reference").is_prime(n)
 
 
+def through_the_package(n):
+    return hpclab.checks._reference.is_prime(n)
+
+
 def nested(n):
     def inner(k):
         return _reference.is_prime(k)
@@ -74,6 +79,7 @@ def test_code_from_the_checks_is_found_however_it_is_dressed_up():
         through_alias,
         through_a_helper_of_mine,
         by_name,
+        through_the_package,
         nested,
         closing_over(),
         functools.partial(_reference.is_prime),
@@ -83,6 +89,8 @@ def test_code_from_the_checks_is_found_however_it_is_dressed_up():
     for answer in lifted:
         assert course_origin(answer), answer
     assert course_origin("from hpclab.checks._reference import is_prime\n") == "hpclab.checks"
+    assert course_origin("from hpclab import checks\nchecks._reference.is_prime(7)\n") == "hpclab.checks"
+    assert course_origin("import hpclab.checks as c\n") == "hpclab.checks"
 
 
 def test_a_check_fails_a_lifted_answer_and_says_why(capsys):

@@ -184,7 +184,7 @@ def course_origin(answer: object) -> str | None:
     it names the checks at all.
     """
     if isinstance(answer, str):
-        return COURSE_CODE if COURSE_CODE in answer else None
+        return COURSE_CODE if COURSE_CODE in answer or _imports_the_checks(answer) else None
     home = getattr(inspect.unwrap(answer), "__module__", None) if callable(answer) else None
     todo, seen = [answer], set()
     while todo:
@@ -210,7 +210,17 @@ def course_origin(answer: object) -> str | None:
             continue
         names = getattr(func, "__globals__", {})
         for inner in _codes(code):
-            todo += [names[name] for name in inner.co_names if name in names]
+            found = [names[name] for name in inner.co_names if name in names]
+            # ``hpclab.checks._reference.is_prime(n)`` after ``import hpclab``: follow the
+            # attributes the code names on a module it uses, one level at a time.
+            found += [
+                getattr(module_, attr)
+                for module_ in found
+                if isinstance(module_, types.ModuleType)
+                for attr in inner.co_names
+                if isinstance(getattr(module_, attr, None), types.ModuleType) or callable(getattr(module_, attr, None))
+            ]
+            todo += found
             if any(isinstance(const, str) and COURSE_CODE in const for const in inner.co_consts):
                 return COURSE_CODE
         for cell in getattr(func, "__closure__", None) or ():
@@ -219,6 +229,23 @@ def course_origin(answer: object) -> str | None:
             except ValueError:  # an empty cell: a variable not bound yet
                 pass
     return None
+
+
+def _imports_the_checks(program: str) -> bool:
+    """Whether a program's text imports the checks (``from hpclab import checks`` included)."""
+    try:
+        tree = ast.parse(program)
+    except (SyntaxError, ValueError):  # not Python: the check itself will say so
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "hpclab":
+            if any(alias.name == "checks" for alias in node.names):
+                return True
+        elif isinstance(node, ast.ImportFrom) and _from_course(node.module):
+            return True
+        elif isinstance(node, ast.Import) and any(_from_course(alias.name) for alias in node.names):
+            return True
+    return False
 
 
 def refuse_course_code(body: Callable[..., object], args: tuple, kwargs: dict) -> None:
