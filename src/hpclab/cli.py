@@ -75,6 +75,7 @@ def _grade(args: argparse.Namespace) -> int:
         limits=limits,
         out=args.out,
         resume=args.resume,
+        hidden=args.hidden,
     )
     print(summary(outcome.rows))
     for problem in outcome.problems:
@@ -256,6 +257,12 @@ def parser() -> argparse.ArgumentParser:
         "--exercise",
         help="grade every submission against this lesson, e.g. 02-dask-futures (a notebook whose metadata "
         "names another is noted)",
+    )
+    grade.add_argument(
+        "--hidden",
+        metavar="DIR",
+        help="your folder of hidden checks (futures.py for hpclab.checks.futures...): each runs after the "
+        "visible check of its question and counts as a question of its own (docs/grading.md, 'Hidden checks')",
     )
     grade.add_argument("--timeout", type=float, default=600, help="seconds allowed per notebook (default: 600)")
     grade.add_argument(

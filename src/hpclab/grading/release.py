@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 
 from hpclab.checks import Question, questions_of
+from hpclab.checks.hidden import HIDDEN_SUFFIX, HiddenChecksError, hidden_checks_in
 from hpclab.errors import HpclabError
 from hpclab.grading.build import CHECK_TAG
 
@@ -40,6 +41,10 @@ class Release:
     notebook: nbformat.NotebookNode
     questions: list[Question]
     check_cell_of: dict[str, str]  # question id -> cell id
+    #: The instructor's file of hidden checks for this lesson (``hpclab grade --hidden``), or None.
+    hidden_file: Path | None = None
+    #: The visible questions that have a hidden check in :attr:`hidden_file`.
+    hidden_for: frozenset[str] = frozenset()
 
 
 def shown(value: object, width: int = 60) -> str:
@@ -58,13 +63,15 @@ def released_lessons(release_dir: str | os.PathLike) -> list[str]:
     return sorted(p.stem for p in Path(release_dir).glob("*.ipynb") if LESSON_NAME.fullmatch(p.stem))
 
 
-def load_release(release_dir: Path, lesson: str) -> Release:
+def load_release(release_dir: Path, lesson: str, hidden: Path | None = None) -> Release:
     """Read ``release_dir/<lesson>.ipynb`` and index its check cells.
 
     ``lesson`` must be a lesson's name, never a path (a submission's metadata
     names it, and ``../solutions/...`` must not load the solutions); the
     checks module comes from this release notebook's own metadata and must be
-    one of ``hpclab.checks`` (the grader imports it with its own rights).
+    one of ``hpclab.checks`` (the grader imports it with its own rights). With ``hidden``, the
+    instructor's folder of hidden checks, the lesson's hidden checks (``<hidden>/futures.py`` for
+    ``hpclab.checks.futures``) become questions of their own (see :func:`add_hidden_checks`).
     """
     if not isinstance(lesson, str) or not LESSON_NAME.fullmatch(lesson):
         raise GradeError(
@@ -90,7 +97,43 @@ def load_release(release_dir: Path, lesson: str) -> Release:
     missing = [q.id for q in questions if q.id not in check_cell_of]
     if missing:
         raise GradeError(f"{path}: no check cell calls check_{missing[0]}; rebuild the exercises with `hpclab build`")
-    return Release(lesson, path, notebook, questions, check_cell_of)
+    release = Release(lesson, path, notebook, questions, check_cell_of)
+    return add_hidden_checks(release, Path(hidden) / f"{module.rsplit('.', 1)[1]}.py") if hidden else release
+
+
+def add_hidden_checks(release: Release, path: Path) -> Release:
+    """``release`` with the hidden checks of ``path`` as questions of their own (none when no such file).
+
+    Each hidden check is graded from the check cell of its visible question, right after it
+    (see :mod:`hpclab.checks.hidden`).
+
+    Raises
+    ------
+    GradeError
+        When the file does not import, or names a question the lesson does not have.
+    """
+    if not path.is_file():
+        return release
+    try:
+        found = hidden_checks_in(path)
+    except HiddenChecksError as exc:
+        raise GradeError(str(exc)) from exc
+    visible = {q.id for q in release.questions}
+    questions = list(release.questions)
+    check_cell_of = dict(release.check_cell_of)
+    for qid, run in sorted(found.items()):
+        question = getattr(run, "question", None)
+        if qid not in visible or not isinstance(question, Question) or question.lesson != release.lesson:
+            raise GradeError(
+                f"{path}: a hidden check goes with question {shown(qid)} of "
+                f"{shown(getattr(question, 'lesson', None))}, but {release.lesson} has only "
+                f"{', '.join(sorted(visible))}; import the question from the lesson's own checks module"
+            )
+        questions.append(question)
+        check_cell_of[qid + HIDDEN_SUFFIX] = check_cell_of[qid]
+    return Release(
+        release.lesson, release.path, release.notebook, questions, check_cell_of, path.resolve(), frozenset(found)
+    )
 
 
 def find_release_dir(start: Path | None = None) -> Path:

@@ -13,14 +13,21 @@ from __future__ import annotations
 import copy
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from pathlib import Path
 
 import nbformat
 
 from hpclab.grading.release import CHECK_CALL, is_check_cell
 
 
-def fresh_check_source(cell_source: str, module: str, token: str | None = None) -> str:
+def fresh_check_source(
+    cell_source: str,
+    module: str,
+    token: str | None = None,
+    hidden_file: Path | None = None,
+    hidden_for: Collection[str] = (),
+) -> str:
     """A check cell that uses the checks as installed, not as the learner's kernel has them.
 
     The exercise imports ``check_qN`` in a cell the learner can edit, and
@@ -32,11 +39,19 @@ def fresh_check_source(cell_source: str, module: str, token: str | None = None) 
     this cell (they are back for the learner's later cells). ``token`` is the
     grading run's secret: the fresh checks put it in their payloads. (Code
     that deliberately patches Python or IPython itself can still cheat: no
-    in-kernel grader can stop that; pair grading with an honour code.)
+    in-kernel grader can stop that; pair grading with an honour code.) With ``hidden_file``,
+    each called check whose question is in ``hidden_for`` is followed by its hidden check
+    (:func:`hpclab.checks.hidden.then_hidden`).
     """
     names = sorted(set(CHECK_CALL.findall(cell_source)))
     imports = ", ".join(f"check_{n}" for n in names)
     token_line = f"_hpclab_checks.grade_with({token!r})\n" if token else ""
+    if hidden_file is not None and any(n in hidden_for for n in names):
+        token_line += "import hpclab.checks.hidden as _hpclab_hidden\n" + "".join(
+            f"check_{n} = _hpclab_hidden.then_hidden(check_{n}, {str(hidden_file)!r}, {n!r})\n"
+            for n in names
+            if n in hidden_for
+        )
     return (
         "from IPython.core.getipython import get_ipython as _hpclab_get_ipython\n"
         "import sys as _hpclab_sys\n"
@@ -108,7 +123,11 @@ def match_cells(learner_cells: Sequence, release: nbformat.NotebookNode) -> dict
 
 
 def restore_checks(
-    learner: nbformat.NotebookNode, release: nbformat.NotebookNode, token: str | None = None
+    learner: nbformat.NotebookNode,
+    release: nbformat.NotebookNode,
+    token: str | None = None,
+    hidden_file: Path | None = None,
+    hidden_for: Collection[str] = (),
 ) -> nbformat.NotebookNode:
     """The learner's cells with the released check cells put back in place.
 
@@ -118,7 +137,8 @@ def restore_checks(
     copied under a new id and edited), the check goes right before the
     learner's copy of the next release cell found (the next question's text),
     else after the previous check. Each check imports its functions afresh
-    and carries ``token`` (see :func:`fresh_check_source`).
+    and carries ``token``; with ``hidden_file``, the questions in ``hidden_for`` run their
+    hidden checks after the visible ones (see :func:`fresh_check_source`).
     """
     module = release.metadata.get("hpclab", {}).get("checks")
     released_checks = {c.id for c in release.cells if is_check_cell(c)}
@@ -135,7 +155,7 @@ def restore_checks(
         if is_check_cell(cell):
             restored = copy.deepcopy(cell)
             if module:
-                restored.source = fresh_check_source(cell.source, module, token)
+                restored.source = fresh_check_source(cell.source, module, token, hidden_file, hidden_for)
             here = anchor
             if order - 1 not in matched:
                 following = [matched[r] for r in range(order + 1, len(release.cells)) if r in matched]

@@ -80,6 +80,7 @@ def grade(
     limits: Limits | None = None,
     out: str | os.PathLike | None = None,
     resume: bool = False,
+    hidden: str | os.PathLike | None = None,
 ) -> Outcome:
     """Grade every submission; return all rows and the problems worth telling the instructor.
 
@@ -112,6 +113,9 @@ def grade(
         Write the scores CSV here row by row, as each submission finishes.
     resume
         Keep the submissions ``out`` already holds completely, grade the others.
+    hidden
+        The instructor's folder of hidden checks (``--hidden``; see :mod:`hpclab.checks.hidden`):
+        each lesson's hidden checks run after its visible ones and are scored as questions of their own.
 
     Returns
     -------
@@ -127,23 +131,26 @@ def grade(
     """
     submissions = collect(paths)
     release_dir = Path(release_dir) if release_dir else find_release_dir()
+    hidden = Path(hidden) if hidden else None
+    if hidden is not None and not hidden.is_dir():
+        raise GradeError(f"--hidden {hidden}: no such folder; pass the folder that holds your hidden checks")
     releases: dict[str, Release] = {}
     if exercise:
-        releases[exercise] = load_release(release_dir, exercise)
+        releases[exercise] = load_release(release_dir, exercise, hidden)
     # A room grades one lesson at a time: use it for files whose lesson cannot be read.
     # Only lessons the release holds: a submission's metadata may name anything.
     readable = {read_submission(p)[1] for p in submissions} & set(released_lessons(release_dir))
     fallback = exercise or (readable.pop() if len(readable) == 1 else None)
     fallback_from = "--exercise" if exercise else "the rest of the room"
     if fallback and fallback not in releases:
-        releases[fallback] = load_release(release_dir, fallback)
+        releases[fallback] = load_release(release_dir, fallback, hidden)
     use_sandbox, warning = sandbox_choice(sandbox)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     limits = (limits or Limits(cpu_seconds=int(timeout) + 60)) if use_sandbox else None
     if use_sandbox:
         for path in submissions:  # every lesson of the room, to make its data beforehand
-            _lesson_of(path, release_dir, releases, fallback, exercise)
+            _lesson_of(path, release_dir, releases, fallback, exercise, hidden)
         _prepare_data(release_dir, releases)
 
     done: dict[str, list[Row]] = {}
@@ -151,7 +158,7 @@ def grade(
         before = read_csv(out)
         for path in submissions:
             kept = before.get(str(path), [])
-            if kept and graded_completely(kept, _questions_of(path, release_dir, releases, fallback, exercise)):
+            if kept and graded_completely(kept, _questions_of(path, release_dir, releases, fallback, exercise, hidden)):
                 done[str(path)] = kept
     results = ResultsFile(out, keep=done) if out is not None else None
     skipped = list(done)
@@ -162,7 +169,7 @@ def grade(
     def one(path: Path) -> Graded:
         try:
             found = grade_one(
-                path, release_dir, releases, fallback, timeout, cell_timeout, limits, fallback_from, exercise
+                path, release_dir, releases, fallback, timeout, cell_timeout, limits, fallback_from, exercise, hidden
             )
         except Exception as exc:  # never let one submission stop the room
             found = Graded(
@@ -195,7 +202,7 @@ def grade(
         or Graded(
             done[name],
             "graded in an earlier run (--resume)",
-            lesson=_lesson_of(Path(name), release_dir, releases, fallback, exercise),
+            lesson=_lesson_of(Path(name), release_dir, releases, fallback, exercise, hidden),
         )
         for name in names
     }
@@ -227,7 +234,12 @@ def _written(results: ResultsFile, path: Path, found: Graded) -> Graded:
 
 
 def _lesson_of(
-    path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None, exercise: str | None = None
+    path: Path,
+    release_dir: Path,
+    releases: dict[str, Release],
+    fallback: str | None,
+    exercise: str | None = None,
+    hidden: Path | None = None,
 ) -> str | None:
     """The released lesson ``path`` is graded against (loaded into ``releases``), or None."""
     lesson = choose_lesson(path, read_submission(path)[1], release_dir, exercise, fallback)[0]
@@ -235,17 +247,22 @@ def _lesson_of(
         return None
     try:
         if lesson not in releases:
-            releases[lesson] = load_release(release_dir, lesson)
+            releases[lesson] = load_release(release_dir, lesson, hidden)
     except GradeError:
         return None
     return lesson
 
 
 def _questions_of(
-    path: Path, release_dir: Path, releases: dict[str, Release], fallback: str | None, exercise: str | None = None
+    path: Path,
+    release_dir: Path,
+    releases: dict[str, Release],
+    fallback: str | None,
+    exercise: str | None = None,
+    hidden: Path | None = None,
 ) -> list[str] | None:
     """The question ids ``path`` is graded on, or None when that cannot be told now."""
-    lesson = _lesson_of(path, release_dir, releases, fallback, exercise)
+    lesson = _lesson_of(path, release_dir, releases, fallback, exercise, hidden)
     return None if lesson is None else [q.id for q in releases[lesson].questions]
 
 
@@ -275,6 +292,7 @@ def grade_one(
     limits: Limits | None = None,
     fallback_from: str = "the rest of the room",
     exercise: str | None = None,
+    hidden: Path | None = None,
 ) -> Graded:
     """Rows for one submission, a note for the instructor ('' if none) and hints for the learner.
 
@@ -303,6 +321,8 @@ def grade_one(
         Where ``fallback`` came from, for the note.
     exercise
         Grade against this lesson whatever the metadata says (``--exercise``).
+    hidden
+        The instructor's folder of hidden checks (``--hidden``), or None.
 
     Returns
     -------
@@ -324,7 +344,7 @@ def grade_one(
         notes.append(lesson_note)
     if lesson not in releases:
         try:
-            releases[lesson] = load_release(release_dir, lesson)
+            releases[lesson] = load_release(release_dir, lesson, hidden)
         except GradeError as exc:
             return Graded([failed_row(str(path), Status.INVALID_NOTEBOOK)], f"{path}: {exc}")
     release = releases[lesson]
@@ -342,7 +362,10 @@ def grade_one(
     stopped = ""
     try:
         token = secrets.token_hex(16)  # this run's: only payloads carrying it count
-        merged = restore_checks(nb, release.notebook, token)
+        hidden_file = release.hidden_file
+        if hidden_file is not None and limits is not None:
+            hidden_file = Sandbox.inside_path(hidden_file)
+        merged = restore_checks(nb, release.notebook, token, hidden_file, release.hidden_for)
         if limits is None:
             # Each submission gets its own scratch folder: with --jobs, notebooks run side by side.
             with tempfile.TemporaryDirectory(prefix="hpclab-grade-") as scratch:
@@ -355,7 +378,8 @@ def grade_one(
                     env={config.SCRATCH: scratch},
                 )
         else:
-            with Sandbox(release.path.parent, limits, readable=[data_root()]) as box:
+            files = [release.hidden_file] if release.hidden_file else []
+            with Sandbox(release.path.parent, limits, readable=[data_root()], files=files) as box:
                 run = execute(
                     merged,
                     release.path.parent,

@@ -56,6 +56,7 @@ class Sandbox:
     workdir: Path  # the release folder: the kernel's cwd, a fresh copy on a tmpfs inside
     limits: Limits = field(default_factory=Limits)
     readable: Sequence[Path] = ()  # more read-only paths (the data folder)
+    files: Sequence[Path] = ()  # files only the kernel reads (hidden checks): copied in, at inside_path(file)
     uid: int | None = None
     stopped: str = ""  # why the watchdog stopped the sandbox ('' if it did not)
     stderr_head: str = ""  # the first bytes the kernel and bwrap wrote to stderr
@@ -102,6 +103,10 @@ class Sandbox:
         if cache.is_dir():
             shutil.copytree(cache, home / ".cache" / "matplotlib", dirs_exist_ok=True)
         shutil.copytree(self.workdir, seed / "work", symlinks=True)
+        # Copied, not bound: the instructor's file may be readable by its owner only.
+        (seed / "files").mkdir()
+        for path in self.files:
+            shutil.copyfile(path, seed / "files" / Path(path).name)
         hostname = socket.gethostname()
         (self._root / "hosts").write_text(
             f"127.0.0.1\tlocalhost {hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n"
@@ -123,6 +128,11 @@ class Sandbox:
             if self._lock_fd is not None:
                 os.close(self._lock_fd)
                 self._lock_fd = None
+
+    @staticmethod
+    def inside_path(path: Path) -> Path:
+        """Where a file of :attr:`files` is inside the sandbox (read-only, owned by its uid)."""
+        return Path(INSIDE_SEED) / "files" / Path(path).name
 
     # ------------------------------------------------------------------ the command
     def allow(self, folder: Path) -> None:
