@@ -336,10 +336,11 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "only",
         nargs="*",
-        help="benchmarks to run (default: all but setup and sandbox): numpy futures "
+        help="benchmarks to run (default: all but setup, sandbox and grade-room): numpy futures "
         "pingpong handoff tls-task tls-transfer mpicluster commbuild, setup (minutes: a fresh install "
-        "from the index and from a wheelhouse) and sandbox (one submission graded without and with "
-        "the grader's sandbox)",
+        "from the index and from a wheelhouse), sandbox (one submission graded without and with "
+        "the grader's sandbox) and grade-room (a room of 20 lesson-02 submissions graded by nbgrader's "
+        "autograde and by sandboxed hpclab grade --jobs 1 and 2; installs nbgrader in a venv of its own once)",
     )
     bench.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke run")
     bench.set_defaults(func=_bench)

@@ -47,6 +47,7 @@ __all__ = [
     "check",
     "course_origin",
     "grade_with",
+    "last_verdict",
     "plain",
     "questions_of",
     "refuse_course_code",
@@ -104,7 +105,21 @@ def grade_with(token: str) -> None:
     _grader_token = token
 
 
+_last_verdict: str | None = None
+
+
+def last_verdict() -> str | None:
+    """What the latest check in this process reported (``passed``, ``failed``, ``not-attempted``), or None.
+
+    For graders that score a cell by whether it raises, such as nbgrader's test cells:
+    ``check_q1(is_prime); assert last_verdict() == PASSED``.
+    """
+    return _last_verdict
+
+
 def _emit(question: Question, status: str, message: str) -> None:
+    global _last_verdict
+    _last_verdict = status
     print(f"{_SYMBOL[status]} {question.id} {question.stars} ({question.points} pt) {question.title}: {message}")
     payload = {
         "lesson": question.lesson,

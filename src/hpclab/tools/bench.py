@@ -18,7 +18,6 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,7 @@ from hpclab import cluster, handoff, mpi, tls
 from hpclab.errors import SetupError, UsageError
 from hpclab.handoff.worker import STATE_ATTRIBUTE
 from hpclab.tools.deps import LOCK
+from hpclab.tools.measure import Comparison, side_by_side
 
 if TYPE_CHECKING:
     from mpi4py import MPI
@@ -37,52 +37,6 @@ if TYPE_CHECKING:
 #: The source checkout this module runs from (src/hpclab/tools/bench.py -> the folder holding src/):
 #: the ``setup`` benchmark installs it, as a learner's fresh clone would be installed.
 SOURCE_ROOT = Path(__file__).resolve().parents[3]
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Median seconds of a baseline and a contender, measured alternately."""
-
-    name: str
-    baseline: str
-    baseline_s: float
-    contender: str
-    contender_s: float
-    repeats: int
-
-    @property
-    def ratio(self) -> float:
-        """How many times faster the contender was (below 1: slower)."""
-        return self.baseline_s / self.contender_s
-
-
-def side_by_side(
-    name: str,
-    baseline: tuple[str, Callable[[], float | None]],
-    contender: tuple[str, Callable[[], float | None]],
-    repeats: int,
-) -> Comparison:
-    """Time two callables alternately ``repeats`` times; keep each one's median.
-
-    A callable may return its own measured seconds (an MPI program timing its
-    slowest rank); otherwise the wall-clock time of the call is used.
-    """
-    if repeats < 1:
-        raise UsageError(f"repeats must be at least 1, got {repeats}")
-    times: dict[str, list[float]] = {baseline[0]: [], contender[0]: []}
-    for _ in range(repeats):
-        for label, func in (baseline, contender):
-            start = time.perf_counter()
-            reported = func()
-            times[label].append(reported if reported is not None else time.perf_counter() - start)
-    return Comparison(
-        name,
-        baseline[0],
-        statistics.median(times[baseline[0]]),
-        contender[0],
-        statistics.median(times[contender[0]]),
-        repeats,
-    )
 
 
 def numpy_vs_loop(size: int = 1_000_000, repeats: int = 5) -> Comparison:
@@ -544,6 +498,13 @@ def grading_sandbox_cost(lesson: str = "01-parallel-concepts", repeats: int = 3)
         )
 
 
+def grade_room_vs_nbgrader(**options: Any) -> list[Comparison]:
+    """docs/grading.md, nbgrader side by side: one room graded by nbgrader's autograde and by ``hpclab grade``."""
+    from hpclab.tools import gradebench  # noqa: PLC0415  the grading stack and nbformat: only `bench grade-room` grades
+
+    return gradebench.grade_room_vs_nbgrader(**options)
+
+
 #: A benchmark gives one comparison, or several rows (``commbuild``: one per worker count).
 Benchmark = Callable[..., Comparison | list[Comparison]]
 
@@ -558,7 +519,11 @@ BENCHMARKS: dict[str, Benchmark] = {
     "commbuild": communicator_build,
 }
 #: Run only when named (`hpclab bench setup`): minutes long, and it downloads from the index.
-ON_REQUEST: dict[str, Benchmark] = {"setup": setup_index_vs_wheelhouse, "sandbox": grading_sandbox_cost}
+ON_REQUEST: dict[str, Benchmark] = {
+    "setup": setup_index_vs_wheelhouse,
+    "sandbox": grading_sandbox_cost,
+    "grade-room": grade_room_vs_nbgrader,
+}
 #: Keyword arguments of each benchmark for ``--quick``: small sizes, one repeat.
 QUICK: dict[str, dict[str, Any]] = {
     "numpy": {"size": 200_000, "repeats": 3},
@@ -569,6 +534,7 @@ QUICK: dict[str, dict[str, Any]] = {
     "tls-transfer": {"mib": 16, "repeats": 1},
     "mpicluster": {"n": 600, "workers": 2, "repeats": 1},
     "commbuild": {"workers": (2, 3), "repeats": 1},
+    "grade-room": {"size": 4},
 }
 
 
