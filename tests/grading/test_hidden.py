@@ -13,7 +13,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from hpclab.checks import concepts, futures, p2p
+from hpclab.checks import collectives, concepts, futures, p2p
 from hpclab.checks.hidden import HIDDEN_SUFFIX, hidden_checks_in, then_hidden
 from hpclab.grading import GradeError, Status, grade, load_release
 from hpclab.grading.report import feedback_markdown
@@ -77,6 +77,15 @@ RING_FOR_FOUR = MPI_HEAD + RING.format(
 RING_RIGHT = MPI_HEAD + RING.format(neighbours="left, right = (rank - 1) % size, (rank + 1) % size")
 
 
+REDUCE = """
+value = (3 * comm.rank + 1) % 7
+total = {total}
+largest = comm.reduce(value, op=MPI.MAX, root=0)
+"""
+REDUCE_FOR_FOUR = MPI_HEAD + REDUCE.format(total="8  # 1 + 4 + 0 + 3")
+REDUCE_RIGHT = MPI_HEAD + REDUCE.format(total="comm.allreduce(value)")
+
+
 def verdicts(text: str) -> dict[str, str]:
     """Question id -> ✅/❌/⏳ from the lines checks print."""
     found = {}
@@ -91,6 +100,9 @@ CASES = [
     pytest.param("concepts", concepts.check_q4, (squares_table,), (squares_right,), id="01-q4"),
     pytest.param("futures", futures.check_q1, (is_prime_table,), (is_prime_right,), id="02-q1"),
     pytest.param("p2p", p2p.check_q5, (RING_FOR_FOUR,), (RING_RIGHT,), id="08-q5", marks=pytest.mark.mpi),
+    pytest.param(
+        "collectives", collectives.check_q4, (REDUCE_FOR_FOUR,), (REDUCE_RIGHT,), id="09-q4", marks=pytest.mark.mpi
+    ),
 ]
 
 
@@ -126,7 +138,12 @@ def test_a_blank_answer_leaves_the_hidden_check_not_attempted(capsys):
 
 
 def test_every_example_goes_with_a_real_question_of_its_lesson():
-    lessons = {"concepts": LESSON, "futures": "02-dask-futures", "p2p": "08-mpi-point-to-point"}
+    lessons = {
+        "concepts": LESSON,
+        "futures": "02-dask-futures",
+        "p2p": "08-mpi-point-to-point",
+        "collectives": "09-mpi-collectives",
+    }
     assert {p.stem for p in HIDDEN.glob("*.py")} == set(lessons)
     for lesson in lessons.values():
         release = load_release(ROOT / "exercises", lesson, HIDDEN)
