@@ -58,6 +58,22 @@ def moving_average(pieces, blocks, comm):
     return out
 
 
+def moving_average_blocks(pieces, blocks, comm):
+    """The same moving average, one result block per piece: for :func:`hpclab.handoff.run_to_array`."""
+    return [smooth for _, smooth in moving_average(pieces, blocks, comm)]
+
+
+def way_back(client, x, reference, timeout, **options):
+    """MPI's result blocks come back as a dask array held where they were computed: ``name: value`` line."""
+    holder = {p.index: address for address, held in handoff.placement(client, x).items() for p in held}
+    back = handoff.run_to_array(client, x, moving_average_blocks, timeout=timeout, **options)
+    where = client.who_has(distributed.futures_of(back))  # before any computation copies a block
+    placed_ok = all(set(where[key]) == {holder[tuple(key[1:])]} for key in where) and len(where) == len(holder)
+    total = float(back.sum().compute())  # the next Dask step, on the workers: only a number comes back
+    match = np.allclose(back.compute(), reference) and np.isclose(total, reference.sum())
+    return f"way back: placed={placed_ok} chunks={back.chunks == x.chunks} match={match}"
+
+
 def assemble(results):
     parts = sorted(part for result in results.values() for part in result)
     return np.concatenate([block for _, block in parts])
@@ -97,6 +113,7 @@ def scenarios(client, timeout=60, **options):
     lines.append(
         f"halo: blocks={x.numblocks[0]} match={smooth.shape == reference.shape and np.allclose(smooth, reference)}"
     )
+    lines.append(way_back(client, x, reference, timeout, **options))
 
     one = workers[-1]
     y = client.persist(da.from_array(data, chunks=10) * 2 + 1, workers=[one])

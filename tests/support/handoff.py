@@ -26,5 +26,6 @@ def assert_handoff_output(out: str, workers: int) -> None:
     assert float(total) == pytest.approx(float(numpy_total))
     assert lines["comm order follows chunk order"] == "True", out
     assert lines["halo"] == "blocks=7 match=True", out
+    assert lines["way back"] == "placed=True chunks=True match=True", out
     assert lines["uneven"] == f"holders=1 empty={workers - 1} called={workers} agree=True holder_is_rank0=True", out
     assert lines["uneven halo"] == "match=True", out

@@ -11,6 +11,9 @@ connect them:
   Independent MPI workers (``hpclab.cluster.start(mpi=True)``, dask-jobqueue
   with ``hpclab.mpiworker.jobqueue_options()``) work the same way: they are
   joined into one communicator first (:func:`communicator`).
+* **And back** (:func:`run_to_array`): the MPI function's result blocks stay on
+  the workers that computed them, as a dask array the next Dask step uses lazily;
+  nothing goes through the client.
 * **On disk** (:func:`write_pieces`, :func:`read_my_share`): Dask writes one
   ``.npy`` file per block plus ``index.json``; any MPI program (started later,
   with any number of ranks) reads its contiguous share back.
@@ -36,7 +39,7 @@ from hpclab.handoff.blocks import Piece, placement
 from hpclab.handoff.comms import MPI_PHASE_LOCK, communicator, tree_rounds
 from hpclab.handoff.disk import INDEX_FILE, read_index, read_my_share, share, write_pieces
 from hpclab.handoff.errors import HandoffError, HandoffRetry, HandoffTimeout
-from hpclab.handoff.run import comm_order, run_on_workers
+from hpclab.handoff.run import comm_order, run_on_workers, run_to_array
 from hpclab.handoff.steps import FROZEN_GRACE
 from hpclab.handoff.worker import MPI_LAUNCH_ENV_VARS
 
@@ -55,6 +58,7 @@ __all__ = [
     "read_index",
     "read_my_share",
     "run_on_workers",
+    "run_to_array",
     "share",
     "tree_rounds",
     "write_pieces",

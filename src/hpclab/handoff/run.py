@@ -19,11 +19,11 @@ from typing import Any
 
 import psutil
 
-from hpclab.handoff.blocks import Piece, placed, worker_addresses
+from hpclab.handoff.blocks import Piece, is_dataframe, placed, worker_addresses
 from hpclab.handoff.comms import build_communicator, one_mpi_phase_at_a_time
 from hpclab.handoff.errors import HandoffError, HandoffRetry, HandoffTimeout
 from hpclab.handoff.steps import FROZEN_GRACE, AttemptFailed, everywhere, raise_if_failed, worker_status
-from hpclab.handoff.worker import call_on_worker, exit_soon, step_call
+from hpclab.handoff.worker import call_on_worker, drop_kept, exit_soon, step_call, step_keep, take_kept
 
 
 def comm_order(pieces: Mapping[str, Sequence[Piece]], world_ranks: Mapping[str, int]) -> list[str]:
@@ -37,9 +37,19 @@ def comm_order(pieces: Mapping[str, Sequence[Piece]], world_ranks: Mapping[str, 
 
 
 def _mpi_attempt(
-    client, collection, func: Callable, args: tuple, kwargs: dict, timeout: float | None, recompute: bool
+    client,
+    collection,
+    func: Callable,
+    args: tuple,
+    kwargs: dict,
+    timeout: float | None,
+    recompute: bool,
+    keep: list[str] | None = None,
 ) -> dict[str, Any]:
-    """One try of the MPI phase: placement, communicator (built or reused), func on every worker."""
+    """One try of the MPI phase: placement, communicator (built or reused), func on every worker.
+
+    With ``keep`` (a list), func's blocks stay on the workers under a new token, appended to it.
+    """
     from distributed import futures_of, wait  # noqa: PLC0415  heavy: MPI ranks of the disk route import hpclab.handoff without Dask
 
     if recompute:  # blocks lost with a worker are computed again by Dask, on the workers there are now
@@ -47,17 +57,29 @@ def _mpi_attempt(
     pieces, futures = placed(client, collection)
     status = worker_status(client, list(pieces))
     try:
-        return _mpi_phase(client, pieces, futures, status, func, args, kwargs, timeout)
+        return _mpi_phase(client, pieces, futures, status, func, args, kwargs, timeout, keep)
     except AttemptFailed as failure:
         failure.where = {a: (s.get("host"), s.get("pid"), s.get("size", 1)) for a, s in status.items()}
         raise
 
 
 def _mpi_phase(
-    client, pieces, futures, status, func: Callable, args: tuple, kwargs: dict, timeout: float | None
+    client,
+    pieces,
+    futures,
+    status,
+    func: Callable,
+    args: tuple,
+    kwargs: dict,
+    timeout: float | None,
+    keep: list[str] | None = None,
 ) -> dict[str, Any]:
     info = build_communicator(client, list(pieces), timeout)
     order = comm_order(pieces, {a: s["rank"] for a, s in status.items()})
+    extra: tuple = ()
+    if keep is not None:
+        keep.append(uuid.uuid4().hex)
+        extra = (keep[-1],)
     calls = {
         address: (
             info["workers"],
@@ -67,11 +89,12 @@ def _mpi_phase(
             [f.key for f in futures[address]],
             tuple(args),
             dict(kwargs),
+            *extra,
         )
         for position, address in enumerate(order)
     }
     name = getattr(func, "__name__", "func")
-    outcome = everywhere(client, step_call, calls, timeout, f"{name} (inside MPI)")
+    outcome = everywhere(client, step_keep if keep is not None else step_call, calls, timeout, f"{name} (inside MPI)")
     raise_if_failed(outcome, f"calling {name}")
     return {address: outcome.ok[address] for address in order}
 
@@ -132,12 +155,19 @@ def _await_replacements(client, n: int, deadline: float) -> None:
 
 
 def _run_with_mpi(
-    client, collection, func: Callable, args: tuple, kwargs: dict, timeout: float | None, attempts: int
+    client,
+    collection,
+    func: Callable,
+    args: tuple,
+    kwargs: dict,
+    timeout: float | None,
+    attempts: int,
+    keep: list[str] | None = None,
 ) -> dict[str, Any]:
     failures: list[str] = []
     for attempt in range(1, attempts + 1):
         try:
-            return _mpi_attempt(client, collection, func, args, kwargs, timeout, recompute=attempt > 1)
+            return _mpi_attempt(client, collection, func, args, kwargs, timeout, attempt > 1, keep)
         except AttemptFailed as failure:
             # A stuck worker can never take part in MPI again: restart it now, whatever happens next.
             restarted = _restart_stuck(client, failure, timeout)
@@ -159,7 +189,7 @@ def _run_with_mpi(
     history = "\n".join(f"  attempt {n}: {text}" for n, text in enumerate(failures, 1))
     kind = HandoffTimeout if any(" is stuck in " in f for f in failures) else HandoffError
     raise kind(
-        f"run_on_workers({getattr(func, '__name__', 'func')}, mpi=True) failed after "
+        f"{getattr(func, '__name__', 'func')} on the workers, inside MPI, failed after "
         f"{len(failures)} of {attempts} attempt(s):\n{history}\n"
         "A stuck worker waited in an MPI call that a partner never reached (the partner died or raised "
         "inside func); with attempts=2 or more a lost worker is survived."
@@ -282,3 +312,133 @@ def run_on_workers(
         ) from None
     results = client.gather(list(calls.values()))
     return dict(zip(calls, results))
+
+
+def _grid_chunks(shapes: Mapping[tuple[int, ...], tuple[int, ...]], numblocks: tuple[int, ...]) -> tuple:
+    """The chunks of the array whose block ``index`` has shape ``shapes[index]``; HandoffError unless a grid."""
+    chunks: list[list[int | None]] = [[None] * n for n in numblocks]
+    for index, shape in sorted(shapes.items()):
+        if len(shape) != len(numblocks):
+            raise HandoffError(
+                f"block {index} came back with {len(shape)} dimension(s), the input has {len(numblocks)}: "
+                "return one block per piece with the input's number of dimensions"
+            )
+        for d, (i, n) in enumerate(zip(index, shape)):
+            if chunks[d][i] is None:
+                chunks[d][i] = n
+            elif chunks[d][i] != n:
+                raise HandoffError(
+                    f"the blocks that came back do not tile an array: along axis {d}, block {index} is {n} long "
+                    f"and another block of the same row or column {chunks[d][i]}; blocks in one row of the grid "
+                    "must have the same height, in one column the same width"
+                )
+    return tuple(tuple(int(n or 0) for n in axis) for axis in chunks)
+
+
+def run_to_array(
+    client,
+    collection,
+    func: Callable,
+    *,
+    args: Sequence[Any] = (),
+    kwargs: Mapping[str, Any] | None = None,
+    timeout: float | None = None,
+    attempts: int = 1,
+    name: str | None = None,
+):
+    """Run ``func`` inside MPI on every worker's blocks, and get its result blocks back as a dask array
+    that stays where they were computed.
+
+    :func:`run_on_workers` brings what ``func`` returns to the client: right for a small answer, a
+    copy through one process for a result the size of the input. Here ``func(pieces, blocks, comm,
+    *args, **kwargs)`` returns one block per piece it was given (in the same order), and each block
+    stays in the memory of the worker that computed it: the MPI step sends back only each block's
+    shape and dtype, then a task pinned to that worker takes the block as its result. The array you
+    get is persisted (every block already computed) and lazy to use: a reduction, ``to_zarr`` or a
+    coarsened view run on the workers like any Dask computation, and nothing is gathered until you
+    ``compute()`` something small.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        The client of an MPI-capable cluster (dask-mpi, ``hpclab.cluster.start(mpi=True)``,
+        jobqueue with ``hpclab.mpiworker.jobqueue_options()``).
+    collection : dask array
+        A dask array persisted on that cluster, every block computed.
+    func : callable
+        ``func(pieces, blocks, comm, *args, **kwargs) -> list of arrays``, called once per worker
+        with a communicator of the workers in chunk order (as :func:`run_on_workers` with
+        ``mpi=True``). Block ``i`` of the list is the result for ``pieces[i]``; results may change
+        the blocks' shapes as long as they still tile an array (a row of the grid keeps one height).
+    args, kwargs : optional
+        Extra arguments for ``func``.
+    timeout : float, optional
+        Seconds each step of the MPI phase may take on a worker (see :func:`run_on_workers`).
+    attempts : int, default 1
+        Tries of the MPI phase when workers are lost or stuck. Blocks kept by a failed attempt are
+        dropped: the array holds only the last attempt's.
+    name : str, optional
+        The new array's name in Dask keys (default: derived from ``func``'s name, made unique).
+
+    Returns
+    -------
+    dask.array.Array
+        The result, its chunks from the blocks' shapes, each block held by the worker that computed it.
+
+    Raises
+    ------
+    HandoffError
+        ``collection`` is not a persisted dask array, ``func`` did not return one block per piece,
+        the blocks do not tile an array or mix dtypes, or every attempt failed.
+    HandoffTimeout
+        A worker was stuck inside MPI past ``timeout``.
+    """
+    import dask.array as da  # noqa: PLC0415  heavy: MPI ranks of the disk route import hpclab.handoff without Dask
+    from distributed import wait  # noqa: PLC0415  heavy: MPI ranks of the disk route import hpclab.handoff without Dask
+
+    if attempts < 1:
+        raise HandoffError(f"attempts={attempts!r}: need at least 1 attempt")
+    if is_dataframe(collection) or not hasattr(collection, "numblocks"):
+        raise HandoffError(
+            f"run_to_array takes a dask array, got {type(collection).__name__}; for a dataframe use "
+            "run_on_workers and build the result with dd.from_delayed"
+        )
+    tokens: list[str] = []
+    try:
+        with one_mpi_phase_at_a_time(client, timeout):
+            made = _run_with_mpi(client, collection, func, tuple(args), dict(kwargs or {}), timeout, attempts, tokens)
+    except BaseException:
+        client.run(drop_kept, tokens, on_error="return")
+        raise
+    if tokens[:-1]:  # blocks a failed attempt left on workers that survived it
+        client.run(drop_kept, tokens[:-1], on_error="return")
+    token = tokens[-1]
+    holder = {tuple(index): address for address, blocks in made.items() for index, _, _ in blocks}
+    shapes = {tuple(index): tuple(shape) for blocks in made.values() for index, shape, _ in blocks}
+    dtypes = {dtype for blocks in made.values() for _, _, dtype in blocks}
+    if len(dtypes) > 1:
+        client.run(drop_kept, [token], on_error="return")
+        raise HandoffError(
+            f"the blocks that came back mix dtypes {sorted(dtypes)}: return the same dtype from every block"
+        )
+    chunks = _grid_chunks(shapes, tuple(collection.numblocks))
+    prefix = name or f"{getattr(func, '__name__', 'mpi')}-{token[:8]}"
+    futures = {
+        index: client.submit(
+            take_kept,
+            token,
+            index,
+            key=(prefix, *index),
+            workers=[address],
+            allow_other_workers=False,
+            pure=False,
+        )
+        for index, address in holder.items()
+    }
+    wait(list(futures.values()), timeout=timeout)
+    return da.Array(
+        {(prefix, *index): future for index, future in futures.items()},
+        prefix,
+        chunks,
+        dtype=next(iter(dtypes)) if dtypes else collection.dtype,
+    )

@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from hpclab.handoff.blocks import Piece
 from hpclab.handoff.errors import PERSIST_HINT, HandoffError
 
@@ -42,6 +44,7 @@ class WorkerMPI:
     comms: dict = field(default_factory=dict)  # workers key -> communicator of exactly those workers
     building: dict = field(default_factory=dict)  # build token -> communicator grown so far
     ports: dict = field(default_factory=dict)  # build token -> port this worker opened
+    kept: dict = field(default_factory=dict)  # call token -> {block index: result block}, until taken as tasks
     stuck: str | None = None
 
 
@@ -91,10 +94,13 @@ async def in_mpi_thread(
     state = _worker_state(dask_worker)
     if state.stuck:
         return ("stuck", state.stuck)
-    if step is step_call:  # the blocks are read here, on the worker's event loop, which owns dask_worker.data
-        key, position, func, pieces, keys, fargs, fkwargs = args
+    if step in (
+        step_call,
+        step_keep,
+    ):  # the blocks are read here, on the worker's event loop, which owns dask_worker.data
+        key, position, func, pieces, keys, fargs, fkwargs, *more = args
         try:
-            args = (key, position, func, pieces, [dask_worker.data[k] for k in keys], fargs, fkwargs)
+            args = (key, position, func, pieces, [dask_worker.data[k] for k in keys], fargs, fkwargs, *more)
         except KeyError as missing:
             return (
                 "error",
@@ -187,6 +193,60 @@ def step_call(
         return func(pieces, blocks, comm, *args, **kwargs)
     finally:
         comm.Free()
+
+
+def step_keep(
+    dask_worker,
+    state: WorkerMPI,
+    key: tuple[str, ...],
+    position: int,
+    func: Callable,
+    pieces: list[Piece],
+    blocks: list[Any],
+    args: tuple,
+    kwargs: dict,
+    token: str,
+) -> list[tuple[tuple[int, ...], tuple[int, ...], str]]:
+    """Like :func:`step_call`, but func returns one block per piece, and the blocks stay here.
+
+    They wait in ``state.kept[token]`` until tasks pinned to this worker take them
+    (:func:`take_kept`); only each block's index, shape and dtype go back to the client.
+    """
+    result = step_call(dask_worker, state, key, position, func, pieces, blocks, args, kwargs)
+    if not isinstance(result, (list, tuple)) or len(result) != len(pieces):
+        got = f"a {type(result).__name__} of {len(result)}" if isinstance(result, (list, tuple)) else repr(type(result))
+        raise HandoffError(
+            f"{getattr(func, '__name__', 'func')} must return a list with one block per piece it was given "
+            f"({len(pieces)} on worker {dask_worker.address}), in the same order; it returned {got}"
+        )
+    kept = {piece.index: np.asarray(block) for piece, block in zip(pieces, result)}
+    state.kept[token] = kept
+    return [(index, tuple(int(n) for n in block.shape), block.dtype.str) for index, block in kept.items()]
+
+
+def take_kept(token: str, index: tuple[int, ...]) -> Any:
+    """A task pinned to the worker that computed the block: the block becomes this task's result, held there."""
+    from distributed import get_worker  # noqa: PLC0415  runs as a task on a worker; the MPI ranks of the disk route never import distributed
+
+    state = getattr(get_worker(), STATE_ATTRIBUTE, None)
+    blocks = state.kept.get(token, {}) if state is not None else {}
+    if index not in blocks:
+        raise HandoffError(
+            f"block {index} of this MPI result is not on worker {get_worker().address} any more "
+            "(the worker restarted after the MPI phase); run the phase again"
+        )
+    block = blocks.pop(index)
+    if not blocks and state is not None:
+        state.kept.pop(token, None)
+    return block
+
+
+def drop_kept(tokens: list[str], dask_worker=None) -> int:
+    """Runs on a worker's event loop: forget the blocks kept for these calls (a failed or finished attempt)."""
+    state = getattr(dask_worker, STATE_ATTRIBUTE, None)
+    if state is None:
+        return 0
+    return sum(len(state.kept.pop(token, {})) for token in tokens)
 
 
 def exit_soon(dask_worker=None) -> int:
