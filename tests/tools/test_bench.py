@@ -43,26 +43,20 @@ def _open_mpi() -> bool:
 def test_quick_bench_runs_every_comparison_for_real():
     # MPI-capable workers need MPICH (hpclab.mpiworker.require_connectable_mpi): under Open MPI
     # (make test-openmpi) the two rows that use them are left out, the rest is the same.
-    names = [n for n in bench.BENCHMARKS if not (_open_mpi() and n in ("mpicluster", "commbuild"))]
+    mpi_workers = ("mpicluster", "commbuild", "roundtrip")
+    names = [n for n in bench.BENCHMARKS if not (_open_mpi() and n in mpi_workers)]
     proc = subprocess.run(
         [sys.executable, "-m", "hpclab.cli", "bench", "--quick", *names], capture_output=True, text=True, timeout=600
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = [line for line in proc.stdout.splitlines() if re.search(r"\d+(\.\d+)?x$", line)]
-    # commbuild gives one row per worker count
-    expected = len(names) + (len(bench.QUICK["commbuild"]["workers"]) - 1 if "commbuild" in names else 0)
-    assert len(rows) == expected, proc.stdout
-    wanted = (
-        "sum of squares",
-        "prime test",
-        "ping-pong",
-        "hand a",
-        "task round trip",
-        "16 MiB from one worker",
-        "sum a",
-        "communicator over 3 MPI workers",
-    )
-    for name in wanted[: len(wanted) - (0 if "commbuild" in names else 2)]:
+    # commbuild gives one row per worker count, roundtrip two (against the computation, against files)
+    extra = {"commbuild": len(bench.QUICK["commbuild"]["workers"]) - 1, "roundtrip": 1}
+    assert len(rows) == len(names) + sum(extra.get(n, 0) for n in names), proc.stdout
+    wanted = ["sum of squares", "prime test", "ping-pong", "hand a", "task round trip", "16 MiB from one worker"]
+    if "commbuild" in names:
+        wanted += ["sum a", "communicator over 3 MPI workers", "double a", "Dask -> MPI -> Dask round trip"]
+    for name in wanted:
         assert any(row.startswith(name) for row in rows), name
 
 

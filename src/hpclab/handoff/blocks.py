@@ -8,7 +8,7 @@ dataframe's partition shapes are asked of the workers that hold them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -126,7 +126,9 @@ def _dataframe_pieces(
     return pieces
 
 
-def placed(client, collection) -> tuple[dict[str, list[Piece]], dict[str, list[Any]]]:
+def placed(
+    client, collection, workers: Sequence[str] | None = None
+) -> tuple[dict[str, list[Piece]], dict[str, list[Any]]]:
     """Pieces and their futures per worker, in chunk order; every worker present.
 
     Parameters
@@ -135,6 +137,8 @@ def placed(client, collection) -> tuple[dict[str, list[Piece]], dict[str, list[A
         The client of the cluster holding the collection.
     collection : dask array or dask dataframe
         A persisted collection, every block computed.
+    workers : sequence of str, optional
+        Every worker's address, when the caller already knows them (saves asking the scheduler).
 
     Returns
     -------
@@ -162,7 +166,7 @@ def placed(client, collection) -> tuple[dict[str, list[Piece]], dict[str, list[A
         ordered = _dataframe_pieces(client, futures, holder)
     else:
         ordered = _array_pieces(collection, futures)
-    pieces: dict[str, list[Piece]] = {address: [] for address in worker_addresses(client)}
+    pieces: dict[str, list[Piece]] = {address: [] for address in sorted(workers or worker_addresses(client))}
     blocks: dict[str, list[Any]] = {address: [] for address in pieces}
     for piece, future in ordered:
         address = holder[piece.index]

@@ -157,10 +157,16 @@ def one_mpi_phase_at_a_time(client, timeout: float | None) -> Iterator[None]:
         lock.release()
 
 
-def build_communicator(client, workers: Sequence[str] | None, timeout: float | None) -> dict[str, Any]:
-    """:func:`communicator` without the lock (the caller holds it); AttemptFailed when a step fails on a worker."""
+def build_communicator(
+    client, workers: Sequence[str] | None, timeout: float | None, status: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """:func:`communicator` without the lock (the caller holds it); AttemptFailed when a step fails on a worker.
+
+    ``status``: the workers' :func:`~hpclab.handoff.steps.worker_status`, when the caller just asked for it.
+    """
     key = tuple(sorted(workers if workers is not None else worker_addresses(client)))
-    status = worker_status(client, key)
+    if status is None or set(status) != set(key):
+        status = worker_status(client, key)
     mode = mpi_mode(status)
     begun = time.perf_counter()
     if all(key in {tuple(k) for k in s["comms"]} for s in status.values()):

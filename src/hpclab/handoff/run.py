@@ -54,8 +54,10 @@ def _mpi_attempt(
 
     if recompute:  # blocks lost with a worker are computed again by Dask, on the workers there are now
         wait(futures_of(collection), timeout=timeout)
-    pieces, futures = placed(client, collection)
-    status = worker_status(client, list(pieces))
+    # One call asks every worker about MPI and says who the workers are: the placement and the
+    # communicator use its answer instead of asking the scheduler and the workers again.
+    status = worker_status(client, None)
+    pieces, futures = placed(client, collection, list(status))
     try:
         return _mpi_phase(client, pieces, futures, status, func, args, kwargs, timeout, keep)
     except AttemptFailed as failure:
@@ -74,7 +76,7 @@ def _mpi_phase(
     timeout: float | None,
     keep: list[str] | None = None,
 ) -> dict[str, Any]:
-    info = build_communicator(client, list(pieces), timeout)
+    info = build_communicator(client, list(pieces), timeout, status)
     order = comm_order(pieces, {a: s["rank"] for a, s in status.items()})
     extra: tuple = ()
     if keep is not None:

@@ -115,11 +115,12 @@ def raise_if_failed(outcome: StepOutcome, what: str) -> None:
         raise AttemptFailed(f"{what}: worker {address} raised {error!r}", outcome, retry=False)
 
 
-def worker_status(client, workers: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Each worker's :func:`~hpclab.handoff.worker.mpi_status`; AttemptFailed if one is lost or stuck."""
-    status = client.run(mpi_status, workers=list(workers), on_error="return")
+def worker_status(client, workers: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+    """Each worker's :func:`~hpclab.handoff.worker.mpi_status` (``None``: every worker of the cluster,
+    found by the same call); AttemptFailed if one is lost or stuck."""
+    status = client.run(mpi_status, workers=None if workers is None else list(workers), on_error="return")
     lost = {a: s for a, s in status.items() if isinstance(s, BaseException)}
-    missing = [a for a in workers if a not in status]
+    missing = [a for a in workers or () if a not in status]
     if lost or missing:
         outcome = StepOutcome({}, {}, {}, {**lost, **{a: OSError("no answer") for a in missing}})
         raise_if_failed(outcome, "asking the workers about MPI")

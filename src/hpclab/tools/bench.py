@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import dask
 import dask.array as da
 import distributed
 import numpy as np
@@ -341,6 +342,98 @@ def mpi_cluster_vs_compute(n: int = 10_000, workers: int = 3, repeats: int = 3) 
     )
 
 
+#: On each worker: seconds the latest :func:`_scale` or :func:`_scale_on_disk` spent computing.
+_LAST_COMPUTE: dict[str, float] = {}
+
+
+def _scale(pieces: Sequence[handoff.Piece], blocks: Sequence[np.ndarray], comm: MPI.Intracomm) -> list[np.ndarray]:
+    """The MPI step of the round trip: every block doubled, one result block per piece (timed here)."""
+    start = time.perf_counter()
+    out = [block * 2.0 for block in blocks]
+    _LAST_COMPUTE["seconds"] = time.perf_counter() - start
+    return out
+
+
+def _scale_on_disk(
+    pieces: Sequence[handoff.Piece], blocks: Sequence[np.ndarray], comm: MPI.Intracomm, folder: str, out: str
+) -> int:
+    """The same step by the disk route: read this rank's share, double it, write one file per block."""
+    shares, mine = handoff.read_my_share(folder, comm.Get_rank(), comm.Get_size())
+    start = time.perf_counter()
+    scaled = [block * 2.0 for block in mine]
+    _LAST_COMPUTE["seconds"] = time.perf_counter() - start
+    for piece, block in zip(shares, scaled):
+        np.save(Path(out) / f"{piece.index[0]}.npy", block)
+    return len(scaled)
+
+
+def _last_compute() -> float:
+    return _LAST_COMPUTE.get("seconds", 0.0)
+
+
+def roundtrip_vs_compute(n: int = 10_000, workers: int = 3, repeats: int = 3) -> list[Comparison]:
+    """Lesson 11: Dask -> MPI -> Dask, on ``cluster.start(mpi=True)`` workers.
+
+    The MPI step doubles every block. Three ways are timed alternately: the computation alone
+    (the slowest worker's own time inside the step), the in-memory route there and back
+    (:func:`hpclab.handoff.run_to_array`: the result stays on the workers), and the disk route
+    (:func:`hpclab.handoff.write_pieces`, the step reads its share and writes its result, Dask reads
+    the files back). Both routes end with the same Dask step, a sum, so both are whole round trips.
+    """
+    with cluster.client(n_workers=workers, threads_per_worker=1, mpi=True, quiet=True) as client:
+        x = client.persist(da.random.default_rng(0).random((n, n), chunks=(max(1, n // (2 * workers)), n)))
+        distributed.wait(x)
+        expected = 2.0 * float(x.sum().compute())
+        handoff.run_on_workers(client, x, _local_sum, mpi=True, timeout=600)  # warm-up: builds the communicator
+        compute, memory, memory_call, disk = [], [], [], []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            back = handoff.run_to_array(client, x, _scale, timeout=600)
+            memory_call.append(time.perf_counter() - start)
+            total = float(back.sum().compute())
+            memory.append(time.perf_counter() - start)
+            compute.append(max(client.run(_last_compute).values()))
+            del back
+            if not np.isclose(total, expected):
+                raise SetupError(f"the in-memory round trip summed to {total}, not {expected}")
+            with tempfile.TemporaryDirectory(prefix="hpclab-bench-roundtrip-") as folder:
+                out = Path(folder) / "out"
+                out.mkdir()
+                start = time.perf_counter()
+                handoff.write_pieces(x, Path(folder) / "in")
+                handoff.run_on_workers(
+                    client, x, _scale_on_disk, mpi=True, args=(str(Path(folder) / "in"), str(out)), timeout=600
+                )
+                rows = x.chunks[0]
+                read = [
+                    da.from_delayed(dask.delayed(np.load)(str(out / f"{i}.npy")), (h, n), dtype=float)
+                    for i, h in enumerate(rows)
+                ]
+                total = float(da.concatenate(read).sum().compute())
+                disk.append(time.perf_counter() - start)
+            if not np.isclose(total, expected):
+                raise SetupError(f"the disk round trip summed to {total}, not {expected}")
+    size = f"{n}x{n} ({n * n * 8 / 1e6:.0f} MB)"
+    return [
+        Comparison(
+            f"double a {size} in MPI, back as a dask array, {workers} start(mpi=True) workers",
+            "computation alone",
+            statistics.median(compute),
+            "in memory, run_to_array call",
+            statistics.median(memory_call),
+            repeats,
+        ),
+        Comparison(
+            f"Dask -> MPI -> Dask round trip of a {size}, then a Dask sum",
+            "through files",
+            statistics.median(disk),
+            "in memory (run_to_array)",
+            statistics.median(memory),
+            repeats,
+        ),
+    ]
+
+
 def communicator_build(workers: Sequence[int] = (2, 4, 8), repeats: int = 1) -> list[Comparison]:
     """Lesson 11: growing a communicator over N ``start(mpi=True)`` workers (ceil(log2 N) rounds), and reusing it."""
     rows = []
@@ -516,6 +609,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "tls-task": tls_task_round_trip,
     "tls-transfer": tls_worker_transfer,
     "mpicluster": mpi_cluster_vs_compute,
+    "roundtrip": roundtrip_vs_compute,
     "commbuild": communicator_build,
 }
 #: Run only when named (`hpclab bench setup`): minutes long, and it downloads from the index.
@@ -533,6 +627,7 @@ QUICK: dict[str, dict[str, Any]] = {
     "tls-task": {"rounds": 20, "repeats": 1},
     "tls-transfer": {"mib": 16, "repeats": 1},
     "mpicluster": {"n": 600, "workers": 2, "repeats": 1},
+    "roundtrip": {"n": 600, "workers": 2, "repeats": 1},
     "commbuild": {"workers": (2, 3), "repeats": 1},
     "grade-room": {"size": 4},
 }
