@@ -59,7 +59,34 @@ INTERRUPT_CELLS = [
     "print('long cell started', flush=True)\nfor _ in range(36_000):\n    time.sleep(0.1)",
     "print('result:', client.submit(sum, [1, 2, 3]).result())",
     "client.close()\nprint('closed')",
+    # Work for the dashboard to draw: small tasks until told to stop (the dashboard test).
+    "import threading\nworking = threading.Event()\nworking.set()\n"
+    "def busy():\n    while working.is_set():\n"
+    "        client.gather(client.map(lambda i: time.sleep(0.02) or i, range(40), pure=False))\n"
+    "threading.Thread(target=busy, daemon=True).start()\nprint('working')",
+    "working.clear()\nprint('stopped')",
 ]
+# How many pixels of a page's Bokeh canvases (inside their shadow roots) are in colour: task bars,
+# progress bars, memory bars. Axes, grid lines, tick labels and the background are grey or white,
+# so a plot with nothing drawn in it counts (almost) zero.
+COLOURED_PIXELS = """() => {
+  let coloured = 0;
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.tagName === 'CANVAS' && el.width && el.height) {
+        const d = el.getContext('2d').getImageData(0, 0, el.width, el.height).data;
+        for (let i = 0; i < d.length; i += 4) {
+          const [r, g, b, a] = [d[i], d[i + 1], d[i + 2], d[i + 3]];
+          if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 40) coloured++;
+        }
+      }
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return coloured;
+}"""
+DRAWN = 2_000  # coloured pixels: a few task bars; an empty plot has none
 # True once every code cell of the visible notebook has run, or as soon as one shows a traceback.
 ALL_RAN = """() => {
   const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
@@ -276,32 +303,53 @@ def test_solution_00_runs_in_the_browser_and_every_check_passes(page, lab):
     lab.close(page)
 
 
-def test_dashboard_opens_through_the_proxy_and_in_the_dask_panel(page, browser, lab):
+def _drawn(frame, what: str) -> int:
+    """Wait until ``frame``'s plots show coloured marks (tasks the notebook ran); return how many pixels."""
+    try:
+        frame.wait_for_function(f"() => ({COLOURED_PIXELS})() > {DRAWN}", timeout=WAIT_MS)
+    except Exception as exc:
+        raise AssertionError(f"{what}: nothing drawn (coloured pixels: {frame.evaluate(COLOURED_PIXELS)})") from exc
+    return frame.evaluate(COLOURED_PIXELS)
+
+
+def _panel_plot(page, panel, label: str, route: str):
+    """Open ``label`` from the dask-labextension panel; the frame of its JupyterLab tab, once it is showing."""
+    panel.locator(".dask-DashboardListing-item", has_text=re.compile(f"^{label}$", re.IGNORECASE)).first.click()
+    frame = page.locator(f".lm-DockPanel iframe[src*='/{route}']")
+    frame.wait_for(state="visible", timeout=WAIT_MS)
+    found = frame.element_handle().content_frame()
+    assert found is not None, f"{label}: its tab holds no frame"
+    return found
+
+
+def test_dashboard_draws_live_tasks_through_the_proxy_and_in_the_dask_panel(page, browser, lab):
     lab.open(page, "scratch/interrupt.ipynb", "dashboard")
     printed = _run_cell(page, 0, "link:")
     link = re.search(r"link: (\S+)", printed).group(1)
     assert re.fullmatch(r"/proxy/\d+/status", link), link  # relative: through JupyterLab's own port
+    _run_cell(page, 4, "working")
     try:
         status = browser.new_page()
         try:
             status.goto(lab.url.rstrip("/") + link)
             status.wait_for_function("() => document.title.includes('Dask')", timeout=WAIT_MS)
-            status.locator(".bk-root, .bk-Column, [data-root-id]").first.wait_for(timeout=WAIT_MS)
+            _drawn(status.main_frame, "the status page through the proxy")
             lab.shot(status, "dask-status-through-proxy")
         finally:
             status.close()
-        # dask-labextension: its sidebar panel takes the same link and offers the dashboard's plots.
+        # dask-labextension: its sidebar panel takes the same link and offers the dashboard's plots,
+        # each opened in a JupyterLab tab through the same proxy.
         page.locator(".jp-SideBar .lm-TabBar-tab[data-id='dask-dashboard-launcher']").click()
         panel = page.locator("#dask-dashboard-launcher")
         panel.locator("input").first.fill(link)
         panel.locator("input").first.press("Enter")
-        item = panel.locator(".dask-DashboardListing-item", has_text="Task Stream").first
-        item.wait_for(timeout=WAIT_MS)  # listed only once the extension has reached the dashboard
-        item.click()  # opens the plot in a JupyterLab tab, through the same proxy
-        page.locator("iframe[src*='individual-task-stream']").wait_for(timeout=WAIT_MS)
-        lab.shot(page, "dask-labextension-panel")
+        panel.locator(".dask-DashboardListing-item", has_text="Task Stream").first.wait_for(timeout=WAIT_MS)
+        for label, route in (("Task Stream", "individual-task-stream"), ("Progress", "individual-progress")):
+            _drawn(_panel_plot(page, panel, label, route), f"{label} from the Dask panel")
+            lab.shot(page, f"dask-panel-{route}")
     finally:
         page.locator(".lm-DockPanel .lm-TabBar-tab", has_text="interrupt.ipynb").click()  # back to the notebook
+        _run_cell(page, 5, "stopped")
         _run_cell(page, 3, "closed")
     lab.close(page)
 
