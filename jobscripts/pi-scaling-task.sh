@@ -1,15 +1,16 @@
 #!/bin/bash
-# One task of the pi scaling array: run pi.py on this task's rank count.
-# Submitted by jobscripts/pi-scaling.sh, which sets the array, task count and output.
-#SBATCH --time=00:10:00        # wall-clock limit per task
-#SBATCH --mem-per-cpu=500M     # memory per CPU (one CPU per rank)
+# One run of the pi scaling study: pi.py on every task of this job.
+# Submitted by jobscripts/pi-scaling.sh, which sets the task count (--ntasks) and output.
+#SBATCH --time=00:10:00        # wall-clock limit per run
+#SBATCH --mem-per-cpu=500M     # memory per CPU (one CPU per rank); pi.py draws 16 MB at a time
 set -euo pipefail
 # shellcheck source=jobscripts/common.sh
 source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
 
-read -r -a counts <<< "$HPCLAB_COUNTS"
-ranks="${counts[$SLURM_ARRAY_TASK_ID]}"
-# The allocation fits the largest count; this task uses only the first $ranks.
-srun --kill-on-bad-exit=1 --ntasks="$ranks" \
-     python -m mpi4py jobscripts/programs/pi.py "$HPCLAB_SAMPLES" \
-     | tee "$HPCLAB_RESULTS/ranks-$ranks.txt"
+# What this job holds: as many CPUs as ranks, none idle.
+echo "pi-scaling: $SLURM_NTASKS ranks, CPUs per node $SLURM_JOB_CPUS_PER_NODE on $SLURM_JOB_NODELIST"
+result="$HPCLAB_RESULTS/ranks-$SLURM_NTASKS.txt"
+# The result file appears only when the run succeeded: the summary counts the missing ones.
+srun --kill-on-bad-exit=1 python -m mpi4py jobscripts/programs/pi.py "$HPCLAB_SAMPLES" > "$result.part"
+mv "$result.part" "$result"
+cat "$result"

@@ -11,7 +11,8 @@ import sys
 import pytest
 
 from hpclab import doctor, mpi
-from hpclab.doctor import security
+from hpclab.cluster import layout, session
+from hpclab.doctor import python, security
 from hpclab.mpi import find_mpiexec
 from hpclab.slurm import vcluster
 from tests.support import ROOT, running_vcluster
@@ -135,7 +136,9 @@ def test_scheduler_file_gives_the_tunnel_to_its_dashboard(tmp_path):
     assert proc.returncode == 0, proc.stdout
     tunnel = [f for f in _findings(proc, "Dashboard") if "8899" in f["message"]]
     assert len(tunnel) == 1
-    assert tunnel[0]["details"]["tunnel"].startswith("ssh -L 8787:10.1.2.3:8899 ")
+    # To the scheduler's node through this machine, then to that node's loopback (where the dashboard listens).
+    line = tunnel[0]["details"]["tunnel"]
+    assert line.startswith("ssh -J ") and " -L 8787:127.0.0.1:8899 " in line and line.endswith("@10.1.2.3"), line
 
 
 def test_under_jupyterhub_the_dashboard_needs_no_tunnel_of_its_own():
@@ -156,9 +159,9 @@ def test_missing_scheduler_file_is_a_problem_naming_the_file(tmp_path):
 def test_tunnel_from_a_compute_node_jumps_through_the_login_node():
     assert (
         doctor.tunnel_line(4321, user="ada", host="node7", jump="login1")
-        == "ssh -J ada@login1 -L 8787:localhost:4321 ada@node7"
+        == "ssh -J ada@login1 -L 8787:127.0.0.1:4321 ada@node7"
     )
-    assert doctor.tunnel_line(4321, user="ada", host="login1") == "ssh -L 8787:localhost:4321 ada@login1"
+    assert doctor.tunnel_line(4321, user="ada", host="login1") == "ssh -L 8787:127.0.0.1:4321 ada@login1"
 
 
 _ROUTES = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
@@ -290,3 +293,37 @@ def test_the_current_clients_scheduler_is_checked(monkeypatch):
         assert [f.status for f in doctor.tls_findings({})] == ["warn"]
     with cluster.client(n_workers=1, memory_limit="1GiB", quiet=True):
         assert [f.status for f in doctor.tls_findings({})] == ["ok"]
+
+
+MACHINES = ROOT / "tests" / "fixtures" / "machines"
+
+
+def _python_line(findings) -> doctor.Finding:
+    (line,) = [f for f in findings if "cores you may use" in f.message]
+    return line
+
+
+def test_on_a_shared_login_node_the_layout_is_a_small_share_and_says_why(monkeypatch):
+    """128 CPUs, outside a job, sbatch installed: the doctor shows the cluster start() would really make."""
+    for name in [k for k in os.environ if k.startswith(_SITUATION) or k in ("OMP_NUM_THREADS", "HPCLAB_CORES")]:
+        monkeypatch.delenv(name)
+    here = session(MACHINES / "login-128")
+    monkeypatch.setattr(python, "session", lambda: here)
+    monkeypatch.setattr(layout, "shared_machine", lambda env: "Slurm's sbatch is installed: a cluster's login node")
+    line = _python_line(doctor.python_findings())
+    assert line.status == doctor.OK, line
+    assert "4 workers x 1 thread" in line.message and "4 of 128 cores" in line.message, line.message
+
+
+def test_a_layout_beyond_what_the_session_may_use_is_a_warning(monkeypatch):
+    """HPCLAB_CORES=64 under a 4-CPU quota: 64 threads would take turns on 4 CPUs' worth of time."""
+    for name in [k for k in os.environ if k.startswith(_SITUATION) or k == "OMP_NUM_THREADS"]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HPCLAB_CORES", "64")
+    here = session(MACHINES / "login-128-cpu-quota")
+    monkeypatch.setattr(python, "session", lambda: here)
+    monkeypatch.setattr(layout, "shared_machine", lambda env: "a cluster's login node")
+    line = _python_line(doctor.python_findings())
+    assert line.status == doctor.WARN, line
+    assert "64 threads in all, but this session may use 4 CPUs" in line.message, line.message
+    assert "HPCLAB_CORES" in line.fix

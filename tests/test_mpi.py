@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hpclab import config, mpi
+from hpclab import config, mpi, mpiworker
+from hpclab.errors import SetupError
 
 # Runs real MPI: `make test-openmpi` runs this module again on Open MPI.
 pytestmark = pytest.mark.mpi
@@ -160,3 +161,35 @@ def test_mpi_capable_dask_workers_refuse_open_mpi_with_the_reason():
         pytest.skip("MPICH connects separate mpiexec jobs; tests/test_mpi_cluster.py runs them")
     with pytest.raises(SetupError, match="need an MPICH-family MPI"):
         cluster.start(n_workers=1, mpi=True, quiet=True)
+
+
+class _FakeMPI:
+    """What mpi4py.MPI says about the library, and nothing else: a stand-in for another MPI family."""
+
+    def __init__(self, vendor: str):
+        self.vendor = vendor
+
+    def get_vendor(self):
+        return (self.vendor, (5, 0, 3))
+
+
+def test_the_jobqueue_mpi_route_refuses_open_mpi_with_start_mpis_reason(monkeypatch):
+    """Open MPI's separate one-task jobs never connect: the capstone would hang until its wall time."""
+    monkeypatch.setattr(mpiworker, "import_mpi", lambda: _FakeMPI("Open MPI"))
+    with pytest.raises(SetupError) as refused_start:
+        mpiworker.require_connectable_mpi()  # what start(mpi=True) calls first
+    with pytest.raises(SetupError) as refused_jobqueue:
+        mpiworker.jobqueue_options()
+    assert str(refused_jobqueue.value) == str(refused_start.value)
+    assert "MPICH" in str(refused_jobqueue.value)
+
+
+@pytest.mark.parametrize("plugin", ["pmix", "pmi2"])
+def test_the_jobqueue_launcher_takes_srun_mpi_from_the_site_profile(monkeypatch, plugin):
+    """jobscripts/site/example-cluster.sh exports SLURM_MPI_TYPE=pmix; the virtual cluster's pmi2."""
+    monkeypatch.setattr(mpiworker, "import_mpi", lambda: _FakeMPI("MPICH"))
+    options = mpiworker.jobqueue_options(python="python3", env={"SLURM_MPI_TYPE": plugin})
+    assert options["python"].startswith(f"srun --mpi={plugin} -n 1 "), options
+    assert options["python"].endswith(" python3")
+    assert mpiworker.jobqueue_options(python="python3", env={})["python"].startswith("srun --mpi=pmi2 -n 1 ")
+    assert mpiworker.jobqueue_options("mpiexec -n 1", python="python3")["python"] == "mpiexec -n 1 python3"

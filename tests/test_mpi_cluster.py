@@ -7,6 +7,7 @@ resilience test SIGKILLs a worker while its partners are inside MPI_Allreduce.
 
 from __future__ import annotations
 
+import ast
 import math
 import os
 import signal
@@ -422,3 +423,36 @@ def test_the_capstone_runs_unchanged_on_jobqueue_workers(tmp_path):
     match = re.search(r"^area-weighted mean (-?[\d.]+) °C \(NumPy (-?[\d.]+)\) on 2 workers", out, re.M)
     assert match and match.group(1) == match.group(2), out[-3000:]
     assert re.search(r"^scheduler: tls://", out, re.M), out[-3000:]  # strangers are refused (docs/security.md)
+
+
+# ------------------------------------------------------------------ course programs never wait without end
+
+PROGRAMS = sorted((ROOT / "jobscripts" / "programs").glob("*.py"))
+WAITS = {"wait_for_workers", "run_on_workers", "wait", "result", "Client", "client", "start", "pipeline"}
+
+
+def _name(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _calls(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Call):
+            yield node, _name(node)
+
+
+@pytest.mark.parametrize("program", [p for p in PROGRAMS if p.name != "heat.py"], ids=lambda p: p.name)
+def test_every_wait_on_the_cluster_in_a_course_program_has_a_timeout(program):
+    """A stuck MPI build or a lost worker ends with an error naming the wait, not a job held to its wall time.
+
+    Every call that waits on the cluster or the handoff passes timeout=; a gather is only of futures
+    already waited for (never of a fresh client.map).
+    """
+    missing = []
+    for node, name in _calls(program):
+        if name in WAITS and not any(k.arg == "timeout" for k in node.keywords):
+            missing.append(f"line {node.lineno}: {name}(...) without timeout=")
+        if name == "gather" and any(isinstance(a, ast.Call) and _name(a) == "map" for a in node.args):
+            missing.append(f"line {node.lineno}: gather(client.map(...)): wait(futures, timeout=...) first")
+    assert not missing, f"{program.name}: " + "; ".join(missing)

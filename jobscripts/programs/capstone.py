@@ -153,14 +153,18 @@ def main() -> None:
 
     from distributed import Client
 
-    with Client() as client:
+    with Client(timeout=120) as client:
         # Every rank but the scheduler and this one is a worker.
         client.wait_for_workers(MPI.COMM_WORLD.Get_size() - 2, timeout=120)
-        pipeline(client, args.sweeps, args.rows)
+        pipeline(client, args.sweeps, args.rows, timeout=300)
 
 
-def pipeline(client, sweeps: int, rows: int) -> None:
-    """Steps 1-4 on the client's workers (dask-mpi ranks, or MPI-capable jobqueue workers); print the checks."""
+def pipeline(client, sweeps: int, rows: int, timeout: float = 300) -> None:
+    """Steps 1-4 on the client's workers (dask-mpi ranks, or MPI-capable jobqueue workers); print the checks.
+
+    Every wait on the cluster ends after ``timeout`` seconds with an error that says which step was
+    stuck, instead of holding the job until its wall time.
+    """
     from distributed import wait
 
     import hpclab.binding
@@ -170,10 +174,12 @@ def pipeline(client, sweeps: int, rows: int) -> None:
     start = time.perf_counter()
     raw = with_glitches(hpclab.data.air_temperature(chunks={"time": -1, "lat": rows}).air)
     field = to_map(clean(raw), rows).persist()
-    wait(field)
+    wait(field, timeout=timeout)
     where = hpclab.handoff.placement(client, field.data)
-    smoothed = hpclab.handoff.run_on_workers(client, field.data, smooth, mpi=True, args=(sweeps,))
-    means = hpclab.handoff.run_on_workers(client, field.data, area_mean, mpi=True, args=(field.lat.values,))
+    smoothed = hpclab.handoff.run_on_workers(client, field.data, smooth, mpi=True, args=(sweeps,), timeout=timeout)
+    means = hpclab.handoff.run_on_workers(
+        client, field.data, area_mean, mpi=True, args=(field.lat.values,), timeout=timeout
+    )
     smoothed_map = assemble(where, smoothed, field.shape)
     elapsed = time.perf_counter() - start
 

@@ -1,8 +1,9 @@
 """The capstone pipeline on dask-jobqueue workers that can join MPI (lesson 12, variant).
 
 No dask-mpi, no big MPI job: this driver starts a SLURMCluster whose worker
-jobs each run one MPI-capable Dask worker (`srun --mpi=pmi2 -n 1 ...`, from
-hpclab.mpiworker.jobqueue_options). hpclab.handoff.run_on_workers(...,
+jobs each run one MPI-capable Dask worker (`srun --mpi=$SLURM_MPI_TYPE -n 1 ...`, the
+site profile's plugin, from hpclab.mpiworker.jobqueue_options, which refuses Open MPI:
+its separate one-task jobs never connect). hpclab.handoff.run_on_workers(...,
 mpi=True) grows a communicator over them and runs the very same smooth and
 area_mean as capstone.py does under dask-mpi.
 
@@ -58,9 +59,9 @@ def main() -> None:
     )
     try:
         cluster.scale(jobs=args.workers)
-        with Client(cluster) as client:
+        with Client(cluster, timeout=120) as client:
             client.wait_for_workers(args.workers, timeout=180)
-            capstone.pipeline(client, args.sweeps, args.rows)  # prints the scheduler address: tls://
+            capstone.pipeline(client, args.sweeps, args.rows, timeout=300)  # prints the scheduler address: tls://
     finally:
         cluster.close()  # cancels the worker jobs, also after an error
         shutil.rmtree(private, ignore_errors=True)

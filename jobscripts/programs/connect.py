@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from distributed import wait
+
 from hpclab.binding import describe, workers
 from hpclab.cluster import client
 
@@ -20,9 +22,11 @@ def main() -> None:
             sys.exit(f"no scheduler file {scheduler_file} after 120 s: did dask-mpi start? (see the job's stderr)")
         time.sleep(0.5)
 
-    with client(scheduler_file, quiet=True) as c:
+    with client(scheduler_file, quiet=True, timeout=60) as c:
         c.wait_for_workers(n_workers, timeout=120)
-        squares = c.gather(c.map(lambda x: x * x, range(100)))
+        futures = c.map(lambda x: x * x, range(100))
+        wait(futures, timeout=120)
+        squares = c.gather(futures)
         hosts = sorted(set(c.run(socket.gethostname).values()))
         print(f"sum of squares = {sum(squares)} from {n_workers} workers on {' '.join(hosts)}")
         print(f"scheduler: {c.scheduler.address}")  # tls://: the job's credentials, found beside the file

@@ -25,11 +25,13 @@ OPTIONS = dict(
 
 def dask_phase() -> int:
     """Runs on the client rank only: a sum of squares on the Dask workers."""
-    from distributed import Client
+    from distributed import Client, wait
 
-    with Client() as client:
+    with Client(timeout=60) as client:
         client.wait_for_workers(MPI.COMM_WORLD.Get_size() - 2, timeout=60)
-        total = sum(client.gather(client.map(lambda x: x * x, range(100))))
+        futures = client.map(lambda x: x * x, range(100))
+        wait(futures, timeout=120)
+        total = sum(client.gather(futures))
     print(
         f"rank {MPI.COMM_WORLD.Get_rank()}: Dask phase on {MPI.COMM_WORLD.Get_size() - 2} workers: "
         f"sum of squares = {total}",

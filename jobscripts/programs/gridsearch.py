@@ -28,7 +28,7 @@ initialize(
 
 from dask_ml.model_selection import GridSearchCV  # noqa: E402  (after the workers exist)
 
-with Client() as client:
+with Client(timeout=120) as client:
     # Every rank but the scheduler and this one is a worker. (Not SLURM_NTASKS:
     # inside the srun step it counts all ranks, scheduler and client included.)
     client.wait_for_workers(MPI.COMM_WORLD.Get_size() - 2, timeout=120)

@@ -10,7 +10,7 @@ import socket
 import tempfile
 
 from dask_jobqueue import SLURMCluster
-from distributed import Client
+from distributed import Client, wait
 from distributed.security import Security
 
 root = os.environ["HPCLAB_ROOT"]
@@ -47,9 +47,11 @@ print(cluster.job_script())
 WORKER_JOBS = 2
 try:
     cluster.scale(jobs=WORKER_JOBS)  # the worker jobs join the queue
-    with Client(cluster) as client:
+    with Client(cluster, timeout=120) as client:
         client.wait_for_workers(WORKER_JOBS, timeout=180)
-        squares = client.gather(client.map(lambda x: x * x, range(100)))
+        futures = client.map(lambda x: x * x, range(100))
+        wait(futures, timeout=120)
+        squares = client.gather(futures)
         hosts = sorted(set(client.run(socket.gethostname).values()))
         print(f"sum of squares = {sum(squares)} from {WORKER_JOBS} worker jobs on {' '.join(hosts)}")
         print(f"scheduler: {client.scheduler.address}")

@@ -41,7 +41,12 @@ def main() -> None:
     parser.add_argument("high", type=int)
     parser.add_argument("--mpi", action="store_true", help="start Dask with dask-mpi")
     parser.add_argument("--json", help="write the measurement to this file as well")
+    parser.add_argument(
+        "--timeout", type=float, default=1200, help="seconds to wait for the counting before giving up (default 1200)"
+    )
     args = parser.parse_args()
+
+    from distributed import wait
 
     import hpclab.binding
     import hpclab.cluster
@@ -64,21 +69,23 @@ def main() -> None:
         )  # never a fixed port on a shared node
         # When this script ends, dask-mpi tells the scheduler and workers to
         # stop, so the job ends by itself: no client.shutdown() needed.
-        client = Client()
+        client = Client(timeout=120)
         from mpi4py import MPI
 
         n_workers = MPI.COMM_WORLD.Get_size() - 2  # all ranks but scheduler and client
     else:
         # One worker per CPU this task may run on (Slurm binds it to --cpus-per-task CPUs).
         n_workers = hpclab.cluster.available_cores()
-        client = hpclab.cluster.start(n_workers=n_workers, threads_per_worker=1, quiet=True)
+        client = hpclab.cluster.start(n_workers=n_workers, threads_per_worker=1, quiet=True, timeout=60)
 
     with client:
         client.wait_for_workers(n_workers, timeout=120)
         # Four batches per worker: large tasks, and still some left to even out the load.
         work = batches(args.low, args.high, 4 * n_workers)
         start = time.perf_counter()
-        count = sum(client.gather(client.map(count_primes, work)))
+        futures = client.map(count_primes, work)
+        wait(futures, timeout=args.timeout)  # an error naming the wait, not a job held to its wall time
+        count = sum(client.gather(futures))
         elapsed = time.perf_counter() - start
         where = hpclab.binding.workers(client)  # host, CPUs, threads, memory of each worker
         hosts = sorted({p["host"] for p in where})

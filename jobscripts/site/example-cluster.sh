@@ -20,5 +20,7 @@ export HPCLAB_ROOT
 # How srun starts MPI ranks (read as --mpi). Open MPI built with Slurm support
 # usually wants PMIx; `srun --mpi=list` shows what your site offers.
 export SLURM_MPI_TYPE="${SLURM_MPI_TYPE:-pmix}"
+# Where jobs write their output: a scratch file system, not the (often NFS) home.
+export HPCLAB_SCRATCH="${HPCLAB_SCRATCH:-/scratch/$USER}"
 # The fast interconnect's interface (InfiniBand is often ib0; check `ip -br addr`).
 export HPCLAB_IFACE="${HPCLAB_IFACE:-ib0}"

@@ -110,7 +110,16 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _vcluster(args: argparse.Namespace) -> int:
-    spec = vcluster.Spec(nodes=args.nodes, dedicated=args.dedicated_cpus) if args.action == "up" else vcluster.Spec()
+    spec = vcluster.Spec()
+    if args.action == "up":
+        shape = vcluster.SITE_SHAPE if args.site_shape else {}
+        spec = vcluster.Spec(
+            nodes=args.nodes,
+            dedicated=args.dedicated_cpus,
+            cpus=shape.get("cpus"),
+            sockets=shape.get("sockets", 1),
+            memory_mb=shape.get("memory_mb"),
+        )
     if args.action == "up":
         print(vcluster.up(spec))
     elif args.action == "down":
@@ -354,6 +363,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="give each node its own share of this machine's CPUs instead of sharing them all "
         "(for measuring 1 node against 2)",
+    )
+    vc_up.add_argument(
+        "--site-shape",
+        action="store_true",
+        help="nodes shaped like a production site's: 2 x 20 cores, 192 GB (oversubscribed onto this "
+        "machine: job shapes are real, timings mean nothing)",
     )
     vc_sub.add_parser("down", help="stop everything and remove the namespaces")
     vc_sub.add_parser("status", help="is it up, and which nodes")

@@ -32,7 +32,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "HPCLAB_SCRATCH",
-        "hpclab.data",
+        "hpclab.data, jobscripts/heat.sh",
         "a private scratch folder (the grader gives each notebook its own)",
         "a folder under the system's temporary directory",
     ),
@@ -41,6 +41,14 @@ SETTINGS: tuple[Setting, ...] = (
         "hpclab.cluster, hpclab doctor",
         "a running Dask scheduler to connect to instead of starting a local cluster",
         "unset: start one",
+    ),
+    Setting(
+        "HPCLAB_CORES",
+        "hpclab.cluster, hpclab doctor",
+        "the cores a local Dask cluster fills (e.g. more than a shared login node's share; the doctor warns "
+        "when it is more than the session may use)",
+        "a one-task job's --cpus-per-task; outside a job 4 on a shared machine (a login node), "
+        "else every core the session may use",
     ),
     Setting(
         "HPCLAB_BWRAP", "hpclab grade (sandbox)", "the bubblewrap program that sandboxes submissions", "bwrap on PATH"
@@ -116,6 +124,12 @@ SETTINGS: tuple[Setting, ...] = (
         "1: start JupyterLab in the job, check it answers, stop (the tests)",
         "0",
     ),
+    Setting(
+        "HPCLAB_SAMPLES",
+        "job scripts (pi-scaling), also on the login node",
+        "samples of each pi-scaling run (all its ranks together)",
+        "400 million (about 10 s on one rank)",
+    ),
     Setting("HPCLAB_DEPS", ".ci/run, Makefile", "locked (the tested versions) or latest (newest allowed)", "locked"),
     Setting(
         "HPCLAB_SCREENSHOTS", "browser tests", "where the browser tests save their screenshots", "results/screenshots/"
@@ -130,6 +144,7 @@ DATA_SIZE = "HPCLAB_DATA_SIZE"
 AIR_SOURCE = "HPCLAB_AIR_SOURCE"
 SCRATCH = "HPCLAB_SCRATCH"
 SCHEDULER_FILE = "HPCLAB_SCHEDULER_FILE"
+CORES = "HPCLAB_CORES"
 MPIEXEC = "HPCLAB_MPIEXEC"
 MPI_AS_ROOT = "HPCLAB_MPI_AS_ROOT"
 BWRAP = "HPCLAB_BWRAP"

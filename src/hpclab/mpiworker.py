@@ -18,7 +18,8 @@ pmodels/mpich#7805). So each worker here is its own one-process MPI job:
   worker's main thread at start-up, and ends the worker when the process that
   started the cluster is gone (``HPCLAB_MPI_WORKER_PARENT``).
 * :func:`jobqueue_options` gives dask-jobqueue's ``SLURMCluster`` the same
-  workers, each launched by ``srun --mpi=pmi2 -n 1`` inside its job.
+  workers, each launched by ``srun --mpi=<the site's plugin> -n 1`` inside
+  its job (refused, like ``start(mpi=True)``, with Open MPI).
 
 No nanny: the nanny would start the worker as a child process that is not
 part of the launcher's MPI job. Memory limits therefore pause and spill, but
@@ -249,29 +250,47 @@ def mpi_worker_spec(
     }
 
 
+def srun_launcher(env: Mapping[str, str] | None = None) -> str:
+    """``srun`` as the launcher of one MPI-capable worker: one task, its CPUs, bound to cores.
+
+    ``--mpi`` is the site's choice: ``SLURM_MPI_TYPE``, which the course's site
+    profile exports (``pmi2`` on the virtual cluster, ``pmix`` in
+    jobscripts/site/example-cluster.sh); ``pmi2`` when it is unset.
+    """
+    env = os.environ if env is None else env
+    plugin = env.get("SLURM_MPI_TYPE", "").strip() or "pmi2"
+    return f'srun --mpi={shlex.quote(plugin)} -n 1 --cpus-per-task="$SLURM_CPUS_PER_TASK" --cpu-bind=cores'
+
+
 def jobqueue_options(
-    launcher: str = 'srun --mpi=pmi2 -n 1 --cpus-per-task="$SLURM_CPUS_PER_TASK" --cpu-bind=cores',
-    python: str | None = None,
+    launcher: str | None = None, python: str | None = None, env: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """Options for dask-jobqueue's ``SLURMCluster(...)`` that make its workers MPI-capable.
 
     Each worker job runs ``launcher python -m distributed.cli.dask_worker ...
     --no-nanny --preload hpclab.mpiworker``: the job step is a one-task MPI job
-    (``srun --mpi=pmi2`` gives it PMI; use the site's launcher where srun's
-    PMI does not match the MPI library, e.g. ``mpiexec -n 1``), so MPI can later
-    join the workers into one communicator (:func:`hpclab.handoff.run_on_workers`).
-    ``--cpu-bind`` is explicit because a SLURMCluster started inside a job
-    step hands that step's ``SLURM_CPU_BIND`` (a mask of the *driver's* CPUs)
-    to the worker jobs through sbatch's environment; measured on the virtual
-    cluster, srun then refuses: "CPU binding outside of job step allocation".
+    (``srun --mpi=<the site's plugin>`` gives it PMI, :func:`srun_launcher`;
+    use the site's launcher where srun's PMI does not match the MPI library,
+    e.g. ``mpiexec -n 1``), so MPI can later join the workers into one
+    communicator (:func:`hpclab.handoff.run_on_workers`). Refused, as
+    ``start(mpi=True)`` is, when the MPI is Open MPI
+    (:func:`require_connectable_mpi`): its separate jobs never connect, and the
+    driver would wait until its wall time. ``--cpu-bind`` is explicit because
+    a SLURMCluster started inside a job step hands that step's
+    ``SLURM_CPU_BIND`` (a mask of the *driver's* CPUs) to the worker jobs
+    through sbatch's environment; measured on the virtual cluster, srun then
+    refuses: "CPU binding outside of job step allocation".
 
     Parameters
     ----------
-    launcher : str
-        The command that starts each worker as a one-task MPI job (default: Slurm's ``srun``
-        with PMI-2, the task's CPUs, bound to cores).
+    launcher : str, optional
+        The command that starts each worker as a one-task MPI job (default:
+        :func:`srun_launcher`, Slurm's ``srun`` with the site's ``--mpi``, the
+        task's CPUs, bound to cores).
     python : str, optional
         The Python the workers run (default: this one, ``sys.executable``).
+    env : mapping of str to str, optional
+        The environment to read ``SLURM_MPI_TYPE`` from; by default ``os.environ``.
 
     Returns
     -------
@@ -280,9 +299,15 @@ def jobqueue_options(
         ``nanny=False`` (MPI needs the worker to be the launched process) and the
         ``--preload hpclab.mpiworker`` worker argument. Use as
         ``SLURMCluster(cores=..., memory=..., **jobqueue_options())``.
+
+    Raises
+    ------
+    SetupError
+        If the MPI library is Open MPI (the reason is :func:`require_connectable_mpi`'s).
     """
+    require_connectable_mpi()
     return {
-        "python": f"{launcher} {python or sys.executable}",
+        "python": f"{launcher or srun_launcher(env)} {python or sys.executable}",
         "nanny": False,
         "worker_extra_args": ["--preload", PRELOAD],
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from hpclab.slurm import jobs as slurmjob
 from hpclab.slurm import vcluster
 from tests.support import ROOT, running_vcluster
 
@@ -165,23 +167,102 @@ def test_gridsearch_with_dask_mpi_finds_a_good_model(cluster, tmp_path):
     _assert_tls(out)
 
 
+PI_SCALING = re.compile(
+    r"jobs (\d+) (\d+) (\d+) \(3 jobs: 1 2 4 ranks, (\d+) samples each\), summary job (\d+)\nresults: (\S+)"
+)
+
+
+def _cpus(per_node: str) -> int:
+    """Total CPUs from SLURM_JOB_CPUS_PER_NODE, e.g. ``2(x2),1`` -> 5."""
+    total = 0
+    for part in per_node.split(","):
+        count, _, repeat = part.partition("(x")
+        total += int(count) * int(repeat.rstrip(")") or 1)
+    return total
+
+
+def _pi_scaling(cluster, *env: str) -> tuple[re.Match, Path]:
+    proc = vcluster.run_command(
+        cluster, ["env", *env, "HPCLAB_SAMPLES=400000", "bash", "jobscripts/pi-scaling.sh"], cwd=str(ROOT)
+    )
+    match = PI_SCALING.search(proc.stdout)
+    assert match, proc.stdout + proc.stderr
+    assert match.group(4) == "400000", "the sample count comes from HPCLAB_SAMPLES when no argument is given"
+    return match, Path(match.group(6)).parent
+
+
 @pytest.mark.slurm
 @pytest.mark.slow
-def test_pi_scaling_array_and_summary(cluster):
-    proc = vcluster.run_command(cluster, ["bash", "jobscripts/pi-scaling.sh", "400000"], cwd=str(ROOT))
-    match = re.search(r"array job (\d+) \(3 tasks: 1 2 4 ranks\), summary job (\d+)\nresults: (\S+)", proc.stdout)
-    assert match, proc.stdout + proc.stderr
-    results = Path(match.group(3)).parent
+def test_pi_scaling_runs_each_count_on_the_cpus_it_holds_then_summarises(cluster):
+    match, results = _pi_scaling(cluster)
     try:
-        job = vcluster.wait(cluster, match.group(2), timeout=300)
+        job = vcluster.wait(cluster, match.group(5), timeout=300)
         summary = job.output()
         assert job.ok, summary
         rows = re.findall(r"^\s+(\d+)\s+[\d.]+\s+([\d.]+)\s+([\d.]+)", summary, re.M)
         assert [r[0] for r in rows] == ["1", "2", "4"], summary
         assert rows[0][1:] == ("1.00", "1.00")  # speedup and efficiency of the baseline
         assert "strong scaling; Amdahl's law" in summary
+        assert "all 3 runs finished" in summary
+        for ranks in (1, 2, 4):
+            out = (results / f"ranks-{ranks}.out").read_text()
+            held = re.search(r"^pi-scaling: (\d+) ranks, CPUs per node (\S+) on", out, re.M)
+            assert held, out
+            # Each job holds exactly the CPUs its ranks use: none idle.
+            assert (int(held.group(1)), _cpus(held.group(2))) == (ranks, ranks), out
+            assert re.search(rf"from 400000 samples on {ranks} ranks in", out), out
     finally:
         shutil.rmtree(results, ignore_errors=True)
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_pi_scaling_summary_runs_and_names_the_count_that_failed(cluster):
+    """A run that never happens must not leave the summary pending forever (afterok would)."""
+    match, results = _pi_scaling(cluster, "SBATCH_HOLD=1")  # every job held until we say
+    one, two, four, summary_id = match.group(1, 2, 3, 5)
+    try:
+        vcluster.run_command(cluster, ["scancel", two], cwd="/")
+        vcluster.run_command(cluster, ["scontrol", "release", one, four, summary_id], cwd="/")
+        job = vcluster.wait(cluster, summary_id, timeout=300)
+        summary = job.output()
+        assert job.state == "FAILED", f"{job.state}: {summary}"  # the summary ran, and says it is incomplete
+        assert "failed: 1 of 3 runs (ranks: 2)" in summary, summary
+        rows = re.findall(r"^\s+(\d+)\s+[\d.]+\s+([\d.]+)\s+([\d.]+)", summary, re.M)
+        assert [r[0] for r in rows] == ["1", "4"], summary  # the runs that finished, in a table
+    finally:
+        vcluster.run_command(cluster, ["scancel", one, two, four, summary_id], cwd="/", check=False)
+        shutil.rmtree(results, ignore_errors=True)
+
+
+def test_pi_scaling_defaults_to_a_problem_long_enough_to_time():
+    """The old default (4 million samples) ran ~0.1 s per rank count: start-up, not the work, was timed.
+
+    100 million samples take seconds on one core (pi.py draws them a million at a time, so memory
+    stays at 16 MB); tests pass a small HPCLAB_SAMPLES instead.
+    """
+    text = (ROOT / "jobscripts" / "pi-scaling.sh").read_text()
+    default = re.search(r'^samples="\$\{1:-\$\{HPCLAB_SAMPLES:-(\d+)\}\}"', text, re.M)
+    assert default and int(default.group(1)) >= 100_000_000, "pi-scaling.sh: default sample count"
+    assert "--array" not in text, "one job per count: an array's tasks all hold the largest count's CPUs"
+    assert "afterany" in text and "afterok" not in text
+
+
+def test_a_summary_whose_dependency_can_never_be_met_is_reported_not_waited_for():
+    """What the old afterok summary did after one failed run: pend forever. wait() says so at once."""
+    squeue = {
+        "jobs": [{"job_id": 9, "job_state": "PENDING", "exit_code": 0, "state_reason": "DependencyNeverSatisfied"}]
+    }
+    calls = []
+
+    def run(argv):
+        calls.append(argv[0])
+        out = json.dumps(squeue) if argv[0] == "squeue" else ""
+        return subprocess.CompletedProcess(argv, 0, out, "")
+
+    with pytest.raises(slurmjob.JobError, match=r"can never start \(DependencyNeverSatisfied\): .*afterany"):
+        slurmjob.wait(run, "9", timeout=30)
+    assert calls[-1] == "scancel"
 
 
 @pytest.mark.slurm

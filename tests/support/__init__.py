@@ -32,6 +32,8 @@ def slurm_spec(name: str, **shape):
         "heat": "10.213.87",
         "tls": "10.213.91",
         "mpicluster": "10.213.93",
+        "siteshape": "10.213.97",
+        "layouts": "10.213.95",
     }[name]
     return vcluster.Spec(state=Path(f"/run/hpclab-vcluster-test-{name}"), prefix=f"hpt{name}", subnet=subnet, **shape)
 

@@ -24,7 +24,7 @@ def _user() -> str:
 
 
 def tunnel_line(
-    port: int | str, *, user: str, host: str, target: str = "localhost", jump: str | None = None, local_port: int = 8787
+    port: int | str, *, user: str, host: str, target: str = "127.0.0.1", jump: str | None = None, local_port: int = 8787
 ) -> str:
     """The ssh command that forwards ``localhost:local_port`` on a laptop to ``target:port`` seen from ``host``.
 
@@ -41,7 +41,8 @@ def tunnel_line(
     host : str
         The machine ssh logs in to (a login node, or a compute node).
     target : str
-        Where the dashboard runs, as ``host`` names it (default: ``host`` itself).
+        Where the dashboard listens, as ``host`` sees it (default: ``host``'s own loopback,
+        127.0.0.1, where the course's clusters put their dashboards).
     jump : str, optional
         A login node to go through first (``ssh -J``), for a ``host`` that a
         laptop cannot reach; ignored when it is ``host``.
@@ -51,7 +52,7 @@ def tunnel_line(
     Returns
     -------
     str
-        For example ``ssh -J ada@login1 -L 8787:localhost:4321 ada@node7``.
+        For example ``ssh -J ada@login1 -L 8787:127.0.0.1:4321 ada@node7``.
     """
     via = f"-J {user}@{jump} " if jump and jump != host else ""
     return f"ssh {via}-L {local_port}:{target}:{port} {user}@{host}"
@@ -154,8 +155,12 @@ def dashboard_findings(env: Mapping[str, str]) -> list[Finding]:
             )
             return found
         local = info["host"] in ("127.0.0.1", "localhost", "::1", "")
-        target = "localhost" if local else info["host"]
-        line = tunnel_line(info["dashboard"], user=user, host=login or here, target=target)
+        # The scheduler's node, reached through the login node, forwarding to that node's own
+        # loopback: a dashboard on 127.0.0.1 (the course's) is reachable only from there.
+        if local:
+            line = tunnel_line(info["dashboard"], user=user, host=login or here)
+        else:
+            line = tunnel_line(info["dashboard"], user=user, host=info["host"], jump=login or here)
         found.append(
             Finding(
                 "Dashboard",

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from importlib import metadata
 
 from hpclab import __version__, config
-from hpclab.cluster import available_cores, plan_layout
+from hpclab.cluster import overruns, plan_layout, session
 from hpclab.doctor.findings import FAIL, OK, WARN, Finding, plural
 
 
@@ -60,9 +60,10 @@ def python_findings() -> list[Finding]:
     else:
         found.append(Finding("Python", OK, f"versions: {shown}", details={"versions": versions}))
 
-    cores = available_cores()
+    here = session()
+    cores = here.cpus
     try:
-        layout = plan_layout()
+        layout = plan_layout(of=here)
     except ValueError as exc:
         found.append(
             Finding(
@@ -74,20 +75,38 @@ def python_findings() -> list[Finding]:
             )
         )
         return found
-    found.append(
-        Finding(
-            "Python",
-            OK,
-            f"cores you may use: {cores} of {os.cpu_count()} in the machine; a local Dask cluster would run "
-            f"{plural(layout.n_workers, 'worker')} x {plural(layout.threads_per_worker, 'thread')} ({layout.reason})",
-            details={
-                "cores": cores,
-                "cpu_count": os.cpu_count(),
-                "workers": layout.n_workers,
-                "threads_per_worker": layout.threads_per_worker,
-            },
-        )
+    details = {
+        "cores": cores,
+        "cpu_count": os.cpu_count(),
+        "memory": here.memory,
+        "workers": layout.n_workers,
+        "threads_per_worker": layout.threads_per_worker,
+        "memory_per_worker": layout.memory_limit,
+    }
+    limits = "; ".join(
+        f"{limit.source}: {limit.amount}" for limit in here.cpu_limits if limit.amount < here.machine_cpus
     )
+    said = (
+        f"cores you may use: {cores} of {here.machine_cpus} in the machine{f' ({limits})' if limits else ''}, "
+        f"memory {here.memory / 1024**3:.1f} of {here.machine_memory / 1024**3:.1f} GiB; "
+        f"a local Dask cluster would run {plural(layout.n_workers, 'worker')} x "
+        f"{plural(layout.threads_per_worker, 'thread')} ({layout.reason}), "
+        f"{layout.memory_limit / 1024**3:.1f} GiB each"
+    )
+    too_much = overruns(layout, here)
+    if too_much:
+        found.append(
+            Finding(
+                "Python",
+                WARN,
+                f"{said}: more than this session may use ({'; '.join(too_much)})",
+                f"ask for less: unset or lower {config.CORES}, OMP_NUM_THREADS or SLURM_CPUS_PER_TASK, or pass "
+                "n_workers=, threads_per_worker=, memory_limit= to hpclab.cluster.start()",
+                details={**details, "overruns": too_much},
+            )
+        )
+    else:
+        found.append(Finding("Python", OK, said + (f". {layout.note}" if layout.note else ""), details=details))
     found.append(settings_finding(os.environ))
     return found
 

@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 from collections.abc import Mapping
 
-import psutil
-
 from hpclab import config
+from hpclab.cluster.resources import shared_machine
 from hpclab.doctor.dashboard import read_scheduler_file
-from hpclab.doctor.findings import OK, WARN, Finding, plural
-
-
-def shared_machine(
-    env: Mapping[str, str], *, uids: set[int] | None = None, have_slurm: bool | None = None
-) -> str | None:
-    """Why other people can reach this machine's ports (loopback included), or None if nothing says so.
-
-    A Slurm job or a machine with ``sbatch`` is part of a cluster (login nodes
-    have hundreds of users; a cluster network reaches every node); elsewhere,
-    processes of other human users (uid 1000 and up) give it away.
-    """
-    if env.get("SLURM_JOB_ID"):
-        return "this runs in a Slurm job: compute nodes are shared, and the cluster network reaches every node"
-    if have_slurm if have_slurm is not None else shutil.which("sbatch") is not None:
-        return "Slurm's sbatch is installed: a cluster's login node, which many users share"
-    if uids is None:
-        uids = set()
-        for proc in psutil.process_iter(["uids"]):
-            if proc.info["uids"] is not None:
-                uids.add(proc.info["uids"].real)
-    others = sorted(u for u in uids if u >= 1000 and u != 65534 and u != os.geteuid())
-    return f"processes of {plural(len(others), 'other user')} run here" if others else None
+from hpclab.doctor.findings import OK, WARN, Finding
 
 
 def _current_client_address() -> str | None:

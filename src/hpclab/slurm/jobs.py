@@ -43,6 +43,7 @@ NEVER_STARTS = (
     "ReqNodeNotAvail, UnavailableNodes",
     "InvalidAccount",
     "InvalidQOS",
+    "DependencyNeverSatisfied",
 )
 
 
@@ -208,9 +209,13 @@ def wait(run: Runner, job_id: str, timeout: float = 300, where: str = "this clus
         reason = fields.get("Reason", "None")
         if state == "PENDING" and any(reason.startswith(never) for never in NEVER_STARTS):
             run(["scancel", job_id])
-            raise JobError(
-                f"job {job_id} can never start ({reason}): it asks for more than {where} has; it was cancelled"
+            why = (
+                "a job it depends on ended in a way its --dependency does not accept (afterok: one failed; "
+                "use afterany to run whatever happened)"
+                if reason.startswith("DependencyNeverSatisfied")
+                else f"it asks for more than {where} has"
             )
+            raise JobError(f"job {job_id} can never start ({reason}): {why}; it was cancelled")
         if time.monotonic() > deadline:
             run(["scancel", job_id])
             raise JobError(

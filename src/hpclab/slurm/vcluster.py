@@ -61,11 +61,20 @@ class Spec:
     machines share one host. With ``dedicated=True`` each node owns its own
     slice of the host's CPUs instead (``host CPUs // nodes`` each), so that a
     2-node run really has twice the CPUs of a 1-node run.
+
+    With ``cpus`` (and ``sockets``, ``memory_mb``) each node advertises a
+    production node's shape instead, e.g. 40 CPUs on 2 sockets and 192000 MB
+    (:data:`SITE_SHAPE`), however few CPUs the host has: the node's CPUs are
+    *oversubscribed*, node CPU ``i`` runs on host CPU ``i mod host CPUs``. Slurm
+    then schedules, counts and binds exactly as on the production node; only
+    timings mean nothing.
     """
 
     nodes: int = 2
     dedicated: bool = False
     memory_mb: int | None = None  # per node; default: the node's share of the host's memory
+    cpus: int | None = None  # CPUs each node advertises; default: the host CPUs it may use
+    sockets: int = 1  # sockets per node (the CPUs are split evenly between them)
     subnet: str = "10.213.77"  # /24, exists only inside our namespaces
     state: Path = Path("/run/hpclab-vcluster")
     prefix: str = "hpclab"
@@ -88,6 +97,23 @@ class Spec:
         share = len(cpus) // self.nodes
         index = int(node[4:]) - 1
         return cpus[index * share : (index + 1) * share]
+
+    def advertised_cpus(self, node: str) -> int:
+        """How many CPUs ``node`` tells Slurm it has: ``cpus`` if set, else its host CPUs."""
+        return self.cpus if self.cpus is not None else len(self.node_cpus(node))
+
+    def cpu_map(self, node: str) -> list[int]:
+        """Host CPU of each of ``node``'s CPUs: node CPU ``i`` is ``cpu_map(node)[i]``.
+
+        Several node CPUs share a host CPU when the node advertises more than it has.
+        """
+        host = self.node_cpus(node)
+        return [host[i % len(host)] for i in range(self.advertised_cpus(node))]
+
+    @property
+    def oversubscribed(self) -> bool:
+        """Whether the nodes advertise more CPUs than they run on (a production shape on a small machine)."""
+        return any(self.advertised_cpus(n) > len(self.node_cpus(n)) for n in self.node_names)
 
     def node_memory_mb(self) -> int:
         """RealMemory of each node: its share of what this machine lets us use, less a margin for the host."""
@@ -116,18 +142,29 @@ class Spec:
         """Our munged's socket: in the state folder, so it never meets a munged the machine runs itself."""
         return self.state / "munge" / "munge.socket"
 
+    @property
+    def cpu_shim(self) -> Path:
+        """The compiled :data:`CPU_SHIM` of an oversubscribed shape."""
+        return self.state / "vcpus.so"
+
     def pidfile(self, daemon: str) -> Path:
         """Where the pid of ``daemon`` (``slurmctld``, ``slurmd-node1``, ``munged``) is kept, for ``down``."""
         return self.state / "pids" / f"{daemon}.pid"
 
 
+#: A production site's compute node, for ``Spec(**SITE_SHAPE)``: 2 sockets x 20 cores and
+#: 192 GB (4.8 GB per core), as the course's reference site has. On a small machine these
+#: CPUs are oversubscribed: Slurm schedules and binds as there, but timings mean nothing.
+SITE_SHAPE: dict[str, int] = {"cpus": 40, "sockets": 2, "memory_mb": 192_000}
+
+
 def node_line(spec: Spec, node: str) -> str:
-    """slurm.conf's line for one node: CPUs that exist, and the node's share of memory."""
-    cpus = len(spec.node_cpus(node))
+    """slurm.conf's line for one node: its CPUs (the host's, or a site's shape) and memory."""
+    cpus = spec.advertised_cpus(node)
     memory = spec.node_memory_mb()
     return (
-        f"NodeName={node} NodeAddr={spec.address(node)} CPUs={cpus} Boards=1 SocketsPerBoard=1 "
-        f"CoresPerSocket={cpus} ThreadsPerCore=1 RealMemory={memory} State=UNKNOWN"
+        f"NodeName={node} NodeAddr={spec.address(node)} CPUs={cpus} Boards=1 SocketsPerBoard={spec.sockets} "
+        f"CoresPerSocket={cpus // spec.sockets} ThreadsPerCore=1 RealMemory={memory} State=UNKNOWN"
     )
 
 
@@ -135,7 +172,7 @@ def slurm_conf(spec: Spec, first_job_id: int = 1) -> str:
     """slurm.conf for the virtual cluster (every line has a reason, see comments)."""
     s = spec.state
     nodes = "\n".join(node_line(spec, n) for n in spec.node_names)
-    cpus = min(len(spec.node_cpus(n)) for n in spec.node_names)
+    cpus = min(spec.advertised_cpus(n) for n in spec.node_names)
     # A site's usual default: a CPU's share of the node's memory.
     def_mem = max(1, spec.node_memory_mb() // cpus)
     return f"""# Written by `hpclab vcluster up`; removed by `hpclab vcluster down`.
@@ -194,6 +231,184 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CGROUP_CONF = "# cgroup v2 hosts without systemd\nIgnoreSystemdOnFailure=yes\n"
 
 
+#: C source of the library that lets a node advertise more CPUs than the host has (a site's
+#: shape). Preloaded into slurmd, so into every slurmstepd, and from there into every task:
+#: ``sched_setaffinity`` binds to the host CPUs behind the node CPUs asked for (node CPU ``i``
+#: is host CPU ``cpumap[i]``, from ``/etc/slurm/cpumap-<node>``), and ``sched_getaffinity``
+#: answers in node CPUs: what Slurm bound the task to (``VCLUSTER_NODE_CPUS``, set when
+#: slurmstepd starts the task), or, for a task Slurm did not bind, every node CPU.
+CPU_SHIM = r"""/* Written by `hpclab vcluster up`: see hpclab.slurm.vcluster.CPU_SHIM. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAXCPU 1024
+#define VAR "VCLUSTER_NODE_CPUS"
+static int host_of[MAXCPU];
+static int ncpus = -1;
+static cpu_set_t own;  /* the node CPUs this process last bound a process to */
+static pid_t own_pid = -1;
+
+static void load(void) {
+    char host[256], path[512];
+    int cpu, n = 0;
+    FILE *f;
+    if (ncpus >= 0) return;
+    ncpus = 0;
+    if (gethostname(host, sizeof host) != 0) return;
+    snprintf(path, sizeof path, "/etc/slurm/cpumap-%s", host);
+    if (!(f = fopen(path, "r"))) return;
+    while (n < MAXCPU && fscanf(f, "%d", &cpu) == 1) host_of[n++] = cpu;
+    fclose(f);
+    ncpus = n;
+}
+
+static int from_env(cpu_set_t *set) {  /* VCLUSTER_NODE_CPUS="0,1,20": what Slurm bound this task to */
+    const char *s = getenv(VAR);
+    char *end;
+    if (!s || !*s) return 0;
+    CPU_ZERO(set);
+    while (*s) {
+        long cpu = strtol(s, &end, 10);
+        if (end == s) break;
+        if (cpu >= 0 && cpu < ncpus) CPU_SET(cpu, set);
+        s = *end ? end + 1 : end;
+    }
+    return CPU_COUNT(set) > 0;
+}
+
+static int in_slurmstepd;
+
+static void cpu_list(char *out, const cpu_set_t *set) {  /* "0,1,20" */
+    int i;
+    const char *sep = "";
+    *out = 0;
+    for (i = 0; i < MAXCPU; i++)
+        if (CPU_ISSET(i, set)) {
+            out += sprintf(out, "%s%d", sep, i);
+            sep = ",";
+        }
+}
+
+/* slurmstepd binds a task from its parent process, then lets the task exec: the node CPUs
+ * travel to the task's execve in a file named after its pid. */
+static void remember(pid_t pid, const cpu_set_t *set) {
+    static char list[5 * MAXCPU + 1];
+    char path[512];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%d", BOUND, (int)pid);
+    cpu_list(list, set);
+    if ((f = fopen(path, "w"))) { fputs(list, f); fclose(f); }
+}
+
+int sched_setaffinity(pid_t pid, size_t size, const cpu_set_t *mask) {
+    static int (*real)(pid_t, size_t, const cpu_set_t *);
+    cpu_set_t host;
+    int i, rc;
+    if (!real) real = (int (*)(pid_t, size_t, const cpu_set_t *))dlsym(RTLD_NEXT, "sched_setaffinity");
+    load();
+    if (ncpus == 0) return real(pid, size, mask);
+    CPU_ZERO(&host);
+    for (i = 0; i < ncpus && (size_t)i < size * 8; i++)
+        if (CPU_ISSET_S(i, size, mask)) CPU_SET(host_of[i], &host);
+    if (CPU_COUNT(&host) == 0) { errno = EINVAL; return -1; }
+    rc = real(pid, sizeof host, &host);
+    if (rc == 0) {
+        CPU_ZERO(&own);
+        for (i = 0; i < ncpus && (size_t)i < size * 8; i++)
+            if (CPU_ISSET_S(i, size, mask)) CPU_SET(i, &own);
+        own_pid = pid ? pid : getpid();
+        if (in_slurmstepd) remember(own_pid, &own);
+    }
+    return rc;
+}
+
+int sched_getaffinity(pid_t pid, size_t size, cpu_set_t *mask) {
+    static int (*real)(pid_t, size_t, cpu_set_t *);
+    cpu_set_t host, node;
+    int i;
+    if (!real) real = (int (*)(pid_t, size_t, cpu_set_t *))dlsym(RTLD_NEXT, "sched_getaffinity");
+    load();
+    if (ncpus == 0) return real(pid, size, mask);
+    if ((size_t)ncpus > size * 8) { errno = EINVAL; return -1; }
+    if (own_pid >= 0 && (pid ? pid : getpid()) == own_pid) {
+        node = own;
+    } else if (!(pid == 0 || pid == getpid()) || !from_env(&node)) {
+        /* not bound by Slurm: every node CPU whose host CPU this process may use */
+        if (real(pid, sizeof host, &host) != 0) return -1;
+        CPU_ZERO(&node);
+        for (i = 0; i < ncpus; i++)
+            if (CPU_ISSET(host_of[i], &host)) CPU_SET(i, &node);
+    }
+    memset(mask, 0, size);
+    for (i = 0; i < ncpus; i++)
+        if (CPU_ISSET(i, &node)) CPU_SET_S(i, size, mask);
+    return 0;
+}
+
+__attribute__((constructor)) static void which_program(void) {
+    char exe[512];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;  /* argv[0] is no guide: slurmstepd rewrites it; Debian's is slurmstepd-wlm */
+        in_slurmstepd = strstr(exe, "/slurmstepd") != NULL;
+    }
+}
+
+/* slurmstepd starts each task with execve: pass on the node CPUs it bound the task to
+ * (or none: a stale value inherited from the batch step must not survive) and this library. */
+int execve(const char *path, char *const argv[], char *const envp[]) {
+    static int (*real)(const char *, char *const[], char *const[]);
+    char **env, *cpus = NULL, *preload = NULL;
+    const char *old = "";
+    size_t n = 0, k = 0, len;
+    int i, rc, hwloc = 0;
+    if (!real) real = (int (*)(const char *, char *const[], char *const[]))dlsym(RTLD_NEXT, "execve");
+    if (!in_slurmstepd) return real(path, argv, envp);
+    while (envp[n]) n++;
+    if (!(env = calloc(n + 4, sizeof *env))) return real(path, argv, envp);
+    for (i = 0; envp[i]; i++) {
+        if (!strncmp(envp[i], VAR "=", sizeof VAR)) continue;
+        if (!strncmp(envp[i], "LD_PRELOAD=", 11)) { old = envp[i] + 11; continue; }
+        if (!strncmp(envp[i], "HWLOC_COMPONENTS=", 17)) hwloc = 1;
+        env[k++] = envp[i];
+    }
+    /* hwloc's x86 backend (MPICH has one inside) binds to each host CPU in turn to
+     * read it, then restores the binding it read from the kernel: host CPUs, not node CPUs. */
+    if (!hwloc) env[k++] = "HWLOC_COMPONENTS=-x86";
+    len = strlen(SHIM) + strlen(old) + 16;
+    if ((preload = malloc(len))) {
+        if (strstr(old, SHIM)) snprintf(preload, len, "LD_PRELOAD=%s", old);
+        else snprintf(preload, len, "LD_PRELOAD=%s%s%s", SHIM, *old ? ":" : "", old);
+        env[k++] = preload;
+    }
+    if ((cpus = malloc(sizeof VAR + 5 * MAXCPU + 1))) {
+        char file[512], *list = cpus + sprintf(cpus, "%s=", VAR);
+        FILE *f;
+        *list = 0;
+        snprintf(file, sizeof file, "%s/%d", BOUND, (int)getpid());
+        if ((f = fopen(file, "r"))) {  /* bound by the parent slurmstepd */
+            if (!fgets(list, 5 * MAXCPU, f)) *list = 0;
+            fclose(f);
+            unlink(file);
+        } else if (own_pid == getpid()) {  /* or by this process itself */
+            cpu_list(list, &own);
+        }
+        if (*list) env[k++] = cpus;
+    }
+    env[k] = NULL;
+    rc = real(path, argv, env);
+    free(env); free(preload); free(cpus);
+    return rc;
+}
+"""
+
+
 def hosts_file(spec: Spec) -> str:
     """The ``/etc/hosts`` every virtual host sees: the head and each node by name, on the private subnet.
 
@@ -238,6 +453,16 @@ def preflight(spec: Spec) -> None:
             f"this machine lets us use {len(spec.host_cpus())}: use fewer nodes, "
             "or shared CPUs (the default)"
         )
+    if spec.cpus is not None and (spec.cpus < 1 or spec.sockets < 1 or spec.cpus % spec.sockets):
+        raise VClusterError(
+            f"{spec.cpus} CPUs per node cannot be split evenly over {spec.sockets} socket(s): "
+            "give a CPU count that is a multiple of the sockets"
+        )
+    if spec.cpus is not None and spec.cpus < len(spec.node_cpus(spec.node_names[0])):
+        raise VClusterError(
+            f"nodes advertising {spec.cpus} CPUs would leave some of the {len(spec.node_cpus(spec.node_names[0]))} "
+            "host CPUs they run on unused: advertise at least as many, or use --dedicated-cpus"
+        )
     if os.geteuid() != 0:
         raise VClusterError(
             "the virtual cluster needs root (network namespaces, slurmd): run `sudo hpclab vcluster up`"
@@ -247,6 +472,11 @@ def preflight(spec: Spec) -> None:
         raise VClusterError(
             f"missing Debian packages: {' '.join(missing)}. Install them with "
             f"`apt-get update && apt-get install -y {' '.join(missing)}`"
+        )
+    if spec.oversubscribed and shutil.which("cc") is None:
+        raise VClusterError(
+            "nodes that advertise more CPUs than this machine has need a C compiler for their CPU library: "
+            "`apt-get install -y gcc`"
         )
     foreign = _foreign_slurmctld(spec)
     if foreign:
@@ -293,10 +523,46 @@ def _cpu_list(cpus: list[int]) -> str:
     return ",".join(map(str, cpus))
 
 
+def hwloc_topology(spec: Spec, node: str) -> str | None:
+    """The hardware ``node``'s slurmd is told it has (hwloc's ``HWLOC_SYNTHETIC``), or None: the real one.
+
+    Slurm lays out and binds tasks on the topology hwloc reports, not on slurm.conf's
+    line: a node that advertises more CPUs than the host has needs hwloc to describe
+    that node (its sockets and cores), or every step that binds fails to lay out.
+    """
+    cpus = spec.advertised_cpus(node)
+    if cpus == len(spec.node_cpus(node)):
+        return None
+    return f"package:{spec.sockets} core:{cpus // spec.sockets} pu:1"
+
+
 def _slurmd(spec: Spec, node: str) -> int:
     """Start ``node``'s slurmd (and so its job steps) on the node's host CPUs."""
     cpus = _cpu_list(spec.node_cpus(node))
-    return _daemon(spec, node, f"slurmd-{node}", ["taskset", "-c", cpus, "slurmd", "-D", "-N", node])
+    topology = hwloc_topology(spec, node)
+    # Only slurmd (not taskset) gets the library; slurmstepd inherits it, and hands it to each task.
+    preload = ["env", f"LD_PRELOAD={spec.cpu_shim}"] if spec.oversubscribed else []
+    return _daemon(
+        spec,
+        node,
+        f"slurmd-{node}",
+        ["taskset", "-c", cpus, *preload, "slurmd", "-D", "-N", node],
+        extra_env={"HWLOC_SYNTHETIC": topology} if topology else None,
+    )
+
+
+def _build_cpu_shim(spec: Spec) -> None:
+    """Write each node's CPU map and compile :data:`CPU_SHIM` (only for an oversubscribed shape)."""
+    for node in spec.node_names:
+        (spec.etc / f"cpumap-{node}").write_text(" ".join(map(str, spec.cpu_map(node))) + "\n")
+    source = spec.state / "vcpus.c"
+    source.write_text(CPU_SHIM)
+    (spec.state / "bound").mkdir()
+    defines = [f'-DSHIM="{spec.cpu_shim}"', f'-DBOUND="{spec.state / "bound"}"']
+    _run(
+        ["cc", "-shared", "-fPIC", "-O2", *defines, "-o", str(spec.cpu_shim), str(source), "-ldl"],
+        "compiling the CPU library of an oversubscribed shape",
+    )
 
 
 def task_prolog(spec: Spec) -> str:
@@ -312,7 +578,7 @@ def task_prolog(spec: Spec) -> str:
     cases = "\n".join(
         f"    {n}) map=({' '.join(map(str, spec.node_cpus(n)))}) ;;"
         for n in spec.node_names
-        if spec.node_cpus(n) != list(range(len(spec.node_cpus(n))))
+        if spec.node_cpus(n) != list(range(len(spec.node_cpus(n)))) and not spec.oversubscribed
     )
     return f"""#!/bin/bash
 # Written by `hpclab vcluster up`: see hpclab.slurm.vcluster.task_prolog.
@@ -448,6 +714,8 @@ def up(spec: Spec = Spec(), timeout: float = 60, *, reuse: bool = True) -> str:
         (spec.etc / "task-prolog.sh").write_text(task_prolog(spec))
         (spec.etc / "task-prolog.sh").chmod(0o755)
         (spec.state / "hosts").write_text(hosts_file(spec))
+        if spec.oversubscribed:
+            _build_cpu_shim(spec)
         _shape_file(spec).write_text(_shape(spec) + "\n")
         _network(spec)
         _munge(spec)
@@ -462,7 +730,12 @@ def up(spec: Spec = Spec(), timeout: float = 60, *, reuse: bool = True) -> str:
 
 
 def _shape(spec: Spec) -> str:
-    return f"{spec.nodes} node(s) with {'dedicated' if spec.dedicated else 'shared'} CPUs"
+    shape = f"{spec.nodes} node(s) with {'dedicated' if spec.dedicated else 'shared'} CPUs"
+    if spec.cpus is not None:
+        shape += f" advertising {spec.cpus} CPUs on {spec.sockets} socket(s)"
+    if spec.memory_mb is not None:
+        shape += f" and {spec.memory_mb} MB"
+    return shape
 
 
 def _shape_file(spec: Spec) -> Path:
