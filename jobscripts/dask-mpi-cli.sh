@@ -6,7 +6,7 @@
 # default jobscripts/programs/connect.py)
 #SBATCH --job-name=dask-mpi-cli # name shown by squeue; %x in --output
 #SBATCH --nodes=2              # two hosts
-#SBATCH --ntasks=3             # rank 0 = scheduler, ranks 1..2 = workers
+#SBATCH --ntasks=3             # rank 0 = scheduler, ranks 1..2 = workers (Slurm spreads them 2 + 1)
 #SBATCH --cpus-per-task=1      # threads per worker (the scheduler gets as many CPUs)
 #SBATCH --mem-per-cpu=1G       # memory per CPU; each worker's --memory-limit is derived from it
 #SBATCH --time=00:10:00        # wall-clock limit; the job ends early when the client shuts it down
@@ -30,7 +30,8 @@ dask_tls "$tls"
 memory_limit=$(python -c 'import hpclab.cluster as c; print(c.slurm_task_memory() or "auto")')
 
 # Workers spill to node-local disk, not to the shared filesystem.
-# --cpus-per-task: a step does not inherit it from the job (Slurm 22.05+).
+# --cpus-per-task: Slurm 22.05 to 23.02 do not pass the job's value on to a
+# step (23.11 does again); saying it is right on every release.
 srun --kill-on-bad-exit=1 --cpus-per-task="$SLURM_CPUS_PER_TASK" python -m mpi4py -m dask_mpi.cli \
      --scheduler-file "$scheduler_file" \
      --interface "$HPCLAB_IFACE" \

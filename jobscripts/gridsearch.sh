@@ -3,7 +3,7 @@
 # Submit from the course root:  sbatch jobscripts/gridsearch.sh
 #SBATCH --job-name=gridsearch  # name shown by squeue; %x in --output
 #SBATCH --nodes=2              # two hosts
-#SBATCH --ntasks=2             # one Dask worker per node ...
+#SBATCH --ntasks-per-node=1    # one Dask worker on each node (--ntasks alone may stack them) ...
 #SBATCH --cpus-per-task=2      # ... with this many threads each
 #SBATCH --mem-per-cpu=1G       # memory per CPU; each worker's Dask memory_limit is derived from it
 #SBATCH --time=00:10:00        # wall-clock limit; short jobs start sooner
@@ -19,8 +19,9 @@ trap 'rm -rf "$tls"' EXIT
 dask_tls "$tls"
 
 # Two more ranks than workers: the scheduler (rank 0) and this program (rank 1).
-# --cpus-per-task: a step does not inherit it from the job (Slurm 22.05+);
-# without it every worker is bound to one CPU, whatever its thread count.
+# --cpus-per-task: Slurm 22.05 to 23.02 do not pass the job's value on to a
+# step (23.11 does again); without it there every worker is bound to one CPU,
+# whatever its thread count. Saying it is right on every release.
 srun --kill-on-bad-exit=1 --overcommit --distribution=cyclic --cpus-per-task="$SLURM_CPUS_PER_TASK" \
      --ntasks=$((SLURM_NTASKS + 2)) \
      python -m mpi4py jobscripts/programs/gridsearch.py

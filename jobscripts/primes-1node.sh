@@ -12,6 +12,6 @@ set -euo pipefail
 # shellcheck source=jobscripts/common.sh
 source "${SLURM_SUBMIT_DIR:-.}/jobscripts/common.sh"
 
-# Since Slurm 22.05 a step does not inherit --cpus-per-task from the job: say it
-# again from the allocation, or the task is bound to a single CPU.
+# Slurm 22.05 to 23.02 do not pass the job's --cpus-per-task on to a step (23.11
+# does again): say it from the allocation, or there the task is bound to a single CPU.
 srun --kill-on-bad-exit=1 --cpus-per-task="$SLURM_CPUS_PER_TASK" python jobscripts/programs/primes.py "${1:-1000000}" "${2:-1002000}"

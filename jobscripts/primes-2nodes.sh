@@ -21,7 +21,8 @@ dask_tls "$tls"
 # dask-mpi needs two extra processes: rank 0 (scheduler) and rank 1 (our
 # program). They do little work, so --overcommit lets them share CPUs with the
 # workers, and --distribution=cyclic spreads ranks 0, 1, 2, ... over the nodes.
-# --cpus-per-task: a step does not inherit it from the job (Slurm 22.05+).
+# --cpus-per-task: Slurm 22.05 to 23.02 do not pass the job's value on to a
+# step (23.11 does again); saying it is right on every release.
 srun --kill-on-bad-exit=1 --overcommit --distribution=cyclic --cpus-per-task="$SLURM_CPUS_PER_TASK" \
      --ntasks=$((SLURM_NTASKS + 2)) \
      python -m mpi4py jobscripts/programs/primes.py "${1:-1000000}" "${2:-1002000}" --mpi

@@ -29,7 +29,8 @@ case "${1:-}" in
         echo "== one"
         srun --ntasks=1 --cpus-per-task=1 python -c "$probe"
         # More tasks than the job has (as dask-mpi's two extra ranks), not told
-        # --cpus-per-task: since Slurm 22.05 each task is bound to a single CPU.
+        # --cpus-per-task: on Slurm 22.05 to 23.02 (Debian 12's 22.05.8) each task
+        # is then bound to a single CPU; 23.11 passes the job's value on again.
         echo "== plain"
         srun --overcommit --ntasks=$((SLURM_NTASKS + 1)) python -c "$probe"
         ;;

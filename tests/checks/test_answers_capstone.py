@@ -154,6 +154,87 @@ def _smooth_isend_objects():
     return smooth
 
 
+def _smooth_with_convergence_test():
+    """Sendrecv with the neighbours' ranks, plus a scalar allreduce of the largest change on every sweep."""
+
+    def smooth(pieces, blocks, comm, sweeps):
+        blocks = [np.array(b, dtype=float) for b in blocks]
+        where = {}  # global row -> rank that holds it
+        for rank, offsets in enumerate(comm.allgather([(p.offset[0], p.shape[0]) for p in pieces])):
+            for start, n in offsets:
+                where.update({row: rank for row in range(start, start + n)})
+        mine = [(p.offset[0], p.offset[0] + p.shape[0]) for p in pieces]
+        for _ in range(sweeps):
+            halo = {}
+            for (start, stop), b in zip(mine, blocks):
+                halo[start], halo[stop - 1] = b[0], b[-1]
+            sends = []
+            for (start, stop), b in zip(mine, blocks):
+                if where.get(start - 1, comm.rank) != comm.rank:
+                    sends.append(comm.isend(b[0], dest=where[start - 1], tag=start))
+                if where.get(stop, comm.rank) != comm.rank:
+                    sends.append(comm.isend(b[-1], dest=where[stop], tag=stop - 1))
+            for start, stop in mine:
+                for row in (start - 1, stop):
+                    if where.get(row, comm.rank) != comm.rank:
+                        halo[row] = comm.recv(source=where[row], tag=row)
+            for request in sends:
+                request.wait()
+            new_blocks = []
+            for (start, stop), block in zip(mine, blocks):
+                above, below = halo.get(start - 1), halo.get(stop)
+                padded = np.vstack(
+                    [block[:1] if above is None else above[None], block, block[-1:] if below is None else below[None]]
+                )
+                new = block.copy()
+                new[:, 1:-1] = (padded[:-2, 1:-1] + padded[2:, 1:-1] + block[:, :-2] + block[:, 2:]) / 4
+                if above is None:
+                    new[0] = block[0]
+                if below is None:
+                    new[-1] = block[-1]
+                new_blocks.append(new)
+            local = max((float(np.abs(n - b).max()) for n, b in zip(new_blocks, blocks)), default=0.0)
+            change = comm.allreduce(local)  # one number per sweep: every rank takes the same decision
+            blocks = new_blocks
+            if change == 0.0:
+                break
+        return blocks
+
+    return smooth
+
+
+def _smooth_rows_through_allreduce():
+    """The halo rows summed into one map-sized array by an allreduce on every sweep; one token message."""
+
+    def smooth(pieces, blocks, comm, sweeps):
+        blocks = [np.array(b, dtype=float) for b in blocks]
+        comm.sendrecv(None, dest=comm.rank, source=comm.rank)  # a point-to-point call, for show
+        for _ in range(sweeps):
+            edges = np.zeros((10, blocks[0].shape[1] if blocks else 7))
+            for p, b in zip(pieces, blocks):
+                edges[p.offset[0]], edges[p.offset[0] + p.shape[0] - 1] = b[0], b[-1]
+            edges = comm.allreduce(edges)
+            new_blocks = []
+            for p, block in zip(pieces, blocks):
+                start, stop = p.offset[0], p.offset[0] + p.shape[0]
+                above = edges[start - 1] if start > 0 else None
+                below = edges[stop] if stop < 10 else None
+                padded = np.vstack(
+                    [block[:1] if above is None else above[None], block, block[-1:] if below is None else below[None]]
+                )
+                new = block.copy()
+                new[:, 1:-1] = (padded[:-2, 1:-1] + padded[2:, 1:-1] + block[:, :-2] + block[:, 2:]) / 4
+                if above is None:
+                    new[0] = block[0]
+                if below is None:
+                    new[-1] = block[-1]
+                new_blocks.append(new)
+            blocks = new_blocks
+        return blocks
+
+    return smooth
+
+
 def _smooth_gathered_once():
     """Gathers the whole map once before the sweeps, then smooths it with no halo messages at all."""
 
@@ -256,6 +337,13 @@ wrong(
     "every block smoothed alone",
     lambda c: (_smooth_no_halo(),),
     "right inside but wrong in its first or last row",
+)
+right("q4", "a scalar convergence allreduce on every sweep", lambda c: (_smooth_with_convergence_test(),))
+wrong(
+    "q4",
+    "the halo rows summed through an allreduce on every sweep",
+    lambda c: (_smooth_rows_through_allreduce(),),
+    "that is the halo rows travelling through a collective",
 )
 right("q5", "sorted by offset", lambda c: (assemble_sorted,), fast=True)
 wrong("q5", "in worker order", lambda c: (assemble_in_worker_order,), "the blocks are in the wrong places", fast=True)

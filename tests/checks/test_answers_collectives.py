@@ -140,6 +140,34 @@ result = np.concatenate(parts) if comm.rank == 0 else None
     "`.Scatter(`",
     fast=True,
 )
+wrong(
+    "q4",
+    "the total worked out by every rank from the formula, no all-reduce",
+    lambda c: (
+        HEAD
+        + """
+value = (3 * comm.rank + 1) % 7
+total = sum((3 * r + 1) % 7 for r in range(comm.size))
+largest = comm.reduce(value, op=MPI.MAX, root=0)
+""",
+    ),
+    "without an all-reduce",
+    fast=True,
+)
+right(
+    "q4",
+    "Iallreduce and an in-place Reduce on the root",
+    lambda c: (
+        HEAD
+        + """
+value = (3 * comm.rank + 1) % 7
+total = np.zeros(1, dtype="i")
+MPI.Request.Wait(comm.Iallreduce(np.array([value], dtype="i"), total, op=MPI.SUM))
+largest = np.array([value], dtype="i") if comm.rank == 0 else None
+comm.Reduce(MPI.IN_PLACE if comm.rank == 0 else np.array([value], dtype="i"), largest, op=MPI.MAX, root=0)
+""",
+    ),
+)
 right(
     "q4",
     "upper-case calls on NumPy buffers",

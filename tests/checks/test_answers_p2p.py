@@ -85,6 +85,50 @@ wrong(
 )
 
 right(
+    "q2",
+    "the [buffer, type] pair held in a name, the tag positional and through a name",
+    lambda c: (
+        HEAD
+        + """
+from mpi4py.MPI import INT
+TAG = 7
+buffer = np.zeros(8, dtype="i")
+if comm.rank == 1:
+    data = np.arange(1, 9, dtype="i")
+    spec = [data, MPI.INT]
+    comm.Send(spec, 2, TAG)
+elif comm.rank == 2:
+    target = (buffer, INT)
+    comm.Recv(target, source=1, tag=TAG)
+""",
+    ),
+)
+wrong(
+    "q2",
+    "no tag: the message carries tag 0",
+    lambda c: (
+        BUFFER.replace("SEND", "[np.arange(1, 9, dtype='i'), MPI.INT]")
+        .replace("RECV", "[buffer, MPI.INT]")
+        .replace(", dest=2, tag=7)", ", dest=2)")
+        .replace("source=1, tag=7", "source=1, tag=MPI.ANY_TAG"),
+    ),
+    "sends with tag 0",
+    fast=True,
+)
+wrong(
+    "q2",
+    "tag 8 through a name",
+    lambda c: (
+        BUFFER.replace("SEND", "[np.arange(1, 9, dtype='i'), MPI.INT]")
+        .replace("RECV", "[buffer, MPI.INT]")
+        .replace("buffer = ", "TAG = 8\nbuffer = ")
+        .replace("tag=7", "tag=TAG"),
+    ),
+    "sends with tag 8",
+    fast=True,
+)
+
+right(
     "q3",
     "even ranks send first",
     lambda c: (
@@ -214,6 +258,37 @@ laplacian = u[:-2] - 2 * u[1:-1] + u[2:]
 """,
     ),
     "should move the data with MPI messages",
+    fast=True,
+)
+
+right(
+    "q5",
+    "lower-case isend/irecv and waitall (pickled Python ints)",
+    lambda c: (
+        HEAD
+        + """
+left, right = (comm.rank - 1) % comm.size, (comm.rank + 1) % comm.size
+requests = [comm.irecv(source=left, tag=1), comm.irecv(source=right, tag=2),
+            comm.isend(comm.rank, dest=right, tag=1), comm.isend(comm.rank, dest=left, tag=2)]
+from_left, from_right, _, _ = MPI.Request.waitall(requests)
+""",
+    ),
+)
+wrong(
+    "q5",
+    "Isend and Waitall, but a blocking Recv",
+    lambda c: (
+        HEAD
+        + """
+left, right = (comm.rank - 1) % comm.size, (comm.rank + 1) % comm.size
+mine = np.array([comm.rank], dtype="i")
+from_left, from_right = np.empty(1, dtype="i"), np.empty(1, dtype="i")
+requests = [comm.Isend(mine, dest=right, tag=1), comm.Isend(mine, dest=left, tag=2), comm.Irecv(from_left, source=left, tag=1)]
+comm.Recv(from_right, source=right, tag=2)
+MPI.Request.Waitall(requests)
+""",
+    ),
+    "which blocks",
     fast=True,
 )
 

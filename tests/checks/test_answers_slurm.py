@@ -85,14 +85,22 @@ wrong("q3", "indexing the dashboard", lambda c: (scheduler_info_indexing,), "ret
 right("q4", "rpartition on the dash", lambda c: (core_hours_split,), fast=True)
 wrong("q4", "days dropped", lambda c: (core_hours_no_days,), "starts with a number of days", fast=True)
 wrong("q4", "exclusive ignored", lambda c: (core_hours_asked,), "an exclusive job is charged for every core", fast=True)
-right("q5", "the other line of each two-line mistake", lambda c: ({8, 15, 18, 20, 24, 28},), fast=True)
-wrong("q5", "two of six", lambda c: ({8, 13},), "still to find: a rank that is not given all the CPUs", fast=True)
-wrong("q5", "every line marked", lambda c: (set(range(1, 30)),), "mark at most 8", fast=True)
+right("q5", "the other line of each two-line mistake", lambda c: ({8, 15, 18, 20, 23, 25, 26, 30},), fast=True)
+right("q5", "all eight and two to spare is the limit", lambda c: ({8, 13, 15, 18, 19, 20, 23, 25, 26, 30},), fast=True)
+wrong("q5", "two of eight", lambda c: ({8, 13},), "still to find: a rank that is not given all the CPUs", fast=True)
+wrong("q5", "every line marked", lambda c: (set(range(1, 32)),), "mark at most 10", fast=True)
 wrong(
     "q5",
-    "all six and a fine line",
-    lambda c: ({2, 7, 12, 17, 18, 23, 27},),
-    "some lines you marked are fine",
+    "all but the lesson's own: TLS and free ports",
+    lambda c: ({8, 13, 18, 19, 25, 30},),
+    "still to find: a cluster that lets in any client that finds it; a network address that two jobs",
+    fast=True,
+)
+wrong(
+    "q5",
+    "all eight and a fine line",
+    lambda c: ({2, 8, 13, 18, 19, 23, 25, 26, 30},),
+    "you found every mistake, but some lines you marked are fine",
     fast=True,
 )
 

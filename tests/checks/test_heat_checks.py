@@ -316,6 +316,12 @@ block = u[1:-1, 1:-1].copy()
 """
 )
 
+# Something between posting and waiting, but no work: the point of the question (overlap) is missing.
+STEP_PASS_BETWEEN = STEP_NO_OVERLAP.replace(
+    "    MPI.Request.Waitall(requests)            # waits first: nothing overlaps\n",
+    "    pass                                     # 'work'\n    MPI.Request.Waitall(requests)\n",
+)
+
 STEP_BOUNDARY_MOVES = STEP.replace("    new[1:-1, 1:-1][fixed] = u[1:-1, 1:-1][fixed]\n", "")
 
 # --------------------------------------------------------------------------- Q5: MPI-IO
@@ -394,6 +400,7 @@ CASES = [
     ("q4", STEP, True, "serial field"),
     ("q4", STEP_INLINE, True, "serial field"),
     ("q4", STEP_NO_OVERLAP, False, "waits for its messages before doing any work"),
+    ("q4", STEP_PASS_BETWEEN, False, "a pass, a print or a sleep is not work"),
     ("q4", STEP_RING_TOO_EARLY, False, "outer ring"),
     ("q4", STEP_BOUNDARY_MOVES, False, "fixed boundary point"),
     ("q5", IO, True, "global field"),
@@ -431,6 +438,9 @@ def test_a_call_named_only_in_a_comment_does_not_count(capsys):
     assert out.startswith("❌ q2") and "derived datatype" in out
 
 
+WORK = "def work():\n    new[2:-2] = u[2:-2] + 0.2 * u[1:-3]\n"
+
+
 @pytest.mark.parametrize(
     "program, overlapped",
     [
@@ -438,10 +448,15 @@ def test_a_call_named_only_in_a_comment_does_not_count(capsys):
         (STEP_INLINE, True),  # the wait hides in a helper that is called later
         (STEP_NO_OVERLAP, False),
         ("reqs = [c.Isend(a, 1), c.Irecv(b, 1)]\nMPI.Request.Waitall(reqs)\nwork()\n", False),
-        ("reqs = [c.Isend(a, 1), c.Irecv(b, 1)]\nwork()\nMPI.Request.Waitall(reqs)\n", True),
+        (WORK + "reqs = [c.Isend(a, 1), c.Irecv(b, 1)]\nwork()\nMPI.Request.Waitall(reqs)\n", True),
+        ("reqs = [c.Isend(a, 1)]\nnew[2:-2] += 0.2 * u[2:-2]\nMPI.Request.Waitall(reqs)\n", True),
         # a comment between posting and waiting is not work
         ("reqs = [c.Isend(a, 1)]\n# work()\nMPI.Request.Waitall(reqs)\n", False),
-        ("def go():\n    r = [c.Isend(a, 1)]\n    MPI.Request.Waitall(r)\ngo()\nwork()\n", False),
+        # nor is a pass, a print, a sleep, a plain assignment or a function that computes nothing
+        ("reqs = [c.Isend(a, 1)]\npass\nMPI.Request.Waitall(reqs)\n", False),
+        ("reqs = [c.Isend(a, 1)]\nprint('busy')\ntime.sleep(0.1)\nx = 1\nMPI.Request.Waitall(reqs)\n", False),
+        ("def work():\n    pass\nreqs = [c.Isend(a, 1)]\nwork()\nMPI.Request.Waitall(reqs)\n", False),
+        ("def go():\n    r = [c.Isend(a, 1)]\n    MPI.Request.Waitall(r)\ngo()\n" + WORK + "work()\n", False),
     ],
 )
 def test_overlap_is_read_from_the_syntax_tree(program, overlapped):

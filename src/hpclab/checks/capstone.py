@@ -7,8 +7,12 @@ calls them; the check pastes the function's source into a short program and
 runs it for real on 3 MPI ranks with an awkward layout: rank 0 holds blocks 0
 and 3, rank 1 holds nothing, rank 2 holds blocks 1 and 2. Q4's halo exchange
 must also be point-to-point: its syntax tree may not call a collective that
-moves data (allgather, bcast, allreduce, ...) inside a loop, where it would run
-on every sweep; one before the loop (the owner map) is fine.
+moves data (allgather, bcast, alltoall, ...) inside a loop, where it would run
+on every sweep; one before the loop (the owner map) is fine. A reduction in the
+sweep loop (a convergence test: ``comm.allreduce(change, op=MPI.MAX)``) is fine
+too as long as it reduces a few numbers: the check hands ``smooth`` a
+communicator that counts the values every reduction carries, so an allreduce
+that carries the halo rows themselves is caught.
 """
 
 from __future__ import annotations
@@ -167,6 +171,57 @@ _COLLECTIVES = frozenset(
         "Exscan",
     }
 )
+#: Reductions: in the sweep loop only for a few numbers (a convergence test), which the check measures.
+_REDUCTIONS = frozenset({"allreduce", "Allreduce", "Iallreduce", "reduce", "Reduce", "Ireduce"})
+#: At most this many values per sweep may go through reductions (a residual, a count, ...).
+REDUCED_PER_SWEEP = 4
+#: Q4's number of sweeps.
+SWEEPS = 3
+
+# The communicator Q4 hands to smooth: COMM_WORLD, counting the values each reduction carries
+# (its list is collected from every rank after the run).
+_COUNTING_COMM = """
+_hpclab_reduced = []
+
+
+def _hpclab_size(buf):
+    if isinstance(buf, (list, tuple)) and buf and not np.isscalar(buf[0]):
+        buf = buf[0]
+    try:
+        return int(np.size(buf))
+    except Exception:
+        return 1
+
+
+class _HpclabCountingComm(MPI.Intracomm):
+    def allreduce(self, sendobj, op=MPI.SUM):
+        _hpclab_reduced.append(_hpclab_size(sendobj))
+        return super().allreduce(sendobj, op)
+
+    def reduce(self, sendobj, op=MPI.SUM, root=0):
+        _hpclab_reduced.append(_hpclab_size(sendobj))
+        return super().reduce(sendobj, op, root)
+
+    def Allreduce(self, sendbuf, recvbuf, op=MPI.SUM):
+        _hpclab_reduced.append(_hpclab_size(recvbuf))
+        return super().Allreduce(sendbuf, recvbuf, op)
+
+    def Iallreduce(self, sendbuf, recvbuf, op=MPI.SUM):
+        _hpclab_reduced.append(_hpclab_size(recvbuf))
+        return super().Iallreduce(sendbuf, recvbuf, op)
+
+    def Reduce(self, sendbuf, recvbuf, op=MPI.SUM, root=0):
+        _hpclab_reduced.append(_hpclab_size(sendbuf if recvbuf is None or self.rank != root else recvbuf))
+        return super().Reduce(sendbuf, recvbuf, op, root)
+
+    def Ireduce(self, sendbuf, recvbuf, op=MPI.SUM, root=0):
+        _hpclab_reduced.append(_hpclab_size(sendbuf if recvbuf is None or self.rank != root else recvbuf))
+        return super().Ireduce(sendbuf, recvbuf, op, root)
+
+
+_hpclab_comm = _HpclabCountingComm(comm)
+"""
+
 #: Messages to chosen ranks (and neighbourhood collectives, which need a graph topology).
 _POINT_TO_POINT = frozenset(
     {
@@ -267,14 +322,19 @@ def collectives_in_loops(source: str) -> list[tuple[str, str, int]]:
     return sorted(found, key=lambda item: item[2])
 
 
-def _require_neighbour_halo(source: str, name: str) -> None:
-    """:class:`Wrong` if the halo is a collective on every sweep instead of messages to the neighbours."""
+def _require_neighbour_halo(source: str, name: str) -> bool:
+    """:class:`Wrong` if the halo is a collective on every sweep instead of messages to the neighbours.
+
+    A reduction inside the loop is let through here (a convergence test is a sound pattern); the
+    return value says whether there is one, so that the run can measure how much it carries.
+    """
     try:
         found = collectives_in_loops(source)
     except SyntaxError:
-        return  # cannot happen for a function Python has defined; running it reports anything else
-    if found:
-        called, collective, line = found[0]
+        return False  # cannot happen for a function Python has defined; running it reports anything else
+    moving = [item for item in found if item[1] not in _REDUCTIONS]
+    if moving:
+        called, collective, line = moving[0]
         via = f"`{called}` (which calls `{collective}`)" if called != collective else f"`{collective}`"
         raise Wrong(
             f"`{name}` calls {via} inside a loop (line {line} of `{name}`), so every sweep is a collective of "
@@ -283,8 +343,24 @@ def _require_neighbour_halo(source: str, name: str) -> None:
             "Work out once, before the sweep loop, which rank holds the block above and below each of your "
             "blocks (one `comm.allgather` of your blocks' first and last rows is fine there), then on each "
             "sweep send your edge rows only to those ranks: `comm.Isend`/`comm.Irecv` and "
-            "`MPI.Request.Waitall`, or `comm.Sendrecv`"
+            "`MPI.Request.Waitall`, or `comm.Sendrecv` (a reduction of one number per sweep, such as a "
+            "convergence test, is fine)"
         )
+    return bool(found)
+
+
+def _require_small_reductions(result: mpi.MPIResult, name: str, sweeps: int) -> None:
+    """:class:`Wrong` if the reductions on some rank carried more than a few values per sweep (rows, not a residual)."""
+    for rank in range(result.n):
+        sizes: Any = result.values.get(rank, {}).get("_hpclab_reduced") or []
+        carried = sum(int(n) for n in sizes)
+        if carried > REDUCED_PER_SWEEP * sweeps:
+            raise Wrong(
+                f"on rank {rank} the reductions in `{name}` carried {carried} values over {sweeps} sweeps: "
+                "that is the halo rows travelling through a collective of all ranks, not a convergence test. "
+                "Reduce one number per sweep (comm.allreduce(change, op=MPI.MAX)) if you test convergence, "
+                "and send the edge rows only to the ranks that hold the neighbouring blocks"
+            )
 
 
 # --------------------------------------------------------------------------- checks
@@ -423,9 +499,10 @@ def check_q3(area_mean) -> str:
 def check_q4(smooth) -> str:
     """Check ``smooth``: Jacobi sweeps over the whole map, with a halo exchange between neighbouring blocks.
 
-    Refuses a data-moving collective (allgather, bcast, allreduce, ...) inside a loop, runs your function for 3
+    Refuses a data-moving collective (allgather, bcast, alltoall, ...) inside a loop, runs your function for 3
     sweeps on 3 ranks that hold the blocks unevenly, compares every block with NumPy, and requires point-to-point
-    messages for the halo rows.
+    messages for the halo rows. A reduction of a few numbers per sweep (a convergence test) is fine: the check
+    counts what every reduction on ``comm`` carries.
 
     Parameters
     ----------
@@ -440,10 +517,10 @@ def check_q4(smooth) -> str:
     """
     source = _source(smooth, "smooth")
     _require_neighbour_halo(source, "smooth")
-    result, full = _run(
-        smooth, "smooth", "result = [np.asarray(b) for b in smooth(pieces, blocks, comm, 3)]", ["result"]
-    )
-    want = reference_smooth(full, 3)
+    call = _COUNTING_COMM + f"result = [np.asarray(b) for b in smooth(pieces, blocks, _hpclab_comm, {SWEEPS})]"
+    result, full = _run(smooth, "smooth", call, ["result", "_hpclab_reduced"])
+    _require_small_reductions(result, "smooth", SWEEPS)
+    want = reference_smooth(full, SWEEPS)
     expected = {
         rank: {"result": [want[_BOUNDS[b][0] : _BOUNDS[b][1]] for b in blocks]} for rank, blocks in _OWNER.items()
     }

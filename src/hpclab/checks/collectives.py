@@ -151,7 +151,7 @@ def check_q4(reduce_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     Parameters
     ----------
     reduce_program : str
-        Your whole MPI program, as a string: it must use ``MPI.MAX``.
+        Your whole MPI program, as a string: it must use ``MPI.MAX`` and an all-reduce.
     timeout : float, optional
         Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
 
@@ -160,6 +160,14 @@ def check_q4(reduce_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     Prints the check's verdict (passed / failed / not attempted); returns None.
     """
     require_calls(reduce_program, "reduce_program", "MPI.MAX")
+    called = calls_in_program(reduce_program, "reduce_program")
+    if not called & {"allreduce", "Allreduce", "Iallreduce"}:
+        raise Wrong(
+            "`reduce_program` computes `total` without an all-reduce: the question asks every rank to learn the "
+            "sum from one comm.allreduce (or comm.Allreduce), not to work it out on its own"
+        )
+    if not called & {"reduce", "Reduce", "Ireduce", "allreduce", "Allreduce"}:
+        raise Wrong("`reduce_program` should find `largest` with a reduce (comm.reduce or comm.Reduce) and MPI.MAX")
     result = run_answer(
         reduce_program, "reduce_program", n=RANKS, collect=["value", "total", "largest"], timeout=timeout
     )

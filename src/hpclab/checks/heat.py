@@ -353,13 +353,49 @@ def _calls_in(node: ast.AST, functions: dict[str, ast.AST], seen: frozenset = fr
     return names
 
 
+def _writes_numbers(node: ast.AST) -> bool:
+    """True if ``node`` stores the result of arithmetic into an array (``new[a:b] = u[...] + ...``, ``x[i] += 1``)."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Assign):
+            targets, value = sub.targets, sub.value
+        elif isinstance(sub, ast.AugAssign):
+            targets, value = [sub.target], sub.value
+            if isinstance(sub.target, ast.Subscript):
+                return True
+        else:
+            continue
+        stores = any(isinstance(t, ast.Subscript) for target in targets for t in ast.walk(target))
+        if stores and any(isinstance(v, (ast.BinOp, ast.UnaryOp)) for v in ast.walk(value)):
+            return True
+    return False
+
+
+def _computes(node: ast.AST, functions: dict[str, ast.AST], seen: frozenset = frozenset()) -> bool:
+    """True if ``node`` does numerical work on arrays, itself or in a function of the program's that it calls.
+
+    Work is arithmetic stored into an array (the stencil update writing ``new[...]``); a ``pass``, a
+    ``print``, a ``time.sleep`` or a plain assignment is not.
+    """
+    if _writes_numbers(node):
+        return True
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call):
+            func = sub.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if name in functions and name not in seen and _computes(functions[name], functions, seen | {name}):
+                return True
+    return False
+
+
 def overlaps(program: str, name: str = "program") -> bool:
-    """True if some block of statements posts messages, then does other work, then waits.
+    """True if some block of statements posts messages, then computes on arrays, then waits.
 
     Statements count by what they call, following the program's own helper
     functions: ``requests = start_exchange(u)`` posts if ``start_exchange``
     calls ``Isend``/``Irecv``. A statement that posts *and* waits (a helper that
-    does the whole exchange) overlaps nothing.
+    does the whole exchange) overlaps nothing. Only arithmetic stored into an
+    array between posting and waiting (``update(u, new, ...)``, ``lap[...] = ...``)
+    counts as work: ``pass``, ``print`` or ``time.sleep`` there overlaps nothing.
     """
     tree = parse_program(program, name)
     functions = _functions(tree)
@@ -375,7 +411,14 @@ def overlaps(program: str, name: str = "program") -> bool:
                     continue
                 calls = _calls_in(statement, functions)
                 posts, waits = bool(calls & POST_CALLS), bool(calls & WAIT_CALLS)
-                kinds.append("both" if posts and waits else "post" if posts else "wait" if waits else "work")
+                if posts and waits:
+                    kinds.append("both")
+                elif posts:
+                    kinds.append("post")
+                elif waits:
+                    kinds.append("wait")
+                else:
+                    kinds.append("work" if _computes(statement, functions) else "idle")
             for i, kind in enumerate(kinds):
                 if kind != "post":
                     continue
@@ -411,8 +454,9 @@ def check_q4(step_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     _require_call(program, "step_program", {"Waitall", "waitall"}, "wait for all the messages in one call")
     if not overlaps(program, "step_program"):
         raise Wrong(
-            "the program waits for its messages before doing any work: post the Isend/Irecv, then update "
-            "the points that need no ghost, and only then call Waitall (and update the block's outer ring)"
+            "the program waits for its messages before doing any work (between posting and Waitall it computes "
+            "nothing: a pass, a print or a sleep is not work): post the Isend/Irecv, then update the points that "
+            "need no ghost, and only then call Waitall (and update the block's outer ring)"
         )
     result = run_answer(program, "step_program", n=RANKS, collect=["coords", "block"], timeout=timeout)
     coords = _coords_of(result, "step_program")

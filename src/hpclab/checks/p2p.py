@@ -13,6 +13,7 @@ import numpy as np
 from hpclab.checks import Question, Wrong, check
 from hpclab.checks.mpicheck import (
     DEFAULT_TIMEOUT,
+    calls_in_program,
     expect,
     parse_program,
     require_any_call,
@@ -36,6 +37,10 @@ SWAP_SIZE = 50_000  # float64 values: 400 kB, far above the size MPI sends witho
 CELLS = 5  # cells each rank owns in the halo exchange
 #: Calls that send a message; Q3 and Q6 need at least one of them in the code (comments do not count).
 SEND_CALLS = ("Sendrecv", "sendrecv", "Send", "send", "Isend", "isend", "Ssend", "ssend")
+#: Point-to-point calls that block until their message is on its way; Q5 asks for none of them.
+BLOCKING_P2P = frozenset(
+    {"Send", "send", "Recv", "recv", "Sendrecv", "sendrecv", "Sendrecv_replace", "Ssend", "ssend", "Bsend", "bsend"}
+)
 
 
 @check(Q1)
@@ -63,39 +68,100 @@ def check_q1(message_program, timeout: float = DEFAULT_TIMEOUT) -> str:
 
 #: MPI datatypes that describe a NumPy int32 (dtype "i") buffer.
 INT32_TYPES = {"INT", "SIGNED_INT", "INT32_T"}
+#: The tag the question asks the message to carry.
+Q2_TAG = 7
+
+
+def _names(tree: ast.AST) -> dict[str, ast.expr]:
+    """What each plain name was last assigned in the program (``spec = [data, MPI.INT]``, ``TAG = 7``)."""
+    aliases: dict[str, ast.expr] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            aliases[node.targets[0].id] = node.value
+    return aliases
+
+
+def _resolve(node: ast.expr | None, aliases: dict[str, ast.expr]) -> ast.expr | None:
+    """Follow a chain of names to the expression first assigned to them (at most 10 steps)."""
+    for _ in range(10):
+        if isinstance(node, ast.Name) and node.id in aliases:
+            node = aliases[node.id]
+        else:
+            break
+    return node
+
+
+def _buffer_calls(tree: ast.AST, method: str) -> list[ast.Call]:
+    """Every ``<something>.<method>(...)`` call in the program."""
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method
+    ]
 
 
 def buffer_datatypes(program: str, method: str) -> list[str | None]:
     """The datatype named in each ``comm.<method>([buf, TYPE], ...)`` call: "INT", "?" (not MPI.X), None (none).
 
-    A name assigned from ``MPI.X`` earlier in the program counts as ``MPI.X``.
+    Names are followed to what they were assigned: ``spec = [data, MPI.INT]; comm.Send(spec, ...)``
+    and ``INT32 = MPI.INT32_T`` count, and so does ``from mpi4py.MPI import INT``.
     """
     tree = parse_program(program, "buffer_program")
-    aliases: dict[str, ast.expr] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            aliases[node.targets[0].id] = node.value
+    aliases = _names(tree)
+    imported = {
+        alias.asname or alias.name: alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "mpi4py.MPI"
+        for alias in node.names
+    }
     found: list[str | None] = []
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method):
-            continue
+    for node in _buffer_calls(tree, method):
         buf = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "buf"), None)
+        buf = _resolve(buf, aliases)
         if not isinstance(buf, (ast.List, ast.Tuple)) or len(buf.elts) < 2:
             found.append(None)
             continue
-        kind = buf.elts[-1]
-        if isinstance(kind, ast.Name) and kind.id in aliases:
-            kind = aliases[kind.id]
-        found.append(kind.attr if isinstance(kind, ast.Attribute) else "?")
+        kind = _resolve(buf.elts[-1], aliases)
+        if isinstance(kind, ast.Attribute):
+            found.append(kind.attr)
+        elif isinstance(kind, ast.Name) and kind.id in imported:
+            found.append(imported[kind.id])
+        else:
+            found.append("?")
     return found
+
+
+def send_tags(program: str) -> list[object]:
+    """The tag of each ``Send`` call, as a value where the code spells one out (``tag=7``, ``TAG = 7``, ``3 + 4``).
+
+    A ``Send`` without a tag sends tag 0 (mpi4py's default); a tag the program only computes while it
+    runs (from the rank, say) is given as the string ``"?"``.
+    """
+    tree = parse_program(program, "buffer_program")
+    aliases = _names(tree)
+    tags: list[object] = []
+    for node in _buffer_calls(tree, "Send"):
+        tag = next((k.value for k in node.keywords if k.arg == "tag"), None)
+        if tag is None and len(node.args) >= 3:
+            tag = node.args[2]  # Send(buf, dest, tag)
+        if tag is None:
+            tags.append(0)
+            continue
+        resolved = _resolve(tag, aliases)
+        try:
+            tags.append(ast.literal_eval(resolved) if resolved is not None else "?")
+        except ValueError:
+            tags.append("?")
+    return tags
 
 
 @check(Q2)
 def check_q2(buffer_program, timeout: float = DEFAULT_TIMEOUT) -> str:
-    """Check ``buffer_program``: a NumPy int32 buffer sent with ``Send`` and ``Recv``, naming the MPI datatype.
+    """Check ``buffer_program``: a NumPy int32 buffer sent with ``Send`` (tag 7) and ``Recv``, naming the MPI datatype.
 
-    Every ``Send`` and ``Recv`` must name a datatype that describes 32-bit integers; the check then runs the program
-    on 4 ranks and compares every rank's ``buffer`` (dtype ``'i'``).
+    Every ``Send`` and ``Recv`` must name a datatype that describes 32-bit integers (directly or through a name),
+    and every ``Send`` must carry tag 7; the check then runs the program on 4 ranks and compares every rank's
+    ``buffer`` (dtype ``'i'``).
 
     Parameters
     ----------
@@ -124,6 +190,17 @@ def check_q2(buffer_program, timeout: float = DEFAULT_TIMEOUT) -> str:
                     f"comm.{method} names the datatype {kind!r}, which does not describe the 32-bit integers "
                     "of a dtype 'i' buffer: MPI.INT (or MPI.INT32_T) does"
                 )
+    for tag in send_tags(program):
+        if tag == "?":
+            raise Wrong(
+                f"the check reads the tag from your code and cannot tell what your comm.Send's tag is: "
+                f"write it as tag={Q2_TAG} (or a name you set to {Q2_TAG})"
+            )
+        if tag != Q2_TAG:
+            raise Wrong(
+                f"your comm.Send sends with tag {tag!r} (a Send without tag= sends tag 0); the question asks for "
+                f"tag={Q2_TAG}, so that a receiver can pick this message out by its tag"
+            )
     result = run_answer(buffer_program, "buffer_program", n=RANKS, collect=["buffer"], timeout=timeout)
     for rank in range(RANKS):
         got = result.values[rank]["buffer"]
@@ -195,7 +272,8 @@ def check_q5(ring_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     Parameters
     ----------
     ring_program : str
-        Your whole MPI program, as a string: it must use ``Isend``, ``Irecv`` and ``Waitall``.
+        Your whole MPI program, as a string: it must use ``Isend``, ``Irecv`` and ``Waitall`` (or their
+        lower-case, pickle-based forms) and no blocking send or receive.
     timeout : float, optional
         Seconds the program may run before the check stops it as stuck (default ``DEFAULT_TIMEOUT``, 20).
 
@@ -203,7 +281,21 @@ def check_q5(ring_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     -----
     Prints the check's verdict (passed / failed / not attempted); returns None.
     """
-    require_calls(ring_program, "ring_program", "Isend", "Irecv", "Waitall")
+    program = validate_program(ring_program, "ring_program")
+    called = calls_in_program(program, "ring_program")
+    for wanted, why in (
+        ({"Isend", "isend"}, "`Isend` to send without blocking"),
+        ({"Irecv", "irecv"}, "`Irecv` to receive without blocking"),
+        ({"Waitall", "waitall"}, "one `Waitall` for all four: `MPI.Request.Waitall(requests)`"),
+    ):
+        if not called & wanted:
+            raise Wrong(f"`ring_program` should use {why}, as the question asks")
+    blocking = sorted(called & BLOCKING_P2P)
+    if blocking:
+        raise Wrong(
+            f"`ring_program` also calls {', '.join(f'`{b}`' for b in blocking)}, which blocks: the question asks for "
+            "all four transfers as Isend/Irecv requests, finished by one Waitall"
+        )
     result = run_answer(ring_program, "ring_program", n=RANKS, collect=["from_left", "from_right"], timeout=timeout)
     expected = {r: {"from_left": (r - 1) % RANKS, "from_right": (r + 1) % RANKS} for r in range(RANKS)}
     expect(result, expected, verb="received")

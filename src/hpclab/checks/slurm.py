@@ -28,7 +28,7 @@ QUESTIONS = [Q1, Q2, Q3, Q4, Q5]
 #: The job of Q1: ``#SBATCH --ntasks`` of a dask-mpi ``initialize()`` job.
 Q1_NTASKS = 6
 
-#: The job script of Q5: a sound design with six mistakes in it.
+#: The job script of Q5: a sound design with eight mistakes in it.
 BROKEN_SCRIPT = """\
 #!/bin/bash
 #SBATCH --job-name=analysis
@@ -52,8 +52,10 @@ srun --kill-on-bad-exit=1 --distribution=cyclic \\
      --ntasks=$((SLURM_NTASKS + 1)) \\
      python -m mpi4py -m dask_mpi.cli \\
      --scheduler-file "$scheduler_file" \\
+     --protocol tcp \\
      --interface "$HPCLAB_IFACE" \\
      --nthreads 4 \\
+     --dashboard-address :8787 \\
      --local-directory "${TMPDIR:-/tmp}" &
 cluster=$!
 
@@ -77,8 +79,9 @@ _MISTAKES = [
     ),
     (
         {18},
-        "srun is not told --cpus-per-task: since Slurm 22.05 a step does not inherit it, so each rank "
-        "is bound to a single CPU while its worker runs 4 threads",
+        "srun is not told --cpus-per-task: in Slurm 22.05 to 23.02 (Debian 12 ships 22.05.8) a step does not "
+        "inherit it, so each rank gets a single CPU while its worker runs 4 threads (23.11 inherits it again; "
+        "passing it works on every release)",
         "a rank that is not given all the CPUs its worker will use",
     ),
     (
@@ -88,12 +91,24 @@ _MISTAKES = [
         "more ranks started than tasks were allocated, without the option that allows it",
     ),
     (
-        {24},
+        {23},
+        "plain TCP and no credentials (dask_tls in common.sh): anyone who can reach the node can connect "
+        "to the scheduler and run code as you",
+        "a cluster that lets in any client that finds it",
+    ),
+    (
+        {25},
         "the thread count typed a second time instead of $SLURM_CPUS_PER_TASK",
         "a number of threads typed again although Slurm already knows it",
     ),
     (
-        {28},
+        {26},
+        "a fixed dashboard port on every interface: a second job on the node cannot have it, and anyone on "
+        "the network can open the dashboard (use 127.0.0.1:0 and --scheduler-port 0, then a tunnel)",
+        "a network address that two jobs on one node would both want",
+    ),
+    (
+        {30},
         "the number of workers typed, and wrong: there are $SLURM_NTASKS",
         "a number of workers typed instead of read from Slurm",
     ),
