@@ -116,9 +116,6 @@ SETTINGS: tuple[Setting, ...] = (
         "HPCLAB_COUNTS", "job scripts (pi-scaling)", "the rank counts a scaling step runs", "set by the job itself"
     ),
     Setting(
-        "HPCLAB_SAMPLES", "job scripts (pi-scaling)", "samples per rank in the pi scaling job", "set by the job itself"
-    ),
-    Setting(
         "HPCLAB_JUPYTER_SMOKE",
         "jobscripts/jupyter.sh",
         "1: start JupyterLab in the job, check it answers, stop (the tests)",

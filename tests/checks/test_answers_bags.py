@@ -73,6 +73,32 @@ def _by_state_groupby(c):
     return totals, means, c.people_folder
 
 
+def _count_person(n, person):
+    return n + 1
+
+
+def _by_state_pandas(c):
+    """Wrong: a foldby that counts people, and means made by pandas from the records, not from the fold."""
+    import pandas as pd
+
+    totals = c.people.foldby(_state, _count_person, 0, lambda a, b: a + b, 0)
+    records = _python_records(c.people_folder)
+    frame = pd.DataFrame({"state": [_state(p) for p in records], "age": [p["age"] for p in records]})
+    return totals, frame.groupby("state")["age"].mean().to_dict(), c.people_folder
+
+
+def _by_state_lists(c):
+    """Right, spelled differently: [sum, count] lists, folded with a lambda, means in a comprehension."""
+    totals = c.people.foldby(
+        _state,
+        lambda t, p: [t[0] + p["age"], t[1] + 1],
+        [0, 0],
+        lambda a, b: [a[0] + b[0], a[1] + b[1]],
+        [0, 0],
+    )
+    return totals, {state: ages / n for state, (ages, n) in totals.compute()}, c.people_folder
+
+
 def _running_mean(mean, person):
     return (mean + person["age"]) / 2
 
@@ -108,6 +134,12 @@ wrong(
     lambda c: (_db().from_sequence([p for p in c.people.compute() if p["age"] >= 65]), c.people_folder),
     "is not a filtered bag",
 )
+right(
+    "q2",
+    "map_partitions with a list comprehension",
+    lambda c: (c.people.map_partitions(lambda part: [p for p in part if p["age"] >= 65]), c.people_folder),
+)
+wrong("q2", "the unfiltered bag", lambda c: (c.people, c.people_folder), "add the filter step")
 wrong(
     "q2",
     "older than 65",
@@ -136,6 +168,8 @@ wrong(
 )
 right("q4", "NumPy pairs folded", _by_state_foldby)
 wrong("q4", "groupby instead of foldby", _by_state_groupby, "is not made with foldby")
+right("q4", "[sum, count] lists", _by_state_lists)
+wrong("q4", "a foldby that counts, the means from pandas", _by_state_pandas, "fold (sum of ages, number of people)")
 wrong("q4", "a fold of running means", _mean_of_means, "a mean of means is not the mean")
 
 

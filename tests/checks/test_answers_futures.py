@@ -79,6 +79,48 @@ def first_primes_no_cancel(client, numbers, how_many=5):
     return found
 
 
+def first_primes_aliased(client, numbers, how_many=5):
+    """Right, spelled differently: as_completed imported under another name, future.cancel one by one."""
+    from distributed import as_completed as in_finish_order
+
+    futures = client.map(is_prime, numbers, pure=False)
+    number_of = dict(zip(futures, numbers))
+    found = []
+    for future in in_finish_order(futures):
+        if future.result():
+            found.append(number_of[future])
+            if len(found) == how_many:
+                break
+    for future in futures:
+        if not future.done():
+            future.cancel()
+    client.cancel(futures)
+    return found
+
+
+def first_primes_local_work(client, numbers, how_many=5):
+    """Wrong: the right names are called, but the primes are tested here, in the notebook."""
+    futures = client.map(is_prime, numbers, pure=False)
+    for _ in as_completed(futures):
+        break
+    client.cancel(futures)
+    return [n for n in numbers if is_prime(n)][:how_many]
+
+
+def first_primes_dummy_tasks(client, numbers, how_many=5):
+    """Wrong: the cluster runs something else; the prime tests never leave the notebook."""
+    futures = client.map(abs, numbers, pure=False)
+    found = []
+    for future in as_completed(futures):
+        n = future.result()
+        if is_prime(n):
+            found.append(n)
+            if len(found) == how_many:
+                break
+    client.cancel(futures)
+    return found
+
+
 def as_completed(*args, **kwargs):
     from distributed import as_completed as _as_completed
 
@@ -138,6 +180,23 @@ right(
     lambda c: (first_primes_with_results, c.client, c.numbers),
 )
 wrong("q4", "a list comprehension", lambda c: (first_primes_in_order, c.client, c.numbers), "as_completed")
+right(
+    "q4",
+    "as_completed under another name, future.cancel()",
+    lambda c: (first_primes_aliased, c.client, c.numbers),
+)
+wrong(
+    "q4",
+    "the right names, the work done in the notebook",
+    lambda c: (first_primes_local_work, c.client, c.numbers),
+    "ran here, in the notebook",
+)
+wrong(
+    "q4",
+    "the cluster maps abs, the notebook tests the primes",
+    lambda c: (first_primes_dummy_tasks, c.client, c.numbers),
+    "ran here, in the notebook",
+)
 wrong("q4", "never cancels", lambda c: (first_primes_no_cancel, c.client, c.numbers), "cancel the futures")
 
 

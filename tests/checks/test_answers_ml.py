@@ -47,6 +47,15 @@ def _da():
     return da
 
 
+def r2_computed_then_wrapped(y_true, y_pred, compute=True):
+    """Wrong: the work is done in NumPy by scikit-learn; only the answer is made to look lazy."""
+    import dask.array as da
+    from sklearn.metrics import r2_score
+
+    value = r2_score(y_true.compute(), y_pred.compute())
+    return value if compute else da.from_array(np.float64(value))
+
+
 def r2_from_var(y_true, y_pred, compute=True):
     r2 = 1 - ((y_true - y_pred) ** 2).mean() / y_true.var()
     return r2.compute() if compute else r2
@@ -110,6 +119,12 @@ wrong("q3", "scikit-learn's GridSearchCV", lambda c: _search(c, "sklearn"), "fro
 wrong("q3", "never fitted", lambda c: _search(c, "unfitted"), "has not been fitted")
 right("q4", "mean squared error over the variance", lambda c: (r2_from_var,))
 wrong("q4", "always computes", lambda c: (r2_always_computed,), "with compute=False, r2_lazy returned a float")
+wrong(
+    "q4",
+    "scikit-learn on computed arrays, wrapped in a Dask array",
+    lambda c: (r2_computed_then_wrapped,),
+    "computed first and wrapped",
+)
 wrong("q4", "total sum of squares not centred", lambda c: (r2_wrong_total,), "= 1 - SS_res / SS_tot")
 
 

@@ -13,6 +13,7 @@ import cloudpickle
 import numpy as np
 import pytest
 
+from hpclab.cluster import available_cores
 from tests.support.answers import AlwaysEqual, Answers
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -22,6 +23,14 @@ right, wrong = ANSWERS.right, ANSWERS.wrong
 
 
 right("q1", "len(os.sched_getaffinity(0))", lambda c: (len(os.sched_getaffinity(0)),), fast=True)
+right("q1", "hpclab's count, quotas included", lambda c: (available_cores(),), fast=True)
+wrong(
+    "q1",
+    "the whole machine's count, plus one",
+    lambda c: ((os.cpu_count() or 1) + 1,),
+    "this process may use",
+    fast=True,
+)
 wrong(
     "q1",
     "the text that !nproc printed",

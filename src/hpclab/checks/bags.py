@@ -83,7 +83,8 @@ def check_q1(people, n_people, people_folder) -> str:
 def check_q2(seniors, people_folder) -> str:
     """Check ``seniors``: a lazy, filtered bag of the people aged 65 or over.
 
-    The bag's graph must hold a filter step, and once computed it must hold exactly the records with age >= 65.
+    The bag must be made lazily from the files (``filter``, ``remove`` or your own ``map_partitions``), not from
+    records read by Python, and once computed it must hold exactly the records with age >= 65.
 
     Parameters
     ----------
@@ -101,11 +102,14 @@ def check_q2(seniors, people_folder) -> str:
         raise Wrong(
             f"`seniors` is a {type(seniors).__name__}; it should be a lazy Bag (.filter(...) without .compute())"
         )
-    if not any(name.startswith(("filter", "remove")) for name in _layer_names(seniors)):
+    layers = _layer_names(seniors)
+    if not any(name.startswith(("bag-from-delayed", "read-text", "file_to_blocks")) for name in layers):
         raise Wrong(
-            "`seniors` is not a filtered bag: keep the people aged 65 or over with people.filter(...), "
-            "so that Dask tests every record where it is read"
+            "`seniors` is not a filtered bag of the files: keep the people aged 65 or over with people.filter(...) "
+            "(or another lazy step on `people`), so that Dask tests every record where it is read"
         )
+    if len(layers) < 2 or layers[-1].startswith(("bag-from-delayed", "file_to_blocks", "list-", "loads-")):
+        raise Wrong("`seniors` holds every record read: add the filter step, people.filter(...)")
     got = seniors.compute()
     if got and not isinstance(got[0], dict):
         raise Wrong(f"the bag holds {type(got[0]).__name__} items; parse each line with json.loads first")
@@ -153,6 +157,42 @@ def check_q3(top_jobs, people_folder) -> str:
     if [c for _, c in pairs] != best:
         raise Wrong(f"counts {[c for _, c in pairs]}, but the three largest are {best}, largest first")
     return ", ".join(f"{job} ({count})" for job, count in pairs)
+
+
+def _brief(value: object, width: int = 60) -> str:
+    """``repr(value)`` cut to ``width`` characters, for a hint."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _means_from_totals(totals: db.Bag, expected: dict[str, float]) -> dict[str, float]:
+    """The mean age of each state as ``totals`` folded it: computed, each (sum of ages, people) pair divided."""
+    pairs = totals.compute()
+    try:
+        folded = dict(pairs)
+    except (TypeError, ValueError):
+        raise Wrong(
+            f"`totals` computes to {_brief(pairs)}, not (state, total) pairs: foldby's key should be the state"
+        ) from None
+    if set(folded) != set(expected):
+        missing = sorted(set(expected) - set(folded))[:3]
+        raise Wrong(
+            f"`totals` folds {len(folded)} keys, expected the {len(expected)} states (missing e.g. {missing}): "
+            "fold by record['address']['state']"
+        )
+    means = {}
+    for state, total in folded.items():
+        try:
+            ages, people = (float(x) for x in total)
+        except (TypeError, ValueError):
+            raise Wrong(
+                f"`totals` folds {state} to {_brief(total)}: fold (sum of ages, number of people) pairs, "
+                "so that the means can be made from it (divide once at the end)"
+            ) from None
+        if people <= 0:
+            raise Wrong(f"`totals` counts {people:g} people in {state}: the second item should count them")
+        means[state] = ages / people
+    return means
 
 
 @check(Q4)
@@ -211,6 +251,13 @@ def check_q4(totals, mean_age_by_state, people_folder) -> str:
             raise Wrong(
                 f"{state}: {got!r}, expected {mean:.3f}. Fold (sum of ages, count) pairs, "
                 "then divide once at the end: a mean of means is not the mean"
+            )
+    folded = _means_from_totals(totals, expected)
+    for state, mean in folded.items():
+        if not math.isclose(mean_age_by_state[state], mean, rel_tol=1e-9):
+            raise Wrong(
+                f"{state}: `mean_age_by_state` says {mean_age_by_state[state]!r}, but `totals` folded to a "
+                f"mean of {mean:.3f}: make the means from what totals.compute() gives"
             )
     oldest = max(expected, key=lambda state: expected[state])
     return f"{len(expected)} states; the oldest on average: {oldest} ({expected[oldest]:.1f} years)"

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import math
+import time
+import types
+import uuid
+from collections.abc import Callable
+from numbers import Integral
 
 import distributed
 from dask.delayed import Delayed
@@ -114,12 +120,105 @@ def check_q3(futures, n_primes, numbers) -> str:
     return f"{expected} primes from {len(futures)} futures"
 
 
+class _Watched:
+    """A learner's function, wrapped for the Q4 check: it tells where each call ran.
+
+    On a Dask worker it logs its first argument under ``topic`` (the scheduler keeps the events); in
+    the notebook it notes the argument in ``local``. Either way it returns what the function returns.
+    """
+
+    def __init__(self, func: Callable, topic: str) -> None:
+        self.func = func
+        self.topic = topic
+        self.local: list[int] = []
+        self.__name__ = getattr(func, "__name__", "func")  # keys stay "is_prime-…" on the dashboard
+        self.__doc__ = func.__doc__
+
+    def __call__(self, *args, **kwargs):
+        try:
+            worker = distributed.get_worker()
+        except ValueError:  # not in a task on a worker: the notebook's own process
+            worker = None
+        if worker is None:
+            if args and isinstance(args[0], Integral):
+                self.local.append(int(args[0]))
+        else:
+            first = args[0] if args else None
+            worker.log_event(self.topic, {"arg": int(first) if isinstance(first, Integral) else None})
+        return self.func(*args, **kwargs)
+
+    def __reduce__(self):  # the copy sent to a worker carries no record of the notebook's calls
+        return (_Watched, (self.func, self.topic))
+
+
+def _global_names(code: types.CodeType) -> set[str]:
+    """Every global name a function's code (and the lambdas and comprehensions inside it) may look up."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
+
+
+def _learner_functions(func: Callable) -> dict[str, Callable]:
+    """The plain Python functions ``func`` reaches through its globals and were defined next to it."""
+    namespace = getattr(func, "__globals__", {})
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return {}
+    found: dict[str, Callable] = {}
+    for name in _global_names(code):
+        value = namespace.get(name)
+        if isinstance(value, types.FunctionType) and value is not func and value.__module__ == func.__module__:
+            found[name] = value
+    return found
+
+
+def _as_completed_is_called(func: Callable, source: str) -> bool:
+    """True when ``func`` calls ``distributed.as_completed``, under that name or any other."""
+    if "as_completed" in calls_in_source(source):
+        return True
+    namespace = getattr(func, "__globals__", {})
+    for name in calls_in_source(source):
+        if namespace.get(name) is distributed.as_completed:
+            return True
+    tree = ast.parse(source)
+    aliases = {
+        alias.asname
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.name == "as_completed" and alias.asname
+    }
+    return bool(aliases & calls_in_source(source))
+
+
+def _cancel_events(client: distributed.Client) -> int:
+    """How many times this client has asked the scheduler to cancel futures (each ask is an event)."""
+    return sum(1 for _, msg in client.get_events(client.id) if isinstance(msg, dict) and msg.get("action") == "cancel")
+
+
+def _tested_on_cluster(client: distributed.Client, topic: str, wanted: set[int]) -> set[int]:
+    """The numbers whose test ran on a worker, as the workers logged them (waits a moment for the last events)."""
+    seen: set[int] = set()
+    for _ in range(50):
+        seen = {
+            msg["arg"] for _, msg in client.get_events(topic) if isinstance(msg, dict) and msg.get("arg") is not None
+        }
+        if wanted <= seen:
+            break
+        time.sleep(0.1)
+    return seen
+
+
 @check(Q4)
 def check_q4(first_primes, client, numbers) -> str:
     """Check ``first_primes``: stop as soon as enough primes have finished, with ``as_completed``.
 
-    Reads your function's source for ``as_completed``, ``client.map`` (or ``client.submit``) and ``cancel``, then
-    calls it for 5 and for 2 primes: each call must return that many different primes of ``numbers``.
+    Reads your function's source for ``as_completed`` (imported under any name), then calls it for 5 and
+    for 2 primes while watching the cluster: each call must return that many different primes of
+    ``numbers``, every one of them tested *on a worker* (not in the notebook), and must cancel the
+    futures it no longer needs (``client.cancel`` or ``future.cancel``).
 
     Parameters
     ----------
@@ -135,21 +234,24 @@ def check_q4(first_primes, client, numbers) -> str:
     Prints the check's verdict (passed / failed / not attempted); returns None.
     """
     source = source_of(first_primes, "first_primes")
-    calls = calls_in_source(source)
-    if "as_completed" not in calls:
+    if not _as_completed_is_called(first_primes, source):
         raise Wrong(
             "first_primes should loop over as_completed(futures), which hands you each future as it "
             "finishes, so that you can stop as soon as you have enough"
         )
-    if not calls & {"map", "submit"}:
+    if not calls_in_source(source) & {"map", "submit", "compute", "persist"}:
         raise Wrong("first_primes should submit the work to the cluster with client.map (or client.submit)")
-    if "cancel" not in calls:
-        raise Wrong(
-            "once you have enough primes, cancel the futures still pending (client.cancel(...)) "
-            "so the workers stop on work nobody wants"
-        )
     for how_many in (5, 2):
-        found = first_primes(client, numbers, how_many)
+        topic = f"hpclab-q4-{uuid.uuid4().hex}"
+        namespace = getattr(first_primes, "__globals__", {})
+        helpers = _learner_functions(first_primes)
+        watched = {name: _Watched(func, topic) for name, func in helpers.items()}
+        cancels = _cancel_events(client)
+        namespace.update(watched)
+        try:
+            found = first_primes(client, numbers, how_many)
+        finally:
+            namespace.update(helpers)
         if found is None:
             raise Wrong("first_primes returned None: end it with `return found`")
         found = plain(found, list, f"first_primes(client, numbers, {how_many})", of=int)
@@ -169,7 +271,26 @@ def check_q4(first_primes, client, numbers) -> str:
         composite = [n for n in found if not _is_prime(n)]
         if composite:
             raise Wrong(f"{composite} are not prime: keep only results that were True")
-    return "five primes, in the order they finished, and the rest cancelled"
+        here = sorted({n for w in watched.values() for n in w.local if n in set(found)})
+        if here:
+            raise Wrong(
+                f"the prime test of {here[:3]} ran here, in the notebook, not on the cluster: take each "
+                "answer from the finished future (future.result()), not from calling is_prime again"
+            )
+        if watched:
+            remote = _tested_on_cluster(client, topic, set(found))
+            missing = sorted(set(found) - remote)
+            if missing:
+                raise Wrong(
+                    f"no worker tested {missing[:3]}: map is_prime itself over `numbers` "
+                    "(client.map(is_prime, numbers, pure=False)) and read each result from its future"
+                )
+        if _cancel_events(client) == cancels:
+            raise Wrong(
+                "once you have enough primes, cancel the futures still pending (client.cancel(...)) "
+                "so the workers stop on work nobody wants"
+            )
+    return "five primes, in the order they finished, each tested on a worker, and the rest cancelled"
 
 
 @check(Q5)

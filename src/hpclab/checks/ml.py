@@ -181,6 +181,11 @@ def check_q4(r2_lazy) -> str:
             )
         if lazy.shape != ():
             raise Wrong(f"r2_lazy should give one number (shape ()), not shape {lazy.shape}")
+        if t.name not in getattr(lazy.__dask_graph__(), "layers", {}):
+            raise Wrong(
+                "with compute=False, the result of r2_lazy does not depend on y_true: it was computed first and "
+                "wrapped in a Dask array again. Build it from Dask reductions of the arrays themselves"
+            )
         got, want = float(lazy.compute()), r2_score(y_true, y_pred)
         if not np.isclose(got, want, atol=1e-9):
             raise Wrong(f"for {label}, r2_lazy gives {got:.4f}; R² is {want:.4f} = 1 - SS_res / SS_tot")

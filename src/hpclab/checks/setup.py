@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from hpclab.checks import Question, Wrong, check, plain, require
 from hpclab.cluster import available_cores
 
@@ -18,7 +20,8 @@ def check_q1(n_cores) -> str:
     """Check ``n_cores``: the number of CPU cores this process may run on.
 
     Compared with the cores the process's CPU affinity allows, which inside a Slurm job or a container can be fewer
-    than ``os.cpu_count()`` counts.
+    than ``os.cpu_count()`` counts. Where a CPU quota (a cgroup's ``cpu.max``) allows fewer still, both the affinity's
+    count and the quota's (``hpclab.cluster.available_cores()``) are right.
 
     Parameters
     ----------
@@ -31,12 +34,18 @@ def check_q1(n_cores) -> str:
     """
     require(n_cores, "n_cores")
     expected = available_cores()
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else expected
     n_cores = plain(n_cores, int, "n_cores")
-    if n_cores != expected:
+    if n_cores not in (expected, affinity):
         raise Wrong(
             f"you have {n_cores!r}, but this process may use {expected} cores. "
             "os.cpu_count() counts the whole machine; inside a Slurm job or a "
             "container, len(os.sched_getaffinity(0)) counts what you may use"
+        )
+    if n_cores != expected:
+        return (
+            f"{n_cores} cores by your affinity; a CPU quota (cgroup cpu.max) lets this session use only "
+            f"{expected}: hpclab.cluster.available_cores() counts both"
         )
     return f"{expected} cores"
 

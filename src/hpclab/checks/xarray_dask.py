@@ -1,8 +1,9 @@
 """Checks for lesson 06-xarray-dask: chunked opening, climatology, anomalies, apply_ufunc,
-anomalies that keep their chunks, and a Zarr checkpoint."""
+anomalies without a chunk explosion, and a Zarr checkpoint."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import dask.array
@@ -16,7 +17,7 @@ Q1 = Question(LESSON, "q1", "chunks that keep each time series whole", points=1,
 Q2 = Question(LESSON, "q2", "a monthly climatology", points=2, level=2)
 Q3 = Question(LESSON, "q3", "lazy anomalies", points=2, level=2)
 Q4 = Question(LESSON, "q4", "longest frost spell with apply_ufunc", points=3, level=3)
-Q5 = Question(LESSON, "q5", "anomalies that keep the chunks of air", points=2, level=2)
+Q5 = Question(LESSON, "q5", "lazy anomalies without a chunk explosion", points=2, level=2)
 Q6 = Question(LESSON, "q6", "a Zarr checkpoint, reopened lazily", points=2, level=2)
 QUESTIONS = [Q1, Q2, Q3, Q4, Q5, Q6]
 
@@ -219,12 +220,47 @@ def _same_anomaly(got, ds, name: str) -> float:
     return float(values.std())
 
 
+def graph_bytes(da) -> int:
+    """The bytes of NumPy data a lazy DataArray's task graph carries with it (each array counted once).
+
+    Data read from a file is not in the graph (only the recipe to read it); a NumPy array the graph was built
+    from is, and travels with every submission of the graph.
+    """
+    seen: set[int] = set()
+    total = 0
+    stack: list[object] = list(dict(da.data.__dask_graph__()).values())
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, np.ndarray):
+            total += item.nbytes
+        elif type(item).__name__ == "DataNode":  # dask's graph nodes (dask._task_spec), read by their fields
+            stack.append(getattr(item, "value", None))
+        elif isinstance(args := getattr(item, "args", None), tuple) and isinstance(
+            kwargs := getattr(item, "kwargs", None), dict
+        ):
+            stack.extend(args)  # a Task: its function's arguments
+            stack.extend(kwargs.values())
+        elif isinstance(item, functools.partial):
+            stack.extend(item.args)
+            stack.extend(item.keywords.values())
+        elif isinstance(item, (tuple, list)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return total
+
+
 @check(Q5)
 def check_q5(anom_fast, air) -> str:
-    """Check ``anom_fast``: lazy anomalies that keep the chunks of ``air``.
+    """Check ``anom_fast``: lazy anomalies, without a chunk per time step and without an air-sized array in the graph.
 
-    ``anom_fast`` must have as many chunks as ``air`` and few tasks (a grouped subtraction rechunked afterwards
-    keeps all its small tasks), and the values of ``air`` minus its monthly climatology.
+    ``anom_fast`` must be lazy; its chunks must hold many time steps (not one each), it must not have a task per
+    time step left over from a rechunked explosion, and its graph must not carry a NumPy array as large as
+    ``air`` (what ``clim.sel(month=air.time.dt.month)`` of a *computed* climatology puts there). Its values must
+    be ``air`` minus the mean of the same calendar month.
 
     Parameters
     ----------
@@ -246,23 +282,32 @@ def check_q5(anom_fast, air) -> str:
     if dict(anom_fast.sizes) != dict(air.sizes):
         raise Wrong(
             f"`anom_fast` has sizes {dict(anom_fast.sizes)}, `air` {dict(air.sizes)}: "
-            "subtract a map per time step, air - clim.sel(month=air.time.dt.month)"
+            "the anomalies have one value per value of air"
+        )
+    steps = air.sizes["time"]
+    time_chunks = anom_fast.chunksizes["time"]
+    if steps > 1 and float(np.median(time_chunks)) == 1:
+        raise Wrong(
+            f"`anom_fast` has {anom_fast.data.npartitions:,} chunks, one per time step: a grouped subtraction of a "
+            "*computed* climatology chunks it one month at a time and picks a month per time step. Keep the "
+            "climatology lazy, or compute the anomalies block by block (air.map_blocks)"
         )
     n, m = anom_fast.data.npartitions, air.data.npartitions
-    if n != m:
-        raise Wrong(
-            f"`anom_fast` has {n} chunks where `air` has {m}: the grouped subtraction makes one chunk per "
-            "time step. Subtract the month's map selected per time step instead: "
-            "air - clim.sel(month=air.time.dt.month), with clim computed"
-        )
     tasks = len(anom_fast.data.__dask_graph__())
-    if tasks > 20 * m + 50:
+    if tasks > 2 * steps * m:
         raise Wrong(
-            f"`anom_fast` has the chunks of `air` but {tasks:,} tasks: rechunking after a grouped "
-            "subtraction keeps all of its small tasks. Subtract clim.sel(month=air.time.dt.month) instead"
+            f"`anom_fast` has {n:,} chunks but {tasks:,} tasks, more than two per time step and block: rechunking "
+            "after a grouped subtraction keeps all of its small tasks. Avoid the explosion in the first place"
+        )
+    own, base = graph_bytes(anom_fast), graph_bytes(air)
+    if own - base > air.nbytes / 4:
+        raise Wrong(
+            f"the graph of `anom_fast` carries {(own - base) / 1e6:.1f} MB of data (air is {air.nbytes / 1e6:.1f} MB): "
+            "clim.sel(month=air.time.dt.month) of a computed climatology is a NumPy array as large as air, "
+            "sent with the graph (lesson 03). Keep it lazy: leave clim uncomputed, or use air.map_blocks"
         )
     spread = _same_anomaly(anom_fast, _as_dataset(air), "anom_fast")
-    return f"{n} chunks and {tasks} tasks, as `air`; anomaly spread {spread:.1f} K"
+    return f"{n} chunks ({m} in air), {tasks} tasks, nothing large in the graph; anomaly spread {spread:.1f} K"
 
 
 def _as_dataset(air):
