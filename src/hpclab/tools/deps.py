@@ -19,7 +19,7 @@ import yaml
 from hpclab.errors import UsageError
 
 LOCK = "requirements.lock"
-EXTRAS = ("mpich", "test")
+EXTRAS = ("mpich", "test", "site")
 #: PyPI name -> conda-forge name, where they differ.
 CONDA_NAME = {"jupyter-client": "jupyter_client"}
 #: In environment.yml only: the interpreter and pip.
