@@ -422,6 +422,13 @@ def test_the_capstone_runs_unchanged_on_jobqueue_workers(tmp_path):
     assert difference and float(difference.group(1)) < 1e-9, out[-3000:]
     match = re.search(r"^area-weighted mean (-?[\d.]+) °C \(NumPy (-?[\d.]+)\) on 2 workers", out, re.M)
     assert match and match.group(1) == match.group(2), out[-3000:]
+    kept = re.search(
+        r"^smoothed map kept on the workers \((\d+) blocks\); its area-weighted mean by Dask (-?[\d.]+) °C "
+        r"\(NumPy (-?[\d.]+)\)$",
+        out,
+        re.M,
+    )
+    assert kept and kept.group(2) == kept.group(3), out[-3000:]  # Dask analysed MPI's result where it lay
     assert re.search(r"^scheduler: tls://", out, re.M), out[-3000:]  # strangers are refused (docs/security.md)
 
 

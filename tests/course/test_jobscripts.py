@@ -304,6 +304,13 @@ def test_capstone_pipeline_smooths_in_worker_memory_on_both_nodes(cluster, tmp_p
     )
     assert match, out[-3000:]
     assert match.group(1) == match.group(2)
+    kept = re.search(
+        r"^smoothed map kept on the workers \((\d+) blocks\); its area-weighted mean by Dask (-?[\d.]+) °C "
+        r"\(NumPy (-?[\d.]+)\)$",
+        out,
+        re.M,
+    )
+    assert kept and kept.group(2) == kept.group(3), out[-3000:]  # Dask analysed MPI's result where it lay
     _assert_layout(out, workers=2, cpus=2, threads=2, memory_mib=round(2048 * 0.9))
     _assert_tls(out)
 
