@@ -109,6 +109,24 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exchange(args: argparse.Namespace) -> int:
+    from hpclab.grading import exchange  # noqa: PLC0415  the grading stack (nbformat, the checks' numpy): ~1 s
+
+    names = args.learner or None
+    if args.subcommand == "collect":
+        done = exchange.collect_room(args.homes, args.lesson, args.into, path=args.path, names=names)
+        verb, where = "collected", args.into
+    else:
+        done = exchange.return_feedback(args.feedback, args.homes, args.lesson, path=args.path, names=names)
+        verb, where = "returned", f"the learners' homes ({args.path.format(lesson=args.lesson)})"
+    for item in done:
+        if item.problem:
+            print(f"note: {item.problem}", file=sys.stderr)
+    good = sum(1 for item in done if not item.problem)
+    print(f"{verb} {good} of {len(done)} learners' files: {where}")
+    return 0 if good == len(done) else 1
+
+
 def _vcluster(args: argparse.Namespace) -> int:
     spec = vcluster.Spec()
     if args.action == "up":
@@ -327,6 +345,29 @@ def parser() -> argparse.ArgumentParser:
         help="CPU seconds each of a submission's processes may use (default: --timeout + 60)",
     )
     grade.set_defaults(func=_grade)
+
+    coll = sub.add_parser(
+        "collect",
+        help="copy each learner's exercise from their home into a room folder, reading each as its learner "
+        "(docs/grading.md, 'Collect and return')",
+    )
+    coll.add_argument("lesson", help="the lesson to collect, e.g. 02-dask-futures")
+    coll.add_argument("--homes", default="/home", help="the folder of the learners' homes (default: /home)")
+    coll.add_argument("--into", required=True, help="the room folder to write: one NAME.ipynb per learner")
+    coll.add_argument("--path", default="hpclab/exercises/{lesson}.ipynb", help="where the exercise is in each home")
+    coll.add_argument("--learner", action="append", help="only this learner (repeat for more)")
+    coll.set_defaults(func=_exchange)
+
+    ret = sub.add_parser(
+        "return",
+        help="put each learner's feedback file into their home, readable only by them, written as that learner",
+    )
+    ret.add_argument("lesson", help="the lesson the feedback is for")
+    ret.add_argument("--feedback", required=True, help="the folder hpclab grade --feedback wrote (NAME.md each)")
+    ret.add_argument("--homes", default="/home", help="the folder of the learners' homes (default: /home)")
+    ret.add_argument("--path", default="hpclab/feedback/{lesson}.md", help="where the feedback goes in each home")
+    ret.add_argument("--learner", action="append", help="only this learner (repeat for more)")
+    ret.set_defaults(func=_exchange)
 
     dataset = sub.add_parser("data", help="the course datasets (made offline from seeded generators)")
     data_sub = dataset.add_subparsers(dest="action", required=True)
