@@ -28,6 +28,19 @@ def resources_list(workers, threads, nodes):
     return [dict(nodes=np.int64(nodes), ntasks=workers, **{"cpus-per-task": threads}), workers + 2]
 
 
+def resources_per_node(workers, threads, nodes):
+    if nodes > workers:
+        raise ValueError("more nodes than workers")
+    spread = {"nodes": nodes, "ntasks": workers, "ntasks-per-node": workers // nodes, "cpus-per-task": threads}
+    return spread, workers + 2
+
+
+def resources_per_node_wrong(workers, threads, nodes):
+    if nodes > workers:
+        raise ValueError("more nodes than workers")
+    return {"nodes": nodes, "ntasks": workers, "ntasks-per-node": workers, "cpus-per-task": threads}, workers + 2
+
+
 def resources_pays_for_all(workers, threads, nodes):
     if nodes > workers:
         raise ValueError("more nodes than workers")
@@ -73,6 +86,8 @@ wrong(
 )
 wrong("q1", "the client on rank 0", lambda c: (8, 6, 0), "rank 0 runs the scheduler", fast=True)
 right("q2", "a list and NumPy numbers", lambda c: (resources_list,), fast=True)
+right("q2", "spread evenly with --ntasks-per-node", lambda c: (resources_per_node,), fast=True)
+wrong("q2", "every worker on each node", lambda c: (resources_per_node_wrong,), "--ntasks-per-node=4", fast=True)
 wrong(
     "q2",
     "the two extra ranks paid for",

@@ -210,10 +210,15 @@ def check_q2(dask_mpi_resources) -> str:
         if not (isinstance(got, (tuple, list)) and len(got) == 2):
             raise Wrong(f"{call} returned {got!r}; return two things: (sbatch_options, srun_ntasks)")
         options, srun_ntasks = got
-        if not isinstance(options, dict) or set(options) != _KEYS:
+        if not isinstance(options, dict) or set(options) not in (_KEYS, _KEYS | {"ntasks-per-node"}):
             keys = sorted(options) if isinstance(options, dict) else type(options).__name__
-            raise Wrong(f"{call}: the options should be a dict with exactly the keys {sorted(_KEYS)}, not {keys}")
+            raise Wrong(
+                f"{call}: the options should be a dict with exactly the keys {sorted(_KEYS)} "
+                f'(and, to spread the workers evenly, "ntasks-per-node"), not {keys}'
+            )
         want = {"nodes": nodes, "ntasks": workers, "cpus-per-task": threads}
+        if "ntasks-per-node" in options:  # the lesson's advice: --nodes and --ntasks alone do not spread evenly
+            want["ntasks-per-node"] = workers // nodes
         options = plain(options, dict, f"the options of {call}", of=int)
         srun_ntasks = plain(srun_ntasks, int, f"the srun --ntasks of {call}")
         if options["ntasks"] == workers + 2:
@@ -221,7 +226,7 @@ def check_q2(dask_mpi_resources) -> str:
                 f"{call}: #SBATCH --ntasks={options['ntasks']} pays for the scheduler and client "
                 "as if they were workers; srun adds those two ranks with --overcommit"
             )
-        for key in ("nodes", "ntasks", "cpus-per-task"):
+        for key in want:
             if options[key] != want[key]:
                 raise Wrong(f"{call}: --{key}={options[key]!r}, expected {want[key]}")
         if srun_ntasks == workers:
