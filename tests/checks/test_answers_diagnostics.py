@@ -42,6 +42,8 @@ class Inputs(answers.Inputs):
         from distributed import performance_report
 
         path = self.tmp("reports") / f"{name}.html"
+        if path.exists():  # once per name: an answer that reads the report twice reads the same one
+            return path
         with self.client4b.as_current(), performance_report(filename=str(path), mode=mode):
             total = self.bad4b.sum()
             if compute:
