@@ -29,21 +29,10 @@ import nbformat
 import psutil
 import pytest
 
-from tests.support import CHROMIUM, ROOT, require_browser
+from tests.support import ROOT, chromium, require_browser
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--disable-quic",
-]
 # JupyterLab user settings for the test server only: every cell in the page (no virtual
 # scrolling), nothing saved behind our back, no news or update prompts.
 SETTINGS = {
@@ -215,29 +204,12 @@ def lab(tmp_path_factory, request):
 @pytest.fixture(scope="module")
 def browser(lab, tmp_path_factory):
     """Debian's chromium, headless, fresh profile, allowed to reach 127.0.0.1 only."""
-    from playwright.sync_api import sync_playwright
 
-    def loopback_only(route):
-        host = urlparse(route.request.url).hostname
-        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
-            route.continue_()
-        else:
-            lab.offsite.append(route.request.url)
-            route.abort()
+    def loopback_only(url: str) -> bool:
+        return url.startswith(("data:", "blob:")) or urlparse(url).hostname in ("127.0.0.1", "localhost")
 
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    pw = sync_playwright().start()
-    try:
-        context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=FLAGS, viewport={"width": 1400, "height": 1000}
-        )
-        try:
-            context.route("**/*", loopback_only)
-            yield context
-        finally:
-            context.close()
-    finally:
-        pw.stop()
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), loopback_only, blocked=lab.offsite) as context:
+        yield context
 
 
 @pytest.fixture

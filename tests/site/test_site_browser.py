@@ -9,22 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import CHROMIUM, require_browser
+from tests.support import chromium
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-# As tests/course/test_browser.py: headless, no background networking or update checks.
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--disable-quic",
-]
 
 WAIT_MS = 30_000
 LOCAL = ("file:", "data:", "blob:", "about:")
@@ -45,30 +32,12 @@ class Watch:
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """Debian's chromium, headless, fresh profile; any request that is not file:// or loopback is aborted."""
-    require_browser()
-    from playwright.sync_api import sync_playwright
 
-    def local_only(route):
-        if route.request.url.startswith(LOCAL) or route.request.url.startswith(
-            ("http://127.0.0.1", "http://localhost")
-        ):
-            route.continue_()
-        else:
-            route.abort()
+    def local_only(url: str) -> bool:
+        return url.startswith(LOCAL) or url.startswith(("http://127.0.0.1", "http://localhost"))
 
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    pw = sync_playwright().start()
-    try:
-        context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=FLAGS, viewport={"width": 1300, "height": 900}
-        )
-        try:
-            context.route("**/*", local_only)
-            yield context
-        finally:
-            context.close()
-    finally:
-        pw.stop()
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), local_only, width=1300, height=900) as context:
+        yield context
 
 
 @pytest.fixture

@@ -86,6 +86,56 @@ def require_browser() -> None:
         pytest.skip(message)
 
 
+#: Headless, and quiet: no background networking, component updates, sync or QUIC.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-quic",
+]
+
+
+@contextlib.contextmanager
+def chromium(profile: Path, allowed, *, blocked: list | None = None, width: int = 1400, height: int = 1000):
+    """Debian's chromium driven by Playwright, fresh profile ``profile``; a browser context.
+
+    Every request whose URL ``allowed(url)`` refuses is aborted (and its URL appended to
+    ``blocked``): the tests talk to loopback and ``file://`` only. Always closed afterwards.
+    """
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    def route(request_route) -> None:
+        if allowed(request_route.request.url):
+            request_route.continue_()
+        else:
+            if blocked is not None:
+                blocked.append(request_route.request.url)
+            request_route.abort()
+
+    pw = sync_playwright().start()
+    try:
+        context = pw.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": width, "height": height},
+        )
+        try:
+            context.route("**/*", route)
+            yield context
+        finally:
+            context.close()
+    finally:
+        pw.stop()
+
+
 @contextlib.contextmanager
 def cli_scheduler_and_worker(path: Path, env: dict[str, str] | None = None):
     """A scheduler and one worker started with Dask's own CLI on loopback, found by scheduler file ``path``.
