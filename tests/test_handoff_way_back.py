@@ -10,11 +10,8 @@ are refused with what to do.
 from __future__ import annotations
 
 import os
-import signal
-import threading
 import time
 import warnings
-from pathlib import Path
 
 import dask.array as da
 import dask.dataframe as dd
@@ -28,6 +25,7 @@ from mpi4py import MPI
 import hpclab.cluster
 from hpclab import handoff
 from hpclab.handoff.worker import STATE_ATTRIBUTE
+from tests.support.handoff import kill_the_victim
 
 # Not marked mpi: start(mpi=True) needs an MPICH-family MPI, so `make test-openmpi` leaves these out
 # (as tests/test_mpi_cluster.py).
@@ -141,24 +139,13 @@ def test_a_worker_killed_inside_the_mpi_phase_is_survived_and_leaves_no_stale_bl
             time.sleep(600)  # SIGKILLed here
         return [b * 2 for b in blocks]
 
-    killed = {}
-
-    def killer():
-        deadline = time.monotonic() + 120
-        while not victim_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if victim_file.exists():
-            Path(str(victim_file) + ".done").touch()
-            time.sleep(1.0)  # the partners have finished and kept their blocks by now
-            killed["pid"] = int(victim_file.read_text())
-            os.kill(killed["pid"], signal.SIGKILL)
+    killed: dict = {}
 
     c = hpclab.cluster.start(n_workers=3, threads_per_worker=1, mpi=True, quiet=True)
     try:
         x = c.persist(da.from_array(data, chunks=((50, 10, 60),)) * 3)
         distributed.wait(x)
-        thread = threading.Thread(target=killer, daemon=True)
-        thread.start()
+        thread = kill_the_victim(victim_file, killed)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             back = handoff.run_to_array(c, x, double_with_a_victim, timeout=8, attempts=3, args=(str(victim_file),))

@@ -27,7 +27,7 @@ from hpclab import handoff, mpiworker
 from hpclab.handoff.worker import mpi_status
 from tests.handoff_programs import handoff_scenarios
 from tests.support import ROOT
-from tests.support.handoff import assert_handoff_output, output_lines
+from tests.support.handoff import assert_handoff_output, kill_the_victim, output_lines
 
 pytestmark = pytest.mark.slow
 
@@ -230,24 +230,13 @@ def test_a_worker_killed_while_its_partners_are_inside_allreduce_is_survived(tmp
         comm.Allreduce(local, total, op=MPI.SUM)
         return float(total[0])
 
-    killed = {}
-
-    def killer():
-        deadline = time.monotonic() + 120
-        while not victim_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if victim_file.exists():
-            Path(str(victim_file) + ".done").touch()
-            time.sleep(1.0)  # the partners are inside MPI_Allreduce by now
-            killed["pid"] = int(victim_file.read_text())
-            os.kill(killed["pid"], signal.SIGKILL)
+    killed: dict = {}
 
     c = _start(3)
     try:
         x = c.persist(da.from_array(data, chunks=((50, 10, 60),)) * 3)
         distributed.wait(x)
-        thread = threading.Thread(target=killer, daemon=True)
-        thread.start()
+        thread = kill_the_victim(victim_file, killed)
         begun = time.monotonic()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -12,7 +12,7 @@ import pytest
 
 from hpclab.grading import GradeError, Row, Status, collect, load_release, summary
 from hpclab.grading.restore import restore_checks
-from tests.support import ROOT, hpclab_cli
+from tests.support import ROOT, hpclab_grade
 from tests.support.notebooks import answer, exercise, solved
 
 LESSON = "01-parallel-concepts"
@@ -61,13 +61,9 @@ def graded(tmp_path_factory):
     _save(room, "error.ipynb", error)
 
     out = room / "scores.csv"
-    proc = hpclab_cli(
-        "grade",
+    proc = hpclab_grade(
         str(room),
-        "--out",
         str(out),
-        "--release",
-        str(ROOT / "exercises"),
         "--cell-timeout",
         "30",
         "--timeout",
@@ -298,19 +294,14 @@ def test_resume_keeps_graded_submissions_and_grades_the_rest(tmp_path):
     lines += [f"{room / 'a-correct.ipynb'},{q},★,0,1,passed" for q in ("q1", "q2", "q3", "q4", "q5")]
     lines += [f"{room / 'b-blank.ipynb'},q1,★,0,1,not-attempted", f"{room / 'b-blank.ipynb'},q2,★,0"]
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    proc = hpclab_cli(
-        "grade",
+    proc = hpclab_grade(
         str(room),
-        "--out",
         str(out),
         "--resume",
-        "--release",
-        str(ROOT / "exercises"),
         "--cell-timeout",
         "60",
         "--timeout",
         "180",
-        "--no-progress",
         cwd=tmp_path,
         timeout=600,
     )
@@ -327,14 +318,9 @@ def test_resume_keeps_graded_submissions_and_grades_the_rest(tmp_path):
 def test_exit_status_is_1_when_a_submission_could_not_be_graded(tmp_path):
     (tmp_path / "garbage.ipynb").write_text("this is not JSON {")
     out = tmp_path / "scores.csv"
-    proc = hpclab_cli(
-        "grade",
+    proc = hpclab_grade(
         str(tmp_path / "garbage.ipynb"),
-        "--out",
         str(out),
-        "--release",
-        str(ROOT / "exercises"),
-        "--no-progress",
         cwd=tmp_path,
         timeout=120,
     )
@@ -345,17 +331,12 @@ def test_exit_status_is_1_when_a_submission_could_not_be_graded(tmp_path):
 
 def test_no_sandbox_is_said_once(tmp_path):
     (tmp_path / "garbage.ipynb").write_text("not JSON")
-    proc = hpclab_cli(
-        "grade",
+    proc = hpclab_grade(
         str(tmp_path),
-        "--out",
         str(tmp_path / "s.csv"),
-        "--release",
-        str(ROOT / "exercises"),
         "--exercise",
         LESSON,
         "--no-sandbox",
-        "--no-progress",
         cwd=tmp_path,
         timeout=120,
     )
@@ -367,16 +348,11 @@ def test_a_machine_without_bubblewrap_grades_unsandboxed_after_one_warning(tmp_p
     import os
 
     (tmp_path / "garbage.ipynb").write_text("not JSON")
-    proc = hpclab_cli(
-        "grade",
+    proc = hpclab_grade(
         str(tmp_path),
-        "--out",
         str(tmp_path / "s.csv"),
-        "--release",
-        str(ROOT / "exercises"),
         "--exercise",
         LESSON,
-        "--no-progress",
         cwd=tmp_path,
         timeout=120,
         env={**os.environ, "HPCLAB_BWRAP": str(tmp_path / "no-bwrap-here")},
@@ -520,18 +496,13 @@ def forged(tmp_path_factory):
     )
     _save(room, "late_hook.ipynb", late_hook)
     out = room / "scores.csv"
-    proc = hpclab_cli(
-        "grade",
+    proc = hpclab_grade(
         str(room),
-        "--out",
         str(out),
-        "--release",
-        str(ROOT / "exercises"),
         "--cell-timeout",
         "60",
         "--timeout",
         "180",
-        "--no-progress",
         "--feedback",
         str(room / "feedback"),
         cwd=room,

@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from hpclab.grading.submissions import MAX_BYTES, collect, read_submission
-from tests.support import ROOT, hpclab_cli
+from tests.support import hpclab_grade
 from tests.support.notebooks import exercise, solved
 
 LESSON = "01-parallel-concepts"
@@ -137,20 +137,15 @@ def test_a_hostile_room_grades_to_the_end_and_no_output_holds_a_byte_of_any_file
     nbformat.write(exercise(LESSON), room / "b-blank.ipynb")
     results.mkdir()
     out = results / "scores.csv"
-    proc = hpclab_cli(
-        "grade",
+    proc = hpclab_grade(
         str(room),
-        "--out",
         str(out),
-        "--release",
-        str(ROOT / "exercises"),
         "--cell-timeout",
         "60",
         "--timeout",
         "180",
         "--jobs",
         "2",
-        "--no-progress",
         "--feedback",
         str(results / "feedback"),
         cwd=tmp_path,

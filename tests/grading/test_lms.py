@@ -10,7 +10,7 @@ import pytest
 
 from hpclab.grading import Graded, Outcome, Row, Status, load_release
 from hpclab.grading.lms import HEADERS, Learner, RosterError, lms_table, read_roster, write_lms
-from tests.support import ROOT, hpclab_cli
+from tests.support import ROOT, hpclab_cli, hpclab_grade
 from tests.support.notebooks import exercise, solved
 
 LESSON = "01-parallel-concepts"
@@ -117,10 +117,7 @@ def test_hpclab_grade_writes_the_canvas_file_beside_the_scores(tmp_path):
     nbformat.write(exercise(LESSON), room / "bob.ipynb")
     roster = _roster(tmp_path / "roster.csv", ["id,name,file", "1042,Anna Berg,anna.ipynb", "1044,Bob Ek,bob.ipynb"])
     out = tmp_path / "scores.csv"
-    proc = hpclab_cli(
-        "grade", str(room), "--out", str(out), "--release", str(ROOT / "exercises"), "--no-progress",
-        "--lms", "canvas", "--roster", str(roster), cwd=tmp_path, timeout=600,
-    )  # fmt: skip
+    proc = hpclab_grade(room, out, "--lms", "canvas", "--roster", str(roster), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     with open(tmp_path / "scores-canvas.csv", newline="", encoding="utf-8") as fh:
         lines = list(csv.reader(fh))

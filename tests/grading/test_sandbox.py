@@ -23,7 +23,7 @@ from hpclab.grading.execute import OUTPUT_LIMIT, execute
 from hpclab.grading.sandbox import Limits, Sandbox, unavailable_reason
 from tests.support import (
     ROOT,  # noqa: E402
-    hpclab_cli,
+    hpclab_grade,
 )
 from tests.support.notebooks import answer, exercise, solved
 
@@ -271,13 +271,9 @@ def hostile_room(tmp_path_factory, sandbox_seen):
 
     before = _course_digest()
     out = room / "scores.csv"
-    proc = hpclab_cli(
-        "grade",
+    proc = hpclab_grade(
         str(room),
-        "--out",
         str(out),
-        "--release",
-        str(EXERCISES),
         "--cell-timeout",
         "60",
         "--timeout",
@@ -288,7 +284,7 @@ def hostile_room(tmp_path_factory, sandbox_seen):
         "1",
         "--max-procs",
         str(PROCESS_LIMIT),
-        "--no-progress",
+        release=EXERCISES,
         cwd=room,
         timeout=900,
     )

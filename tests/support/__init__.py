@@ -195,6 +195,16 @@ def cli_scheduler_and_worker(path: Path, env: dict[str, str] | None = None):
                     proc.wait()
 
 
+def hpclab_grade(target, out, *more: str, cwd, release=None, timeout: float = 600, env: dict[str, str] | None = None):
+    """Run ``hpclab grade TARGET --out OUT --release RELEASE --no-progress MORE...`` as an instructor would.
+
+    ``release`` is the course's own ``exercises/`` unless given; the completed process.
+    """
+    where = release if release is not None else ROOT / "exercises"
+    args = ("grade", str(target), "--out", str(out), "--release", str(where), "--no-progress", *more)
+    return hpclab_cli(*args, cwd=cwd, timeout=timeout, env=env)
+
+
 def hpclab_cli(*args: str, cwd, timeout: float = 600, env: dict[str, str] | None = None):
     """Run ``hpclab ARGS...`` as a user would (this Python's ``-m hpclab.cli``); the completed process."""
     return subprocess.run(
