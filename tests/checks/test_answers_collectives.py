@@ -109,6 +109,33 @@ my_seed = config["seed"] + comm.rank
     "`bcast(`",
     fast=True,
 )
+wrong(
+    "q2",
+    "a dummy broadcast, the dictionary written on every rank",
+    lambda c: (
+        HEAD
+        + """
+comm.bcast(None, root=0)
+config = {"samples": 1_000_000, "seed": 2024, "method": "monte-carlo"}
+my_seed = config["seed"] + comm.rank
+""",
+    ),
+    "but rank 0 broadcast None, not the dictionary",
+)
+right(
+    "q2",
+    "bcast on a duplicate of COMM_WORLD, the root by name",
+    lambda c: (
+        HEAD
+        + """
+mine = comm.Dup()
+config = mine.bcast(obj={"samples": 1_000_000, "seed": 2024, "method": "monte-carlo"} if mine.rank == 0 else None,
+                    root=0)
+my_seed = config["seed"] + mine.rank
+mine.Free()
+""",
+    ),
+)
 right(
     "q3",
     "explicit [buffer, MPI.DOUBLE]",
@@ -311,6 +338,153 @@ wrong(
         ),
     ),
     "rank 1 holds half_rank = 1 but expected 0",
+)
+
+
+# ------------------------------------------------ the checks watch what the collectives moved, not only the results
+
+wrong(
+    "q3",
+    "a Scatter of zeros for show, the chunks worked out on each rank",
+    lambda c: (
+        HEAD
+        + """
+chunk = np.empty(4)
+comm.Scatter(np.zeros(16) if comm.rank == 0 else None, chunk, root=0)
+chunk = np.arange(4 * comm.rank, 4 * comm.rank + 4, dtype="d")
+squared = chunk ** 2
+result = np.empty(16) if comm.rank == 0 else None
+comm.Gather(squared, result, root=0)
+""",
+    ),
+    "rank 0 holds the right chunk, but its Scatter delivered",
+)
+wrong(
+    "q3",
+    "a Gather of zeros for show, the squares worked out on the root",
+    lambda c: (
+        HEAD
+        + """
+data = np.arange(16, dtype="d") if comm.rank == 0 else None
+chunk = np.empty(4)
+comm.Scatter(data, chunk, root=0)
+squared = chunk ** 2
+result = np.empty(16) if comm.rank == 0 else None
+comm.Gather(np.zeros(4), result, root=0)
+result = np.arange(16, dtype="d") ** 2 if comm.rank == 0 else None
+""",
+    ),
+    "rank 0 holds the right squared, but it gave its Gather",
+)
+right(
+    "q3",
+    "Gather into a 4 x 4 buffer, flattened afterwards",
+    lambda c: (
+        HEAD
+        + """
+data = np.arange(16, dtype="d").reshape(4, 4) if comm.rank == 0 else None
+chunk = np.empty(4)
+comm.Scatter(data, chunk, root=0)
+squared = chunk ** 2
+rows = np.empty((4, 4)) if comm.rank == 0 else None
+comm.Gather(squared, rows, root=0)
+result = rows.ravel() if comm.rank == 0 else None
+""",
+    ),
+)
+wrong(
+    "q4",
+    "an allreduce of 0 for show, the total worked out on each rank",
+    lambda c: (
+        HEAD
+        + """
+value = (3 * comm.rank + 1) % 7
+comm.allreduce(0, op=MPI.SUM)
+total = sum((3 * r + 1) % 7 for r in range(comm.size))
+largest = comm.reduce(value, op=MPI.MAX, root=0)
+""",
+    ),
+    "rank 0 holds the right total, but its allreduce delivered 0",
+)
+right(
+    "q4",
+    "upper-case Allreduce and Reduce on one-element arrays",
+    lambda c: (
+        HEAD
+        + """
+value = (3 * comm.rank + 1) % 7
+mine = np.array([value], dtype="i8")
+summed = np.zeros(1, dtype="i8")
+comm.Allreduce(mine, summed, op=MPI.SUM)
+total = int(summed[0])
+biggest = np.zeros(1, dtype="i8") if comm.rank == 0 else None
+comm.Reduce(mine, biggest, op=MPI.MAX, root=0)
+largest = int(biggest[0]) if comm.rank == 0 else None
+""",
+    ),
+)
+wrong(
+    "q7",
+    "a Scatterv of zeros for show, the pieces cut on each rank",
+    lambda c: (
+        HEAD
+        + """
+counts = [r + 1 for r in range(comm.size)]
+displs = [sum(counts[:r]) for r in range(comm.size)]
+piece = np.empty(counts[comm.rank])
+comm.Scatterv([np.zeros(10), counts, displs, MPI.DOUBLE] if comm.rank == 0 else None, piece, root=0)
+piece = np.arange(10, dtype="d")[displs[comm.rank]:displs[comm.rank] + counts[comm.rank]]
+sums = np.empty(comm.size)
+comm.Allgather(np.array([piece.sum()]), sums)
+""",
+    ),
+    "rank 1 holds the right piece, but its Scatterv delivered",
+)
+right(
+    "q7",
+    "the sums with the lower-case allgather",
+    lambda c: (
+        HEAD
+        + """
+counts = [r + 1 for r in range(comm.size)]
+displs = [sum(counts[:r]) for r in range(comm.size)]
+data = np.arange(10, dtype="d") if comm.rank == 0 else None
+piece = np.empty(counts[comm.rank])
+comm.Scatterv([data, counts, displs, MPI.DOUBLE] if comm.rank == 0 else None, piece, root=0)
+sums = np.array(comm.allgather(float(piece.sum())))
+""",
+    ),
+)
+wrong(
+    "q8",
+    "an in-place Allreduce of zeros for show, the sums worked out on each rank",
+    lambda c: (
+        HEAD
+        + """
+values = np.array([comm.rank, comm.rank ** 2], dtype="d")
+half = comm.Split(color=comm.rank % 2, key=comm.rank)
+half_rank = half.rank
+half.Allreduce(MPI.IN_PLACE, np.zeros(2), op=MPI.SUM)
+mates = [r for r in range(comm.size) if r % 2 == comm.rank % 2]
+values = np.array([sum(mates), sum(r ** 2 for r in mates)], dtype="d")
+half.Free()
+""",
+    ),
+    "rank 0 holds the right values, but its Allreduce delivered",
+)
+right(
+    "q8",
+    "Split without a key, Allreduce on a [buffer, type] pair",
+    lambda c: (
+        HEAD
+        + """
+values = np.array([comm.rank, comm.rank ** 2], dtype="d")
+half = comm.Split(comm.rank % 2)
+half_rank = half.Get_rank()
+half.Allreduce(MPI.IN_PLACE, [values, MPI.DOUBLE], op=MPI.SUM)
+half.Free()
+""",
+    ),
 )
 
 

@@ -87,16 +87,27 @@ PARAM_GRID = {"C": [1, 10], "gamma": [0.001, 0.0001]}
 
 
 def _search(c, kind):
+    """A search of PARAM_GRID: dask-ml's ("dask", "dask-threads", "unfitted") or scikit-learn's ("sklearn...")."""
+    import contextlib
+
+    import joblib
     from sklearn.svm import SVC
 
     X_train, X_test, y_train, y_test = c.digits
-    if kind == "sklearn":
+    if kind.startswith("sklearn"):
         from sklearn.model_selection import GridSearchCV
     else:
         from dask_ml.model_selection import GridSearchCV
-    search = GridSearchCV(SVC(), PARAM_GRID, cv=3)
+    options = {"scheduler": "threads"} if kind == "dask-threads" else {}
+    search = GridSearchCV(SVC(), PARAM_GRID, cv=3, **options)
+    # Made only when used: joblib.parallel_backend switches the backend on already when it is made.
+    backend = {
+        "sklearn-joblib-dask": lambda: joblib.parallel_backend("dask"),
+        "sklearn-parallel-config": lambda: joblib.parallel_config(backend="dask", n_jobs=-1),
+    }.get(kind, contextlib.nullcontext)()
     if kind != "unfitted":
-        search.fit(X_train, y_train)
+        with backend:
+            search.fit(X_train, y_train)
     return search, PARAM_GRID, X_test, y_test
 
 
@@ -115,7 +126,10 @@ right("q2", "ParallelPostFit(estimator=...)", _model)
 wrong("q2", "predicted in NumPy, wrapped again", lambda c: _model(c, numpy_first=True), "is not computed from X_big")
 wrong("q2", "a bare SVC mapped over the blocks", lambda c: _model(c, wrap=False), "wrap the scikit-learn estimator")
 right("q3", "three folds", lambda c: _search(c, "dask"))
-wrong("q3", "scikit-learn's GridSearchCV", lambda c: _search(c, "sklearn"), "from dask_ml.model_selection")
+wrong("q3", "scikit-learn's GridSearchCV in this process", lambda c: _search(c, "sklearn"), "they ran in this process")
+right("q3", "scikit-learn's inside joblib.parallel_backend('dask')", lambda c: _search(c, "sklearn-joblib-dask"))
+right("q3", "scikit-learn's inside joblib.parallel_config", lambda c: _search(c, "sklearn-parallel-config"))
+wrong("q3", "dask-ml's on the threaded scheduler", lambda c: _search(c, "dask-threads"), "the cluster ran 0 of them")
 wrong("q3", "never fitted", lambda c: _search(c, "unfitted"), "has not been fitted")
 right("q4", "mean squared error over the variance", lambda c: (r2_from_var,))
 wrong("q4", "always computes", lambda c: (r2_always_computed,), "with compute=False, r2_lazy returned a float")

@@ -293,6 +293,193 @@ MPI.Request.Waitall(requests)
 )
 
 
+# ---------------------------------------------------------------- the checks watch the messages, not only the results
+# A rank that works out what it should have received, while a dummy message goes by, must not pass.
+
+wrong(
+    "q1",
+    "a dummy message, the dictionary written on rank 3",
+    lambda c: (
+        HEAD
+        + """
+message = None
+if comm.rank == 0:
+    comm.send(None, dest=3)
+elif comm.rank == 3:
+    comm.recv(source=0)
+    message = {"from": 0, "primes": [2, 3, 5, 7]}
+""",
+    ),
+    "but rank 0 sent rank 3 only send of None",
+)
+right(
+    "q1",
+    "send and recv on a duplicate of COMM_WORLD",
+    lambda c: (
+        HEAD
+        + """
+mine = comm.Dup()
+message = None
+if mine.rank == 0:
+    mine.send({"from": 0, "primes": [2, 3, 5, 7]}, dest=3)
+elif mine.rank == 3:
+    message = mine.recv(source=0)
+mine.Free()
+""",
+    ),
+)
+wrong(
+    "q2",
+    "an empty message with the right datatype and tag, the values written on rank 2",
+    lambda c: (
+        HEAD
+        + """
+buffer = np.zeros(8, dtype="i")
+if comm.rank == 1:
+    comm.Send([np.zeros(0, dtype="i"), MPI.INT], dest=2, tag=7)
+elif comm.rank == 2:
+    comm.Recv([np.zeros(0, dtype="i"), MPI.INT], source=1, tag=7)
+    buffer[:] = np.arange(1, 9)
+""",
+    ),
+    "but rank 1 sent rank 2 only Send of []",
+)
+right(
+    "q2",
+    "[buffer, count, type]: the first eight of a longer array",
+    lambda c: (
+        HEAD
+        + """
+buffer = np.zeros(8, dtype="i")
+if comm.rank == 1:
+    comm.Send([np.arange(1, 13, dtype="i"), 8, MPI.INT], dest=2, tag=7)
+elif comm.rank == 2:
+    comm.Recv([buffer, 8, MPI.INT], source=1, tag=7)
+""",
+    ),
+)
+wrong(
+    "q5",
+    "dummy messages, the neighbours' ranks worked out locally",
+    lambda c: (
+        HEAD
+        + """
+left, right = (comm.rank - 1) % comm.size, (comm.rank + 1) % comm.size
+requests = [comm.irecv(source=left, tag=1), comm.irecv(source=right, tag=2),
+            comm.isend(None, dest=right, tag=1), comm.isend(None, dest=left, tag=2)]
+MPI.Request.waitall(requests)
+from_left, from_right = left, right
+""",
+    ),
+    "rank 0 holds the right from_left, but rank 3 sent rank 0 only isend of None",
+)
+wrong(
+    "q3",
+    "a dummy sendrecv, the partner's values made locally",
+    lambda c: (
+        HEAD
+        + """
+partner = comm.rank ^ 1
+comm.sendrecv(None, dest=partner, source=partner)
+received = np.full(50_000, float(partner))
+""",
+    ),
+    "rank 1 holds the right received array, but rank 0 sent rank 1 only sendrecv of None",
+)
+right(
+    "q3",
+    "the array in two halves, Isend/Irecv",
+    lambda c: (
+        HEAD
+        + """
+partner = comm.rank ^ 1
+outgoing = np.full(50_000, float(comm.rank))
+received = np.empty(50_000)
+requests = [comm.Irecv(received[:25_000], source=partner, tag=1),
+            comm.Irecv(received[25_000:], source=partner, tag=2),
+            comm.Isend(outgoing[:25_000], dest=partner, tag=1),
+            comm.Isend(outgoing[25_000:], dest=partner, tag=2)]
+MPI.Request.Waitall(requests)
+""",
+    ),
+)
+wrong(
+    "q4",
+    "dummy messages, the arrivals written on rank 0",
+    lambda c: (
+        HEAD
+        + """
+arrivals = None
+if comm.rank == 0:
+    status = MPI.Status()
+    for _ in range(comm.size - 1):
+        comm.recv(source=MPI.ANY_SOURCE, status=status)
+    arrivals = {source: (100 * source, source) for source in range(1, comm.size)}
+else:
+    comm.send(0, dest=0)
+""",
+    ),
+    "but rank 1 sent rank 0 only send of 0 (tag 0), not 100 with tag 1",
+)
+right(
+    "q4",
+    "NumPy buffers with Send and Recv",
+    lambda c: (
+        HEAD
+        + """
+arrivals = None
+if comm.rank == 0:
+    arrivals = {}
+    got = np.empty(1, dtype="i8")
+    for _ in range(comm.size - 1):
+        status = MPI.Status()
+        comm.Recv(got, source=MPI.ANY_SOURCE, tag=MPI.ANY_TAG, status=status)
+        arrivals[status.Get_source()] = (int(got[0]), status.Get_tag())
+else:
+    comm.Send(np.array([100 * comm.rank], dtype="i8"), dest=0, tag=comm.rank)
+""",
+    ),
+)
+wrong(
+    "q6",
+    "a dummy sendrecv, the ghosts from the formula",
+    lambda c: (
+        HEAD
+        + """
+r = comm.rank
+comm.sendrecv(0, dest=(r + 1) % comm.size, source=(r - 1) % comm.size)
+u = np.arange(5 * r - 1, 5 * r + 6, dtype=float) ** 2
+if r == 0:
+    u[0] = 0.0
+if r == comm.size - 1:
+    u[-1] = 0.0
+laplacian = u[:-2] - 2 * u[1:-1] + u[2:]
+""",
+    ),
+    "rank 1 holds the right ghost cell, but rank 0 sent rank 1 only sendrecv of 0",
+)
+right(
+    "q6",
+    "a Cartesian communicator, Shift and Sendrecv of Python floats",
+    lambda c: (
+        HEAD
+        + """
+line = comm.Create_cart([comm.size], periods=[False])
+left, right = line.Shift(0, 1)
+first = 5 * line.rank
+u = np.zeros(7)
+u[1:-1] = np.arange(first, first + 5, dtype=float) ** 2
+from_right = line.sendrecv(float(u[1]), dest=left, source=right)
+from_left = line.sendrecv(float(u[5]), dest=right, source=left)
+u[0] = from_left if from_left is not None else 0.0
+u[-1] = from_right if from_right is not None else 0.0
+laplacian = u[:-2] - 2 * u[1:-1] + u[2:]
+line.Free()
+""",
+    ),
+)
+
+
 # =========================================================================== the tests
 
 
@@ -312,3 +499,44 @@ wrong(
     "comes from the course's own checks",
     fast=True,
 )
+
+
+TRAFFIC = """
+import numpy as np
+from mpi4py import MPI
+
+comm = MPI.COMM_WORLD
+line = comm.Create_cart([comm.size], periods=[True])
+left, right = line.Shift(0, 1)
+u = np.arange(20.0).reshape(4, 5) + 100 * comm.rank
+column = MPI.DOUBLE.Create_vector(4, 1, 5).Commit()
+line.Sendrecv([u.reshape(-1)[1:], 1, column], dest=right, recvbuf=np.empty(4), source=left)
+column.Free()
+half = comm.Split(comm.rank % 2, comm.rank)
+half.send(comm.rank, dest=1 - half.rank, tag=3)
+half.recv(source=1 - half.rank, tag=3)
+config = half.bcast({"k": comm.rank} if half.rank == 0 else None, root=0)
+half.Free()
+line.Free()
+fh = MPI.File.Open(comm, PATH, MPI.MODE_WRONLY | MPI.MODE_CREATE)
+fh.Write_at_all(8 * comm.rank, np.array([float(comm.rank)]))
+fh.Close()
+"""
+
+
+@pytest.mark.mpi  # `make test-openmpi` runs it again on Open MPI
+def test_the_traced_run_sees_who_sent_what_to_whom(tmp_path):
+    from hpclab.checks import mpicheck
+
+    program = TRAFFIC.replace("PATH", repr(str(tmp_path / "f.bin")))
+    result, traffic = mpicheck.run_traced(program, "program", collect=["config"])
+    assert result.values[2]["config"] == {"k": 0}  # the learner's variables still come back
+    for rank in range(4):
+        calls = [event["call"] for event in traffic[rank]]
+        assert calls == ["Sendrecv", "send", "bcast", "Write_at_all"], calls
+        halo, message, broadcast, write = traffic[rank]
+        # a column of a derived datatype, packed; ranks of derived communicators in COMM_WORLD's numbering
+        assert halo["to"] == (rank + 1) % 4 and halo["data"].tolist() == [100 * rank + k for k in (1, 6, 11, 16)]
+        assert message == {"call": "send", "to": rank ^ 2, "tag": 3, "data": rank}
+        assert broadcast["root"] == rank % 2 and broadcast["data"] == ({"k": rank} if rank < 2 else None)
+        assert write["data"].tolist() == [float(rank)]

@@ -380,6 +380,36 @@ IO_COLUMN_MAJOR = IO.replace(
     "Create_subarray([6, 8], [ny, nx], [r0, c0], order=MPI.ORDER_FORTRAN)",
 )
 
+# From the ghosted field, the block picked out by a memory-side subarray type: no copy.
+IO_FROM_GHOSTED = (
+    IO_SETUP
+    + """
+u = np.zeros((ny + 2, nx + 2))
+u[1:-1, 1:-1] = block
+inner = MPI.DOUBLE.Create_subarray([ny + 2, nx + 2], [ny, nx], [1, 1]).Commit()
+filetype = MPI.DOUBLE.Create_subarray([6, 8], [ny, nx], [r0, c0]).Commit()
+fh = MPI.File.Open(cart, path, MPI.MODE_WRONLY | MPI.MODE_CREATE)
+fh.Set_view(0, MPI.DOUBLE, filetype)
+fh.Write_all([u, 1, inner])
+fh.Close()
+inner.Free()
+filetype.Free()
+"""
+)
+
+# A collective write of nothing for show; rank 0 writes the whole field itself.
+IO_RANK_0_WRITES_ALL = (
+    IO_SETUP
+    + """
+fh = MPI.File.Open(cart, path, MPI.MODE_WRONLY | MPI.MODE_CREATE)
+fh.Write_all(np.zeros(0))
+fh.Close()
+cart.Barrier()
+if cart.rank == 0:
+    g.tofile(path)
+"""
+)
+
 # --------------------------------------------------------------------------- the table
 
 CASES = [
@@ -408,6 +438,8 @@ CASES = [
     ("q5", IO_NO_VIEW, False, "did every rank write its block"),
     ("q5", IO_INDEPENDENT, False, "collective call"),
     ("q5", IO_COLUMN_MAJOR, False, "at its place in the field"),
+    ("q5", IO_FROM_GHOSTED, True, "global field"),
+    ("q5", IO_RANK_0_WRITES_ALL, False, "wrote 0 value(s) through MPI-IO"),
 ]
 
 

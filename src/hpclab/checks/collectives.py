@@ -2,7 +2,9 @@
 Scatterv with Allgather, and an in-place Allreduce on a communicator made by Split.
 
 MPI answers are whole programs in a string; the check runs them on
-:data:`RANKS` ranks and compares what each rank holds afterwards.
+:data:`RANKS` ranks and compares what each rank holds afterwards, and what the
+collectives delivered (:func:`hpclab.checks.mpicheck.run_traced`): values worked
+out on each rank while a collective moves a stand-in do not pass.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from hpclab.checks.mpicheck import (
     calls_in_program,
     expect,
     require_calls,
+    require_delivered,
     run_answer,
+    run_traced,
     same,
     show,
     validate_program,
@@ -86,7 +90,8 @@ def check_q1(share) -> str:
 def check_q2(bcast_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     """Check ``bcast_program``: rank 0's ``config`` dictionary broadcast to every rank with ``bcast``.
 
-    Runs the program on 4 ranks: every rank must hold ``config`` and its own ``my_seed``.
+    Runs the program on 4 ranks, watching its broadcasts: every rank must hold ``config`` and its own ``my_seed``,
+    and have called ``bcast`` with root 0, where rank 0 gave it the dictionary.
 
     Parameters
     ----------
@@ -100,9 +105,23 @@ def check_q2(bcast_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     Prints the check's verdict (passed / failed / not attempted); returns None.
     """
     require_calls(bcast_program, "bcast_program", "bcast(")
-    result = run_answer(bcast_program, "bcast_program", n=RANKS, collect=["config", "my_seed"], timeout=timeout)
+    result, traffic = run_traced(
+        bcast_program, "bcast_program", n=RANKS, collect=["config", "my_seed"], timeout=timeout
+    )
     expected = {r: {"config": CONFIG, "my_seed": SEED + r} for r in range(RANKS)}
     expect(result, expected, verb="holds")
+    for rank in range(RANKS):
+        if not any(event["call"] == "bcast" and event["root"] == 0 for event in traffic[rank]):
+            raise Wrong(
+                f"rank {rank} holds the right config without taking part in a broadcast from rank 0: every rank "
+                "calls config = comm.bcast(config, root=0), and only rank 0 writes the dictionary"
+            )
+    given = [event["data"] for event in traffic[0] if event["call"] == "bcast" and event["root"] == 0]
+    if not any(same(data, CONFIG) for data in given):
+        raise Wrong(
+            f"every rank holds the right config, but rank 0 broadcast {show(given[0], 50)}, not the dictionary: "
+            "the other ranks must learn it from the broadcast, not write it themselves"
+        )
     return "one call, and every rank has its own copy of the dictionary"
 
 
@@ -111,7 +130,8 @@ def check_q3(scatter_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     """Check ``scatter_program``: NumPy buffers dealt out with ``Scatter``, squared, and collected with ``Gather``.
 
     Runs the program on 4 ranks: every rank must hold its values in ``chunk`` and their squares in ``squared``, and
-    rank 0 alone all the squares in ``result`` (None elsewhere).
+    rank 0 alone all the squares in ``result`` (None elsewhere), each as the Scatter delivered it or the Gather
+    carried it.
 
     Parameters
     ----------
@@ -125,7 +145,7 @@ def check_q3(scatter_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     Prints the check's verdict (passed / failed / not attempted); returns None.
     """
     require_calls(scatter_program, "scatter_program", ".Scatter(", ".Gather(")
-    result = run_answer(
+    result, traffic = run_traced(
         scatter_program, "scatter_program", n=RANKS, collect=["chunk", "squared", "result"], timeout=timeout
     )
     per = 16 // RANKS
@@ -138,6 +158,10 @@ def check_q3(scatter_program, timeout: float = DEFAULT_TIMEOUT) -> str:
         for r in range(RANKS)
     }
     expect(result, expected, verb="holds")
+    for rank in range(RANKS):
+        require_delivered(traffic, rank, {"Scatter", "scatter"}, "chunk", expected[rank]["chunk"])
+        require_delivered(traffic, rank, {"Gather", "gather"}, "squared", expected[rank]["squared"], side="gave")
+    require_delivered(traffic, 0, {"Gather", "gather"}, "result", expected[0]["result"])
     return "four values out to each rank, sixteen squares back on the root"
 
 
@@ -146,7 +170,7 @@ def check_q4(reduce_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     """Check ``reduce_program``: a sum on every rank with an all-reduce, a maximum on rank 0 with ``MPI.MAX``.
 
     Runs the program on 4 ranks: every rank must hold ``value`` and ``total``, and ``largest`` only on rank 0 (None
-    elsewhere).
+    elsewhere), as the reductions delivered them.
 
     Parameters
     ----------
@@ -168,7 +192,7 @@ def check_q4(reduce_program, timeout: float = DEFAULT_TIMEOUT) -> str:
         )
     if not called & {"reduce", "Reduce", "Ireduce", "allreduce", "Allreduce"}:
         raise Wrong("`reduce_program` should find `largest` with a reduce (comm.reduce or comm.Reduce) and MPI.MAX")
-    result = run_answer(
+    result, traffic = run_traced(
         reduce_program, "reduce_program", n=RANKS, collect=["value", "total", "largest"], timeout=timeout
     )
     values = [(3 * r + 1) % 7 for r in range(RANKS)]
@@ -176,6 +200,9 @@ def check_q4(reduce_program, timeout: float = DEFAULT_TIMEOUT) -> str:
         r: {"value": values[r], "total": sum(values), "largest": max(values) if r == 0 else None} for r in range(RANKS)
     }
     expect(result, expected, verb="holds")
+    for rank in range(RANKS):
+        require_delivered(traffic, rank, {"allreduce", "Allreduce"}, "total", expected[rank]["total"])
+    require_delivered(traffic, 0, {"reduce", "Reduce", "allreduce", "Allreduce"}, "largest", expected[0]["largest"])
     return "Allreduce told every rank; Reduce told only the root"
 
 
@@ -372,7 +399,7 @@ def check_q7(scatterv_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     """Check ``scatterv_program``: uneven pieces dealt out with ``Scatterv``, their sums shared with ``Allgather``.
 
     Runs the program on 4 ranks: rank r must hold the next r + 1 values of ``data`` in ``piece``, and every rank the
-    sums of all the pieces in ``sums``.
+    sums of all the pieces in ``sums``, as the Scatterv and the Allgather delivered them.
 
     Parameters
     ----------
@@ -398,7 +425,7 @@ def check_q7(scatterv_program, timeout: float = DEFAULT_TIMEOUT) -> str:
             "`scatterv_program` should give every rank the sums with comm.Allgather (or comm.allgather): "
             "one call, no root, everybody ends up with the list"
         )
-    result = run_answer(program, "scatterv_program", n=RANKS, collect=["piece", "sums"], timeout=timeout)
+    result, traffic = run_traced(program, "scatterv_program", n=RANKS, collect=["piece", "sums"], timeout=timeout)
     starts = [sum(UNEVEN_COUNTS[:r]) for r in range(RANKS)]
     pieces = [np.arange(start, start + count, dtype=float) for start, count in zip(starts, UNEVEN_COUNTS)]
     for rank in range(RANKS):
@@ -415,6 +442,9 @@ def check_q7(scatterv_program, timeout: float = DEFAULT_TIMEOUT) -> str:
             )
     sums = [float(piece.sum()) for piece in pieces]
     expect(result, {r: {"sums": np.array(sums)} for r in range(RANKS)}, verb="holds")
+    for rank in range(RANKS):
+        require_delivered(traffic, rank, {"Scatterv"}, "piece", pieces[rank])
+        require_delivered(traffic, rank, {"Allgather", "allgather"}, "sums", sums)
     return (
         f"pieces of {', '.join(map(str, UNEVEN_COUNTS))} values out, and every rank knows all the sums "
         f"{', '.join(f'{s:g}' for s in sums)}"
@@ -445,7 +475,8 @@ def check_q8(split_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     """Check ``split_program``: an in-place ``Allreduce`` on the even or the odd ranks' communicator from ``Split``.
 
     Looks for ``Split`` and an ``Allreduce`` with ``MPI.IN_PLACE`` as its send buffer, then runs the program on 4
-    ranks: every rank's ``values`` must hold the sum over its half, and ``half_rank`` its rank in that half.
+    ranks: every rank's ``values`` must hold the sum over its half, as the Allreduce left it, and ``half_rank`` its
+    rank in that half.
 
     Parameters
     ----------
@@ -475,7 +506,7 @@ def check_q8(split_program, timeout: float = DEFAULT_TIMEOUT) -> str:
             "pass MPI.IN_PLACE as the send buffer, Allreduce(MPI.IN_PLACE, values, op=MPI.SUM), so the sum "
             "is written over `values` itself: no second array"
         )
-    result = run_answer(program, "split_program", n=RANKS, collect=["values", "half_rank"], timeout=timeout)
+    result, traffic = run_traced(program, "split_program", n=RANKS, collect=["values", "half_rank"], timeout=timeout)
     own = [np.array([r, r**2], dtype=float) for r in range(RANKS)]
     everyone = sum(own)
     halves = {r: sum(own[q] for q in range(RANKS) if q % 2 == r % 2) for r in range(RANKS)}
@@ -494,4 +525,6 @@ def check_q8(split_program, timeout: float = DEFAULT_TIMEOUT) -> str:
             "even half, 1 and 3 of the odd one"
         ) from None
     expect(result, {r: {"values": halves[r]} for r in range(RANKS)}, verb="holds")
+    for rank in range(RANKS):
+        require_delivered(traffic, rank, {"Allreduce"}, "values", halves[rank])
     return "two halves, one collective each, and the sums sit in the arrays that held the inputs"

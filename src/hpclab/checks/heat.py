@@ -26,8 +26,10 @@ from hpclab.checks.mpicheck import (
     DEFAULT_TIMEOUT,
     calls_in_program,
     expect,
+    numbers_in,
     parse_program,
     run_answer,
+    run_traced,
     show,
     validate_program,
 )
@@ -508,7 +510,8 @@ def check_q5(io_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     """Check ``io_program``: the whole field written to one file with collective MPI-IO.
 
     Looks for ``MPI.File.Open`` and a collective write, runs the program on 4 ranks with the file's path as
-    ``sys.argv[1]``, and compares the file's float64 values with the global 6 x 8 field in row-major order.
+    ``sys.argv[1]``, and compares the file's float64 values with the global 6 x 8 field in row-major order. Each
+    rank must have written its own 3 x 4 block through MPI-IO.
 
     Parameters
     ----------
@@ -531,7 +534,7 @@ def check_q5(io_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     )
     with tempfile.TemporaryDirectory(prefix="hpclab-check-io-") as tmp:
         path = Path(tmp) / "field.bin"
-        run_answer(program, "io_program", n=RANKS, timeout=timeout, args=[str(path)])
+        _, traffic = run_traced(program, "io_program", n=RANKS, timeout=timeout, args=[str(path)])
         if not path.exists():
             raise Wrong(
                 "your program finished but wrote no file at sys.argv[1]: open it with MPI.MODE_WRONLY | MPI.MODE_CREATE"
@@ -551,4 +554,33 @@ def check_q5(io_program, timeout: float = DEFAULT_TIMEOUT) -> str:
             "each rank's file view must put its block at its place in the field (Create_subarray(sizes, "
             "subsizes, starts) in C order, with starts = coords × block shape)"
         )
+    _require_blocks_written(traffic, want)
     return "four ranks, one collective write, and the file is the global field in row-major order"
+
+
+def _require_blocks_written(traffic: dict[int, list[dict]], field: np.ndarray) -> None:
+    """:class:`Wrong` unless every rank wrote one block of ``field`` (a different one each) with MPI-IO calls."""
+    blocks = {
+        (bi, bj): field[bi * BLOCK[0] : (bi + 1) * BLOCK[0], bj * BLOCK[1] : (bj + 1) * BLOCK[1]]
+        for bi in range(GRID[0])
+        for bj in range(GRID[1])
+    }
+    owner: dict[tuple[int, int], int] = {}
+    for rank in range(RANKS):
+        written = numbers_in(event for event in traffic[rank] if "Write" in event["call"] or "write" in event["call"])
+        place = next(
+            (where for where, block in blocks.items() if sorted(written) == sorted(block.ravel())),
+            None,
+        )
+        if place is None:
+            raise Wrong(
+                f"the file is right, but rank {rank} wrote {written.size} value(s) through MPI-IO "
+                f"({show(written, 50)}), not one {BLOCK[0]} x {BLOCK[1]} block of the field: every rank writes its "
+                "own block with the collective call; nobody writes the file for the others"
+            )
+        if place in owner:
+            raise Wrong(
+                f"ranks {owner[place]} and {rank} both wrote the block at grid position {place}: each rank "
+                "writes the block it owns"
+            )
+        owner[place] = rank

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import re
+import weakref
+from typing import Any
 
 import dask.array as da
+import distributed
 import numpy as np
+import sklearn.model_selection
 from dask_ml.model_selection import GridSearchCV
 from dask_ml.wrappers import ParallelPostFit
 from sklearn.metrics import r2_score
@@ -101,16 +106,64 @@ def check_q2(model, predicted, X_big, y_test) -> str:
     return f"{len(labels):,} labels predicted block by block, {accuracy:.1%} correct"
 
 
+#: The scheduler's task prefix of a batch of fits sent by joblib's Dask backend: the key is
+#: ``f"{batch!r}-{uuid}"`` with ``batch_of_<function>_<n>_calls`` (``mixed_`` in front when the batch's
+#: calls are not all of one function), joblib/_dask.py (joblib 1.6).
+JOBLIB_FITS = re.compile(r"(?:mixed_)?batch_of__fit_and_score_(\d+)_calls")
+#: dask-ml's prefix of one fit-and-score task: ``"<estimator>-fit-score"`` (dask_ml/model_selection/_search.py).
+DASK_ML_FITS = "-fit-score"
+
+#: Per scheduler, how many fits the cluster had run when the check last looked.
+_fits_seen: dict[str, int] = {}
+#: Searches already found to have run on the cluster, with the ``cv_results_`` of that run.
+_credited: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+
+
+def _finished_by_prefix(dask_scheduler) -> dict[str, int]:
+    """On the scheduler: how many tasks of each prefix have finished (reached memory), ever."""
+    return {name: prefix.state_counts.get("memory", 0) for name, prefix in dask_scheduler.task_prefixes.items()}
+
+
+def fits_on_cluster(client: distributed.Client) -> int:
+    """How many model fits searches have run on ``client``'s cluster since it started, by task prefix.
+
+    joblib's Dask backend (scikit-learn's ``GridSearchCV`` inside ``joblib.parallel_config(backend="dask")``)
+    sends the fits in batches of n (:data:`JOBLIB_FITS`); dask-ml's ``GridSearchCV`` makes one task per fit
+    (:data:`DASK_ML_FITS`).
+    """
+    fits = 0
+    for name, finished in client.run_on_scheduler(_finished_by_prefix).items():
+        batch = JOBLIB_FITS.fullmatch(name)
+        if batch:
+            fits += int(batch.group(1)) * finished
+        elif name.endswith(DASK_ML_FITS):
+            fits += finished
+    return fits
+
+
+def _client_of(search: object) -> distributed.Client | None:
+    """The client a search ran with: dask-ml's ``scheduler=client``, else the default client, else None."""
+    scheduler = getattr(search, "scheduler", None)
+    if isinstance(scheduler, distributed.Client):
+        return scheduler
+    try:
+        return distributed.default_client()
+    except ValueError:  # no client in this session
+        return None
+
+
 @check(Q3)
 def check_q3(search, param_grid, X_test, y_test) -> str:
-    """Check ``search``: a fitted ``GridSearchCV`` from dask_ml that tried every setting of ``param_grid``.
+    """Check ``search``: a fitted ``GridSearchCV`` that tried every setting of ``param_grid`` on the cluster.
 
-    Every combination of ``param_grid`` must have been tried, and the best model must score at least 0.95 on the
-    held-out data.
+    Either dask-ml's (``scheduler=client``) or scikit-learn's run inside ``joblib.parallel_config(backend="dask")``
+    (or the older ``joblib.parallel_backend("dask")``). Every combination of ``param_grid`` must have been tried,
+    the cluster's scheduler must have run the search's fits (one per setting and fold) since the check last
+    looked, and the best model must score at least 0.95 on the held-out data.
 
     Parameters
     ----------
-    search : dask_ml.model_selection.GridSearchCV
+    search : dask_ml.model_selection.GridSearchCV or sklearn.model_selection.GridSearchCV
         Your search, fitted.
     param_grid : dict of str to list
         The lesson's grid of settings.
@@ -124,8 +177,18 @@ def check_q3(search, param_grid, X_test, y_test) -> str:
     Prints the check's verdict (passed / failed / not attempted); returns None.
     """
     require(search, "search")
-    if not isinstance(search, GridSearchCV):
-        raise Wrong(f"`search` is a {type(search).__name__}; use GridSearchCV from dask_ml.model_selection")
+    client = _client_of(search)
+    fits_before, fits_now = 0, 0
+    if client is not None:  # first: whatever this search ran counts once, even if it fails below
+        scheduler_id = client.scheduler_info()["id"]
+        fits_now = fits_on_cluster(client)
+        fits_before = _fits_seen.get(scheduler_id, 0)
+        _fits_seen[scheduler_id] = fits_now
+    if not isinstance(search, (GridSearchCV, sklearn.model_selection.GridSearchCV)):
+        raise Wrong(
+            f"`search` is a {type(search).__name__}; use GridSearchCV, dask-ml's (dask_ml.model_selection) "
+            'or scikit-learn\'s (sklearn.model_selection) inside joblib.parallel_config(backend="dask")'
+        )
     if not hasattr(search, "best_params_"):
         raise Wrong("`search` has not been fitted: call search.fit(X_train, y_train)")
     combinations = [dict(zip(param_grid, values)) for values in itertools.product(*param_grid.values())]
@@ -139,6 +202,17 @@ def check_q3(search, param_grid, X_test, y_test) -> str:
     best = {key: search.best_params_.get(key) for key in param_grid}
     if best not in combinations:
         raise Wrong(f"best_params_ {search.best_params_} is not one of the grid's settings")
+    fits = len(tried) * int(search.n_splits_)
+    if _credited.get(search) != id(search.cv_results_):
+        ran = fits_now - fits_before
+        if client is None or ran < fits:
+            where = "no Dask client is running" if client is None else f"the cluster ran {max(ran, 0)} of them"
+            raise Wrong(
+                f"the search made {fits} fits ({len(tried)} settings x {search.n_splits_} folds), but {where}: "
+                "they ran in this process. Run them on the cluster: dask-ml's GridSearchCV(..., scheduler=client), "
+                'or scikit-learn\'s search.fit(...) inside `with joblib.parallel_config(backend="dask"):`'
+            )
+        _credited[search] = id(search.cv_results_)
     held_out = float(search.score(X_test, y_test))
     if held_out < 0.95:
         raise Wrong(

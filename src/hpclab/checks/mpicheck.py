@@ -7,6 +7,13 @@ hint: a deadlock (stopped after the timeout), a rank that raised (with that
 rank's error line), or a failed launch. :func:`expect` then compares each
 rank's variables with the expected values and names the first rank that
 differs ("rank 2 received 10 but expected 30").
+
+A program can hold the right values without moving them: each rank may compute
+what it should have received and send a dummy message for show.
+:func:`run_traced` runs the program with ``MPI.COMM_WORLD`` (and the
+communicators made from it) and ``MPI.File`` replaced by subclasses that write
+down every message sent, every broadcast and every MPI-IO write, so a check can
+ask who sent what to whom (:func:`require_sent`).
 """
 
 from __future__ import annotations
@@ -14,9 +21,14 @@ from __future__ import annotations
 import ast
 import io
 import math
+import numbers
+import pickle
 import re
+import tempfile
 import tokenize
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -297,3 +309,391 @@ def require_any_call(program: str, name: str, *calls: str) -> None:
             f"`{name}` should move the data with MPI messages (call {', '.join(f'`{c}`' for c in calls)}), "
             "not compute the other ranks' values itself"
         )
+
+
+# --------------------------------------------------------------------------- traffic
+
+#: The variable each rank's traffic comes back in (see :func:`run_traced`).
+TRAFFIC = "_hpclab_traffic"
+
+#: One rank's record of one message, broadcast or write: ``call`` (the method), ``data`` (a copy of what
+#: it carried, None where the rank had nothing to give), and ``to`` and ``tag`` (a message: the
+#: receiver's rank in ``COMM_WORLD``) or ``root`` (a broadcast, the same way). A collective of
+#: :data:`_COLLECTIVES` has ``gave`` and ``got`` instead: what this rank put in and what the call left it.
+Event = dict[str, Any]
+
+#: Methods that send a message: the name of their data argument (the first) and of their tag (the third).
+_SENDS: dict[str, tuple[str, str]] = {
+    **{m: ("obj", "tag") for m in ("send", "ssend", "bsend", "isend", "issend", "ibsend")},
+    **{m: ("buf", "tag") for m in ("Send", "Ssend", "Bsend", "Rsend", "Isend", "Issend", "Ibsend", "Irsend")},
+    "sendrecv": ("sendobj", "sendtag"),
+    "Sendrecv": ("sendbuf", "sendtag"),
+    "Isendrecv": ("sendbuf", "sendtag"),
+    "Sendrecv_replace": ("buf", "sendtag"),
+    "Isendrecv_replace": ("buf", "sendtag"),
+}
+#: Broadcasts: their data is the first argument, the root the second.
+_BROADCASTS = ("bcast", "Bcast", "Ibcast")
+#: MPI-IO writes: where their buffer is (``Write_at(offset, buf)``: second).
+_WRITES: dict[str, int] = {
+    **{m: 0 for m in ("Write", "Write_all", "Write_all_begin", "Write_ordered", "Write_ordered_begin")},
+    **{m: 0 for m in ("Write_shared", "Iwrite", "Iwrite_all", "Iwrite_shared")},
+    **{m: 1 for m in ("Write_at", "Write_at_all", "Write_at_all_begin", "Iwrite_at", "Iwrite_at_all")},
+}
+#: Blocking collectives that deal out, gather or combine data: where their send buffer and receive buffer are
+#: (None: a pickle-based call, which returns what it delivers). Recorded with what the rank gave and got.
+_COLLECTIVES: dict[str, tuple[int, int | None]] = {
+    **{m: (0, 1) for m in ("Scatter", "Scatterv", "Gather", "Gatherv", "Allgather", "Allgatherv")},
+    **{m: (0, 1) for m in ("Allreduce", "Reduce", "Alltoall")},
+    **{m: (0, None) for m in ("scatter", "gather", "allgather", "allreduce", "reduce", "alltoall")},
+}
+#: Methods that make a new communicator from a traced one; it is traced too.
+_MAKERS = ("Dup", "Clone", "Split", "Create", "Create_group", "Create_cart")
+
+#: What this process sent, broadcast and wrote, in order (filled in the ranks by :func:`trace_mpi`).
+_LOG: list[Event] = []
+
+# Runs on every rank in place of the learner's program (which is at {path}): watch, run it, keep the log.
+_TRACED_MAIN = """\
+import runpy as _runpy
+import sys as _sys
+
+from hpclab.checks import mpicheck as _mpicheck
+
+_mpicheck.trace_mpi()
+_sys.argv[0] = {path!r}
+_mpicheck.finish_trace(globals(), _runpy.run_path({path!r}, run_name="__main__"))
+"""
+
+
+def _argument(args: tuple, kwargs: dict, position: int, name: str, default: object = None) -> object:
+    """A call's argument, given by position or by name."""
+    if name in kwargs:
+        return kwargs[name]
+    return args[position] if len(args) > position else default
+
+
+def _object_copy(obj: object) -> object:
+    """What a pickle-based call (``send``, ``bcast``) delivers: the object, pickled and unpickled."""
+    try:
+        return pickle.loads(pickle.dumps(obj))
+    except Exception:  # the call itself will fail the same way
+        return f"<{type(obj).__name__}>"
+
+
+def buffer_values(spec: object) -> np.ndarray | None:
+    """The values a buffer argument holds, as a flat copy: ``array``, ``[array, MPI.INT]``, ``[array, count, type]``.
+
+    None when the argument holds no plain values (``MPI.IN_PLACE``, a rank's None).
+    """
+    count = None
+    if isinstance(spec, (list, tuple)) and spec:
+        if len(spec) >= 3 and isinstance(spec[1], numbers.Integral):
+            count = int(spec[1])
+        spec = spec[0]
+    try:
+        values = np.array(spec, copy=True).ravel()
+    except Exception:  # not a buffer: the call itself says so
+        return None
+    if values.dtype == object:
+        return None
+    return values[:count] if count is not None else values
+
+
+def trace_mpi() -> None:
+    """Replace ``MPI.COMM_WORLD`` and ``MPI.File`` with subclasses that log what the program sends and writes.
+
+    Runs in an MPI rank, before the learner's program (see :func:`run_traced`). Every
+    point-to-point send (``send``, ``Send``, ``Isend``, ``Sendrecv`` and the others), every
+    broadcast and every MPI-IO write is recorded as an :data:`Event` in this process, with ranks
+    translated to ``COMM_WORLD``'s; communicators made from a traced one (``Dup``, ``Split``,
+    ``Create_cart``, ...) are traced too. The calls themselves are passed on unchanged.
+    """
+    from mpi4py import MPI  # noqa: PLC0415 -- starts MPI: only ever in a rank, never in the kernel
+
+    world = MPI.COMM_WORLD
+    world_group = world.Get_group()
+
+    def world_rank(comm: Any, rank: object) -> int | None:
+        if not isinstance(rank, numbers.Integral) or rank < 0:  # PROC_NULL, ANY_SOURCE: no one
+            return None
+        if comm == world:
+            return int(rank)
+        found = MPI.Group.Translate_ranks(comm.Get_group(), [int(rank)], world_group)[0]
+        return None if found == MPI.UNDEFINED else int(found)
+
+    def packed(spec: list | tuple) -> np.ndarray:
+        """What a message of a derived datatype carries (``[u, 1, column]``): MPI packs it for us."""
+        buf, datatype = spec[0], spec[-1]
+        base = datatype
+        while not base.is_predefined:
+            base = base.decode()[0]  # a vector's, a subarray's, ... element type (a struct: an error, below)
+        if len(spec) == 3 and isinstance(spec[1], numbers.Integral):
+            count = int(spec[1])
+        else:
+            count = max(1, np.asarray(buf).nbytes // datatype.extent)
+        whole = datatype.Create_contiguous(count).Commit()
+        try:
+            out = bytearray(whole.Pack_size(1, world))
+            whole.Pack(buf, out, 0, world)
+        finally:
+            whole.Free()
+        return np.frombuffer(bytes(out), dtype=base.tocode()).copy()
+
+    def carried(spec: object) -> np.ndarray | None:
+        """The values a buffer argument sends or writes, derived datatypes included."""
+        if isinstance(spec, (list, tuple)) and len(spec) >= 2 and isinstance(spec[-1], MPI.Datatype):
+            if not spec[-1].is_predefined:
+                try:
+                    return packed(spec)
+                except Exception:  # a struct, a buffer MPI cannot read: the call itself will say
+                    return None
+        return buffer_values(spec)
+
+    class Traced:
+        """What a traced communicator does besides the call: write it down."""
+
+    def sending(name: str, data_name: str, tag_name: str) -> Callable[..., object]:
+        def method(self: Any, *args: Any, **kwargs: Any) -> object:
+            to = world_rank(self, _argument(args, kwargs, 1, "dest"))
+            if to is not None:
+                data = _argument(args, kwargs, 0, data_name)
+                kept = _object_copy(data) if name[0].islower() else carried(data)
+                tag = _argument(args, kwargs, 2, tag_name, 0)
+                _LOG.append({"call": name, "to": to, "tag": tag, "data": kept})
+            return getattr(super(Traced, self), name)(*args, **kwargs)
+
+        return method
+
+    def broadcasting(name: str) -> Callable[..., object]:
+        def method(self: Any, *args: Any, **kwargs: Any) -> object:
+            root = _argument(args, kwargs, 1, "root", 0)
+            data = _argument(args, kwargs, 0, "obj" if name == "bcast" else "buf")
+            kept = None
+            if root == self.Get_rank():
+                kept = _object_copy(data) if name == "bcast" else carried(data)
+            _LOG.append({"call": name, "root": world_rank(self, root), "data": kept})
+            return getattr(super(Traced, self), name)(*args, **kwargs)
+
+        return method
+
+    def collecting(name: str, send_at: int, receive_at: int | None) -> Callable[..., object]:
+        def method(self: Any, *args: Any, **kwargs: Any) -> object:
+            if receive_at is None:
+                gave = _object_copy(_argument(args, kwargs, send_at, "sendobj"))
+                out = getattr(super(Traced, self), name)(*args, **kwargs)
+                _LOG.append({"call": name, "gave": gave, "got": _object_copy(out)})
+                return out
+            send = _argument(args, kwargs, send_at, "sendbuf")
+            receive = _argument(args, kwargs, receive_at, "recvbuf")
+            gave = carried(receive if send is MPI.IN_PLACE else send)
+            out = getattr(super(Traced, self), name)(*args, **kwargs)
+            _LOG.append({"call": name, "gave": gave, "got": carried(receive)})
+            return out
+
+        return method
+
+    def making(name: str) -> Callable[..., object]:
+        def method(self: Any, *args: Any, **kwargs: Any) -> object:
+            made = getattr(super(Traced, self), name)(*args, **kwargs)
+            if isinstance(made, MPI.Cartcomm):
+                return TracedCartcomm(made)
+            if isinstance(made, MPI.Intracomm) and made != MPI.COMM_NULL:
+                return TracedIntracomm(made)
+            return made
+
+        return method
+
+    for name, (data_name, tag_name) in _SENDS.items():
+        setattr(Traced, name, sending(name, data_name, tag_name))
+    for name in _BROADCASTS:
+        setattr(Traced, name, broadcasting(name))
+    for name, (send_at, receive_at) in _COLLECTIVES.items():
+        setattr(Traced, name, collecting(name, send_at, receive_at))
+    for name in _MAKERS:
+        setattr(Traced, name, making(name))
+
+    class TracedIntracomm(Traced, MPI.Intracomm):
+        pass
+
+    class TracedCartcomm(Traced, MPI.Cartcomm):
+        pass
+
+    def writing(name: str, position: int) -> Callable[..., object]:
+        def method(self: Any, *args: Any, **kwargs: Any) -> object:
+            _LOG.append({"call": name, "data": carried(_argument(args, kwargs, position, "buf"))})
+            return getattr(super(TracedFile, self), name)(*args, **kwargs)
+
+        return method
+
+    class TracedFile(MPI.File):
+        pass
+
+    for name, position in _WRITES.items():
+        setattr(TracedFile, name, writing(name, position))
+
+    MPI.COMM_WORLD = TracedIntracomm(world)  # type: ignore[misc]
+    MPI.File = TracedFile  # type: ignore[misc]
+
+
+def finish_trace(namespace: dict[str, Any], program_globals: Mapping[str, Any]) -> None:
+    """Give the traced run's namespace the learner's variables and, as :data:`TRAFFIC`, the log."""
+    namespace.update(program_globals, **{TRAFFIC: list(_LOG)})
+
+
+def run_traced(
+    program: object,
+    name: str,
+    *,
+    n: int = 4,
+    collect: Iterable[str] = (),
+    timeout: float = DEFAULT_TIMEOUT,
+    args: Iterable[str] = (),
+) -> tuple[mpi.MPIResult, dict[int, list[Event]]]:
+    """:func:`run_answer`, watching the program's MPI traffic: the result, and each rank's :data:`Event` list.
+
+    The program runs as it would alone (its line numbers, ``sys.argv`` and ``__name__`` unchanged);
+    :func:`trace_mpi` runs first in every rank.
+    """
+    program = validate_program(program, name)
+    with tempfile.TemporaryDirectory(prefix="hpclab-check-") as tmp:
+        path = Path(tmp) / "program.py"
+        path.write_text(program)
+        main = _TRACED_MAIN.format(path=str(path))
+        result = run_answer(main, name, n=n, collect=[*collect, TRAFFIC], timeout=timeout, args=args)
+    traffic = {rank: cast("list[Event]", result.values[rank].pop(TRAFFIC)) for rank in range(n)}
+    return result, traffic
+
+
+def sent(traffic: Mapping[int, list[Event]], source: int, dest: int) -> list[Event]:
+    """The messages rank ``source`` sent to rank ``dest`` (ranks of ``COMM_WORLD``), in order."""
+    return [event for event in traffic.get(source, []) if event.get("to") == dest]
+
+
+def numbers_in(events: Iterable[Event]) -> np.ndarray:
+    """Every number the events carried, one after the other, as float64 (other data left out)."""
+    parts = []
+    for event in events:
+        try:
+            values = np.asarray(event["data"], dtype=float).ravel()
+        except (TypeError, ValueError):
+            continue
+        parts.append(values)
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def describe(events: list[Event], limit: int = 3) -> str:
+    """The events for a message: ``send of None (tag 0)``, at most ``limit`` of them."""
+    shown = [
+        f"{event['call']} of {show(event['data'], 40)}" + (f" (tag {event['tag']})" if "tag" in event else "")
+        for event in events[:limit]
+    ]
+    more = f" and {len(events) - limit} more" if len(events) > limit else ""
+    return "; ".join(shown) + more
+
+
+def require_sent(
+    traffic: Mapping[int, list[Event]],
+    source: int,
+    dest: int,
+    holds: str,
+    want: str,
+    matches: Callable[[list[Event]], bool],
+) -> None:
+    """Raise :class:`Wrong` unless the messages rank ``source`` sent rank ``dest`` carry what ``dest`` holds.
+
+    For a check whose values are already right: it tells a rank that received its values from
+    one that computed them itself and sent something else ("rank 3 holds the right message, but
+    rank 0 sent rank 3 only send of None (tag 0), not {...}").
+
+    Parameters
+    ----------
+    traffic : mapping of int to list of Event
+        Each rank's traffic, from :func:`run_traced`.
+    source, dest : int
+        The ranks (of ``COMM_WORLD``) the message should go from and to.
+    holds : str
+        What ``dest`` holds, for the message ("message", "ghost cells").
+    want : str
+        What the messages should have carried, for the message.
+    matches : callable
+        Whether the list of messages from ``source`` to ``dest`` carried it.
+    """
+    messages = sent(traffic, source, dest)
+    if matches(messages):
+        return
+    what = f"sent rank {dest} only {describe(messages)}" if messages else f"sent rank {dest} no message at all"
+    raise Wrong(
+        f"rank {dest} holds the right {holds}, but rank {source} {what}, not {want}: the values must travel "
+        f"in the messages, not be worked out on the rank that should receive them"
+    )
+
+
+def carrying(value: object, tag: object = None) -> Callable[[list[Event]], bool]:
+    """For :func:`require_sent`: one of the messages carried ``value`` (with tag ``tag``, if given)."""
+    return lambda events: any(same(e["data"], value) and (tag is None or e.get("tag") == tag) for e in events)
+
+
+def carrying_all(values: np.ndarray) -> Callable[[list[Event]], bool]:
+    """For :func:`require_sent`: the messages' numbers, one after the other, are ``values`` (one message or several)."""
+    return lambda events: same(numbers_in(events), values)
+
+
+def carrying_number(value: float) -> Callable[[list[Event]], bool]:
+    """For :func:`require_sent`: some message carried the number ``value`` (alone or among others)."""
+    return lambda events: bool(np.isclose(numbers_in(events), value, rtol=1e-9, atol=1e-12).any())
+
+
+def _flat(value: object) -> np.ndarray | None:
+    """A value's numbers as one flat float64 array (a list of arrays included), or None if it has none."""
+    try:
+        return (
+            np.concatenate([np.asarray(part, dtype=float).ravel() for part in value])
+            if isinstance(value, (list, tuple))
+            else np.asarray(value, dtype=float).ravel()
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def require_delivered(
+    traffic: Mapping[int, list[Event]], rank: int, calls: Iterable[str], name: str, held: object, side: str = "got"
+) -> None:
+    """Raise :class:`Wrong` unless what ``rank`` holds in ``name`` is what one of its collective ``calls`` moved.
+
+    ``side="got"``: what the call delivered to the rank (a Scatter's piece, an Allreduce's sum);
+    ``side="gave"``: what the rank put in (a Gather's contribution). Compared by value, flattened.
+    A program that made none of these calls (a non-blocking variant, say) is not judged here.
+
+    Parameters
+    ----------
+    traffic : mapping of int to list of Event
+        Each rank's traffic, from :func:`run_traced`.
+    rank : int
+        The rank (of ``COMM_WORLD``).
+    calls : iterable of str
+        The collectives that should have moved it (``"Scatter"``, ``"scatter"``).
+    name : str
+        The variable, for the message.
+    held : object
+        What the rank holds (already found right by the check).
+    side : {"got", "gave"}
+        Which side of the call to compare.
+    """
+    calls = set(calls)
+    events = [event for event in traffic.get(rank, []) if event["call"] in calls]
+    want = _flat(held)
+    if not events or want is None:
+        return
+    for event in events:
+        moved = _flat(event[side])
+        if moved is not None and same(moved, want):
+            return
+    first = events[0]
+    if side == "got":
+        what = f"its {first['call']} delivered {show(first['got'], 50)}"
+        hint = "keep what the collective gives you; working it out on the rank itself is not the exercise"
+    else:
+        what = f"it gave its {first['call']} {show(first['gave'], 50)}"
+        hint = "pass the collective the values themselves, not a stand-in"
+    raise Wrong(f"rank {rank} holds the right {name}, but {what}: {hint}")

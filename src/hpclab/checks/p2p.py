@@ -1,7 +1,10 @@
 """Checks for lesson 08-mpi-point-to-point: send/recv, Send/Recv, deadlocks, rings and halos.
 
 Every answer is a whole MPI program in a string; the check runs it on
-:data:`RANKS` ranks and compares what each rank holds afterwards.
+:data:`RANKS` ranks and compares what each rank holds afterwards. Where a
+question is about moving data (all but Q2's datatype), the check also watches the
+messages (:func:`hpclab.checks.mpicheck.run_traced`): a rank that works out what
+it should have received, while a dummy message goes by, does not pass.
 """
 
 from __future__ import annotations
@@ -14,11 +17,15 @@ from hpclab.checks import Question, Wrong, check
 from hpclab.checks.mpicheck import (
     DEFAULT_TIMEOUT,
     calls_in_program,
+    carrying,
+    carrying_all,
+    carrying_number,
     expect,
     parse_program,
     require_any_call,
     require_calls,
-    run_answer,
+    require_sent,
+    run_traced,
     validate_program,
 )
 
@@ -47,7 +54,8 @@ BLOCKING_P2P = frozenset(
 def check_q1(message_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     """Check ``message_program``: a Python dictionary sent from rank 0 to rank 3 with ``send`` and ``recv``.
 
-    Runs the program on 4 ranks: rank 3 must hold the dictionary in ``message``, every other rank None.
+    Runs the program on 4 ranks: rank 3 must hold the dictionary in ``message``, every other rank None, and rank 0
+    must have sent it to rank 3.
 
     Parameters
     ----------
@@ -61,8 +69,9 @@ def check_q1(message_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     Prints the check's verdict (passed / failed / not attempted); returns None.
     """
     require_calls(message_program, "message_program", ".send(", ".recv(")
-    result = run_answer(message_program, "message_program", n=RANKS, collect=["message"], timeout=timeout)
+    result, traffic = run_traced(message_program, "message_program", n=RANKS, collect=["message"], timeout=timeout)
     expect(result, {r: {"message": MESSAGE if r == 3 else None} for r in range(RANKS)}, verb="received")
+    require_sent(traffic, 0, 3, "message", f"the dictionary {MESSAGE}", carrying(MESSAGE))
     return "rank 3 got the whole dictionary; pickle did the packing"
 
 
@@ -161,7 +170,7 @@ def check_q2(buffer_program, timeout: float = DEFAULT_TIMEOUT) -> str:
 
     Every ``Send`` and ``Recv`` must name a datatype that describes 32-bit integers (directly or through a name),
     and every ``Send`` must carry tag 7; the check then runs the program on 4 ranks and compares every rank's
-    ``buffer`` (dtype ``'i'``).
+    ``buffer`` (dtype ``'i'``), and rank 1 must have sent the eight values to rank 2.
 
     Parameters
     ----------
@@ -201,7 +210,7 @@ def check_q2(buffer_program, timeout: float = DEFAULT_TIMEOUT) -> str:
                 f"your comm.Send sends with tag {tag!r} (a Send without tag= sends tag 0); the question asks for "
                 f"tag={Q2_TAG}, so that a receiver can pick this message out by its tag"
             )
-    result = run_answer(buffer_program, "buffer_program", n=RANKS, collect=["buffer"], timeout=timeout)
+    result, traffic = run_traced(buffer_program, "buffer_program", n=RANKS, collect=["buffer"], timeout=timeout)
     for rank in range(RANKS):
         got = result.values[rank]["buffer"]
         if not isinstance(got, np.ndarray) or got.dtype != np.dtype("i"):
@@ -211,6 +220,7 @@ def check_q2(buffer_program, timeout: float = DEFAULT_TIMEOUT) -> str:
             )
     expected = {r: {"buffer": np.arange(1, 9) if r == 2 else np.zeros(8)} for r in range(RANKS)}
     expect(result, expected, verb="received")
+    require_sent(traffic, 1, 2, "buffer", f"1 to 8 with tag {Q2_TAG}", carrying(np.arange(1, 9), tag=Q2_TAG))
     return "eight int32 values went straight from one buffer into the other"
 
 
@@ -218,7 +228,8 @@ def check_q2(buffer_program, timeout: float = DEFAULT_TIMEOUT) -> str:
 def check_q3(fixed_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     """Check ``fixed_program``: large arrays swapped between pairs of ranks without the deadlock.
 
-    Runs the program on 4 ranks (0 with 1, 2 with 3): each rank must hold its partner's array in ``received``.
+    Runs the program on 4 ranks (0 with 1, 2 with 3): each rank must hold its partner's array in ``received``,
+    sent by the partner.
 
     Parameters
     ----------
@@ -232,9 +243,18 @@ def check_q3(fixed_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     Prints the check's verdict (passed / failed / not attempted); returns None.
     """
     require_any_call(fixed_program, "fixed_program", *SEND_CALLS)
-    result = run_answer(fixed_program, "fixed_program", n=RANKS, collect=["received"], timeout=timeout)
+    result, traffic = run_traced(fixed_program, "fixed_program", n=RANKS, collect=["received"], timeout=timeout)
     expected = {r: {"received": np.full(SWAP_SIZE, float(r ^ 1))} for r in range(RANKS)}
     expect(result, expected, verb="received")
+    for rank in range(RANKS):
+        require_sent(
+            traffic,
+            rank,
+            rank ^ 1,
+            "received array",
+            f"its own array of {SWAP_SIZE} × {float(rank)!r}",
+            carrying_all(np.full(SWAP_SIZE, float(rank))),
+        )
     return "each pair swapped its arrays without waiting on each other"
 
 
@@ -243,7 +263,7 @@ def check_q4(arrivals_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     """Check ``arrivals_program``: rank 0 receives from any source and records who sent each message.
 
     Runs the program on 4 ranks: rank 0's ``arrivals`` must map each sender to its value and tag, the other ranks
-    hold None.
+    hold None; each sender must have sent its value with that tag.
 
     Parameters
     ----------
@@ -257,9 +277,18 @@ def check_q4(arrivals_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     Prints the check's verdict (passed / failed / not attempted); returns None.
     """
     require_calls(arrivals_program, "arrivals_program", "ANY_SOURCE", "Status")
-    result = run_answer(arrivals_program, "arrivals_program", n=RANKS, collect=["arrivals"], timeout=timeout)
+    result, traffic = run_traced(arrivals_program, "arrivals_program", n=RANKS, collect=["arrivals"], timeout=timeout)
     want = {source: (100 * source, source) for source in range(1, RANKS)}
     expect(result, {r: {"arrivals": want if r == 0 else None} for r in range(RANKS)})
+    for source, (value, tag) in want.items():
+        require_sent(
+            traffic,
+            source,
+            0,
+            "arrivals",
+            f"{value} with tag {tag}",
+            carrying(value, tag=tag),
+        )
     return "rank 0 took the messages in whatever order they came and still knew who sent each"
 
 
@@ -267,7 +296,8 @@ def check_q4(arrivals_program, timeout: float = DEFAULT_TIMEOUT) -> str:
 def check_q5(ring_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     """Check ``ring_program``: every rank swaps its rank number with both ring neighbours, without blocking.
 
-    Runs the program on 4 ranks and compares every rank's ``from_left`` and ``from_right``.
+    Runs the program on 4 ranks and compares every rank's ``from_left`` and ``from_right``, each sent by that
+    neighbour.
 
     Parameters
     ----------
@@ -296,9 +326,14 @@ def check_q5(ring_program, timeout: float = DEFAULT_TIMEOUT) -> str:
             f"`ring_program` also calls {', '.join(f'`{b}`' for b in blocking)}, which blocks: the question asks for "
             "all four transfers as Isend/Irecv requests, finished by one Waitall"
         )
-    result = run_answer(ring_program, "ring_program", n=RANKS, collect=["from_left", "from_right"], timeout=timeout)
+    result, traffic = run_traced(
+        ring_program, "ring_program", n=RANKS, collect=["from_left", "from_right"], timeout=timeout
+    )
     expected = {r: {"from_left": (r - 1) % RANKS, "from_right": (r + 1) % RANKS} for r in range(RANKS)}
     expect(result, expected, verb="received")
+    for rank in range(RANKS):
+        for side, neighbour in (("from_left", (rank - 1) % RANKS), ("from_right", (rank + 1) % RANKS)):
+            require_sent(traffic, neighbour, rank, side, f"its rank number {neighbour}", carrying(neighbour))
     return "all four messages per rank were in flight at once, and nobody waited for anybody"
 
 
@@ -318,7 +353,8 @@ def check_q6(halo_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     """Check ``halo_program``: a 1-D halo exchange that fills every rank's ghost cells from its neighbours.
 
     Runs the program on 4 ranks and compares every rank's ``u`` (owned cells and ghosts, 0 beyond the ends of the
-    global array) and ``laplacian``.
+    global array) and ``laplacian``; each rank must have sent its first owned value to the left neighbour and its
+    last to the right one.
 
     Parameters
     ----------
@@ -332,6 +368,18 @@ def check_q6(halo_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     Prints the check's verdict (passed / failed / not attempted); returns None.
     """
     require_any_call(halo_program, "halo_program", *SEND_CALLS)
-    result = run_answer(halo_program, "halo_program", n=RANKS, collect=["u", "laplacian"], timeout=timeout)
+    result, traffic = run_traced(halo_program, "halo_program", n=RANKS, collect=["u", "laplacian"], timeout=timeout)
     expect(result, {r: halo_expected(r) for r in range(RANKS)})
+    for rank in range(RANKS):
+        owned = halo_expected(rank)["u"]
+        for neighbour, value in ((rank - 1, owned[1]), (rank + 1, owned[-2])):
+            if 0 <= neighbour < RANKS:
+                require_sent(
+                    traffic,
+                    rank,
+                    neighbour,
+                    "ghost cell",
+                    f"rank {rank}'s edge value {value:g}",
+                    carrying_number(value),
+                )
     return "ghost cells filled from both neighbours; the stencil now works across rank borders"
