@@ -24,7 +24,7 @@ from mpi4py import MPI
 
 import hpclab.cluster
 from hpclab import handoff
-from hpclab.handoff.worker import STATE_ATTRIBUTE
+from hpclab.handoff.worker import STATE_ATTRIBUTE, mpi_status
 from tests.support.handoff import kill_the_victim
 
 # Not marked mpi: start(mpi=True) needs an MPICH-family MPI, so `make test-openmpi` leaves these out
@@ -120,9 +120,44 @@ def test_an_array_larger_than_the_client_could_hold_twice_round_trips_without_pa
 
 
 def _blocks_kept(dask_worker) -> int:
-    """Runs on a worker: how many MPI result blocks wait there, not yet taken into the array."""
+    """Runs on a worker: how many MPI result blocks wait there, not yet handed to Dask."""
     state = getattr(dask_worker, STATE_ATTRIBUTE, None)  # a restarted worker has none yet
     return 0 if state is None else sum(len(blocks) for blocks in state.kept.values())
+
+
+def _held_named(name: str, dask_worker) -> list:
+    """Runs on a worker: the keys named ``name`` in its memory (registered with the scheduler or not)."""
+    return sorted(k for k in dask_worker.data if isinstance(k, tuple) and k[0] == name)
+
+
+def _forget_mpi(dask_worker) -> None:
+    """Runs on a worker: forget its MPI state (communicator included), as a restarted worker would have none."""
+    setattr(dask_worker, STATE_ATTRIBUTE, None)
+
+
+def _stuck(dask_worker) -> str | None:
+    state = getattr(dask_worker, STATE_ATTRIBUTE, None)
+    return None if state is None else state.stuck
+
+
+def test_a_worker_that_lost_the_communicator_calls_the_phase_off_and_it_runs_the_long_way(client):
+    # The second call goes straight to the workers of the first; one of them no longer has their
+    # communicator, says so before any MPI call, and the others leave the phase's barrier: nobody is
+    # stuck, the communicator is built again, and the call still gives the right answer.
+    data = np.arange(48.0).reshape(8, 6)
+    x = client.persist(da.from_array(data, chunks=(2, 6)))
+    distributed.wait(x)
+    first = handoff.run_to_array(client, x, minus_global_mean, timeout=60)
+    np.testing.assert_allclose(first.compute(), data - data.mean())
+    (before,) = {s["build"] for s in client.run(mpi_status).values()}
+    client.run(_forget_mpi, workers=[sorted(client.scheduler_info()["workers"])[0]])
+
+    second = handoff.run_to_array(client, x, minus_global_mean, timeout=60)
+
+    np.testing.assert_allclose(second.compute(), data - data.mean())
+    assert set(client.run(_stuck).values()) == {None}
+    (after,) = {s["build"] for s in client.run(mpi_status).values()}
+    assert after not in (None, before)  # the communicator was built again, over both workers
 
 
 def test_a_worker_killed_inside_the_mpi_phase_is_survived_and_leaves_no_stale_block(tmp_path):
@@ -148,12 +183,21 @@ def test_a_worker_killed_inside_the_mpi_phase_is_survived_and_leaves_no_stale_bl
         thread = kill_the_victim(victim_file, killed)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            back = handoff.run_to_array(c, x, double_with_a_victim, timeout=8, attempts=3, args=(str(victim_file),))
+            back = handoff.run_to_array(
+                c, x, double_with_a_victim, timeout=8, attempts=3, args=(str(victim_file),), name="doubled"
+            )
         thread.join(5)
         assert "pid" in killed, "the victim was never killed: the test proves nothing"
         assert any(issubclass(w.category, handoff.HandoffRetry) for w in caught)
         np.testing.assert_allclose(back.compute(), data * 6)
         kept = c.run(_blocks_kept)
         assert sum(kept.values()) == 0, f"blocks of a failed attempt are still held: {kept}"
+        # Every attempt used the same keys ("doubled", i): a worker holds one only where the scheduler says so.
+        registered = {
+            a: sorted(tuple(k) for k, held in c.who_has(distributed.futures_of(back)).items() if a in held)
+            for a in c.run(os.getpid)
+        }
+        held = {a: [tuple(k) for k in keys] for a, keys in c.run(_held_named, "doubled").items()}
+        assert held == registered, f"blocks of a failed attempt are still in a worker's memory: {held} vs {registered}"
     finally:
         c.close()

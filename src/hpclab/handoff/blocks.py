@@ -127,7 +127,7 @@ def _dataframe_pieces(
 
 
 def placed(
-    client, collection, workers: Sequence[str] | None = None
+    client, collection, workers: Sequence[str] | None = None, who_has: Mapping[Any, Sequence[str]] | None = None
 ) -> tuple[dict[str, list[Piece]], dict[str, list[Any]]]:
     """Pieces and their futures per worker, in chunk order; every worker present.
 
@@ -139,6 +139,8 @@ def placed(
         A persisted collection, every block computed.
     workers : sequence of str, optional
         Every worker's address, when the caller already knows them (saves asking the scheduler).
+    who_has : mapping, optional
+        The scheduler's answer to who holds each block's key, when the caller already asked.
 
     Returns
     -------
@@ -153,7 +155,8 @@ def placed(
         The collection is not persisted, not yet computed, or a block has no holder.
     """
     futures = _futures_by_index(collection)
-    who_has = client.who_has(list(futures.values()))
+    if who_has is None:
+        who_has = client.who_has(list(futures.values()))
     holder: dict[tuple[int, ...], str] = {}
     for index, future in futures.items():
         holders = who_has.get(future.key) or who_has.get(str(future.key)) or ()

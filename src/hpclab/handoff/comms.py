@@ -19,7 +19,9 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from hpclab.handoff.blocks import worker_addresses
@@ -28,6 +30,19 @@ from hpclab.handoff.steps import AttemptFailed, everywhere, raise_if_failed, wor
 from hpclab.handoff.worker import step_begin, step_finish, step_round, step_world
 
 MPI_PHASE_LOCK = "hpclab-handoff-mpi-phase"  # a scheduler-side lock: one MPI phase at a time per cluster
+
+
+@dataclass(frozen=True)
+class PhaseWorkers:
+    """The workers' communicator as the last MPI phase that worked on a client found it."""
+
+    key: tuple[str, ...]  # the workers, sorted: the communicator's ranks
+    build: str  # which build made it (each worker checks it holds that one)
+    status: dict[str, dict[str, Any]]  # each worker's mpi_status then
+
+
+#: client -> the :class:`PhaseWorkers` of its last MPI phase that worked: the next phase goes to them at once.
+LAST_PHASE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def mpi_mode(status: Mapping[str, Mapping[str, Any]]) -> str:
@@ -84,14 +99,13 @@ def tree_rounds(n: int) -> list[list[tuple[int, int]]]:
     return rounds
 
 
-def _grow_communicator(client, key: tuple[str, ...], timeout: float | None) -> int:
+def _grow_communicator(client, key: tuple[str, ...], token: str, timeout: float | None) -> int:
     """Join independent MPI workers (``key``, in order) into one communicator in ceil(log2 n) rounds.
 
     Each round every worker takes part in at most one Accept or Connect, all
     at the same moment (in their MPI threads); the client passes the port names
     from one round's acceptors to the next round's connectors. Returns the rounds.
     """
-    token = uuid.uuid4().hex
     n = len(key)
     rounds = tree_rounds(n)
     group_of = list(range(n))  # position -> first position of its group
@@ -132,6 +146,21 @@ def _grow_communicator(client, key: tuple[str, ...], timeout: float | None) -> i
     return len(rounds)
 
 
+_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # client -> its handle on MPI_PHASE_LOCK
+
+
+def phase_lock(client) -> Any:
+    """This client's handle on the cluster's MPI lock, made once: a new ``distributed.Lock`` per phase
+    would register it with the scheduler again (one more round trip) and leave a lease-refreshing
+    callback behind on the client's loop each time."""
+    from distributed import Lock  # noqa: PLC0415  heavy: MPI ranks of the disk route import hpclab.handoff without Dask
+
+    lock = _LOCKS.get(client)
+    if lock is None:
+        lock = _LOCKS[client] = Lock(MPI_PHASE_LOCK, scheduler_rpc=client.scheduler, loop=client.loop)
+    return lock
+
+
 @contextlib.contextmanager
 def one_mpi_phase_at_a_time(client, timeout: float | None) -> Iterator[None]:
     """Hold the cluster's MPI lock: two MPI phases at once would interleave their collectives.
@@ -143,9 +172,7 @@ def one_mpi_phase_at_a_time(client, timeout: float | None) -> Iterator[None]:
     lock lives on the scheduler, so it holds across clients; a client that dies
     holding it loses it when its lease ends.
     """
-    from distributed import Lock  # noqa: PLC0415  heavy: MPI ranks of the disk route import hpclab.handoff without Dask
-
-    lock = Lock(MPI_PHASE_LOCK, scheduler_rpc=client.scheduler, loop=client.loop)
+    lock = phase_lock(client)
     if not lock.acquire(timeout=timeout):
         raise HandoffTimeout(
             f"another MPI phase (run_on_workers(..., mpi=True) or communicator()) held this cluster's "
@@ -163,29 +190,40 @@ def build_communicator(
     """:func:`communicator` without the lock (the caller holds it); AttemptFailed when a step fails on a worker.
 
     ``status``: the workers' :func:`~hpclab.handoff.steps.worker_status`, when the caller just asked for it.
+    The answer's ``"build"`` names the communicator's build, the same on all its workers.
     """
     key = tuple(sorted(workers if workers is not None else worker_addresses(client)))
     if status is None or set(status) != set(key):
         status = worker_status(client, key)
     mode = mpi_mode(status)
     begun = time.perf_counter()
-    if all(key in {tuple(k) for k in s["comms"]} for s in status.values()):
-        return {"mode": mode, "workers": key, "built": False, "rounds": 0, "seconds": 0.0}
+    builds = {s.get("build") for s in status.values()}
+    if all(key in {tuple(k) for k in s["comms"]} for s in status.values()) and len(builds) == 1 and None not in builds:
+        build = builds.pop()
+        return {"mode": mode, "workers": key, "built": False, "rounds": 0, "seconds": 0.0, "build": build}
+    build = uuid.uuid4().hex
     if mode == "world":
         tag = uuid.uuid4().int % 30_000  # Create_group tags must stay below MPI_TAG_UB (>= 32767)
         ranks = [status[a]["rank"] for a in key]
         outcome = everywhere(
             client,
             step_world,
-            {a: (key, ranks, tag) for a in key},
+            {a: (key, ranks, tag, build) for a in key},
             timeout,
             "building the communicator from MPI_COMM_WORLD",
         )
         raise_if_failed(outcome, "building the communicator")
         rounds = 1
     else:
-        rounds = _grow_communicator(client, key, timeout)
-    return {"mode": mode, "workers": key, "built": True, "rounds": rounds, "seconds": time.perf_counter() - begun}
+        rounds = _grow_communicator(client, key, build, timeout)
+    return {
+        "mode": mode,
+        "workers": key,
+        "built": True,
+        "rounds": rounds,
+        "seconds": time.perf_counter() - begun,
+        "build": build,
+    }
 
 
 def communicator(client, workers: Sequence[str] | None = None, *, timeout: float | None = None) -> dict[str, Any]:
@@ -210,9 +248,9 @@ def communicator(client, workers: Sequence[str] | None = None, *, timeout: float
     Returns
     -------
     dict
-        ``{"mode", "workers", "built", "rounds", "seconds"}``: ``"world"`` or
+        ``{"mode", "workers", "built", "rounds", "seconds", "build"}``: ``"world"`` or
         ``"connect"``, the workers in rank order, whether it was built now
-        (False: reused), the rounds it took and the seconds the build took.
+        (False: reused), the rounds it took, the seconds the build took and which build it is.
 
     Raises
     ------
@@ -224,6 +262,7 @@ def communicator(client, workers: Sequence[str] | None = None, *, timeout: float
     """
     try:
         with one_mpi_phase_at_a_time(client, timeout):
+            LAST_PHASE.pop(client, None)  # built again, the workers' communicator is not the last phase's
             return build_communicator(client, workers, timeout)
     except AttemptFailed as failure:
         kind = HandoffTimeout if failure.outcome.stuck else HandoffError

@@ -10,20 +10,25 @@ blocks, and the phase runs again (``attempts``).
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextlib
 import socket
 import time
 import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import psutil
 
 from hpclab.handoff.blocks import Piece, is_dataframe, placed, worker_addresses
-from hpclab.handoff.comms import build_communicator, one_mpi_phase_at_a_time
+from hpclab.handoff.comms import LAST_PHASE, PhaseWorkers, build_communicator, one_mpi_phase_at_a_time
 from hpclab.handoff.errors import HandoffError, HandoffRetry, HandoffTimeout
 from hpclab.handoff.steps import FROZEN_GRACE, AttemptFailed, everywhere, raise_if_failed, worker_status
-from hpclab.handoff.worker import call_on_worker, drop_kept, exit_soon, step_call, step_keep, take_kept
+from hpclab.handoff.worker import Phase, call_on_worker, drop_kept, exit_soon, step_call, step_keep
 
 
 def comm_order(pieces: Mapping[str, Sequence[Piece]], world_ranks: Mapping[str, int]) -> list[str]:
@@ -36,6 +41,23 @@ def comm_order(pieces: Mapping[str, Sequence[Piece]], world_ranks: Mapping[str, 
     return holding + empty
 
 
+def _look_up(client, collection) -> concurrent.futures.Future:
+    """Ask the scheduler, without waiting for the answer, who holds each block and which workers there are.
+
+    Started before the MPI lock is taken, so both round trips overlap the lock's; neither
+    answer depends on the lock (it orders MPI calls, not where Dask keeps blocks).
+    """
+    from distributed import futures_of  # noqa: PLC0415  heavy: MPI ranks of the disk route import hpclab.handoff without Dask
+
+    keys = [f.key for f in futures_of(collection)]
+
+    async def ask() -> tuple[dict, list[str]]:
+        who_has, nthreads = await asyncio.gather(client.scheduler.who_has(keys=keys), client.scheduler.ncores())
+        return who_has, sorted(nthreads)
+
+    return asyncio.run_coroutine_threadsafe(ask(), client.loop.asyncio_loop)
+
+
 def _mpi_attempt(
     client,
     collection,
@@ -44,48 +66,82 @@ def _mpi_attempt(
     kwargs: dict,
     timeout: float | None,
     recompute: bool,
-    keep: list[str] | None = None,
+    keep: Kept | None = None,
+    looked: concurrent.futures.Future | None = None,
 ) -> dict[str, Any]:
     """One try of the MPI phase: placement, communicator (built or reused), func on every worker.
 
-    With ``keep`` (a list), func's blocks stay on the workers under a new token, appended to it.
+    With ``keep``, func's blocks stay on the workers, as their data under new keys (see :class:`Kept`).
+    ``looked``: :func:`_look_up`'s answer, asked before the lock was taken.
+
+    When the workers are those of this client's last phase that worked, the phase goes to them
+    at once: each checks it still holds that communicator, and if one does not, the phase is
+    called off before any MPI call (:func:`hpclab.handoff.worker.step_call`) and runs the long
+    way: every worker asked about MPI, the communicator built (or reused) over the workers there are.
     """
     from distributed import futures_of, wait  # noqa: PLC0415  heavy: MPI ranks of the disk route import hpclab.handoff without Dask
 
     if recompute:  # blocks lost with a worker are computed again by Dask, on the workers there are now
         wait(futures_of(collection), timeout=timeout)
+        looked = None
+    who_has, workers = (looked or _look_up(client, collection)).result(timeout)
+    last = LAST_PHASE.pop(client, None)  # put back only by a phase that works
+    if last is not None and set(workers) == set(last.key):
+        pieces, futures = placed(client, collection, workers, who_has)
+        if set(pieces) == set(last.key):
+            try:
+                made = _mpi_phase(client, pieces, futures, last, func, args, kwargs, timeout, keep)
+            except AttemptFailed as failure:
+                failed = failure.outcome
+                if failed.refused and not (failed.ok or failed.errors or failed.stuck or failed.lost):
+                    pass  # nothing ran anywhere: the long way below
+                else:
+                    failure.where = _where(last.status)
+                    raise
+            else:
+                LAST_PHASE[client] = last
+                return made
     # One call asks every worker about MPI and says who the workers are: the placement and the
     # communicator use its answer instead of asking the scheduler and the workers again.
     status = worker_status(client, None)
-    pieces, futures = placed(client, collection, list(status))
+    pieces, futures = placed(client, collection, list(status), who_has if set(status) == set(workers) else None)
     try:
-        return _mpi_phase(client, pieces, futures, status, func, args, kwargs, timeout, keep)
+        info = build_communicator(client, list(pieces), timeout, status)
+        workers_now = PhaseWorkers(info["workers"], info["build"], status)
+        made = _mpi_phase(client, pieces, futures, workers_now, func, args, kwargs, timeout, keep)
     except AttemptFailed as failure:
-        failure.where = {a: (s.get("host"), s.get("pid"), s.get("size", 1)) for a, s in status.items()}
+        failure.where = _where(status)
         raise
+    LAST_PHASE[client] = workers_now
+    return made
+
+
+def _where(status: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[Any, Any, Any]]:
+    return {a: (s.get("host"), s.get("pid"), s.get("size", 1)) for a, s in status.items()}
 
 
 def _mpi_phase(
     client,
     pieces,
     futures,
-    status,
+    workers: PhaseWorkers,
     func: Callable,
     args: tuple,
     kwargs: dict,
     timeout: float | None,
-    keep: list[str] | None = None,
+    keep: Kept | None = None,
 ) -> dict[str, Any]:
-    info = build_communicator(client, list(pieces), timeout, status)
-    order = comm_order(pieces, {a: s["rank"] for a, s in status.items()})
+    """func on every worker of the communicator ``workers``, in chunk order; AttemptFailed if a worker failed."""
+    order = comm_order(pieces, {a: s["rank"] for a, s in workers.status.items()})
+    token = uuid.uuid4().hex
     extra: tuple = ()
     if keep is not None:
-        keep.append(uuid.uuid4().hex)
-        extra = (keep[-1],)
+        name = keep.name or f"{getattr(func, '__name__', 'mpi')}-{token[:8]}"
+        keep.attempts.append((token, [(name, *p.index) for held in pieces.values() for p in held]))
+        extra = (name,)
     calls = {
         address: (
-            info["workers"],
-            position,
+            Phase(workers.key, workers.build, token, position),
             func,
             pieces[address],
             [f.key for f in futures[address]],
@@ -96,7 +152,8 @@ def _mpi_phase(
         for position, address in enumerate(order)
     }
     name = getattr(func, "__name__", "func")
-    outcome = everywhere(client, step_keep if keep is not None else step_call, calls, timeout, f"{name} (inside MPI)")
+    step = step_keep if keep is not None else step_call
+    outcome = everywhere(client, step, calls, timeout, f"{name} (inside MPI)", phase=token)
     raise_if_failed(outcome, f"calling {name}")
     return {address: outcome.ok[address] for address in order}
 
@@ -156,6 +213,27 @@ def _await_replacements(client, n: int, deadline: float) -> None:
         time.sleep(0.1)
 
 
+@dataclass
+class Kept:
+    """What :func:`run_to_array` keeps on the workers: each attempt's token and the keys of its blocks.
+
+    ``name`` is the result's name in Dask keys (None: one made from func's name and the token).
+    """
+
+    name: str | None
+    attempts: list[tuple[str, list[tuple]]] = field(default_factory=list)
+
+    def drop(self, client, attempts: list[tuple[str, list[tuple]]] | None = None) -> None:
+        """Release, on every worker, the blocks of these attempts (default: all) that no array holds."""
+        chosen = self.attempts if attempts is None else attempts
+        if chosen:
+            tokens = [token for token, _ in chosen]
+            keys = [key for _, keys in chosen for key in keys]
+            # Bounded: a worker frozen inside MPI (not even its event loop answers) must not hold this up.
+            with contextlib.suppress(TimeoutError):
+                client.sync(client._run, drop_kept, tokens, keys, on_error="return", callback_timeout=FROZEN_GRACE)
+
+
 def _run_with_mpi(
     client,
     collection,
@@ -164,15 +242,18 @@ def _run_with_mpi(
     kwargs: dict,
     timeout: float | None,
     attempts: int,
-    keep: list[str] | None = None,
+    keep: Kept | None = None,
+    looked: concurrent.futures.Future | None = None,
 ) -> dict[str, Any]:
     failures: list[str] = []
     for attempt in range(1, attempts + 1):
         try:
-            return _mpi_attempt(client, collection, func, args, kwargs, timeout, attempt > 1, keep)
+            return _mpi_attempt(client, collection, func, args, kwargs, timeout, attempt > 1, keep, looked)
         except AttemptFailed as failure:
             # A stuck worker can never take part in MPI again: restart it now, whatever happens next.
             restarted = _restart_stuck(client, failure, timeout)
+            if keep is not None:  # before the next attempt, which may use the same keys
+                keep.drop(client, keep.attempts[-1:])
             if not failure.retry:  # func's own error (no worker lost): trying again would fail the same way
                 raise next(iter(failure.outcome.errors.values())) from None
             note = f"; restarted the stuck workers {', '.join(restarted)}" if restarted else ""
@@ -225,7 +306,10 @@ def run_on_workers(
     jobqueue workers with :func:`hpclab.mpiworker.jobqueue_options`. The
     workers' communicator (see :func:`communicator`) is built once and reused
     until the set of workers changes; ``comm`` is a reordered copy, freed when
-    ``func`` returns. MPI runs in a thread of its own on each worker, so busy
+    ``func`` returns. A phase starts with a barrier inside MPI: a worker that
+    cannot take part (it lost the communicator or a block) says so before any
+    MPI call, the others leave the barrier, and nobody waits in a collective
+    for it. MPI runs in a thread of its own on each worker, so busy
     or one-thread workers take part at once. One MPI phase runs at a time on a
     cluster (a lock on its scheduler): a second call waits, up to ``timeout``.
 
@@ -280,8 +364,11 @@ def run_on_workers(
     if attempts < 1:
         raise HandoffError(f"attempts={attempts!r}: need at least 1 attempt")
     if mpi:
+        looked = _look_up(client, collection)
         with one_mpi_phase_at_a_time(client, timeout):
-            return _run_with_mpi(client, collection, func, tuple(args), dict(kwargs or {}), timeout, attempts)
+            return _run_with_mpi(
+                client, collection, func, tuple(args), dict(kwargs or {}), timeout, attempts, None, looked
+            )
     from distributed import as_completed  # noqa: PLC0415  heavy: MPI ranks of the disk route import hpclab.handoff without Dask
 
     pieces, futures = placed(client, collection)
@@ -354,8 +441,9 @@ def run_to_array(
     :func:`run_on_workers` brings what ``func`` returns to the client: right for a small answer, a
     copy through one process for a result the size of the input. Here ``func(pieces, blocks, comm,
     *args, **kwargs)`` returns one block per piece it was given (in the same order), and each block
-    stays in the memory of the worker that computed it: the MPI step sends back only each block's
-    shape and dtype, then a task pinned to that worker takes the block as its result. The array you
+    stays in the memory of the worker that computed it: the worker makes it its data (as
+    ``client.scatter`` does), the MPI step sends back only each block's shape, dtype and size, and
+    the client registers the blocks with the scheduler once every worker succeeded. The array you
     get is persisted (every block already computed) and lazy to use: a reduction, ``to_zarr`` or a
     coarsened view run on the workers like any Dask computation, and nothing is gathered until you
     ``compute()`` something small.
@@ -395,9 +483,6 @@ def run_to_array(
     HandoffTimeout
         A worker was stuck inside MPI past ``timeout``.
     """
-    import dask.array as da  # noqa: PLC0415  heavy: MPI ranks of the disk route import hpclab.handoff without Dask
-    from distributed import wait  # noqa: PLC0415  heavy: MPI ranks of the disk route import hpclab.handoff without Dask
-
     if attempts < 1:
         raise HandoffError(f"attempts={attempts!r}: need at least 1 attempt")
     if is_dataframe(collection) or not hasattr(collection, "numblocks"):
@@ -405,42 +490,63 @@ def run_to_array(
             f"run_to_array takes a dask array, got {type(collection).__name__}; for a dataframe use "
             "run_on_workers and build the result with dd.from_delayed"
         )
-    tokens: list[str] = []
+    import dask.array as da  # noqa: PLC0415  heavy: MPI ranks of the disk route import hpclab.handoff without Dask
+
+    kept = Kept(name)
     try:
+        looked = _look_up(client, collection)
         with one_mpi_phase_at_a_time(client, timeout):
-            made = _run_with_mpi(client, collection, func, tuple(args), dict(kwargs or {}), timeout, attempts, tokens)
+            made = _run_with_mpi(
+                client, collection, func, tuple(args), dict(kwargs or {}), timeout, attempts, kept, looked
+            )
+            plan = _plan(made, kept.attempts[-1][1], tuple(collection.numblocks), collection.dtype)
+            # Registering the blocks is no MPI call: it overlaps the lock's release.
+            registering = asyncio.run_coroutine_threadsafe(
+                _register(client, plan.who_has, plan.nbytes), client.loop.asyncio_loop
+            )
+        futures = registering.result()
     except BaseException:
-        client.run(drop_kept, tokens, on_error="return")
+        kept.drop(client)  # every attempt's blocks: no array holds them
         raise
-    if tokens[:-1]:  # blocks a failed attempt left on workers that survived it
-        client.run(drop_kept, tokens[:-1], on_error="return")
-    token = tokens[-1]
-    holder = {tuple(index): address for address, blocks in made.items() for index, _, _ in blocks}
-    shapes = {tuple(index): tuple(shape) for blocks in made.values() for index, shape, _ in blocks}
-    dtypes = {dtype for blocks in made.values() for _, _, dtype in blocks}
+    return da.Array(futures, plan.name, plan.chunks, dtype=plan.dtype)
+
+
+async def _register(client, who_has: dict[tuple, list[str]], nbytes: dict[tuple, int]) -> dict[tuple, Any]:
+    """Tell the scheduler that the workers hold these keys, for this client; futures of them, finished.
+
+    What ``client.scatter`` does after ``Worker.update_data`` (distributed 2026.8), on the client's loop.
+    """
+    from distributed import Future  # noqa: PLC0415  heavy: MPI ranks of the disk route import hpclab.handoff without Dask
+
+    await client.scheduler.update_data(who_has=who_has, nbytes=nbytes, client=client.id)
+    futures: dict[tuple, Any] = {key: Future(key, client) for key in who_has}
+    for key in who_has:
+        client.futures[key].finish(type=np.ndarray)
+    return futures
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The array that the blocks the workers now hold make up: its keys, where each is, its chunks."""
+
+    name: str
+    who_has: dict[tuple, list[str]]
+    nbytes: dict[tuple, int]
+    chunks: tuple
+    dtype: Any
+
+
+def _plan(made: Mapping[str, list], keys: list[tuple], numblocks: tuple[int, ...], dtype: Any) -> _Plan:
+    """From each worker's ``(index, shape, dtype, nbytes)`` per block; HandoffError unless they make one array."""
+    by_index = {tuple(key[1:]): key for key in keys}
+    who_has = {by_index[tuple(index)]: [address] for address, blocks in made.items() for index, *_ in blocks}
+    nbytes = {by_index[tuple(index)]: int(n) for blocks in made.values() for index, _, _, n in blocks}
+    shapes = {tuple(index): tuple(shape) for blocks in made.values() for index, shape, _, _ in blocks}
+    dtypes = {kind for blocks in made.values() for _, _, kind, _ in blocks}
     if len(dtypes) > 1:
-        client.run(drop_kept, [token], on_error="return")
         raise HandoffError(
             f"the blocks that came back mix dtypes {sorted(dtypes)}: return the same dtype from every block"
         )
-    chunks = _grid_chunks(shapes, tuple(collection.numblocks))
-    prefix = name or f"{getattr(func, '__name__', 'mpi')}-{token[:8]}"
-    futures = {
-        index: client.submit(
-            take_kept,
-            token,
-            index,
-            key=(prefix, *index),
-            workers=[address],
-            allow_other_workers=False,
-            pure=False,
-        )
-        for index, address in holder.items()
-    }
-    wait(list(futures.values()), timeout=timeout)
-    return da.Array(
-        {(prefix, *index): future for index, future in futures.items()},
-        prefix,
-        chunks,
-        dtype=next(iter(dtypes)) if dtypes else collection.dtype,
-    )
+    chunks = _grid_chunks(shapes, numblocks)
+    name = keys[0][0] if keys else "empty"
+    return _Plan(name, who_has, nbytes, chunks, next(iter(dtypes)) if dtypes else dtype)

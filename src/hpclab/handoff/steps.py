@@ -5,8 +5,13 @@ workers of the phase at the same moment, each in its worker's MPI thread
 (:func:`hpclab.handoff.worker.in_mpi_thread`). A partner that died or raised
 inside a collective leaves the others blocked in MPI; so each worker is asked
 separately, and the :class:`StepOutcome` sorts the answers into ok, errors, stuck
-(inside MPI past the timeout), frozen (not even the event loop answers) and
-lost (the worker is gone).
+(inside MPI past the timeout), frozen (not even the event loop answers), lost
+(the worker is gone) and refused (it could not take part, or the phase was called off).
+
+A phase step (:func:`hpclab.handoff.worker.step_call`) first waits in a barrier for
+all its workers; as soon as one answers that it cannot take part (or is gone), the
+others are told to leave that barrier (:func:`~hpclab.handoff.worker.call_off`), so no
+worker is left inside a collective that a partner never reaches.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hpclab.handoff.errors import HandoffError
-from hpclab.handoff.worker import in_mpi_thread, mpi_status
+from hpclab.handoff.worker import call_off, in_mpi_thread, mpi_status
 
 FROZEN_GRACE = 10.0  # seconds past the timeout before a worker that does not answer at all counts as frozen
 
@@ -31,6 +36,7 @@ class StepOutcome:
     stuck: dict[str, str]
     lost: dict[str, BaseException]  # the worker could not be reached or died during the step
     frozen: set = field(default_factory=set)  # stuck workers whose event loop does not answer either
+    refused: dict[str, str] = field(default_factory=dict)  # took no part: could not, or the phase was called off
 
 
 class AttemptFailed(HandoffError):
@@ -47,19 +53,49 @@ class AttemptFailed(HandoffError):
         self.where: dict[str, tuple[Any, Any, Any]] = {}
 
 
+_TELLING: set[asyncio.Future] = set()  # call_off messages on their way
+
+
+async def _call_off(client, token: str, workers: list[str]) -> None:
+    """Tell these workers that phase ``token`` is off; best effort (a lost worker cannot be told)."""
+    try:
+        await client._run(call_off, token, workers=workers, on_error="return")
+    except Exception:  # noqa: BLE001, S110  they leave the barrier at their timeout anyway
+        pass
+
+
 async def _run_each(
-    client, step: Callable, args_by_worker: Mapping[str, tuple], timeout: float | None, what: str
+    client,
+    step: Callable,
+    args_by_worker: Mapping[str, tuple],
+    timeout: float | None,
+    what: str,
+    phase: str | None = None,
 ) -> dict[str, Any]:
-    """``client.run`` on each worker separately, so one that never answers cannot hold up the others."""
+    """``client.run`` on each worker separately, so one that never answers cannot hold up the others.
+
+    With ``phase`` (its token), the first worker that refuses, fails before MPI or is lost calls
+    the phase off on the others, which are waiting for it in the phase's barrier.
+    """
     calls = {
         address: asyncio.ensure_future(
             client._run(in_mpi_thread, step, {address: args}, timeout, what, workers=[address], on_error="return")
         )
         for address, args in args_by_worker.items()
     }
-    done, pending = await asyncio.wait(
-        list(calls.values()), timeout=None if timeout is None else timeout + FROZEN_GRACE
-    )
+    deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout + FROZEN_GRACE
+    pending = set(calls.values())
+    called_off = False
+    while pending:
+        left = None if deadline is None else max(0.0, deadline - asyncio.get_running_loop().time())
+        done, pending = await asyncio.wait(pending, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+        if not done:
+            break
+        if phase is not None and not called_off and pending and any(_not_ok(call) for call in done):
+            called_off = True
+            telling = asyncio.ensure_future(_call_off(client, phase, [a for a, c in calls.items() if c in pending]))
+            _TELLING.add(telling)  # asyncio keeps only a weak reference to a running task
+            telling.add_done_callback(_TELLING.discard)
     results: dict[str, Any] = {}
     for address, call in calls.items():
         if call in pending:
@@ -76,15 +112,29 @@ async def _run_each(
     return results
 
 
+def _not_ok(call: asyncio.Future) -> bool:
+    """Did this worker's answer say it took no part, or is the worker gone?"""
+    if call.cancelled() or call.exception() is not None:
+        return True
+    answer = next(iter(call.result().values()), None)
+    return not (isinstance(answer, tuple) and answer[0] == "ok")
+
+
 def everywhere(
-    client, step: Callable, args_by_worker: Mapping[str, tuple], timeout: float | None, what: str
+    client,
+    step: Callable,
+    args_by_worker: Mapping[str, tuple],
+    timeout: float | None,
+    what: str,
+    phase: str | None = None,
 ) -> StepOutcome:
     """Run ``step(dask_worker, state, *args)`` in the MPI thread of every worker named in ``args_by_worker``.
 
     ``what`` names the step in messages about stuck workers; ``timeout``
-    bounds the step on each worker.
+    bounds the step on each worker; ``phase``: the token of a phase step, called off on
+    every worker as soon as one cannot take part.
     """
-    results = client.sync(_run_each, client, step, dict(args_by_worker), timeout, what)
+    results = client.sync(_run_each, client, step, dict(args_by_worker), timeout, what, phase)
     outcome = StepOutcome({}, {}, {}, {})
     for address in args_by_worker:
         result = results[address]
@@ -94,6 +144,8 @@ def everywhere(
             outcome.ok[address] = result[1]
         elif result[0] == "error":
             outcome.errors[address] = result[1]
+        elif result[0] == "refused":
+            outcome.refused[address] = result[1]
         else:
             outcome.stuck[address] = result[1]
             if result[0] == "frozen":
@@ -113,6 +165,9 @@ def raise_if_failed(outcome: StepOutcome, what: str) -> None:
     if outcome.errors:
         address, error = next(iter(outcome.errors.items()))
         raise AttemptFailed(f"{what}: worker {address} raised {error!r}", outcome, retry=False)
+    if outcome.refused:  # no MPI call was made anywhere: the phase can simply run again
+        parts = [f"worker {a} took no part ({why})" for a, why in outcome.refused.items()]
+        raise AttemptFailed(f"{what}: " + "; ".join(parts), outcome, retry=True)
 
 
 def worker_status(client, workers: Sequence[str] | None) -> dict[str, dict[str, Any]]:

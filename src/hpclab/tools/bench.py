@@ -317,10 +317,10 @@ def _local_sum(
 def mpi_cluster_vs_compute(n: int = 10_000, workers: int = 3, repeats: int = 3) -> Comparison:
     """Lesson 11: in memory on ``cluster.start(mpi=True)`` workers against the computation alone (no copy).
 
-    The baseline is the slowest worker's own time for summing its blocks,
-    measured inside the call: what no handoff can beat. The contender is the
-    whole ``run_on_workers(..., mpi=True)`` call (communicator reused after
-    the first repeat's warm-up).
+    The slowest worker's own time for summing its blocks, measured inside the call, is what no
+    handoff can beat; the whole ``run_on_workers(..., mpi=True)`` call (communicator reused after
+    the warm-up) is set against it. The ratio printed is the call's time over the computation's:
+    how many times the computation alone the whole call takes.
     """
     with cluster.client(n_workers=workers, threads_per_worker=1, mpi=True, quiet=True) as client:
         x = client.persist(da.random.default_rng(0).random((n, n), chunks=(max(1, n // (2 * workers)), n)))
@@ -334,10 +334,10 @@ def mpi_cluster_vs_compute(n: int = 10_000, workers: int = 3, repeats: int = 3) 
             compute.append(max(seconds for _, seconds in results.values()))
     return Comparison(
         f"sum a {n}x{n} array ({n * n * 8 / 1e6:.0f} MB) on start(mpi=True), {workers} workers",
-        "computation alone",
-        statistics.median(compute),
         "in memory, whole call",
         statistics.median(whole),
+        "computation alone",
+        statistics.median(compute),
         repeats,
     )
 
@@ -375,10 +375,13 @@ def roundtrip_vs_compute(n: int = 10_000, workers: int = 3, repeats: int = 3) ->
     """Lesson 11: Dask -> MPI -> Dask, on ``cluster.start(mpi=True)`` workers.
 
     The MPI step doubles every block. Three ways are timed alternately: the computation alone
-    (the slowest worker's own time inside the step), the in-memory route there and back
-    (:func:`hpclab.handoff.run_to_array`: the result stays on the workers), and the disk route
-    (:func:`hpclab.handoff.write_pieces`, the step reads its share and writes its result, Dask reads
-    the files back). Both routes end with the same Dask step, a sum, so both are whole round trips.
+    (the slowest worker's own time inside the step: the same function on the same blocks, already
+    in place), the in-memory route there and back (:func:`hpclab.handoff.run_to_array`: the result
+    stays on the workers), and the disk route (:func:`hpclab.handoff.write_pieces`, the step reads
+    its share and writes its result, Dask reads the files back). Both routes end with the same Dask
+    step, a sum, so both are whole round trips. The first row's ratio is the ``run_to_array``
+    call's time over the computation's (issue 29's goal: 1.2 at most); the second's, the disk
+    route's over the in-memory one's.
     """
     with cluster.client(n_workers=workers, threads_per_worker=1, mpi=True, quiet=True) as client:
         x = client.persist(da.random.default_rng(0).random((n, n), chunks=(max(1, n // (2 * workers)), n)))
@@ -417,10 +420,10 @@ def roundtrip_vs_compute(n: int = 10_000, workers: int = 3, repeats: int = 3) ->
     return [
         Comparison(
             f"double a {size} in MPI, back as a dask array, {workers} start(mpi=True) workers",
-            "computation alone",
-            statistics.median(compute),
             "in memory, run_to_array call",
             statistics.median(memory_call),
+            "computation alone",
+            statistics.median(compute),
             repeats,
         ),
         Comparison(
