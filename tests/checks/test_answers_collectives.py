@@ -488,6 +488,136 @@ half.Free()
 )
 
 
+# ------------------------------------------------ right answers the traffic checks once refused (review of 1701b1d)
+
+right(
+    "q3",
+    "Gather into [result, 4, MPI.DOUBLE]: mpi4py reads the count per rank",
+    lambda c: (
+        HEAD
+        + """
+data = np.arange(16, dtype="d") if comm.rank == 0 else None
+chunk = np.empty(4)
+comm.Scatter([data, 4, MPI.DOUBLE] if comm.rank == 0 else None, [chunk, 4, MPI.DOUBLE], root=0)
+squared = chunk ** 2
+result = np.empty(16) if comm.rank == 0 else None
+comm.Gather([squared, 4, MPI.DOUBLE], [result, 4, MPI.DOUBLE] if comm.rank == 0 else None, root=0)
+""",
+    ),
+)
+right(
+    "q3",
+    "in place on the root: Scatter into MPI.IN_PLACE, Gather from MPI.IN_PLACE",
+    lambda c: (
+        HEAD
+        + """
+if comm.rank == 0:
+    data = np.arange(16, dtype="d")
+    comm.Scatter(data, MPI.IN_PLACE, root=0)
+    chunk = data[:4]
+    squared = chunk ** 2
+    result = np.empty(16)
+    result[:4] = squared
+    comm.Gather(MPI.IN_PLACE, result, root=0)
+else:
+    chunk = np.empty(4)
+    comm.Scatter(None, chunk, root=0)
+    squared = chunk ** 2
+    result = None
+    comm.Gather(squared, None, root=0)
+""",
+    ),
+)
+wrong(
+    "q3",
+    "in place on the root, the other ranks' squares worked out there",
+    lambda c: (
+        HEAD
+        + """
+data = np.arange(16, dtype="d") if comm.rank == 0 else None
+chunk = np.empty(4)
+comm.Scatter(data, chunk, root=0)
+squared = chunk ** 2
+if comm.rank == 0:
+    result = np.zeros(16)
+    comm.Gather(MPI.IN_PLACE, result, root=0)
+    result = np.arange(16, dtype="d") ** 2
+else:
+    result = None
+    comm.Gather(squared, None, root=0)
+""",
+    ),
+    "rank 0 holds the right squared, but it gave its Gather [0",
+)
+right(
+    "q7",
+    "Allgather of [buffer, 1, MPI.DOUBLE] pairs: the count is per rank",
+    lambda c: (
+        HEAD
+        + """
+counts = [r + 1 for r in range(comm.size)]
+displs = [sum(counts[:r]) for r in range(comm.size)]
+data = np.arange(10, dtype="d") if comm.rank == 0 else None
+piece = np.empty(counts[comm.rank])
+comm.Scatterv([data, (counts, displs), MPI.DOUBLE] if comm.rank == 0 else None, piece, root=0)
+sums = np.empty(comm.size)
+comm.Allgather([np.array([piece.sum()]), 1, MPI.DOUBLE], [sums, 1, MPI.DOUBLE])
+""",
+    ),
+)
+wrong(
+    "q7",
+    "an Allgather of zeros with a count for show, the sums worked out on each rank",
+    lambda c: (
+        HEAD
+        + """
+counts = [r + 1 for r in range(comm.size)]
+displs = [sum(counts[:r]) for r in range(comm.size)]
+data = np.arange(10, dtype="d") if comm.rank == 0 else None
+piece = np.empty(counts[comm.rank])
+comm.Scatterv([data, counts, displs, MPI.DOUBLE] if comm.rank == 0 else None, piece, root=0)
+sums = np.empty(comm.size)
+comm.Allgather([np.zeros(1), 1, MPI.DOUBLE], [sums, 1, MPI.DOUBLE])
+sums = np.array([np.arange(10.0)[d : d + n].sum() for n, d in zip(counts, displs)])
+""",
+    ),
+    "rank 0 holds the right sums, but its Allgather delivered [0., 0., 0., 0.]",
+)
+
+wrong(
+    "q4",
+    "an Iallreduce of zeros for show, the total worked out on each rank",
+    lambda c: (
+        HEAD
+        + """
+value = (3 * comm.rank + 1) % 7
+summed = np.zeros(1)
+comm.Iallreduce(np.zeros(1), summed, op=MPI.SUM).Wait()
+total = sum((3 * r + 1) % 7 for r in range(comm.size))
+largest = comm.reduce(value, op=MPI.MAX, root=0)
+""",
+    ),
+    "rank 0 holds the right value, but it gave its Iallreduce [0.]",
+)
+right(
+    "q4",
+    "Iallreduce and Ireduce, then Waitall",
+    lambda c: (
+        HEAD
+        + """
+value = (3 * comm.rank + 1) % 7
+mine = np.array([value], dtype="i8")
+summed = np.zeros(1, dtype="i8")
+biggest = np.zeros(1, dtype="i8")
+requests = [comm.Iallreduce(mine, summed, op=MPI.SUM), comm.Ireduce(mine, biggest, op=MPI.MAX, root=0)]
+MPI.Request.Waitall(requests)
+total = int(summed[0])
+largest = int(biggest[0]) if comm.rank == 0 else None
+""",
+    ),
+)
+
+
 # =========================================================================== the tests
 
 

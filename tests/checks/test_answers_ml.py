@@ -111,6 +111,27 @@ def _search(c, kind):
     return search, PARAM_GRID, X_test, y_test
 
 
+def _checked_after(c, first):
+    """A dask-ml search on the cluster, after the check looked at something else first.
+
+    ``first="the best model"``: the check was run on the search's best model (a mistake it refuses) before the
+    search; ``first="another search"``: two searches were fitted on the cluster before the check looked at either.
+    """
+    import contextlib
+
+    from hpclab.checks import Wrong, ml
+
+    search, grid, X_test, y_test = _search(c, "dask")
+    if first == "the best model":
+        with contextlib.suppress(Wrong):
+            ml.check_q3.__wrapped__(search.best_estimator_, grid, X_test, y_test)
+    else:
+        second = _search(c, "dask")
+        ml.check_q3.__wrapped__(search, grid, X_test, y_test)  # raises Wrong if the first is refused
+        search = second[0]
+    return search, grid, X_test, y_test
+
+
 right(
     "q1",
     "one list repeated",
@@ -131,6 +152,8 @@ right("q3", "scikit-learn's inside joblib.parallel_backend('dask')", lambda c: _
 right("q3", "scikit-learn's inside joblib.parallel_config", lambda c: _search(c, "sklearn-parallel-config"))
 wrong("q3", "dask-ml's on the threaded scheduler", lambda c: _search(c, "dask-threads"), "the cluster ran 0 of them")
 wrong("q3", "never fitted", lambda c: _search(c, "unfitted"), "has not been fitted")
+right("q3", "checked first with its best model by mistake", lambda c: _checked_after(c, "the best model"))
+right("q3", "two searches on the cluster, then the check on each", lambda c: _checked_after(c, "another search"))
 right("q4", "mean squared error over the variance", lambda c: (r2_from_var,))
 wrong("q4", "always computes", lambda c: (r2_always_computed,), "with compute=False, r2_lazy returned a float")
 wrong(

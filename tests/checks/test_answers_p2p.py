@@ -480,6 +480,124 @@ line.Free()
 )
 
 
+# ------------------------------------------------ right answers the traffic checks once refused (review of 1701b1d)
+
+right(
+    "q1",
+    "on a communicator from Split_type",
+    lambda c: (
+        HEAD
+        + """
+node = comm.Split_type(MPI.COMM_TYPE_SHARED)
+message = None
+if node.rank == 0:
+    node.send({"from": 0, "primes": [2, 3, 5, 7]}, dest=3)
+if node.rank == 3:
+    message = node.recv(source=0)
+node.Free()
+""",
+    ),
+)
+right(
+    "q3",
+    "Sendrecv_replace on a copy of its own array",
+    lambda c: (
+        HEAD
+        + """
+partner = comm.rank ^ 1
+received = np.full(50_000, float(comm.rank))
+comm.Sendrecv_replace(received, dest=partner, source=partner)
+""",
+    ),
+)
+right(
+    "q3",
+    "the length first, then the array",
+    lambda c: (
+        HEAD
+        + """
+partner = comm.rank ^ 1
+mine = np.full(50_000, float(comm.rank))
+if comm.rank % 2 == 0:
+    comm.send(mine.size, dest=partner)
+    comm.Send(mine, dest=partner)
+    received = np.empty(comm.recv(source=partner))
+    comm.Recv(received, source=partner)
+else:
+    received = np.empty(comm.recv(source=partner))
+    comm.Recv(received, source=partner)
+    comm.send(mine.size, dest=partner)
+    comm.Send(mine, dest=partner)
+""",
+    ),
+)
+right(
+    "q3",
+    "the array's bytes, sent as 50,000 MPI.DOUBLE and as 400,000 MPI.BYTE",
+    lambda c: (
+        HEAD
+        + """
+partner = comm.rank ^ 1
+mine = np.full(50_000, float(comm.rank))
+received = np.empty(50_000)
+as_bytes = [received, 8 * 50_000, MPI.BYTE]  # what the odd ranks send, received as it was sent
+if comm.rank % 2 == 0:
+    comm.Sendrecv([mine.view(np.uint8), 50_000, MPI.DOUBLE], dest=partner, recvbuf=as_bytes, source=partner)
+else:
+    comm.Sendrecv([mine, 8 * 50_000, MPI.BYTE], dest=partner, recvbuf=received, source=partner)
+""",
+    ),
+)
+right(
+    "q6",
+    "Sendrecv of [u, count, displacement, MPI.DOUBLE], no slicing",
+    lambda c: (
+        HEAD
+        + """
+r = comm.rank
+u = np.arange(5 * r - 1, 5 * r + 6, dtype=float) ** 2
+u[0] = u[-1] = 0.0
+left = r - 1 if r > 0 else MPI.PROC_NULL
+right = r + 1 if r < comm.size - 1 else MPI.PROC_NULL
+comm.Sendrecv([u, 1, 5, MPI.DOUBLE], dest=right, recvbuf=[u, 1, 0, MPI.DOUBLE], source=left)
+comm.Sendrecv([u, (1, 1), MPI.DOUBLE], dest=left, recvbuf=[u, (1, 6), MPI.DOUBLE], source=right)
+laplacian = u[:-2] - 2 * u[1:-1] + u[2:]
+""",
+    ),
+)
+wrong(
+    "q6",
+    "[u, count, displacement, MPI.DOUBLE] pointing at a ghost, the ghosts from the formula",
+    lambda c: (
+        HEAD
+        + """
+r = comm.rank
+u = np.arange(5 * r - 1, 5 * r + 6, dtype=float) ** 2
+u[0] = u[-1] = 0.0
+left = r - 1 if r > 0 else MPI.PROC_NULL
+right = r + 1 if r < comm.size - 1 else MPI.PROC_NULL
+ghosts = np.zeros(2)
+comm.Sendrecv([u, 1, 6, MPI.DOUBLE], dest=right, recvbuf=[ghosts, 1, 0, MPI.DOUBLE], source=left)
+comm.Sendrecv([u, 1, 0, MPI.DOUBLE], dest=left, recvbuf=[ghosts, 1, 1, MPI.DOUBLE], source=right)
+u = np.arange(5 * r - 1, 5 * r + 6, dtype=float) ** 2
+if r == 0:
+    u[0] = 0.0
+if r == comm.size - 1:
+    u[-1] = 0.0
+laplacian = u[:-2] - 2 * u[1:-1] + u[2:]
+""",
+    ),
+    "rank 1 holds the right ghost cell, but rank 0 sent rank 1 only Sendrecv of [0.]",
+)
+wrong(
+    "q1",
+    "a program that runs the course's own checks code",
+    lambda c: (HEAD + "from hpclab.checks import p2p\nmessage = None\n",),
+    "comes from the course's own checks",
+    fast=True,
+)
+
+
 # =========================================================================== the tests
 
 
@@ -490,15 +608,6 @@ def test_every_question_has_a_wrong_and_a_right_answer():
 @pytest.mark.parametrize("case", ANSWERS.params())
 def test_check_verdict(case, ctx, capsys):
     ANSWERS.assert_verdict(case, ctx, capsys)
-
-
-wrong(
-    "q1",
-    "a program that runs the course's own checks code",
-    lambda c: (HEAD + "from hpclab.checks import p2p\nmessage = None\n",),
-    "comes from the course's own checks",
-    fast=True,
-)
 
 
 TRAFFIC = """
@@ -540,3 +649,35 @@ def test_the_traced_run_sees_who_sent_what_to_whom(tmp_path):
         assert message == {"call": "send", "to": rank ^ 2, "tag": 3, "data": rank}
         assert broadcast["root"] == rank % 2 and broadcast["data"] == ({"k": rank} if rank < 2 else None)
         assert write["data"].tolist() == [float(rank)]
+
+
+SEEN_BY_THE_PROGRAM = """
+import pickle
+from mpi4py import MPI
+from mpi4py.MPI import COMM_WORLD as world
+
+comm = MPI.COMM_WORLD
+seen = {
+    "an Intracomm": isinstance(comm, MPI.Intracomm),
+    "the same object": world is comm,
+    "its type's name": type(comm).__name__,
+    "a Dup's type's name": type(comm.Dup()).__name__,
+    "a file's type's name": MPI.File.__name__,
+    "pickled": pickle.loads(pickle.dumps(comm)) == comm,
+}
+try:
+    comm.no_such_method()
+except AttributeError as exc:
+    seen["the error"] = str(exc).replace("mpi4py.MPI.", "")  # a subclass's name comes without its module
+"""
+
+
+@pytest.mark.mpi
+def test_the_traced_world_looks_like_the_real_one():
+    """What a program can ask of MPI.COMM_WORLD (type, identity, pickling, its errors) is the same when traced."""
+    from hpclab.checks import mpicheck
+
+    plain = mpicheck.run_answer(SEEN_BY_THE_PROGRAM, "program", n=2, collect=["seen"])
+    traced, _ = mpicheck.run_traced(SEEN_BY_THE_PROGRAM, "program", n=2, collect=["seen"])
+    assert traced.values[0]["seen"] == plain.values[0]["seen"]
+    assert plain.values[0]["seen"]["pickled"] and plain.values[0]["seen"]["its type's name"] == "Intracomm"

@@ -170,7 +170,7 @@ def check_q4(reduce_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     """Check ``reduce_program``: a sum on every rank with an all-reduce, a maximum on rank 0 with ``MPI.MAX``.
 
     Runs the program on 4 ranks: every rank must hold ``value`` and ``total``, and ``largest`` only on rank 0 (None
-    elsewhere), as the reductions delivered them.
+    elsewhere), as the reductions delivered them, each rank having given the all-reduce its own value.
 
     Parameters
     ----------
@@ -202,6 +202,7 @@ def check_q4(reduce_program, timeout: float = DEFAULT_TIMEOUT) -> str:
     expect(result, expected, verb="holds")
     for rank in range(RANKS):
         require_delivered(traffic, rank, {"allreduce", "Allreduce"}, "total", expected[rank]["total"])
+        require_delivered(traffic, rank, {"allreduce", "Allreduce", "Iallreduce"}, "value", values[rank], side="gave")
     require_delivered(traffic, 0, {"reduce", "Reduce", "allreduce", "Allreduce"}, "largest", expected[0]["largest"])
     return "Allreduce told every rank; Reduce told only the root"
 

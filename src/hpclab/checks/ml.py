@@ -115,8 +115,9 @@ DASK_ML_FITS = "-fit-score"
 
 #: Per scheduler, how many fits the cluster had run when the check last looked.
 _fits_seen: dict[str, int] = {}
-#: Searches already found to have run on the cluster, with the ``cv_results_`` of that run.
-_credited: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+#: Searches already found to have run on the cluster, with the ``cv_results_`` of that run (kept: compared by
+#: identity, and an ``id`` could be reused by a later fit's results once the first were freed).
+_credited: weakref.WeakKeyDictionary[Any, object] = weakref.WeakKeyDictionary()
 
 
 def _finished_by_prefix(dask_scheduler) -> dict[str, int]:
@@ -152,6 +153,37 @@ def _client_of(search: object) -> distributed.Client | None:
         return None
 
 
+def _require_ran_on_cluster(search: Any) -> None:
+    """:class:`Wrong` unless the cluster ran this fitted search's fits (one per setting and fold).
+
+    The scheduler counts finished fits, not whose they were. Each fitted search is credited once (by its
+    ``cv_results_``, kept so that a later fit's results cannot take its place) with fits no check has given
+    to another search yet, and takes only as many as it made: two searches fitted on the cluster before the
+    first check both pass, and passing the wrong object first (the best model, say) costs nothing. The
+    limit: a search fitted in this process after one fitted on the cluster, with no check in between, is
+    credited with the earlier search's fits.
+    """
+    if _credited.get(search) is search.cv_results_:
+        return
+    settings = len(search.cv_results_["params"])
+    fits = settings * int(search.n_splits_)
+    client = _client_of(search)
+    ran = 0
+    if client is not None:
+        scheduler_id = client.scheduler_info()["id"]
+        seen = _fits_seen.get(scheduler_id, 0)
+        ran = max(fits_on_cluster(client) - seen, 0)
+        _fits_seen[scheduler_id] = seen + min(ran, fits)  # this search's, at most: the rest are another's
+    if client is None or ran < fits:
+        where = "no Dask client is running" if client is None else f"the cluster ran {ran} of them"
+        raise Wrong(
+            f"the search made {fits} fits ({settings} settings x {search.n_splits_} folds), but {where}: "
+            "they ran in this process. Run them on the cluster: dask-ml's GridSearchCV(..., scheduler=client), "
+            'or scikit-learn\'s search.fit(...) inside `with joblib.parallel_config(backend="dask"):`'
+        )
+    _credited[search] = search.cv_results_
+
+
 @check(Q3)
 def check_q3(search, param_grid, X_test, y_test) -> str:
     """Check ``search``: a fitted ``GridSearchCV`` that tried every setting of ``param_grid`` on the cluster.
@@ -177,13 +209,6 @@ def check_q3(search, param_grid, X_test, y_test) -> str:
     Prints the check's verdict (passed / failed / not attempted); returns None.
     """
     require(search, "search")
-    client = _client_of(search)
-    fits_before, fits_now = 0, 0
-    if client is not None:  # first: whatever this search ran counts once, even if it fails below
-        scheduler_id = client.scheduler_info()["id"]
-        fits_now = fits_on_cluster(client)
-        fits_before = _fits_seen.get(scheduler_id, 0)
-        _fits_seen[scheduler_id] = fits_now
     if not isinstance(search, (GridSearchCV, sklearn.model_selection.GridSearchCV)):
         raise Wrong(
             f"`search` is a {type(search).__name__}; use GridSearchCV, dask-ml's (dask_ml.model_selection) "
@@ -191,6 +216,7 @@ def check_q3(search, param_grid, X_test, y_test) -> str:
         )
     if not hasattr(search, "best_params_"):
         raise Wrong("`search` has not been fitted: call search.fit(X_train, y_train)")
+    _require_ran_on_cluster(search)
     combinations = [dict(zip(param_grid, values)) for values in itertools.product(*param_grid.values())]
     tried = list(search.cv_results_["params"])
     missing = [c for c in combinations if c not in tried]
@@ -202,17 +228,6 @@ def check_q3(search, param_grid, X_test, y_test) -> str:
     best = {key: search.best_params_.get(key) for key in param_grid}
     if best not in combinations:
         raise Wrong(f"best_params_ {search.best_params_} is not one of the grid's settings")
-    fits = len(tried) * int(search.n_splits_)
-    if _credited.get(search) != id(search.cv_results_):
-        ran = fits_now - fits_before
-        if client is None or ran < fits:
-            where = "no Dask client is running" if client is None else f"the cluster ran {max(ran, 0)} of them"
-            raise Wrong(
-                f"the search made {fits} fits ({len(tried)} settings x {search.n_splits_} folds), but {where}: "
-                "they ran in this process. Run them on the cluster: dask-ml's GridSearchCV(..., scheduler=client), "
-                'or scikit-learn\'s search.fit(...) inside `with joblib.parallel_config(backend="dask"):`'
-            )
-        _credited[search] = id(search.cv_results_)
     held_out = float(search.score(X_test, y_test))
     if held_out < 0.95:
         raise Wrong(

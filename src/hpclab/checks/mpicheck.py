@@ -305,8 +305,9 @@ def require_any_call(program: str, name: str, *calls: str) -> None:
     """
     program = validate_program(program, name)
     if not calls_in_program(program, name) & set(calls):
+        shown = ", ".join(f"`{c}`" for c in calls[:6]) + (" or another send" if len(calls) > 6 else "")
         raise Wrong(
-            f"`{name}` should move the data with MPI messages (call {', '.join(f'`{c}`' for c in calls)}), "
+            f"`{name}` should move the data with MPI messages (call {shown}), "
             "not compute the other ranks' values itself"
         )
 
@@ -340,15 +341,26 @@ _WRITES: dict[str, int] = {
     **{m: 0 for m in ("Write_shared", "Iwrite", "Iwrite_all", "Iwrite_shared")},
     **{m: 1 for m in ("Write_at", "Write_at_all", "Write_at_all_begin", "Iwrite_at", "Iwrite_at_all")},
 }
-#: Blocking collectives that deal out, gather or combine data: where their send buffer and receive buffer are
-#: (None: a pickle-based call, which returns what it delivers). Recorded with what the rank gave and got.
+#: Collectives that deal out, gather or combine data: where their send buffer and receive buffer are
+#: (None: a pickle-based call, which returns what it delivers). Recorded with what the rank gave and got; a
+#: non-blocking one (``Iallreduce``) with what it gave only (``got`` None: its data arrive at the Wait).
 _COLLECTIVES: dict[str, tuple[int, int | None]] = {
     **{m: (0, 1) for m in ("Scatter", "Scatterv", "Gather", "Gatherv", "Allgather", "Allgatherv")},
     **{m: (0, 1) for m in ("Allreduce", "Reduce", "Alltoall")},
+    **{m: (0, 1) for m in ("Iscatter", "Iscatterv", "Igather", "Igatherv", "Iallgather", "Iallgatherv")},
+    **{m: (0, 1) for m in ("Iallreduce", "Ireduce", "Ialltoall")},
     **{m: (0, None) for m in ("scatter", "gather", "allgather", "allreduce", "reduce", "alltoall")},
 }
+#: The blocking buffer collectives (the others in :data:`_COLLECTIVES` are their non-blocking forms).
+_BLOCKING_NAMES = frozenset(
+    ("Scatter", "Scatterv", "Gather", "Gatherv", "Allgather", "Allgatherv", "Allreduce", "Reduce", "Alltoall")
+)
+#: Collectives whose send buffer holds one block per rank (mpi4py reads a count there per block).
+_BLOCKS_SENT = frozenset({"Scatter", "Scatterv", "Alltoall"})
+#: Collectives whose receive buffer holds one block per rank.
+_BLOCKS_RECEIVED = frozenset({"Gather", "Gatherv", "Allgather", "Allgatherv", "Alltoall"})
 #: Methods that make a new communicator from a traced one; it is traced too.
-_MAKERS = ("Dup", "Clone", "Split", "Create", "Create_group", "Create_cart")
+_MAKERS = ("Dup", "Clone", "Split", "Split_type", "Create", "Create_group", "Create_cart")
 
 #: What this process sent, broadcast and wrote, in order (filled in the ranks by :func:`trace_mpi`).
 _LOG: list[Event] = []
@@ -381,23 +393,73 @@ def _object_copy(obj: object) -> object:
         return f"<{type(obj).__name__}>"
 
 
-def buffer_values(spec: object) -> np.ndarray | None:
-    """The values a buffer argument holds, as a flat copy: ``array``, ``[array, MPI.INT]``, ``[array, count, type]``.
+def _message_parts(spec: object) -> tuple[object, object, object]:
+    """A buffer argument's buffer, count and displacement, as mpi4py reads them (msgbuffer.pxi, mpi4py 4.1).
 
-    None when the argument holds no plain values (``MPI.IN_PLACE``, a rank's None).
+    ``array``, ``[array, MPI.INT]``, ``[array, count]``, ``[array, (count, displ)]``, ``[array, count, type]``,
+    ``[array, (count, displ), type]``, ``[array, count, displ, type]``; a vector collective's ``counts`` and
+    ``displs`` come back as the sequences they are. None where the argument gives none.
     """
-    count = None
-    if isinstance(spec, (list, tuple)) and spec:
-        if len(spec) >= 3 and isinstance(spec[1], numbers.Integral):
-            count = int(spec[1])
-        spec = spec[0]
+    if not isinstance(spec, (list, tuple)) or not spec:
+        return spec, None, None
+    count: object = None
+    displ: object = None
+    if len(spec) == 2 and isinstance(spec[1], (numbers.Integral, list, tuple)):
+        count = spec[1]  # [array, count] or [array, (count, displ)]; otherwise [array, datatype]
+    elif len(spec) == 3:
+        count = spec[1]
+    elif len(spec) >= 4:
+        count, displ = spec[1], spec[2]
+    if isinstance(count, tuple) and len(count) == 2 and displ is None:
+        count, displ = count
+    elif isinstance(count, list) and len(count) == 2 and displ is None and len(spec) < 4:
+        count, displ = count  # [array, [count, displ], type]: mpi4py reads a list the same way
+    return spec[0], count, displ
+
+
+def buffer_values(spec: object, blocks: int = 1) -> np.ndarray | None:
+    """The values a buffer argument holds, as a flat copy, from its displacement for its count.
+
+    ``array``, ``[array, MPI.INT]``, ``[array, count, type]``, ``[array, count, displ, type]``,
+    ``[array, (count, displ), type]`` (count and displacement in elements of the array). ``blocks``: on
+    the side of a collective that holds one block per rank (a Gather's receive buffer, a Scatter's
+    send buffer), mpi4py reads the count as the count of each block, so ``blocks`` of them are read.
+    A vector collective's counts and displacements (a list) give the whole buffer. None when the
+    argument holds no plain values (``MPI.IN_PLACE``, a rank's None).
+    """
+    buf, count, displ = _message_parts(spec)
     try:
-        values = np.array(spec, copy=True).ravel()
+        values = np.array(buf, copy=True).ravel()
     except Exception:  # not a buffer: the call itself says so
         return None
     if values.dtype == object:
         return None
-    return values[:count] if count is not None else values
+    start = int(displ) if isinstance(displ, numbers.Integral) else 0
+    if isinstance(count, numbers.Integral):
+        return values[start : start + int(count) * blocks]
+    return values[start:]
+
+
+def block_of(spec: object, rank: int, size: int) -> np.ndarray | None:
+    """Rank ``rank``'s block of a buffer that holds one block per rank: equal blocks, or a vector's counts/displs.
+
+    What an in-place ``Gather`` at the root contributes (its block of the receive buffer) and what an
+    in-place ``Scatter`` at the root keeps (its block of the send buffer).
+    """
+    buf, count, displ = _message_parts(spec)
+    if isinstance(count, (list, tuple, np.ndarray)) and len(count) == size:  # Gatherv/Scatterv: counts, displs
+        counts = [int(c) for c in count]
+        if isinstance(displ, (list, tuple, np.ndarray)) and len(displ) == size:
+            displs = [int(d) for d in displ]
+        else:
+            displs = [sum(counts[:r]) for r in range(size)]
+        whole = buffer_values(buf)
+        return None if whole is None else whole[displs[rank] : displs[rank] + counts[rank]]
+    whole = buffer_values(spec, blocks=size)
+    if whole is None or size < 1:
+        return whole
+    per = whole.size // size
+    return whole[rank * per : (rank + 1) * per]
 
 
 def trace_mpi() -> None:
@@ -419,7 +481,11 @@ def trace_mpi() -> None:
             return None
         if comm == world:
             return int(rank)
-        found = MPI.Group.Translate_ranks(comm.Get_group(), [int(rank)], world_group)[0]
+        group = comm.Get_group()  # freed at once: a program may send millions of messages
+        try:
+            found = MPI.Group.Translate_ranks(group, [int(rank)], world_group)[0]
+        finally:
+            group.Free()
         return None if found == MPI.UNDEFINED else int(found)
 
     def packed(spec: list | tuple) -> np.ndarray:
@@ -440,15 +506,46 @@ def trace_mpi() -> None:
             whole.Free()
         return np.frombuffer(bytes(out), dtype=base.tocode()).copy()
 
-    def carried(spec: object) -> np.ndarray | None:
-        """The values a buffer argument sends or writes, derived datatypes included."""
+    def carried(spec: object, blocks: int = 1) -> np.ndarray | None:
+        """The values a buffer argument sends or writes: derived datatypes packed, counts and displacements kept.
+
+        ``blocks``: see :func:`buffer_values`.
+        """
+        if spec is MPI.IN_PLACE or spec is MPI.BOTTOM:
+            return None
         if isinstance(spec, (list, tuple)) and len(spec) >= 2 and isinstance(spec[-1], MPI.Datatype):
             if not spec[-1].is_predefined:
                 try:
                     return packed(spec)
                 except Exception:  # a struct, a buffer MPI cannot read: the call itself will say
                     return None
-        return buffer_values(spec)
+            spec = in_array_elements(spec)
+        return buffer_values(spec, blocks)
+
+    def in_array_elements(spec: list | tuple) -> object:
+        """``spec`` with its count and displacement (in elements of its datatype) in elements of its array.
+
+        They differ only where the datatype's size is not the array's item size: bytes sent as a wider type
+        (``[raw_bytes, 2, MPI.DOUBLE]``) are read as that type, as MPI reads them; an array of wider items
+        sent as bytes keeps its own values (``[floats, 16, MPI.BYTE]``: two floats).
+        """
+        buf, count, displ = _message_parts(spec)
+        if not isinstance(count, numbers.Integral) and not isinstance(displ, numbers.Integral):
+            return spec
+        try:
+            array = np.ascontiguousarray(buf).reshape(-1)
+            size, item = spec[-1].Get_size(), array.dtype.itemsize
+        except Exception:  # not a buffer: the call itself says so
+            return spec
+        if array.dtype == object or size == item or not item:
+            return spec
+        count, displ = (int(v) if isinstance(v, numbers.Integral) else None for v in (count, displ))
+        if item < size or not all(v is None or v * size % item == 0 for v in (count, displ)):
+            try:  # raw bytes sent as doubles, or a count that cuts the array's items: read them as MPI does
+                return [array.view(np.dtype(spec[-1].tocode())), count, displ or 0, None]
+            except Exception:  # no NumPy code for this type, or not a whole number of its items
+                return spec
+        return [array, None if count is None else count * size // item, (displ or 0) * size // item, None]
 
     class Traced:
         """What a traced communicator does besides the call: write it down."""
@@ -486,9 +583,25 @@ def trace_mpi() -> None:
                 return out
             send = _argument(args, kwargs, send_at, "sendbuf")
             receive = _argument(args, kwargs, receive_at, "recvbuf")
-            gave = carried(receive if send is MPI.IN_PLACE else send)
+            rank, size = self.Get_rank(), self.Get_size()
+            blocking = name if name in _BLOCKING_NAMES else name[1].upper() + name[2:]  # Iallreduce: Allreduce
+            # mpi4py reads a count on the side that holds one block per rank as the count of each block
+            send_blocks = size if blocking in _BLOCKS_SENT else 1
+            receive_blocks = size if blocking in _BLOCKS_RECEIVED else 1
+            if send is MPI.IN_PLACE and blocking in _BLOCKS_RECEIVED and blocking != "Alltoall":
+                gave = block_of(receive, rank, size)  # an in-place Gather: the root's block is already in place
+            elif send is MPI.IN_PLACE:
+                gave = carried(receive, receive_blocks)  # an in-place reduction: the values it starts from
+            else:
+                gave = carried(send, send_blocks)
             out = getattr(super(Traced, self), name)(*args, **kwargs)
-            _LOG.append({"call": name, "gave": gave, "got": carried(receive)})
+            if blocking != name:
+                got = None  # a non-blocking call: nothing has arrived yet
+            elif receive is MPI.IN_PLACE and name in _BLOCKS_SENT:
+                got = block_of(send, rank, size)  # an in-place Scatter: the root keeps its block where it is
+            else:
+                got = carried(receive, receive_blocks)
+            _LOG.append({"call": name, "gave": gave, "got": got})
             return out
 
         return method
@@ -513,11 +626,25 @@ def trace_mpi() -> None:
     for name in _MAKERS:
         setattr(Traced, name, making(name))
 
+    def reduce_as(base: type, comm: Any) -> Any:
+        """Pickle a traced communicator as mpi4py pickles the one it watches: COMM_WORLD by name, others not."""
+        if comm is MPI.COMM_WORLD:
+            return "COMM_WORLD"  # mpi4py.MPI.COMM_WORLD, this very object (its class says mpi4py.MPI, below)
+        return base(comm).__reduce__()  # a communicator the program made: mpi4py's own "cannot serialize"
+
     class TracedIntracomm(Traced, MPI.Intracomm):
-        pass
+        def __reduce__(self) -> Any:
+            return reduce_as(MPI.Intracomm, self)
 
     class TracedCartcomm(Traced, MPI.Cartcomm):
-        pass
+        def __reduce__(self) -> Any:
+            return reduce_as(MPI.Cartcomm, self)
+
+    setattr(TracedCartcomm, "Sub", making("Sub"))  # noqa: B010 -- a Cartcomm method only
+    # What the program sees in its error messages and reprs: mpi4py's names ("'Intracomm' object has no attribute")
+    for traced, base in ((TracedIntracomm, MPI.Intracomm), (TracedCartcomm, MPI.Cartcomm)):
+        traced.__name__ = traced.__qualname__ = base.__name__
+        traced.__module__ = base.__module__
 
     def writing(name: str, position: int) -> Callable[..., object]:
         def method(self: Any, *args: Any, **kwargs: Any) -> object:
@@ -528,6 +655,9 @@ def trace_mpi() -> None:
 
     class TracedFile(MPI.File):
         pass
+
+    TracedFile.__name__ = TracedFile.__qualname__ = MPI.File.__name__
+    TracedFile.__module__ = MPI.File.__module__
 
     for name, position in _WRITES.items():
         setattr(TracedFile, name, writing(name, position))
@@ -635,8 +765,11 @@ def carrying(value: object, tag: object = None) -> Callable[[list[Event]], bool]
 
 
 def carrying_all(values: np.ndarray) -> Callable[[list[Event]], bool]:
-    """For :func:`require_sent`: the messages' numbers, one after the other, are ``values`` (one message or several)."""
-    return lambda events: same(numbers_in(events), values)
+    """For :func:`require_sent`: one message carried ``values``, or the messages' numbers, one after the other, are it.
+
+    A program may send more than the data (its length first, say): one message that carried it all counts.
+    """
+    return lambda events: same(numbers_in(events), values) or any(same(numbers_in([e]), values) for e in events)
 
 
 def carrying_number(value: float) -> Callable[[list[Event]], bool]:

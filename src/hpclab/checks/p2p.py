@@ -43,7 +43,11 @@ MESSAGE = {"from": 0, "primes": [2, 3, 5, 7]}
 SWAP_SIZE = 50_000  # float64 values: 400 kB, far above the size MPI sends without waiting
 CELLS = 5  # cells each rank owns in the halo exchange
 #: Calls that send a message; Q3 and Q6 need at least one of them in the code (comments do not count).
-SEND_CALLS = ("Sendrecv", "sendrecv", "Send", "send", "Isend", "isend", "Ssend", "ssend")
+SEND_CALLS = (
+    *("Sendrecv", "sendrecv", "Send", "send", "Isend", "isend"),  # the first six are named in the hint
+    *("Sendrecv_replace", "Isendrecv", "Isendrecv_replace", "Ssend", "ssend", "Issend", "issend"),
+    *("Bsend", "bsend", "Ibsend", "ibsend", "Rsend", "Irsend"),
+)
 #: Point-to-point calls that block until their message is on its way; Q5 asks for none of them.
 BLOCKING_P2P = frozenset(
     {"Send", "send", "Recv", "recv", "Sendrecv", "sendrecv", "Sendrecv_replace", "Ssend", "ssend", "Bsend", "bsend"}
