@@ -64,7 +64,7 @@ class Phase:
     position: int
 
 
-class PhaseCalledOff(Exception):
+class PhaseCalledOff(HandoffError):
     """A partner could not take part (it said so before any MPI call), and the client called the phase off."""
 
 
