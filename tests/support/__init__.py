@@ -31,6 +31,8 @@ def slurm_spec(name: str, **shape):
         "site": "10.213.85",
         "heat": "10.213.87",
         "tls": "10.213.91",
+        "accounts": "10.213.72",
+        "acct": "10.213.73",
         "mpicluster": "10.213.93",
         "siteshape": "10.213.97",
         "layouts": "10.213.95",

@@ -53,12 +53,14 @@ class JobError(HpclabError, RuntimeError):
 
 @dataclass
 class Job:
-    """A finished batch job: its state, exit code and output file."""
+    """A finished batch job: its state, exit code and output file, and where the state was read."""
 
     id: str
     state: str
     exit_code: str
     stdout_path: Path
+    #: "sacct" when the site's accounting recorded the end (what learners read too), else "squeue"
+    source: str = "squeue"
 
     @property
     def ok(self) -> bool:
@@ -182,8 +184,29 @@ def job_fields(run: Runner, job_id: str) -> dict[str, str]:
     return {}
 
 
+def accounted_end(run: Runner, job_id: str) -> tuple[str, str] | None:
+    """A finished job's state and exit code as the site's accounting recorded them (``sacct``).
+
+    None on a site without accounting, or while accounting has not recorded the end yet
+    (slurmctld tells slurmdbd a moment after the job ends).
+    """
+    proc = run(["sacct", "-j", job_id, "-X", "-n", "-P", "-o", "JobID,State,ExitCode"])
+    if proc.returncode != 0:
+        return None
+    for line in proc.stdout.splitlines():
+        got, _, rest = line.partition("|")
+        state, _, code = rest.partition("|")
+        state = (state.split() or ["UNKNOWN"])[0]
+        if got == str(job_id) and state in TERMINAL_STATES:
+            return state, code
+    return None
+
+
 def wait(run: Runner, job_id: str, timeout: float = 300, where: str = "this cluster") -> Job:
     """Poll Slurm (:func:`job_fields`) until the job ends; return it (``sbatch --wait`` adds ~10 s per job).
+
+    The end state and exit code are the accounting's (``sacct``, :func:`accounted_end`) where
+    the site keeps accounting and has recorded the end, else ``squeue``'s; ``Job.source`` says which.
 
     A job that can never start, or is still running after ``timeout`` s, is
     cancelled rather than left in the queue. ``where`` names the cluster in
@@ -205,7 +228,11 @@ def wait(run: Runner, job_id: str, timeout: float = 300, where: str = "this clus
             )
         state = fields.get("JobState", "UNKNOWN")
         if state in TERMINAL_STATES:
-            return Job(job_id, state, fields.get("ExitCode", "?"), Path(fields.get("StdOut") or "/nonexistent"))
+            stdout = Path(fields.get("StdOut") or "/nonexistent")
+            accounted = accounted_end(run, job_id)
+            if accounted is not None:
+                return Job(job_id, accounted[0], accounted[1], stdout, source="sacct")
+            return Job(job_id, state, fields.get("ExitCode", "?"), stdout)
         reason = fields.get("Reason", "None")
         if state == "PENDING" and any(reason.startswith(never) for never in NEVER_STARTS):
             run(["scancel", job_id])

@@ -15,6 +15,8 @@ row per check with a fix for every failure:
 * a dask-jobqueue worker job (``jobscripts/jobqueue.sh``).
 
 All jobs are submitted at once and waited for together, within one time limit.
+How each job ended is read from the site's accounting (``sacct``) where it keeps
+one, as learners will read it, else from ``squeue``; the rows say which.
 """
 
 from __future__ import annotations
@@ -187,10 +189,10 @@ def judge_memory(job: jobs.Job, out: str) -> Finding:
         return row(
             name,
             FAIL,
-            f"the probe ended {job.state} {job.exit_code} without Slurm saying why",
+            f"the probe ended {job.state} {job.exit_code} (from {job.source}) without Slurm saying why",
             "see the probe job's output: something else stopped it",
         )
-    return row(name, PASS, f"a step over its --mem was killed for it (job {job.state})")
+    return row(name, PASS, f"a step over its --mem was killed for it (job {job.state}, from {job.source})")
 
 
 def judge_doctor(job: jobs.Job, out: str) -> Finding:

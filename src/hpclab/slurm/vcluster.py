@@ -15,14 +15,29 @@ each node's ``/etc/hosts`` and ``/etc/slurm`` are bind mounts visible only
 inside that node. Nothing on the machine's own network, ``/etc/hosts`` or
 ``/etc/slurm`` is touched. ``down`` removes everything ``up`` made, and
 ``up`` cleans up after itself when it fails half-way.
+
+Like a centre, it has **learner accounts** and **accounting**:
+
+* a few unprivileged users (:func:`learners`, ``learner1`` .. by default) with
+  private homes under the state folder. They exist only inside the virtual
+  hosts: ``/etc/passwd`` and ``/etc/group`` there are bind mounts of files in
+  the state folder (the machine's own entries plus the learners'), so the
+  machine's user database is never changed. Jobs run as whoever submitted
+  them: munge vouches for the uid, as on a real site;
+* ``slurmdbd`` on the head node, backed by a MariaDB server whose data, socket
+  and logs live in the state folder (no TCP at all), so ``sacct`` shows every
+  job (see :mod:`hpclab.slurm.accounting`).
 """
 
 from __future__ import annotations
 
+import glob
 import os
+import pwd
 import random
 import shlex
 import shutil
+import socket
 import subprocess
 import time
 from collections.abc import Sequence
@@ -45,7 +60,21 @@ REQUIRED = {
     "nsenter": "util-linux",
     "unshare": "util-linux",
     "ip": "iproute2",
+    "setpriv": "util-linux",
+    "slurmdbd": "slurmdbd",
+    "mariadbd": "mariadb-server",
+    "mariadb-install-db": "mariadb-server",
 }
+
+#: Where Debian puts the Slurm plugin slurmdbd needs to store accounting in MariaDB (its own package).
+MYSQL_PLUGIN = "/usr/lib/*/slurm-wlm/accounting_storage_mysql.so"
+
+#: uid (and gid) of the first learner; the next learners get the next numbers. Far from Debian's
+#: ranges (system users below 1000, people from 1000, nobody 65534, slurm 64030).
+FIRST_UID = 24001
+
+#: The Slurm account every learner (and root) belongs to.
+ACCOUNT = "workshop"
 
 
 class VClusterError(HpclabError, RuntimeError):
@@ -79,6 +108,7 @@ class Spec:
     state: Path = Path("/run/hpclab-vcluster")
     prefix: str = "hpclab"
     head: str = "vhead"
+    learners: tuple[str, ...] = ("learner1", "learner2", "learner3")  # accounts made at every `up`
 
     @property
     def node_names(self) -> list[str]:
@@ -147,6 +177,16 @@ class Spec:
         """The compiled :data:`CPU_SHIM` of an oversubscribed shape."""
         return self.state / "vcpus.so"
 
+    @property
+    def homes(self) -> Path:
+        """The folder of the learners' homes: the same path on the machine and inside the virtual hosts."""
+        return self.state / "home"
+
+    @property
+    def mariadb(self) -> Path:
+        """MariaDB's folder: its data, its socket (``mysqld.sock``), its settings."""
+        return self.state / "mariadb"
+
     def pidfile(self, daemon: str) -> Path:
         """Where the pid of ``daemon`` (``slurmctld``, ``slurmd-node1``, ``munged``) is kept, for ``down``."""
         return self.state / "pids" / f"{daemon}.pid"
@@ -156,6 +196,78 @@ class Spec:
 #: 192 GB (4.8 GB per core), as the course's reference site has. On a small machine these
 #: CPUs are oversubscribed: Slurm schedules and binds as there, but timings mean nothing.
 SITE_SHAPE: dict[str, int] = {"cpus": 40, "sockets": 2, "memory_mb": 192_000}
+
+
+@dataclass(frozen=True)
+class Learner:
+    """An unprivileged user of the virtual cluster: known on every virtual host, nowhere else."""
+
+    name: str
+    uid: int
+    gid: int
+    home: Path
+
+
+def learners(spec: Spec) -> list[Learner]:
+    """The learner accounts ``up`` makes: uids from :data:`FIRST_UID`, each with a group of its own.
+
+    Their homes are ``{spec.state}/home/NAME`` (mode 0700, owned by the learner): the same path
+    inside the virtual hosts and on the machine, so root on the machine can collect from them.
+    """
+    return [Learner(name, FIRST_UID + i, FIRST_UID + i, spec.homes / name) for i, name in enumerate(spec.learners)]
+
+
+def learner(spec: Spec, name: str) -> Learner:
+    """The learner called ``name``; an error naming the learners there are otherwise."""
+    for one in learners(spec):
+        if one.name == name:
+            return one
+    raise VClusterError(
+        f"the virtual cluster has no learner {name!r}; its learners are: {', '.join(spec.learners) or 'none'}"
+    )
+
+
+def _user_files(spec: Spec, passwd: str, group: str) -> tuple[str, str]:
+    """``/etc/passwd`` and ``/etc/group`` of the virtual hosts: the machine's own, then the learners'."""
+    people = learners(spec)
+    passwd = passwd.rstrip("\n") + "\n" if passwd.strip() else ""
+    group = group.rstrip("\n") + "\n" if group.strip() else ""
+    passwd += "".join(f"{p.name}:x:{p.uid}:{p.gid}:hpclab learner:{p.home}:/bin/bash\n" for p in people)
+    group += "".join(f"{p.name}:x:{p.gid}:\n" for p in people)
+    return passwd, group
+
+
+def _accounts(spec: Spec) -> None:
+    """Write the virtual hosts' passwd and group files and make each learner's private home."""
+    passwd, group = _user_files(spec, Path("/etc/passwd").read_text(), Path("/etc/group").read_text())
+    (spec.state / "passwd").write_text(passwd)
+    (spec.state / "group").write_text(group)
+    for name in ("passwd", "group"):
+        (spec.state / name).chmod(0o644)
+    spec.homes.mkdir(mode=0o755)
+    spec.homes.chmod(0o755)
+    for person in learners(spec):
+        person.home.mkdir(mode=0o700)
+        os.chown(person.home, person.uid, person.gid)
+        person.home.chmod(0o700)
+
+
+def _check_learners(spec: Spec) -> None:
+    """Refuse learner names or uids the machine already uses: they would mean two different people."""
+    taken_names = {p.pw_name: p.pw_uid for p in pwd.getpwall()}
+    taken_uids = {p.pw_uid: p.pw_name for p in pwd.getpwall()}
+    for person in learners(spec):
+        if not person.name.isidentifier() or person.name != person.name.lower():
+            raise VClusterError(f"learner name {person.name!r}: use lower-case letters, digits and _ only")
+        if person.name in taken_names:
+            raise VClusterError(
+                f"this machine already has a user {person.name!r}: give the virtual cluster's learners other names"
+            )
+        if person.uid in taken_uids:
+            raise VClusterError(
+                f"uid {person.uid} (for learner {person.name}) is this machine's user {taken_uids[person.uid]!r}: "
+                f"the learners' uids start at {FIRST_UID}; free that range or change vcluster.FIRST_UID"
+            )
 
 
 def node_line(spec: Spec, node: str) -> str:
@@ -205,7 +317,11 @@ TaskProlog={spec.etc}/task-prolog.sh
 JobAcctGatherType=jobacct_gather/linux
 JobAcctGatherFrequency=task=1
 JobAcctGatherParams=OverMemoryKill
-AccountingStorageType=accounting_storage/none
+# Every job and step goes to slurmdbd on the head node (and MariaDB behind it): sacct, seff.
+AccountingStorageType=accounting_storage/slurmdbd
+AccountingStorageHost={spec.head}
+# With munge, the "password" to slurmdbd is the munge socket to use: ours, as above
+AccountingStoragePass={spec.munge_socket}
 JobCompType=jobcomp/none
 # Each node reports the configuration below, not what slurmd detects
 SlurmdParameters=config_overrides
@@ -229,6 +345,56 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 
 
 CGROUP_CONF = "# cgroup v2 hosts without systemd\nIgnoreSystemdOnFailure=yes\n"
+
+
+def slurmdbd_conf(spec: Spec) -> str:
+    """slurmdbd.conf: slurmdbd on the head node, storing in our MariaDB through its unix socket as root."""
+    s = spec.state
+    return f"""# Written by `hpclab vcluster up`; removed by `hpclab vcluster down`.
+AuthType=auth/munge
+AuthInfo=socket={spec.munge_socket}
+DbdHost={spec.head}
+SlurmUser=root
+PidFile={s}/pids/slurmdbd.pid
+LogFile={s}/log/slurmdbd.log
+StorageType=accounting_storage/mysql
+# "localhost" is MariaDB's unix socket (MYSQL_UNIX_PORT, set when slurmdbd starts), never TCP;
+# root logs in through the socket's peer credentials (unix_socket): no password anywhere.
+StorageHost=localhost
+StorageUser=root
+StorageLoc=slurm_acct_db
+"""
+
+
+def mariadb_cnf(spec: Spec) -> str:
+    """MariaDB's settings: a small server for slurmdbd alone, on a unix socket in the state folder."""
+    d = spec.mariadb
+    return f"""# Written by `hpclab vcluster up`; removed by `hpclab vcluster down`.
+[mariadbd]
+user=root
+datadir={d}/data
+socket={d}/mysqld.sock
+pid-file={d}/mariadbd.pid
+log-error={spec.state}/log/mariadbd.log
+# No TCP at all: slurmdbd, on the same host, uses the socket.
+skip-networking
+skip-name-resolve
+skip-log-bin
+performance_schema=OFF
+# Small and fast to create: a workshop's accounting is a few thousand rows.
+innodb_buffer_pool_size=32M
+innodb_log_file_size=8M
+innodb_data_file_path=ibdata1:8M:autoextend
+innodb_flush_log_at_trx_commit=0
+innodb_doublewrite=0
+innodb_flush_method=nosync
+innodb_file_per_table=OFF
+# `down` throws the data away: no cache to save on the way out
+innodb_buffer_pool_dump_at_shutdown=OFF
+innodb_buffer_pool_load_at_startup=OFF
+# slurmdbd asks for these (it warns at start otherwise)
+innodb_lock_wait_timeout=900
+"""
 
 
 #: C source of the library that lets a node advertise more CPUs than the host has (a site's
@@ -468,6 +634,8 @@ def preflight(spec: Spec) -> None:
             "the virtual cluster needs root (network namespaces, slurmd): run `sudo hpclab vcluster up`"
         )
     missing = sorted({pkg for prog, pkg in REQUIRED.items() if shutil.which(prog) is None})
+    if not glob.glob(MYSQL_PLUGIN):
+        missing.append("slurm-wlm-mysql-plugin")
     if missing:
         raise VClusterError(
             f"missing Debian packages: {' '.join(missing)}. Install them with "
@@ -492,6 +660,9 @@ def _daemon(spec: Spec, host: str, name: str, command: list[str], extra_env: dic
         f"hostname {shlex.quote(host)} && "
         f"mount --bind {shlex.quote(str(spec.state / 'hosts'))} /etc/hosts && "
         f"mkdir -p /etc/slurm && mount --bind {shlex.quote(str(spec.etc))} /etc/slurm && "
+        # The learners exist on the virtual hosts only: their passwd and group, never the machine's.
+        f"mount --bind {shlex.quote(str(spec.state / 'passwd'))} /etc/passwd && "
+        f"mount --bind {shlex.quote(str(spec.state / 'group'))} /etc/group && "
         f"exec {shlex.join(command)}"
     )
     argv = [
@@ -644,13 +815,149 @@ def _munge(spec: Spec) -> None:
     )
 
 
-def exec_argv(spec: Spec, argv: list[str], host: str | None = None, cwd: str | None = None) -> list[str]:
-    """Command line that runs ``argv`` on ``host`` (default: the head/login node)."""
+def _wait_socket(spec: Spec, path: Path, daemon: str, timeout: float) -> None:
+    """Wait until ``daemon`` (ours, started by :func:`_daemon`) accepts connections on the unix socket ``path``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.socket(socket.AF_UNIX) as sock:
+            try:
+                sock.connect(str(path))
+                return
+            except OSError:
+                pass
+        pid = _read_pid(spec.pidfile(daemon))
+        if pid is None or not processes.alive(pid) or time.monotonic() > deadline:
+            log = spec.state / "log" / f"{daemon}.log"
+            raise VClusterError(f"{daemon} did not start within {timeout:g} s: see {log}")
+        time.sleep(0.05)
+
+
+def _wait_exec(spec: Spec, daemon: str, program: str, timeout: float) -> None:
+    """Wait until our ``daemon``'s process is ``program``: its host's mounts are then in place."""
+    deadline = time.monotonic() + timeout
+    pid = _read_pid(spec.pidfile(daemon))
+    seen = "no process"
+    while pid is not None:
+        try:
+            seen = psutil.Process(pid).exe()
+            if Path(seen).name in (program, f"{program}-wlm"):  # Debian's Slurm binaries end in -wlm
+                return
+        except psutil.Error as exc:
+            seen = str(exc)
+            break
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    raise VClusterError(f"{daemon} did not start ({seen}): see {spec.state / 'log'}/{daemon}.out")
+
+
+def _mariadb(spec: Spec, timeout: float) -> None:
+    """Create MariaDB's data folder (root logs in through the socket only) and start mariadbd on the head node."""
+    spec.mariadb.mkdir(mode=0o700)
+    cnf = spec.mariadb / "my.cnf"
+    cnf.write_text(mariadb_cnf(spec))
+    _run(
+        [
+            "mariadb-install-db",
+            f"--defaults-file={cnf}",
+            "--auth-root-authentication-method=socket",
+            "--skip-test-db",
+        ],
+        "creating MariaDB's data folder",
+    )
+    _daemon(spec, spec.head, "mariadbd", ["mariadbd", f"--defaults-file={cnf}"])
+    _wait_socket(spec, spec.mariadb / "mysqld.sock", "mariadbd", timeout)
+
+
+def _in_daemon(spec: Spec, daemon: str, argv: list[str], what: str, timeout: float = 30) -> str:
+    """Run ``argv`` as root in the namespaces of our ``daemon`` (before slurmctld runs)."""
+    pid = _read_pid(spec.pidfile(daemon))
+    if pid is None or not processes.alive(pid):
+        raise VClusterError(f"{what}: {daemon} is not running; see the logs in {spec.state / 'log'}")
+    command = ["nsenter", "-t", str(pid), "--net", "--uts", "--mount", "--wd=/", "--", *argv]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise VClusterError(f"{what} failed: `{shlex.join(argv)}`: {proc.stderr.strip() or proc.stdout.strip()}")
+    return proc.stdout
+
+
+def _slurmdbd(spec: Spec, timeout: float) -> None:
+    """Start slurmdbd on the head node and register the cluster, the workshop account and its users."""
+    conf = spec.etc / "slurmdbd.conf"
+    conf.write_text(slurmdbd_conf(spec))
+    conf.chmod(0o600)  # slurmdbd refuses a readable one: it could hold the database's password
+    _daemon(
+        spec,
+        spec.head,
+        "slurmdbd",
+        ["slurmdbd", "-D"],
+        extra_env={"MYSQL_UNIX_PORT": str(spec.mariadb / "mysqld.sock")},
+    )
+    # Ready when it answers (it creates its tables first). Until slurmdbd itself runs, its mount
+    # namespace may lack /etc/slurm, and sacctmgr would spend seconds looking for a configuration.
+    deadline = time.monotonic() + timeout
+    _wait_exec(spec, "slurmdbd", "slurmdbd", timeout)
+    while True:
+        try:
+            _in_daemon(spec, "slurmdbd", ["sacctmgr", "-i", "add", "cluster", "hpclab"], "registering the cluster")
+            break
+        except VClusterError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    users = ",".join(["root", *spec.learners])
+    _in_daemon(
+        spec,
+        "slurmdbd",
+        [
+            "sacctmgr",
+            "-i",
+            "add",
+            "account",
+            ACCOUNT,
+            "Cluster=hpclab",
+            "Description=the workshop",
+            "Organization=hpclab",
+        ],
+        "adding the workshop account",
+    )
+    _in_daemon(
+        spec,
+        "slurmdbd",
+        ["sacctmgr", "-i", "add", "user", users, f"Account={ACCOUNT}", f"DefaultAccount={ACCOUNT}"],
+        "adding the learners to the workshop account",
+    )
+
+
+def exec_argv(
+    spec: Spec, argv: list[str], host: str | None = None, cwd: str | None = None, user: str | None = None
+) -> list[str]:
+    """Command line that runs ``argv`` on ``host`` (default: the head/login node).
+
+    As root, from ``cwd`` (default: this folder); or, with ``user``, as that learner
+    (:func:`learners`) with their groups, ``HOME``, ``USER`` and ``LOGNAME``, from
+    ``cwd`` or else their home, as after they logged in.
+    """
     host = host or spec.head
     daemon = "slurmctld" if host == spec.head else f"slurmd-{host}"
     pid = _read_pid(spec.pidfile(daemon))
     if pid is None or not processes.alive(pid):
         raise VClusterError(f"{host} is not running; start the cluster with `hpclab vcluster up`")
+    if user is not None:
+        person = learner(spec, user)
+        argv = [
+            "setpriv",
+            f"--reuid={person.uid}",
+            f"--regid={person.gid}",
+            "--init-groups",  # read inside the host's mount namespace: its passwd and group
+            "env",
+            f"HOME={person.home}",
+            f"USER={person.name}",
+            f"LOGNAME={person.name}",
+            "SHELL=/bin/bash",
+            *argv,
+        ]
+        cwd = cwd or str(person.home)
     return ["nsenter", "-t", str(pid), "--net", "--uts", "--mount", f"--wd={cwd or os.getcwd()}", "--", *argv]
 
 
@@ -662,12 +969,20 @@ def run_command(
     cwd: str | None = None,
     timeout: float = 60,
     check: bool = True,
+    user: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a command on a virtual host (``sbatch``, ``squeue``, ...) and capture its output."""
+    """Run a command on a virtual host (``sbatch``, ``squeue``, ...), as root or as learner ``user``.
+
+    Returns the completed process with its output as text; raises :class:`VClusterError`
+    on a non-zero exit status unless ``check`` is false.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
-    proc = subprocess.run(exec_argv(spec, argv, host, cwd), capture_output=True, text=True, timeout=timeout, env=env)
+    proc = subprocess.run(
+        exec_argv(spec, argv, host, cwd, user=user), capture_output=True, text=True, timeout=timeout, env=env
+    )
     if check and proc.returncode != 0:
-        raise VClusterError(f"`{shlex.join(argv)}` on {host or spec.head} failed: {proc.stderr.strip()}")
+        who = f" as {user}" if user else ""
+        raise VClusterError(f"`{shlex.join(argv)}` on {host or spec.head}{who} failed: {proc.stderr.strip()}")
     return proc
 
 
@@ -704,11 +1019,16 @@ def up(spec: Spec = Spec(), timeout: float = 60, *, reuse: bool = True) -> str:
             "wait for them or use another state folder"
         )
     preflight(spec)
+    _check_learners(spec)
     down(spec)  # clear the remains of an earlier, interrupted run
     try:
         for sub in ("etc", "ctld", "spool", "log", "pids", "munge"):
             (spec.state / sub).mkdir(parents=True, exist_ok=True)
-        (spec.state / "munge").chmod(0o700)
+        # Learners reach their homes, slurm.conf and munge's socket through these (whatever the umask);
+        # the munge key is root's alone (0400).
+        for folder in (spec.state, spec.etc, spec.state / "munge"):
+            folder.chmod(0o755)
+        _accounts(spec)
         (spec.etc / "slurm.conf").write_text(slurm_conf(spec, first_job_id=random.randrange(1000, 60_000_000, 1000)))
         (spec.etc / "cgroup.conf").write_text(CGROUP_CONF)
         (spec.etc / "task-prolog.sh").write_text(task_prolog(spec))
@@ -719,9 +1039,13 @@ def up(spec: Spec = Spec(), timeout: float = 60, *, reuse: bool = True) -> str:
         _shape_file(spec).write_text(_shape(spec) + "\n")
         _network(spec)
         _munge(spec)
+        _mariadb(spec, timeout)
+        _slurmdbd(spec, timeout)
         _daemon(spec, spec.head, "slurmctld", ["slurmctld", "-D", "-i"])
         for node in spec.node_names:
             _slurmd(spec, node)
+        # sinfo in a namespace whose mounts are not in place yet spends seconds looking for a configuration
+        _wait_exec(spec, "slurmctld", "slurmctld", timeout)
         _wait_idle(spec, timeout)
     except BaseException:
         down(spec)
@@ -814,13 +1138,19 @@ def status(spec: Spec = Spec()) -> str:
     return (
         f"virtual cluster: up (state in {spec.state})\n{info}\n"
         "submit jobs from the login node: `hpclab vcluster login`, then `sbatch jobscripts/...`; "
-        "or in one go: `hpclab vcluster exec -- sbatch jobscripts/...`"
+        "or in one go: `hpclab vcluster exec -- sbatch jobscripts/...`\n"
+        + (
+            f"learners: {', '.join(spec.learners)} (`hpclab vcluster login --user {spec.learners[0]}`); "
+            if spec.learners
+            else ""
+        )
+        + "accounting: `sacct`, `hpclab seff --vcluster JOBID`"
     )
 
 
-def runner(spec: Spec, cwd: str | os.PathLike[str] = "/", timeout: float = 20) -> jobs.Runner:
-    """Run Slurm's commands on the login node, for :mod:`hpclab.slurm.jobs`."""
-    return lambda argv: run_command(spec, argv, cwd=str(cwd), check=False, timeout=timeout)
+def runner(spec: Spec, cwd: str | os.PathLike[str] = "/", timeout: float = 20, user: str | None = None) -> jobs.Runner:
+    """Run Slurm's commands on the login node (as root, or as learner ``user``), for :mod:`hpclab.slurm.jobs`."""
+    return lambda argv: run_command(spec, argv, cwd=str(cwd), check=False, timeout=timeout, user=user)
 
 
 def submit(
@@ -830,10 +1160,17 @@ def submit(
     cwd: str | os.PathLike[str],
     args: Sequence[str] = (),
     sbatch_options: Sequence[str] = (),
+    user: str | None = None,
 ) -> str:
-    """``sbatch`` a script from ``cwd`` on the login node; return the job id."""
+    """``sbatch`` a script from ``cwd`` on the login node, as root or as learner ``user``; return the job id.
+
+    The job runs as whoever submitted it, and writes its output where they may write
+    (a learner: their home, or a folder of theirs).
+    """
     try:
-        return jobs.submit(runner(spec, cwd, timeout=60), str(script), args=args, sbatch_options=sbatch_options)
+        return jobs.submit(
+            runner(spec, cwd, timeout=60, user=user), str(script), args=args, sbatch_options=sbatch_options
+        )
     except jobs.JobError as exc:
         raise VClusterError(str(exc)) from None
 
