@@ -52,6 +52,7 @@ LESSONS = {
     "10-dask-on-slurm": "hpclab.checks.slurm",
     "11-dask-to-mpi": "hpclab.checks.handoff",
     "12-capstone": "hpclab.checks.capstone",
+    "13-break-it-fix-it": "hpclab.checks.breakfix",
 }
 
 #: The first lines of an MPI answer (lessons 08 and 09).
