@@ -294,6 +294,30 @@ def _panel_plot(page, panel, label: str, route: str):
     return found
 
 
+def dashboard_draws(page, new_page, base: str, link: str, who: str, shot) -> None:
+    """While tasks run: the status page at ``base + link`` (opened with ``new_page()``) and Task Stream
+    and Progress opened from ``page``'s Dask panel with ``link`` must all draw coloured marks.
+    ``shot(page, name)`` keeps a screenshot of each; ``who`` names the way in for the failure message."""
+    status = new_page()
+    try:
+        status.goto(base.rstrip("/") + link)
+        status.wait_for_function("() => document.title.includes('Dask')", timeout=WAIT_MS)
+        _drawn(status.main_frame, f"the status page {who}")
+        shot(status, "dask-status")
+    finally:
+        status.close()
+    # dask-labextension: its sidebar panel takes the same link and offers the dashboard's plots,
+    # each opened in a JupyterLab tab through the same proxy.
+    page.locator(".jp-SideBar .lm-TabBar-tab[data-id='dask-dashboard-launcher']").click()
+    panel = page.locator("#dask-dashboard-launcher")
+    panel.locator("input").first.fill(link)
+    panel.locator("input").first.press("Enter")
+    panel.locator(".dask-DashboardListing-item", has_text="Task Stream").first.wait_for(timeout=WAIT_MS)
+    for label, route in (("Task Stream", "individual-task-stream"), ("Progress", "individual-progress")):
+        _drawn(_panel_plot(page, panel, label, route), f"{label} from the Dask panel {who}")
+        shot(page, f"dask-panel-{route}")
+
+
 def test_dashboard_draws_live_tasks_through_the_proxy_and_in_the_dask_panel(page, browser, lab):
     lab.open(page, "scratch/interrupt.ipynb", "dashboard")
     printed = _run_cell(page, 0, "link:")
@@ -301,24 +325,7 @@ def test_dashboard_draws_live_tasks_through_the_proxy_and_in_the_dask_panel(page
     assert re.fullmatch(r"/proxy/\d+/status", link), link  # relative: through JupyterLab's own port
     _run_cell(page, 4, "working")
     try:
-        status = browser.new_page()
-        try:
-            status.goto(lab.url.rstrip("/") + link)
-            status.wait_for_function("() => document.title.includes('Dask')", timeout=WAIT_MS)
-            _drawn(status.main_frame, "the status page through the proxy")
-            lab.shot(status, "dask-status-through-proxy")
-        finally:
-            status.close()
-        # dask-labextension: its sidebar panel takes the same link and offers the dashboard's plots,
-        # each opened in a JupyterLab tab through the same proxy.
-        page.locator(".jp-SideBar .lm-TabBar-tab[data-id='dask-dashboard-launcher']").click()
-        panel = page.locator("#dask-dashboard-launcher")
-        panel.locator("input").first.fill(link)
-        panel.locator("input").first.press("Enter")
-        panel.locator(".dask-DashboardListing-item", has_text="Task Stream").first.wait_for(timeout=WAIT_MS)
-        for label, route in (("Task Stream", "individual-task-stream"), ("Progress", "individual-progress")):
-            _drawn(_panel_plot(page, panel, label, route), f"{label} from the Dask panel")
-            lab.shot(page, f"dask-panel-{route}")
+        dashboard_draws(page, browser.new_page, lab.url, link, "through the proxy", lab.shot)
     finally:
         page.locator(".lm-DockPanel .lm-TabBar-tab", has_text="interrupt.ipynb").click()  # back to the notebook
         _run_cell(page, 5, "stopped")

@@ -33,9 +33,8 @@ from tests.course.test_browser import (
     KERNEL_IDLE,
     WAIT_MS,
     _cell,
-    _drawn,
-    _panel_plot,
     _run_cell,
+    dashboard_draws,
 )
 from tests.support import CHROMIUM, CHROMIUM_FLAGS, ROOT, require_browser, require_slurm
 
@@ -295,22 +294,11 @@ def test_three_learners_each_get_a_lab_that_is_their_job_and_the_dashboard_draws
 
         _run_cell(page, len(LESSON_CELLS) + 1, "working")
         try:
-            status = contexts[a].new_page()
-            try:
-                status.goto(the_hub.url.rstrip("/") + link)
-                status.wait_for_function("() => document.title.includes('Dask')", timeout=WAIT_MS)
-                _drawn(status.main_frame, "the status page through the hub")
-                status.screenshot(path=str(shots / "hub-dask-status.png"), full_page=True)
-            finally:
-                status.close()
-            page.locator(".jp-SideBar .lm-TabBar-tab[data-id='dask-dashboard-launcher']").click()
-            panel = page.locator("#dask-dashboard-launcher")
-            panel.locator("input").first.fill(link)
-            panel.locator("input").first.press("Enter")
-            panel.locator(".dask-DashboardListing-item", has_text="Task Stream").first.wait_for(timeout=WAIT_MS)
-            for label, route in (("Task Stream", "individual-task-stream"), ("Progress", "individual-progress")):
-                _drawn(_panel_plot(page, panel, label, route), f"{label} from the Dask panel under the hub")
-                page.screenshot(path=str(shots / f"hub-dask-panel-{route}.png"), full_page=True)
+
+            def shot(where, what: str) -> None:
+                where.screenshot(path=str(shots / f"hub-{what}.png"), full_page=True)
+
+            dashboard_draws(page, contexts[a].new_page, the_hub.url, link, "under the hub", shot)
 
             # Learner B, on the same node, is refused by A's cluster every way.
             _give(people[b], "a-scheduler.txt", scheduler + "\n")
