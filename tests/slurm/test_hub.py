@@ -3,10 +3,10 @@
 A smoke set (issue 26, items 3-5): `hpclab hub up`'s hub on the login node, batchspawner's
 SlurmSpawner, three learners logged in at once from three browsers (Debian's chromium, each
 its own profile, loopback only: the hub is reached through the forwarder on 127.0.0.1).
-Each learner's server must be a Slurm job of that learner on a compute node; one learner
-runs lesson 00's cluster cells in the registered "Python (hpclab)" kernel, and the dashboard
+Each learner's server must be a Slurm job of that learner on a compute node; each learner
+runs lesson 00's cluster cells in the registered "Python (hpclab)" kernel, and their dashboard
 draws live tasks through the hub (`/user/NAME/proxy/PORT/status`) and from the Dask panel
-(Task Stream, Progress); a learner on the same node cannot use that cluster. The hub, its
+(Task Stream, Progress); a learner on the same node cannot use another's cluster. The hub, its
 jobs and the cluster are always stopped, also on failure.
 """
 
@@ -234,6 +234,33 @@ def _login(context, the_hub, name: str):
     return page
 
 
+def _live_tasks_drawn(the_hub, context, page, name: str, node: str, shots: Path) -> str:
+    """``name`` runs lesson 00's cluster cells and keeps it busy; the status page through the hub and
+    Task Stream and Progress from the Dask panel must draw. Returns the scheduler's address; the
+    cluster is left working (the caller stops it)."""
+    page.goto(f"{the_hub.url}user/{name}/lab/tree/cluster.ipynb")
+    page.wait_for_function(KERNEL_IDLE, timeout=WAIT_MS)
+    bar = page.evaluate("() => [...document.querySelectorAll('.jp-StatusBar-TextItem')].map(e => e.textContent)")
+    assert any("Python (hpclab)" in text for text in bar), bar  # the registered course kernel
+    outputs = [_run(page, i) for i in range(len(LESSON_CELLS))]
+    assert not [o for o in outputs if "Traceback" in o], outputs
+    who = _run_cell(page, len(LESSON_CELLS), "scheduler:")
+    assert f"user: {name} host: {node}" in who, who
+    kernel = json.loads((the_hub.kernels / "share/jupyter/kernels/hpclab/kernel.json").read_text())
+    assert f"python: {kernel['argv'][0]}" in who, who  # the registered course kernel
+    link = re.search(r"dashboard: (\S+)", "\n".join(outputs)).group(1)
+    assert re.fullmatch(rf"/user/{name}/proxy/\d+/status", link), link
+    scheduler = re.search(r"scheduler: (\S+)", who).group(1)
+    assert scheduler.startswith("tls://127.0.0.1:"), scheduler
+    _run_cell(page, len(LESSON_CELLS) + 1, "working")
+
+    def shot(where, what: str) -> None:
+        where.screenshot(path=str(shots / f"hub-{what}-{name}.png"), full_page=True)
+
+    dashboard_draws(page, context.new_page, the_hub.url, link, f"under the hub ({name})", shot)
+    return scheduler
+
+
 @pytest.mark.slow
 @pytest.mark.slurm
 @pytest.mark.browser
@@ -276,41 +303,22 @@ def test_three_learners_each_get_a_lab_that_is_their_job_and_the_dashboard_draws
         # Two of three learners share one of the two nodes: A runs a cluster there, B tries to use it.
         a, b = next((x, y) for x in names for y in names if x < y and node_of[x] == node_of[y])
 
-        page = pages[a]
-        page.goto(f"{the_hub.url}user/{a}/lab/tree/cluster.ipynb")
-        page.wait_for_function(KERNEL_IDLE, timeout=WAIT_MS)
-        bar = page.evaluate("() => [...document.querySelectorAll('.jp-StatusBar-TextItem')].map(e => e.textContent)")
-        assert any("Python (hpclab)" in text for text in bar), bar  # the registered course kernel
-        outputs = [_run(page, i) for i in range(len(LESSON_CELLS))]
-        assert not [o for o in outputs if "Traceback" in o], outputs
-        who = _run_cell(page, len(LESSON_CELLS), "scheduler:")
-        assert f"user: {a} host: {node_of[a]}" in who, who
-        kernel = json.loads((the_hub.kernels / "share/jupyter/kernels/hpclab/kernel.json").read_text())
-        assert f"python: {kernel['argv'][0]}" in who, who  # the registered course kernel
-        link = re.search(r"dashboard: (\S+)", "\n".join(outputs)).group(1)
-        assert re.fullmatch(rf"/user/{a}/proxy/\d+/status", link), link
-        scheduler = re.search(r"scheduler: (\S+)", who).group(1)
-        assert scheduler.startswith("tls://127.0.0.1:"), scheduler
-
-        _run_cell(page, len(LESSON_CELLS) + 1, "working")
-        try:
-
-            def shot(where, what: str) -> None:
-                where.screenshot(path=str(shots / f"hub-{what}.png"), full_page=True)
-
-            dashboard_draws(page, contexts[a].new_page, the_hub.url, link, "under the hub", shot)
-
-            # Learner B, on the same node, is refused by A's cluster every way.
-            _give(people[b], "a-scheduler.txt", scheduler + "\n")
-            other = pages[b]
-            other.goto(f"{the_hub.url}user/{b}/lab/tree/stranger.ipynb")
-            other.wait_for_function(KERNEL_IDLE, timeout=WAIT_MS)
-            tried = _run_cell(other, 0, "done")
-            assert tried.count("refused") == 3 and "ran a task" not in tried, tried
-        finally:
-            page.locator(".lm-DockPanel .lm-TabBar-tab", has_text="cluster.ipynb").click()
-            _run_cell(page, len(LESSON_CELLS) + 2, "stopped")
-            _run(page, len(LESSON_CELLS) + 3)
+        for name in names:  # every learner sees their own tasks drawn, through the hub and from the panel
+            scheduler = _live_tasks_drawn(the_hub, contexts[name], pages[name], name, node_of[name], shots)
+            try:
+                if name == a:  # learner B, on the same node, is refused by A's cluster every way
+                    _give(people[b], "a-scheduler.txt", scheduler + "\n")
+                    other = contexts[b].new_page()
+                    other.goto(f"{the_hub.url}user/{b}/lab/tree/stranger.ipynb")
+                    other.wait_for_function(KERNEL_IDLE, timeout=WAIT_MS)
+                    tried = _run_cell(other, 0, "done")
+                    assert tried.count("refused") == 3 and "ran a task" not in tried, tried
+                    other.close()
+            finally:
+                page = pages[name]
+                page.locator(".lm-DockPanel .lm-TabBar-tab", has_text="cluster.ipynb").click()
+                _run_cell(page, len(LESSON_CELLS) + 2, "stopped")
+                _run(page, len(LESSON_CELLS) + 3)
         for name, one in pages.items():
             one.screenshot(path=str(shots / f"hub-lab-{name}.png"), full_page=True)
     assert not offsite, f"the pages tried to reach beyond 127.0.0.1: {offsite}"
