@@ -132,6 +132,13 @@ SETTINGS: tuple[Setting, ...] = (
         "HPCLAB_SCREENSHOTS", "browser tests", "where the browser tests save their screenshots", "results/screenshots/"
     ),
     Setting("HPCLAB_TEST_RUN", "tests (leak check)", "a tag every process of a test run inherits", "set by the tests"),
+    Setting(
+        "HPCLAB_VCLUSTER",
+        "hpclab.slurm.vcluster (lesson 13)",
+        "off: never start a virtual cluster; lesson 13 replays its recorded run (a room's machines, "
+        "or a test of the replay)",
+        "unset: start one where the machine can",
+    ),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -151,6 +158,7 @@ SANDBOXED = "HPCLAB_SANDBOXED"
 MPI_WORKER_PARENT = "HPCLAB_MPI_WORKER_PARENT"
 IFACE = "HPCLAB_IFACE"
 SITE = "HPCLAB_SITE"
+VCLUSTER = "HPCLAB_VCLUSTER"
 
 
 def setting(name: str) -> Setting:

@@ -46,7 +46,7 @@ from pathlib import Path
 
 import psutil
 
-from hpclab import processes
+from hpclab import config, processes
 from hpclab.errors import HpclabError
 from hpclab.mpi import remove_stale_shm
 from hpclab.slurm import jobs
@@ -611,6 +611,8 @@ def _foreign_slurmctld(spec: Spec) -> list[int]:
 
 def preflight(spec: Spec) -> None:
     """Refuse clearly when we cannot or must not start: a shape this machine cannot give first."""
+    if os.environ.get(config.VCLUSTER) == "off":
+        raise VClusterError(f"{config.VCLUSTER}=off: this machine does not start virtual clusters")
     if spec.nodes < 1:
         raise VClusterError("a cluster needs at least one node")
     if spec.dedicated and spec.nodes > len(spec.host_cpus()):
