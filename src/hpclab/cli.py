@@ -137,6 +137,7 @@ def _vcluster(args: argparse.Namespace) -> int:
             cpus=shape.get("cpus"),
             sockets=shape.get("sockets", 1),
             memory_mb=shape.get("memory_mb"),
+            local_tmp=args.local_tmp,
         )
     if args.action == "up":
         print(vcluster.up(spec))
@@ -436,6 +437,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="nodes shaped like a production site's: 2 x 20 cores, 192 GB (oversubscribed onto this "
         "machine: job shapes are real, timings mean nothing)",
+    )
+    vc_up.add_argument(
+        "--local-tmp",
+        action="store_true",
+        help="give every host a /tmp of its own, as a site's node-local disk (lesson 13: a file one node "
+        "writes to /tmp is not there on the others)",
     )
     vc_sub.add_parser("down", help="stop everything and remove the namespaces")
     vc_sub.add_parser("status", help="is it up, and which nodes")

@@ -81,6 +81,23 @@ def test_solution_runs_and_passes_every_check(path, notebook_times):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(REPLAYED_EXERCISES))
+def test_solution_replayed_without_slurm_passes_every_check(name, notebook_times):
+    """Where there is no Slurm (a laptop, the grader's sandbox) the solution, graded on the recorded run, still
+    gets every point: the record and the checks agree."""
+    path = ROOT / "solutions" / name
+    run = execute_file(path, timeout=900, cell_timeout=600, env={config.VCLUSTER: "off"})
+    notebook_times[f"solutions/{name} (replayed)"] = (run.elapsed, run.status)
+    assert run.status == "ok", run.message
+    first = "".join(o.get("text", "") for o in run.notebook.cells[2].get("outputs", []))
+    assert first.startswith("REPLAY"), first[:300]
+    reports = _reports(run.notebook)
+    assert sorted(reports) == sorted(q.id for q in questions_of(run.notebook.metadata["hpclab"]["checks"]))
+    failed = {qid: r["status"] for qid, r in reports.items() if not r["passed"]}
+    assert not failed, f"checks not passed on the replayed solution: {failed}"
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("path", EXERCISES, ids=_id)
 def test_blank_exercise_runs_and_no_check_passes(path, notebook_times):
     run, reports = _run_with_every_check(path, notebook_times, allow_errors=True)

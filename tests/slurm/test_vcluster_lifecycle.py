@@ -85,3 +85,57 @@ def test_up_and_down_back_to_back_leave_no_remains():
             assert gone == daemons, f"down returned while {set(daemons) - set(gone)} still existed"
     finally:
         _cli_python(setup + "vcluster.down(spec)")
+
+
+def test_local_tmp_is_each_hosts_own_and_down_removes_it():
+    """``Spec(local_tmp=True)``: a file a job writes to /tmp on node1 is seen neither on node2 nor on the machine."""
+    spec = vcluster.Spec(
+        state=Path("/run/hpclab-vcluster-test-tmp"), prefix="hpttmp", subnet="10.213.89", local_tmp=True
+    )
+    require_slurm(spec)
+    name = f"hpclab-local-tmp-{spec.prefix}"
+    try:
+        vcluster.up(spec, reuse=False)
+        # A job on node1 writes to its /tmp, as a learner: slurmd, slurmstepd and munge work as ever.
+        job = vcluster.submit(
+            spec,
+            f"--wrap=echo from-node1 > /tmp/{name}",
+            cwd=spec.homes / "learner1",
+            user="learner1",
+            sbatch_options=["--nodelist=node1"],
+        )
+        assert vcluster.wait(spec, job, timeout=60).state == "COMPLETED"
+        on_node1 = vcluster.run_command(spec, ["cat", f"/tmp/{name}"], host="node1", cwd="/").stdout
+        assert on_node1 == "from-node1\n"
+        assert (spec.tmp("node1") / name).is_file(), "node1's /tmp is its folder in the state folder"
+        for host in ("node2", spec.head):
+            seen = vcluster.run_command(spec, ["ls", "-A", "/tmp"], host=host, cwd="/").stdout.split()
+            assert name not in seen, f"{host} sees node1's /tmp"
+        assert not Path(f"/tmp/{name}").exists(), "the machine sees node1's /tmp"
+        # Every host's /tmp is a sticky, world-writable folder, as /tmp is.
+        for host in spec.node_names + [spec.head]:
+            mode = vcluster.run_command(spec, ["stat", "-c", "%a", "/tmp"], host=host, cwd="/").stdout.strip()
+            assert mode == "1777", (host, mode)
+        # Two nodes' MPI ranks still meet (PMI through slurmstepd; shared memory is /dev/shm, not /tmp).
+        program = "from mpi4py import MPI; c = MPI.COMM_WORLD; print(c.allreduce(c.Get_rank() + 1), c.Get_size())"
+        mpi = vcluster.submit(
+            spec,
+            f"--wrap=srun {sys.executable} -c '{program}'",
+            cwd=spec.state,
+            sbatch_options=["--nodes=2", "--ntasks-per-node=1", f"--output={spec.state}/mpi-%j.out"],
+        )
+        ended = vcluster.wait(spec, mpi, timeout=120)
+        assert ended.state == "COMPLETED", ended.output()
+        assert ended.output().split() == ["3", "2", "3", "2"]
+    finally:
+        vcluster.down(spec)
+    assert not spec.state.exists(), "down leaves no /tmp of a host behind"
+    assert not Path(f"/tmp/{name}").exists()
+
+
+def test_local_tmp_refuses_a_state_folder_in_tmp():
+    """The hosts' own /tmp would hide a state folder under /tmp (munge's socket, slurm.conf): refused before anything starts."""
+    spec = vcluster.Spec(state=Path("/tmp/hpclab-vcluster-test-tmp"), prefix="hpttmp", local_tmp=True)
+    with pytest.raises(vcluster.VClusterError, match="hidden by the hosts' own /tmp"):
+        vcluster.preflight(spec)
+    assert not spec.state.exists()

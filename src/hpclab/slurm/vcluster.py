@@ -97,6 +97,10 @@ class Spec:
     *oversubscribed*, node CPU ``i`` runs on host CPU ``i mod host CPUs``. Slurm
     then schedules, counts and binds exactly as on the production node; only
     timings mean nothing.
+
+    With ``local_tmp=True`` every host (head and nodes) has a ``/tmp`` of its own, as a
+    site's node-local disk: a file a job writes to ``/tmp`` on node1 is not on node2, nor on
+    the machine. Off by default: the hosts share the machine's ``/tmp``.
     """
 
     nodes: int = 2
@@ -109,6 +113,7 @@ class Spec:
     prefix: str = "hpclab"
     head: str = "vhead"
     learners: tuple[str, ...] = ("learner1", "learner2", "learner3")  # accounts made at every `up`
+    local_tmp: bool = False  # each host its own /tmp (a site's node-local disk), not the machine's
 
     @property
     def node_names(self) -> list[str]:
@@ -186,6 +191,10 @@ class Spec:
     def mariadb(self) -> Path:
         """MariaDB's folder: its data, its socket (``mysqld.sock``), its settings."""
         return self.state / "mariadb"
+
+    def tmp(self, host: str) -> Path:
+        """The folder bind-mounted over ``/tmp`` on ``host`` when :attr:`local_tmp` is on (inside the state folder)."""
+        return self.state / "tmp" / host
 
     def pidfile(self, daemon: str) -> Path:
         """Where the pid of ``daemon`` (``slurmctld``, ``slurmd-node1``, ``munged``) is kept, for ``down``."""
@@ -631,6 +640,11 @@ def preflight(spec: Spec) -> None:
             f"nodes advertising {spec.cpus} CPUs would leave some of the {len(spec.node_cpus(spec.node_names[0]))} "
             "host CPUs they run on unused: advertise at least as many, or use --dedicated-cpus"
         )
+    if spec.local_tmp and spec.state.resolve().is_relative_to("/tmp"):
+        raise VClusterError(
+            f"a state folder in /tmp ({spec.state}) would be hidden by the hosts' own /tmp (local_tmp=True): "
+            "put it elsewhere, e.g. /run/hpclab-vcluster"
+        )
     if os.geteuid() != 0:
         raise VClusterError(
             "the virtual cluster needs root (network namespaces, slurmd): run `sudo hpclab vcluster up`"
@@ -657,7 +671,17 @@ def preflight(spec: Spec) -> None:
 
 
 def _daemon(spec: Spec, host: str, name: str, command: list[str], extra_env: dict[str, str] | None = None) -> int:
-    """Start ``command`` as host ``host``: its netns, its own hostname and mounts."""
+    """Start ``command`` as host ``host``: its netns, its own hostname and mounts.
+
+    With ``spec.local_tmp`` the host's ``/tmp`` is a folder of its own (:meth:`Spec.tmp`), bind-mounted
+    in its mount namespace like ``/etc/hosts``: every daemon of the host (and so every job step and
+    every command run there) sees the same one, and no other host, nor the machine, sees it.
+    """
+    tmp = ""
+    if spec.local_tmp:
+        spec.tmp(host).mkdir(parents=True, exist_ok=True)
+        spec.tmp(host).chmod(0o1777)  # like /tmp: everyone writes, only the owner removes
+        tmp = f"mount --bind {shlex.quote(str(spec.tmp(host)))} /tmp && "
     inner = (
         f"hostname {shlex.quote(host)} && "
         f"mount --bind {shlex.quote(str(spec.state / 'hosts'))} /etc/hosts && "
@@ -665,7 +689,7 @@ def _daemon(spec: Spec, host: str, name: str, command: list[str], extra_env: dic
         # The learners exist on the virtual hosts only: their passwd and group, never the machine's.
         f"mount --bind {shlex.quote(str(spec.state / 'passwd'))} /etc/passwd && "
         f"mount --bind {shlex.quote(str(spec.state / 'group'))} /etc/group && "
-        f"exec {shlex.join(command)}"
+        f"{tmp}exec {shlex.join(command)}"
     )
     argv = [
         "nsenter",
@@ -1061,6 +1085,8 @@ def _shape(spec: Spec) -> str:
         shape += f" advertising {spec.cpus} CPUs on {spec.sockets} socket(s)"
     if spec.memory_mb is not None:
         shape += f" and {spec.memory_mb} MB"
+    if spec.local_tmp:
+        shape += ", each with its own /tmp"
     return shape
 
 
