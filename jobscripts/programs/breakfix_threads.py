@@ -15,7 +15,7 @@ import time
 import numpy as np
 import threadpoolctl
 from dask.system import CPU_COUNT
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, wait
 
 
 def blas_threads() -> int:
@@ -72,9 +72,9 @@ if __name__ == "__main__":
             dashboard_address=None,
             memory_limit="400MB",
         ) as cluster,
-        Client(cluster) as client,
+        Client(cluster, timeout=60) as client,
     ):
-        client.wait_for_workers(args.workers)
+        client.wait_for_workers(args.workers, timeout=60)
         up = time.perf_counter() - started
         seen = client.run(inside)
         for number, info in enumerate(sorted(seen.values(), key=lambda i: i["pid"]), start=1):
@@ -91,7 +91,9 @@ if __name__ == "__main__":
             flush=True,
         )
         begun = time.perf_counter()
-        total = sum(client.gather(client.map(task, range(args.tasks), size=args.size, products=args.products)))
+        futures = client.map(task, range(args.tasks), size=args.size, products=args.products)
+        wait(futures, timeout=300)  # a lost worker ends the job with an error, not at its wall time
+        total = sum(client.gather(futures))
         work = time.perf_counter() - begun
         started_threads = sorted(client.run(os_threads).values())
     print(f"threads in each worker process after the work (/proc/PID/task): {started_threads}", flush=True)

@@ -138,6 +138,7 @@ def _vcluster(args: argparse.Namespace) -> int:
             sockets=shape.get("sockets", 1),
             memory_mb=shape.get("memory_mb"),
             local_tmp=args.local_tmp,
+            shared_tmp=(os.getcwd(),),  # a course checked out under /tmp stays every host's
         )
     if args.action == "up":
         print(vcluster.up(spec))
@@ -442,7 +443,7 @@ def parser() -> argparse.ArgumentParser:
         "--local-tmp",
         action="store_true",
         help="give every host a /tmp of its own, as a site's node-local disk (lesson 13: a file one node "
-        "writes to /tmp is not there on the others)",
+        "writes to /tmp is not there on the others); the folder you run it in stays shared, even under /tmp",
     )
     vc_sub.add_parser("down", help="stop everything and remove the namespaces")
     vc_sub.add_parser("status", help="is it up, and which nodes")

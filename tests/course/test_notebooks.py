@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from hpclab import config
 from hpclab.checks import MIME_TYPE, questions_of
 from hpclab.grading.build import CHECK_TAG, build_all
 from hpclab.grading.execute import execute_file
+from hpclab.slurm import vcluster
 from hpclab.tools.site import save_executed
 from tests.support import ROOT  # noqa: E402
 
@@ -31,10 +33,23 @@ def _id(path: Path) -> str:
 REPLAYED_EXERCISES = {"13-break-it-fix-it.ipynb"}
 
 
+# The virtual clusters lessons start (the Spec in their setup cell): taken down after the lesson's run
+# whatever happened in it, so that a lesson that failed leaves no cluster to block the next test.
+LESSON_CLUSTERS = {
+    "13-break-it-fix-it.ipynb": vcluster.Spec(
+        state=Path("/run/hpclab-vcluster-l13"), prefix="hpl13", subnet="10.213.103", local_tmp=True
+    ),
+}
+
+
 def _run(path: Path, notebook_times, allow_errors: bool):
     replay = path.parent.name == "exercises" and path.name in REPLAYED_EXERCISES
     env = {config.VCLUSTER: "off"} if replay else None
-    run = execute_file(path, timeout=900, cell_timeout=600, allow_errors=allow_errors, env=env)
+    try:
+        run = execute_file(path, timeout=900, cell_timeout=600, allow_errors=allow_errors, env=env)
+    finally:
+        if path.name in LESSON_CLUSTERS and not replay and os.geteuid() == 0:
+            vcluster.down(LESSON_CLUSTERS[path.name])
     notebook_times[_id(path)] = (run.elapsed, run.status)
     return run
 
@@ -56,6 +71,14 @@ def _run_with_every_check(path: Path, notebook_times, allow_errors: bool):
     reports = _reports(run.notebook)
     assert sorted(reports) == sorted(q.id for q in questions), "a question's check never ran"
     return run, reports
+
+
+@pytest.mark.parametrize("name", sorted(LESSON_CLUSTERS))
+def test_the_cluster_taken_down_after_a_lesson_is_the_one_it_starts(name):
+    spec = LESSON_CLUSTERS[name]
+    setup = "".join(cell.source for cell in nbformat.read(ROOT / "solutions" / name, as_version=4).cells[:4])
+    for field in (f'state=Path("{spec.state}")', f'prefix="{spec.prefix}"', f'subnet="{spec.subnet}"'):
+        assert field in setup, f"{name}'s setup no longer starts the cluster LESSON_CLUSTERS names ({field})"
 
 
 def test_every_lesson_has_an_exercise_and_a_solution():

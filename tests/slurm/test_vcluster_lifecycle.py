@@ -6,8 +6,10 @@ that module's shared cluster exists: only one slurmctld may run at a time.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import psutil
@@ -88,9 +90,16 @@ def test_up_and_down_back_to_back_leave_no_remains():
 
 
 def test_local_tmp_is_each_hosts_own_and_down_removes_it():
-    """``Spec(local_tmp=True)``: a file a job writes to /tmp on node1 is seen neither on node2 nor on the machine."""
+    """``Spec(local_tmp=True)``: a file a job writes to /tmp on node1 is seen neither on node2 nor on the machine;
+    a folder under /tmp named in ``shared_tmp`` (a course checked out in /tmp) is every host's and survives down."""
+    shared = Path(tempfile.mkdtemp(prefix="hpclab-shared-", dir="/tmp"))
+    shared.chmod(0o777)
     spec = vcluster.Spec(
-        state=Path("/run/hpclab-vcluster-test-tmp"), prefix="hpttmp", subnet="10.213.89", local_tmp=True
+        state=Path("/run/hpclab-vcluster-test-tmp"),
+        prefix="hpttmp",
+        subnet="10.213.89",
+        local_tmp=True,
+        shared_tmp=(str(shared),),
     )
     require_slurm(spec)
     name = f"hpclab-local-tmp-{spec.prefix}"
@@ -127,10 +136,25 @@ def test_local_tmp_is_each_hosts_own_and_down_removes_it():
         ended = vcluster.wait(spec, mpi, timeout=120)
         assert ended.state == "COMPLETED", ended.output()
         assert ended.output().split() == ["3", "2", "3", "2"]
+        # The shared folder under /tmp: what a job writes there on node1, node2 and the machine read.
+        job = vcluster.submit(
+            spec,
+            f"--wrap=echo shared > {shared}/from-node1",
+            cwd=spec.homes / "learner1",
+            user="learner1",
+            sbatch_options=["--nodelist=node1"],
+        )
+        assert vcluster.wait(spec, job, timeout=60).state == "COMPLETED"
+        assert (shared / "from-node1").read_text() == "shared\n"
+        on_node2 = vcluster.run_command(spec, ["cat", f"{shared}/from-node1"], host="node2", cwd="/").stdout
+        assert on_node2 == "shared\n"
     finally:
         vcluster.down(spec)
+        kept = sorted(path.name for path in shared.iterdir())
+        shutil.rmtree(shared)
     assert not spec.state.exists(), "down leaves no /tmp of a host behind"
     assert not Path(f"/tmp/{name}").exists()
+    assert kept == ["from-node1"], "down removed what a job wrote in the shared folder"
 
 
 def test_local_tmp_refuses_a_state_folder_in_tmp():

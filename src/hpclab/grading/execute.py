@@ -257,9 +257,11 @@ async def _execute(
         finally:
             try:
                 if km.has_kernel:
-                    # A polite shutdown lets the kernel close its Dask clusters;
-                    # jupyter_client kills the kernel's process group if it hangs.
-                    await km.shutdown_kernel(now=status != RunStatus.OK)
+                    # A polite shutdown lets the kernel close its Dask clusters and run its atexit
+                    # handlers (a lesson's virtual cluster goes down there), also after a cell raised;
+                    # jupyter_client kills the kernel's process group if it hangs. A kernel that ran
+                    # out of time or died gets no such chance.
+                    await km.shutdown_kernel(now=status in (RunStatus.TIMEOUT, RunStatus.KERNEL_DIED))
                 else:
                     await km.cleanup_resources()
             except Exception:  # the kernel may already be gone; never mask the result

@@ -100,7 +100,9 @@ class Spec:
 
     With ``local_tmp=True`` every host (head and nodes) has a ``/tmp`` of its own, as a
     site's node-local disk: a file a job writes to ``/tmp`` on node1 is not on node2, nor on
-    the machine. Off by default: the hosts share the machine's ``/tmp``.
+    the machine. Off by default: the hosts share the machine's ``/tmp``. Folders under ``/tmp``
+    named in ``shared_tmp`` (a course checked out in ``/tmp``, as a CI runner does) stay the
+    machine's own on every host, as a site's shared filesystem would hold them.
     """
 
     nodes: int = 2
@@ -114,6 +116,7 @@ class Spec:
     head: str = "vhead"
     learners: tuple[str, ...] = ("learner1", "learner2", "learner3")  # accounts made at every `up`
     local_tmp: bool = False  # each host its own /tmp (a site's node-local disk), not the machine's
+    shared_tmp: tuple[str, ...] = ()  # with local_tmp: folders under /tmp every host still shares
 
     @property
     def node_names(self) -> list[str]:
@@ -645,6 +648,11 @@ def preflight(spec: Spec) -> None:
             f"a state folder in /tmp ({spec.state}) would be hidden by the hosts' own /tmp (local_tmp=True): "
             "put it elsewhere, e.g. /run/hpclab-vcluster"
         )
+    missing_shared = [folder for folder in spec.shared_tmp if not Path(folder).is_dir()]
+    if missing_shared:
+        raise VClusterError(
+            f"shared_tmp names folders that do not exist: {', '.join(missing_shared)}; create them or leave them out"
+        )
     if os.geteuid() != 0:
         raise VClusterError(
             "the virtual cluster needs root (network namespaces, slurmd): run `sudo hpclab vcluster up`"
@@ -681,7 +689,12 @@ def _daemon(spec: Spec, host: str, name: str, command: list[str], extra_env: dic
     if spec.local_tmp:
         spec.tmp(host).mkdir(parents=True, exist_ok=True)
         spec.tmp(host).chmod(0o1777)  # like /tmp: everyone writes, only the owner removes
-        tmp = f"mount --bind {shlex.quote(str(spec.tmp(host)))} /tmp && "
+        own = spec.tmp(host)
+        # A shared folder under /tmp is bound into the host's own /tmp first; --rbind takes it along.
+        for folder in _under_tmp(spec.shared_tmp):
+            inside = own / folder.relative_to("/tmp")
+            tmp += f"mkdir -p {shlex.quote(str(inside))} && mount --bind {shlex.quote(str(folder))} {shlex.quote(str(inside))} && "
+        tmp += f"mount --rbind {shlex.quote(str(own))} /tmp && "
     inner = (
         f"hostname {shlex.quote(host)} && "
         f"mount --bind {shlex.quote(str(spec.state / 'hosts'))} /etc/hosts && "
@@ -714,6 +727,15 @@ def _daemon(spec: Spec, host: str, name: str, command: list[str], extra_env: dic
     log.close()
     spec.pidfile(name).write_text(f"{proc.pid}\n")
     return proc.pid
+
+
+def _under_tmp(folders: tuple[str, ...]) -> list[Path]:
+    """The folders of ``folders`` under /tmp (resolved), without those inside another: each is bound once."""
+    resolved = {Path(folder).resolve() for folder in folders}
+    under = {folder for folder in resolved if folder.is_relative_to("/tmp") and folder != Path("/tmp")}
+    return sorted(
+        folder for folder in under if not any(folder != other and folder.is_relative_to(other) for other in under)
+    )
 
 
 def _cpu_list(cpus: list[int]) -> str:
