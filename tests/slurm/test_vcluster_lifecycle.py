@@ -17,7 +17,7 @@ import pytest
 
 from hpclab import processes
 from hpclab.slurm import vcluster
-from tests.support import require_slurm
+from tests.support import ROOT, require_slurm
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -99,7 +99,8 @@ def test_local_tmp_is_each_hosts_own_and_down_removes_it():
         prefix="hpttmp",
         subnet="10.213.89",
         local_tmp=True,
-        shared_tmp=(str(shared),),
+        # the course too (its Python runs the MPI job below), in case it is checked out under /tmp, as CI's is
+        shared_tmp=(str(shared), str(ROOT)),
     )
     require_slurm(spec)
     name = f"hpclab-local-tmp-{spec.prefix}"

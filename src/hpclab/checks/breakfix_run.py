@@ -10,154 +10,166 @@ from typing import Any
 # fmt: off
 RECORDED: dict[str, Any] = {'dask': {'exit_code': '124:0',
           'interfaces': {'eth0': '10.213.103.12', 'lo': '127.0.0.1'},
-          'job_id': '52462016',
+          'job_id': '34843016',
           'options': ['--export=ALL,HPCLAB_IFACE=lo,BREAKFIX_TIMEOUT=20'],
           'output': 'interface: lo\n'
-                    'scheduler file: /work/main/results/breakfix-dask-52462016.json\n'
-                    '0: 2026-12-06 17:29:41,774 - distributed.scheduler - INFO - State start\n'
-                    '0: 2026-12-06 17:29:41,778 - distributed.scheduler - INFO -   Scheduler at:     '
-                    'tls://127.0.0.1:38305\n'
-                    '0: 2026-12-06 17:29:41,779 - distributed.scheduler - INFO -   dashboard at:  '
-                    'http://127.0.0.1:43361/status\n'
-                    '0: 2026-12-06 17:29:41,779 - distributed.scheduler - INFO - Registering Worker plugin '
+                    'scheduler file: /work/main/results/breakfix-dask-34843016.json\n'
+                    '0: 2026-12-06 18:42:32,560 - distributed.scheduler - INFO - State start\n'
+                    '0: 2026-12-06 18:42:32,565 - distributed.scheduler - INFO -   Scheduler at:     '
+                    'tls://127.0.0.1:40105\n'
+                    '0: 2026-12-06 18:42:32,565 - distributed.scheduler - INFO -   dashboard at:  '
+                    'http://127.0.0.1:33161/status\n'
+                    '0: 2026-12-06 18:42:32,566 - distributed.scheduler - INFO - Registering Worker plugin '
                     'shuffle\n'
-                    '0: 2026-12-06 17:29:42,083 - distributed.scheduler - INFO - Receive client connection: '
-                    'Client-9f05a674-f19a-11f1-ae93-9e57e03d05c5\n'
-                    '0: 2026-12-06 17:29:42,088 - distributed.core - INFO - Starting established connection '
-                    'to tls://127.0.0.1:36306\n'
-                    '0: 2026-12-06 17:30:00,365 - distributed.core - INFO - Connection to '
-                    'tls://127.0.0.1:36306 has been closed.\n'
-                    '0: 2026-12-06 17:30:00,366 - distributed.scheduler - INFO - Remove client '
-                    'Client-9f05a674-f19a-11f1-ae93-9e57e03d05c5\n'
-                    '0: 2026-12-06 17:30:00,366 - distributed.scheduler - INFO - Close client connection: '
-                    'Client-9f05a674-f19a-11f1-ae93-9e57e03d05c5\n'
-                    'node1 sees /work/main/results/breakfix-dask-52462016.json\n'
-                    'node2 sees /work/main/results/breakfix-dask-52462016.json\n'
-                    '0: slurmstepd-node1: error: *** STEP 52462016.0 ON node1 FAILED (non-zero exit code or '
+                    '0: 2026-12-06 18:42:32,843 - distributed.scheduler - INFO - Receive client connection: '
+                    'Client-cc30b48a-f1a4-11f1-a021-664a66904574\n'
+                    '0: 2026-12-06 18:42:32,850 - distributed.core - INFO - Starting established connection '
+                    'to tls://127.0.0.1:48540\n'
+                    '0: 2026-12-06 18:42:51,189 - distributed.core - INFO - Connection to '
+                    'tls://127.0.0.1:48540 has been closed.\n'
+                    '0: 2026-12-06 18:42:51,190 - distributed.scheduler - INFO - Remove client '
+                    'Client-cc30b48a-f1a4-11f1-a021-664a66904574\n'
+                    '0: 2026-12-06 18:42:51,191 - distributed.scheduler - INFO - Close client connection: '
+                    'Client-cc30b48a-f1a4-11f1-a021-664a66904574\n'
+                    'node2 sees /work/main/results/breakfix-dask-34843016.json\n'
+                    'node1 sees /work/main/results/breakfix-dask-34843016.json\n'
+                    '0: slurmstepd-node1: error: *** STEP 34843016.0 ON node1 FAILED (non-zero exit code or '
                     'other failure mode) ***\n'
                     'srun: Job step aborted: Waiting up to 7 seconds for job step to finish.\n'
                     'srun: error: node2: task 1: Terminated\n'
-                    'srun: launch/slurm: _step_signal: Terminating StepId=52462016.0\n'
+                    'srun: launch/slurm: _step_signal: Terminating StepId=34843016.0\n'
                     'srun: error: node1: task 0: Terminated\n',
           'sacct': [{'AllocCPUS': '2',
                      'Elapsed': '00:00:21',
                      'ExitCode': '124:0',
-                     'JobID': '52462016',
+                     'JobID': '34843016',
                      'JobName': 'breakfix-dask',
                      'MaxRSS': '',
                      'ReqMem': '1000M',
                      'State': 'FAILED',
                      'Timelimit': '00:02:00',
-                     'TotalCPU': '00:03.670'},
+                     'TotalCPU': '00:03.594'},
                     {'AllocCPUS': '1',
                      'Elapsed': '00:00:21',
                      'ExitCode': '124:0',
-                     'JobID': '52462016.batch',
+                     'JobID': '34843016.batch',
                      'JobName': 'batch',
-                     'MaxRSS': '77656K',
+                     'MaxRSS': '77140K',
                      'ReqMem': '',
                      'State': 'FAILED',
                      'Timelimit': '',
-                     'TotalCPU': '00:01.162'},
+                     'TotalCPU': '00:01.164'},
                     {'AllocCPUS': '2',
                      'Elapsed': '00:00:20',
                      'ExitCode': '0:15',
-                     'JobID': '52462016.0',
+                     'JobID': '34843016.0',
                      'JobName': 'python',
-                     'MaxRSS': '121596K',
+                     'MaxRSS': '121684K',
                      'ReqMem': '',
                      'State': 'CANCELLED',
                      'Timelimit': '',
-                     'TotalCPU': '00:02.494'},
+                     'TotalCPU': '00:02.416'},
                     {'AllocCPUS': '2',
                      'Elapsed': '00:00:00',
                      'ExitCode': '0:0',
-                     'JobID': '52462016.1',
+                     'JobID': '34843016.1',
                      'JobName': 'bash',
                      'MaxRSS': '',
                      'ReqMem': '',
                      'State': 'COMPLETED',
                      'Timelimit': '',
-                     'TotalCPU': '00:00.012'}],
+                     'TotalCPU': '00:00.013'}],
           'state': 'FAILED'},
  'dask_tmp': {'exit_code': '124:0',
               'interfaces': {'eth0': '10.213.103.12', 'lo': '127.0.0.1'},
-              'job_id': '52462018',
+              'job_id': '34843018',
               'options': ['--export=ALL,BREAKFIX_SCHEDULER_DIR=/tmp,BREAKFIX_TIMEOUT=10'],
               'output': 'interface: eth0\n'
-                        'scheduler file: /tmp/breakfix-dask-52462018.json\n'
-                        '0: 2026-12-06 17:30:09,544 - distributed.scheduler - INFO - State start\n'
-                        '0: 2026-12-06 17:30:09,549 - distributed.scheduler - INFO -   Scheduler at: '
-                        'tls://10.213.103.11:41255\n'
-                        '0: 2026-12-06 17:30:09,549 - distributed.scheduler - INFO -   dashboard at:  '
-                        'http://10.213.103.11:38725/status\n'
-                        '0: 2026-12-06 17:30:09,550 - distributed.scheduler - INFO - Registering Worker '
+                        'scheduler file: /tmp/breakfix-dask-34843018.json\n'
+                        '0: 2026-12-06 18:43:03,927 - distributed.scheduler - INFO - State start\n'
+                        '0: 2026-12-06 18:43:03,931 - distributed.scheduler - INFO -   Scheduler at: '
+                        'tls://10.213.103.11:37039\n'
+                        '0: 2026-12-06 18:43:03,932 - distributed.scheduler - INFO -   dashboard at:  '
+                        'http://10.213.103.11:43213/status\n'
+                        '0: 2026-12-06 18:43:03,932 - distributed.scheduler - INFO - Registering Worker '
                         'plugin shuffle\n'
-                        '0: 2026-12-06 17:30:09,911 - distributed.scheduler - INFO - Receive client '
-                        'connection: Client-af9c33da-f19a-11f1-b134-9e57e03d05c5\n'
-                        '0: 2026-12-06 17:30:09,915 - distributed.core - INFO - Starting established '
-                        'connection to tls://10.213.103.11:40304\n'
-                        '0: 2026-12-06 17:30:18,341 - distributed.core - INFO - Connection to '
-                        'tls://10.213.103.11:40304 has been closed.\n'
-                        '0: 2026-12-06 17:30:18,341 - distributed.scheduler - INFO - Remove client '
-                        'Client-af9c33da-f19a-11f1-b134-9e57e03d05c5\n'
-                        '0: 2026-12-06 17:30:18,343 - distributed.scheduler - INFO - Close client '
-                        'connection: Client-af9c33da-f19a-11f1-b134-9e57e03d05c5\n'
-                        'node2 has no /tmp/breakfix-dask-52462018.json\n'
-                        'node1 sees /tmp/breakfix-dask-52462018.json\n'
-                        '0: slurmstepd-node1: error: *** STEP 52462018.0 ON node1 FAILED (non-zero exit code '
+                        '0: 2026-12-06 18:43:04,213 - distributed.scheduler - INFO - Receive client '
+                        'connection: Client-dee4983f-f1a4-11f1-a2da-664a66904574\n'
+                        '0: 2026-12-06 18:43:04,218 - distributed.core - INFO - Starting established '
+                        'connection to tls://10.213.103.11:32952\n'
+                        '0: 2026-12-06 18:43:12,427 - distributed.core - INFO - Connection to '
+                        'tls://10.213.103.11:32952 has been closed.\n'
+                        '0: 2026-12-06 18:43:12,427 - distributed.scheduler - INFO - Remove client '
+                        'Client-dee4983f-f1a4-11f1-a2da-664a66904574\n'
+                        '0: 2026-12-06 18:43:12,429 - distributed.scheduler - INFO - Close client '
+                        'connection: Client-dee4983f-f1a4-11f1-a2da-664a66904574\n'
+                        'node2 has no /tmp/breakfix-dask-34843018.json\n'
+                        'node1 sees /tmp/breakfix-dask-34843018.json\n'
+                        '0: slurmstepd-node1: error: *** STEP 34843018.0 ON node1 FAILED (non-zero exit code '
                         'or other failure mode) ***\n'
                         'srun: Job step aborted: Waiting up to 7 seconds for job step to finish.\n'
                         'srun: error: node2: task 1: Terminated\n'
-                        'srun: launch/slurm: _step_signal: Terminating StepId=52462018.0\n'
+                        'srun: launch/slurm: _step_signal: Terminating StepId=34843018.0\n'
                         'srun: error: node1: task 0: Terminated\n',
               'sacct': [{'AllocCPUS': '2',
-                         'Elapsed': '00:00:11',
+                         'Elapsed': '00:00:12',
                          'ExitCode': '124:0',
-                         'JobID': '52462018',
+                         'JobID': '34843018',
                          'JobName': 'breakfix-dask',
                          'MaxRSS': '',
                          'ReqMem': '1000M',
                          'State': 'FAILED',
                          'Timelimit': '00:02:00',
-                         'TotalCPU': '00:02.877'},
+                         'TotalCPU': '00:03.683'},
                         {'AllocCPUS': '1',
-                         'Elapsed': '00:00:11',
+                         'Elapsed': '00:00:12',
                          'ExitCode': '124:0',
-                         'JobID': '52462018.batch',
+                         'JobID': '34843018.batch',
                          'JobName': 'batch',
-                         'MaxRSS': '77472K',
+                         'MaxRSS': '77288K',
                          'ReqMem': '',
                          'State': 'FAILED',
                          'Timelimit': '',
-                         'TotalCPU': '00:00.957'},
+                         'TotalCPU': '00:01.346'},
                         {'AllocCPUS': '2',
                          'Elapsed': '00:00:10',
                          'ExitCode': '0:15',
-                         'JobID': '52462018.0',
+                         'JobID': '34843018.0',
                          'JobName': 'python',
-                         'MaxRSS': '121372K',
+                         'MaxRSS': '121352K',
                          'ReqMem': '',
                          'State': 'CANCELLED',
                          'Timelimit': '',
-                         'TotalCPU': '00:01.908'},
+                         'TotalCPU': '00:02.324'},
                         {'AllocCPUS': '2',
                          'Elapsed': '00:00:00',
                          'ExitCode': '0:0',
-                         'JobID': '52462018.1',
+                         'JobID': '34843018.1',
                          'JobName': 'bash',
                          'MaxRSS': '',
                          'ReqMem': '',
                          'State': 'COMPLETED',
                          'Timelimit': '',
-                         'TotalCPU': '00:00.011'}],
+                         'TotalCPU': '00:00.012'}],
               'state': 'FAILED'},
  'hang': {'exit_code': '1:0',
-          'job_id': '52462003',
-          'output': '0: rank 0 of 2 on node1\n'
-                    '1: rank 1 of 2 on node2\n'
-                    '0: Current thread 0x00007f64e622bb80 (most recent call first):\n'
-                    '1: Current thread 0x00007fb041a80b80 (most recent call first):\n'
+          'job_id': '34843003',
+          'output': '1: rank 1 of 2 on node2\n'
+                    '0: rank 0 of 2 on node1\n'
+                    '0: Current thread 0x00007fa3c1c1cb80 (most recent call first):\n'
+                    '0:   File "jobscripts/programs/breakfix_ring.py", line 29 in <module>\n'
+                    '0:   File "<frozen runpy>", line 88 in _run_code\n'
+                    '0:   File "<frozen runpy>", line 98 in _run_module_code\n'
+                    '0:   File "<frozen runpy>", line 291 in run_path\n'
+                    '0:   File "/work/main/.venv/lib/python3.11/site-packages/mpi4py/run.py", line 53 in '
+                    'run_command_line\n'
+                    '0:   File "/work/main/.venv/lib/python3.11/site-packages/mpi4py/run.py", line 320 in '
+                    'main\n'
+                    '0:   File "/work/main/.venv/lib/python3.11/site-packages/mpi4py/__main__.py", line 8 in '
+                    '<module>\n'
+                    '0:   File "<frozen runpy>", line 88 in _run_code\n'
+                    '0:   File "<frozen runpy>", line 198 in _run_module_as_main\n'
+                    '1: Current thread 0x00007fb3a97f5b80 (most recent call first):\n'
                     '1:   File "jobscripts/programs/breakfix_ring.py", line 29 in <module>\n'
                     '1:   File "<frozen runpy>", line 88 in _run_code\n'
                     '1:   File "<frozen runpy>", line 98 in _run_module_code\n'
@@ -170,6 +182,8 @@ RECORDED: dict[str, Any] = {'dask': {'exit_code': '124:0',
                     '<module>\n'
                     '1:   File "<frozen runpy>", line 88 in _run_code\n'
                     '1:   File "<frozen runpy>", line 198 in _run_module_as_main\n'
+                    '0: Timeout (0:00:20)!\n'
+                    '0: Thread 0x00007fa3c1c1cb80 (most recent call first):\n'
                     '0:   File "jobscripts/programs/breakfix_ring.py", line 29 in <module>\n'
                     '0:   File "<frozen runpy>", line 88 in _run_code\n'
                     '0:   File "<frozen runpy>", line 98 in _run_module_code\n'
@@ -183,21 +197,7 @@ RECORDED: dict[str, Any] = {'dask': {'exit_code': '124:0',
                     '0:   File "<frozen runpy>", line 88 in _run_code\n'
                     '0:   File "<frozen runpy>", line 198 in _run_module_as_main\n'
                     '1: Timeout (0:00:20)!\n'
-                    '1: Thread 0x00007fb041a80b80 (most recent call first):\n'
-                    '0: Timeout (0:00:20)!\n'
-                    '0: Thread 0x00007f64e622bb80 (most recent call first):\n'
-                    '0:   File "jobscripts/programs/breakfix_ring.py", line 29 in <module>\n'
-                    '0:   File "<frozen runpy>", line 88 in _run_code\n'
-                    '0:   File "<frozen runpy>", line 98 in _run_module_code\n'
-                    '0:   File "<frozen runpy>", line 291 in run_path\n'
-                    '0:   File "/work/main/.venv/lib/python3.11/site-packages/mpi4py/run.py", line 53 in '
-                    'run_command_line\n'
-                    '0:   File "/work/main/.venv/lib/python3.11/site-packages/mpi4py/run.py", line 320 in '
-                    'main\n'
-                    '0:   File "/work/main/.venv/lib/python3.11/site-packages/mpi4py/__main__.py", line 8 in '
-                    '<module>\n'
-                    '0:   File "<frozen runpy>", line 88 in _run_code\n'
-                    '0:   File "<frozen runpy>", line 198 in _run_module_as_main\n'
+                    '1: Thread 0x00007fb3a97f5b80 (most recent call first):\n'
                     '1:   File "jobscripts/programs/breakfix_ring.py", line 29 in <module>\n'
                     '1:   File "<frozen runpy>", line 88 in _run_code\n'
                     '1:   File "<frozen runpy>", line 98 in _run_module_code\n'
@@ -210,277 +210,277 @@ RECORDED: dict[str, Any] = {'dask': {'exit_code': '124:0',
                     '<module>\n'
                     '1:   File "<frozen runpy>", line 88 in _run_code\n'
                     '1:   File "<frozen runpy>", line 198 in _run_module_as_main\n'
-                    'srun: error: node1: task 0: Exited with exit code 1\n'
-                    'srun: launch/slurm: _step_signal: Terminating StepId=52462003.0\n'
-                    'srun: error: node2: task 1: Exited with exit code 1\n',
+                    'srun: error: node2: task 1: Exited with exit code 1\n'
+                    'srun: launch/slurm: _step_signal: Terminating StepId=34843003.0\n'
+                    'srun: error: node1: task 0: Exited with exit code 1\n',
           'sacct': [{'AllocCPUS': '2',
                      'Elapsed': '00:00:20',
                      'ExitCode': '1:0',
-                     'JobID': '52462003',
+                     'JobID': '34843003',
                      'JobName': 'breakfix-hang',
                      'MaxRSS': '',
                      'ReqMem': '600M',
                      'State': 'FAILED',
                      'Timelimit': '00:02:00',
-                     'TotalCPU': '00:39.005'},
+                     'TotalCPU': '00:38.977'},
                     {'AllocCPUS': '1',
                      'Elapsed': '00:00:20',
                      'ExitCode': '1:0',
-                     'JobID': '52462003.batch',
+                     'JobID': '34843003.batch',
                      'JobName': 'batch',
-                     'MaxRSS': '12784K',
+                     'MaxRSS': '12692K',
                      'ReqMem': '',
                      'State': 'FAILED',
                      'Timelimit': '',
-                     'TotalCPU': '00:00.020'},
+                     'TotalCPU': '00:00.017'},
                     {'AllocCPUS': '2',
                      'Elapsed': '00:00:20',
                      'ExitCode': '1:0',
-                     'JobID': '52462003.0',
+                     'JobID': '34843003.0',
                      'JobName': 'python',
-                     'MaxRSS': '55304K',
+                     'MaxRSS': '55168K',
                      'ReqMem': '',
                      'State': 'FAILED',
                      'Timelimit': '',
-                     'TotalCPU': '00:38.985'}],
+                     'TotalCPU': '00:38.959'}],
           'state': 'FAILED'},
  'killed': {'exit_code': '1:0',
-            'job_id': '52462021',
-            'output': '0: 2026-12-06 17:31:02,727 - distributed.scheduler - INFO - State start\n'
-                      '0: 2026-12-06 17:31:02,732 - distributed.scheduler - INFO -   Scheduler at: '
-                      'tls://10.213.103.11:44783\n'
-                      '0: 2026-12-06 17:31:02,733 - distributed.scheduler - INFO -   dashboard at:  '
-                      'http://10.213.103.11:36483/status\n'
-                      '0: 2026-12-06 17:31:02,733 - distributed.scheduler - INFO - Registering Worker plugin '
+            'job_id': '34843021',
+            'output': '0: 2026-12-06 18:43:57,281 - distributed.scheduler - INFO - State start\n'
+                      '0: 2026-12-06 18:43:57,286 - distributed.scheduler - INFO -   Scheduler at: '
+                      'tls://10.213.103.11:45333\n'
+                      '0: 2026-12-06 18:43:57,286 - distributed.scheduler - INFO -   dashboard at:  '
+                      'http://10.213.103.11:42703/status\n'
+                      '0: 2026-12-06 18:43:57,287 - distributed.scheduler - INFO - Registering Worker plugin '
                       'shuffle\n'
-                      '1: 2026-12-06 17:31:02,773 - distributed.nanny - INFO -         Start Nanny at: '
-                      "'tls://10.213.103.11:40673'\n"
-                      '0: 2026-12-06 17:31:03,033 - distributed.scheduler - INFO - Receive client '
-                      'connection: Client-cf4892dd-f19a-11f1-b482-9e57e03d05c5\n'
-                      '0: 2026-12-06 17:31:03,037 - distributed.core - INFO - Starting established '
-                      'connection to tls://10.213.103.11:38148\n'
-                      '1: 2026-12-06 17:31:03,232 - distributed.worker - INFO -       Start worker at:  '
-                      'tls://10.213.103.11:46861\n'
-                      '1: 2026-12-06 17:31:03,232 - distributed.worker - INFO -          Listening to:  '
-                      'tls://10.213.103.11:46861\n'
-                      '1: 2026-12-06 17:31:03,232 - distributed.worker - INFO -           Worker '
+                      '1: 2026-12-06 18:43:57,318 - distributed.nanny - INFO -         Start Nanny at: '
+                      "'tls://10.213.103.11:44593'\n"
+                      '0: 2026-12-06 18:43:57,659 - distributed.scheduler - INFO - Receive client '
+                      'connection: Client-fec37133-f1a4-11f1-a62d-664a66904574\n'
+                      '0: 2026-12-06 18:43:57,664 - distributed.core - INFO - Starting established '
+                      'connection to tls://10.213.103.11:47494\n'
+                      '1: 2026-12-06 18:43:57,695 - distributed.worker - INFO -       Start worker at:  '
+                      'tls://10.213.103.11:33785\n'
+                      '1: 2026-12-06 18:43:57,696 - distributed.worker - INFO -          Listening to:  '
+                      'tls://10.213.103.11:33785\n'
+                      '1: 2026-12-06 18:43:57,696 - distributed.worker - INFO -           Worker '
                       'name:                 dask_mpi-1\n'
-                      '1: 2026-12-06 17:31:03,232 - distributed.worker - INFO -          dashboard '
-                      'at:        10.213.103.11:40675\n'
-                      '1: 2026-12-06 17:31:03,232 - distributed.worker - INFO - Waiting to connect to:  '
-                      'tls://10.213.103.11:44783\n'
-                      '1: 2026-12-06 17:31:03,232 - distributed.worker - INFO - '
+                      '1: 2026-12-06 18:43:57,696 - distributed.worker - INFO -          dashboard '
+                      'at:        10.213.103.11:41793\n'
+                      '1: 2026-12-06 18:43:57,696 - distributed.worker - INFO - Waiting to connect to:  '
+                      'tls://10.213.103.11:45333\n'
+                      '1: 2026-12-06 18:43:57,696 - distributed.worker - INFO - '
                       '-------------------------------------------------\n'
-                      '1: 2026-12-06 17:31:03,232 - distributed.worker - INFO -               '
+                      '1: 2026-12-06 18:43:57,696 - distributed.worker - INFO -               '
                       'Threads:                          1\n'
-                      '1: 2026-12-06 17:31:03,233 - distributed.worker - INFO -                '
+                      '1: 2026-12-06 18:43:57,696 - distributed.worker - INFO -                '
                       'Memory:                 300.00 MiB\n'
-                      '1: 2026-12-06 17:31:03,233 - distributed.worker - INFO -       Local Directory: '
-                      '/tmp/dask-scratch-space/worker-sdvyg7_1\n'
-                      '1: 2026-12-06 17:31:03,233 - distributed.worker - INFO - '
+                      '1: 2026-12-06 18:43:57,696 - distributed.worker - INFO -       Local Directory: '
+                      '/tmp/dask-scratch-space/worker-4tiaw5_2\n'
+                      '1: 2026-12-06 18:43:57,696 - distributed.worker - INFO - '
                       '-------------------------------------------------\n'
-                      '0: 2026-12-06 17:31:03,247 - distributed.scheduler - INFO - Register worker addr: '
-                      'tls://10.213.103.11:46861 name: dask_mpi-1\n'
-                      '0: 2026-12-06 17:31:03,248 - distributed.scheduler - INFO - Starting worker compute '
-                      'stream, tls://10.213.103.11:46861\n'
-                      '0: 2026-12-06 17:31:03,248 - distributed.core - INFO - Starting established '
-                      'connection to tls://10.213.103.11:38166\n'
-                      '1: 2026-12-06 17:31:03,248 - distributed.worker - INFO - Starting Worker plugin '
+                      '0: 2026-12-06 18:43:57,710 - distributed.scheduler - INFO - Register worker addr: '
+                      'tls://10.213.103.11:33785 name: dask_mpi-1\n'
+                      '0: 2026-12-06 18:43:57,710 - distributed.scheduler - INFO - Starting worker compute '
+                      'stream, tls://10.213.103.11:33785\n'
+                      '0: 2026-12-06 18:43:57,710 - distributed.core - INFO - Starting established '
+                      'connection to tls://10.213.103.11:47514\n'
+                      '1: 2026-12-06 18:43:57,711 - distributed.worker - INFO - Starting Worker plugin '
                       'shuffle\n'
-                      '1: 2026-12-06 17:31:03,249 - distributed.worker - INFO -         Registered to:  '
-                      'tls://10.213.103.11:44783\n'
-                      '1: 2026-12-06 17:31:03,249 - distributed.worker - INFO - '
+                      '1: 2026-12-06 18:43:57,711 - distributed.worker - INFO -         Registered to:  '
+                      'tls://10.213.103.11:45333\n'
+                      '1: 2026-12-06 18:43:57,711 - distributed.worker - INFO - '
                       '-------------------------------------------------\n'
-                      '1: 2026-12-06 17:31:03,249 - distributed.core - INFO - Starting established '
-                      'connection to tls://10.213.103.11:44783\n'
-                      'worker tls://10.213.103.11:46861: 1 thread(s), memory limit 300 MiB, holding 62 MiB '
+                      '1: 2026-12-06 18:43:57,711 - distributed.core - INFO - Starting established '
+                      'connection to tls://10.213.103.11:45333\n'
+                      'worker tls://10.213.103.11:33785: 1 thread(s), memory limit 300 MiB, holding 62 MiB '
                       'before any block\n'
                       '2 blocks of 400 MB: each task holds one block while it runs\n'
-                      '1: 2026-12-06 17:31:03,751 - distributed.worker.memory - WARNING - Unmanaged memory '
+                      '1: 2026-12-06 18:43:58,217 - distributed.worker.memory - WARNING - Unmanaged memory '
                       'use is high. This may indicate a memory leak or the memory may not be released to the '
                       'OS; see '
                       'https://distributed.dask.org/en/latest/worker-memory.html#memory-not-released-back-to-the-os '
-                      'for more information. -- Unmanaged memory: 216.21 MiB -- Worker memory limit: 300.00 '
+                      'for more information. -- Unmanaged memory: 230.24 MiB -- Worker memory limit: 300.00 '
                       'MiB\n'
-                      '1: 2026-12-06 17:31:03,884 - distributed.worker.memory - WARNING - Worker is at 84% '
-                      'memory usage. Pausing worker.  Process memory: 252.21 MiB -- Worker memory limit: '
+                      '1: 2026-12-06 18:43:58,340 - distributed.worker.memory - WARNING - Worker is at 87% '
+                      'memory usage. Pausing worker.  Process memory: 262.24 MiB -- Worker memory limit: '
                       '300.00 MiB\n'
-                      '1: 2026-12-06 17:31:03,997 - distributed.nanny.memory - WARNING - Worker '
-                      'tls://10.213.103.11:46861 (pid=13475) exceeded 95% memory budget. Restarting...\n'
-                      '0: 2026-12-06 17:31:04,008 - distributed.core - INFO - Connection to '
-                      'tls://10.213.103.11:38166 has been closed.\n'
-                      '0: 2026-12-06 17:31:04,008 - distributed.scheduler - INFO - Remove worker addr: '
-                      'tls://10.213.103.11:46861 name: dask_mpi-1 '
-                      "(stimulus_id='handle-worker-cleanup-1796578264.0088677')\n"
-                      '0: 2026-12-06 17:31:04,009 - distributed.scheduler - INFO - Lost all workers\n'
-                      '1: 2026-12-06 17:31:04,008 - distributed.nanny - INFO - Worker process 13475 was '
+                      '1: 2026-12-06 18:43:58,436 - distributed.nanny.memory - WARNING - Worker '
+                      'tls://10.213.103.11:33785 (pid=9806) exceeded 95% memory budget. Restarting...\n'
+                      '0: 2026-12-06 18:43:58,446 - distributed.core - INFO - Connection to '
+                      'tls://10.213.103.11:47514 has been closed.\n'
+                      '0: 2026-12-06 18:43:58,446 - distributed.scheduler - INFO - Remove worker addr: '
+                      'tls://10.213.103.11:33785 name: dask_mpi-1 '
+                      "(stimulus_id='handle-worker-cleanup-1796582638.446399')\n"
+                      '0: 2026-12-06 18:43:58,446 - distributed.scheduler - INFO - Lost all workers\n'
+                      '1: 2026-12-06 18:43:58,446 - distributed.nanny - INFO - Worker process 9806 was '
                       'killed by signal 15\n'
-                      '1: 2026-12-06 17:31:04,009 - distributed.nanny - INFO - Unregistering worker '
+                      '1: 2026-12-06 18:43:58,448 - distributed.nanny - INFO - Unregistering worker '
                       '(status=Status.running)\n'
-                      '1: 2026-12-06 17:31:04,010 - distributed.nanny - WARNING - Restarting worker '
+                      '1: 2026-12-06 18:43:58,449 - distributed.nanny - WARNING - Restarting worker '
                       '(status=Status.running)\n'
-                      '1: 2026-12-06 17:31:04,367 - distributed.worker - INFO -       Start worker at:  '
-                      'tls://10.213.103.11:34135\n'
-                      '1: 2026-12-06 17:31:04,367 - distributed.worker - INFO -          Listening to:  '
-                      'tls://10.213.103.11:34135\n'
-                      '1: 2026-12-06 17:31:04,367 - distributed.worker - INFO -           Worker '
+                      '1: 2026-12-06 18:43:58,813 - distributed.worker - INFO -       Start worker at:  '
+                      'tls://10.213.103.11:34571\n'
+                      '1: 2026-12-06 18:43:58,813 - distributed.worker - INFO -          Listening to:  '
+                      'tls://10.213.103.11:34571\n'
+                      '1: 2026-12-06 18:43:58,813 - distributed.worker - INFO -           Worker '
                       'name:                 dask_mpi-1\n'
-                      '1: 2026-12-06 17:31:04,367 - distributed.worker - INFO -          dashboard '
-                      'at:        10.213.103.11:43829\n'
-                      '1: 2026-12-06 17:31:04,367 - distributed.worker - INFO - Waiting to connect to:  '
-                      'tls://10.213.103.11:44783\n'
-                      '1: 2026-12-06 17:31:04,367 - distributed.worker - INFO - '
+                      '1: 2026-12-06 18:43:58,813 - distributed.worker - INFO -          dashboard '
+                      'at:        10.213.103.11:36921\n'
+                      '1: 2026-12-06 18:43:58,813 - distributed.worker - INFO - Waiting to connect to:  '
+                      'tls://10.213.103.11:45333\n'
+                      '1: 2026-12-06 18:43:58,813 - distributed.worker - INFO - '
                       '-------------------------------------------------\n'
-                      '1: 2026-12-06 17:31:04,367 - distributed.worker - INFO -               '
+                      '1: 2026-12-06 18:43:58,813 - distributed.worker - INFO -               '
                       'Threads:                          1\n'
-                      '1: 2026-12-06 17:31:04,367 - distributed.worker - INFO -                '
+                      '1: 2026-12-06 18:43:58,813 - distributed.worker - INFO -                '
                       'Memory:                 300.00 MiB\n'
-                      '1: 2026-12-06 17:31:04,367 - distributed.worker - INFO -       Local Directory: '
-                      '/tmp/dask-scratch-space/worker-4dx7zj5k\n'
-                      '1: 2026-12-06 17:31:04,367 - distributed.worker - INFO - '
+                      '1: 2026-12-06 18:43:58,813 - distributed.worker - INFO -       Local Directory: '
+                      '/tmp/dask-scratch-space/worker-h3jbh0qi\n'
+                      '1: 2026-12-06 18:43:58,813 - distributed.worker - INFO - '
                       '-------------------------------------------------\n'
-                      '0: 2026-12-06 17:31:04,381 - distributed.scheduler - INFO - Register worker addr: '
-                      'tls://10.213.103.11:34135 name: dask_mpi-1\n'
-                      '0: 2026-12-06 17:31:04,381 - distributed.scheduler - INFO - Starting worker compute '
-                      'stream, tls://10.213.103.11:34135\n'
-                      '0: 2026-12-06 17:31:04,381 - distributed.core - INFO - Starting established '
-                      'connection to tls://10.213.103.11:38184\n'
-                      '1: 2026-12-06 17:31:04,382 - distributed.worker - INFO - Starting Worker plugin '
+                      '0: 2026-12-06 18:43:58,827 - distributed.scheduler - INFO - Register worker addr: '
+                      'tls://10.213.103.11:34571 name: dask_mpi-1\n'
+                      '0: 2026-12-06 18:43:58,827 - distributed.scheduler - INFO - Starting worker compute '
+                      'stream, tls://10.213.103.11:34571\n'
+                      '0: 2026-12-06 18:43:58,827 - distributed.core - INFO - Starting established '
+                      'connection to tls://10.213.103.11:47530\n'
+                      '1: 2026-12-06 18:43:58,828 - distributed.worker - INFO - Starting Worker plugin '
                       'shuffle\n'
-                      '1: 2026-12-06 17:31:04,382 - distributed.worker - INFO -         Registered to:  '
-                      'tls://10.213.103.11:44783\n'
-                      '1: 2026-12-06 17:31:04,382 - distributed.worker - INFO - '
+                      '1: 2026-12-06 18:43:58,828 - distributed.worker - INFO -         Registered to:  '
+                      'tls://10.213.103.11:45333\n'
+                      '1: 2026-12-06 18:43:58,828 - distributed.worker - INFO - '
                       '-------------------------------------------------\n'
-                      '1: 2026-12-06 17:31:04,382 - distributed.core - INFO - Starting established '
-                      'connection to tls://10.213.103.11:44783\n'
-                      '1: 2026-12-06 17:31:04,497 - distributed.nanny.memory - WARNING - Worker '
-                      'tls://10.213.103.11:34135 (pid=13498) exceeded 95% memory budget. Restarting...\n'
-                      '0: 2026-12-06 17:31:04,504 - distributed.core - INFO - Connection to '
-                      'tls://10.213.103.11:38184 has been closed.\n'
-                      '0: 2026-12-06 17:31:04,504 - distributed.scheduler - INFO - Remove worker addr: '
-                      'tls://10.213.103.11:34135 name: dask_mpi-1 '
-                      "(stimulus_id='handle-worker-cleanup-1796578264.504464')\n"
-                      '0: 2026-12-06 17:31:04,504 - distributed.scheduler - INFO - Lost all workers\n'
-                      '1: 2026-12-06 17:31:04,504 - distributed.nanny - INFO - Worker process 13498 was '
+                      '1: 2026-12-06 18:43:58,829 - distributed.core - INFO - Starting established '
+                      'connection to tls://10.213.103.11:45333\n'
+                      '1: 2026-12-06 18:43:58,940 - distributed.nanny.memory - WARNING - Worker '
+                      'tls://10.213.103.11:34571 (pid=9827) exceeded 95% memory budget. Restarting...\n'
+                      '0: 2026-12-06 18:43:58,947 - distributed.core - INFO - Connection to '
+                      'tls://10.213.103.11:47530 has been closed.\n'
+                      '0: 2026-12-06 18:43:58,947 - distributed.scheduler - INFO - Remove worker addr: '
+                      'tls://10.213.103.11:34571 name: dask_mpi-1 '
+                      "(stimulus_id='handle-worker-cleanup-1796582638.9472713')\n"
+                      '0: 2026-12-06 18:43:58,947 - distributed.scheduler - INFO - Lost all workers\n'
+                      '1: 2026-12-06 18:43:58,947 - distributed.nanny - INFO - Worker process 9827 was '
                       'killed by signal 15\n'
-                      '1: 2026-12-06 17:31:04,505 - distributed.nanny - INFO - Unregistering worker '
+                      '1: 2026-12-06 18:43:58,948 - distributed.nanny - INFO - Unregistering worker '
                       '(status=Status.running)\n'
-                      '1: 2026-12-06 17:31:04,506 - distributed.nanny - WARNING - Restarting worker '
+                      '1: 2026-12-06 18:43:58,948 - distributed.nanny - WARNING - Restarting worker '
                       '(status=Status.running)\n'
-                      '1: 2026-12-06 17:31:04,863 - distributed.worker - INFO -       Start worker at:  '
-                      'tls://10.213.103.11:45219\n'
-                      '1: 2026-12-06 17:31:04,863 - distributed.worker - INFO -          Listening to:  '
-                      'tls://10.213.103.11:45219\n'
-                      '1: 2026-12-06 17:31:04,863 - distributed.worker - INFO -           Worker '
+                      '1: 2026-12-06 18:43:59,299 - distributed.worker - INFO -       Start worker at:  '
+                      'tls://10.213.103.11:33635\n'
+                      '1: 2026-12-06 18:43:59,299 - distributed.worker - INFO -          Listening to:  '
+                      'tls://10.213.103.11:33635\n'
+                      '1: 2026-12-06 18:43:59,299 - distributed.worker - INFO -           Worker '
                       'name:                 dask_mpi-1\n'
-                      '1: 2026-12-06 17:31:04,863 - distributed.worker - INFO -          dashboard '
-                      'at:        10.213.103.11:33809\n'
-                      '1: 2026-12-06 17:31:04,863 - distributed.worker - INFO - Waiting to connect to:  '
-                      'tls://10.213.103.11:44783\n'
-                      '1: 2026-12-06 17:31:04,863 - distributed.worker - INFO - '
+                      '1: 2026-12-06 18:43:59,299 - distributed.worker - INFO -          dashboard '
+                      'at:        10.213.103.11:46085\n'
+                      '1: 2026-12-06 18:43:59,299 - distributed.worker - INFO - Waiting to connect to:  '
+                      'tls://10.213.103.11:45333\n'
+                      '1: 2026-12-06 18:43:59,299 - distributed.worker - INFO - '
                       '-------------------------------------------------\n'
-                      '1: 2026-12-06 17:31:04,863 - distributed.worker - INFO -               '
+                      '1: 2026-12-06 18:43:59,299 - distributed.worker - INFO -               '
                       'Threads:                          1\n'
-                      '1: 2026-12-06 17:31:04,863 - distributed.worker - INFO -                '
+                      '1: 2026-12-06 18:43:59,299 - distributed.worker - INFO -                '
                       'Memory:                 300.00 MiB\n'
-                      '1: 2026-12-06 17:31:04,863 - distributed.worker - INFO -       Local Directory: '
-                      '/tmp/dask-scratch-space/worker-dlohqzkb\n'
-                      '1: 2026-12-06 17:31:04,863 - distributed.worker - INFO - '
+                      '1: 2026-12-06 18:43:59,299 - distributed.worker - INFO -       Local Directory: '
+                      '/tmp/dask-scratch-space/worker-afgul_ja\n'
+                      '1: 2026-12-06 18:43:59,299 - distributed.worker - INFO - '
                       '-------------------------------------------------\n'
-                      '0: 2026-12-06 17:31:04,878 - distributed.scheduler - INFO - Register worker addr: '
-                      'tls://10.213.103.11:45219 name: dask_mpi-1\n'
-                      '0: 2026-12-06 17:31:04,878 - distributed.scheduler - INFO - Starting worker compute '
-                      'stream, tls://10.213.103.11:45219\n'
-                      '0: 2026-12-06 17:31:04,878 - distributed.core - INFO - Starting established '
-                      'connection to tls://10.213.103.11:38200\n'
-                      '1: 2026-12-06 17:31:04,878 - distributed.worker - INFO - Starting Worker plugin '
+                      '0: 2026-12-06 18:43:59,311 - distributed.scheduler - INFO - Register worker addr: '
+                      'tls://10.213.103.11:33635 name: dask_mpi-1\n'
+                      '0: 2026-12-06 18:43:59,311 - distributed.scheduler - INFO - Starting worker compute '
+                      'stream, tls://10.213.103.11:33635\n'
+                      '0: 2026-12-06 18:43:59,311 - distributed.core - INFO - Starting established '
+                      'connection to tls://10.213.103.11:47546\n'
+                      '1: 2026-12-06 18:43:59,312 - distributed.worker - INFO - Starting Worker plugin '
                       'shuffle\n'
-                      '1: 2026-12-06 17:31:04,879 - distributed.worker - INFO -         Registered to:  '
-                      'tls://10.213.103.11:44783\n'
-                      '1: 2026-12-06 17:31:04,879 - distributed.worker - INFO - '
+                      '1: 2026-12-06 18:43:59,312 - distributed.worker - INFO -         Registered to:  '
+                      'tls://10.213.103.11:45333\n'
+                      '1: 2026-12-06 18:43:59,312 - distributed.worker - INFO - '
                       '-------------------------------------------------\n'
-                      '1: 2026-12-06 17:31:04,879 - distributed.core - INFO - Starting established '
-                      'connection to tls://10.213.103.11:44783\n'
-                      '1: 2026-12-06 17:31:05,004 - distributed.worker.memory - WARNING - Worker is at 94% '
-                      'memory usage. Pausing worker.  Process memory: 282.24 MiB -- Worker memory limit: '
+                      '1: 2026-12-06 18:43:59,312 - distributed.core - INFO - Starting established '
+                      'connection to tls://10.213.103.11:45333\n'
+                      '1: 2026-12-06 18:43:59,432 - distributed.worker.memory - WARNING - Worker is at 98% '
+                      'memory usage. Pausing worker.  Process memory: 294.40 MiB -- Worker memory limit: '
                       '300.00 MiB\n'
-                      '1: 2026-12-06 17:31:05,004 - distributed.worker.memory - WARNING - Unmanaged memory '
+                      '1: 2026-12-06 18:43:59,432 - distributed.worker.memory - WARNING - Unmanaged memory '
                       'use is high. This may indicate a memory leak or the memory may not be released to the '
                       'OS; see '
                       'https://distributed.dask.org/en/latest/worker-memory.html#memory-not-released-back-to-the-os '
-                      'for more information. -- Unmanaged memory: 282.24 MiB -- Worker memory limit: 300.00 '
+                      'for more information. -- Unmanaged memory: 294.40 MiB -- Worker memory limit: 300.00 '
                       'MiB\n'
-                      '1: 2026-12-06 17:31:05,096 - distributed.nanny.memory - WARNING - Worker '
-                      'tls://10.213.103.11:45219 (pid=13511) exceeded 95% memory budget. Restarting...\n'
-                      '0: 2026-12-06 17:31:05,103 - distributed.core - INFO - Connection to '
-                      'tls://10.213.103.11:38200 has been closed.\n'
-                      '0: 2026-12-06 17:31:05,104 - distributed.scheduler - INFO - Remove worker addr: '
-                      'tls://10.213.103.11:45219 name: dask_mpi-1 '
-                      "(stimulus_id='handle-worker-cleanup-1796578265.1040874')\n"
-                      '0: 2026-12-06 17:31:05,104 - distributed.scheduler - INFO - Lost all workers\n'
-                      '1: 2026-12-06 17:31:05,103 - distributed.nanny - INFO - Worker process 13511 was '
+                      '1: 2026-12-06 18:43:59,435 - distributed.nanny.memory - WARNING - Worker '
+                      'tls://10.213.103.11:33635 (pid=9840) exceeded 95% memory budget. Restarting...\n'
+                      '0: 2026-12-06 18:43:59,446 - distributed.core - INFO - Connection to '
+                      'tls://10.213.103.11:47546 has been closed.\n'
+                      '0: 2026-12-06 18:43:59,446 - distributed.scheduler - INFO - Remove worker addr: '
+                      'tls://10.213.103.11:33635 name: dask_mpi-1 '
+                      "(stimulus_id='handle-worker-cleanup-1796582639.446912')\n"
+                      '0: 2026-12-06 18:43:59,447 - distributed.scheduler - INFO - Lost all workers\n'
+                      '1: 2026-12-06 18:43:59,446 - distributed.nanny - INFO - Worker process 9840 was '
                       'killed by signal 15\n'
-                      '1: 2026-12-06 17:31:05,104 - distributed.nanny - INFO - Unregistering worker '
+                      '1: 2026-12-06 18:43:59,447 - distributed.nanny - INFO - Unregistering worker '
                       '(status=Status.running)\n'
-                      '1: 2026-12-06 17:31:05,105 - distributed.nanny - WARNING - Restarting worker '
+                      '1: 2026-12-06 18:43:59,448 - distributed.nanny - WARNING - Restarting worker '
                       '(status=Status.running)\n'
-                      '1: 2026-12-06 17:31:05,458 - distributed.worker - INFO -       Start worker at:  '
-                      'tls://10.213.103.11:34095\n'
-                      '1: 2026-12-06 17:31:05,458 - distributed.worker - INFO -          Listening to:  '
-                      'tls://10.213.103.11:34095\n'
-                      '1: 2026-12-06 17:31:05,458 - distributed.worker - INFO -           Worker '
+                      '1: 2026-12-06 18:43:59,803 - distributed.worker - INFO -       Start worker at:  '
+                      'tls://10.213.103.11:45057\n'
+                      '1: 2026-12-06 18:43:59,803 - distributed.worker - INFO -          Listening to:  '
+                      'tls://10.213.103.11:45057\n'
+                      '1: 2026-12-06 18:43:59,803 - distributed.worker - INFO -           Worker '
                       'name:                 dask_mpi-1\n'
-                      '1: 2026-12-06 17:31:05,458 - distributed.worker - INFO -          dashboard '
-                      'at:        10.213.103.11:36453\n'
-                      '1: 2026-12-06 17:31:05,458 - distributed.worker - INFO - Waiting to connect to:  '
-                      'tls://10.213.103.11:44783\n'
-                      '1: 2026-12-06 17:31:05,458 - distributed.worker - INFO - '
+                      '1: 2026-12-06 18:43:59,803 - distributed.worker - INFO -          dashboard '
+                      'at:        10.213.103.11:36347\n'
+                      '1: 2026-12-06 18:43:59,803 - distributed.worker - INFO - Waiting to connect to:  '
+                      'tls://10.213.103.11:45333\n'
+                      '1: 2026-12-06 18:43:59,803 - distributed.worker - INFO - '
                       '-------------------------------------------------\n'
-                      '1: 2026-12-06 17:31:05,458 - distributed.worker - INFO -               '
+                      '1: 2026-12-06 18:43:59,803 - distributed.worker - INFO -               '
                       'Threads:                          1\n'
-                      '1: 2026-12-06 17:31:05,458 - distributed.worker - INFO -                '
+                      '1: 2026-12-06 18:43:59,803 - distributed.worker - INFO -                '
                       'Memory:                 300.00 MiB\n'
-                      '1: 2026-12-06 17:31:05,458 - distributed.worker - INFO -       Local Directory: '
-                      '/tmp/dask-scratch-space/worker-y5actssg\n'
-                      '1: 2026-12-06 17:31:05,458 - distributed.worker - INFO - '
+                      '1: 2026-12-06 18:43:59,803 - distributed.worker - INFO -       Local Directory: '
+                      '/tmp/dask-scratch-space/worker-4zd48sln\n'
+                      '1: 2026-12-06 18:43:59,803 - distributed.worker - INFO - '
                       '-------------------------------------------------\n'
-                      '0: 2026-12-06 17:31:05,472 - distributed.scheduler - INFO - Register worker addr: '
-                      'tls://10.213.103.11:34095 name: dask_mpi-1\n'
-                      '0: 2026-12-06 17:31:05,472 - distributed.scheduler - INFO - Starting worker compute '
-                      'stream, tls://10.213.103.11:34095\n'
-                      '0: 2026-12-06 17:31:05,472 - distributed.core - INFO - Starting established '
-                      'connection to tls://10.213.103.11:38206\n'
-                      '1: 2026-12-06 17:31:05,473 - distributed.worker - INFO - Starting Worker plugin '
+                      '0: 2026-12-06 18:43:59,820 - distributed.scheduler - INFO - Register worker addr: '
+                      'tls://10.213.103.11:45057 name: dask_mpi-1\n'
+                      '0: 2026-12-06 18:43:59,821 - distributed.scheduler - INFO - Starting worker compute '
+                      'stream, tls://10.213.103.11:45057\n'
+                      '0: 2026-12-06 18:43:59,821 - distributed.core - INFO - Starting established '
+                      'connection to tls://10.213.103.11:47558\n'
+                      '1: 2026-12-06 18:43:59,821 - distributed.worker - INFO - Starting Worker plugin '
                       'shuffle\n'
-                      '1: 2026-12-06 17:31:05,473 - distributed.worker - INFO -         Registered to:  '
-                      'tls://10.213.103.11:44783\n'
-                      '1: 2026-12-06 17:31:05,473 - distributed.worker - INFO - '
+                      '1: 2026-12-06 18:43:59,822 - distributed.worker - INFO -         Registered to:  '
+                      'tls://10.213.103.11:45333\n'
+                      '1: 2026-12-06 18:43:59,822 - distributed.worker - INFO - '
                       '-------------------------------------------------\n'
-                      '1: 2026-12-06 17:31:05,473 - distributed.core - INFO - Starting established '
-                      'connection to tls://10.213.103.11:44783\n'
-                      '1: 2026-12-06 17:31:05,596 - distributed.nanny.memory - WARNING - Worker '
-                      'tls://10.213.103.11:34095 (pid=13524) exceeded 95% memory budget. Restarting...\n'
-                      '0: 2026-12-06 17:31:05,606 - distributed.core - INFO - Connection to '
-                      'tls://10.213.103.11:38206 has been closed.\n'
-                      '0: 2026-12-06 17:31:05,606 - distributed.scheduler - INFO - Remove worker addr: '
-                      'tls://10.213.103.11:34095 name: dask_mpi-1 '
-                      "(stimulus_id='handle-worker-cleanup-1796578265.6065822')\n"
-                      '0: 2026-12-06 17:31:05,607 - distributed.scheduler - ERROR - Task '
+                      '1: 2026-12-06 18:43:59,822 - distributed.core - INFO - Starting established '
+                      'connection to tls://10.213.103.11:45333\n'
+                      '1: 2026-12-06 18:43:59,936 - distributed.nanny.memory - WARNING - Worker '
+                      'tls://10.213.103.11:45057 (pid=9853) exceeded 95% memory budget. Restarting...\n'
+                      '0: 2026-12-06 18:43:59,946 - distributed.core - INFO - Connection to '
+                      'tls://10.213.103.11:47558 has been closed.\n'
+                      '1: 2026-12-06 18:43:59,946 - distributed.nanny - INFO - Worker process 9853 was '
+                      'killed by signal 15\n'
+                      '0: 2026-12-06 18:43:59,946 - distributed.scheduler - INFO - Remove worker addr: '
+                      'tls://10.213.103.11:45057 name: dask_mpi-1 '
+                      "(stimulus_id='handle-worker-cleanup-1796582639.9463835')\n"
+                      '0: 2026-12-06 18:43:59,946 - distributed.scheduler - ERROR - Task '
                       'block_stats-83bc712a6af8d516b5050037b4eb1ce2 marked as failed because 4 workers died '
                       'while trying to run it\n'
-                      '0: 2026-12-06 17:31:05,607 - distributed.scheduler - ERROR - Task '
+                      '0: 2026-12-06 18:43:59,946 - distributed.scheduler - ERROR - Task '
                       'block_stats-85e4aea4eb289f19a747758cc8a44698 marked as failed because 4 workers died '
                       'while trying to run it\n'
-                      '0: 2026-12-06 17:31:05,607 - distributed.scheduler - INFO - Lost all workers\n'
-                      '1: 2026-12-06 17:31:05,606 - distributed.nanny - INFO - Worker process 13524 was '
-                      'killed by signal 15\n'
-                      '1: 2026-12-06 17:31:05,607 - distributed.nanny - INFO - Unregistering worker '
+                      '0: 2026-12-06 18:43:59,947 - distributed.scheduler - INFO - Lost all workers\n'
+                      '1: 2026-12-06 18:43:59,949 - distributed.nanny - INFO - Unregistering worker '
                       '(status=Status.running)\n'
-                      '1: 2026-12-06 17:31:05,608 - distributed.nanny - WARNING - Restarting worker '
+                      '1: 2026-12-06 18:43:59,950 - distributed.nanny - WARNING - Restarting worker '
                       '(status=Status.running)\n'
-                      '0: 2026-12-06 17:31:05,711 - distributed.scheduler - INFO - Closing scheduler. '
+                      '0: 2026-12-06 18:44:00,051 - distributed.scheduler - INFO - Closing scheduler. '
                       'Reason: unknown\n'
-                      '0: 2026-12-06 17:31:05,711 - distributed.scheduler - INFO - Scheduler closing all '
+                      '0: 2026-12-06 18:44:00,052 - distributed.scheduler - INFO - Scheduler closing all '
                       'comms\n'
                       'Traceback (most recent call last):\n'
                       '  File "/work/main/jobscripts/programs/breakfix_killed.py", line 78, in <module>\n'
@@ -499,11 +499,11 @@ RECORDED: dict[str, Any] = {'dask': {'exit_code': '124:0',
                       'distributed.scheduler.KilledWorker: Attempted to run task '
                       "'block_stats-85e4aea4eb289f19a747758cc8a44698' on 4 different workers, but all those "
                       'workers died while running it. The last worker that attempt to run the task was '
-                      'tls://10.213.103.11:34095. Inspecting worker logs is often a good next step to '
+                      'tls://10.213.103.11:45057. Inspecting worker logs is often a good next step to '
                       'diagnose what went wrong. For more information see '
                       'https://distributed.dask.org/en/stable/killed.html.\n'
                       'srun: Job step aborted: Waiting up to 7 seconds for job step to finish.\n'
-                      '0: slurmstepd-node1: error: *** STEP 52462021.0 ON node1 FAILED (non-zero exit code '
+                      '0: slurmstepd-node1: error: *** STEP 34843021.0 ON node1 FAILED (non-zero exit code '
                       'or other failure mode) ***\n'
                       '1: '
                       '/root/.pyenv/versions/3.11.7/lib/python3.11/multiprocessing/resource_tracker.py:254: '
@@ -511,79 +511,79 @@ RECORDED: dict[str, Any] = {'dask': {'exit_code': '124:0',
                       'up at shutdown\n'
                       "1:   warnings.warn('resource_tracker: There appear to be %d '\n"
                       'srun: error: node1: tasks 0-1: Terminated\n'
-                      'srun: launch/slurm: _step_signal: Terminating StepId=52462021.0\n',
+                      'srun: launch/slurm: _step_signal: Terminating StepId=34843021.0\n',
             'sacct': [{'AllocCPUS': '2',
                        'Elapsed': '00:00:05',
                        'ExitCode': '1:0',
-                       'JobID': '52462021',
+                       'JobID': '34843021',
                        'JobName': 'breakfix-killed',
                        'MaxRSS': '',
                        'ReqMem': '1200M',
                        'State': 'FAILED',
                        'Timelimit': '00:02:00',
-                       'TotalCPU': '00:06.284'},
+                       'TotalCPU': '00:05.915'},
                       {'AllocCPUS': '2',
                        'Elapsed': '00:00:05',
                        'ExitCode': '1:0',
-                       'JobID': '52462021.batch',
+                       'JobID': '34843021.batch',
                        'JobName': 'batch',
-                       'MaxRSS': '77148K',
+                       'MaxRSS': '76824K',
                        'ReqMem': '',
                        'State': 'FAILED',
                        'Timelimit': '',
-                       'TotalCPU': '00:01.355'},
+                       'TotalCPU': '00:01.200'},
                       {'AllocCPUS': '2',
-                       'Elapsed': '00:00:05',
+                       'Elapsed': '00:00:04',
                        'ExitCode': '0:15',
-                       'JobID': '52462021.0',
+                       'JobID': '34843021.0',
                        'JobName': 'python',
-                       'MaxRSS': '371832K',
+                       'MaxRSS': '336604K',
                        'ReqMem': '',
                        'State': 'CANCELLED',
                        'Timelimit': '',
-                       'TotalCPU': '00:04.928'}],
+                       'TotalCPU': '00:04.714'}],
             'state': 'FAILED'},
  'no_pmi': {'exit_code': '0:0',
-            'job_id': '52462004',
-            'output': 'hello from rank 0 of 1 on node2 (CPUs 0)\n'
+            'job_id': '34843004',
+            'output': 'hello from rank 0 of 1 on node1 (CPUs 1)\n'
                       'ring ok: sum of received ranks = 0 (expected 0)\n'
-                      'hosts: node2\n'
-                      'hello from rank 0 of 1 on node1 (CPUs 1)\n'
+                      'hosts: node1\n'
+                      'hello from rank 0 of 1 on node2 (CPUs 0)\n'
                       'ring ok: sum of received ranks = 0 (expected 0)\n'
-                      'hosts: node1\n',
+                      'hosts: node2\n',
             'sacct': [{'AllocCPUS': '2',
                        'Elapsed': '00:00:00',
                        'ExitCode': '0:0',
-                       'JobID': '52462004',
-                       'JobName': 'allocation',
+                       'JobID': '34843004',
+                       'JobName': 'mpi-hello',
                        'MaxRSS': '',
-                       'ReqMem': '16?',
+                       'ReqMem': '1000M',
                        'State': 'COMPLETED',
-                       'Timelimit': '',
-                       'TotalCPU': '00:00.236'},
+                       'Timelimit': '00:05:00',
+                       'TotalCPU': '00:00.208'},
                       {'AllocCPUS': '1',
                        'Elapsed': '00:00:00',
                        'ExitCode': '0:0',
-                       'JobID': '52462004.batch',
+                       'JobID': '34843004.batch',
                        'JobName': 'batch',
                        'MaxRSS': '',
                        'ReqMem': '',
                        'State': 'COMPLETED',
                        'Timelimit': '',
-                       'TotalCPU': '00:00.016'},
+                       'TotalCPU': '00:00.014'},
                       {'AllocCPUS': '2',
                        'Elapsed': '00:00:00',
                        'ExitCode': '0:0',
-                       'JobID': '52462004.0',
+                       'JobID': '34843004.0',
                        'JobName': 'python',
                        'MaxRSS': '',
                        'ReqMem': '',
                        'State': 'COMPLETED',
                        'Timelimit': '',
-                       'TotalCPU': '00:00.219'}],
+                       'TotalCPU': '00:00.193'}],
             'state': 'COMPLETED'},
  'oom': {'exit_code': '9:0',
-         'job_id': '52462001',
+         'job_id': '34843001',
          'output': 'will go through 12 blocks of 50 MB, holding up to 600 MB\n'
                    'block 1/12: holding 50 MB\n'
                    'block 2/12: holding 100 MB\n'
@@ -591,61 +591,61 @@ RECORDED: dict[str, Any] = {'dask': {'exit_code': '124:0',
                    'block 4/12: holding 200 MB\n'
                    'block 5/12: holding 250 MB\n'
                    'block 6/12: holding 300 MB\n'
-                   'slurmstepd-node1: error: StepId=52462001.0 exceeded memory limit (341766144 > '
+                   'slurmstepd-node1: error: StepId=34843001.0 exceeded memory limit (341647360 > '
                    '314572800), being killed\n'
                    'slurmstepd-node1: error: Exceeded job memory limit\n'
-                   'srun: Job step aborted: Waiting up to 7 seconds for job step to finish.\n'
-                   'slurmstepd-node1: error: *** STEP 52462001.0 ON node1 CANCELLED AT 2026-12-06T17:28:58 '
+                   'slurmstepd-node1: error: *** STEP 34843001.0 ON node1 CANCELLED AT 2026-12-06T18:41:46 '
                    '***\n'
-                   'slurmstepd-node1: error: StepId=52462001.0 exceeded memory limit (341766144 > '
+                   'srun: Job step aborted: Waiting up to 7 seconds for job step to finish.\n'
+                   'slurmstepd-node1: error: StepId=34843001.0 exceeded memory limit (341647360 > '
                    '314572800), being killed\n'
                    'slurmstepd-node1: error: Exceeded job memory limit\n'
                    'srun: error: node1: task 0: Killed\n',
          'sacct': [{'AllocCPUS': '1',
                     'Elapsed': '00:00:03',
                     'ExitCode': '9:0',
-                    'JobID': '52462001',
+                    'JobID': '34843001',
                     'JobName': 'breakfix-oom',
                     'MaxRSS': '',
                     'ReqMem': '300M',
                     'State': 'FAILED',
                     'Timelimit': '00:02:00',
-                    'TotalCPU': '00:00.741'},
+                    'TotalCPU': '00:00.810'},
                    {'AllocCPUS': '1',
                     'Elapsed': '00:00:03',
                     'ExitCode': '9:0',
-                    'JobID': '52462001.batch',
+                    'JobID': '34843001.batch',
                     'JobName': 'batch',
-                    'MaxRSS': '12276K',
+                    'MaxRSS': '12564K',
                     'ReqMem': '',
                     'State': 'FAILED',
                     'Timelimit': '',
-                    'TotalCPU': '00:00.016'},
+                    'TotalCPU': '00:00.014'},
                    {'AllocCPUS': '1',
                     'Elapsed': '00:00:03',
                     'ExitCode': '0:9',
-                    'JobID': '52462001.0',
+                    'JobID': '34843001.0',
                     'JobName': 'python',
-                    'MaxRSS': '333756K',
+                    'MaxRSS': '333640K',
                     'ReqMem': '',
                     'State': 'CANCELLED by 0',
                     'Timelimit': '',
-                    'TotalCPU': '00:00.724'}],
+                    'TotalCPU': '00:00.795'}],
          'state': 'FAILED'},
- 'pending': {'blocker': '52462005',
+ 'pending': {'blocker': '34843005',
              'drained': ['node1'],
              'enforce_part_limits': 'NO',
              'free_cpus': 1,
              'free_node': 'node2',
-             'job_id': '52462006,52462007,52462008,52462009,52462010',
-             'jobs': {'52462006': {'options': ['--partition=short', '--time=00:10:00'],
+             'job_id': '34843006,34843007,34843008,34843009,34843010',
+             'jobs': {'34843006': {'options': ['--partition=short', '--time=00:10:00'],
                                    'reason': 'PartitionTimeLimit'},
-                      '52462007': {'options': ['--nodelist=node1'],
+                      '34843007': {'options': ['--nodelist=node1'],
                                    'reason': 'ReqNodeNotAvail, UnavailableNodes:node1'},
-                      '52462008': {'options': ['--dependency=afterok:52462001'],
+                      '34843008': {'options': ['--dependency=afterok:34843001'],
                                    'reason': 'DependencyNeverSatisfied'},
-                      '52462009': {'options': ['--ntasks=5'], 'reason': 'PartitionConfig'},
-                      '52462010': {'options': ['--ntasks=2'], 'reason': 'Resources'}},
+                      '34843009': {'options': ['--ntasks=5'], 'reason': 'PartitionConfig'},
+                      '34843010': {'options': ['--ntasks=2'], 'reason': 'Resources'}},
              'nodes': 'NODELIST CPUS(A/I/O/T) STATE\nnode1 1/0/1/2 drng\nnode2 1/1/0/2 mix\n',
              'partition': 'PartitionName=debug\n'
                           '   AllowGroups=ALL AllowAccounts=ALL AllowQos=ALL\n'
@@ -665,16 +665,16 @@ RECORDED: dict[str, Any] = {'dask': {'exit_code': '124:0',
              'short_max_s': 300,
              'short_partition': 'short',
              'sinfo': 'REASON               USER      TIMESTAMP           NODELIST\n'
-                      'maintenance          root      2026-12-06T17:29:29 node1\n',
+                      'maintenance          root      2026-12-06T18:42:20 node1\n',
              'squeue': 'JOBID|STATE|REASON\n'
-                       '52462007|PENDING|ReqNodeNotAvail, UnavailableNodes:node1\n'
-                       '52462008|PENDING|DependencyNeverSatisfied\n'
-                       '52462009|PENDING|PartitionConfig\n'
-                       '52462010|PENDING|Resources\n'
-                       '52462006|PENDING|PartitionTimeLimit\n'},
- 'recorded': "2026-12-06 17:28 UTC on the course's virtual cluster",
+                       '34843007|PENDING|ReqNodeNotAvail, UnavailableNodes:node1\n'
+                       '34843008|PENDING|DependencyNeverSatisfied\n'
+                       '34843009|PENDING|PartitionConfig\n'
+                       '34843010|PENDING|Resources\n'
+                       '34843006|PENDING|PartitionTimeLimit\n'},
+ 'recorded': "2026-12-06 18:41 UTC on the course's virtual cluster",
  'threads': {'exit_code': '0:0',
-             'job_id': '52462023',
+             'job_id': '34843023',
              'output': 'task: SLURM_CPUS_PER_TASK=2, os.sched_getaffinity(0): 2 CPUs, os.cpu_count(): 2, '
                        "dask's CPU_COUNT: 2\n"
                        'worker 1: may use 2 CPUs; Dask threads 8, BLAS threads 2 (OMP_NUM_THREADS=8 '
@@ -687,80 +687,80 @@ RECORDED: dict[str, Any] = {'dask': {'exit_code': '124:0',
                        'OPENBLAS_NUM_THREADS=8)\n'
                        'threads that compute: 4 workers x 8 threads x 2 BLAS threads = 64 on 2 CPUs\n'
                        'threads in each worker process after the work (/proc/PID/task): [12, 12, 12, 12]\n'
-                       'work: 48 tasks of 20 products of 300x300 in 6.30 s (cluster up in 1.1 s); checksum '
+                       'work: 48 tasks of 20 products of 300x300 in 5.40 s (cluster up in 1.1 s); checksum '
                        '1.4390e+04\n',
              'sacct': [{'AllocCPUS': '2',
-                        'Elapsed': '00:00:09',
+                        'Elapsed': '00:00:07',
                         'ExitCode': '0:0',
-                        'JobID': '52462023',
+                        'JobID': '34843023',
                         'JobName': 'breakfix-threads',
                         'MaxRSS': '',
                         'ReqMem': '2G',
                         'State': 'COMPLETED',
                         'Timelimit': '00:02:00',
-                        'TotalCPU': '00:15.413'},
+                        'TotalCPU': '00:13.552'},
                        {'AllocCPUS': '2',
-                        'Elapsed': '00:00:09',
+                        'Elapsed': '00:00:07',
                         'ExitCode': '0:0',
-                        'JobID': '52462023.batch',
+                        'JobID': '34843023.batch',
                         'JobName': 'batch',
-                        'MaxRSS': '12584K',
+                        'MaxRSS': '12420K',
                         'ReqMem': '',
                         'State': 'COMPLETED',
                         'Timelimit': '',
                         'TotalCPU': '00:00.014'},
                        {'AllocCPUS': '2',
-                        'Elapsed': '00:00:09',
+                        'Elapsed': '00:00:07',
                         'ExitCode': '0:0',
-                        'JobID': '52462023.0',
+                        'JobID': '34843023.0',
                         'JobName': 'python',
-                        'MaxRSS': '409024K',
+                        'MaxRSS': '409968K',
                         'ReqMem': '',
                         'State': 'COMPLETED',
                         'Timelimit': '',
-                        'TotalCPU': '00:15.398'}],
+                        'TotalCPU': '00:13.537'}],
              'state': 'COMPLETED'},
  'threads_fixed': {'exit_code': '0:0',
-                   'job_id': '52462024',
+                   'job_id': '34843024',
                    'output': 'task: SLURM_CPUS_PER_TASK=2, os.sched_getaffinity(0): 2 CPUs, os.cpu_count(): '
                              "2, dask's CPU_COUNT: 2\n"
                              'worker 1: may use 2 CPUs; Dask threads 2, BLAS threads 1 (OMP_NUM_THREADS=1 '
                              'OPENBLAS_NUM_THREADS=1)\n'
                              'threads that compute: 1 workers x 2 threads x 1 BLAS threads = 2 on 2 CPUs\n'
                              'threads in each worker process after the work (/proc/PID/task): [5]\n'
-                             'work: 48 tasks of 20 products of 300x300 in 1.30 s (cluster up in 0.6 s); '
+                             'work: 48 tasks of 20 products of 300x300 in 1.24 s (cluster up in 0.6 s); '
                              'checksum 1.4390e+04\n',
                    'ran': True,
                    'sacct': [{'AllocCPUS': '2',
-                              'Elapsed': '00:00:03',
+                              'Elapsed': '00:00:02',
                               'ExitCode': '0:0',
-                              'JobID': '52462024',
-                              'JobName': 'allocation',
+                              'JobID': '34843024',
+                              'JobName': 'breakfix-threads',
                               'MaxRSS': '',
-                              'ReqMem': '16?',
+                              'ReqMem': '2G',
                               'State': 'COMPLETED',
-                              'Timelimit': '',
-                              'TotalCPU': '00:03.509'},
+                              'Timelimit': '00:02:00',
+                              'TotalCPU': '00:03.303'},
                              {'AllocCPUS': '2',
-                              'Elapsed': '00:00:03',
+                              'Elapsed': '00:00:02',
                               'ExitCode': '0:0',
-                              'JobID': '52462024.batch',
+                              'JobID': '34843024.batch',
                               'JobName': 'batch',
-                              'MaxRSS': '12248K',
+                              'MaxRSS': '12644K',
                               'ReqMem': '',
                               'State': 'COMPLETED',
                               'Timelimit': '',
-                              'TotalCPU': '00:00.018'},
+                              'TotalCPU': '00:00.016'},
                              {'AllocCPUS': '2',
-                              'Elapsed': '00:00:03',
+                              'Elapsed': '00:00:02',
                               'ExitCode': '0:0',
-                              'JobID': '52462024.0',
+                              'JobID': '34843024.0',
                               'JobName': 'python',
-                              'MaxRSS': '159444K',
+                              'MaxRSS': '160260K',
                               'ReqMem': '',
                               'State': 'COMPLETED',
                               'Timelimit': '',
-                              'TotalCPU': '00:03.491'}],
+                              'TotalCPU': '00:03.287'}],
                    'script': '#!/bin/bash\n'
                              '# Lesson 13, case 7: a node made slow by too many threads. The job gets 2 '
                              'CPUs; the counts\n'
@@ -798,9 +798,9 @@ RECORDED: dict[str, Any] = {'dask': {'exit_code': '124:0',
                              'jobscripts/programs/breakfix_threads.py \\\n'
                              '     --workers 1 --threads-per-worker "$SLURM_CPUS_PER_TASK"\n',
                    'state': 'COMPLETED'},
- 'timeout': {'checkpoint': '/work/main/results/13-break-it-fix-it/20261206-172852/steps-checkpoint.json',
+ 'timeout': {'checkpoint': '/work/main/results/13-break-it-fix-it/20261206-184140/steps-checkpoint.json',
              'exit_code': '0:0',
-             'job_id': '52462000',
+             'job_id': '34843000',
              'output': 'starting at step 0 of 240, 0.5 s a step\n'
                        'step 1/240 done after 0.5 s\n'
                        'step 2/240 done after 1.0 s\n'
@@ -849,7 +849,7 @@ RECORDED: dict[str, Any] = {'dask': {'exit_code': '124:0',
                        'step 45/240 done after 22.5 s\n'
                        'step 46/240 done after 23.0 s\n'
                        'step 47/240 done after 23.5 s\n'
-                       'step 48/240 done after 24.0 s\n'
+                       'step 48/240 done after 24.1 s\n'
                        'step 49/240 done after 24.6 s\n'
                        'step 50/240 done after 25.1 s\n'
                        'step 51/240 done after 25.6 s\n'
@@ -936,12 +936,12 @@ RECORDED: dict[str, Any] = {'dask': {'exit_code': '124:0',
                        'step 132/240 done after 66.1 s\n'
                        'step 133/240 done after 66.6 s\n'
                        'step 134/240 done after 67.1 s\n'
-                       'step 135/240 done after 67.6 s\n'
-                       'step 136/240 done after 68.1 s\n'
-                       'step 137/240 done after 68.6 s\n'
-                       'step 138/240 done after 69.1 s\n'
-                       'step 139/240 done after 69.6 s\n'
-                       'step 140/240 done after 70.1 s\n'
+                       'step 135/240 done after 67.7 s\n'
+                       'step 136/240 done after 68.2 s\n'
+                       'step 137/240 done after 68.7 s\n'
+                       'step 138/240 done after 69.2 s\n'
+                       'step 139/240 done after 69.7 s\n'
+                       'step 140/240 done after 70.2 s\n'
                        'step 141/240 done after 70.7 s\n'
                        'step 142/240 done after 71.2 s\n'
                        'step 143/240 done after 71.7 s\n'
@@ -975,41 +975,42 @@ RECORDED: dict[str, Any] = {'dask': {'exit_code': '124:0',
                        'step 171/240 done after 85.7 s\n'
                        'step 172/240 done after 86.2 s\n'
                        'step 173/240 done after 86.7 s\n'
-                       'slurmstepd-node1: error: *** JOB 52462000 ON node1 CANCELLED AT 2026-12-06T17:30:22 '
+                       'slurmstepd-node1: error: *** JOB 34843000 ON node1 CANCELLED AT 2026-12-06T18:43:10 '
                        'DUE TO TIME LIMIT ***\n'
-                       'slurmstepd-node1: error: *** STEP 52462000.0 ON node1 CANCELLED AT '
-                       '2026-12-06T17:30:22 DUE TO TIME LIMIT ***\n'
+                       'slurmstepd-node1: error: *** STEP 34843000.0 ON node1 CANCELLED AT '
+                       '2026-12-06T18:43:10 DUE TO TIME LIMIT ***\n'
                        'srun: Job step aborted: Waiting up to 7 seconds for job step to finish.\n'
                        'srun: got SIGCONT\n'
+                       'srun: forcing job termination\n'
                        'srun: error: node1: task 0: Terminated\n',
              'sacct': [{'AllocCPUS': '1',
                         'Elapsed': '00:01:27',
                         'ExitCode': '0:0',
-                        'JobID': '52462000',
+                        'JobID': '34843000',
                         'JobName': 'breakfix-timeout',
                         'MaxRSS': '',
                         'ReqMem': '200M',
                         'State': 'TIMEOUT',
                         'Timelimit': '00:01:00',
-                        'TotalCPU': '00:00.148'},
-                       {'AllocCPUS': '1',
-                        'Elapsed': '00:01:27',
-                        'ExitCode': '15:0',
-                        'JobID': '52462000.batch',
-                        'JobName': 'batch',
-                        'MaxRSS': '12528K',
-                        'ReqMem': '',
-                        'State': 'FAILED',
-                        'Timelimit': '',
-                        'TotalCPU': '00:00.024'},
+                        'TotalCPU': '00:00.131'},
                        {'AllocCPUS': '1',
                         'Elapsed': '00:01:27',
                         'ExitCode': '0:15',
-                        'JobID': '52462000.0',
-                        'JobName': 'python',
-                        'MaxRSS': '12156K',
+                        'JobID': '34843000.batch',
+                        'JobName': 'batch',
+                        'MaxRSS': '12720K',
                         'ReqMem': '',
                         'State': 'CANCELLED',
                         'Timelimit': '',
-                        'TotalCPU': '00:00.123'}],
+                        'TotalCPU': '00:00.004'},
+                       {'AllocCPUS': '1',
+                        'Elapsed': '00:01:27',
+                        'ExitCode': '0:15',
+                        'JobID': '34843000.0',
+                        'JobName': 'python',
+                        'MaxRSS': '12088K',
+                        'ReqMem': '',
+                        'State': 'CANCELLED',
+                        'Timelimit': '',
+                        'TotalCPU': '00:00.126'}],
              'state': 'TIMEOUT'}}
