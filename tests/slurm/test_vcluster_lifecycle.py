@@ -104,17 +104,17 @@ def test_local_tmp_is_each_hosts_own_and_down_removes_it():
     )
     require_slurm(spec)
     name = f"hpclab-local-tmp-{spec.prefix}"
+
+    def learner_on_node1(command: str) -> None:
+        job = vcluster.submit(
+            spec, f"--wrap={command}", cwd=spec.homes / "learner1", user="learner1", sbatch_options=["--nodelist=node1"]
+        )
+        assert vcluster.wait(spec, job, timeout=60).state == "COMPLETED", command
+
     try:
         vcluster.up(spec, reuse=False)
         # A job on node1 writes to its /tmp, as a learner: slurmd, slurmstepd and munge work as ever.
-        job = vcluster.submit(
-            spec,
-            f"--wrap=echo from-node1 > /tmp/{name}",
-            cwd=spec.homes / "learner1",
-            user="learner1",
-            sbatch_options=["--nodelist=node1"],
-        )
-        assert vcluster.wait(spec, job, timeout=60).state == "COMPLETED"
+        learner_on_node1(f"echo from-node1 > /tmp/{name}")
         on_node1 = vcluster.run_command(spec, ["cat", f"/tmp/{name}"], host="node1", cwd="/").stdout
         assert on_node1 == "from-node1\n"
         assert (spec.tmp("node1") / name).is_file(), "node1's /tmp is its folder in the state folder"
@@ -138,14 +138,7 @@ def test_local_tmp_is_each_hosts_own_and_down_removes_it():
         assert ended.state == "COMPLETED", ended.output()
         assert ended.output().split() == ["3", "2", "3", "2"]
         # The shared folder under /tmp: what a job writes there on node1, node2 and the machine read.
-        job = vcluster.submit(
-            spec,
-            f"--wrap=echo shared > {shared}/from-node1",
-            cwd=spec.homes / "learner1",
-            user="learner1",
-            sbatch_options=["--nodelist=node1"],
-        )
-        assert vcluster.wait(spec, job, timeout=60).state == "COMPLETED"
+        learner_on_node1(f"echo shared > {shared}/from-node1")
         assert (shared / "from-node1").read_text() == "shared\n"
         on_node2 = vcluster.run_command(spec, ["cat", f"{shared}/from-node1"], host="node2", cwd="/").stdout
         assert on_node2 == "shared\n"
